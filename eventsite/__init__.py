@@ -1,0 +1,180 @@
+"""eventsite: a trade union's member events (mixers, skills competitions, fun sports meets)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, g, render_template, request, session
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from eventsite import config as settings
+from eventsite.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, CLI, error pages."""
+    app = Flask(
+        __name__,
+        instance_path=str(settings.INSTANCE_PATH),
+        template_folder=str(settings.PROJECT_ROOT / "templates"),
+        static_folder=str(settings.PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(settings.from_environment())
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
+    if test_config:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_request_hooks(app)
+    return app
+
+
+def select_locale() -> str:
+    """?lang= on any page, then the member's saved choice, then the site default."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    from flask import current_app
+
+    return current_app.config["TIMEZONE"]
+
+
+def register_extensions(app: Flask) -> None:
+    from eventsite.core.db import prepare_engine
+
+    register_models()
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+    with app.app_context():
+        prepare_engine(db.engine)
+
+    from eventsite import scheduler
+
+    scheduler.init_app(app)
+
+
+def register_models() -> None:
+    """Import every feature's models so the metadata (and Alembic) sees all tables."""
+    import eventsite.accounts.models  # noqa: F401
+    import eventsite.core.models  # noqa: F401
+    import eventsite.events.models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from eventsite.accounts.views import bp as accounts_bp
+    from eventsite.core.views import bp as core_bp
+    from eventsite.events.roster_views import bp as roster_bp
+    from eventsite.events.views import bp as events_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(events_bp)
+    app.register_blueprint(roster_bp)
+
+
+def register_cli(app: Flask) -> None:
+    from eventsite import demo, scheduler
+    from eventsite.accounts import cli as accounts_cli
+
+    app.cli.add_command(accounts_cli.users_cli)
+    app.cli.add_command(demo.demo_cli)
+    app.cli.add_command(scheduler.scheduler_cli)
+
+
+def register_error_handlers(app: Flask) -> None:
+    def render_error(code: int, title: str, message: str):
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(
+            400, _("Form expired"), _("The form was open too long or came from elsewhere. Please go back, reload the page and try again.")
+        )
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return render_error(400, _("Bad request"), _("The request could not be understood."))
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return render_error(403, _("Not allowed"), _("You do not have permission to open this page."))
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_error(404, _("Page not found"), _("The page you asked for does not exist."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return render_error(405, _("Not allowed"), _("This page cannot be used that way."))
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return render_error(413, _("File too large"), _("The uploaded file is larger than 5 MB."))
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return render_error(429, _("Too many attempts"), _("Too many attempts. Please wait a minute and try again."))
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_error(500, _("Something went wrong"), _("An error occurred on our side. Nothing was saved; please try again later."))
+
+
+def register_template_helpers(app: Flask) -> None:
+    from eventsite.core.time import format_local, utcnow
+
+    app.jinja_env.filters["localtime"] = format_local
+    app.jinja_env.globals["utcnow"] = utcnow
+
+    @app.context_processor
+    def inject_layout():
+        from eventsite.core.notifications import unread_count
+
+        unread = 0
+        if current_user.is_authenticated and request.endpoint != "static":
+            unread = unread_count(current_user.id)
+        return {"unread_count": unread, "current_locale": select_locale()}
+
+
+def register_request_hooks(app: Flask) -> None:
+    from eventsite.core.db import write_intent
+
+    @app.before_request
+    def mark_read_only():
+        g.write_intent_token = write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.teardown_request
+    def clear_read_only(_exc):
+        token = g.pop("write_intent_token", None)
+        if token is not None:
+            write_intent.reset(token)
+
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

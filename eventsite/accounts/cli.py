@@ -1,0 +1,5 @@
+"""`flask users …` commands."""
+
+import click
+
+users_cli = click.Group("users", help="Manage member accounts.")

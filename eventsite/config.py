@@ -1,0 +1,100 @@
+"""Settings from environment variables, with documented defaults.
+
+| variable | default | meaning |
+|---|---|---|
+| EVENTSITE_ENV | development | `production` makes SECRET_KEY mandatory and cookies secure |
+| SECRET_KEY | generated once into instance/secret_key (development only) | signs sessions, CSRF and check-in tokens |
+| DATABASE_URL | sqlite:///instance/eventsite.db | SQLAlchemy URL; `postgresql://…` uses psycopg 3 |
+| TIMEZONE | Asia/Shanghai | the zone times are shown and entered in (stored in UTC) |
+| DEFAULT_LOCALE | zh_Hans_CN | interface language unless a member picks another (zh_Hans_CN, en) |
+| RATELIMIT_STORAGE_URI | memory:// | Flask-Limiter storage; `redis://127.0.0.1:6379/0` across workers |
+| LOGIN_RATE_LIMIT | 10 per minute;50 per hour | attempts per client address on the login form |
+| MAIL_SERVER | (unset) | SMTP host; unset keeps mail in the outbox table, visible to admins |
+| MAIL_PORT / MAIL_USERNAME / MAIL_PASSWORD / MAIL_USE_TLS / MAIL_FROM | 25 / – / – / false / eventsite@localhost | SMTP details |
+| SCHEDULER_JOBSTORE_URL | DATABASE_URL | where APScheduler keeps its jobs |
+| SCHEDULER_TICK_SECONDS | 60 | how often the scheduler looks for due notices |
+| ROSTER_PAGE_SIZE | 50 | rows per roster page |
+| PUBLIC_URL | http://127.0.0.1:5000 | absolute links in mail and in QR codes made outside a request |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_PATH = Path(os.environ.get("EVENTSITE_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or malformed; the message says which."""
+
+
+def database_url(raw: str | None) -> str:
+    """Normalise a DATABASE_URL: PostgreSQL URLs use the psycopg 3 driver."""
+    if not raw:
+        return f"sqlite:///{INSTANCE_PATH / 'eventsite.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def _development_secret_key() -> str:
+    INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
+    key_file = INSTANCE_PATH / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment() -> dict:
+    """Build the Flask config mapping from the process environment."""
+    env = os.environ.get("EVENTSITE_ENV", "development")
+    production = env == "production"
+    secret_key = os.environ.get("SECRET_KEY")
+    if not secret_key:
+        if production:
+            raise ConfigurationError("SECRET_KEY must be set when EVENTSITE_ENV=production")
+        secret_key = _development_secret_key()
+    db_url = database_url(os.environ.get("DATABASE_URL"))
+    return {
+        "ENV_NAME": env,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
+        "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "zh_Hans_CN"),
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
+        "LANGUAGES": ["zh_Hans_CN", "en"],
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "eventsite@localhost"),
+        "SCHEDULER_JOBSTORE_URL": database_url(os.environ.get("SCHEDULER_JOBSTORE_URL"))
+        if os.environ.get("SCHEDULER_JOBSTORE_URL")
+        else db_url,
+        "SCHEDULER_TICK_SECONDS": int(os.environ.get("SCHEDULER_TICK_SECONDS", "60")),
+        "SCHEDULER_IN_PROCESS": _flag("SCHEDULER_IN_PROCESS"),
+        "ROSTER_PAGE_SIZE": int(os.environ.get("ROSTER_PAGE_SIZE", "50")),
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+    }

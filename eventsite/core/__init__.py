@@ -1,0 +1,1 @@
+"""What every feature shares: column types, time helpers, audit log, notifications, exports."""

@@ -1,0 +1,1 @@
+"""Events: Event, Registration, the registration engine, rosters, check-in, .ics."""

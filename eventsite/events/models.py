@@ -1,0 +1,254 @@
+"""Events, their organizers, teams and tracks, and members' registrations."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventsite.accounts.models import User
+from eventsite.core.models import UTCDateTime
+from eventsite.core.time import utcnow
+from eventsite.extensions import db
+
+
+class EventKind(enum.StrEnum):
+    MIXER = "mixer"
+    COMPETITION = "competition"
+    SPORTSMEET = "sportsmeet"
+
+    @property
+    def title(self) -> str:
+        return str(_KIND_TITLES[self])
+
+
+_KIND_TITLES = {
+    EventKind.MIXER: _l("Singles mixer"),
+    EventKind.COMPETITION: _l("Skills competition"),
+    EventKind.SPORTSMEET: _l("Fun sports meet"),
+}
+
+
+class EventStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+    @property
+    def title(self) -> str:
+        return str(_EVENT_STATUS_TITLES[self])
+
+
+_EVENT_STATUS_TITLES = {
+    EventStatus.DRAFT: _l("Draft"),
+    EventStatus.PUBLISHED: _l("Published"),
+    EventStatus.CANCELLED: _l("Cancelled"),
+}
+
+
+class RegistrationStatus(enum.StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+    @property
+    def title(self) -> str:
+        return str(_REGISTRATION_STATUS_TITLES[self])
+
+
+_REGISTRATION_STATUS_TITLES = {
+    RegistrationStatus.PENDING: _l("Awaiting approval"),
+    RegistrationStatus.CONFIRMED: _l("Confirmed"),
+    RegistrationStatus.WAITLISTED: _l("Waitlisted"),
+    RegistrationStatus.CANCELLED: _l("Cancelled"),
+    RegistrationStatus.REJECTED: _l("Rejected"),
+}
+
+#: Statuses that still hold or wait for a place.
+ACTIVE_STATUSES = (
+    RegistrationStatus.PENDING,
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.WAITLISTED,
+)
+
+
+class Event(db.Model):
+    """A mixer, competition or sports meet that members register for."""
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20), default=EventStatus.DRAFT, index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    venue: Mapped[str] = mapped_column(sa.String(200), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registration_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Confirmed places; None means no limit.
+    capacity: Mapped[int | None]
+    approval_required: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=lambda: utcnow(), onupdate=lambda: utcnow()
+    )
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    # Mixer eligibility (everyone must be 18 or older whatever these say).
+    #: Youngest age admitted, by birth year against the event's start year.
+    min_age: Mapped[int | None]
+    max_age: Mapped[int | None]
+    #: Confirmed places per gender; None means no quota.
+    quota_male: Mapped[int | None]
+    quota_female: Mapped[int | None]
+
+    # Sports meet eligibility.
+    #: Confirmed members per team; None means no cap.
+    team_cap: Mapped[int | None]
+
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    organizers: Mapped[list[EventOrganizer]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", lazy="selectin"
+    )
+    teams: Mapped[list[Team]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="Team.position, Team.id"
+    )
+    tracks: Mapped[list[Track]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="Track.position, Track.id"
+    )
+
+    @property
+    def kind_enum(self) -> EventKind:
+        return EventKind(self.kind)
+
+    @property
+    def status_enum(self) -> EventStatus:
+        return EventStatus(self.status)
+
+    @property
+    def organizer_ids(self) -> set[int]:
+        return {link.user_id for link in self.organizers}
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == EventStatus.PUBLISHED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == EventStatus.CANCELLED
+
+    def registration_open(self, now: datetime) -> bool:
+        """Members may register: published, not cancelled, inside the registration window."""
+        return (
+            self.status == EventStatus.PUBLISHED
+            and self.registration_opens_at <= now < self.registration_closes_at
+        )
+
+    def has_ended(self, now: datetime) -> bool:
+        return now >= self.ends_at
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.kind} {self.title!r}>"
+
+
+class EventOrganizer(db.Model):
+    """A member who manages an event: its creator and any co-organizers."""
+
+    __tablename__ = "event_organizer"
+
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+
+    event: Mapped[Event] = relationship(back_populates="organizers")
+    user: Mapped[User] = relationship()
+
+
+class Team(db.Model):
+    """A competition's provincial team or a sports meet's community team."""
+
+    __tablename__ = "team"
+    __table_args__ = (sa.UniqueConstraint("event_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    position: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship(back_populates="teams")
+
+
+class Track(db.Model):
+    """A competition track, such as one language of a salesperson contest."""
+
+    __tablename__ = "track"
+    __table_args__ = (sa.UniqueConstraint("event_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    position: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship(back_populates="tracks")
+
+
+class Registration(db.Model):
+    """One member's registration for one event."""
+
+    __tablename__ = "registration"
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "user_id"),
+        sa.Index("ix_registration_event_status", "event_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20))
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id", ondelete="SET NULL"))
+    track_id: Mapped[int | None] = mapped_column(sa.ForeignKey("track.id", ondelete="SET NULL"))
+    #: When the member declared, with its own consent box, that they are single (mixers only).
+    single_declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Arrival time; a re-registration after cancelling arrives anew.
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    #: When the registration joined the waitlist; the waitlist is served in this order.
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    #: The organizer's reason when rejecting or cancelling, shown to the member.
+    status_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    event: Mapped[Event] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    team: Mapped[Team | None] = relationship()
+    track: Mapped[Track | None] = relationship()
+
+    @property
+    def status_enum(self) -> RegistrationStatus:
+        return RegistrationStatus(self.status)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} event={self.event_id} user={self.user_id} {self.status}>"

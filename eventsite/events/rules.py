@@ -1,0 +1,173 @@
+"""Registration rules: who may register, who gets a place, who leaves the waitlist.
+
+Plain functions over plain values: no Flask, no database. `service.py` loads the facts, calls
+these, and writes the outcome.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+#: Nobody under this age takes part in a mixer, whatever the event's own age range says.
+MIXER_MINIMUM_AGE = 18
+
+
+class Ineligible(enum.StrEnum):
+    """Why a member may not register; `forms`/`service` turn these into messages."""
+
+    UNDER_18 = "under_18"
+    TOO_YOUNG = "too_young"
+    TOO_OLD = "too_old"
+    NOT_SINGLE = "not_single"
+    TEAM_REQUIRED = "team_required"
+    TEAM_UNKNOWN = "team_unknown"
+    TRACK_REQUIRED = "track_required"
+    TRACK_UNKNOWN = "track_unknown"
+
+
+#: The form field each problem belongs beside.
+PROBLEM_FIELD = {
+    Ineligible.UNDER_18: None,
+    Ineligible.TOO_YOUNG: None,
+    Ineligible.TOO_OLD: None,
+    Ineligible.NOT_SINGLE: "single_declared",
+    Ineligible.TEAM_REQUIRED: "team_id",
+    Ineligible.TEAM_UNKNOWN: "team_id",
+    Ineligible.TRACK_REQUIRED: "track_id",
+    Ineligible.TRACK_UNKNOWN: "track_id",
+}
+
+
+@dataclass(frozen=True)
+class EventTerms:
+    """What an event asks of its registrants."""
+
+    kind: str  # "mixer", "competition" or "sportsmeet"
+    year: int  # the year the event starts in; ages are counted in it
+    min_age: int | None = None
+    max_age: int | None = None
+    team_ids: frozenset[int] = frozenset()
+    track_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """What a member brings to one registration."""
+
+    birth_year: int
+    single_declared: bool = False
+    team_id: int | None = None
+    track_id: int | None = None
+
+
+def age_in_year(birth_year: int, year: int) -> int:
+    """A member's age, counted as the age they reach during `year` (we keep birth years only)."""
+    return year - birth_year
+
+
+def eligibility_problems(terms: EventTerms, applicant: Applicant) -> list[Ineligible]:
+    """Every reason `applicant` may not register for an event with `terms`; empty means eligible.
+
+    Mixers: 18 or older, inside the optional age range, single by their own declaration.
+    Competitions: a team and a track from the event's lists. Sports meets: a team from its list.
+    """
+    problems: list[Ineligible] = []
+    if terms.kind == "mixer":
+        age = age_in_year(applicant.birth_year, terms.year)
+        if age < MIXER_MINIMUM_AGE:
+            problems.append(Ineligible.UNDER_18)
+        elif terms.min_age is not None and age < terms.min_age:
+            problems.append(Ineligible.TOO_YOUNG)
+        if terms.max_age is not None and age > terms.max_age:
+            problems.append(Ineligible.TOO_OLD)
+        if not applicant.single_declared:
+            problems.append(Ineligible.NOT_SINGLE)
+    if terms.kind in ("competition", "sportsmeet"):
+        if applicant.team_id is None:
+            problems.append(Ineligible.TEAM_REQUIRED)
+        elif applicant.team_id not in terms.team_ids:
+            problems.append(Ineligible.TEAM_UNKNOWN)
+    if terms.kind == "competition":
+        if applicant.track_id is None:
+            problems.append(Ineligible.TRACK_REQUIRED)
+        elif applicant.track_id not in terms.track_ids:
+            problems.append(Ineligible.TRACK_UNKNOWN)
+    return problems
+
+
+@dataclass(frozen=True)
+class Limits:
+    """An event's limits on confirmed places; None means no limit."""
+
+    capacity: int | None = None
+    #: Per-gender quota, e.g. {"male": 30, "female": 30}; a gender not listed is unlimited.
+    gender_quotas: Mapping[str, int | None] = None  # type: ignore[assignment]
+    #: Confirmed members per team.
+    team_cap: int | None = None
+
+
+@dataclass(frozen=True)
+class Occupancy:
+    """Confirmed places taken: in total, per gender and per team."""
+
+    confirmed: int = 0
+    by_gender: Mapping[str, int] = None  # type: ignore[assignment]
+    by_team: Mapping[int, int] = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Seeker:
+    """Someone who wants a confirmed place: a new registrant or a waitlisted one."""
+
+    registration_id: int | None
+    gender: str
+    team_id: int | None = None
+
+
+def fits(limits: Limits, occupancy: Occupancy, seeker: Seeker) -> bool:
+    """A confirmed place is free for `seeker`: under capacity, their gender's quota and team cap."""
+    if limits.capacity is not None and occupancy.confirmed >= limits.capacity:
+        return False
+    quota = (limits.gender_quotas or {}).get(seeker.gender)
+    if quota is not None and (occupancy.by_gender or {}).get(seeker.gender, 0) >= quota:
+        return False
+    return not (
+        limits.team_cap is not None
+        and seeker.team_id is not None
+        and (occupancy.by_team or {}).get(seeker.team_id, 0) >= limits.team_cap
+    )
+
+
+def status_on_arrival(*, approval_required: bool, has_place: bool) -> str:
+    """A new registration waits for approval, takes a free place, or joins the waitlist."""
+    if approval_required:
+        return "pending"
+    return "confirmed" if has_place else "waitlisted"
+
+
+def take_place(occupancy: Occupancy, seeker: Seeker) -> Occupancy:
+    """Occupancy after `seeker` takes a confirmed place."""
+    by_gender = dict(occupancy.by_gender or {})
+    by_gender[seeker.gender] = by_gender.get(seeker.gender, 0) + 1
+    by_team = dict(occupancy.by_team or {})
+    if seeker.team_id is not None:
+        by_team[seeker.team_id] = by_team.get(seeker.team_id, 0) + 1
+    return Occupancy(confirmed=occupancy.confirmed + 1, by_gender=by_gender, by_team=by_team)
+
+
+def promotions(limits: Limits, occupancy: Occupancy, waitlist: Sequence[Seeker]) -> list[Seeker]:
+    """Who leaves the waitlist: walk it first-come-first-served and promote everyone who fits.
+
+    A waitlisted member whose own quota or team is full is passed over, not blocking those
+    behind them whose quota or team still has room.
+    """
+    promoted: list[Seeker] = []
+    for seeker in waitlist:
+        if limits.capacity is not None and occupancy.confirmed >= limits.capacity:
+            break
+        if fits(limits, occupancy, seeker):
+            promoted.append(seeker)
+            occupancy = take_place(occupancy, seeker)
+    return promoted

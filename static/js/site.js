@@ -1,0 +1,19 @@
+// Small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+  // Forms with data-confirm ask before they are sent.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+  // "Select all" checkboxes in bulk tables.
+  document.querySelectorAll("input[data-select-all]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      var scope = document.querySelectorAll(box.getAttribute("data-select-all"));
+      scope.forEach(function (item) { item.checked = box.checked; });
+    });
+  });
+})();

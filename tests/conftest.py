@@ -1,0 +1,190 @@
+"""Fixtures: an app on a fresh database per test, built only by the migrations.
+
+SQLite (default): the migrations run once per test process into a template file, and every
+test gets its own copy. PostgreSQL (DATABASE_URL=postgresql://…/anything): each test process
+creates its own database on that server, migrates it, empties it between tests and drops it at
+the end; nothing is reused across runs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from eventsite import create_app
+from eventsite.core import time as clock_module
+from eventsite.extensions import db
+from tests.factories import PASSWORD
+
+SERVER_URL = os.environ.get("DATABASE_URL", "")
+ON_POSTGRES = SERVER_URL.startswith(("postgres://", "postgresql"))
+
+
+def _pg_url(database: str) -> str:
+    url = sa.make_url(SERVER_URL.replace("postgres://", "postgresql://", 1))
+    return url.set(drivername="postgresql+psycopg", database=database).render_as_string(
+        hide_password=False
+    )
+
+
+def base_config(database_uri: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "SCHEDULER_IN_PROCESS": False,
+        "SCHEDULER_JOBSTORE_URL": "sqlite://",
+        "MAIL_SERVER": None,
+        "SERVER_NAME": None,
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+    }
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory):
+    """A migrated empty database: a SQLite file to copy, or a PostgreSQL database to reuse."""
+    if ON_POSTGRES:
+        name = f"eventsite_test_{uuid.uuid4().hex[:12]}"
+        admin = sa.create_engine(_pg_url("postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        url = _pg_url(name)
+        app = create_app(base_config(url))
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        yield url
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        app = create_app(base_config(f"sqlite:///{path}"))
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        yield path
+
+
+@pytest.fixture
+def database_uri(database_template, tmp_path):
+    if ON_POSTGRES:
+        yield database_template
+        engine = sa.create_engine(database_template)
+        with engine.begin() as conn:
+            tables = [
+                t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"
+            ]
+            if tables:
+                quoted = ", ".join(f'"{t}"' for t in tables)
+                conn.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+        engine.dispose()
+    else:
+        path = tmp_path / "test.db"
+        shutil.copyfile(database_template, path)
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app_config():
+    """Override in a test module to change settings."""
+    return {}
+
+
+@pytest.fixture
+def app(database_uri, app_config):
+    app = create_app({**base_config(database_uri), **app_config})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A frozen clock: `clock.now` is what utcnow() returns; `clock.advance(hours=…)` moves it."""
+    from datetime import UTC, datetime, timedelta
+
+    class FrozenClock:
+        def __init__(self):
+            self.now = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+
+        def advance(self, **delta):
+            self.now = self.now + timedelta(**delta)
+            return self.now
+
+    frozen = FrozenClock()
+    monkeypatch.setattr(clock_module, "_clock", lambda: frozen.now)
+    return frozen
+
+
+class AuthActions:
+    """Log in through the real form (what a member does) or straight into the session."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user, password: str = PASSWORD, remember: bool = False):
+        return self.client.post(
+            "/login",
+            data={"mobile": user.mobile, "password": password, "remember": "y" if remember else ""},
+        )
+
+    def become(self, user):
+        """Skip the form: put the member in the session (for tests about other pages)."""
+        with self.client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+
+    def logout(self):
+        with self.client.session_transaction() as session:
+            session.clear()
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as counter:` … `counter.count` SQL statements issued."""
+
+    @contextmanager
+    def counting():
+        class Counter:
+            count = 0
+            statements: list[str] = []
+
+        counter = Counter()
+        counter.statements = []
+
+        def before(conn, cursor, statement, *args):
+            counter.count += 1
+            counter.statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting

@@ -1,0 +1,93 @@
+"""Plain factories for tests: users, events, registrations, written straight to the session."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from eventsite.accounts.models import User, UserRole
+from eventsite.core.time import utcnow
+from eventsite.events.models import (
+    Event,
+    EventKind,
+    EventOrganizer,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    Team,
+    Track,
+)
+from eventsite.extensions import db
+
+_mobiles = itertools.count(13800000000)
+
+PASSWORD = "correct-horse-42"
+
+
+def make_user(*, roles=(), gender="male", birth_year=1995, name=None, email=None, **fields) -> User:
+    mobile = fields.pop("mobile", None) or str(next(_mobiles))
+    user = User(
+        name=name or f"会员{mobile[-4:]}",
+        mobile=mobile,
+        email=email,
+        work_unit=fields.pop("work_unit", "芜湖职业技术学院"),
+        gender=gender,
+        birth_year=birth_year,
+        **fields,
+    )
+    user.set_password(PASSWORD)
+    user.role_grants = [UserRole(role=str(role)) for role in roles]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_event(
+    *,
+    organizer: User | None = None,
+    kind: str = EventKind.SPORTSMEET,
+    status: str = EventStatus.PUBLISHED,
+    teams=(),
+    tracks=(),
+    starts_in=timedelta(days=7),
+    **fields,
+) -> Event:
+    now = utcnow()
+    starts_at = fields.pop("starts_at", now + starts_in)
+    event = Event(
+        kind=kind,
+        status=status,
+        title=fields.pop("title", "测试活动"),
+        description=fields.pop("description", ""),
+        venue=fields.pop("venue", "工人文化宫"),
+        starts_at=starts_at,
+        ends_at=fields.pop("ends_at", starts_at + timedelta(hours=4)),
+        registration_opens_at=fields.pop("registration_opens_at", now - timedelta(days=1)),
+        registration_closes_at=fields.pop("registration_closes_at", starts_at - timedelta(hours=1)),
+        published_at=now if status == EventStatus.PUBLISHED else None,
+        created_by_id=organizer.id if organizer else None,
+        **fields,
+    )
+    event.teams = [Team(name=name, position=i) for i, name in enumerate(teams)]
+    event.tracks = [Track(name=name, position=i) for i, name in enumerate(tracks)]
+    if organizer is not None:
+        event.organizers = [EventOrganizer(user_id=organizer.id)]
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def make_registration(event: Event, user: User, status=RegistrationStatus.CONFIRMED, **fields):
+    now = utcnow()
+    registration = Registration(
+        event_id=event.id,
+        user_id=user.id,
+        status=status,
+        registered_at=fields.pop("registered_at", now),
+        waitlisted_at=now if status == RegistrationStatus.WAITLISTED else None,
+        status_changed_at=now,
+        **fields,
+    )
+    db.session.add(registration)
+    db.session.flush()
+    return registration
