@@ -1,0 +1,59 @@
+"""Permission decorators. Every view declares one; `tests/test_permissions.py` walks the URL map
+and checks that each endpoint has a declared permission and what every role gets from it.
+
+    @bp.get("/")
+    @public
+    def index(): ...
+
+    @bp.route("/profile")
+    @login_required
+    def profile(): ...
+
+    @bp.route("/admin/users")
+    @role_required(Role.ADMIN)
+    def admin_users(): ...
+
+Event-scoped permissions live in `eventsite.events.permissions`.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+from flask_login import login_required as _flask_login_required
+
+
+def declare(view, permission: str):
+    view.permission = permission
+    return view
+
+
+def public(view):
+    """Anyone, signed in or not."""
+    return declare(view, "public")
+
+
+def login_required(view):
+    """Any signed-in member."""
+    return declare(_flask_login_required(view), "login")
+
+
+def role_required(*roles):
+    """A signed-in member holding at least one of `roles` (admins pass every role check)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from eventsite.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not (current_user.is_admin or any(current_user.has_role(r) for r in roles)):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return declare(wrapped, "role:" + ",".join(str(r) for r in roles))
+
+    return decorator

@@ -1,0 +1,61 @@
+"""Who may do what with one event, answered in one place."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from eventsite.core.permissions import declare
+from eventsite.events.models import Event, EventStatus
+from eventsite.extensions import db, login_manager
+
+#: view: anyone may see a published or cancelled event; drafts only its managers.
+#: manage: the event's creator and co-organizers, and admins.
+ACTIONS = ("view", "manage")
+
+
+def can_manage(user, event: Event) -> bool:
+    """Admins manage every event; otherwise only its creator and co-organizers."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_admin or user.id in event.organizer_ids
+
+
+def can_view(user, event: Event) -> bool:
+    """Published and cancelled events are public; a draft only to those who manage it."""
+    return event.status != EventStatus.DRAFT or can_manage(user, event)
+
+
+def can(user, action: str, event: Event) -> bool:
+    if action == "view":
+        return can_view(user, event)
+    if action == "manage":
+        return can_manage(user, event)
+    raise ValueError(f"unknown event action {action!r}")
+
+
+def event_permission(action: str):
+    """View decorator: loads the event from the `event_id` URL argument, checks `action`, and
+    passes it to the view as `event` (404 when it does not exist or may not be seen)."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown event action {action!r}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, event_id: int, **kwargs):
+            event = db.session.get(Event, event_id)
+            if event is None:
+                abort(404)
+            if action == "manage" and not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not can_view(current_user, event):
+                abort(404)
+            if not can(current_user, action, event):
+                abort(403)
+            return view(*args, event=event, **kwargs)
+
+        return declare(wrapped, f"event:{action}")
+
+    return decorator
