@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+BABEL_EXTRACT := $(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --project=eventsite --version=0.1.0 --copyright-holder=eventsite --msgid-bugs-address=-
 
 .PHONY: install run test test-postgres e2e lint translations translations-check bench clean
 
@@ -12,11 +14,10 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
-	$(BIN)/pybabel compile --use-fuzzy -d eventsite/translations >/dev/null
 	touch $(STAMP)
 
-install: $(STAMP)  ## create .venv and install the app with its test tools
-	$(BIN)/pybabel compile -d eventsite/translations >/dev/null
+install: $(STAMP)  ## create .venv and install the app with its test tools; compile the catalogs
+	$(BIN)/pybabel -q compile -d eventsite/translations
 
 run: install  ## migrate, load the demo data, serve on http://127.0.0.1:5000
 	$(FLASK) db upgrade
@@ -27,19 +28,23 @@ test: install  ## the whole suite but the browser tests, on SQLite (or DATABASE_
 	$(BIN)/pytest -m "not e2e" -n 2 $(PYTEST_ARGS)
 
 test-postgres: install  ## the suite on a fresh PostgreSQL database at 127.0.0.1:5432
-	TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres $(BIN)/pytest -m "not e2e" -n 2 $(PYTEST_ARGS)
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "not e2e" -n 2 $(PYTEST_ARGS)
 
 e2e: install  ## end-to-end tests in headless Chromium (/usr/bin/chromium)
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
 
-lint: install
+lint: install  ## ruff check and ruff format --check
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check eventsite tests bench wsgi.py
+	$(BIN)/ruff format --check .
 
-translations: install  ## extract messages and update the catalogs
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o eventsite/translations/messages.pot .
-	$(BIN)/pybabel update -i eventsite/translations/messages.pot -d eventsite/translations --no-fuzzy-matching
-	$(BIN)/pybabel compile -d eventsite/translations
+translations: install  ## extract messages, update the zh_Hans_CN and en catalogs, compile them
+	$(BABEL_EXTRACT) -o eventsite/translations/messages.pot .
+	$(BIN)/pybabel -q update -i eventsite/translations/messages.pot -d eventsite/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile --statistics -d eventsite/translations
+
+translations-check: install  ## fail if the catalogs lack a message the code uses
+	$(BABEL_EXTRACT) -o $(VENV)/messages-check.pot .
+	$(BIN)/pybabel -q update --check -i $(VENV)/messages-check.pot -d eventsite/translations --no-fuzzy-matching
 
 bench: install  ## benchmarks against PostgreSQL under gunicorn; see docs/performance.md
 	$(BIN)/python bench/run.py

@@ -1,5 +1,464 @@
-"""`flask demo load`: the seed page's three events as data."""
+"""`flask demo load`: the seed page's three events as data.
+
+The Workers' Daily page behind this project tells of a Wuhu singles mixer, a national final of
+international-trade salespeople in Yantai and a Qiqihar street union's fun sports meet. The demo
+builds all three, with their participants, one account per role, and times counted from now so
+the demo is always live: the mixer and the sports meet take registrations, the competition's
+registration closed yesterday. The whole load is one transaction; a second run finds the demo
+admin and changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+from werkzeug.security import generate_password_hash
 
-demo_cli = click.Group("demo", help="Demo data from the seed stories.")
+from eventsite.accounts.models import Gender, Role, User, UserRole
+from eventsite.core.time import from_local, to_local, utcnow
+from eventsite.events.models import (
+    Event,
+    EventKind,
+    EventOrganizer,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+    Team,
+    Track,
+)
+from eventsite.extensions import db
+
+demo_cli = AppGroup("demo", help="Demo data from the seed stories.")
+
+#: Every demo account, the participants' included, signs in with this. Demo only.
+DEMO_PASSWORD = "demo12345"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: Role
+    mobile: str
+    name: str
+    work_unit: str
+    gender: str
+    age: int
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount(Role.ADMIN, "13900000001", "陈立新", "芜湖市总工会", Gender.MALE, 45),
+    DemoAccount(Role.ORGANIZER, "13900000002", "周文静", "芜湖市总工会市直单位", Gender.FEMALE, 36),
+    DemoAccount(Role.JUDGE, "13900000003", "孙建国", "山东省对外经济贸易工会", Gender.MALE, 50),
+    # An ordinary member, registered for nothing, so a newcomer's path can be tried at once.
+    DemoAccount(Role.MEMBER, "13900000004", "吴晓宇", "芜湖职业技术学院", Gender.MALE, 29),
+)
+
+#: The demo admin's mobile marks the demo as loaded.
+MARKER_MOBILE = DEMO_ACCOUNTS[0].mobile
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏"
+    "吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶贺顾毛郝龚邵万钱严武戴"
+)
+MALE_GIVEN_NAMES = (
+    "浩然 子轩 宇航 俊杰 志强 建华 明辉 文博 天宇 嘉豪 晨阳 思远 博文 泽宇 鹏飞 振宇 晓东 海涛 "
+    "立新 国栋 伟 磊 涛 超 强 军 斌 凯 鑫 杰 一鸣 承志 子健 少华 永刚"
+)
+FEMALE_GIVEN_NAMES = (
+    "欣怡 梓涵 诗琪 雨桐 佳琪 若曦 婉清 静怡 晓雯 思雨 丽娟 雅婷 梦瑶 慧敏 晓燕 秀英 玉兰 佳慧 "
+    "婷 敏 静 丽 芳 娜 颖 琳 倩 雪 璐 蕾 书瑶 清妍 佩玲 嘉欣 若楠"
+)
+GIVEN_NAMES = {Gender.MALE: MALE_GIVEN_NAMES.split(), Gender.FEMALE: FEMALE_GIVEN_NAMES.split()}
+
+# (a) The Wuhu mixer.
+MIXER_TITLE = "秋遇隅里 一叶知卿——2025年“皖工鹊桥·会聚良缘”高层次人才联谊交友活动"
+MIXER_DESCRIPTION = """\
+芜湖市总工会市直单位举办“秋遇隅里 一叶知卿”2025年“皖工鹊桥·会聚良缘”高层次人才联谊交友活动，\
+为市直单位的单身青年人才搭建相识相知的平台。暂别案头忙碌，一起走进秋天。
+
+活动安排（两天）：
+第一天 下午集合报到、破冰游戏；晚上篝火晚会。
+第二天 上午登山览胜，并肩前行；午餐后自由交流，下午返程。
+
+报名条件：市直单位在职单身职工，年龄22至40周岁，报名时本人声明单身。名额80人，男女各40名，额满为止。
+
+活动结束后，参加者可在平台上标记“想交换联系方式”，双方都同意才交换，不必再托工作人员转达。"""
+MIXER_VENUE = "安徽芜湖（集合地点报名成功后通知）"
+MIXER_WORK_UNITS = (
+    "芜湖职业技术学院",
+    "安徽师范大学",
+    "安徽工程大学",
+    "皖南医学院",
+    "芜湖市第一人民医院",
+    "芜湖市第二人民医院",
+    "芜湖市中医医院",
+    "芜湖市第一中学",
+    "芜湖市财政局",
+    "芜湖市人力资源和社会保障局",
+    "芜湖市科学技术局",
+    "芜湖市数据资源管理局",
+    "芜湖市住房公积金管理中心",
+)
+
+# (b) The skills competition final in Yantai.
+COMPETITION_TITLE = "第二届国际贸易业务员技能竞赛全国总决赛"
+COMPETITION_DESCRIPTION = """\
+本次竞赛由中国财贸轻纺烟草工会、中国商业联合会与山东省总工会联合主办，山东省对外经济贸易工会、\
+烟台市总工会承办。来自全国各省、自治区、直辖市外经贸系统的12支参赛队、72名选手经过5个多月的选拔，\
+在决赛舞台上同台竞技。
+
+赛制：除商务英语之外，新增商务俄语、商务西班牙语、商务法语和商务日语，共5个语种赛道。
+内容：新增跨境电商、市场采购与贸易摩擦相关知识的考查。
+活动：竞赛期间安排外贸企业展示、交流沙龙、优秀业务员经验分享和劳模宣讲。
+奖项：一等奖7名、二等奖13名、三等奖22名。
+
+参赛名单由各参赛队报送、组委会审核确认，报名已截止。"""
+COMPETITION_VENUE = "山东烟台"
+COMPETITION_TEAMS = (
+    "山东",
+    "浙江",
+    "广东",
+    "江苏",
+    "上海",
+    "北京",
+    "天津",
+    "福建",
+    "辽宁",
+    "河南",
+    "湖北",
+    "四川",
+)
+#: Tracks with the number of contestants each team sends: English is the largest track.
+COMPETITION_TRACKS = (
+    ("商务英语", 2),
+    ("商务俄语", 1),
+    ("商务西班牙语", 1),
+    ("商务法语", 1),
+    ("商务日语", 1),
+)
+COMPETITION_EMPLOYERS = (
+    "国际贸易有限公司",
+    "进出口集团有限公司",
+    "对外经济贸易有限公司",
+    "跨境电商产业园有限公司",
+    "外贸综合服务有限公司",
+    "国际经济技术合作有限公司",
+)
+
+# (c) The Qiqihar fun sports meet.
+SPORTSMEET_TITLE = "站前街道职工趣味运动会"
+SPORTSMEET_DESCRIPTION = """\
+齐齐哈尔市铁锋区站前街道工会与齐齐哈尔市职工大学联合主办职工趣味运动会，四支社区代表队、\
+约200名职工参加。职工大学培训中心的老师把劳动精神、劳模精神、工匠精神融进趣味项目，寓教于乐。
+
+比赛项目（8项）：
+1. “骑毛毛虫”竞速
+2. 双人背夹球跑
+3. 同心协力运球
+4. 拔河
+5. 车轮滚滚
+6. 集体跳长绳
+7. 接力夹球（用镊子把乒乓球稳稳夹进队友碗里）
+8. 定点投篮
+
+每支代表队限报50人，全场200人。名额已满时报名进入候补名单，有人退出后按报名先后依次递补。"""
+SPORTSMEET_VENUE = "齐齐哈尔市职工大学运动场"
+SPORTSMEET_TEAMS = ("站前社区队", "铁锋社区队", "龙华社区队", "光荣社区队")
+SPORTSMEET_WORK_UNITS = (
+    "铁锋区站前街道办事处",
+    "站前街道社区卫生服务中心",
+    "齐齐哈尔市职工大学",
+    "铁锋区市场监督管理所",
+    "站前商贸有限公司",
+    "铁锋区物业服务中心",
+    "站前街道便民服务中心",
+    "龙华路小学",
+)
+
+
+@dataclass
+class Participant:
+    """A demo member to create and register: their account fields and their arrival time."""
+
+    name: str
+    gender: str
+    birth_year: int
+    work_unit: str
+    registered_at: datetime
+    team: Team | None = None
+    track: Track | None = None
+
+
+def at_local(now: datetime, days: int, hour: int, minute: int = 0) -> datetime:
+    """The UTC moment of hh:mm local time, `days` days from today's local date."""
+    day = to_local(now).date() + timedelta(days=days)
+    return from_local(datetime.combine(day, time(hour, minute)))
+
+
+def spread(start: datetime, end: datetime, count: int) -> Iterator[datetime]:
+    """`count` moments evenly spaced strictly between `start` and `end`, earliest first."""
+    step = (end - start) / (count + 1)
+    for i in range(1, count + 1):
+        yield (start + step * i).replace(microsecond=0)
+
+
+def person(rng: random.Random, gender: str) -> str:
+    return rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES[gender])
+
+
+def is_loaded() -> bool:
+    """The demo admin exists, so the demo was loaded before."""
+    return db.session.scalar(sa.select(User.id).where(User.mobile == MARKER_MOBILE)) is not None
+
+
+def load(now: datetime) -> list[tuple[Event, int]]:
+    """Create the demo accounts, the three events and their registrations; flush, don't commit."""
+    # One hash (one salt) for all 336 demo accounts: hashing each would take tens of seconds,
+    # and these accounts share a published password anyway.
+    password_hash = generate_password_hash(DEMO_PASSWORD)
+    year = to_local(now).year
+    staff = {}
+    for account in DEMO_ACCOUNTS:
+        user = User(
+            name=account.name,
+            mobile=account.mobile,
+            work_unit=account.work_unit,
+            gender=account.gender,
+            birth_year=year - account.age,
+            password_hash=password_hash,
+            created_at=now - timedelta(days=30),
+        )
+        if account.role != Role.MEMBER:
+            user.role_grants = [UserRole(role=account.role, granted_at=now - timedelta(days=30))]
+        staff[account.role] = user
+    db.session.add_all(staff.values())
+    db.session.flush()
+    organizer = staff[Role.ORGANIZER]
+
+    loaded = []
+    for build, first_mobile in (
+        (mixer, 13900001000),
+        (competition, 13900002000),
+        (sportsmeet, 13900003000),
+    ):
+        event, participants, confirm_delay = build(now, organizer, random.Random(first_mobile))
+        register_all(event, participants, first_mobile, password_hash, confirm_delay)
+        loaded.append((event, len(participants)))
+    return loaded
+
+
+def publish(organizer: User, event: Event, teams=(), tracks=()) -> Event:
+    """Save `event` as published by `organizer` a few days before its registration opened."""
+    event.status = EventStatus.PUBLISHED
+    event.created_by_id = organizer.id
+    event.created_at = event.updated_at = event.published_at = (
+        event.registration_opens_at - timedelta(days=3)
+    )
+    event.organizers = [EventOrganizer(user_id=organizer.id, added_at=event.created_at)]
+    event.teams = [Team(name=name, position=i) for i, name in enumerate(teams)]
+    event.tracks = [Track(name=name, position=i) for i, name in enumerate(tracks)]
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def register_all(
+    event: Event,
+    participants: Sequence[Participant],
+    first_mobile: int,
+    password_hash: str,
+    confirm_delay: timedelta,
+) -> None:
+    """Create each participant's account and confirmed registration, in bulk-friendly batches."""
+    users = [
+        User(
+            name=p.name,
+            mobile=str(first_mobile + i),
+            work_unit=p.work_unit,
+            gender=p.gender,
+            birth_year=p.birth_year,
+            password_hash=password_hash,
+            created_at=p.registered_at - timedelta(minutes=10),
+        )
+        for i, p in enumerate(participants)
+    ]
+    db.session.add_all(users)
+    db.session.flush()
+    mixer_event = event.kind == EventKind.MIXER
+    db.session.add_all(
+        Registration(
+            event_id=event.id,
+            user_id=user.id,
+            status=RegistrationStatus.CONFIRMED,
+            team_id=p.team.id if p.team else None,
+            track_id=p.track.id if p.track else None,
+            single_declared_at=p.registered_at if mixer_event else None,
+            registered_at=p.registered_at,
+            status_changed_at=p.registered_at + confirm_delay,
+        )
+        for user, p in zip(users, participants, strict=True)
+    )
+    db.session.flush()
+
+
+def mixer(
+    now: datetime, organizer: User, rng: random.Random
+) -> tuple[Event, list[Participant], timedelta]:
+    """The Wuhu mixer: two days from ten days ahead, 40 + 40 places, 30 men and 30 women in."""
+    starts_at = at_local(now, 10, 14, 0)
+    event = Event(
+        kind=EventKind.MIXER,
+        title=MIXER_TITLE,
+        description=MIXER_DESCRIPTION,
+        venue=MIXER_VENUE,
+        starts_at=starts_at,
+        ends_at=at_local(now, 11, 17, 0),
+        registration_opens_at=at_local(now, -7, 9, 0),
+        registration_closes_at=starts_at - timedelta(days=1),
+        capacity=80,
+        quota_male=40,
+        quota_female=40,
+        min_age=22,
+        max_age=40,
+        approval_required=False,
+    )
+    publish(organizer, event)
+    year = to_local(starts_at).year
+    genders = [Gender.MALE] * 30 + [Gender.FEMALE] * 30
+    rng.shuffle(genders)
+    arrivals = spread(event.registration_opens_at, now - timedelta(hours=1), len(genders))
+    participants = [
+        Participant(
+            name=person(rng, gender),
+            gender=gender,
+            birth_year=year - rng.randint(24, 38),
+            work_unit=rng.choice(MIXER_WORK_UNITS),
+            registered_at=arrived,
+        )
+        for gender, arrived in zip(genders, arrivals, strict=True)
+    ]
+    return event, participants, timedelta(0)
+
+
+def competition(
+    now: datetime, organizer: User, rng: random.Random
+) -> tuple[Event, list[Participant], timedelta]:
+    """The Yantai final: in a week, 12 teams of 6 over 5 language tracks, approved, closed."""
+    starts_at = at_local(now, 7, 8, 30)
+    event = Event(
+        kind=EventKind.COMPETITION,
+        title=COMPETITION_TITLE,
+        description=COMPETITION_DESCRIPTION,
+        venue=COMPETITION_VENUE,
+        starts_at=starts_at,
+        ends_at=at_local(now, 9, 17, 30),
+        registration_opens_at=at_local(now, -150, 9, 0),
+        registration_closes_at=at_local(now, -1, 0, 0),
+        capacity=72,
+        approval_required=True,
+    )
+    publish(
+        organizer,
+        event,
+        teams=[f"{province}队" for province in COMPETITION_TEAMS],
+        tracks=[name for name, _ in COMPETITION_TRACKS],
+    )
+    year = to_local(starts_at).year
+    entries = [
+        (team, track, province)
+        for team, province in zip(event.teams, COMPETITION_TEAMS, strict=True)
+        for track, (_, per_team) in zip(event.tracks, COMPETITION_TRACKS, strict=True)
+        for _ in range(per_team)
+    ]
+    # Teams sent their lists over the months of selection; the approval came a day later.
+    last_arrival = event.registration_closes_at - timedelta(days=2)
+    arrivals = spread(event.registration_opens_at, last_arrival, len(entries))
+    participants = []
+    for (team, track, province), arrived in zip(entries, arrivals, strict=True):
+        gender = rng.choice((Gender.MALE, Gender.FEMALE))
+        participants.append(
+            Participant(
+                name=person(rng, gender),
+                gender=gender,
+                birth_year=year - rng.randint(24, 45),
+                work_unit=province + rng.choice(COMPETITION_EMPLOYERS),
+                registered_at=arrived,
+                team=team,
+                track=track,
+            )
+        )
+    return event, participants, timedelta(days=1)
+
+
+def sportsmeet(
+    now: datetime, organizer: User, rng: random.Random
+) -> tuple[Event, list[Participant], timedelta]:
+    """The Zhanqian street meet: in five days, 4 community teams of 50, full, still open."""
+    starts_at = at_local(now, 5, 8, 30)
+    event = Event(
+        kind=EventKind.SPORTSMEET,
+        title=SPORTSMEET_TITLE,
+        description=SPORTSMEET_DESCRIPTION,
+        venue=SPORTSMEET_VENUE,
+        starts_at=starts_at,
+        ends_at=at_local(now, 5, 16, 30),
+        registration_opens_at=at_local(now, -10, 9, 0),
+        registration_closes_at=at_local(now, 3, 18, 0),
+        capacity=200,
+        team_cap=50,
+        approval_required=False,
+    )
+    publish(organizer, event, teams=SPORTSMEET_TEAMS)
+    year = to_local(starts_at).year
+    teams = [team for team in event.teams for _ in range(50)]
+    rng.shuffle(teams)
+    arrivals = spread(event.registration_opens_at, now - timedelta(hours=1), len(teams))
+    participants = []
+    for team, arrived in zip(teams, arrivals, strict=True):
+        gender = rng.choice((Gender.MALE, Gender.FEMALE))
+        community = team.name.removesuffix("队")
+        participants.append(
+            Participant(
+                name=person(rng, gender),
+                gender=gender,
+                birth_year=year - rng.randint(22, 58),
+                work_unit=rng.choice((f"{community}居民委员会", *SPORTSMEET_WORK_UNITS)),
+                registered_at=arrived,
+                team=team,
+            )
+        )
+    return event, participants, timedelta(0)
+
+
+def echo_accounts() -> None:
+    click.echo("")
+    click.echo(f"Demo accounts (password {DEMO_PASSWORD} for each; demo only):")
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.role.value:<10} {account.mobile}  {account.name}")
+    click.echo(
+        "Participants (mobiles 13900001000-13900001059, 13900002000-13900002071, "
+        "13900003000-13900003199) use the same password."
+    )
+
+
+@demo_cli.command("load")
+def load_command() -> None:
+    """Create the seed page's events and one account per role; a second run changes nothing."""
+    if is_loaded():
+        click.echo("Demo data is already loaded; nothing changed.")
+    else:
+        try:
+            loaded = load(utcnow())
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        click.echo("Demo data loaded:")
+        for event, registered in loaded:
+            click.echo(f"  #{event.id} {event.title}: {registered} registered")
+    echo_accounts()

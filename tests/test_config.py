@@ -1,0 +1,150 @@
+"""Settings from the environment: URL normalisation, the secret key, and the documented defaults."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from eventsite import config, create_app
+from eventsite.config import ConfigurationError
+
+#: Every variable config.py reads; each test starts with none of them set.
+VARIABLES = (
+    "EVENTSITE_ENV",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "TIMEZONE",
+    "DEFAULT_LOCALE",
+    "RATELIMIT_STORAGE_URI",
+    "LOGIN_RATE_LIMIT",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_USE_TLS",
+    "MAIL_FROM",
+    "SCHEDULER_JOBSTORE_URL",
+    "SCHEDULER_TICK_SECONDS",
+    "SCHEDULER_IN_PROCESS",
+    "ROSTER_PAGE_SIZE",
+    "PUBLIC_URL",
+)
+
+
+@pytest.fixture
+def instance(tmp_path, monkeypatch):
+    """A clean environment and an empty instance folder of our own."""
+    for name in VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    folder = tmp_path / "instance"
+    monkeypatch.setattr(config, "INSTANCE_PATH", folder)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (
+            "postgres://u:pw@db.example:5432/events",
+            "postgresql+psycopg://u:pw@db.example:5432/events",
+        ),
+        (
+            "postgresql://postgres@127.0.0.1/eventsite",
+            "postgresql+psycopg://postgres@127.0.0.1/eventsite",
+        ),
+        ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("sqlite:////var/lib/eventsite/site.db", "sqlite:////var/lib/eventsite/site.db"),
+    ],
+)
+def test_database_url_uses_psycopg_3_for_postgresql(instance, raw, expected):
+    assert config.database_url(raw) == expected
+
+
+def test_database_url_defaults_to_a_sqlite_file_in_the_instance_folder(instance):
+    assert config.database_url(None) == f"sqlite:///{instance / 'eventsite.db'}"
+    assert config.database_url("") == f"sqlite:///{instance / 'eventsite.db'}"
+
+
+def test_environment_database_url_is_normalised_and_used_by_the_scheduler_too(
+    instance, monkeypatch
+):
+    monkeypatch.setenv("DATABASE_URL", "postgres://app:s3cret@10.0.0.5/eventsite")
+
+    settings = config.from_environment()
+
+    assert (
+        settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://app:s3cret@10.0.0.5/eventsite"
+    )
+    assert settings["SCHEDULER_JOBSTORE_URL"] == settings["SQLALCHEMY_DATABASE_URI"]
+
+
+def test_production_refuses_to_start_without_a_secret_key(instance, monkeypatch):
+    monkeypatch.setenv("EVENTSITE_ENV", "production")
+
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        config.from_environment()
+    with pytest.raises(ConfigurationError):
+        create_app()
+    assert not (instance / "secret_key").exists()
+
+
+def test_production_uses_the_given_key_and_secure_cookies(instance, monkeypatch):
+    monkeypatch.setenv("EVENTSITE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-key")
+
+    settings = config.from_environment()
+
+    assert settings["SECRET_KEY"] == "a-long-random-production-key"
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["REMEMBER_COOKIE_SECURE"] is True
+    assert not (instance / "secret_key").exists()
+
+
+def test_development_generates_a_private_key_once_and_reuses_it(instance):
+    first = config.from_environment()["SECRET_KEY"]
+    key_file = instance / "secret_key"
+
+    assert len(first) >= 32
+    assert key_file.read_text().strip() == first
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert config.from_environment()["SECRET_KEY"] == first
+
+
+def test_development_key_differs_between_instance_folders(instance, tmp_path, monkeypatch):
+    first = config.from_environment()["SECRET_KEY"]
+    monkeypatch.setattr(config, "INSTANCE_PATH", tmp_path / "other")
+
+    assert config.from_environment()["SECRET_KEY"] != first
+
+
+def test_defaults(instance):
+    settings = config.from_environment()
+
+    assert settings["ENV_NAME"] == "development"
+    assert settings["TIMEZONE"] == "Asia/Shanghai"
+    assert settings["BABEL_DEFAULT_TIMEZONE"] == "Asia/Shanghai"
+    assert settings["BABEL_DEFAULT_LOCALE"] == "zh_Hans_CN"
+    assert settings["LANGUAGES"] == ["zh_Hans_CN", "en"]
+    assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance / 'eventsite.db'}"
+    assert settings["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert settings["MAIL_SERVER"] is None
+    assert settings["SCHEDULER_IN_PROCESS"] is False
+    assert settings["ROSTER_PAGE_SIZE"] == 50
+    assert settings["SESSION_COOKIE_SECURE"] is False
+
+
+def test_variables_override_defaults(instance, monkeypatch):
+    monkeypatch.setenv("TIMEZONE", "Asia/Urumqi")
+    monkeypatch.setenv("DEFAULT_LOCALE", "en")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("MAIL_USE_TLS", "yes")
+    monkeypatch.setenv("ROSTER_PAGE_SIZE", "20")
+
+    settings = config.from_environment()
+
+    assert settings["TIMEZONE"] == "Asia/Urumqi"
+    assert settings["BABEL_DEFAULT_LOCALE"] == "en"
+    assert settings["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+    assert settings["MAIL_USE_TLS"] is True
+    assert settings["ROSTER_PAGE_SIZE"] == 20
