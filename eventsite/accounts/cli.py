@@ -1,5 +1,120 @@
 """`flask users …` commands."""
 
+from __future__ import annotations
+
 import click
 
+from eventsite.accounts import rules, service
+from eventsite.accounts.forms import PASSWORD_MESSAGES, current_year
+from eventsite.accounts.models import GRANTABLE_ROLES, Gender, User
+from eventsite.extensions import db
+
 users_cli = click.Group("users", help="Manage member accounts.")
+
+ROLE_CHOICE = click.Choice([str(role) for role in GRANTABLE_ROLES])
+
+
+def _describe(user: User) -> str:
+    return f"{user.name} ({user.mobile})"
+
+
+def _find(mobile: str) -> User:
+    if not rules.is_mainland_mobile(mobile):
+        raise click.BadParameter(
+            f"{mobile!r} is not a mainland mobile number.", param_hint="MOBILE"
+        )
+    user = service.user_by_mobile(mobile)
+    if user is None:
+        raise click.ClickException(f"No account has the mobile number {mobile}.")
+    return user
+
+
+@users_cli.command("create-admin")
+@click.option("--mobile", required=True, help="Mainland mobile number: the login.")
+@click.option("--name", help="Full name (needed when the account is new).")
+@click.option("--password", help="Password for a new account; asked for when not given.")
+@click.option("--work-unit", default="工会", show_default=True, help="Work unit of a new account.")
+@click.option("--gender", type=click.Choice([g.value for g in Gender]), help="For a new account.")
+@click.option("--birth-year", type=int, help="For a new account.")
+def create_admin(mobile, name, password, work_unit, gender, birth_year):
+    """Make MOBILE an administrator, creating the account if it does not exist."""
+    if not rules.is_mainland_mobile(mobile):
+        raise click.BadParameter(
+            f"{mobile!r} is not an 11-digit mainland mobile number.", param_hint="--mobile"
+        )
+    existing = service.user_by_mobile(mobile)
+    if existing is None:
+        missing = [
+            option
+            for option, value in (
+                ("--name", name and name.strip()),
+                ("--gender", gender),
+                ("--birth-year", birth_year),
+                ("--work-unit", work_unit and work_unit.strip()),
+            )
+            if not value
+        ]
+        if missing:
+            raise click.UsageError(
+                f"No account has {mobile} yet; to create one give {', '.join(missing)}."
+            )
+        if len(name.strip()) > 50 or len(work_unit.strip()) > 100:
+            raise click.UsageError("The name may have 50 characters, the work unit 100.")
+        if not rules.birth_year_plausible(birth_year, current_year()):
+            earliest, latest = rules.birth_year_range(current_year())
+            raise click.BadParameter(
+                f"must be between {earliest} and {latest}.", param_hint="--birth-year"
+            )
+        if password is None:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        problem = rules.password_problem(password, mobile)
+        if problem is not None:
+            raise click.BadParameter(str(PASSWORD_MESSAGES[problem]), param_hint="--password")
+    elif existing.is_admin:
+        click.echo(f"{_describe(existing)} is already an administrator; nothing changed.")
+        return
+    try:
+        user, created = service.create_admin(
+            mobile=mobile,
+            name=name.strip() if name else None,
+            password=password,
+            work_unit=work_unit.strip(),
+            gender=gender,
+            birth_year=birth_year,
+        )
+    except service.AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    if created:
+        click.echo(f"Created administrator {_describe(user)}.")
+    else:
+        click.echo(f"Granted the administrator role to the existing account {_describe(user)}.")
+
+
+@users_cli.command("grant")
+@click.argument("mobile")
+@click.argument("role", type=ROLE_CHOICE)
+def grant(mobile, role):
+    """Give the account MOBILE the ROLE (organizer, judge or admin)."""
+    user = _find(mobile)
+    changed = service.grant_role(user, role)
+    db.session.commit()
+    if changed:
+        click.echo(f"Granted {role} to {_describe(user)}.")
+    else:
+        click.echo(f"{_describe(user)} already holds {role}; nothing changed.")
+
+
+@users_cli.command("revoke")
+@click.argument("mobile")
+@click.argument("role", type=ROLE_CHOICE)
+def revoke(mobile, role):
+    """Take the ROLE (organizer, judge or admin) away from the account MOBILE."""
+    user = _find(mobile)
+    changed = service.revoke_role(user, role)
+    db.session.commit()
+    if changed:
+        click.echo(f"Revoked {role} from {_describe(user)}.")
+    else:
+        click.echo(f"{_describe(user)} does not hold {role}; nothing changed.")

@@ -1,13 +1,244 @@
 """Sign-up, sign-in, profile, password, and the admin's role page."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-from eventsite.accounts.models import User
-from eventsite.extensions import db, login_manager
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+
+from eventsite.accounts import service
+from eventsite.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, SignupForm
+from eventsite.accounts.models import GRANTABLE_ROLES, Role, User
+from eventsite.core.models import AuditEntry, OutboundEmail
+from eventsite.core.permissions import login_required, public, role_required
+from eventsite.core.views import safe_next
+from eventsite.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
+
+#: Rows per page on the outbox and audit pages.
+ADMIN_PAGE_SIZE = 50
+
+LOGIN_FAILED = _l("The mobile number or password is incorrect.")
+
+#: Titles for the platform-level audit actions written by this package.
+AUDIT_TITLES = {
+    "role.grant": _l("Role granted"),
+    "role.revoke": _l("Role revoked"),
+}
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    # A deactivated account loses its open sessions and remember-me cookies too.
+    return user if user is not None and user.active else None
+
+
+def _next_or_events() -> str:
+    return safe_next(request.args.get("next")) or url_for("events.index")
+
+
+def _put_error(form, error: service.AccountError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@public
+def signup():
+    """Create an account and log the new member in."""
+    if current_user.is_authenticated:
+        return redirect(_next_or_events())
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = service.sign_up(
+                name=form.name.data,
+                mobile=form.mobile.data,
+                email=form.email.data,
+                password=form.password.data,
+                work_unit=form.work_unit.data,
+                gender=form.gender.data,
+                birth_year=form.birth_year.data,
+            )
+        except service.AccountError as error:
+            _put_error(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
+            return redirect(_next_or_events())
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/signup.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    """Log in with mobile number and password; a failure never says which one was wrong."""
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(_next_or_events())
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = service.authenticate(form.mobile.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            return redirect(_next_or_events())
+        form.form_errors.append(LOGIN_FAILED)
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+@public
+def logout():
+    """Log out (POST only, so a link elsewhere cannot log a member out)."""
+    logout_user()
+    flash(_("You have logged out."), "success")
+    return redirect(url_for("events.index"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    """The member's own details; the mobile number is the login and is shown read-only."""
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        service.update_profile(
+            current_user,
+            name=form.name.data,
+            email=form.email.data,
+            work_unit=form.work_unit.data,
+            gender=form.gender.data,
+            birth_year=form.birth_year.data,
+        )
+        db.session.commit()
+        flash(_("Your details are saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/profile.html", form=form), status
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Set a new password after giving the current one."""
+    form = PasswordChangeForm(mobile=current_user.mobile)
+    if form.validate_on_submit():
+        try:
+            service.change_password(
+                current_user, current=form.current_password.data, new=form.password.data
+            )
+        except service.AccountError as error:
+            _put_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("accounts.profile"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/change_password.html", form=form), status
+
+
+def _users_page(status: int = 200):
+    query = request.values.get("q", "").strip()[:100]
+    page = request.values.get("page", 1, type=int)
+    users = service.search_users(query, page)
+    return render_template(
+        "accounts/admin_users.html",
+        users=users,
+        query=query,
+        grantable_roles=GRANTABLE_ROLES,
+    ), status
+
+
+@bp.get("/admin/users")
+@role_required(Role.ADMIN)
+def admin_users():
+    """Find members by name, mobile or work unit and see their roles."""
+    return _users_page()
+
+
+def _change_role(user_id: int, grant: bool):
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    role = request.form.get("role", "")
+    try:
+        if grant:
+            changed = service.grant_role(user, role, actor=current_user)
+        else:
+            changed = service.revoke_role(user, role, actor=current_user)
+    except service.AccountError as error:
+        flash(error.message, "error")
+        return _users_page(status=400)
+    db.session.commit()
+    title = Role(role).title
+    if grant:
+        message = _("%(name)s is now %(role)s.", name=user.name, role=title)
+        unchanged = _("%(name)s already holds the role %(role)s.", name=user.name, role=title)
+    else:
+        message = _("%(name)s is no longer %(role)s.", name=user.name, role=title)
+        unchanged = _("%(name)s does not hold the role %(role)s.", name=user.name, role=title)
+    flash(message if changed else unchanged, "success" if changed else "info")
+    return redirect(
+        url_for(
+            "accounts.admin_users",
+            q=request.form.get("q") or None,
+            page=request.form.get("page", type=int) or None,
+        )
+    )
+
+
+@bp.post("/admin/users/<int:user_id>/grant")
+@role_required(Role.ADMIN)
+def grant_role(user_id: int):
+    """Give a member the organizer, judge or admin role."""
+    return _change_role(user_id, grant=True)
+
+
+@bp.post("/admin/users/<int:user_id>/revoke")
+@role_required(Role.ADMIN)
+def revoke_role(user_id: int):
+    """Take the organizer, judge or admin role away from a member."""
+    return _change_role(user_id, grant=False)
+
+
+@bp.get("/admin/outbox")
+@role_required(Role.ADMIN)
+def admin_outbox():
+    """The mail outbox, newest first: what was sent, and what waits when no SMTP is set up."""
+    mails = db.paginate(
+        sa.select(OutboundEmail).order_by(OutboundEmail.created_at.desc(), OutboundEmail.id.desc()),
+        page=request.args.get("page", 1, type=int),
+        per_page=ADMIN_PAGE_SIZE,
+        error_out=False,
+    )
+    return render_template(
+        "accounts/admin_outbox.html",
+        mails=mails,
+        smtp_configured=bool(current_app.config.get("MAIL_SERVER")),
+    )
+
+
+@bp.get("/admin/audit")
+@role_required(Role.ADMIN)
+def admin_audit():
+    """Platform-level audit entries (role changes and the like), newest first."""
+    entries = db.paginate(
+        sa.select(AuditEntry)
+        .where(AuditEntry.event_id.is_(None))
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()),
+        page=request.args.get("page", 1, type=int),
+        per_page=ADMIN_PAGE_SIZE,
+        error_out=False,
+    )
+    return render_template("accounts/admin_audit.html", entries=entries, titles=AUDIT_TITLES)

@@ -1,5 +1,123 @@
 """Pages every feature shares: the inbox, the language switch, a health check."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from eventsite.core.db import write_intent
+from eventsite.core.models import Notification
+from eventsite.core.permissions import login_required, public
+from eventsite.core.time import utcnow
+from eventsite.extensions import db
 
 bp = Blueprint("core", __name__)
+
+#: Inbox messages per page.
+NOTIFICATIONS_PER_PAGE = 20
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` when it is a path on this site ("/events/3"), else None (no open redirects)."""
+    if not target:
+        return None
+    if target.endswith("?"):  # request.full_path adds one even without a query string
+        target = target[:-1]
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    # Browsers drop tabs and newlines inside URLs, which would turn "/\t/evil" into "//evil".
+    if any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+@bp.get("/inbox")
+@login_required
+def inbox():
+    """The member's notifications, newest first; opening the page marks nothing read."""
+    page = request.args.get("page", 1, type=int)
+    notifications = db.paginate(
+        sa.select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()),
+        page=page,
+        per_page=NOTIFICATIONS_PER_PAGE,
+        error_out=False,
+    )
+    return render_template("core/inbox.html", notifications=notifications)
+
+
+@bp.post("/inbox/<int:notification_id>/read")
+@login_required
+def read_notification(notification_id: int):
+    """Mark one message read and open what it points to."""
+    note = db.session.scalar(
+        sa.select(Notification).where(
+            Notification.id == notification_id, Notification.user_id == current_user.id
+        )
+    )
+    if note is None:
+        abort(404)
+    if note.read_at is None:
+        note.read_at = utcnow()
+        db.session.commit()
+    return redirect(safe_next(note.link) or url_for("core.inbox"))
+
+
+@bp.post("/inbox/read-all")
+@login_required
+def read_all():
+    """Mark every unread message of the member read."""
+    result = db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    if result.rowcount:
+        flash(_("All messages are marked as read."), "success")
+    return redirect(url_for("core.inbox"))
+
+
+@bp.get("/lang/<code>")
+@public
+def set_language(code: str):
+    """Switch the interface language for this browser and, when logged in, for the account."""
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    # This GET writes the member's choice; on SQLite take the write lock from the start.
+    write_intent.set(True)
+    session["locale"] = code
+    if current_user.is_authenticated and current_user.locale != code:
+        current_user.locale = code
+        db.session.commit()
+    return redirect(safe_next(request.args.get("next")) or url_for("events.index"))
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    """Liveness and database check for the load balancer."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return "database unavailable", 503, {"Content-Type": "text/plain; charset=utf-8"}
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}

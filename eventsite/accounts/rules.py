@@ -1,0 +1,85 @@
+"""Account rules: what counts as a mainland mobile number, an acceptable password, a birth year.
+
+Plain functions over plain values: no Flask, no database. Forms and the CLI call these and turn
+the answers into messages.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+
+#: The login is a mainland China mobile number: 11 digits, "1", then 3-9, then nine digits.
+_MOBILE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
+#: Separators people type inside a number ("138 1234 5678", "138-1234-5678").
+_SEPARATORS = re.compile(r"[\s\-]+")
+
+PASSWORD_MIN_LENGTH = 8
+#: Long enough for any passphrase; the cap keeps hashing cheap for absurd input.
+PASSWORD_MAX_LENGTH = 128
+
+EARLIEST_BIRTH_YEAR = 1940
+#: Members must be at least this old in the year they sign up (the legal working age).
+MINIMUM_AGE_YEARS = 16
+
+
+def normalize_mobile(raw: str | None) -> str | None:
+    """The 11-digit mainland number in `raw` (spaces, dashes and a leading +86/86 removed), or None."""
+    if not raw:
+        return None
+    # NFKC turns full-width digits and "＋" from a Chinese input method into ASCII.
+    text = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw))
+    if text.startswith("+86"):
+        text = text[3:]
+    elif text.startswith("86"):
+        text = text[2:]
+    return text if _MOBILE.fullmatch(text) else None
+
+
+def is_mainland_mobile(raw: str | None) -> bool:
+    """A number is a mainland mobile when it normalises to 11 digits starting 13-19."""
+    return normalize_mobile(raw) is not None
+
+
+def mobile_digits(query: str) -> str:
+    """A partly typed number as stored: separators and a leading +86 removed, e.g. "136-55" → "13655"."""
+    text = _SEPARATORS.sub("", unicodedata.normalize("NFKC", query))
+    return text[3:] if text.startswith("+86") else text
+
+
+class PasswordProblem(enum.StrEnum):
+    """Why a password is refused; forms turn these into messages."""
+
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+    ONE_CHARACTER = "one_character"
+    SAME_AS_MOBILE = "same_as_mobile"
+
+
+def password_problem(password: str, mobile: str | None = None) -> PasswordProblem | None:
+    """A password needs 8+ characters, more than one distinct character, and must not be the mobile."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return PasswordProblem.TOO_SHORT
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return PasswordProblem.TOO_LONG
+    if len(set(password)) == 1:
+        return PasswordProblem.ONE_CHARACTER
+    if mobile:
+        number = normalize_mobile(mobile)
+        if password == mobile or (number is not None and normalize_mobile(password) == number):
+            return PasswordProblem.SAME_AS_MOBILE
+    return None
+
+
+def birth_year_range(current_year: int) -> tuple[int, int]:
+    """Plausible birth years run from 1940 to the year a member turned 16."""
+    return EARLIEST_BIRTH_YEAR, current_year - MINIMUM_AGE_YEARS
+
+
+def birth_year_plausible(year: int | None, current_year: int) -> bool:
+    """A birth year is plausible when it lies within `birth_year_range(current_year)`."""
+    if year is None:
+        return False
+    earliest, latest = birth_year_range(current_year)
+    return earliest <= year <= latest

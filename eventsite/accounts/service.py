@@ -1,0 +1,194 @@
+"""Account operations: sign-up, sign-in, profile, password, roles. They flush; callers commit."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from eventsite.accounts import rules
+from eventsite.accounts.models import GRANTABLE_ROLES, Role, User, UserRole
+from eventsite.core import audit
+from eventsite.extensions import db
+
+#: Admin pages list this many members per page.
+USERS_PER_PAGE = 50
+
+
+class AccountError(Exception):
+    """An account action was refused; `message` is for the person, `field` for the form."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+MOBILE_TAKEN = _l("This number is already registered.")
+WRONG_CURRENT_PASSWORD = _l("The current password is not correct.")
+
+
+def user_by_mobile(mobile: str) -> User | None:
+    """The account whose login is `mobile` (any accepted spelling), or None."""
+    number = rules.normalize_mobile(mobile)
+    if number is None:
+        return None
+    return db.session.scalar(sa.select(User).where(User.mobile == number))
+
+
+def sign_up(
+    *,
+    name: str,
+    mobile: str,
+    password: str,
+    work_unit: str,
+    gender: str,
+    birth_year: int,
+    email: str | None = None,
+) -> User:
+    """Create a member account; refuses a mobile number that is already registered."""
+    number = rules.normalize_mobile(mobile)
+    if number is None:
+        raise AccountError(_l("Please enter an 11-digit mainland mobile number."), "mobile")
+    if user_by_mobile(number) is not None:
+        raise AccountError(MOBILE_TAKEN, "mobile")
+    user = User(
+        name=name,
+        mobile=number,
+        email=email or None,
+        work_unit=work_unit,
+        gender=gender,
+        birth_year=birth_year,
+    )
+    user.set_password(password)
+    try:
+        # A savepoint, so losing a race for the same number leaves the session usable.
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError as exc:
+        raise AccountError(MOBILE_TAKEN, "mobile") from exc
+    return user
+
+
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash("not a member's password")
+
+
+def authenticate(mobile: str, password: str) -> User | None:
+    """The active account for these credentials, or None; the same hashing work either way."""
+    user = user_by_mobile(mobile)
+    if user is None:
+        # Spend the time a real check takes, so the response time does not reveal the account.
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
+
+
+def update_profile(
+    user: User, *, name: str, email: str | None, work_unit: str, gender: str, birth_year: int
+) -> User:
+    """Save the member's own details; the mobile number (their login) does not change here."""
+    user.name = name
+    user.email = email or None
+    user.work_unit = work_unit
+    user.gender = gender
+    user.birth_year = birth_year
+    db.session.flush()
+    return user
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    """Set a new password after checking the current one."""
+    if not user.check_password(current):
+        raise AccountError(WRONG_CURRENT_PASSWORD, "current_password")
+    user.set_password(new)
+    db.session.flush()
+
+
+def search_users(query: str = "", page: int = 1):
+    """Members whose name, mobile or work unit contains `query`, one page at a time."""
+    stmt = sa.select(User).order_by(User.id)
+    query = query.strip()
+    if query:
+        digits = rules.normalize_mobile(query) or rules.mobile_digits(query) or query
+        stmt = stmt.where(
+            sa.or_(
+                User.name.icontains(query, autoescape=True),
+                User.mobile.contains(digits, autoescape=True),
+                User.work_unit.icontains(query, autoescape=True),
+            )
+        )
+    return db.paginate(stmt, page=page, per_page=USERS_PER_PAGE, error_out=False)
+
+
+def _grantable(role: str) -> Role:
+    try:
+        chosen = Role(role)
+    except ValueError:
+        chosen = None
+    if chosen not in GRANTABLE_ROLES:
+        raise AccountError(_l("There is no such role."), "role")
+    return chosen
+
+
+def grant_role(user: User, role: str, *, actor: User | None = None) -> bool:
+    """Give `user` a role (recorded in the audit log); False when they already hold it."""
+    chosen = _grantable(role)
+    if user.has_role(chosen):
+        return False
+    user.role_grants.append(UserRole(role=str(chosen)))
+    audit.record("role.grant", actor=actor, detail=f"{chosen}: {user.name} ({user.mobile})")
+    db.session.flush()
+    return True
+
+
+def revoke_role(user: User, role: str, *, actor: User | None = None) -> bool:
+    """Take a role away (recorded in the audit log); an admin may not drop their own admin role."""
+    chosen = _grantable(role)
+    if chosen is Role.ADMIN and actor is not None and actor.id == user.id:
+        raise AccountError(
+            _l("You cannot remove your own administrator role. Ask another administrator."),
+            "role",
+        )
+    grants = [grant for grant in user.role_grants if grant.role == str(chosen)]
+    if not grants:
+        return False
+    for grant in grants:
+        user.role_grants.remove(grant)
+    audit.record("role.revoke", actor=actor, detail=f"{chosen}: {user.name} ({user.mobile})")
+    db.session.flush()
+    return True
+
+
+def create_admin(
+    *,
+    mobile: str,
+    name: str | None = None,
+    password: str | None = None,
+    work_unit: str = "",
+    gender: str | None = None,
+    birth_year: int | None = None,
+) -> tuple[User, bool]:
+    """Make `mobile` an administrator, creating the account when it does not exist yet.
+
+    Returns the account and whether it was created. The caller has validated the inputs.
+    """
+    user = user_by_mobile(mobile)
+    created = user is None
+    if created:
+        user = sign_up(
+            name=name,
+            mobile=mobile,
+            password=password,
+            work_unit=work_unit,
+            gender=gender,
+            birth_year=birth_year,
+        )
+    grant_role(user, Role.ADMIN)
+    return user, created
