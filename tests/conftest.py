@@ -102,6 +102,17 @@ def app_config():
 @pytest.fixture
 def app(database_uri, app_config):
     app = create_app({**base_config(database_uri), **app_config})
+
+    @app.before_request
+    def forget_request_globals():
+        # The fixture keeps one app context open, so `g` would outlive each request; a real
+        # server starts every request with an empty `g`. Flask-Login caches the user there,
+        # Flask-Babel the locale.
+        from flask import g
+
+        g.pop("_login_user", None)
+        g.pop("_flask_babel", None)
+
     with app.app_context():
         yield app
         db.session.remove()

@@ -22,6 +22,16 @@ from eventsite.extensions import db
 _mobiles = itertools.count(13800000000)
 
 PASSWORD = "correct-horse-42"
+_password_hashes: dict[str, str] = {}
+
+
+def password_hash(password: str = PASSWORD) -> str:
+    """A real hash of `password`, computed once per test process (scrypt is slow on purpose)."""
+    if password not in _password_hashes:
+        from werkzeug.security import generate_password_hash
+
+        _password_hashes[password] = generate_password_hash(password)
+    return _password_hashes[password]
 
 
 def make_user(*, roles=(), gender="male", birth_year=1995, name=None, email=None, **fields) -> User:
@@ -35,7 +45,7 @@ def make_user(*, roles=(), gender="male", birth_year=1995, name=None, email=None
         birth_year=birth_year,
         **fields,
     )
-    user.set_password(PASSWORD)
+    user.password_hash = password_hash()
     user.role_grants = [UserRole(role=str(role)) for role in roles]
     db.session.add(user)
     db.session.flush()
