@@ -41,8 +41,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def select_locale() -> str:
     """?lang= on any page, then the member's saved choice, then the site default."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():  # a job or CLI command: services still translate messages
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("locale")
     if chosen in languages:
@@ -64,7 +66,15 @@ def register_extensions(app: Flask) -> None:
     register_models()
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
+    from eventsite.scheduler import include_name  # APScheduler's table is not ours to migrate
+
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PACKAGE_DIR / "migrations"),
+        render_as_batch=True,
+        include_name=include_name,
+    )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)

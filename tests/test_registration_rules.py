@@ -1,21 +1,414 @@
-"""Quick smoke of the engine through the service (full suites live in other files)."""
+"""The registration rules on their own: eligibility, places, arrival status and promotions.
 
-from eventsite.events import service
-from eventsite.events.models import EventKind
-from eventsite.extensions import db
-from tests.factories import make_event, make_user
+Worked examples pin each boundary; hypothesis checks the promotion properties against a small
+independent model of "a place is free" (plain counters, not the code under test).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eventsite.events.rules import (
+    MIXER_MINIMUM_AGE,
+    PROBLEM_FIELD,
+    Applicant,
+    EventTerms,
+    Ineligible,
+    Limits,
+    Occupancy,
+    Seeker,
+    age_in_year,
+    eligibility_problems,
+    fits,
+    promotions,
+    status_on_arrival,
+    take_place,
+)
+
+YEAR = 2026
+P = Ineligible
 
 
-def test_capacity_then_waitlist_then_promotion(app):
-    organizer = make_user(roles=["organizer"])
-    event = make_event(organizer=organizer, kind=EventKind.SPORTSMEET, capacity=1, teams=["站前社区"])
-    team_id = event.teams[0].id
-    first, second = make_user(), make_user()
-    r1 = service.register(event, first, team_id=team_id)
-    r2 = service.register(event, second, team_id=team_id)
-    db.session.commit()
-    assert (r1.status, r2.status) == ("confirmed", "waitlisted")
-    promoted = service.cancel_registration(r1, actor=first)
-    db.session.commit()
-    assert [r.id for r in promoted] == [r2.id]
-    assert r2.status == "confirmed"
+def mixer(**fields) -> EventTerms:
+    return EventTerms(kind="mixer", year=YEAR, **fields)
+
+
+def single(birth_year: int) -> Applicant:
+    return Applicant(birth_year=birth_year, single_declared=True)
+
+
+COMPETITION = EventTerms(
+    kind="competition", year=YEAR, team_ids=frozenset({1, 2}), track_ids=frozenset({10, 11})
+)
+SPORTSMEET = EventTerms(kind="sportsmeet", year=YEAR, team_ids=frozenset({1, 2, 3, 4}))
+
+
+# --- eligibility ---------------------------------------------------------------------------
+
+
+def test_age_is_counted_in_the_events_year():
+    assert age_in_year(2008, 2026) == 18
+    assert age_in_year(1990, 2026) == 36
+    assert MIXER_MINIMUM_AGE == 18
+
+
+@pytest.mark.parametrize(
+    ("birth_year", "expected"),
+    [
+        (YEAR - 18, []),  # turns 18 this year: admitted
+        (YEAR - 17, [P.UNDER_18]),
+        (YEAR - 1, [P.UNDER_18]),
+        (YEAR - 80, []),  # no upper limit unless the event sets one
+    ],
+)
+def test_mixer_minimum_age_is_18(birth_year, expected):
+    assert eligibility_problems(mixer(), single(birth_year)) == expected
+
+
+@pytest.mark.parametrize(
+    ("age", "expected"),
+    [
+        (24, [P.TOO_YOUNG]),
+        (25, []),
+        (35, []),
+        (36, [P.TOO_OLD]),
+    ],
+)
+def test_mixer_age_range_edges_are_inclusive(age, expected):
+    terms = mixer(min_age=25, max_age=35)
+    assert eligibility_problems(terms, single(YEAR - age)) == expected
+
+
+def test_under_18_is_reported_alone_even_below_a_higher_minimum():
+    assert eligibility_problems(mixer(min_age=25), single(YEAR - 17)) == [P.UNDER_18]
+
+
+def test_an_event_minimum_below_18_does_not_admit_minors():
+    assert eligibility_problems(mixer(min_age=16), single(YEAR - 17)) == [P.UNDER_18]
+    assert eligibility_problems(mixer(min_age=16), single(YEAR - 18)) == []
+
+
+def test_only_a_maximum_age():
+    assert eligibility_problems(mixer(max_age=30), single(YEAR - 30)) == []
+    assert eligibility_problems(mixer(max_age=30), single(YEAR - 31)) == [P.TOO_OLD]
+
+
+def test_mixer_needs_the_single_declaration():
+    undeclared = Applicant(birth_year=YEAR - 30, single_declared=False)
+    assert eligibility_problems(mixer(), undeclared) == [P.NOT_SINGLE]
+
+
+def test_mixer_reports_every_problem_in_order():
+    applicant = Applicant(birth_year=YEAR - 40, single_declared=False)
+    assert eligibility_problems(mixer(max_age=35), applicant) == [P.TOO_OLD, P.NOT_SINGLE]
+
+
+def test_mixer_ignores_team_and_track():
+    applicant = Applicant(birth_year=YEAR - 30, single_declared=True, team_id=99, track_id=99)
+    assert eligibility_problems(mixer(), applicant) == []
+
+
+@pytest.mark.parametrize(
+    ("team_id", "track_id", "expected"),
+    [
+        (1, 10, []),
+        (2, 11, []),
+        (None, 10, [P.TEAM_REQUIRED]),
+        (3, 10, [P.TEAM_UNKNOWN]),
+        (1, None, [P.TRACK_REQUIRED]),
+        (1, 12, [P.TRACK_UNKNOWN]),
+        (None, None, [P.TEAM_REQUIRED, P.TRACK_REQUIRED]),
+        (7, 70, [P.TEAM_UNKNOWN, P.TRACK_UNKNOWN]),
+    ],
+)
+def test_competition_needs_its_own_team_and_track(team_id, track_id, expected):
+    applicant = Applicant(birth_year=YEAR - 30, team_id=team_id, track_id=track_id)
+    assert eligibility_problems(COMPETITION, applicant) == expected
+
+
+def test_competition_has_no_age_or_single_rule():
+    applicant = Applicant(birth_year=YEAR - 16, single_declared=False, team_id=1, track_id=10)
+    assert eligibility_problems(COMPETITION, applicant) == []
+
+
+@pytest.mark.parametrize(
+    ("team_id", "expected"),
+    [(4, []), (None, [P.TEAM_REQUIRED]), (5, [P.TEAM_UNKNOWN])],
+)
+def test_sportsmeet_needs_one_of_its_teams(team_id, expected):
+    applicant = Applicant(birth_year=YEAR - 50, team_id=team_id, track_id=None)
+    assert eligibility_problems(SPORTSMEET, applicant) == expected
+
+
+def test_sportsmeet_ignores_tracks():
+    applicant = Applicant(birth_year=YEAR - 50, team_id=1, track_id=12345)
+    assert eligibility_problems(SPORTSMEET, applicant) == []
+
+
+def test_an_event_without_teams_knows_no_team():
+    terms = EventTerms(kind="sportsmeet", year=YEAR)
+    assert eligibility_problems(terms, Applicant(birth_year=1990, team_id=1)) == [P.TEAM_UNKNOWN]
+
+
+def test_every_problem_names_its_field():
+    assert set(PROBLEM_FIELD) == set(Ineligible)
+    assert PROBLEM_FIELD[P.TEAM_UNKNOWN] == "team_id"
+    assert PROBLEM_FIELD[P.TRACK_REQUIRED] == "track_id"
+    assert PROBLEM_FIELD[P.NOT_SINGLE] == "single_declared"
+    assert PROBLEM_FIELD[P.UNDER_18] is None
+
+
+# --- places ----------------------------------------------------------------------------------
+
+MAN = Seeker(None, "male")
+WOMAN = Seeker(None, "female")
+
+
+def test_empty_limits_and_occupancy_default_to_fresh_empty_mappings():
+    assert Limits().gender_quotas == {} and Occupancy().by_gender == {}
+    assert Occupancy().by_team == {}
+    assert Limits().gender_quotas is not Limits().gender_quotas
+    assert fits(Limits(), Occupancy(), MAN)
+
+
+@pytest.mark.parametrize(
+    ("capacity", "confirmed", "expected"),
+    [(None, 10_000, True), (10, 9, True), (10, 10, False), (10, 11, False), (0, 0, False)],
+)
+def test_fits_capacity(capacity, confirmed, expected):
+    assert fits(Limits(capacity=capacity), Occupancy(confirmed=confirmed), MAN) is expected
+
+
+def test_fits_per_gender_quota():
+    limits = Limits(capacity=10, gender_quotas={"male": 3, "female": 3})
+    occupancy = Occupancy(confirmed=5, by_gender={"male": 3, "female": 2})
+    assert not fits(limits, occupancy, MAN)
+    assert fits(limits, occupancy, WOMAN)
+    full = Occupancy(confirmed=6, by_gender={"male": 3, "female": 3})
+    assert not fits(limits, full, WOMAN)
+
+
+def test_a_gender_without_a_quota_is_unlimited():
+    occupancy = Occupancy(confirmed=50, by_gender={"male": 50})
+    assert fits(Limits(gender_quotas={"male": None, "female": 2}), occupancy, MAN)
+    assert fits(Limits(gender_quotas={"female": 2}), occupancy, MAN)
+
+
+def test_quota_zero_admits_nobody_of_that_gender():
+    assert not fits(Limits(gender_quotas={"female": 0}), Occupancy(), WOMAN)
+    assert fits(Limits(gender_quotas={"female": 0}), Occupancy(), MAN)
+
+
+def test_fits_team_cap():
+    limits = Limits(team_cap=2)
+    occupancy = Occupancy(confirmed=3, by_team={1: 2, 2: 1})
+    assert not fits(limits, occupancy, Seeker(None, "male", 1))
+    assert fits(limits, occupancy, Seeker(None, "male", 2))
+    assert fits(limits, occupancy, Seeker(None, "male", 3))
+    assert fits(limits, occupancy, Seeker(None, "male", None))  # no team, no cap
+
+
+def test_capacity_binds_even_when_quota_and_team_have_room():
+    limits = Limits(capacity=4, gender_quotas={"female": 10}, team_cap=10)
+    occupancy = Occupancy(confirmed=4, by_gender={"male": 4}, by_team={1: 4})
+    assert not fits(limits, occupancy, Seeker(None, "female", 2))
+
+
+@pytest.mark.parametrize(
+    ("approval_required", "has_place", "expected"),
+    [
+        (True, True, "pending"),
+        (True, False, "pending"),
+        (False, True, "confirmed"),
+        (False, False, "waitlisted"),
+    ],
+)
+def test_status_on_arrival(approval_required, has_place, expected):
+    assert status_on_arrival(approval_required=approval_required, has_place=has_place) == expected
+
+
+def test_take_place_counts_and_leaves_the_original_alone():
+    before = Occupancy(confirmed=2, by_gender={"male": 2}, by_team={1: 2})
+    after = take_place(before, Seeker(7, "female", 3))
+    assert after == Occupancy(confirmed=3, by_gender={"male": 2, "female": 1}, by_team={1: 2, 3: 1})
+    assert before == Occupancy(confirmed=2, by_gender={"male": 2}, by_team={1: 2})
+    assert take_place(Occupancy(), MAN).by_team == {}
+
+
+# --- promotions: worked examples ------------------------------------------------------------
+
+
+def ids(seekers) -> list[int | None]:
+    return [s.registration_id for s in seekers]
+
+
+def test_promotions_stop_at_capacity_in_waitlist_order():
+    waitlist = [Seeker(i, "male") for i in (4, 5, 6)]
+    assert ids(promotions(Limits(capacity=3), Occupancy(confirmed=1), waitlist)) == [4, 5]
+
+
+def test_promotions_fill_every_free_place_without_limits():
+    waitlist = [Seeker(i, "female") for i in range(5)]
+    assert ids(promotions(Limits(), Occupancy(confirmed=100), waitlist)) == [0, 1, 2, 3, 4]
+
+
+def test_a_freed_female_place_skips_the_men_ahead():
+    limits = Limits(capacity=4, gender_quotas={"male": 2, "female": 2})
+    occupancy = Occupancy(confirmed=3, by_gender={"male": 2, "female": 1})
+    waitlist = [Seeker(1, "male"), Seeker(2, "male"), Seeker(3, "female"), Seeker(4, "female")]
+    assert ids(promotions(limits, occupancy, waitlist)) == [3]
+
+
+def test_a_full_team_does_not_block_another_teams_member_behind():
+    limits = Limits(capacity=10, team_cap=2)
+    occupancy = Occupancy(confirmed=3, by_team={1: 2, 2: 1})
+    waitlist = [Seeker(1, "male", 1), Seeker(2, "male", 2), Seeker(3, "male", 2)]
+    assert ids(promotions(limits, occupancy, waitlist)) == [2]
+
+
+def test_promotions_respect_places_taken_earlier_in_the_same_walk():
+    limits = Limits(capacity=10, gender_quotas={"female": 2})
+    waitlist = [Seeker(i, "female") for i in range(4)]
+    assert ids(promotions(limits, Occupancy(confirmed=1, by_gender={"female": 1}), waitlist)) == [0]
+
+
+def test_nobody_is_promoted_past_a_lowered_capacity():
+    waitlist = [Seeker(1, "male")]
+    assert promotions(Limits(capacity=5), Occupancy(confirmed=7), waitlist) == []
+
+
+def test_an_empty_waitlist_promotes_nobody():
+    assert promotions(Limits(capacity=5), Occupancy(), []) == []
+
+
+# --- promotions: properties -----------------------------------------------------------------
+
+GENDERS = ("male", "female")
+TEAMS = (1, 2, 3)
+
+limits_strategy = st.builds(
+    Limits,
+    capacity=st.none() | st.integers(0, 12),
+    gender_quotas=st.fixed_dictionaries(
+        {}, optional={g: st.none() | st.integers(0, 8) for g in GENDERS}
+    ),
+    team_cap=st.none() | st.integers(0, 5),
+)
+person = st.tuples(st.sampled_from(GENDERS), st.sampled_from((None, *TEAMS)))
+
+
+def as_seekers(people, start: int = 1) -> list[Seeker]:
+    return [Seeker(start + i, gender, team) for i, (gender, team) in enumerate(people)]
+
+
+def counted(seekers) -> Occupancy:
+    """Occupancy of `seekers` all confirmed, counted independently of take_place."""
+    return Occupancy(
+        confirmed=len(seekers),
+        by_gender=dict(Counter(s.gender for s in seekers)),
+        by_team=dict(Counter(s.team_id for s in seekers if s.team_id is not None)),
+    )
+
+
+def room_for(limits: Limits, confirmed: list[Seeker], seeker: Seeker) -> bool:
+    """The oracle: a place is free under capacity, the seeker's gender quota and team cap."""
+    if limits.capacity is not None and len(confirmed) >= limits.capacity:
+        return False
+    quota = limits.gender_quotas.get(seeker.gender)
+    if quota is not None and sum(s.gender == seeker.gender for s in confirmed) >= quota:
+        return False
+    return not (
+        limits.team_cap is not None
+        and seeker.team_id is not None
+        and sum(s.team_id == seeker.team_id for s in confirmed) >= limits.team_cap
+    )
+
+
+@st.composite
+def scenarios(draw):
+    """Limits, a confirmed set that respects them (as the engine keeps it) and a waitlist."""
+    limits = draw(limits_strategy)
+    confirmed: list[Seeker] = []
+    for candidate in as_seekers(draw(st.lists(person, max_size=20)), start=1000):
+        if room_for(limits, confirmed, candidate):
+            confirmed.append(candidate)
+    waitlist = as_seekers(draw(st.lists(person, max_size=25)))
+    return limits, confirmed, waitlist
+
+
+@given(scenarios())
+@settings(max_examples=400)
+def test_promotions_never_exceed_capacity_quota_or_team_cap(scenario):
+    limits, confirmed, waitlist = scenario
+    final = confirmed + promotions(limits, counted(confirmed), waitlist)
+    if limits.capacity is not None:
+        assert len(final) <= limits.capacity
+    for gender, quota in limits.gender_quotas.items():
+        if quota is not None:
+            assert sum(s.gender == gender for s in final) <= quota
+    if limits.team_cap is not None:
+        for team in TEAMS:
+            assert sum(s.team_id == team for s in final) <= limits.team_cap
+
+
+@given(scenarios())
+@settings(max_examples=400)
+def test_promotions_keep_waitlist_order_and_pass_over_only_those_without_room(scenario):
+    limits, confirmed, waitlist = scenario
+    promoted = promotions(limits, counted(confirmed), waitlist)
+    chosen = set(ids(promoted))
+    assert [s for s in waitlist if s.registration_id in chosen] == promoted  # order kept
+    assert len(chosen) == len(promoted)  # nobody twice
+    taken = list(confirmed)
+    for seeker in waitlist:
+        if seeker.registration_id in chosen:
+            assert room_for(limits, taken, seeker)
+            taken.append(seeker)
+        else:
+            # Passed over: full capacity, or their own quota or team was full at that moment.
+            assert not room_for(limits, taken, seeker)
+
+
+@given(
+    capacity=st.none() | st.integers(0, 15),
+    confirmed=st.integers(0, 15),
+    people=st.lists(person, max_size=25),
+)
+def test_without_quotas_or_caps_promotions_are_the_first_free_seekers(capacity, confirmed, people):
+    waitlist = as_seekers(people)
+    free = len(waitlist) if capacity is None else max(0, capacity - confirmed)
+    promoted = promotions(Limits(capacity=capacity), Occupancy(confirmed=confirmed), waitlist)
+    assert promoted == waitlist[:free]
+
+
+@given(scenarios())
+@settings(max_examples=400)
+def test_promotions_are_idempotent(scenario):
+    limits, confirmed, waitlist = scenario
+    promoted = promotions(limits, counted(confirmed), waitlist)
+    chosen = set(ids(promoted))
+    remaining = [s for s in waitlist if s.registration_id not in chosen]
+    assert promotions(limits, counted(confirmed + promoted), remaining) == []
+    # and nobody left waiting fits: the walk was maximal
+    assert not any(room_for(limits, confirmed + promoted, s) for s in remaining)
+
+
+@given(scenarios())
+def test_fits_agrees_with_the_oracle(scenario):
+    limits, confirmed, waitlist = scenario
+    occupancy = counted(confirmed)
+    for seeker in waitlist:
+        assert fits(limits, occupancy, seeker) is room_for(limits, confirmed, seeker)
+
+
+@given(scenarios())
+def test_take_place_matches_counting(scenario):
+    _limits, confirmed, waitlist = scenario
+    occupancy = counted(confirmed)
+    for seeker in waitlist:
+        occupancy = take_place(occupancy, seeker)
+    assert occupancy == counted(confirmed + waitlist)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 #: Nobody under this age takes part in a mixer, whatever the event's own age range says.
 MIXER_MINIMUM_AGE = 18
@@ -68,11 +69,8 @@ def age_in_year(birth_year: int, year: int) -> int:
 
 
 def eligibility_problems(terms: EventTerms, applicant: Applicant) -> list[Ineligible]:
-    """Every reason `applicant` may not register for an event with `terms`; empty means eligible.
-
-    Mixers: 18 or older, inside the optional age range, single by their own declaration.
-    Competitions: a team and a track from the event's lists. Sports meets: a team from its list.
-    """
+    """Why `applicant` may not register: a mixer asks 18+, the age range and a single
+    declaration, a competition a team and a track of its own, a sports meet a team of its own."""
     problems: list[Ineligible] = []
     if terms.kind == "mixer":
         age = age_in_year(applicant.birth_year, terms.year)
@@ -102,8 +100,8 @@ class Limits:
     """An event's limits on confirmed places; None means no limit."""
 
     capacity: int | None = None
-    #: Per-gender quota, e.g. {"male": 30, "female": 30}; a gender not listed is unlimited.
-    gender_quotas: Mapping[str, int | None] = None  # type: ignore[assignment]
+    #: Per-gender quota, e.g. {"male": 30, "female": 30}; a gender not listed (or None) is unlimited.
+    gender_quotas: Mapping[str, int | None] = field(default_factory=dict)
     #: Confirmed members per team.
     team_cap: int | None = None
 
@@ -113,8 +111,8 @@ class Occupancy:
     """Confirmed places taken: in total, per gender and per team."""
 
     confirmed: int = 0
-    by_gender: Mapping[str, int] = None  # type: ignore[assignment]
-    by_team: Mapping[int, int] = None  # type: ignore[assignment]
+    by_gender: Mapping[str, int] = field(default_factory=dict)
+    by_team: Mapping[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -130,13 +128,13 @@ def fits(limits: Limits, occupancy: Occupancy, seeker: Seeker) -> bool:
     """A confirmed place is free for `seeker`: under capacity, their gender's quota and team cap."""
     if limits.capacity is not None and occupancy.confirmed >= limits.capacity:
         return False
-    quota = (limits.gender_quotas or {}).get(seeker.gender)
-    if quota is not None and (occupancy.by_gender or {}).get(seeker.gender, 0) >= quota:
+    quota = limits.gender_quotas.get(seeker.gender)
+    if quota is not None and occupancy.by_gender.get(seeker.gender, 0) >= quota:
         return False
     return not (
         limits.team_cap is not None
         and seeker.team_id is not None
-        and (occupancy.by_team or {}).get(seeker.team_id, 0) >= limits.team_cap
+        and occupancy.by_team.get(seeker.team_id, 0) >= limits.team_cap
     )
 
 
@@ -149,20 +147,17 @@ def status_on_arrival(*, approval_required: bool, has_place: bool) -> str:
 
 def take_place(occupancy: Occupancy, seeker: Seeker) -> Occupancy:
     """Occupancy after `seeker` takes a confirmed place."""
-    by_gender = dict(occupancy.by_gender or {})
+    by_gender = dict(occupancy.by_gender)
     by_gender[seeker.gender] = by_gender.get(seeker.gender, 0) + 1
-    by_team = dict(occupancy.by_team or {})
+    by_team = dict(occupancy.by_team)
     if seeker.team_id is not None:
         by_team[seeker.team_id] = by_team.get(seeker.team_id, 0) + 1
     return Occupancy(confirmed=occupancy.confirmed + 1, by_gender=by_gender, by_team=by_team)
 
 
 def promotions(limits: Limits, occupancy: Occupancy, waitlist: Sequence[Seeker]) -> list[Seeker]:
-    """Who leaves the waitlist: walk it first-come-first-served and promote everyone who fits.
-
-    A waitlisted member whose own quota or team is full is passed over, not blocking those
-    behind them whose quota or team still has room.
-    """
+    """Walk the waitlist in order, promoting everyone who fits and passing over (never stopping
+    at) those whose quota or team is full, until capacity is reached."""
     promoted: list[Seeker] = []
     for seeker in waitlist:
         if limits.capacity is not None and occupancy.confirmed >= limits.capacity:
@@ -171,3 +166,22 @@ def promotions(limits: Limits, occupancy: Occupancy, waitlist: Sequence[Seeker])
             promoted.append(seeker)
             occupancy = take_place(occupancy, seeker)
     return promoted
+
+
+# --- Scheduled notices -------------------------------------------------------------------------
+
+#: Confirmed members are reminded this long before their event starts.
+REMINDER_LEAD = timedelta(hours=24)
+#: Organizers hear where registration stands this long before it closes.
+CLOSING_NOTICE_LEAD = timedelta(hours=24)
+
+
+def notice_window(now: datetime, lead: timedelta) -> tuple[datetime, datetime]:
+    """The moments a notice sent `lead` ahead is due for at `now`: after `now`, up to `now + lead`."""
+    return now, now + lead
+
+
+def notice_due(moment: datetime, now: datetime, lead: timedelta) -> bool:
+    """A notice `lead` ahead of `moment` is due from `lead` before it until the moment itself."""
+    after, until = notice_window(now, lead)
+    return after < moment <= until
