@@ -1,9 +1,300 @@
-"""APScheduler setup, the job registry, `flask scheduler run`."""
+"""APScheduler setup, the job registry, `flask scheduler run` and `flask scheduler tick`.
+
+Exactly one process runs jobs: `flask scheduler run` in production, or, for development, a
+background scheduler that `make run` starts inside the dev server (SCHEDULER_IN_PROCESS=1),
+guarded so Werkzeug's reloader never starts two. Web workers never run jobs.
+
+Jobs only notify; what is due is derived from data and the clock, and every notice leaves a
+sent-marker (`events.reminders`), so a restart, a missed tick or a second scheduler never sends
+anything twice. Jobs live in APScheduler's own table (`apscheduler_jobs`, created by APScheduler
+in SCHEDULER_JOBSTORE_URL, not by our migrations) under explicit ids, replaced at every start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import click
+from apscheduler.events import EVENT_SCHEDULER_STARTED
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from eventsite.core.notifications import deliver_outbox
+from eventsite.core.time import utcnow
+from eventsite.events import reminders
+from eventsite.events.models import Event
+from eventsite.extensions import db
+
+log = logging.getLogger(__name__)
+
+#: APScheduler's own table; our metadata and migrations leave it alone (see `include_name`).
+JOBSTORE_TABLE = "apscheduler_jobs"
+#: The mail job's period: queued mail leaves within a minute of its commit.
+MAIL_INTERVAL_SECONDS = 60
+
+#: The app whose context every job body runs in; set by `start()`.
+_app: Flask | None = None
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One periodic job: its id, the textual reference the job store keeps, its period."""
+
+    id: str
+    func: str
+    name: str
+    seconds: int
+
+
+def job_specs(app: Flask) -> list[JobSpec]:
+    """Every job this app schedules."""
+    return [
+        JobSpec(
+            "notices",
+            "eventsite.scheduler:notices_job",
+            "Event reminders and registration-closing notices",
+            app.config["SCHEDULER_TICK_SECONDS"],
+        ),
+        JobSpec(
+            "mail", "eventsite.scheduler:mail_job", "Send the mail outbox", MAIL_INTERVAL_SECONDS
+        ),
+    ]
+
+
+def include_name(name, type_, parent_names) -> bool:
+    """Alembic filter: autogenerate and the migrations check ignore APScheduler's table."""
+    return not (type_ == "table" and name == JOBSTORE_TABLE)
+
+
+# --- job bodies -------------------------------------------------------------------------------
+
+
+@dataclass
+class NoticeTally:
+    reminders: int = 0
+    closing_notices: int = 0
+
+
+def run_notices(now: datetime | None = None) -> NoticeTally:
+    """Send every due reminder and closing notice, committing once per event (needs app context)."""
+    now = now or utcnow()
+    tally = NoticeTally()
+    batches = [
+        (reminders.events_due_reminder, reminders.send_event_reminder, "reminders"),
+        (reminders.events_due_closing_notice, reminders.send_closing_notice, "closing_notices"),
+    ]
+    for find_due, send, field in batches:
+        event_ids = [event.id for event in find_due(now)]
+        db.session.commit()  # end the read; each event below is its own transaction
+        for event_id in event_ids:
+            try:
+                event = db.session.get(Event, event_id)
+                sent = send(event, now) if event is not None else 0
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("%s for event %s failed; the next tick retries", field, event_id)
+                continue
+            setattr(tally, field, getattr(tally, field) + sent)
+    if tally.reminders or tally.closing_notices:
+        log.info(
+            "Sent %d event reminders and %d registration-closing notices",
+            tally.reminders,
+            tally.closing_notices,
+        )
+    return tally
+
+
+def run_mail() -> int:
+    """Send the mail outbox when MAIL_SERVER is set (needs app context)."""
+    sent = deliver_outbox()
+    if sent:
+        log.info("Sent %d mails", sent)
+    return sent
+
+
+def _in_app_context(body):
+    if _app is None:
+        raise RuntimeError("The scheduler was not started with an app (eventsite.scheduler.start)")
+    with _app.app_context():
+        return body()
+
+
+def notices_job():
+    """Scheduled entry point: `run_notices` inside the scheduler's app context."""
+    return _in_app_context(run_notices)
+
+
+def mail_job():
+    """Scheduled entry point: `run_mail` inside the scheduler's app context."""
+    return _in_app_context(run_mail)
+
+
+# --- the scheduler ----------------------------------------------------------------------------
+
+
+def make_jobstore(url: str):
+    """APScheduler's SQLAlchemy job store at `url`; `sqlite://` (in memory) keeps jobs in memory."""
+    if url in ("sqlite://", "sqlite:///:memory:"):
+        return MemoryJobStore()
+    options = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        options["connect_args"] = {"timeout": 30}  # wait for the app's writers, don't fail
+    return SQLAlchemyJobStore(url=url, tablename=JOBSTORE_TABLE, engine_options=options)
+
+
+def build_scheduler(app: Flask, *, blocking: bool = False) -> BaseScheduler:
+    """A scheduler (not started) with every job of `job_specs` added under its explicit id."""
+    zone = ZoneInfo(app.config["TIMEZONE"])
+    scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = scheduler_class(
+        jobstores={"default": make_jobstore(app.config["SCHEDULER_JOBSTORE_URL"])},
+        timezone=zone,
+    )
+    for spec in job_specs(app):
+        scheduler.add_job(
+            spec.func,
+            trigger=IntervalTrigger(seconds=spec.seconds, timezone=zone),
+            id=spec.id,
+            name=spec.name,
+            replace_existing=True,
+            # A run later than one period is dropped: the next one covers the same ground.
+            misfire_grace_time=spec.seconds,
+            coalesce=True,
+            max_instances=1,
+        )
+    known = {spec.id for spec in job_specs(app)}
+
+    def on_started(_event):
+        # Jobs a former version stored and this one no longer has would otherwise run forever.
+        for job in scheduler.get_jobs():
+            if job.id not in known:
+                log.info("Removing job %s no longer scheduled", job.id)
+                job.remove()
+        for job in scheduler.get_jobs():
+            log.info(
+                "Scheduled %s (%s): every %s, next at %s",
+                job.id,
+                job.name,
+                job.trigger.interval,
+                job.next_run_time,
+            )
+
+    scheduler.add_listener(on_started, EVENT_SCHEDULER_STARTED)
+    return scheduler
+
+
+def start(app: Flask, *, blocking: bool = False) -> BaseScheduler:
+    """Build and start a scheduler whose jobs run in `app`'s context; blocking runs until stopped."""
+    global _app
+    _app = app
+    scheduler = build_scheduler(app, blocking=blocking)
+    if not blocking:
+        app.extensions["eventsite.scheduler"] = scheduler
+    scheduler.start()
+    return scheduler
+
+
+def runs_in_process(app: Flask) -> bool:
+    """Start jobs inside this process? Only when asked, never in tests, once under the reloader.
+
+    Werkzeug's reloader runs the app twice: a watcher (WERKZEUG_RUN_MAIN unset) and the serving
+    child (WERKZEUG_RUN_MAIN=true); only the child, or a server without the reloader, runs jobs.
+    """
+    if not app.config.get("SCHEDULER_IN_PROCESS") or app.config.get("TESTING"):
+        return False
+    return os.environ.get("WERKZEUG_RUN_MAIN") == "true" or not app.debug
+
+
+def init_app(app: Flask) -> None:
+    """Start the in-process background scheduler when `runs_in_process` says so."""
+    app.extensions["eventsite.scheduler"] = None
+    if runs_in_process(app):
+        start(app)
+
+
+def stop(app: Flask) -> None:
+    """Stop the app's in-process scheduler, if it has one."""
+    scheduler = app.extensions.get("eventsite.scheduler")
+    if scheduler is not None and scheduler.running:
+        scheduler.shutdown(wait=False)
+    app.extensions["eventsite.scheduler"] = None
+
+
+# --- command line -----------------------------------------------------------------------------
 
 scheduler_cli = click.Group("scheduler", help="Run scheduled notices.")
 
 
-def init_app(app):
-    pass
+@scheduler_cli.command("run")
+@with_appcontext
+def run_command():
+    """Run the scheduler in the foreground (the one process that sends scheduled notices)."""
+    app = current_app._get_current_object()
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    log.setLevel(logging.INFO)
+    stop(app)  # an in-process scheduler from SCHEDULER_IN_PROCESS would be a second one
+
+    def terminate(_signum, _frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, terminate)
+    scheduler = build_scheduler(app, blocking=True)
+    global _app
+    _app = app
+    click.echo("Scheduler running; press Ctrl-C to stop.")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
+    click.echo("Scheduler stopped.")
+
+
+@scheduler_cli.command("tick")
+@with_appcontext
+def tick_command():
+    """Run every job once, now."""
+    tally = run_notices()
+    sent = run_mail()
+    click.echo(
+        f"notices: {tally.reminders} event reminders, {tally.closing_notices} registration-closing notices"
+    )
+    mail = (
+        f"{sent} sent"
+        if current_app.config.get("MAIL_SERVER")
+        else "MAIL_SERVER not set, kept in the outbox"
+    )
+    click.echo(f"mail: {mail}")
+
+
+__all__ = [
+    "JOBSTORE_TABLE",
+    "build_scheduler",
+    "include_name",
+    "init_app",
+    "job_specs",
+    "mail_job",
+    "notices_job",
+    "run_mail",
+    "run_notices",
+    "scheduler_cli",
+    "start",
+    "stop",
+]

@@ -20,6 +20,9 @@ from eventsite.extensions import db
 
 log = logging.getLogger(__name__)
 
+#: A mail the server refused this many times stays in the outbox for an admin to read.
+MAX_ATTEMPTS = 5
+
 
 def notify(user, render, *, link: str | None = None) -> Notification:
     """Queue a message for `user`; `render()` returns (subject, body) in the active locale.
@@ -51,21 +54,22 @@ def unread_count(user_id: int) -> int:
 def deliver_outbox(limit: int = 100) -> int:
     """Send queued mail by SMTP when MAIL_SERVER is set; returns how many were sent.
 
-    Without MAIL_SERVER the mail stays in the outbox for admins to read. Each mail is marked
-    sent in its own commit right after the server accepted it.
+    Without MAIL_SERVER the mail stays in the outbox for admins to read. Each mail is claimed
+    (row lock, skipping rows another scheduler holds; on SQLite the write transaction) and marked
+    sent in its own commit right after the server accepted it, so two schedulers never send the
+    same mail. A mail the server refuses counts an attempt (at most 5); an unreachable server
+    counts none, so an outage does not use up the attempts.
     """
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         return 0
+    unsent = sa.and_(OutboundEmail.sent_at.is_(None), OutboundEmail.attempts < MAX_ATTEMPTS)
     pending = db.session.scalars(
-        sa.select(OutboundEmail)
-        .where(OutboundEmail.sent_at.is_(None), OutboundEmail.attempts < 5)
-        .order_by(OutboundEmail.id)
-        .limit(limit)
+        sa.select(OutboundEmail.id).where(unsent).order_by(OutboundEmail.id).limit(limit)
     ).all()
+    db.session.commit()
     if not pending:
         return 0
-    sent = 0
     try:
         smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20)
         if config.get("MAIL_USE_TLS"):
@@ -75,8 +79,18 @@ def deliver_outbox(limit: int = 100) -> int:
     except (OSError, smtplib.SMTPException) as exc:
         log.warning("SMTP connection failed: %s", exc.__class__.__name__)
         return 0
-    with smtp:
-        for mail in pending:
+    sent = 0
+    try:
+        for mail_id in pending:
+            mail = db.session.scalars(
+                sa.select(OutboundEmail)
+                .where(OutboundEmail.id == mail_id, unsent)
+                .with_for_update(skip_locked=True)
+                .execution_options(populate_existing=True)
+            ).one_or_none()
+            if mail is None:  # sent or held by another scheduler meanwhile
+                db.session.rollback()
+                continue
             message = EmailMessage()
             message["From"] = config["MAIL_FROM"]
             message["To"] = mail.to_address
@@ -85,10 +99,25 @@ def deliver_outbox(limit: int = 100) -> int:
             mail.attempts += 1
             try:
                 smtp.send_message(message)
-            except smtplib.SMTPException as exc:
+            except (smtplib.SMTPException, ValueError) as exc:  # this mail refused
                 mail.last_error = exc.__class__.__name__
+                if isinstance(exc, smtplib.SMTPServerDisconnected):
+                    db.session.commit()
+                    log.warning("SMTP connection lost: %s", exc.__class__.__name__)
+                    break
+            except OSError as exc:  # the connection broke (SMTPException is an OSError too)
+                mail.last_error = exc.__class__.__name__
+                db.session.commit()
+                log.warning("SMTP connection lost: %s", exc.__class__.__name__)
+                break
             else:
                 mail.sent_at = utcnow()
+                mail.last_error = None
                 sent += 1
             db.session.commit()
+    finally:
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
     return sent

@@ -1,0 +1,194 @@
+"""Scheduled notices about events: reminders to confirmed members 24 h before an event starts,
+and a registration-closing notice to each organizer 24 h before registration closes.
+
+Which notices are due is computed from the events' timestamps and the clock (`rules.notice_due`),
+never from a job having run. Each notice leaves a `SentNotice` marker (kind, event, user) written
+in the same transaction as the inbox message and the outbox mail; the marker's unique constraint
+makes sending idempotent: a second tick, a restart or a second scheduler finds the marker (or
+fails to insert it) and sends nothing. A missed tick is caught up by the next one while the
+window still holds.
+
+Functions flush, never commit: the scheduler job that calls them commits once per event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.dialects import postgresql, sqlite
+
+from eventsite.accounts.models import User
+from eventsite.core.models import SentNotice, UTCDateTime
+from eventsite.core.notifications import notify
+from eventsite.core.time import format_local
+from eventsite.events import rules
+from eventsite.events.models import (
+    Event,
+    EventOrganizer,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+)
+from eventsite.events.service import MY_EVENTS_PATH, event_path
+from eventsite.extensions import db
+
+#: SentNotice kinds.
+EVENT_REMINDER = "event_reminder"
+REGISTRATION_CLOSING = "registration_closing"
+
+
+def _published_with(column, now: datetime, lead) -> list[Event]:
+    after, until = rules.notice_window(now, lead)
+    return list(
+        db.session.scalars(
+            sa.select(Event)
+            .where(Event.status == EventStatus.PUBLISHED, column > after, column <= until)
+            .order_by(column, Event.id)
+        )
+    )
+
+
+def events_due_reminder(now: datetime) -> list[Event]:
+    """Published events starting within the reminder lead (after now, at most 24 h ahead)."""
+    return _published_with(Event.starts_at, now, rules.REMINDER_LEAD)
+
+
+def events_due_closing_notice(now: datetime) -> list[Event]:
+    """Published events whose registration closes within the closing-notice lead."""
+    return _published_with(Event.registration_closes_at, now, rules.CLOSING_NOTICE_LEAD)
+
+
+def _not_yet_sent(kind: str, event_id: int):
+    return ~sa.exists().where(
+        SentNotice.kind == kind,
+        SentNotice.event_id == event_id,
+        SentNotice.user_id == User.id,
+    )
+
+
+def claim(kind: str, event: Event, recipients: sa.Select, now: datetime) -> list[int]:
+    """Insert a sent-marker for each user id `recipients` selects; return the ids inserted here.
+
+    `INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING` (PostgreSQL and SQLite): a marker that
+    exists already, or that a concurrent scheduler inserts first, is skipped without failing the
+    others; on PostgreSQL the second inserter waits for the first to commit or roll back, so a
+    recipient is claimed by exactly one transaction. Only the returned users may be notified.
+    """
+    source = recipients.subquery()
+    rows = sa.select(
+        sa.literal(kind, sa.String),
+        sa.literal(event.id, sa.Integer),
+        source.c.user_id,
+        sa.literal(now, UTCDateTime),
+    ).order_by(source.c.user_id)  # one lock order for every scheduler: no deadlocks
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(SentNotice)
+        .from_select(["kind", "event_id", "user_id", "sent_at"], rows.where(sa.true()))
+        .on_conflict_do_nothing()
+        .returning(SentNotice.user_id)
+    )
+    return sorted(db.session.scalars(statement).all())
+
+
+def _users(user_ids: Iterable[int]) -> list[User]:
+    ids = list(user_ids)
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(ids)).order_by(User.id)))
+
+
+def send_event_reminder(event: Event, now: datetime) -> int:
+    """Remind each confirmed, active member of `event` not yet reminded; returns how many."""
+    if not (event.is_published and rules.notice_due(event.starts_at, now, rules.REMINDER_LEAD)):
+        return 0  # cancelled or moved since it was listed
+    recipients = (
+        sa.select(User.id.label("user_id"))
+        .join(Registration, Registration.user_id == User.id)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            User.active.is_(True),
+            _not_yet_sent(EVENT_REMINDER, event.id),
+        )
+    )
+    users = _users(claim(EVENT_REMINDER, event, recipients, now))
+    title, venue, start = event.title, event.venue, event.starts_at
+    for user in users:
+        notify(
+            user,
+            lambda: (
+                _(
+                    "Reminder: %(title)s starts at %(start)s",
+                    title=title,
+                    start=format_local(start),
+                ),
+                _(
+                    "%(title)s starts at %(start)s at %(venue)s. Your check-in code is under My events; please have it ready at the door. If you can no longer come, please cancel so the next member on the waitlist gets your place.",
+                    title=title,
+                    start=format_local(start),
+                    venue=venue,
+                ),
+            ),
+            link=MY_EVENTS_PATH,
+        )
+    db.session.flush()
+    return len(users)
+
+
+def registration_counts(event_id: int) -> dict[str, int]:
+    """Registrations of an event by status (one aggregate query); missing statuses count 0."""
+    counts = {status.value: 0 for status in RegistrationStatus}
+    counts.update(
+        db.session.execute(
+            sa.select(Registration.status, sa.func.count(Registration.id))
+            .where(Registration.event_id == event_id)
+            .group_by(Registration.status)
+        ).all()
+    )
+    return counts
+
+
+def send_closing_notice(event: Event, now: datetime) -> int:
+    """Tell each active organizer of `event`, once, when registration closes and where it stands."""
+    closes = event.registration_closes_at
+    if not (event.is_published and rules.notice_due(closes, now, rules.CLOSING_NOTICE_LEAD)):
+        return 0  # cancelled or moved since it was listed
+    recipients = (
+        sa.select(User.id.label("user_id"))
+        .join(EventOrganizer, EventOrganizer.user_id == User.id)
+        .where(
+            EventOrganizer.event_id == event.id,
+            User.active.is_(True),
+            _not_yet_sent(REGISTRATION_CLOSING, event.id),
+        )
+    )
+    users = _users(claim(REGISTRATION_CLOSING, event, recipients, now))
+    if not users:
+        return 0
+    counts = registration_counts(event.id)
+    confirmed = counts[RegistrationStatus.CONFIRMED]
+    waitlisted = counts[RegistrationStatus.WAITLISTED]
+    pending = counts[RegistrationStatus.PENDING]
+    title = event.title
+
+    def render():
+        body = _(
+            "Registration for %(title)s closes at %(closes)s. So far: %(confirmed)d confirmed, %(waitlisted)d on the waitlist, %(pending)d awaiting approval.",
+            title=title,
+            closes=format_local(closes),
+            confirmed=confirmed,
+            waitlisted=waitlisted,
+            pending=pending,
+        )
+        if pending:
+            body += " " + _("Please approve or decline the registrations awaiting approval.")
+        return _("Registration closes soon: %(title)s", title=title), body
+
+    for user in users:
+        notify(user, render, link=event_path(event))
+    db.session.flush()
+    return len(users)
