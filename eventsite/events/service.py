@@ -13,17 +13,21 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from eventsite.accounts.models import User
+from eventsite.accounts.models import Role, User
 from eventsite.core import audit
 from eventsite.core.notifications import notify
-from eventsite.core.time import format_local, utcnow
+from eventsite.core.time import format_local, to_local, utcnow
 from eventsite.events import rules
 from eventsite.events.models import (
     ACTIVE_STATUSES,
     Event,
     EventKind,
+    EventOrganizer,
+    EventStatus,
     Registration,
     RegistrationStatus,
+    Team,
+    Track,
 )
 from eventsite.extensions import db
 
@@ -41,8 +45,12 @@ class RegistrationError(Exception):
 
 PROBLEM_MESSAGES = {
     rules.Ineligible.UNDER_18: _l("Mixers are open to members aged 18 and over."),
-    rules.Ineligible.TOO_YOUNG: _l("This mixer is for members of the stated age range; you are younger."),
-    rules.Ineligible.TOO_OLD: _l("This mixer is for members of the stated age range; you are older."),
+    rules.Ineligible.TOO_YOUNG: _l(
+        "This mixer is for members of the stated age range; you are younger."
+    ),
+    rules.Ineligible.TOO_OLD: _l(
+        "This mixer is for members of the stated age range; you are older."
+    ),
     rules.Ineligible.NOT_SINGLE: _l("Please confirm that you are single to register for a mixer."),
     rules.Ineligible.TEAM_REQUIRED: _l("Please choose a team."),
     rules.Ineligible.TEAM_UNKNOWN: _l("That team does not belong to this event."),
@@ -61,12 +69,14 @@ MY_EVENTS_PATH = "/my/events"
 def lock_event(event_id: int) -> Event:
     """Load the event holding its lock until the transaction ends.
 
-    PostgreSQL: SELECT … FOR UPDATE on the event row. SQLite: write transactions already began
-    with BEGIN IMMEDIATE (core.db), so the whole database is ours until commit.
+    PostgreSQL: SELECT … FOR NO KEY UPDATE on the event row (it serialises every caller of this
+    function, yet lets unrelated rows that merely reference the event be inserted meanwhile).
+    SQLite: write transactions already began with BEGIN IMMEDIATE (core.db), so the whole
+    database is ours until commit.
     """
     stmt = sa.select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
     if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)
     event = db.session.scalars(stmt).one_or_none()
     if event is None:
         raise RegistrationError(_("This event does not exist."))
@@ -74,7 +84,8 @@ def lock_event(event_id: int) -> Event:
 
 
 def limits_of(event: Event) -> rules.Limits:
-    quotas = {}
+    """The event's limits on confirmed places, as the rules see them."""
+    quotas: dict[str, int | None] = {}
     if event.kind == EventKind.MIXER:
         quotas = {"male": event.quota_male, "female": event.quota_female}
     team_cap = event.team_cap if event.kind == EventKind.SPORTSMEET else None
@@ -103,8 +114,7 @@ def occupancy_of(event_id: int) -> rules.Occupancy:
 
 
 def terms_of(event: Event) -> rules.EventTerms:
-    from eventsite.core.time import to_local
-
+    """What the event asks of registrants, as the rules see it; ages count in its local start year."""
     return rules.EventTerms(
         kind=event.kind,
         year=to_local(event.starts_at).year,
@@ -116,6 +126,7 @@ def terms_of(event: Event) -> rules.EventTerms:
 
 
 def find_registration(event_id: int, user_id: int) -> Registration | None:
+    """The member's registration for the event in any status, or None."""
     return db.session.scalars(
         sa.select(Registration).where(
             Registration.event_id == event_id, Registration.user_id == user_id
@@ -133,10 +144,11 @@ def register(
     now: datetime | None = None,
 ) -> Registration:
     """Register `user`: confirmed if a place fits them, else waitlisted; pending if approval is on."""
-    now = now or utcnow()
     event = lock_event(event.id)
+    # Read the clock only under the lock, so arrival times follow the order the lock was granted.
+    now = now or utcnow()
     if not event.registration_open(now):
-        raise RegistrationError(_("Registration for this event is not open."))
+        raise RegistrationError(_closed_message(event, now))
     existing = find_registration(event.id, user.id)
     if existing is not None and existing.is_active:
         raise RegistrationError(_("You are already registered for this event."))
@@ -157,7 +169,7 @@ def register(
     seeker = rules.Seeker(None, user.gender, applicant.team_id)
     status = rules.status_on_arrival(
         approval_required=event.approval_required,
-        has_place=rules.fits(limits_of(event), occupancy_of(event.id), seeker),
+        has_place=not event.approval_required and _place_for(event, seeker, now),
     )
     registration = existing or Registration(event_id=event.id, user_id=user.id)
     registration.status = status
@@ -176,6 +188,29 @@ def register(
     return registration
 
 
+def _closed_message(event: Event, now: datetime) -> str:
+    """Why registration is not open now, in the member's words."""
+    if event.status == EventStatus.CANCELLED:
+        return _("This event has been cancelled.")
+    if event.status != EventStatus.PUBLISHED:
+        return _("This event is not open for registration.")
+    if now < event.registration_opens_at:
+        return _("Registration opens at %(time)s.", time=format_local(event.registration_opens_at))
+    return _("Registration for this event has closed.")
+
+
+def _place_for(event: Event, seeker: rules.Seeker, now: datetime) -> bool:
+    """A confirmed place fits `seeker` once every waitlisted member who fits has been served."""
+    limits = limits_of(event)
+    if not rules.fits(limits, occupancy_of(event.id), seeker):
+        return False
+    # Normally nobody on the waitlist fits (every freed place promotes at once); should a
+    # change elsewhere have left a place they fit, they take it before a newcomer does.
+    if promote_waitlist(event, now):
+        return rules.fits(limits, occupancy_of(event.id), seeker)
+    return True
+
+
 def _announce(registration: Registration, event: Event, user: User) -> None:
     """Tell the member where their registration stands now."""
     title = event.title
@@ -183,14 +218,20 @@ def _announce(registration: Registration, event: Event, user: User) -> None:
     if status == S.CONFIRMED:
         render = lambda: (  # noqa: E731
             _("Registration confirmed: %(title)s", title=title),
-            _("Your place at %(title)s is confirmed. It starts at %(start)s at %(venue)s. Your check-in code is under My events.",
-              title=title, start=format_local(event.starts_at), venue=event.venue),
+            _(
+                "Your place at %(title)s is confirmed. It starts at %(start)s at %(venue)s. Your check-in code is under My events.",
+                title=title,
+                start=format_local(event.starts_at),
+                venue=event.venue,
+            ),
         )
     elif status == S.WAITLISTED:
         render = lambda: (  # noqa: E731
             _("On the waitlist: %(title)s", title=title),
-            _("%(title)s is full, so you are on the waitlist. If a place frees up, it goes to the waitlist in order and we will tell you at once.",
-              title=title),
+            _(
+                "%(title)s is full, so you are on the waitlist. If a place frees up, it goes to the waitlist in order and we will tell you at once.",
+                title=title,
+            ),
         )
     elif status == S.PENDING:
         render = lambda: (  # noqa: E731
@@ -219,6 +260,8 @@ def _announce(registration: Registration, event: Event, user: User) -> None:
 def promote_waitlist(event: Event, now: datetime | None = None) -> list[Registration]:
     """Fill free places from the waitlist, first come first served; the caller holds the lock."""
     now = now or utcnow()
+    if event.is_cancelled or event.has_ended(now):
+        return []  # nobody is offered a place at an event that will not (or no longer) happen
     waiting = db.session.execute(
         sa.select(Registration, User)
         .join(User, User.id == Registration.user_id)
@@ -228,7 +271,10 @@ def promote_waitlist(event: Event, now: datetime | None = None) -> list[Registra
     if not waiting:
         return []
     seekers = [rules.Seeker(reg.id, user.gender, reg.team_id) for reg, user in waiting]
-    chosen = {s.registration_id for s in rules.promotions(limits_of(event), occupancy_of(event.id), seekers)}
+    chosen = {
+        s.registration_id
+        for s in rules.promotions(limits_of(event), occupancy_of(event.id), seekers)
+    }
     promoted = []
     for registration, user in waiting:
         if registration.id not in chosen:
@@ -241,8 +287,10 @@ def promote_waitlist(event: Event, now: datetime | None = None) -> list[Registra
             user,
             lambda title=title: (
                 _("A place is yours: %(title)s", title=title),
-                _("A place at %(title)s has freed up and is now yours: your registration is confirmed. If you can no longer come, please cancel so the next member gets it.",
-                  title=title),
+                _(
+                    "A place at %(title)s has freed up and is now yours: your registration is confirmed. If you can no longer come, please cancel so the next member gets it.",
+                    title=title,
+                ),
             ),
             link=MY_EVENTS_PATH,
         )
@@ -260,13 +308,10 @@ def _locked_registration(registration: Registration) -> tuple[Event, Registratio
 def cancel_registration(
     registration: Registration, *, actor: User, reason: str = "", now: datetime | None = None
 ) -> list[Registration]:
-    """Cancel a registration (the member's own, or by an organizer) and promote the waitlist.
-
-    A member may cancel until the event starts, leaving the waitlist included; an organizer at
-    any time. Returns the registrations promoted into the freed place.
-    """
-    now = now or utcnow()
+    """Cancel a registration (a member their own until the event starts, an organizer any time)
+    and return those promoted into the freed place."""
     event, registration = _locked_registration(registration)
+    now = now or utcnow()
     by_member = actor.id == registration.user_id
     if not registration.is_active:
         raise RegistrationError(_("This registration is no longer active."))
@@ -279,27 +324,34 @@ def cancel_registration(
     registration.waitlisted_at = None
     db.session.flush()
     if not by_member:
-        audit.record("registration.cancel", actor=actor, event=event,
-                     detail=_audit_detail(registration, reason))
+        audit.record(
+            "registration.cancel",
+            actor=actor,
+            event=event,
+            detail=_audit_detail(registration, reason),
+        )
         _announce(registration, event, registration.user)
     promoted = promote_waitlist(event, now) if held_place else []
     return promoted
 
 
-def approve(registration: Registration, *, actor: User, now: datetime | None = None) -> Registration:
-    """Approve a pending registration: a place if one fits, else the waitlist."""
-    now = now or utcnow()
+def approve(
+    registration: Registration, *, actor: User, now: datetime | None = None
+) -> Registration:
+    """Approve a pending registration: a place if one fits, else the back of the waitlist."""
     event, registration = _locked_registration(registration)
+    now = now or utcnow()
     if registration.status != S.PENDING:
         raise RegistrationError(_("Only registrations awaiting approval can be approved."))
     seeker = rules.Seeker(registration.id, registration.user.gender, registration.team_id)
-    has_place = rules.fits(limits_of(event), occupancy_of(event.id), seeker)
+    has_place = _place_for(event, seeker, now)
     registration.status = S.CONFIRMED if has_place else S.WAITLISTED
     registration.waitlisted_at = None if has_place else now
     registration.status_changed_at = now
     db.session.flush()
-    audit.record("registration.approve", actor=actor, event=event,
-                 detail=_audit_detail(registration))
+    audit.record(
+        "registration.approve", actor=actor, event=event, detail=_audit_detail(registration)
+    )
     _announce(registration, event, registration.user)
     return registration
 
@@ -308,17 +360,22 @@ def reject(
     registration: Registration, *, actor: User, reason: str = "", now: datetime | None = None
 ) -> Registration:
     """Decline a pending or waitlisted registration, with an optional reason shown to the member."""
-    now = now or utcnow()
     event, registration = _locked_registration(registration)
+    now = now or utcnow()
     if registration.status not in (S.PENDING, S.WAITLISTED):
-        raise RegistrationError(_("Only registrations awaiting approval or on the waitlist can be rejected; cancel a confirmed one instead."))
+        raise RegistrationError(
+            _(
+                "Only registrations awaiting approval or on the waitlist can be rejected; cancel a confirmed one instead."
+            )
+        )
     registration.status = S.REJECTED
     registration.status_reason = reason
     registration.waitlisted_at = None
     registration.status_changed_at = now
     db.session.flush()
-    audit.record("registration.reject", actor=actor, event=event,
-                 detail=_audit_detail(registration, reason))
+    audit.record(
+        "registration.reject", actor=actor, event=event, detail=_audit_detail(registration, reason)
+    )
     _announce(registration, event, registration.user)
     return registration
 
@@ -331,20 +388,19 @@ def move(
     track_id: int | None = None,
     now: datetime | None = None,
 ) -> list[Registration]:
-    """Move a registration to another team and/or track of the same event.
-
-    A confirmed member moves only into a team with room under the team cap. Moving out of a
-    full team frees a place there, so the waitlist is promoted.
-    """
-    now = now or utcnow()
+    """Move a registration to another team or track of its event: a confirmed member only into a
+    team with room, and the place left behind goes to the waitlist."""
     event, registration = _locked_registration(registration)
+    now = now or utcnow()
+    if not registration.is_active:
+        raise RegistrationError(_("This registration is no longer active."))
     team_ids = {team.id for team in event.teams}
     track_ids = {track.id for track in event.tracks}
     if team_id is not None and team_id not in team_ids:
         raise RegistrationError(str(PROBLEM_MESSAGES[rules.Ineligible.TEAM_UNKNOWN]), "team_id")
     if track_id is not None and track_id not in track_ids:
         raise RegistrationError(str(PROBLEM_MESSAGES[rules.Ineligible.TRACK_UNKNOWN]), "track_id")
-    old = (registration.team.name if registration.team else "", registration.track.name if registration.track else "")
+    old = _placement(registration)
     new_team = team_id if team_id is not None else registration.team_id
     if registration.status == S.CONFIRMED and new_team != registration.team_id:
         limits = limits_of(event)
@@ -358,11 +414,16 @@ def move(
     if track_id is not None:
         registration.track_id = track_id
     db.session.flush()
-    db.session.refresh(registration)
-    new = (registration.team.name if registration.team else "", registration.track.name if registration.track else "")
-    audit.record("registration.move", actor=actor, event=event,
-                 detail=f"{registration.user.name}: {' / '.join(filter(None, old)) or '—'} → {' / '.join(filter(None, new)) or '—'}")
+    db.session.expire(registration, ["team", "track"])
+    detail = f"{registration.user.name}: {old} → {_placement(registration)}"
+    audit.record("registration.move", actor=actor, event=event, detail=detail)
     return promote_waitlist(event, now)
+
+
+def _placement(registration: Registration) -> str:
+    """The registration's team and track as the audit log shows them."""
+    names = [part.name for part in (registration.team, registration.track) if part is not None]
+    return " / ".join(names) or "—"
 
 
 def _audit_detail(registration: Registration, reason: str = "") -> str:
@@ -392,6 +453,15 @@ def waitlist_position(registration: Registration) -> int | None:
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "EventError",
+    "add_organizer",
+    "cancel_event",
+    "create_event",
+    "publish_event",
+    "remove_organizer",
+    "set_teams",
+    "set_tracks",
+    "update_event",
     "RegistrationError",
     "approve",
     "cancel_registration",
@@ -403,3 +473,383 @@ __all__ = [
     "reject",
     "waitlist_position",
 ]
+
+
+# --- Event management: create, edit, publish, cancel, organizers, teams and tracks -----------
+
+
+class EventError(RegistrationError):
+    """An organizer's change to an event was refused; `field` names the form field it concerns."""
+
+
+#: What an organizer sets on an event; the kind is fixed when the event is created.
+EVENT_FIELDS = (
+    "title",
+    "description",
+    "venue",
+    "starts_at",
+    "ends_at",
+    "registration_opens_at",
+    "registration_closes_at",
+    "capacity",
+    "approval_required",
+    "min_age",
+    "max_age",
+    "quota_male",
+    "quota_female",
+    "team_cap",
+)
+
+#: Fields that only one kind of event uses; the others keep them empty.
+KIND_ONLY_FIELDS = {
+    "min_age": EventKind.MIXER,
+    "max_age": EventKind.MIXER,
+    "quota_male": EventKind.MIXER,
+    "quota_female": EventKind.MIXER,
+    "team_cap": EventKind.SPORTSMEET,
+}
+
+#: Limits whose loosening can free places for the waitlist.
+LIMIT_FIELDS = ("capacity", "quota_male", "quota_female", "team_cap")
+
+
+def _event_fields(kind: str, fields: dict) -> dict:
+    unknown = set(fields) - set(EVENT_FIELDS)
+    if unknown:
+        raise TypeError(f"not event fields: {sorted(unknown)}")
+    return {
+        name: (None if KIND_ONLY_FIELDS.get(name, kind) != kind else value)
+        for name, value in fields.items()
+    }
+
+
+def create_event(organizer: User, *, kind: str, **fields) -> Event:
+    """Create a draft event of `kind`; its creator becomes its first organizer."""
+    kind = EventKind(kind)
+    event = Event(kind=kind.value, status=EventStatus.DRAFT.value, created_by_id=organizer.id)
+    for name, value in _event_fields(kind, fields).items():
+        setattr(event, name, value)
+    event.organizers.append(EventOrganizer(user_id=organizer.id))
+    db.session.add(event)
+    db.session.flush()
+    audit.record("event.create", actor=organizer, event=event, detail=event.title)
+    return event
+
+
+def _check_limits_hold(event: Event, fields: dict) -> None:
+    """Refuse a limit below the confirmed places it already covers (cancel on the roster first)."""
+    occupancy = occupancy_of(event.id)
+    taken = {
+        "capacity": occupancy.confirmed,
+        "quota_male": (occupancy.by_gender or {}).get("male", 0),
+        "quota_female": (occupancy.by_gender or {}).get("female", 0),
+        "team_cap": max((occupancy.by_team or {}).values(), default=0),
+    }
+    for name in LIMIT_FIELDS:
+        value = fields.get(name)
+        if value is not None and value < taken[name]:
+            raise EventError(
+                _(
+                    "%(count)d members already hold a confirmed place here, so this cannot be "
+                    "lower than %(count)d. Cancel registrations on the roster first.",
+                    count=taken[name],
+                ),
+                name,
+            )
+
+
+def _loosened(event: Event, fields: dict) -> bool:
+    """A limit was raised or removed, so waiting members may now fit."""
+    for name in LIMIT_FIELDS:
+        if name not in fields:
+            continue
+        old, new = getattr(event, name), fields[name]
+        if old is not None and (new is None or new > old):
+            return True
+    return False
+
+
+def _shown(value) -> str:
+    if isinstance(value, datetime):
+        return format_local(value)
+    if value is None:
+        return "—"
+    return str(value)
+
+
+def update_event(
+    event: Event, actor: User, *, now: datetime | None = None, **fields
+) -> list[Registration]:
+    """Change an event's details; raised or removed limits promote the waitlist at once.
+
+    Returns the registrations promoted off the waitlist.
+    """
+    now = now or utcnow()
+    event = lock_event(event.id)
+    if event.is_cancelled:
+        raise EventError(_("A cancelled event cannot be changed."))
+    fields = _event_fields(event.kind, fields)
+    _check_limits_hold(event, fields)
+    loosened = _loosened(event, fields)
+    changes = []
+    for name, value in fields.items():
+        old = getattr(event, name)
+        if old == value:
+            continue
+        changes.append(
+            name if name == "description" else f"{name}: {_shown(old)} → {_shown(value)}"
+        )
+        setattr(event, name, value)
+    if not changes:
+        return []
+    db.session.flush()
+    audit.record("event.update", actor=actor, event=event, detail="; ".join(changes))
+    return promote_waitlist(event, now) if loosened else []
+
+
+def publish_event(event: Event, actor: User, *, now: datetime | None = None) -> Event:
+    """Publish a draft: it appears in the public list and opens by its registration window."""
+    now = now or utcnow()
+    event = lock_event(event.id)
+    if event.status != EventStatus.DRAFT:
+        raise EventError(_("Only a draft can be published."))
+    if event.kind in (EventKind.COMPETITION, EventKind.SPORTSMEET) and not event.teams:
+        raise EventError(_("Add at least one team before publishing."), "teams")
+    if event.kind == EventKind.COMPETITION and not event.tracks:
+        raise EventError(_("Add at least one track before publishing."), "tracks")
+    event.status = EventStatus.PUBLISHED.value
+    event.published_at = now
+    db.session.flush()
+    audit.record("event.publish", actor=actor, event=event, detail=event.title)
+    return event
+
+
+#: Longest cancellation reason (the column's size).
+REASON_MAX = 500
+
+
+def cancel_event(
+    event: Event, actor: User, reason: str, *, now: datetime | None = None
+) -> list[Registration]:
+    """Cancel an event: every active registration is cancelled and its member told why.
+
+    Registration closes by itself, since only published events are open. Returns the
+    registrations cancelled.
+    """
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if not reason:
+        raise EventError(_("Please give a reason; every registered member will read it."), "reason")
+    if len(reason) > REASON_MAX:
+        raise EventError(
+            _("Please keep the reason under %(n)d characters.", n=REASON_MAX), "reason"
+        )
+    event = lock_event(event.id)
+    if event.is_cancelled:
+        raise EventError(_("This event is already cancelled."))
+    rows = db.session.execute(
+        sa.select(Registration, User)
+        .join(User, User.id == Registration.user_id)
+        .where(Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))
+        .order_by(Registration.id)
+    ).all()
+    title, start = event.title, event.starts_at
+    for registration, user in rows:
+        registration.status = S.CANCELLED.value
+        registration.status_reason = reason
+        registration.waitlisted_at = None
+        registration.status_changed_at = now
+        notify(
+            user,
+            lambda: (
+                _("Event cancelled: %(title)s", title=title),
+                _(
+                    "We are sorry: %(title)s, planned for %(start)s, has been cancelled, and "
+                    "your registration with it. Reason: %(reason)s",
+                    title=title,
+                    start=format_local(start),
+                    reason=reason,
+                ),
+            ),
+            link=event_path(event),
+        )
+    event.status = EventStatus.CANCELLED.value
+    event.cancelled_at = now
+    event.cancel_reason = reason
+    db.session.flush()
+    audit.record(
+        "event.cancel",
+        actor=actor,
+        event=event,
+        detail=f"{reason} ({len(rows)} registrations cancelled)",
+    )
+    return [registration for registration, _user in rows]
+
+
+def add_organizer(event: Event, mobile: str, actor: User) -> EventOrganizer:
+    """Make the member with this mobile number a co-organizer; they must hold the organizer role."""
+    event = lock_event(event.id)
+    mobile = (mobile or "").strip()
+    user = db.session.scalars(sa.select(User).where(User.mobile == mobile)).one_or_none()
+    if user is None or not user.active:
+        raise EventError(_("No member is registered with this mobile number."), "mobile")
+    if not (user.has_role(Role.ORGANIZER) or user.is_admin):
+        raise EventError(
+            _(
+                "%(name)s is not an organizer yet; ask an administrator to grant the organizer "
+                "role first.",
+                name=user.name,
+            ),
+            "mobile",
+        )
+    if user.id in event.organizer_ids:
+        raise EventError(_("%(name)s already organizes this event.", name=user.name), "mobile")
+    link = EventOrganizer(user_id=user.id)
+    event.organizers.append(link)
+    db.session.flush()
+    audit.record("event.organizer_add", actor=actor, event=event, detail=user.name)
+    return link
+
+
+def remove_organizer(event: Event, user_id: int, actor: User) -> None:
+    """Remove a co-organizer; the last one stays, so every event keeps someone in charge."""
+    event = lock_event(event.id)
+    link = next((link for link in event.organizers if link.user_id == user_id), None)
+    if link is None:
+        raise EventError(_("That member does not organize this event."))
+    if len(event.organizers) == 1:
+        raise EventError(
+            _("An event needs at least one organizer; add another before removing this one.")
+        )
+    name = link.user.name
+    event.organizers.remove(link)
+    db.session.flush()
+    audit.record("event.organizer_remove", actor=actor, event=event, detail=name)
+
+
+#: Longest team or track name (the column's size).
+NAME_MAX = 100
+
+
+def set_teams(
+    event: Event,
+    actor: User,
+    *,
+    rename: dict[int, str] | None = None,
+    remove: set[int] | frozenset[int] = frozenset(),
+    add: list[str] | tuple[str, ...] = (),
+) -> None:
+    """Rename, remove and add an event's teams; a team with active registrations stays.
+
+    Errors name the field "item-<id>" for an existing team and "new_names" for new ones.
+    """
+    _set_choices(event, actor, Team, rename or {}, set(remove), list(add))
+
+
+def set_tracks(
+    event: Event,
+    actor: User,
+    *,
+    rename: dict[int, str] | None = None,
+    remove: set[int] | frozenset[int] = frozenset(),
+    add: list[str] | tuple[str, ...] = (),
+) -> None:
+    """Rename, remove and add a competition's tracks; a track with active registrations stays."""
+    _set_choices(event, actor, Track, rename or {}, set(remove), list(add))
+
+
+def _set_choices(event: Event, actor: User, model, rename: dict, remove: set, add: list) -> None:
+    is_team = model is Team
+    event = lock_event(event.id)
+    if event.is_cancelled:
+        raise EventError(_("A cancelled event cannot be changed."))
+    if event.kind == EventKind.MIXER or (not is_team and event.kind != EventKind.COMPETITION):
+        raise EventError(_("This kind of event has no such list."))
+    items = {item.id: item for item in (event.teams if is_team else event.tracks)}
+    for item_id in set(rename) | remove:
+        if item_id not in items:
+            raise EventError(
+                _("That team does not belong to this event.")
+                if is_team
+                else _("That track does not belong to this event.")
+            )
+    final = {item_id: item.name for item_id, item in items.items() if item_id not in remove}
+    for item_id, name in rename.items():
+        if item_id in final:
+            final[item_id] = (name or "").strip()
+    seen: dict[str, str] = {}
+    for item_id, name in final.items():
+        field = f"item-{item_id}"
+        _check_choice_name(name, field, seen)
+    added = [name.strip() for name in add if name and name.strip()]
+    for name in added:
+        _check_choice_name(name, "new_names", seen)
+    if event.status == EventStatus.PUBLISHED and not final and not added:
+        raise EventError(
+            _("A published event needs at least one team.")
+            if is_team
+            else _("A published competition needs at least one track."),
+            "new_names",
+        )
+
+    column = Registration.team_id if is_team else Registration.track_id
+    if remove:
+        in_use = db.session.execute(
+            sa.select(column, sa.func.count(Registration.id))
+            .where(
+                Registration.event_id == event.id,
+                Registration.status.in_(ACTIVE_STATUSES),
+                column.in_(remove),
+            )
+            .group_by(column)
+        ).all()
+        if in_use:
+            item_id, count = min(in_use)
+            raise EventError(
+                _(
+                    "%(name)s has %(count)d active registrations and cannot be removed; move or "
+                    "cancel them on the roster first.",
+                    name=items[item_id].name,
+                    count=count,
+                ),
+                f"item-{item_id}",
+            )
+
+    changes = []
+    collection = event.teams if is_team else event.tracks
+    for item_id in sorted(remove):
+        changes.append(f"− {items[item_id].name}")
+        collection.remove(items[item_id])
+        db.session.delete(items[item_id])
+    db.session.flush()
+    renamed = {item_id: name for item_id, name in final.items() if items[item_id].name != name}
+    # Swapping two names would trip the unique constraint midway, so rename in two steps.
+    for item_id, name in renamed.items():
+        changes.append(f"{items[item_id].name} → {name}")
+        items[item_id].name = f"~{item_id}~"
+    db.session.flush()
+    for item_id, name in renamed.items():
+        items[item_id].name = name
+    position = max((item.position for item in collection), default=-1) + 1
+    for offset, name in enumerate(added):
+        collection.append(model(name=name, position=position + offset))
+        changes.append(f"+ {name}")
+    db.session.flush()
+    if changes:
+        audit.record(
+            "event.teams" if is_team else "event.tracks",
+            actor=actor,
+            event=event,
+            detail="; ".join(changes),
+        )
+
+
+def _check_choice_name(name: str, field: str, seen: dict[str, str]) -> None:
+    if not name:
+        raise EventError(_("Please enter a name."), field)
+    if len(name) > NAME_MAX:
+        raise EventError(_("Please keep names under %(n)d characters.", n=NAME_MAX), field)
+    key = name.casefold()
+    if key in seen:
+        raise EventError(_("%(name)s appears twice.", name=name), field)
+    seen[key] = field

@@ -1,5 +1,604 @@
 """Event pages: list, detail, .ics, create/edit/publish/cancel, register, My events."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import icalendar
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import contains_eager, joinedload
+
+from eventsite.accounts.models import Role, User
+from eventsite.core.permissions import login_required, public, role_required
+from eventsite.core.time import to_local, utcnow
+from eventsite.events import checkin, rules, service
+from eventsite.events.forms import (
+    AddOrganizerForm,
+    CancelEventForm,
+    ChoiceListForm,
+    EventForm,
+    RegistrationForm,
+    add_error,
+)
+from eventsite.events.models import (
+    Event,
+    EventKind,
+    EventOrganizer,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+)
+from eventsite.events.permissions import can_manage, can_view, event_permission
+from eventsite.extensions import db
 
 bp = Blueprint("events", __name__)
+
+S = RegistrationStatus
+
+
+def _page() -> int:
+    return max(request.args.get("page", 1, type=int), 1)
+
+
+def _page_size(setting: str, default: int) -> int:
+    return int(current_app.config.get(setting, default))
+
+
+def registration_state(event: Event, now) -> str:
+    """draft, cancelled, not_yet, open or closed: from the status and the window alone."""
+    if event.status == EventStatus.DRAFT:
+        return "draft"
+    if event.status == EventStatus.CANCELLED:
+        return "cancelled"
+    if now < event.registration_opens_at:
+        return "not_yet"
+    return "open" if event.registration_open(now) else "closed"
+
+
+def status_counts(event_ids) -> dict[int, dict[str, int]]:
+    """{event_id: {status: count}} for the given events, in one grouped query."""
+    counts: dict[int, dict[str, int]] = {event_id: {} for event_id in event_ids}
+    if not counts:
+        return counts
+    rows = db.session.execute(
+        sa.select(Registration.event_id, Registration.status, sa.func.count(Registration.id))
+        .where(Registration.event_id.in_(list(counts)))
+        .group_by(Registration.event_id, Registration.status)
+    ).all()
+    for event_id, status, count in rows:
+        counts[event_id][status] = count
+    return counts
+
+
+# --- Public list, detail and calendar file ---------------------------------------------------
+
+
+@bp.get("/")
+@bp.get("/events")
+@public
+def index():
+    """Published and cancelled events, by kind and upcoming/past, a page at a time."""
+    now = utcnow()
+    kind = request.args.get("kind", "")
+    if kind not in {k.value for k in EventKind}:
+        kind = ""
+    when = "past" if request.args.get("when") == "past" else "upcoming"
+    stmt = sa.select(Event).where(
+        Event.status.in_([EventStatus.PUBLISHED.value, EventStatus.CANCELLED.value])
+    )
+    if kind:
+        stmt = stmt.where(Event.kind == kind)
+    if when == "past":
+        stmt = stmt.where(Event.ends_at < now).order_by(Event.starts_at.desc(), Event.id.desc())
+    else:
+        stmt = stmt.where(Event.ends_at >= now).order_by(Event.starts_at, Event.id)
+    page = db.paginate(
+        stmt, page=_page(), per_page=_page_size("EVENTS_PAGE_SIZE", 20), error_out=False
+    )
+    counts = status_counts(event.id for event in page.items)
+    return render_template(
+        "events/index.html",
+        page=page,
+        counts=counts,
+        kind=kind,
+        when=when,
+        kinds=list(EventKind),
+        now=now,
+        state_of=registration_state,
+    )
+
+
+def _places(event: Event) -> dict:
+    """Confirmed, waiting and pending counts, overall and per gender, in one query."""
+    rows = db.session.execute(
+        sa.select(Registration.status, User.gender, sa.func.count(Registration.id))
+        .join(User, User.id == Registration.user_id)
+        .where(Registration.event_id == event.id)
+        .group_by(Registration.status, User.gender)
+    ).all()
+    by_status: dict[str, int] = {}
+    confirmed_by_gender: dict[str, int] = {}
+    for status, gender, count in rows:
+        by_status[status] = by_status.get(status, 0) + count
+        if status == S.CONFIRMED:
+            confirmed_by_gender[gender] = count
+    confirmed = by_status.get(S.CONFIRMED, 0)
+    left = None if event.capacity is None else max(event.capacity - confirmed, 0)
+    quotas_left = {}
+    if event.kind == EventKind.MIXER:
+        for gender, quota in (("male", event.quota_male), ("female", event.quota_female)):
+            if quota is not None:
+                quotas_left[gender] = max(quota - confirmed_by_gender.get(gender, 0), 0)
+    return {
+        "confirmed": confirmed,
+        "waitlisted": by_status.get(S.WAITLISTED, 0),
+        "pending": by_status.get(S.PENDING, 0),
+        "left": left,
+        "quotas_left": quotas_left,
+    }
+
+
+def _full_teams(event: Event) -> set[int]:
+    if event.kind != EventKind.SPORTSMEET or event.team_cap is None:
+        return set()
+    rows = db.session.execute(
+        sa.select(Registration.team_id, sa.func.count(Registration.id))
+        .where(Registration.event_id == event.id, Registration.status == S.CONFIRMED)
+        .group_by(Registration.team_id)
+    ).all()
+    return {team_id for team_id, count in rows if team_id is not None and count >= event.team_cap}
+
+
+def _standing_problems(event: Event, user) -> list[str]:
+    """Reasons the member cannot register whatever they enter (mixer age rules)."""
+    if event.kind != EventKind.MIXER or not current_user.is_authenticated:
+        return []
+    applicant = rules.Applicant(birth_year=user.birth_year, single_declared=True)
+    return [
+        str(service.PROBLEM_MESSAGES[problem])
+        for problem in rules.eligibility_problems(service.terms_of(event), applicant)
+        if rules.PROBLEM_FIELD[problem] is None
+    ]
+
+
+def _render_detail(event: Event, form: RegistrationForm | None = None, status: int = 200):
+    now = utcnow()
+    state = registration_state(event, now)
+    mine = position = None
+    if current_user.is_authenticated:
+        mine = service.find_registration(event.id, current_user.id)
+        if mine is not None:
+            position = service.waitlist_position(mine)
+    may_register = (
+        current_user.is_authenticated
+        and state == "open"
+        and (mine is None or mine.status == S.CANCELLED)
+    )
+    problems = _standing_problems(event, current_user) if may_register else []
+    if may_register and form is None and not problems:
+        form = RegistrationForm(event=event, user=current_user, full_teams=_full_teams(event))
+    manager = can_manage(current_user, event)
+    return render_template(
+        "events/detail.html",
+        event=event,
+        places=_places(event),
+        state=state,
+        mine=mine,
+        position=position,
+        may_register=may_register,
+        problems=problems,
+        form=form,
+        manager=manager,
+        now=now,
+    ), status
+
+
+@bp.get("/events/<int:event_id>")
+@event_permission("view")
+def detail(event: Event):
+    """An event: what, when, where, places left, and the member's own registration."""
+    return _render_detail(event)
+
+
+@bp.get("/events/<int:event_id>.ics")
+@event_permission("view")
+def ics(event: Event):
+    """The event as an iCalendar file for the member's phone calendar."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//eventsite//union member events//ZH")
+    calendar.add("version", "2.0")
+    entry = icalendar.Event()
+    # The UID names the site as configured, so it stays the same whichever address served it.
+    site = urlsplit(current_app.config["PUBLIC_URL"]).hostname or request.host.split(":")[0]
+    entry.add("uid", f"event-{event.id}@{site}")
+    entry.add("dtstamp", utcnow())
+    entry.add("dtstart", event.starts_at)
+    entry.add("dtend", event.ends_at)
+    entry.add("summary", event.title)
+    entry.add("location", event.venue)
+    entry.add("description", event.description)
+    entry.add("url", url_for("events.detail", event_id=event.id, _external=True))
+    if event.is_cancelled:
+        entry.add("status", "CANCELLED")
+    calendar.add_component(entry)
+    return Response(
+        calendar.to_ical(),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="event-{event.id}.ics"'},
+    )
+
+
+# --- A member's registration -----------------------------------------------------------------
+
+
+def _viewable_event(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None or not can_view(current_user, event):
+        abort(404)
+    return event
+
+
+@bp.post("/events/<int:event_id>/register")
+@login_required
+def register(event_id: int):
+    """Register the signed-in member; a refusal is shown beside the field it concerns."""
+    event = _viewable_event(event_id)
+    form = RegistrationForm(event=event, user=current_user, full_teams=_full_teams(event))
+    if not form.validate():
+        db.session.rollback()
+        return _render_detail(event, form, 400)
+    try:
+        registration = service.register(event, current_user, **form.engine_arguments())
+    except service.RegistrationError as exc:
+        db.session.rollback()
+        form.add_error(exc.message, exc.field)
+        return _render_detail(db.session.get(Event, event_id), form, 400)
+    db.session.commit()
+    messages = {
+        S.CONFIRMED: _("You are registered. Your check-in code is under My events."),
+        S.WAITLISTED: _(
+            "The event is full, so you are on the waitlist. We will tell you if a place frees up."
+        ),
+        S.PENDING: _("Your registration awaits the organizer's approval."),
+    }
+    flash(messages.get(registration.status, _("Registration saved.")), "success")
+    return redirect(url_for("events.detail", event_id=event_id), 303)
+
+
+@bp.post("/events/<int:event_id>/cancel-registration")
+@login_required
+def cancel_registration(event_id: int):
+    """The member cancels their own registration, or leaves the waitlist."""
+    event = _viewable_event(event_id)
+    registration = service.find_registration(event.id, current_user.id)
+    if registration is None:
+        abort(404)
+    was = registration.status
+    try:
+        service.cancel_registration(registration, actor=current_user)
+    except service.RegistrationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _render_detail(db.session.get(Event, event_id), None, 400)
+    db.session.commit()
+    flash(
+        _("You have left the waitlist.")
+        if was == S.WAITLISTED
+        else _("Your registration is cancelled."),
+        "success",
+    )
+    return redirect(url_for("events.detail", event_id=event_id), 303)
+
+
+def _waitlist_positions(user_id: int, event_ids: list[int]) -> dict[int, int]:
+    """{registration_id: position} for the member's waitlisted registrations, in one query."""
+    if not event_ids:
+        return {}
+    ranked = (
+        sa.select(
+            Registration.id,
+            Registration.user_id,
+            sa.func.row_number()
+            .over(
+                partition_by=Registration.event_id,
+                order_by=(Registration.waitlisted_at, Registration.id),
+            )
+            .label("position"),
+        )
+        .where(Registration.status == S.WAITLISTED, Registration.event_id.in_(event_ids))
+        .subquery()
+    )
+    return dict(
+        db.session.execute(
+            sa.select(ranked.c.id, ranked.c.position).where(ranked.c.user_id == user_id)
+        ).all()
+    )
+
+
+def _checkin_url(registration: Registration) -> str:
+    return url_for(
+        "roster.check_in_by_token", token=checkin.token_for(registration), _external=True
+    )
+
+
+@bp.get("/my/events")
+@login_required
+def my_events():
+    """The member's registrations, upcoming first, with check-in codes for confirmed places."""
+    now = utcnow()
+    base = (
+        sa.select(Registration, Event)
+        .join(Event, Event.id == Registration.event_id)
+        .where(Registration.user_id == current_user.id)
+    )
+    upcoming = db.session.execute(
+        base.where(Event.ends_at >= now).order_by(Event.starts_at, Event.id)
+    ).all()
+    past = db.paginate(
+        sa.select(Registration)
+        .join(Event, Event.id == Registration.event_id)
+        .where(Registration.user_id == current_user.id, Event.ends_at < now)
+        .options(contains_eager(Registration.event))
+        .order_by(Event.starts_at.desc(), Event.id.desc()),
+        page=_page(),
+        per_page=_page_size("MY_EVENTS_PAGE_SIZE", 20),
+        error_out=False,
+    )
+    waiting = [reg.event_id for reg, _event in upcoming if reg.status == S.WAITLISTED]
+    positions = _waitlist_positions(current_user.id, waiting)
+    codes = {
+        reg.id: checkin.qr_svg(_checkin_url(reg))
+        for reg, event in upcoming
+        if reg.status == S.CONFIRMED and not event.has_ended(now)
+    }
+    return render_template(
+        "events/my_events.html",
+        upcoming=upcoming,
+        past=past,
+        positions=positions,
+        codes=codes,
+        now=now,
+    )
+
+
+@bp.get("/my/registrations/<int:registration_id>/qr.svg")
+@login_required
+def qr_svg(registration_id: int):
+    """The member's own check-in code as an SVG image (confirmed places only)."""
+    registration = db.session.get(Registration, registration_id)
+    if (
+        registration is None
+        or registration.user_id != current_user.id
+        or registration.status != S.CONFIRMED
+        or registration.event.has_ended(utcnow())
+    ):
+        abort(404)
+    svg = checkin.qr_svg(_checkin_url(registration))
+    if "xmlns=" not in svg.split(">", 1)[0]:
+        svg = svg.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"', 1)
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, no-store"})
+
+
+# --- Organizers: list, create, edit, publish, cancel, co-organizers, teams -------------------
+
+
+@bp.get("/manage")
+@role_required(Role.ORGANIZER)
+def manage():
+    """The events the organizer runs (admins: every event), with registrations by status."""
+    stmt = sa.select(Event).order_by(Event.starts_at.desc(), Event.id.desc())
+    if not current_user.is_admin:
+        stmt = stmt.where(
+            Event.id.in_(
+                sa.select(EventOrganizer.event_id).where(EventOrganizer.user_id == current_user.id)
+            )
+        )
+    page = db.paginate(
+        stmt, page=_page(), per_page=_page_size("EVENTS_PAGE_SIZE", 20), error_out=False
+    )
+    return render_template(
+        "events/manage.html",
+        page=page,
+        counts=status_counts(event.id for event in page.items),
+        now=utcnow(),
+        state_of=registration_state,
+    )
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@role_required(Role.ORGANIZER)
+def create():
+    """Choose a kind, then fill in the event; it is saved as a draft."""
+    raw_kind = request.values.get("kind", "")
+    if raw_kind not in {k.value for k in EventKind}:
+        status = 400 if raw_kind or request.method == "POST" else 200
+        return render_template("events/new.html", kinds=list(EventKind), bad=bool(raw_kind)), status
+    form = EventForm(kind=raw_kind)
+    if request.method == "GET" and not form.is_submitted():
+        now = utcnow()
+        form.registration_opens_at.data = _local_hour(now + timedelta(hours=1))
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("events/form.html", form=form, event=None), status
+    event = service.create_event(current_user, kind=raw_kind, **form.event_fields())
+    db.session.commit()
+    flash(_("Draft saved. It is not public until you publish it."), "success")
+    if event.kind == EventKind.MIXER:
+        return redirect(url_for("events.edit", event_id=event.id), 303)
+    flash(_("Now add the teams members choose from."), "info")
+    return redirect(url_for("events.teams", event_id=event.id), 303)
+
+
+def _local_hour(moment):
+    return to_local(moment).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+
+
+def _render_edit(event, form=None, cancel_form=None, publish_error=None, status=200):
+    return render_template(
+        "events/form.html",
+        event=event,
+        form=form or EventForm.for_event(event),
+        cancel_form=cancel_form or CancelEventForm(formdata=None),
+        publish_error=publish_error,
+    ), status
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@event_permission("manage")
+def edit(event: Event):
+    """Change an event's details; a raised capacity gives waiting members their places."""
+    if request.method == "GET":
+        return _render_edit(event)
+    form = EventForm(kind=event.kind)
+    if not form.validate():
+        return _render_edit(event, form=form, status=400)
+    try:
+        promoted = service.update_event(event, current_user, **form.event_fields())
+    except service.RegistrationError as exc:
+        db.session.rollback()
+        add_error(form, exc.message, exc.field)
+        return _render_edit(db.session.get(Event, event.id), form=form, status=400)
+    db.session.commit()
+    flash(_("Changes saved."), "success")
+    if promoted:
+        flash(
+            _(
+                "%(n)d members moved from the waitlist into the new places and were told.",
+                n=len(promoted),
+            ),
+            "info",
+        )
+    return redirect(url_for("events.edit", event_id=event.id), 303)
+
+
+@bp.post("/events/<int:event_id>/publish")
+@event_permission("manage")
+def publish(event: Event):
+    """Publish a draft."""
+    try:
+        service.publish_event(event, current_user)
+    except service.RegistrationError as exc:
+        db.session.rollback()
+        return _render_edit(db.session.get(Event, event.id), publish_error=exc.message, status=400)
+    db.session.commit()
+    flash(
+        _("Published. Members can see the event and register when registration opens."), "success"
+    )
+    return redirect(url_for("events.detail", event_id=event.id), 303)
+
+
+@bp.post("/events/<int:event_id>/cancel")
+@event_permission("manage")
+def cancel(event: Event):
+    """Cancel the event; every registered member is told, with the reason."""
+    form = CancelEventForm()
+    if not form.validate():
+        return _render_edit(event, cancel_form=form, status=400)
+    try:
+        cancelled = service.cancel_event(event, current_user, form.reason.data)
+    except service.RegistrationError as exc:
+        db.session.rollback()
+        add_error(form, exc.message, exc.field)
+        return _render_edit(db.session.get(Event, event.id), cancel_form=form, status=400)
+    db.session.commit()
+    flash(
+        _("The event is cancelled; %(n)d registered members were told.", n=len(cancelled)),
+        "success",
+    )
+    return redirect(url_for("events.detail", event_id=event.id), 303)
+
+
+@bp.route("/events/<int:event_id>/organizers", methods=["GET", "POST"])
+@event_permission("manage")
+def organizers(event: Event):
+    """Add a co-organizer by mobile number, or remove one."""
+    form = (
+        AddOrganizerForm(formdata=None) if "remove_user_id" in request.form else AddOrganizerForm()
+    )
+    status = 200
+    if request.method == "POST":
+        try:
+            if "remove_user_id" in request.form:
+                user_id = request.form.get("remove_user_id", type=int)
+                service.remove_organizer(event, user_id, current_user)
+                message = _("Organizer removed.")
+            elif form.validate():
+                service.add_organizer(event, form.mobile.data, current_user)
+                message = _("Organizer added.")
+            else:
+                message = None
+        except service.RegistrationError as exc:
+            db.session.rollback()
+            add_error(form, exc.message, exc.field)
+            event = db.session.get(Event, event.id)
+            message = None
+        if message:
+            db.session.commit()
+            flash(message, "success")
+            if not can_manage(current_user, db.session.get(Event, event.id)):
+                return redirect(url_for("events.manage"), 303)
+            return redirect(url_for("events.organizers", event_id=event.id), 303)
+        status = 400
+    people = db.session.scalars(
+        sa.select(EventOrganizer)
+        .where(EventOrganizer.event_id == event.id)
+        .options(joinedload(EventOrganizer.user))
+        .order_by(EventOrganizer.added_at, EventOrganizer.user_id)
+    ).all()
+    return render_template("events/organizers.html", event=event, form=form, people=people), status
+
+
+@bp.route("/events/<int:event_id>/teams", methods=["GET", "POST"])
+@event_permission("manage")
+def teams(event: Event):
+    """Rename, remove and add the teams (and a competition's tracks) members choose from."""
+    if event.kind == EventKind.MIXER:
+        abort(404)
+    lists = ["teams", "tracks"] if event.kind == EventKind.COMPETITION else ["teams"]
+    forms = {
+        name: ChoiceListForm(prefix=name, formdata=None).fill(getattr(event, name))
+        for name in lists
+    }
+    status = 200
+    if request.method == "POST":
+        which = request.args.get("list", "teams")
+        if which not in lists:
+            abort(404)
+        form = forms[which] = ChoiceListForm(prefix=which)
+        if form.validate():
+            setter = service.set_teams if which == "teams" else service.set_tracks
+            try:
+                setter(event, current_user, **form.changes())
+            except service.RegistrationError as exc:
+                db.session.rollback()
+                event = db.session.get(Event, event.id)
+                field = exc.field or ""
+                row = (
+                    form.row_for(int(field.split("-", 1)[1]))
+                    if field.startswith("item-") and field.split("-", 1)[1].isdigit()
+                    else None
+                )
+                if row is not None:
+                    add_error(row, exc.message, "name")
+                else:
+                    add_error(form, exc.message, exc.field)
+            else:
+                db.session.commit()
+                flash(_("Teams saved.") if which == "teams" else _("Tracks saved."), "success")
+                return redirect(url_for("events.teams", event_id=event.id), 303)
+        status = 400
+    return render_template("events/teams.html", event=event, forms=forms), status

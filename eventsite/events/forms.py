@@ -1,0 +1,277 @@
+"""Event forms: the organizer's event form, its teams/tracks and organizers, the member's
+registration form and the cancellation form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Form
+from wtforms.fields import (
+    BooleanField,
+    DateTimeLocalField,
+    FieldList,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
+
+from eventsite.core.time import from_local, to_local
+from eventsite.events import rules
+from eventsite.events.models import Event, EventKind
+
+#: Browsers send datetime-local values as 2026-11-20T19:00; the first format is also how we render.
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+
+DATETIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+
+#: The fields only one kind of event shows.
+KIND_FIELDS = {
+    EventKind.MIXER: ("min_age", "max_age", "quota_male", "quota_female"),
+    EventKind.COMPETITION: (),
+    EventKind.SPORTSMEET: ("team_cap",),
+}
+
+
+def _when(label):
+    return DateTimeLocalField(
+        label,
+        format=LOCAL_FORMATS,
+        validators=[InputRequired(message=_l("Please enter a date and time."))],
+        invalid_value_message=_l("Please enter a date and time such as 2026-11-20 19:00."),
+    )
+
+
+def _limit(label, minimum: int, description=None):
+    return IntegerField(
+        label,
+        validators=[
+            Optional(),
+            NumberRange(
+                min=minimum,
+                message=_l(
+                    "Enter a whole number of at least %(min)s, or leave empty for no limit."
+                ),
+            ),
+        ],
+        description=description,
+    )
+
+
+class EventForm(FlaskForm):
+    """Create or edit an event; `kind` decides which eligibility fields it has."""
+
+    title = StringField(
+        _l("Title"),
+        validators=[DataRequired(message=_l("Please enter a title.")), Length(max=200)],
+    )
+    description = TextAreaField(_l("Description"), validators=[Length(max=10000)])
+    venue = StringField(
+        _l("Venue"),
+        validators=[DataRequired(message=_l("Please enter the venue.")), Length(max=200)],
+    )
+    starts_at = _when(_l("Starts"))
+    ends_at = _when(_l("Ends"))
+    registration_opens_at = _when(_l("Registration opens"))
+    registration_closes_at = _when(_l("Registration closes"))
+    capacity = _limit(
+        _l("Places"),
+        1,
+        description=_l("Leave empty for no limit; extra registrations wait on a list."),
+    )
+    approval_required = BooleanField(_l("The organizer approves each registration"))
+    min_age = _limit(
+        _l("Youngest age admitted"),
+        rules.MIXER_MINIMUM_AGE,
+        description=_l("Mixers are for members aged 18 and over in any case."),
+    )
+    max_age = _limit(_l("Oldest age admitted"), rules.MIXER_MINIMUM_AGE)
+    quota_male = _limit(_l("Places for men"), 1, description=_l("Leave empty for no quota."))
+    quota_female = _limit(_l("Places for women"), 1, description=_l("Leave empty for no quota."))
+    team_cap = _limit(
+        _l("Members per team"), 1, description=_l("Confirmed members per team; empty for no cap.")
+    )
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = EventKind(kind)
+        for other, names in KIND_FIELDS.items():
+            if other != self.kind:
+                for name in names:
+                    delattr(self, name)
+
+    @classmethod
+    def for_event(cls, event: Event, **kwargs) -> EventForm:
+        """The form filled with an event's current values, times in the local zone."""
+        data = {name: getattr(event, name) for name in ("title", "description", "venue")}
+        data |= {
+            name: to_local(getattr(event, name)).replace(tzinfo=None) for name in DATETIME_FIELDS
+        }
+        data |= {
+            name: getattr(event, name)
+            for name in ("capacity", "approval_required", *KIND_FIELDS[EventKind(event.kind)])
+        }
+        return cls(kind=event.kind, data=data, **kwargs)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        starts, ends = self.starts_at.data, self.ends_at.data
+        opens, closes = self.registration_opens_at.data, self.registration_closes_at.data
+        if starts and ends and ends <= starts:
+            self.ends_at.errors.append(_l("The event must end after it starts."))
+            valid = False
+        if opens and closes and closes <= opens:
+            self.registration_closes_at.errors.append(_l("Registration must close after it opens."))
+            valid = False
+        elif closes and ends and closes > ends:
+            self.registration_closes_at.errors.append(
+                _l("Registration must close by the time the event ends.")
+            )
+            valid = False
+        if self.kind == EventKind.MIXER:
+            low, high = self.min_age.data, self.max_age.data
+            if low is not None and high is not None and high < low:
+                self.max_age.errors.append(_l("The oldest age must not be below the youngest age."))
+                valid = False
+        return valid
+
+    def event_fields(self) -> dict:
+        """The submitted values as Event attributes, times converted to UTC."""
+        fields = {
+            "title": self.title.data.strip(),
+            "description": (self.description.data or "").strip(),
+            "venue": self.venue.data.strip(),
+            "capacity": self.capacity.data,
+            "approval_required": bool(self.approval_required.data),
+        }
+        fields |= {name: from_local(self[name].data) for name in DATETIME_FIELDS}
+        fields |= {name: self[name].data for name in KIND_FIELDS[self.kind]}
+        return fields
+
+
+class CancelEventForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason, sent to every registered member"),
+        validators=[
+            DataRequired(message=_l("Please give a reason; every registered member will read it.")),
+            Length(max=500),
+        ],
+    )
+
+
+class AddOrganizerForm(FlaskForm):
+    mobile = StringField(
+        _l("Mobile number of the co-organizer"),
+        validators=[DataRequired(message=_l("Please enter a mobile number.")), Length(max=11)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+
+
+class ChoiceRow(Form):
+    """One existing team or track: its id, a new name, or removal."""
+
+    id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    name = StringField(_l("Name"), validators=[Length(max=100)])
+    remove = BooleanField(_l("Remove"))
+
+
+class ChoiceListForm(FlaskForm):
+    """An event's teams (or tracks): rename or remove the existing ones, add new ones."""
+
+    rows = FieldList(FormField(ChoiceRow))
+    new_names = TextAreaField(
+        _l("Add"), description=_l("One name per line."), validators=[Length(max=5000)]
+    )
+
+    def fill(self, items) -> ChoiceListForm:
+        for item in items:
+            self.rows.append_entry({"id": item.id, "name": item.name})
+        return self
+
+    def changes(self) -> dict:
+        """Keyword arguments for set_teams/set_tracks."""
+        rename, remove = {}, set()
+        for row in self.rows:
+            if row.form.remove.data:
+                remove.add(row.form.id.data)
+            else:
+                rename[row.form.id.data] = row.form.name.data or ""
+        add = [line.strip() for line in (self.new_names.data or "").splitlines() if line.strip()]
+        return {"rename": rename, "remove": remove, "add": add}
+
+    def row_for(self, item_id: int):
+        return next((row.form for row in self.rows if row.form.id.data == item_id), None)
+
+
+def _optional_id(value) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class RegistrationForm(FlaskForm):
+    """A member registers: the fields depend on the kind of event."""
+
+    single_declared = BooleanField(
+        _l("I declare that I am single"),
+        default=False,
+        description=_l(
+            "Your consent: you tell the union that you are single so that you may take part in "
+            "this mixer. We record only that, and when, you declared it; we use it for this mixer "
+            "alone and show it to no other member. You may cancel your registration at any time "
+            "before the event."
+        ),
+    )
+    team_id = SelectField(_l("Team"), coerce=_optional_id, validate_choice=False)
+    track_id = SelectField(_l("Track"), coerce=_optional_id, validate_choice=False)
+
+    def __init__(self, *args, event: Event, user=None, full_teams=frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.user = user
+        kind = EventKind(event.kind)
+        if kind != EventKind.MIXER:
+            del self.single_declared
+        if kind == EventKind.MIXER:
+            del self.team_id
+        else:
+            self.team_id.choices = [("", _l("Choose your team"))] + [
+                (
+                    team.id,
+                    f"{team.name} ({_l('full: waitlist')})" if team.id in full_teams else team.name,
+                )
+                for team in event.teams
+            ]
+        if kind != EventKind.COMPETITION:
+            del self.track_id
+        else:
+            self.track_id.choices = [("", _l("Choose your track"))] + [
+                (track.id, track.name) for track in event.tracks
+            ]
+
+    def engine_arguments(self) -> dict:
+        """Keyword arguments for service.register."""
+        return {
+            "single_declared": bool("single_declared" in self and self.single_declared.data),
+            "team_id": self.team_id.data if "team_id" in self else None,
+            "track_id": self.track_id.data if "track_id" in self else None,
+        }
+
+    def add_error(self, message: str, field: str | None) -> None:
+        """Show an engine refusal beside the field it names, or above the form."""
+        add_error(self, message, field)
+
+
+def add_error(form, message: str, field: str | None) -> None:
+    """Put `message` beside `form[field]` when the form has that field, else above the form."""
+    if field and field in form:
+        form[field].errors = [*form[field].errors, message]
+    else:
+        form.form_errors.append(message)
