@@ -360,10 +360,13 @@ def my_events():
     )
     waiting = [reg.event_id for reg, _event in upcoming if reg.status == S.WAITLISTED]
     positions = _waitlist_positions(current_user.id, waiting)
-    codes = {
-        reg.id: checkin.qr_svg(_checkin_url(reg))
+    links = {
+        reg.id: _checkin_url(reg)
         for reg, event in upcoming
         if reg.status == S.CONFIRMED and not event.has_ended(now)
+    }
+    codes = {
+        reg_id: checkin.qr_svg(link) for reg_id, link in links.items()
     }
     return render_template(
         "events/my_events.html",
@@ -371,6 +374,7 @@ def my_events():
         past=past,
         positions=positions,
         codes=codes,
+        links=links,
         now=now,
     )
 

@@ -1,0 +1,96 @@
+"""End-to-end fixtures: the real app served on a free loopback port, and headless Chromium.
+
+Chromium is Debian's (/usr/bin/chromium, installed by .ci/run), driven by Playwright for
+Python; Playwright's own browser downloads are never used. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from eventsite import create_app
+from eventsite.extensions import db
+from tests.conftest import base_config
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def live_app(tmp_path):
+    """The app on a fresh migrated SQLite file, served by a threaded server; yields (app, url)."""
+    config = base_config(f"sqlite:///{tmp_path / 'e2e.db'}")
+    config.update(WTF_CSRF_ENABLED=True, TESTING=False, PUBLIC_URL="http://127.0.0.1")
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (see .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A fresh browser context sized like a phone (390 px wide); call it once per person."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(viewport=PHONE, locale="zh-CN", device_scale_factor=2)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def assert_fits_phone(page):
+    """Nothing on the page is wider than the phone: no sideways scrolling."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} is {overflow}px wider than the screen"
