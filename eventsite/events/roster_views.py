@@ -1,5 +1,392 @@
 """The organizer's roster, check-in desk and audit log for one event."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from eventsite.accounts.models import Gender
+from eventsite.core.db import write_intent
+from eventsite.core.exports import CSV_MIMETYPE, XLSX_MIMETYPE, attachment, csv_bytes, xlsx_bytes
+from eventsite.core.permissions import login_required
+from eventsite.core.time import format_local, utcnow
+from eventsite.events import roster
+from eventsite.events.models import RegistrationStatus
+from eventsite.events.permissions import event_permission
+from eventsite.events.roster_forms import (
+    BulkActionForm,
+    DeskSearchForm,
+    ImportForm,
+    RosterFilterForm,
+    RowActionForm,
+    ScanForm,
+)
+from eventsite.extensions import db
 
 bp = Blueprint("roster", __name__)
+
+#: GET endpoints that write an audit entry: on SQLite they must start a write transaction.
+_WRITING_GETS = {"roster.export_csv", "roster.export_xlsx"}
+
+
+@bp.before_request
+def _writing_gets_take_the_write_lock():
+    if request.endpoint in _WRITING_GETS:
+        write_intent.set(True)
+
+
+@bp.teardown_request
+def _writing_gets_release_the_write_lock(_exc):
+    # A refused export (login redirect, 403) returns without committing; end its write
+    # transaction here rather than whenever the session happens to be removed.
+    if request.endpoint in _WRITING_GETS:
+        db.session.rollback()
+
+
+def _args() -> dict:
+    """The current query string (filters, page) to carry through a POST and its redirect."""
+    return request.args.to_dict()
+
+
+# --- roster -----------------------------------------------------------------------------------
+
+
+def _filter_form(teams, tracks) -> tuple[RosterFilterForm, roster.RosterFilters, bool]:
+    form = RosterFilterForm(request.args, teams=teams, tracks=tracks)
+    valid = form.validate()
+    return form, (form.filters() if valid else roster.RosterFilters()), valid
+
+
+def _render_roster(event, *, bulk_form=None, refusals=(), status=200):
+    teams, tracks = roster.event_teams(event), roster.event_tracks(event)
+    filter_form, filters, valid = _filter_form(teams, tracks)
+    bulk_form = bulk_form or BulkActionForm(formdata=None, teams=teams, tracks=tracks)
+    page = roster.roster_page(
+        event,
+        filters,
+        request.args.get("page", 1, type=int),
+        current_app.config["ROSTER_PAGE_SIZE"],
+    )
+    return (
+        render_template(
+            "roster/roster.html",
+            event=event,
+            counts=roster.roster_counts(event),
+            teams=teams,
+            tracks=tracks,
+            filter_form=filter_form,
+            filters=filters,
+            page=page,
+            bulk_form=bulk_form,
+            ticked=set(bulk_form.ids.data or ()),
+            refusals=refusals,
+            args=_args(),
+            export_args={k: v for k, v in _args().items() if k != "page"},
+            statuses=list(RegistrationStatus),
+            genders=list(Gender),
+        ),
+        status if valid else 400,
+    )
+
+
+@bp.get("/events/<int:event_id>/roster", endpoint="roster")
+@event_permission("manage")
+def show_roster(event):
+    """The roster: counts, filters, one page of registrations, bulk actions."""
+    return _render_roster(event)
+
+
+def _run_action(event, ids, action, form, *, team_id=None, track_id=None):
+    """Apply an action; commit it whole, or roll everything back and show each refusal."""
+    refusals = roster.apply_action(
+        event,
+        ids,
+        action,
+        actor=current_user,
+        reason=(form.reason.data or "").strip(),
+        team_id=team_id,
+        track_id=track_id,
+    )
+    if refusals:
+        db.session.rollback()
+        bulk_form = form if isinstance(form, BulkActionForm) else None
+        return _render_roster(event, bulk_form=bulk_form, refusals=refusals, status=409)
+    db.session.commit()
+    flash(_done_message(action, len(ids)), "success")
+    return redirect(url_for("roster.roster", event_id=event.id, **_args()))
+
+
+def _done_message(action: str, n: int) -> str:
+    if action == "approve":
+        return ngettext(
+            "%(num)s registration approved (confirmed, or waitlisted when no place was left).",
+            "%(num)s registrations approved (confirmed, or waitlisted when no place was left).",
+            n,
+        )
+    if action == "reject":
+        return ngettext("%(num)s registration rejected.", "%(num)s registrations rejected.", n)
+    if action == "cancel":
+        return ngettext("%(num)s registration cancelled.", "%(num)s registrations cancelled.", n)
+    return ngettext("%(num)s registration moved.", "%(num)s registrations moved.", n)
+
+
+@bp.post("/events/<int:event_id>/roster/bulk")
+@event_permission("manage")
+def bulk(event):
+    """Approve, reject, cancel or move every ticked registration, all or nothing."""
+    form = BulkActionForm(teams=roster.event_teams(event), tracks=roster.event_tracks(event))
+    if not form.validate():
+        return _render_roster(event, bulk_form=form, status=400)
+    return _run_action(
+        event,
+        form.ids.data,
+        form.action.data,
+        form,
+        team_id=form.team_id.data,
+        track_id=form.track_id.data,
+    )
+
+
+@bp.post("/events/<int:event_id>/roster/<int:registration_id>")
+@event_permission("manage")
+def update(event, registration_id):
+    """Approve, reject or cancel one registration (its row's button)."""
+    if roster.event_registration(event, registration_id) is None:
+        abort(404)
+    form = RowActionForm()
+    if not form.validate():
+        problems = [
+            roster.Refusal(registration_id, "", str(e))
+            for errs in form.errors.values()
+            for e in errs
+        ]
+        return _render_roster(event, refusals=problems, status=400)
+    return _run_action(event, [registration_id], form.do.data, form)
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def _export(event, file_format: str):
+    teams, tracks = roster.event_teams(event), roster.event_tracks(event)
+    _form, filters, valid = _filter_form(teams, tracks)
+    if not valid:
+        return _render_roster(event)
+    header, rows = roster.export_header(), roster.export_rows(event, filters)
+    roster.record_export(
+        event, actor=current_user, file_format=file_format, rows=len(rows), filters=filters
+    )
+    filename = f"roster-event{event.id}-{format_local(utcnow(), '%Y%m%d')}.{file_format}"
+    db.session.commit()
+    if file_format == "csv":
+        return attachment(csv_bytes(header, rows), filename=filename, mimetype=CSV_MIMETYPE)
+    body = xlsx_bytes(header, rows, sheet_title=_("Roster"))
+    return attachment(body, filename=filename, mimetype=XLSX_MIMETYPE)
+
+
+@bp.get("/events/<int:event_id>/roster.csv")
+@event_permission("manage")
+def export_csv(event):
+    """The filtered roster as CSV (UTF-8 with BOM, for Excel)."""
+    return _export(event, "csv")
+
+
+@bp.get("/events/<int:event_id>/roster.xlsx")
+@event_permission("manage")
+def export_xlsx(event):
+    """The filtered roster as an Excel workbook."""
+    return _export(event, "xlsx")
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+@bp.route("/events/<int:event_id>/roster/import", methods=["GET", "POST"])
+@event_permission("manage")
+def import_roster(event):
+    """Upload a CSV/XLSX list of members: all rows are registered, or none and every problem shown."""
+    form = ImportForm()
+    context = {
+        "event": event,
+        "form": form,
+        "refusal": roster.import_refusal(event, utcnow()),
+        "max_rows": roster.IMPORT_MAX_ROWS,
+        "columns": roster.COLUMN_LABELS,
+    }
+    if form.validate_on_submit():
+        outcome = roster.import_roster(event, form.file.data.read(), actor=current_user)
+        if outcome.ok:
+            db.session.commit()
+            flash(
+                _(
+                    "Imported %(rows)s members: %(confirmed)s confirmed, %(waitlisted)s waitlisted; %(created)s new accounts created.",
+                    rows=outcome.rows,
+                    confirmed=outcome.confirmed,
+                    waitlisted=outcome.waitlisted,
+                    created=outcome.accounts_created,
+                ),
+                "success",
+            )
+            return redirect(url_for("roster.roster", event_id=event.id))
+        db.session.rollback()
+        return render_template("roster/import.html", outcome=outcome, **context), 400
+    status = 400 if form.is_submitted() else 200
+    return render_template("roster/import.html", outcome=None, **context), status
+
+
+@bp.get("/events/<int:event_id>/roster/import-template.xlsx")
+@event_permission("manage")
+def import_template(event):
+    """An empty import workbook with this event's columns and instructions."""
+    header, notes = roster.import_template_rows(event)
+    body = xlsx_bytes(header, [], sheet_title=_("Members"), notes=notes)
+    return attachment(
+        body, filename=f"roster-import-template-event{event.id}.xlsx", mimetype=XLSX_MIMETYPE
+    )
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+
+@bp.get("/events/<int:event_id>/audit")
+@event_permission("manage")
+def audit(event):
+    """The event's audit log, newest first."""
+    page = roster.audit_page(
+        event, request.args.get("page", 1, type=int), current_app.config["ROSTER_PAGE_SIZE"]
+    )
+    return render_template(
+        "roster/audit.html", event=event, page=page, action_title=roster.action_title
+    )
+
+
+# --- check-in ---------------------------------------------------------------------------------
+
+
+@bp.route("/checkin/<token>", methods=["GET", "POST"])
+@login_required
+def check_in_by_token(token):
+    """A member's QR link: the organizer confirms, and the member is checked in."""
+    registration = roster.registration_by_token(token)
+    if registration is None:
+        abort(404)
+    if not roster.may_check_in(current_user, registration):
+        abort(403)
+    if request.method == "POST":
+        try:
+            roster.check_in(registration, actor=current_user)
+        except roster.CheckInError as error:
+            return render_template(
+                "roster/checkin_token.html",
+                registration=registration,
+                event=registration.event,
+                message=error.message,
+                token=token,
+            ), 409
+        db.session.commit()
+        flash(_("%(name)s is checked in.", name=registration.user.name), "success")
+        return redirect(url_for("roster.checkin", event_id=registration.event_id))
+    refusal = roster.check_in_state(registration)
+    message = roster.refusal_message(refusal, registration) if refusal else None
+    return render_template(
+        "roster/checkin_token.html",
+        registration=registration,
+        event=registration.event,
+        message=message,
+        token=token,
+    )
+
+
+def _render_desk(event, *, scan_form=None, message=None, status=200):
+    search = DeskSearchForm(request.args)
+    query = (search.q.data or "").strip() if search.validate() else ""
+    return (
+        render_template(
+            "roster/checkin.html",
+            event=event,
+            counts=roster.checkin_counts(event),
+            search=search,
+            query=query,
+            results=roster.desk_search(event, query),
+            recent=roster.recent_check_ins(event),
+            scan_form=scan_form or ScanForm(formdata=None),
+            message=message,
+            args=_args(),
+        ),
+        status,
+    )
+
+
+@bp.get("/events/<int:event_id>/checkin")
+@event_permission("manage")
+def checkin(event):
+    """The check-in desk: live counts, search by name or mobile, a box for scanned links."""
+    return _render_desk(event)
+
+
+@bp.get("/events/<int:event_id>/checkin/counts.json")
+@event_permission("manage")
+def checkin_counts(event):
+    """Confirmed, checked-in and not-yet counts, for the desk's self-refreshing numbers."""
+    response = jsonify(roster.checkin_counts(event).as_dict())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/events/<int:event_id>/checkin/scan")
+@event_permission("manage")
+def checkin_scan(event):
+    """Open the confirm page for a pasted check-in link of this event."""
+    form = ScanForm(request.args)
+    if form.validate():
+        try:
+            token = roster.scanned_token(event, form.code.data)
+        except roster.CheckInError as error:
+            form.code.errors = [error.message]
+        else:
+            return redirect(url_for("roster.check_in_by_token", token=token))
+    return _render_desk(event, scan_form=form, status=400)
+
+
+@bp.post("/events/<int:event_id>/checkin/<int:registration_id>")
+@event_permission("manage")
+def check_in_registration(event, registration_id):
+    """Check in a member found by search at the desk."""
+    registration = roster.event_registration(event, registration_id)
+    if registration is None:
+        abort(404)
+    try:
+        roster.check_in(registration, actor=current_user)
+    except roster.CheckInError as error:
+        return _render_desk(event, message=error.message, status=409)
+    db.session.commit()
+    flash(_("%(name)s is checked in.", name=registration.user.name), "success")
+    return redirect(url_for("roster.checkin", event_id=event.id, **_args()))
+
+
+@bp.post("/events/<int:event_id>/checkin/<int:registration_id>/undo")
+@event_permission("manage")
+def undo_check_in(event, registration_id):
+    """Take back a check-in made by mistake."""
+    registration = roster.event_registration(event, registration_id)
+    if registration is None:
+        abort(404)
+    try:
+        roster.undo_check_in(registration, actor=current_user)
+    except roster.CheckInError as error:
+        return _render_desk(event, message=error.message, status=409)
+    db.session.commit()
+    flash(_("Check-in of %(name)s undone.", name=registration.user.name), "success")
+    return redirect(url_for("roster.checkin", event_id=event.id, **_args()))
