@@ -15,6 +15,7 @@
 | SCHEDULER_TICK_SECONDS | 60 | how often the scheduler looks for due notices |
 | ROSTER_PAGE_SIZE | 50 | rows per roster page |
 | PUBLIC_URL | http://127.0.0.1:5000 | absolute links in mail and in QR codes made outside a request |
+| TRUSTED_PROXIES | 0 | reverse proxies in front of the app (nginx: 1); their X-Forwarded-For/-Proto/-Host are believed, so the login limit counts each member's own address |
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def from_environment() -> dict:
         "SCHEDULER_IN_PROCESS": _flag("SCHEDULER_IN_PROCESS"),
         "ROSTER_PAGE_SIZE": int(os.environ.get("ROSTER_PAGE_SIZE", "50")),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -86,9 +86,12 @@ def test_signup_page_ties_every_label_to_its_input(client):
     response = client.get("/signup")
     assert response.status_code == 200
     for name in ("name", "mobile", "email", "password", "confirm", "work_unit", "birth_year"):
-        assert f'<label for="{name}">' in response.text
+        assert f'<label for="{name}" id="{name}-label">' in response.text
         assert f'id="{name}"' in response.text
     assert 'type="radio"' in response.text and 'value="female"' in response.text
+    # The radio group is named by its label.
+    assert 'aria-labelledby="gender-label"' in response.text
+    assert 'id="gender-label"' in response.text
 
 
 def test_signup_creates_the_member_and_logs_them_in(app, client):

@@ -148,3 +148,20 @@ def test_variables_override_defaults(instance, monkeypatch):
     assert settings["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     assert settings["MAIL_USE_TLS"] is True
     assert settings["ROSTER_PAGE_SIZE"] == 20
+
+
+def test_trusted_proxy_makes_the_login_limit_count_the_members_own_address(database_uri):
+    from eventsite import create_app
+    from tests.conftest import base_config
+
+    app = create_app({**base_config(database_uri), "TRUSTED_PROXIES": 1})
+
+    @app.get("/_whoami")
+    def whoami():
+        from flask import request
+
+        return request.remote_addr
+
+    client = app.test_client()
+    response = client.get("/_whoami", headers={"X-Forwarded-For": "10.1.2.3"})
+    assert response.text == "10.1.2.3"

@@ -306,7 +306,7 @@ def test_approval_flow(app, clock, organizer):
     assert audit_log(event)[-1][2] == f"{r3.user.name} (名额已满，请关注下次活动)"
 
     # a cancellation of the approved one promotes the approved-but-waiting one
-    promoted = service.cancel_registration(r2, actor=organizer, reason="单位有事")
+    promoted = service.cancel_registration(r2, actor=organizer, reason="单位有事", by_organizer=True)
     assert [r.id for r in promoted] == [r1.id]
 
 
@@ -373,7 +373,7 @@ def test_organizer_cancels_with_reason_notified_and_audited(app, clock, organize
     registration = register(event, member, clock, team_id=team)
     waitlisted = register(event, waiting, clock, team_id=team)
     clock.now = event.starts_at + timedelta(minutes=30)  # organizers may cancel after the start
-    promoted = service.cancel_registration(registration, actor=organizer, reason="未按时报到")
+    promoted = service.cancel_registration(registration, actor=organizer, reason="未按时报到", by_organizer=True)
     assert [r.id for r in promoted] == [waitlisted.id]
     assert (registration.status, registration.status_reason) == ("cancelled", "未按时报到")
     note = notes(member)[-1]
@@ -408,7 +408,7 @@ def test_cancel_twice_is_refused(app, clock, organizer):
     registration = register(event, make_user(), clock, team_id=event.teams[0].id)
     service.cancel_registration(registration, actor=registration.user)
     with pytest.raises(RegistrationError) as refused:
-        service.cancel_registration(registration, actor=organizer)
+        service.cancel_registration(registration, actor=organizer, by_organizer=True)
     assert refused.value.message == "This registration is no longer active."
 
 
@@ -417,7 +417,7 @@ def test_no_promotion_into_a_cancelled_or_finished_event(app, clock, organizer):
     team = event.teams[0].id
     held, waiting = (register(event, make_user(), clock, team_id=team) for _ in range(2))
     clock.now = event.ends_at
-    assert service.cancel_registration(held, actor=organizer) == []
+    assert service.cancel_registration(held, actor=organizer, by_organizer=True) == []
     assert statuses(waiting) == ["waitlisted"]
     assert "A place is yours: 趣味运动会" not in subjects(waiting.user)
 
@@ -426,7 +426,7 @@ def test_no_promotion_into_a_cancelled_or_finished_event(app, clock, organizer):
     held, waiting = (register(other, make_user(), clock, team_id=other.teams[0].id) for _ in "ab")
     other.status = EventStatus.CANCELLED
     db.session.flush()
-    assert service.cancel_registration(held, actor=organizer) == []
+    assert service.cancel_registration(held, actor=organizer, by_organizer=True) == []
     assert statuses(waiting) == ["waitlisted"]
 
 
@@ -482,7 +482,7 @@ def test_re_registration_after_organizer_cancel_clears_the_reason(app, clock, or
     event = sportsmeet(organizer)
     member = make_user()
     registration = register(event, member, clock, team_id=event.teams[0].id)
-    service.cancel_registration(registration, actor=organizer, reason="误报")
+    service.cancel_registration(registration, actor=organizer, reason="误报", by_organizer=True)
     again = register(event, member, clock, team_id=event.teams[0].id)
     assert (again.status, again.status_reason) == ("confirmed", "")
 
@@ -642,7 +642,7 @@ def test_rejection_without_reason_and_organizer_cancel_without_reason(app, clock
     ra = register(event, a, clock, team_id=team)
     rb = register(event, b, clock, team_id=team)
     service.reject(ra, actor=organizer)
-    service.cancel_registration(rb, actor=organizer)
+    service.cancel_registration(rb, actor=organizer, by_organizer=True)
     assert notes(a)[-1].subject == "Registration declined: 趣味运动会"
     assert "Reason" not in notes(a)[-1].body
     assert notes(b)[-1].body == "Your registration for 趣味运动会 has been cancelled."
@@ -762,3 +762,32 @@ def test_registration_refused_through_the_route_changes_nothing(
     assert response.status_code == 400
     assert "Mixers are open to members aged 18 and over." in response.get_data(as_text=True)
     assert registration_count(event) == 0
+
+
+def test_an_organizer_cancelling_their_own_registration_acts_as_organizer(app, clock, organizer):
+    event = make_event(organizer=organizer, kind=EventKind.SPORTSMEET, teams=["站前社区队"])
+    own = make_registration(event, organizer, team_id=event.teams[0].id)
+    db.session.commit()
+
+    clock.advance(days=30)  # after the start: a member could no longer cancel
+    service.cancel_registration(own, actor=organizer, reason="改派他人", by_organizer=True)
+    db.session.commit()
+
+    assert own.status == "cancelled"
+    assert own.status_reason == "改派他人"
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "registration.cancel")
+    ).one()
+    assert entry.actor_id == organizer.id
+
+
+def test_a_member_cannot_cancel_someone_elses_registration(app, clock, organizer):
+    event = make_event(organizer=organizer, kind=EventKind.SPORTSMEET, teams=["站前社区队"])
+    owner, other = make_user(), make_user()
+    registration = make_registration(event, owner, team_id=event.teams[0].id)
+    db.session.commit()
+
+    with pytest.raises(RegistrationError):
+        service.cancel_registration(registration, actor=other)
+    db.session.rollback()
+    assert db.session.get(Registration, registration.id).status == "confirmed"

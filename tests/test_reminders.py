@@ -351,7 +351,7 @@ def test_closing_notice_to_each_organizer_once_with_counts(app, clock):
             "So far: 3 confirmed, 2 on the waitlist, 1 awaiting approval."
         )
         assert "Please approve or decline" in notes[0].body
-        assert notes[0].link == f"/events/{event.id}"
+        assert notes[0].link == f"/events/{event.id}/roster"
     assert len(outbox("co@example.com")) == 1
     assert (
         db.session.scalar(

@@ -59,3 +59,9 @@ def event_permission(action: str):
         return declare(wrapped, f"event:{action}")
 
     return decorator
+
+
+def manages_event_found_inside(view):
+    """Declares a signed-in view that finds its event itself (from a check-in token) and lets
+    only that event's managers through; the view checks `can_manage` once it has the event."""
+    return declare(view, "event:manage")

@@ -189,6 +189,6 @@ def send_closing_notice(event: Event, now: datetime) -> int:
         return _("Registration closes soon: %(title)s", title=title), body
 
     for user in users:
-        notify(user, render, link=event_path(event))
+        notify(user, render, link=f"{event_path(event)}/roster")
     db.session.flush()
     return len(users)

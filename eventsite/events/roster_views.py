@@ -24,7 +24,7 @@ from eventsite.core.permissions import login_required
 from eventsite.core.time import format_local, utcnow
 from eventsite.events import roster
 from eventsite.events.models import RegistrationStatus
-from eventsite.events.permissions import event_permission
+from eventsite.events.permissions import event_permission, manages_event_found_inside
 from eventsite.events.roster_forms import (
     BulkActionForm,
     DeskSearchForm,
@@ -276,6 +276,7 @@ def audit(event):
 
 
 @bp.route("/checkin/<token>", methods=["GET", "POST"])
+@manages_event_found_inside
 @login_required
 def check_in_by_token(token):
     """A member's QR link: the organizer confirms, and the member is checked in."""

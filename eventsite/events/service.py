@@ -306,13 +306,20 @@ def _locked_registration(registration: Registration) -> tuple[Event, Registratio
 
 
 def cancel_registration(
-    registration: Registration, *, actor: User, reason: str = "", now: datetime | None = None
+    registration: Registration,
+    *,
+    actor: User,
+    reason: str = "",
+    by_organizer: bool = False,
+    now: datetime | None = None,
 ) -> list[Registration]:
     """Cancel a registration (a member their own until the event starts, an organizer any time)
     and return those promoted into the freed place."""
     event, registration = _locked_registration(registration)
     now = now or utcnow()
-    by_member = actor.id == registration.user_id
+    by_member = not by_organizer
+    if by_member and actor.id != registration.user_id:
+        raise RegistrationError(_("You can only cancel your own registration."))
     if not registration.is_active:
         raise RegistrationError(_("This registration is no longer active."))
     if by_member and now >= event.starts_at:
