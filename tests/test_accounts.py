@@ -544,3 +544,42 @@ def test_password_change_then_log_in_with_the_new_one(app, client, auth):
     assert auth.login(user).status_code == 400
     assert auth.login(user, password="new-pass-2026").status_code == 302
     assert logged_in_user_id(client) == str(user.id)
+
+
+def test_a_member_takes_over_the_account_a_roster_import_made(app, client):
+    from eventsite.accounts.models import UNCLAIMED_PASSWORD_HASH
+
+    imported = User(
+        name="王晓明", mobile="13905512345", work_unit="烟台市总工会", gender="male",
+        birth_year=1990, password_hash=UNCLAIMED_PASSWORD_HASH,
+    )
+    db.session.add(imported)
+    db.session.commit()
+    assert not imported.check_password("")
+
+    response = client.post("/signup", data=SIGNUP)
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    users = db.session.scalars(sa.select(User)).all()
+    assert [u.id for u in users] == [imported.id]
+    assert users[0].check_password(SIGNUP["password"])
+    assert users[0].work_unit == SIGNUP["work_unit"]
+
+
+def test_an_imported_account_is_not_taken_over_under_another_name(app, client):
+    from eventsite.accounts.models import UNCLAIMED_PASSWORD_HASH
+
+    imported = User(
+        name="李娜", mobile="13905512345", work_unit="烟台市总工会", gender="female",
+        birth_year=1990, password_hash=UNCLAIMED_PASSWORD_HASH,
+    )
+    db.session.add(imported)
+    db.session.commit()
+
+    response = client.post("/signup", data=SIGNUP)
+
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(User, imported.id).password_hash == UNCLAIMED_PASSWORD_HASH
+    assert db.session.get(User, imported.id).name == "李娜"

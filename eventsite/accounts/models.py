@@ -52,6 +52,11 @@ class Gender(enum.StrEnum):
 _GENDER_TITLES = {Gender.MALE: _l("Male"), Gender.FEMALE: _l("Female")}
 
 
+#: The password hash of an account an organizer's roster import created: no password matches it,
+#: and the member claims the account by signing up with the same mobile number and name.
+UNCLAIMED_PASSWORD_HASH = "!imported"
+
+
 class User(UserMixin, db.Model):
     """A union member's account; the mainland mobile number is the login."""
 
@@ -82,7 +87,14 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
+        if self.is_unclaimed:
+            return False
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_unclaimed(self) -> bool:
+        """Created by a roster import and not yet taken over by the member."""
+        return self.password_hash == UNCLAIMED_PASSWORD_HASH
 
     @property
     def roles(self) -> set[Role]:

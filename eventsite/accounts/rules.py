@@ -83,3 +83,8 @@ def birth_year_plausible(year: int | None, current_year: int) -> bool:
         return False
     earliest, latest = birth_year_range(current_year)
     return earliest <= year <= latest
+
+
+def same_name(a: str, b: str) -> bool:
+    """Two spellings of a person's name match when they differ only in spaces."""
+    return "".join(a.split()) == "".join(b.split()) and bool(a.strip())

@@ -49,11 +49,21 @@ def sign_up(
     birth_year: int,
     email: str | None = None,
 ) -> User:
-    """Create a member account; refuses a mobile number that is already registered."""
+    """Create a member account, or take over the one a roster import made for this mobile number
+    and name; refuses a number that is already registered otherwise."""
     number = rules.normalize_mobile(mobile)
     if number is None:
         raise AccountError(_l("Please enter an 11-digit mainland mobile number."), "mobile")
-    if user_by_mobile(number) is not None:
+    existing = user_by_mobile(number)
+    if existing is not None:
+        if existing.is_unclaimed and rules.same_name(existing.name, name):
+            existing.email = email or existing.email
+            existing.work_unit = work_unit
+            existing.gender = gender
+            existing.birth_year = birth_year
+            existing.set_password(password)
+            db.session.flush()
+            return existing
         raise AccountError(MOBILE_TAKEN, "mobile")
     user = User(
         name=name,

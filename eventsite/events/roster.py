@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, joinedload
 
-from eventsite.accounts.models import Gender, User
+from eventsite.accounts.models import UNCLAIMED_PASSWORD_HASH, Gender, User
 from eventsite.core import audit
 from eventsite.core.exports import TableError, read_table
 from eventsite.core.models import AuditEntry
@@ -58,7 +58,7 @@ IMPORT_MAX_ROWS = 1000
 
 #: Stored as the password hash of accounts created by an import: it matches no password, so
 #: nobody can sign in to such an account until it is given a real password.
-UNUSABLE_PASSWORD = "!imported"
+UNUSABLE_PASSWORD = UNCLAIMED_PASSWORD_HASH
 
 #: Import columns and the header names accepted for each (compared case-insensitively).
 IMPORT_COLUMNS: dict[str, tuple[str, ...]] = {
