@@ -130,7 +130,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_error(
-            400, _("Form expired"), _("The form was open too long or came from elsewhere. Please go back, reload the page and try again.")
+            400,
+            _("Form expired"),
+            _(
+                "The form was open too long or came from elsewhere. Please go back, reload the page and try again."
+            ),
         )
 
     @app.errorhandler(400)
@@ -139,7 +143,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(error):
-        return render_error(403, _("Not allowed"), _("You do not have permission to open this page."))
+        return render_error(
+            403, _("Not allowed"), _("You do not have permission to open this page.")
+        )
 
     @app.errorhandler(404)
     def not_found(error):
@@ -155,12 +161,18 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error):
-        return render_error(429, _("Too many attempts"), _("Too many attempts. Please wait a minute and try again."))
+        return render_error(
+            429, _("Too many attempts"), _("Too many attempts. Please wait a minute and try again.")
+        )
 
     @app.errorhandler(500)
     def server_error(error):
         db.session.rollback()
-        return render_error(500, _("Something went wrong"), _("An error occurred on our side. Nothing was saved; please try again later."))
+        return render_error(
+            500,
+            _("Something went wrong"),
+            _("An error occurred on our side. Nothing was saved; please try again later."),
+        )
 
 
 def register_template_helpers(app: Flask) -> None:

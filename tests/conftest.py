@@ -80,9 +80,7 @@ def database_uri(database_template, tmp_path):
         yield database_template
         engine = sa.create_engine(database_template)
         with engine.begin() as conn:
-            tables = [
-                t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"
-            ]
+            tables = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
             if tables:
                 quoted = ", ".join(f'"{t}"' for t in tables)
                 conn.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")

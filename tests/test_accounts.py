@@ -550,8 +550,12 @@ def test_a_member_takes_over_the_account_a_roster_import_made(app, client):
     from eventsite.accounts.models import UNCLAIMED_PASSWORD_HASH
 
     imported = User(
-        name="王晓明", mobile="13905512345", work_unit="烟台市总工会", gender="male",
-        birth_year=1990, password_hash=UNCLAIMED_PASSWORD_HASH,
+        name="王晓明",
+        mobile="13905512345",
+        work_unit="烟台市总工会",
+        gender="male",
+        birth_year=1990,
+        password_hash=UNCLAIMED_PASSWORD_HASH,
     )
     db.session.add(imported)
     db.session.commit()
@@ -571,8 +575,12 @@ def test_an_imported_account_is_not_taken_over_under_another_name(app, client):
     from eventsite.accounts.models import UNCLAIMED_PASSWORD_HASH
 
     imported = User(
-        name="李娜", mobile="13905512345", work_unit="烟台市总工会", gender="female",
-        birth_year=1990, password_hash=UNCLAIMED_PASSWORD_HASH,
+        name="李娜",
+        mobile="13905512345",
+        work_unit="烟台市总工会",
+        gender="female",
+        birth_year=1990,
+        password_hash=UNCLAIMED_PASSWORD_HASH,
     )
     db.session.add(imported)
     db.session.commit()

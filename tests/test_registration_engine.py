@@ -306,7 +306,9 @@ def test_approval_flow(app, clock, organizer):
     assert audit_log(event)[-1][2] == f"{r3.user.name} (名额已满，请关注下次活动)"
 
     # a cancellation of the approved one promotes the approved-but-waiting one
-    promoted = service.cancel_registration(r2, actor=organizer, reason="单位有事", by_organizer=True)
+    promoted = service.cancel_registration(
+        r2, actor=organizer, reason="单位有事", by_organizer=True
+    )
     assert [r.id for r in promoted] == [r1.id]
 
 
@@ -373,7 +375,9 @@ def test_organizer_cancels_with_reason_notified_and_audited(app, clock, organize
     registration = register(event, member, clock, team_id=team)
     waitlisted = register(event, waiting, clock, team_id=team)
     clock.now = event.starts_at + timedelta(minutes=30)  # organizers may cancel after the start
-    promoted = service.cancel_registration(registration, actor=organizer, reason="未按时报到", by_organizer=True)
+    promoted = service.cancel_registration(
+        registration, actor=organizer, reason="未按时报到", by_organizer=True
+    )
     assert [r.id for r in promoted] == [waitlisted.id]
     assert (registration.status, registration.status_reason) == ("cancelled", "未按时报到")
     note = notes(member)[-1]

@@ -24,7 +24,11 @@ def read_token(token: str) -> tuple[int, int] | None:
         data = _serializer().loads(token)
     except BadSignature:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("r"), int) or not isinstance(data.get("e"), int):
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("r"), int)
+        or not isinstance(data.get("e"), int)
+    ):
         return None
     return data["r"], data["e"]
 

@@ -95,9 +95,7 @@ class Event(db.Model):
     #: Confirmed places; None means no limit.
     capacity: Mapped[int | None]
     approval_required: Mapped[bool] = mapped_column(default=False)
-    created_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user.id", ondelete="SET NULL")
-    )
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=lambda: utcnow(), onupdate=lambda: utcnow()

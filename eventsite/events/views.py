@@ -365,9 +365,7 @@ def my_events():
         for reg, event in upcoming
         if reg.status == S.CONFIRMED and not event.has_ended(now)
     }
-    codes = {
-        reg_id: checkin.qr_svg(link) for reg_id, link in links.items()
-    }
+    codes = {reg_id: checkin.qr_svg(link) for reg_id, link in links.items()}
     return render_template(
         "events/my_events.html",
         upcoming=upcoming,

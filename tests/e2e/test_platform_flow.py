@@ -64,7 +64,9 @@ def test_sign_up_register_approve_and_check_in(live_app, sports_meet, phone):
     screenshot(member, "02-registered-pending")
     with app.app_context():
         registration = db.session.scalars(
-            sa.select(Registration).join(User, User.id == Registration.user_id).where(User.mobile == "13800138000")
+            sa.select(Registration)
+            .join(User, User.id == Registration.user_id)
+            .where(User.mobile == "13800138000")
         ).one()
         assert registration.status == "pending"
         registration_id = registration.id
@@ -88,14 +90,14 @@ def test_sign_up_register_approve_and_check_in(live_app, sports_meet, phone):
     # The member now has a personal QR code under My events.
     member.goto(f"{url}/my/events")
     assert_fits_phone(member)
-    code = member.locator(f"[data-checkin-url]").first
+    code = member.locator("[data-checkin-url]").first
     assert code.locator("svg").count() == 1
     checkin_url = code.get_attribute("data-checkin-url")
     assert re.search(r"/checkin/[\w.-]+$", checkin_url)
     screenshot(member, "04-my-qr-code")
 
     # The organizer opens the code's link (what a phone camera does) and confirms once.
-    organizer.goto(url + checkin_url[checkin_url.index("/checkin/"):])
+    organizer.goto(url + checkin_url[checkin_url.index("/checkin/") :])
     assert_fits_phone(organizer)
     screenshot(organizer, "05-checkin-confirm")
     organizer.locator("form[action*='/checkin/'] button[type=submit]").click()
@@ -105,7 +107,7 @@ def test_sign_up_register_approve_and_check_in(live_app, sports_meet, phone):
         assert db.session.get(Registration, registration_id).checked_in_at is not None
 
     # A second scan says when they were checked in and changes nothing.
-    organizer.goto(url + checkin_url[checkin_url.index("/checkin/"):])
+    organizer.goto(url + checkin_url[checkin_url.index("/checkin/") :])
     with app.app_context():
         first = db.session.get(Registration, registration_id).checked_in_at
         shown = format_local(first, "%H:%M")
