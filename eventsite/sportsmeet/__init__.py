@@ -1,0 +1,1 @@
+"""Fun sports meets: items, entries, referees' results, points, live standings."""
