@@ -100,6 +100,7 @@ def register_models() -> None:
     import eventsite.accounts.models  # noqa: F401
     import eventsite.core.models  # noqa: F401
     import eventsite.events.models  # noqa: F401
+    import eventsite.sportsmeet.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -107,11 +108,13 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.core.views import bp as core_bp
     from eventsite.events.roster_views import bp as roster_bp
     from eventsite.events.views import bp as events_bp
+    from eventsite.sportsmeet.views import bp as sportsmeet_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(roster_bp)
+    app.register_blueprint(sportsmeet_bp)
 
 
 def register_cli(app: Flask) -> None:
