@@ -153,7 +153,10 @@ def test_admin_grants_a_role_and_it_is_audited(app, client, admin):
     assert (entry.action, entry.actor_id, entry.event_id) == ("role.grant", admin.id, None)
     assert "organizer" in entry.detail and "13600001234" in entry.detail
     follow = client.get(response.headers["Location"])
-    assert tr(app, "%(name)s is now %(role)s.", name="张师傅", role="Organizer") in follow.text
+    assert (
+        tr(app, "%(name)s is now %(role)s.", name="张师傅", role=tr(app, "Organizer"))
+        in follow.text
+    )
 
 
 def test_granting_a_held_role_changes_nothing(client, admin):

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale, gettext
 from werkzeug.security import generate_password_hash
 
 from eventsite.accounts.models import User
@@ -154,8 +155,17 @@ def subjects_by_member(user_ids) -> dict[int, list[str]]:
     return found
 
 
+def subject(app, message: str, **variables) -> str:
+    """A notice subject as members read it: in the site's default language."""
+    with app.test_request_context(), force_locale(app.config["BABEL_DEFAULT_LOCALE"]):
+        return gettext(message, **variables)
+
+
 def capacity_rush(app, monkeypatch, *, members: int, seats: int, cancellations: int) -> None:
     """`members` register at once for `seats`; then `cancellations` confirmed cancel at once."""
+    confirmed_notice = subject(app, "Registration confirmed: %(title)s", title="拔河")
+    waitlisted_notice = subject(app, "On the waitlist: %(title)s", title="拔河")
+    promoted_notice = subject(app, "A place is yours: %(title)s", title="拔河")
     organizer = make_user(roles=["organizer"])
     event = make_event(
         organizer=organizer, kind=EventKind.SPORTSMEET, capacity=seats, teams=["站前社区"],
@@ -191,8 +201,8 @@ def capacity_rush(app, monkeypatch, *, members: int, seats: int, cancellations: 
     positions = [service.waitlist_position(registrations[uid]) for uid in arrival[seats:]]
     assert positions == list(range(1, members - seats + 1))
     told = subjects_by_member(user_ids)
-    assert all(told[uid] == ["Registration confirmed: 拔河"] for uid in arrival[:seats])
-    assert all(told[uid] == ["On the waitlist: 拔河"] for uid in arrival[seats:])
+    assert all(told[uid] == [confirmed_notice] for uid in arrival[:seats])
+    assert all(told[uid] == [waitlisted_notice] for uid in arrival[seats:])
 
     # Now some confirmed members cancel at the same instant.
     leaving = arrival[:cancellations]
@@ -215,11 +225,11 @@ def capacity_rush(app, monkeypatch, *, members: int, seats: int, cancellations: 
     assert waitlist_order(event_id) == waitlist_before[cancellations:]
     told = subjects_by_member(user_ids)
     for uid in waitlist_before[:cancellations]:
-        assert told[uid] == ["On the waitlist: 拔河", "A place is yours: 拔河"]
+        assert told[uid] == [waitlisted_notice, promoted_notice]
     for uid in leaving:  # a member who cancels gets no message about their own action
-        assert told[uid] == ["Registration confirmed: 拔河"]
+        assert told[uid] == [confirmed_notice]
     for uid in waitlist_before[cancellations:]:
-        assert told[uid] == ["On the waitlist: 拔河"]
+        assert told[uid] == [waitlisted_notice]
 
 
 def quota_rush(app, monkeypatch, *, per_gender: int, quota: int, cancellations: int) -> None:

@@ -25,6 +25,13 @@ from tests.factories import PASSWORD, make_event, make_registration, make_user
 MY_EVENTS = "/my/events"
 
 
+@pytest.fixture
+def app_config():
+    """English, the message ids: these tests check which message the engine chose, word for
+    word; test_translations.py checks that every one of them has its Chinese translation."""
+    return {"BABEL_DEFAULT_LOCALE": "en"}
+
+
 @pytest.fixture(autouse=True)
 def one_password_hash(monkeypatch):
     """Hash the factories' password once: these members never log in with it, and each hash

@@ -849,7 +849,7 @@ ACTION_TITLES = {
     "registration.promote": _l("Promoted from the waitlist"),
     "roster.import": _l("Roster imported"),
     "roster.export": _l("Roster exported"),
-    "checkin.check_in": _l("Checked in"),
+    "checkin.check_in": _l("Member checked in"),
     "checkin.undo": _l("Check-in undone"),
     "event.create": _l("Event created"),
     "event.update": _l("Event edited"),

@@ -40,7 +40,7 @@ class RosterFilterForm(FlaskForm):
     team_id = SelectField(_l("Team"), coerce=optional_int, default="")
     track_id = SelectField(_l("Track"), coerce=optional_int, default="")
     checked_in = SelectField(
-        _l("Checked in"),
+        _l("Check-in status"),
         choices=[("", _l("Any")), ("yes", _l("Checked in")), ("no", _l("Not checked in"))],
         default="",
     )
