@@ -591,3 +591,12 @@ def test_an_imported_account_is_not_taken_over_under_another_name(app, client):
     db.session.expire_all()
     assert db.session.get(User, imported.id).password_hash == UNCLAIMED_PASSWORD_HASH
     assert db.session.get(User, imported.id).name == "李娜"
+
+
+def test_a_birth_year_that_is_not_a_number_gets_one_message(app, client):
+    response = client.post("/signup", data={**SIGNUP, "birth_year": "19x5"})
+
+    assert response.status_code == 400
+    errors = response.text.split('id="birth_year-errors"')[1].split("</ul>")[0]
+    assert errors.count("<li>") == 1
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0

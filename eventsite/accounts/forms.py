@@ -74,6 +74,8 @@ class PlausibleBirthYear:
     """Birth years from 1940 to the year a member turned 16."""
 
     def __call__(self, form, field):
+        if field.data is None:  # not a number: the field already says so
+            return
         year_now = current_year()
         if not rules.birth_year_plausible(field.data, year_now):
             earliest, latest = rules.birth_year_range(year_now)
