@@ -160,7 +160,7 @@ class AuthActions:
     def become(self, user):
         """Skip the form: put the member in the session (for tests about other pages)."""
         with self.client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
 
     def logout(self):

@@ -15,6 +15,7 @@ from eventsite.accounts import service as account_service
 from eventsite.accounts.models import User
 from eventsite.core.time import to_local, utcnow
 from eventsite.extensions import db
+from tests.conftest import AuthActions
 from tests.factories import PASSWORD, make_user
 
 LOGIN_FAILED = "The mobile number or password is incorrect."
@@ -108,7 +109,7 @@ def test_signup_creates_the_member_and_logs_them_in(app, client):
     assert user.password_hash != SIGNUP["password"]
     assert user.check_password(SIGNUP["password"])
     assert user.roles == {account_models.Role.MEMBER}
-    assert logged_in_user_id(client) == str(user.id)
+    assert logged_in_user_id(client) == user.get_id()
     page = client.get("/account")
     assert page.status_code == 200 and "13905512345" in page.text
 
@@ -228,7 +229,7 @@ def test_login_with_mobile_and_password(app, client):
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/inbox"
-    assert logged_in_user_id(client) == str(user.id)
+    assert logged_in_user_id(client) == user.get_id()
     assert client.get_cookie("remember_token") is None
 
 
@@ -247,7 +248,7 @@ def test_remember_me_sets_the_remember_cookie(client, auth):
     response = auth.login(user, remember=True)
     assert response.status_code == 302
     cookie = client.get_cookie("remember_token")
-    assert cookie is not None and cookie.value.startswith(f"{user.id}|")
+    assert cookie is not None and cookie.value.startswith(f"{user.get_id()}|")
 
 
 def test_wrong_password_and_unknown_account_look_exactly_alike(app, client):
@@ -354,7 +355,7 @@ def test_logout_is_post_only(app, client, auth):
     auth.login(user)
 
     assert client.get("/logout").status_code == 405
-    assert logged_in_user_id(client) == str(user.id)
+    assert logged_in_user_id(client) == user.get_id()
 
     response = client.post("/logout")
     assert response.status_code == 302
@@ -382,7 +383,7 @@ def test_logout_without_csrf_token_does_not_log_out(client, auth):
     db.session.commit()
     auth.become(user)
     assert client.post("/logout").status_code == 400
-    assert logged_in_user_id(client) == str(user.id)
+    assert logged_in_user_id(client) == user.get_id()
 
 
 # --- profile and password -----------------------------------------------------------------
@@ -543,7 +544,7 @@ def test_password_change_then_log_in_with_the_new_one(app, client, auth):
 
     assert auth.login(user).status_code == 400
     assert auth.login(user, password="new-pass-2026").status_code == 302
-    assert logged_in_user_id(client) == str(user.id)
+    assert logged_in_user_id(client) == user.get_id()
 
 
 def test_a_member_takes_over_the_account_a_roster_import_made(app, client):
@@ -600,3 +601,27 @@ def test_a_birth_year_that_is_not_a_number_gets_one_message(app, client):
     errors = response.text.split('id="birth_year-errors"')[1].split("</ul>")[0]
     assert errors.count("<li>") == 1
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+
+
+def test_a_new_password_signs_out_every_other_session(app, client, auth):
+    user = make_user()
+    db.session.commit()
+    auth.login(user, remember=True)
+    other_phone = app.test_client()
+    AuthActions(other_phone).login(user, remember=True)
+    assert other_phone.get("/account").status_code == 200
+
+    response = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "password": "a-new-secret-9", "confirm": "a-new-secret-9"},
+    )
+
+    assert response.status_code == 302
+    assert client.get("/account").status_code == 200  # the phone that changed it stays in
+    other = other_phone.get("/account")
+    assert other.status_code == 302 and "/login" in other.headers["Location"]
+    with other_phone.session_transaction() as session:
+        session.pop("_user_id", None)
+    other_phone.delete_cookie("session")
+    # The other phone's remember-me cookie no longer signs it back in either.
+    assert other_phone.get("/account").status_code == 302

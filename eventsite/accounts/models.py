@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -74,6 +75,14 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(10))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    #: Part of the login cookie; a new password draws a new one, which signs out every other
+    #: session and remember-me cookie.
+    session_token: Mapped[str] = mapped_column(
+        sa.String(32), default=lambda: secrets.token_hex(16)
+    )
+    #: Hash of the one-time code an organizer's roster import issued for this account; the
+    #: member gives it when signing up to take the account over.
+    claim_code_hash: Mapped[str | None] = mapped_column(sa.String(255))
 
     role_grants: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -83,8 +92,13 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login
         return self.active
 
+    def get_id(self) -> str:  # Flask-Login: what the session and remember cookie carry
+        return f"{self.id}:{self.session_token}"
+
     def set_password(self, password: str) -> None:
+        """Store a new password; every other session of this account ends."""
         self.password_hash = generate_password_hash(password)
+        self.session_token = secrets.token_hex(16)
 
     def check_password(self, password: str) -> bool:
         if self.is_unclaimed:
@@ -112,7 +126,7 @@ class User(UserMixin, db.Model):
         return Gender(self.gender).title
 
     def __repr__(self) -> str:
-        return f"<User {self.id} {self.mobile}>"
+        return f"<User {self.id}>"
 
 
 class UserRole(db.Model):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -32,11 +34,14 @@ AUDIT_TITLES = {
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    ident, _sep, token = user_id.partition(":")
+    if not ident.isdigit() or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, int(ident))
+    if user is None or not hmac.compare_digest(user.session_token, token):
+        return None  # a password change since this cookie was issued
     # A deactivated account loses its open sessions and remember-me cookies too.
-    return user if user is not None and user.active else None
+    return user if user.active else None
 
 
 def _next_or_events() -> str:
@@ -142,6 +147,8 @@ def change_password():
             _put_error(form, error)
         else:
             db.session.commit()
+            # The new session token signed every other device out; keep this one signed in.
+            login_user(current_user._get_current_object(), remember=bool(request.cookies.get("remember_token")))
             flash(_("Your password is changed."), "success")
             return redirect(url_for("accounts.profile"))
     status = 400 if request.method == "POST" else 200

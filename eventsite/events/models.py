@@ -206,6 +206,18 @@ class Track(db.Model):
     event: Mapped[Event] = relationship(back_populates="tracks")
 
 
+def _member_snapshot(column: sa.Column):
+    """Column default: the registering member's current value of `column` (from the user row)."""
+
+    def default(context):
+        user_id = context.get_current_parameters()["user_id"]
+        return context.connection.execute(
+            sa.select(column).where(User.__table__.c.id == user_id)
+        ).scalar_one()
+
+    return default
+
+
 class Registration(db.Model):
     """One member's registration for one event."""
 
@@ -219,6 +231,12 @@ class Registration(db.Model):
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(sa.String(20))
+    #: The member's gender and birth year when they registered: quotas and age rules count
+    #: these, so a later profile edit cannot move a member into another gender's places.
+    gender: Mapped[str] = mapped_column(
+        sa.String(10), default=_member_snapshot(User.__table__.c.gender)
+    )
+    birth_year: Mapped[int] = mapped_column(default=_member_snapshot(User.__table__.c.birth_year))
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id", ondelete="SET NULL"))
     track_id: Mapped[int | None] = mapped_column(sa.ForeignKey("track.id", ondelete="SET NULL"))
     #: When the member declared, with its own consent box, that they are single (mixers only).
@@ -250,3 +268,4 @@ class Registration(db.Model):
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} event={self.event_id} user={self.user_id} {self.status}>"
+
