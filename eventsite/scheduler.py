@@ -214,6 +214,8 @@ def runs_in_process(app: Flask) -> bool:
     """
     if not app.config.get("SCHEDULER_IN_PROCESS") or app.config.get("TESTING"):
         return False
+    if app.config.get("ENV_NAME") == "production":
+        return False  # every gunicorn worker would start one: production runs `scheduler run`
     return os.environ.get("WERKZEUG_RUN_MAIN") == "true" or not app.debug
 
 

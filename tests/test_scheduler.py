@@ -174,6 +174,12 @@ def test_without_the_reloader_the_dev_server_starts_one(database_uri, monkeypatc
         scheduler.stop(app)
 
 
+def test_a_production_web_worker_never_starts_one(database_uri, monkeypatch):
+    monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
+    app = dev_app(database_uri, TESTING=False, DEBUG=False, ENV_NAME="production")
+    assert app.extensions["eventsite.scheduler"] is None
+
+
 @pytest.mark.parametrize(
     "settings",
     [
