@@ -165,7 +165,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(429)
     def too_many(error):
         return render_error(
-            429, _("Too many attempts"), _("Too many attempts. Please wait a minute and try again.")
+            429, _("Too many attempts"), _("Too many attempts. Please wait a while and try again.")
         )
 
     @app.errorhandler(500)

@@ -344,9 +344,25 @@ def test_login_attempts_are_rate_limited(app, client):
     blocked = client.post("/login", data={"mobile": user.mobile, "password": PASSWORD})
 
     assert blocked.status_code == 429
-    assert tr(app, "Too many attempts. Please wait a minute and try again.") in blocked.text
+    assert tr(app, "Too many attempts. Please wait a while and try again.") in blocked.text
     assert logged_in_user_id(client) is None  # even the right password waits
     assert client.get("/login").status_code == 200  # the form itself still opens
+
+
+@pytest.mark.parametrize(
+    "app_config", [{"RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute"}]
+)
+def test_successful_logins_and_other_members_are_not_held_back(app, client):
+    colleague, member = make_user(), make_user()
+    db.session.commit()
+    for _ in range(3):
+        assert client.post("/login", data={"mobile": colleague.mobile, "password": "x"}).status_code == 400
+    # Same office address, another member: their own count.
+    for _ in range(4):
+        response = client.post("/login", data={"mobile": member.mobile, "password": PASSWORD})
+        assert response.status_code == 302  # successes are not counted
+        client.post("/logout")
+    assert client.post("/login", data={"mobile": colleague.mobile, "password": PASSWORD}).status_code == 429
 
 
 def test_logout_is_post_only(app, client, auth):
@@ -625,3 +641,15 @@ def test_a_new_password_signs_out_every_other_session(app, client, auth):
     other_phone.delete_cookie("session")
     # The other phone's remember-me cookie no longer signs it back in either.
     assert other_phone.get("/account").status_code == 302
+
+
+def test_login_after_an_expired_session_lands_on_a_page_not_a_post_only_address(app, client):
+    user = make_user()
+    db.session.commit()
+
+    response = client.post(
+        "/login?next=/events/7/register", data={"mobile": user.mobile, "password": PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/events/7"

@@ -85,9 +85,25 @@ def signup():
     return render_template("accounts/signup.html", form=form), status
 
 
+def _login_attempt_key() -> str:
+    """Failed logins are counted per client address and mobile number: one member's typos do not
+    lock out everyone behind the same office address, and guessing one account stays slow."""
+    from flask_limiter.util import get_remote_address
+
+    from eventsite.accounts import rules
+
+    mobile = rules.normalize_mobile(request.form.get("mobile", "")) or "-"
+    return f"{get_remote_address()}|{mobile}"
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    methods=["POST"],
+    key_func=_login_attempt_key,
+    deduct_when=lambda response: response.status_code != 302,  # only failures count
+)
 def login():
     """Log in with mobile number and password; a failure never says which one was wrong."""
     if current_user.is_authenticated and request.method == "GET":

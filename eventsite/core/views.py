@@ -18,6 +18,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import RequestRedirect
 
 from eventsite.core.db import write_intent
 from eventsite.core.models import Notification
@@ -45,6 +47,26 @@ def safe_next(target: str | None) -> str | None:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return None
+    return _openable(target, parts.path)
+
+
+def _openable(target: str, path: str) -> str | None:
+    """A page a browser can open: a POST-only address ("/events/3/register", kept as `next` when
+    a form was sent after the session ended) falls back to the page above it ("/events/3")."""
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        adapter.match(path, method="GET")
+    except MethodNotAllowed:
+        parent = path.rsplit("/", 1)[0]
+        try:
+            adapter.match(parent, method="GET")
+        except RequestRedirect:
+            return parent
+        except HTTPException:
+            return None
+        return parent
+    except HTTPException:
+        pass  # a missing page is the target's own 404, and a redirect is the router's
     return target
 
 
