@@ -245,7 +245,9 @@ class RegistrationForm(FlaskForm):
             self.team_id.choices = [("", _l("Choose your team"))] + [
                 (
                     team.id,
-                    f"{team.name} ({_l('full: waitlist')})" if team.id in full_teams else team.name,
+                    _l("%(team)s (full: waitlist)", team=team.name)
+                    if team.id in full_teams
+                    else team.name,
                 )
                 for team in event.teams
             ]
