@@ -3,24 +3,32 @@
 The Workers' Daily page behind this project tells of a Wuhu singles mixer, a national final of
 international-trade salespeople in Yantai and a Qiqihar street union's fun sports meet. The demo
 builds all three, with their participants, one account per role, and times counted from now so
-the demo is always live: the mixer and the sports meet take registrations, the competition's
-registration closed yesterday. The whole load is one transaction; a second run finds the demo
-admin and changes nothing.
+the demo is always live: the mixer takes registrations, the competition's registration closed
+yesterday, and the sports meet is half-way through its day: five items final, the sixth in
+progress, the demo judge refereeing every item, so the next result can be entered at once. The
+meet's history (settings, captains, entries, draws, results) is replayed through the sports meet
+services with the clock set to when each step happened. The whole load is one transaction; a
+second run finds the demo admin and changes nothing.
 """
 
 from __future__ import annotations
 
 import random
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
 import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
+from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
 from eventsite.accounts.models import Gender, Role, User, UserRole
+from eventsite.core import time as core_time
 from eventsite.core.time import from_local, to_local, utcnow
 from eventsite.events.models import (
     Event,
@@ -33,6 +41,9 @@ from eventsite.events.models import (
     Track,
 )
 from eventsite.extensions import db
+from eventsite.sportsmeet import service
+from eventsite.sportsmeet.models import Item, Outcome, ResultKind
+from eventsite.sportsmeet.rules import parse_time
 
 demo_cli = AppGroup("demo", help="Demo data from the seed stories.")
 
@@ -249,6 +260,8 @@ def load(now: datetime) -> list[tuple[Event, int]]:
         event, participants, confirm_delay = build(now, organizer, random.Random(first_mobile))
         register_all(event, participants, first_mobile, password_hash, confirm_delay)
         loaded.append((event, len(participants)))
+        if event.kind == EventKind.SPORTSMEET:
+            meet_day(event, organizer, staff[Role.JUDGE])
     return loaded
 
 
@@ -395,20 +408,32 @@ def competition(
     return event, participants, timedelta(days=1)
 
 
+def meet_start(now: datetime) -> datetime:
+    """The meet began four hours before now (on the quarter hour), so it is half-way through."""
+    local = to_local(now)
+    quarter = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
+    return from_local(quarter.replace(tzinfo=None)) - timedelta(hours=4)
+
+
+def days_before(moment: datetime, days: int, hour: int) -> datetime:
+    """hh:00 local time, `days` days before the local date of `moment`."""
+    return from_local(datetime.combine(to_local(moment).date() - timedelta(days=days), time(hour)))
+
+
 def sportsmeet(
     now: datetime, organizer: User, rng: random.Random
 ) -> tuple[Event, list[Participant], timedelta]:
-    """The Zhanqian street meet: in five days, 4 community teams of 50, full, still open."""
-    starts_at = at_local(now, 5, 8, 30)
+    """The Zhanqian street meet: under way since four hours ago, 4 community teams of 50, closed."""
+    starts_at = meet_start(now)
     event = Event(
         kind=EventKind.SPORTSMEET,
         title=SPORTSMEET_TITLE,
         description=SPORTSMEET_DESCRIPTION,
         venue=SPORTSMEET_VENUE,
         starts_at=starts_at,
-        ends_at=at_local(now, 5, 16, 30),
-        registration_opens_at=at_local(now, -10, 9, 0),
-        registration_closes_at=at_local(now, 3, 18, 0),
+        ends_at=starts_at + timedelta(hours=6, minutes=30),
+        registration_opens_at=days_before(starts_at, 14, 9),
+        registration_closes_at=days_before(starts_at, 3, 18),
         capacity=200,
         team_cap=50,
         approval_required=False,
@@ -417,7 +442,8 @@ def sportsmeet(
     year = to_local(starts_at).year
     teams = [team for team in event.teams for _ in range(50)]
     rng.shuffle(teams)
-    arrivals = spread(event.registration_opens_at, now - timedelta(hours=1), len(teams))
+    last_arrival = event.registration_closes_at - timedelta(hours=1)
+    arrivals = spread(event.registration_opens_at, last_arrival, len(teams))
     participants = []
     for team, arrived in zip(teams, arrivals, strict=True):
         gender = rng.choice((Gender.MALE, Gender.FEMALE))
@@ -435,6 +461,213 @@ def sportsmeet(
     return event, participants, timedelta(0)
 
 
+# (c, continued) The meet's day, replayed through the sports meet services. Items follow the
+# seed's order, 45 minutes apart from the start; results are given by team (SPORTSMEET_TEAMS
+# order) as a referee types them, "DQ:reason" for a disqualification.
+
+
+@dataclass(frozen=True)
+class MeetItem:
+    """One of the meet's items: its rules, its draw and the results entered so far."""
+
+    name: str
+    result_type: str
+    place: str
+    #: Members per team entry; for an individual item, the most people a team may enter.
+    members: int
+    min_women: int = 0
+    multiplier: str = "1"
+    match_format: str = ""
+    individual: bool = False
+    second_attempt: bool = False
+    #: Lanes per heat (timed and counted items).
+    lanes: int = 4
+    #: Team items: a heat is entered once every team in it has a result here.
+    results: tuple[tuple[int, str], ...] = ()
+    #: Head-to-head: (round, slot, winning team) in the order the matches were played.
+    winners: tuple[tuple[int, int, int], ...] = ()
+    #: The organizer declared the results final.
+    final: bool = False
+
+
+MEET_ITEMS = (
+    MeetItem(
+        "骑毛毛虫竞速",
+        "time",
+        "运动场东跑道",
+        6,
+        min_women=2,
+        results=((0, "38.62"), (1, "41.05"), (2, "40.17"), (3, "44.80")),
+        final=True,
+    ),
+    MeetItem(
+        "双人背夹球跑",
+        "time",
+        "运动场东跑道",
+        2,
+        min_women=1,
+        lanes=2,
+        results=((0, "29.10"), (1, "27.35"), (2, "DQ:球落地后未回到落球处重新开始"), (3, "31.42")),
+        final=True,
+    ),
+    MeetItem(
+        "同心协力运球",
+        "time",
+        "运动场中心草坪",
+        8,
+        min_women=3,
+        results=((0, "1:15.90"), (1, "1:19.06"), (2, "1:12.48"), (3, "1:21.33")),
+        final=True,
+    ),
+    MeetItem(
+        "拔河",
+        "head_to_head",
+        "运动场中心草坪",
+        10,
+        min_women=5,
+        match_format="knockout",
+        winners=((1, 0, 0), (1, 1, 1), (2, 1, 2), (2, 0, 1)),
+        final=True,
+    ),
+    MeetItem(
+        "车轮滚滚",
+        "time",
+        "运动场西跑道",
+        8,
+        min_women=3,
+        results=((0, "58.21"), (1, "55.74"), (2, "1:02.37"), (3, "59.90")),
+        final=True,
+    ),
+    MeetItem(
+        "集体跳长绳", "count", "体育馆", 10, min_women=4, lanes=2, results=((0, "46"), (2, "52"))
+    ),
+    MeetItem("接力夹球", "count", "体育馆", 6, min_women=2, multiplier="2"),
+    MeetItem("定点投篮", "count", "篮球场", 3, individual=True, second_attempt=True, lanes=6),
+)
+ITEM_INTERVAL = timedelta(minutes=45)
+
+
+@contextmanager
+def replayed_at(moment: datetime) -> Iterator[None]:
+    """Run services as if it were `moment`; what they add is flushed before the clock returns."""
+    saved = core_time._clock
+    core_time._clock = lambda: moment
+    try:
+        yield
+        db.session.flush()
+    finally:
+        core_time._clock = saved
+
+
+def item_fields(spec: MeetItem, starts_at: datetime) -> dict:
+    return {
+        "name": spec.name,
+        "result_type": spec.result_type,
+        "match_format": spec.match_format,
+        "starts_at": starts_at,
+        "place": spec.place,
+        "min_members": 1 if spec.individual else spec.members,
+        "max_members": spec.members,
+        "min_women": spec.min_women,
+        "multiplier": Decimal(spec.multiplier),
+        "second_attempt": spec.second_attempt,
+        "individual": spec.individual,
+    }
+
+
+def choose(members: Sequence[Registration], spec: MeetItem, used: Counter) -> set[int]:
+    """A captain's pick for one item: the women its gender rule asks for, then anyone, always
+    those in the fewest items so far."""
+    by_use = sorted(members, key=lambda r: (used[r.id], r.id))
+    women = [r for r in by_use if r.gender == Gender.FEMALE][: spec.min_women]
+    others = [r for r in by_use if r not in women][: spec.members - len(women)]
+    chosen = {r.id for r in women + others}
+    used.update(chosen)
+    return chosen
+
+
+def raw_result(item: Item, entry_id: int, typed: str) -> service.ResultInput:
+    """A referee's sheet row from what they typed: a time, a count, or "DQ:reason"."""
+    if typed.startswith("DQ:"):
+        return service.ResultInput(entry_id, None, None, Outcome.DQ.value, typed[3:])
+    value = parse_time(typed) if item.result_type == ResultKind.TIME else Decimal(typed)
+    return service.ResultInput(entry_id, value, None, Outcome.OK.value, "")
+
+
+def meet_day(event: Event, organizer: User, referee: User) -> list[Item]:
+    """Set the meet up before the day, then play it until now: five items final, one half done."""
+    start = event.starts_at
+    lock_at = days_before(start, 1, 18)
+    with replayed_at(event.published_at + timedelta(hours=2)):
+        service.save_settings(
+            event, organizer, points_table="5,3,2,1", per_person_limit=2, entries_lock_at=lock_at
+        )
+        items = [
+            service.create_item(event, organizer, **item_fields(spec, start + ITEM_INTERVAL * n))
+            for n, spec in enumerate(MEET_ITEMS)
+        ]
+        for item in items:
+            service.add_referee(item, referee.mobile, organizer)
+
+    teams = sorted(event.teams, key=lambda team: team.position)
+    members = defaultdict(list)
+    for registration in db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.event_id == event.id)
+        .options(joinedload(Registration.user))
+        .order_by(Registration.id)
+    ):
+        members[registration.team_id].append(registration)
+    captains = {team.id: members[team.id][0].user for team in teams}
+    with replayed_at(event.registration_closes_at + timedelta(hours=1)):
+        for team in teams:
+            service.add_captain(event, team, captains[team.id].mobile, organizer)
+    for n, team in enumerate(teams):
+        used = Counter()
+        selection = {
+            item.id: choose(members[team.id], spec, used)
+            for item, spec in zip(items, MEET_ITEMS, strict=True)
+        }
+        with replayed_at(event.registration_closes_at + timedelta(hours=20 + n)):
+            service.save_team_entries(event, team, captains[team.id], selection)
+
+    with replayed_at(lock_at + timedelta(hours=1)):
+        for item, spec in zip(items, MEET_ITEMS, strict=True):
+            if item.is_head_to_head:
+                service.draw_matches(item, organizer)
+            else:
+                service.draw_heats(item, organizer, spec.lanes)
+
+    team_index = {team.id: n for n, team in enumerate(teams)}
+    for item, spec in zip(items, MEET_ITEMS, strict=True):
+        play_item(event, item, spec, organizer, referee, team_index)
+    return items
+
+
+def play_item(event, item: Item, spec: MeetItem, organizer, referee, team_index) -> None:
+    """The referee enters the item's results heat by heat (or match by match), as they came."""
+    board = service.load_board(event, item_id=item.id)
+    placed = board.items[0]
+    by_team = dict(spec.results)
+    began = item.starts_at
+    for heat in placed.heats:
+        lanes = placed.lanes[heat.id]
+        teams = [team_index[board.team_of_entry[entry_id]] for entry_id in lanes]
+        if not all(team in by_team for team in teams):
+            continue
+        rows = [raw_result(item, e, by_team[t]) for e, t in zip(lanes, teams, strict=True)]
+        with replayed_at(began + timedelta(minutes=10 + 8 * (heat.number - 1))):
+            service.save_heat_results(item, heat, referee, rows, board.labels)
+    for n, (round_, slot, winner) in enumerate(spec.winners):
+        match = next(m for m in placed.matches if (m.round, m.slot) == (round_, slot))
+        side = "home" if team_index[board.team_of_entry[match.home_entry_id]] == winner else "away"
+        with replayed_at(began + timedelta(minutes=8 * (n + 1))):
+            service.save_match_result(item, match, referee, side, "", board.labels)
+    if spec.final:
+        with replayed_at(began + timedelta(minutes=35)):
+            service.set_final(item, organizer, True)
+
+
 def echo_accounts() -> None:
     click.echo("")
     click.echo(f"Demo accounts (password {DEMO_PASSWORD} for each; demo only):")
@@ -444,6 +677,18 @@ def echo_accounts() -> None:
         "Participants (mobiles 13900001000-13900001059, 13900002000-13900002071, "
         "13900003000-13900003199) use the same password."
     )
+    meet = db.session.scalar(sa.select(Event).where(Event.title == SPORTSMEET_TITLE))
+    if meet is not None:
+        judge = next(a for a in DEMO_ACCOUNTS if a.role == Role.JUDGE)
+        click.echo(
+            f"The sports meet #{meet.id} is under way: the judge {judge.mobile} ({judge.name}) "
+            "referees every item; sign in and open /my/meet-duties to enter the next heat. "
+            f"Standings: /events/{meet.id}/meet"
+        )
+        captains = service.captains_by_team(meet)
+        for team in meet.teams:
+            for captain in captains.get(team.id, []):
+                click.echo(f"  captain of {team.name}: {captain.user.mobile}  {captain.user.name}")
 
 
 @demo_cli.command("load")

@@ -107,12 +107,12 @@ class ItemForm(FlaskForm):
     )
     result_type = SelectField(
         _l("How it is decided"),
-        choices=[(kind.value, kind.title) for kind in ResultKind],
+        choices=lambda: [(kind.value, kind.title) for kind in ResultKind],
         validators=[InputRequired()],
     )
     match_format = SelectField(
         _l("Match format (head-to-head only)"),
-        choices=[("", _l("—"))] + [(f.value, f.title) for f in MatchFormat],
+        choices=lambda: [("", _l("—"))] + [(f.value, f.title) for f in MatchFormat],
         validate_choice=False,
     )
     starts_at = DateTimeLocalField(
@@ -261,7 +261,7 @@ class ResultRow(Form):
     second_value = StringField(_l("Second attempt"), validators=[Length(max=20)])
     outcome = SelectField(
         _l("Outcome"),
-        choices=[(o.value, o.title) for o in Outcome],
+        choices=lambda: [(o.value, o.title) for o in Outcome],
         default=Outcome.OK.value,
     )
     reason = StringField(_l("Reason (DQ or correction)"), validators=[Length(max=300)])

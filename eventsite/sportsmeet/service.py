@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from eventsite.accounts.models import Gender, Role, User
+from eventsite.accounts.service import user_by_mobile
 from eventsite.core import audit
 from eventsite.core.time import utcnow
 from eventsite.events.models import Event, Registration, RegistrationStatus, Team
@@ -265,23 +266,21 @@ def delete_item(item: Item, actor: User) -> None:
     db.session.flush()
 
 
-def _user_by_mobile(mobile: str, field: str = "mobile") -> User:
-    user = db.session.scalar(sa.select(User).where(User.mobile == (mobile or "").strip()))
-    if user is None:
-        raise MeetError(_("No member has that mobile number."), field)
-    return user
-
-
 def add_referee(item: Item, mobile: str, actor: User) -> ItemReferee:
     """Assign a member holding the judge role to enter this item's results."""
-    user = _user_by_mobile(mobile)
-    if not user.has_role(Role.JUDGE):
+    user = user_by_mobile(mobile or "")
+    # One answer for an unknown number and a member without the role: the error must not tell
+    # the organizer whose number it is.
+    if user is None or not user.active or not user.has_role(Role.JUDGE):
         raise MeetError(
-            _("%(name)s does not hold the judge role; an admin grants it first.", name=user.name),
+            _(
+                "No member with the judge role has this mobile number. An administrator grants "
+                "the role."
+            ),
             "mobile",
         )
     if any(link.user_id == user.id for link in item.referees):
-        raise MeetError(_("%(name)s already referees this item.", name=user.name), "mobile")
+        raise MeetError(_("This member already referees this item."), "mobile")
     link = ItemReferee(item_id=item.id, user_id=user.id)
     item.referees.append(link)
     db.session.flush()
@@ -344,12 +343,18 @@ def is_captain(user, team: Team) -> bool:
 
 def add_captain(event: Event, team: Team, mobile: str, actor: User) -> Captain:
     """Make a member of the team its captain; they must hold a registration in that team."""
-    user = _user_by_mobile(mobile)
-    registration = db.session.scalar(
-        sa.select(Registration).where(
-            Registration.event_id == event.id, Registration.user_id == user.id
+    user = user_by_mobile(mobile or "")
+    registration = (
+        None
+        if user is None
+        else db.session.scalar(
+            sa.select(Registration).where(
+                Registration.event_id == event.id, Registration.user_id == user.id
+            )
         )
     )
+    # One answer for an unknown number and any other member: the error must not tell the
+    # organizer whose number it is.
     if (
         registration is None
         or registration.team_id != team.id
@@ -357,14 +362,13 @@ def add_captain(event: Event, team: Team, mobile: str, actor: User) -> Captain:
     ):
         raise MeetError(
             _(
-                "%(name)s is not a confirmed member of %(team)s; a captain must be.",
-                name=user.name,
+                "No confirmed member of %(team)s has this mobile number; a captain must be one.",
                 team=team.name,
             ),
             "mobile",
         )
     if db.session.get(Captain, {"team_id": team.id, "user_id": user.id}) is not None:
-        raise MeetError(_("%(name)s is already a captain of this team.", name=user.name), "mobile")
+        raise MeetError(_("This member is already a captain of this team."), "mobile")
     captain = Captain(team_id=team.id, user_id=user.id)
     db.session.add(captain)
     db.session.flush()
@@ -408,7 +412,7 @@ class TeamSheet:
 
     @property
     def women(self) -> set[int]:
-        return {r.id for r in self.members if r.user.gender == Gender.FEMALE}
+        return {r.id for r in self.members if r.gender == Gender.FEMALE}
 
     def problems_for(self, item_id: int) -> list[entry_rules.Problem]:
         return [p for p in self.problems if p.item_id == item_id]
@@ -993,6 +997,16 @@ class ItemBoard:
 
 
 @dataclass
+class Honour:
+    """A person placed in the top three of an individual item."""
+
+    place: int
+    name: str
+    team: str
+    shown: str
+
+
+@dataclass
 class Board:
     """The whole meet at this moment."""
 
@@ -1005,9 +1019,36 @@ class Board:
     standings: list
     medals: list
     latest: list[dict]
+    #: The person's name for each entry of an individual item.
+    people: dict[int, str] = field(default_factory=dict)
 
     def team_name(self, team_id: int) -> str:
         return next((t.name for t in self.teams if t.id == team_id), "")
+
+    @property
+    def has_individual_items(self) -> bool:
+        return any(placed.item.individual for placed in self.items)
+
+    @property
+    def honours(self) -> list[tuple[ItemBoard, list[Honour]]]:
+        """The people placed 1st to 3rd (ties included) in each individual item, in item order."""
+        honours = []
+        for placed in self.items:
+            if not placed.item.individual:
+                continue
+            top = [
+                Honour(
+                    place=line.place,
+                    name=self.people.get(line.entry_id, ""),
+                    team=self.team_name(line.team_id),
+                    shown=line.shown,
+                )
+                for line in placed.lines
+                if line.place is not None and line.place <= 3
+            ]
+            if top:
+                honours.append((placed, top))
+        return honours
 
 
 def load_board(event: Event, *, item_id: int | None = None, latest: int = 8) -> Board:
@@ -1121,6 +1162,7 @@ def load_board(event: Event, *, item_id: int | None = None, latest: int = 8) -> 
         standings=rules.standings(scores, team_ids),
         medals=rules.medal_table(scores, team_ids),
         latest=_latest(boards, results, matches, labels, latest),
+        people=person_of,
     )
 
 

@@ -76,7 +76,7 @@ def _fragments(board) -> dict[str, Markup]:
     """The live parts of the standings page, rendered once for the page and for its refresh."""
     return {
         name: Markup(render_template(f"sportsmeet/_{name}.html", board=board))
-        for name in ("standings", "medals", "latest", "item_list")
+        for name in ("standings", "medals", "latest", "item_list", "honours")
     }
 
 

@@ -1,0 +1,123 @@
+"""A referee on a phone enters a heat; the standings open on another screen update by themselves."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from eventsite.extensions import db
+from eventsite.sportsmeet import service
+from eventsite.sportsmeet.views import REFRESH_SECONDS
+from tests.e2e.conftest import assert_fits_phone, screenshot
+from tests.factories import PASSWORD, make_user
+from tests.sportsmeet_factories import make_meet
+
+pytestmark = pytest.mark.e2e
+
+TEAMS = ("站前社区队", "铁锋社区队", "龙华社区队", "光荣社区队")
+#: What the referee types for each team, as minutes:seconds; 铁锋社区队 is fastest.
+TIMES = {
+    "站前社区队": "1:02.50",
+    "铁锋社区队": "0:58.30",
+    "龙华社区队": "1:05.00",
+    "光荣社区队": "0:59.10",
+}
+
+
+@pytest.fixture
+def caterpillar_race(live_app):
+    """A meet of four teams; the caterpillar race has every team entered in one drawn heat and a
+    judge assigned as its referee, all set up through the sports meet services."""
+    app, _url = live_app
+    with app.app_context():
+        organizer = make_user(roles=["organizer"], name="周文静")
+        judge = make_user(roles=["judge"], name="孙建国", mobile="13900000003")
+        meet = make_meet(teams=TEAMS, per_team=2, women=1, organizer=organizer)
+        event = meet.event
+        item = service.create_item(
+            event,
+            organizer,
+            name="骑毛毛虫竞速",
+            result_type="time",
+            match_format="",
+            starts_at=event.starts_at,
+            place="运动场东跑道",
+            min_members=2,
+            max_members=2,
+            min_women=1,
+            multiplier=1,
+            second_attempt=False,
+            individual=False,
+        )
+        for team in event.teams:
+            registrations = {r.id for r in meet.members[team.id]}
+            service.save_team_entries(event, team, organizer, {item.id: registrations})
+        (heat,) = service.draw_heats(item, organizer, 4)
+        service.add_referee(item, judge.mobile, organizer)
+        db.session.commit()
+        return event.id, item.id, heat.id, judge.mobile
+
+
+def test_a_referee_enters_a_heat_and_the_open_standings_follow(
+    live_app, browser, phone, caterpillar_race
+):
+    _app, url = live_app
+    event_id, item_id, heat_id, judge_mobile = caterpillar_race
+
+    # The standings are open on the venue's screen (a desktop browser, nobody logged in).
+    screen_context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    try:
+        standings = screen_context.new_page()
+        standings.goto(f"{url}/events/{event_id}/meet")
+        first_row = standings.locator("table.standings-table tbody tr").first
+        expect(first_row.locator("td.team")).to_have_text("站前社区队")
+        expect(first_row.locator("td.points")).to_have_text("0")
+        standings.evaluate("window.__openedOnce = true")
+        screenshot(standings, "meet-01-standings-before")
+
+        # The referee signs in on a phone through the real form and opens their item.
+        referee = phone()
+        referee.goto(f"{url}/login")
+        referee.fill("#mobile", judge_mobile)
+        referee.fill("#password", PASSWORD)
+        referee.locator("form.stacked button[type=submit]").click()
+        referee.wait_for_load_state()
+        assert "/login" not in referee.url
+        referee.goto(f"{url}/my/meet-duties")
+        referee.get_by_role("link", name="骑毛毛虫竞速").click()
+        referee.wait_for_load_state()
+        assert referee.url.endswith(f"/events/{event_id}/meet/items/{item_id}/referee")
+        assert_fits_phone(referee)
+
+        # They type each team's time as minutes:seconds and save the heat.
+        sheet = referee.locator(f"#heat-{heat_id}")
+        outcome = sheet.locator("fieldset.result-row select").first
+        expect(outcome.locator("option")).to_have_text(["完赛", "未完赛", "取消资格"])
+        for team, typed in TIMES.items():
+            row = sheet.locator("fieldset.result-row", has_text=team)
+            row.locator(f"input[name^='h{heat_id}-rows-'][name$='-value']").fill(typed)
+        screenshot(referee, "meet-02-referee-sheet")
+        sheet.locator("button[type=submit]").click()
+        referee.wait_for_load_state()
+        saved_at = time.monotonic()
+        assert_fits_phone(referee)
+        expect(referee.locator(".flash").first).to_contain_text("4")
+        screenshot(referee, "meet-03-referee-saved")
+        # The sheet now shows the saved times, as the referee typed them.
+        leader_row = referee.locator("fieldset.result-row", has_text="铁锋社区队")
+        expect(leader_row.locator("input[name$='-value']")).to_have_value("58.30")
+
+        # The screen, never reloaded by anyone, shows the new leader within its refresh interval.
+        expect(first_row.locator("td.team")).to_have_text(
+            "铁锋社区队", timeout=(REFRESH_SECONDS + 5) * 1000
+        )
+        assert time.monotonic() - saved_at <= REFRESH_SECONDS + 5
+        expect(first_row.locator("td.points")).to_have_text("5")
+        rows = standings.locator("table.standings-table tbody tr td.team")
+        expect(rows).to_have_text(["铁锋社区队", "光荣社区队", "站前社区队", "龙华社区队"])
+        assert standings.evaluate("window.__openedOnce") is True
+        screenshot(standings, "meet-04-standings-after")
+    finally:
+        screen_context.close()
