@@ -5,10 +5,12 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 BABEL_EXTRACT := $(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --project=eventsite --version=0.1.0 --copyright-holder=eventsite --msgid-bugs-address=-
 
-.PHONY: install run test test-postgres e2e lint translations translations-check bench clean
+
+.PHONY: install install-prod run test test-postgres e2e lint translations translations-check bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +19,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install the app with its test tools; compile the catalogs
+	$(BIN)/pybabel -q compile -d eventsite/translations
+
+install-prod:  ## production: .venv with the app only (no test tools), compiled catalogs
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet .
 	$(BIN)/pybabel -q compile -d eventsite/translations
 
 run: install  ## migrate, load the demo data, serve on http://127.0.0.1:5000
@@ -47,7 +55,7 @@ translations-check: install  ## fail if the catalogs lack a message the code use
 	$(BIN)/pybabel -q update --check -i $(VENV)/messages-check.pot -d eventsite/translations --no-fuzzy-matching
 
 bench: install  ## benchmarks against PostgreSQL under gunicorn; see docs/performance.md
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
