@@ -24,7 +24,7 @@ install: $(STAMP)  ## create .venv and install the app with its test tools; comp
 install-prod:  ## production: .venv with the app only (no test tools), compiled catalogs
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet .
+	$(BIN)/pip install --quiet -e .  # templates/ and static/ are served from this checkout
 	$(BIN)/pybabel -q compile -d eventsite/translations
 
 run: install  ## migrate, load the demo data, serve on http://127.0.0.1:5000
