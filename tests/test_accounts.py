@@ -356,13 +356,19 @@ def test_successful_logins_and_other_members_are_not_held_back(app, client):
     colleague, member = make_user(), make_user()
     db.session.commit()
     for _ in range(3):
-        assert client.post("/login", data={"mobile": colleague.mobile, "password": "x"}).status_code == 400
+        assert (
+            client.post("/login", data={"mobile": colleague.mobile, "password": "x"}).status_code
+            == 400
+        )
     # Same office address, another member: their own count.
     for _ in range(4):
         response = client.post("/login", data={"mobile": member.mobile, "password": PASSWORD})
         assert response.status_code == 302  # successes are not counted
         client.post("/logout")
-    assert client.post("/login", data={"mobile": colleague.mobile, "password": PASSWORD}).status_code == 429
+    assert (
+        client.post("/login", data={"mobile": colleague.mobile, "password": PASSWORD}).status_code
+        == 429
+    )
 
 
 def test_logout_is_post_only(app, client, auth):
@@ -563,51 +569,130 @@ def test_password_change_then_log_in_with_the_new_one(app, client, auth):
     assert logged_in_user_id(client) == user.get_id()
 
 
-def test_a_member_takes_over_the_account_a_roster_import_made(app, client):
+def imported_account(name: str = "王小明", mobile: str = "13905512345") -> tuple[User, str]:
+    """An account as a roster import leaves it (no password), and the claim code it issued."""
     from eventsite.accounts.models import UNCLAIMED_PASSWORD_HASH
 
-    imported = User(
-        name="王晓明",
-        mobile="13905512345",
-        work_unit="烟台市总工会",
-        gender="male",
-        birth_year=1990,
-        password_hash=UNCLAIMED_PASSWORD_HASH,
-    )
-    db.session.add(imported)
-    db.session.commit()
-    assert not imported.check_password("")
-
-    response = client.post("/signup", data=SIGNUP)
-
-    assert response.status_code == 302
-    db.session.expire_all()
-    users = db.session.scalars(sa.select(User)).all()
-    assert [u.id for u in users] == [imported.id]
-    assert users[0].check_password(SIGNUP["password"])
-    assert users[0].work_unit == SIGNUP["work_unit"]
-
-
-def test_an_imported_account_is_not_taken_over_under_another_name(app, client):
-    from eventsite.accounts.models import UNCLAIMED_PASSWORD_HASH
-
-    imported = User(
-        name="李娜",
-        mobile="13905512345",
+    user = User(
+        name=name,
+        mobile=mobile,
         work_unit="烟台市总工会",
         gender="female",
         birth_year=1990,
         password_hash=UNCLAIMED_PASSWORD_HASH,
     )
-    db.session.add(imported)
+    code = account_service.issue_claim_code(user)
+    db.session.add(user)
     db.session.commit()
+    return user, code
 
-    response = client.post("/signup", data=SIGNUP)
+
+CLAIM_CODE_NEEDED = (
+    "This number is already registered. If your organizer imported you, enter the claim code "
+    "they gave you."
+)
+
+
+def test_a_member_takes_over_the_account_a_roster_import_made_with_the_claim_code(app, client):
+    imported, code = imported_account(name="王小明")  # the team leader's list misspelt the name
+    assert not imported.check_password("")
+
+    response = client.post("/signup", data={**SIGNUP, "claim_code": code.lower()})
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    users = db.session.scalars(sa.select(User)).all()
+    assert [u.id for u in users] == [imported.id]
+    user = users[0]
+    assert user.check_password(SIGNUP["password"]) and not user.is_unclaimed
+    assert user.claim_code_hash is None  # the code worked once and is gone
+    # The member's own details are saved; the name stays as imported, and they are told so.
+    assert (user.work_unit, user.gender, user.birth_year) == ("芜湖职业技术学院", "male", 1996)
+    assert user.email == "wxm@example.cn"
+    assert user.name == "王小明"
+    assert logged_in_user_id(client) == user.get_id()
+    page = client.get("/events").text
+    assert 'class="flash flash-info"' in page and "王小明" in page.split("flash-info")[1]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["", "WRONG234", "same name, no code", "another account's code"],
+)
+def test_an_imported_account_is_not_taken_over_without_its_code(app, client, typed):
+    from eventsite.accounts.models import UNCLAIMED_PASSWORD_HASH
+
+    # Same mobile and the same name as the form: what a team leader's list gives away.
+    imported, _code = imported_account(name=SIGNUP["name"])
+    _other, other_code = imported_account(name="李娜", mobile="13905519999")
+    stored = imported.claim_code_hash
+    claim = {"same name, no code": "", "another account's code": other_code}.get(typed, typed)
+
+    response = client.post("/signup", data={**SIGNUP, "claim_code": claim})
 
     assert response.status_code == 400
+    assert field_errors(response.text, "claim_code") == [tr(app, CLAIM_CODE_NEEDED)]
+    assert field_errors(response.text, "mobile") == []
     db.session.expire_all()
-    assert db.session.get(User, imported.id).password_hash == UNCLAIMED_PASSWORD_HASH
-    assert db.session.get(User, imported.id).name == "李娜"
+    user = db.session.get(User, imported.id)
+    assert user.password_hash == UNCLAIMED_PASSWORD_HASH and user.claim_code_hash == stored
+    assert user.work_unit == "烟台市总工会" and user.gender == "female"
+    assert user_count() == 2
+    assert logged_in_user_id(client) is None
+
+
+def test_a_claim_code_without_an_imported_account_creates_nothing(app, client):
+    response = client.post("/signup", data={**SIGNUP, "claim_code": "ABCD2345"})
+
+    assert response.status_code == 400
+    assert field_errors(response.text, "claim_code") == [
+        tr(
+            app,
+            "No imported account with this number is waiting to be claimed. Check the mobile "
+            "number, or leave the claim code empty.",
+        )
+    ]
+    assert user_count() == 0
+
+
+def test_a_claim_code_does_not_open_a_members_own_account(app, client):
+    member = make_user(mobile="13905512345")
+    db.session.commit()
+    old_hash = member.password_hash
+
+    response = client.post("/signup", data={**SIGNUP, "claim_code": "ABCD2345"})
+
+    assert response.status_code == 400
+    assert field_errors(response.text, "mobile") == [tr(app, "This number is already registered.")]
+    db.session.expire_all()
+    assert db.session.get(User, member.id).password_hash == old_hash
+
+
+def test_roles_are_not_granted_to_an_unclaimed_account(app, client, auth):
+    from eventsite.accounts.models import UserRole
+    from eventsite.core.models import AuditEntry
+
+    admin = make_user(roles=["admin"])
+    imported, _code = imported_account()
+    auth.become(admin)
+
+    response = client.post(f"/admin/users/{imported.id}/grant", data={"role": "organizer"})
+
+    assert response.status_code == 400
+    message = tr(
+        app,
+        "%(name)s has not yet taken over the account their organizer imported, so it cannot "
+        "hold a role. Once they have signed up with their claim code, try again.",
+        name="王小明",
+    )
+    assert message in response.text
+    db.session.expire_all()
+    assert not db.session.scalars(sa.select(UserRole).where(UserRole.user_id == imported.id)).all()
+    assert not db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "role.grant")
+    ).all()
+    with pytest.raises(account_service.AccountError):
+        account_service.grant_role(db.session.get(User, imported.id), "judge")
 
 
 def test_a_birth_year_that_is_not_a_number_gets_one_message(app, client):
@@ -629,7 +714,11 @@ def test_a_new_password_signs_out_every_other_session(app, client, auth):
 
     response = client.post(
         "/account/password",
-        data={"current_password": PASSWORD, "password": "a-new-secret-9", "confirm": "a-new-secret-9"},
+        data={
+            "current_password": PASSWORD,
+            "password": "a-new-secret-9",
+            "confirm": "a-new-secret-9",
+        },
     )
 
     assert response.status_code == 302

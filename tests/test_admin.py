@@ -5,17 +5,19 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask import g, url_for
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 from markupsafe import escape
 from werkzeug.security import generate_password_hash
 
 from eventsite.accounts.models import Role, User, UserRole
 from eventsite.core import audit
 from eventsite.core.models import AuditEntry, OutboundEmail
+from eventsite.events.models import EventOrganizer
 from eventsite.extensions import db
 from tests.factories import PASSWORD, make_event, make_user
 
@@ -209,6 +211,156 @@ def test_an_admin_may_drop_their_other_roles(client, auth):
     auth.become(admin)
     assert client.post(f"/admin/users/{admin.id}/revoke", data={"role": "judge"}).status_code == 302
     assert roles_of(admin.id) == {"admin"}
+
+
+# --- revoking the organizer role takes the member off their events ------------------------
+
+NO_OTHER_ORGANIZER = (
+    "%(num)d event has no other organizer: %(titles)s. Add another organizer to it before "
+    "revoking this role.",
+    "%(num)d events have no other organizer: %(titles)s. Add another organizer to each before "
+    "revoking this role.",
+)
+
+
+def no_other_organizer(app, count: int, titles: str, *, escaped: bool = True) -> str:
+    with app.test_request_context(), force_locale(app.config["BABEL_DEFAULT_LOCALE"]):
+        message = ngettext(*NO_OTHER_ORGANIZER, count, titles=titles)
+    return str(escape(message)) if escaped else message
+
+
+def organizer_links(user_id: int) -> set[int]:
+    return set(
+        db.session.scalars(
+            sa.select(EventOrganizer.event_id).where(EventOrganizer.user_id == user_id)
+        )
+    )
+
+
+def released(entries) -> list[tuple]:
+    return sorted(
+        (e.event_id, e.actor_id, e.detail) for e in entries if e.action == "event.organizer_release"
+    )
+
+
+def test_revoking_the_organizer_role_takes_them_off_every_event(client, auth, admin):
+    leaving = make_user(roles=[Role.ORGANIZER], name="离任组织者")
+    staying = make_user(roles=[Role.ORGANIZER], name="留任组织者")
+    first = make_event(organizer=staying, title="鹊桥联谊")
+    second = make_event(organizer=leaving, title="技能竞赛")
+    db.session.add_all(
+        [
+            EventOrganizer(event_id=first.id, user_id=leaving.id),
+            EventOrganizer(event_id=second.id, user_id=staying.id),
+        ]
+    )
+    db.session.commit()
+    auth.become(leaving)
+    assert client.get(f"/events/{first.id}/edit").status_code == 200
+    auth.become(admin)
+
+    response = client.post(f"/admin/users/{leaving.id}/revoke", data={"role": "organizer"})
+
+    assert response.status_code == 302
+    assert roles_of(leaving.id) == set()
+    assert organizer_links(leaving.id) == set()
+    assert organizer_links(staying.id) == {first.id, second.id}
+    entries = audit_rows()
+    assert [e.action for e in entries].count("role.revoke") == 1
+    assert released(entries) == sorted(
+        [(first.id, admin.id, "离任组织者"), (second.id, admin.id, "离任组织者")]
+    )
+    auth.become(leaving)
+    for event in (first, second):
+        assert client.get(f"/events/{event.id}/edit").status_code == 403
+        assert client.get(f"/events/{event.id}/roster").status_code == 403
+
+
+def test_revoking_the_last_organizer_of_events_is_refused_and_changes_nothing(
+    app, client, admin, clock
+):
+    sole = make_user(roles=[Role.ORGANIZER], name="唯一组织者")
+    former = make_user(name="前组织者")  # on a list without the role: cannot run the event
+    gone = make_user(roles=[Role.ORGANIZER], name="停用组织者", active=False)
+    co = make_user(roles=[Role.ORGANIZER], name="合办人")
+    own = make_event(organizer=sole, title="技能竞赛", starts_in=timedelta(days=3))
+    with_former = make_event(organizer=sole, title="趣味运动会", starts_in=timedelta(days=5))
+    with_gone = make_event(organizer=sole, title="鹊桥联谊", starts_in=timedelta(days=9))
+    covered = make_event(organizer=co, title="有人接手的活动")
+    db.session.add_all(
+        [
+            EventOrganizer(event_id=with_former.id, user_id=former.id),
+            EventOrganizer(event_id=with_gone.id, user_id=gone.id),
+            EventOrganizer(event_id=covered.id, user_id=sole.id),
+        ]
+    )
+    db.session.commit()
+
+    response = client.post(f"/admin/users/{sole.id}/revoke", data={"role": "organizer"})
+
+    assert response.status_code == 400
+    titles = "“技能竞赛”, “趣味运动会”, “鹊桥联谊”"
+    assert no_other_organizer(app, 3, titles) in response.text
+    assert "有人接手的活动" not in response.text
+    db.session.expire_all()
+    assert roles_of(sole.id) == {"organizer"}
+    assert organizer_links(sole.id) == {own.id, with_former.id, with_gone.id, covered.id}
+    assert audit_rows() == []
+
+    # Once another organizer joins each of them, the same revoke goes through.
+    for event in (own, with_former, with_gone):
+        db.session.add(EventOrganizer(event_id=event.id, user_id=co.id))
+    db.session.commit()
+    assert (
+        client.post(f"/admin/users/{sole.id}/revoke", data={"role": "organizer"}).status_code == 302
+    )
+    assert organizer_links(sole.id) == set()
+    assert len(released(audit_rows())) == 4
+
+
+def test_an_admin_keeps_their_events_until_both_roles_are_gone(app, client, admin):
+    other_admin = make_user(roles=[Role.ADMIN, Role.ORGANIZER], name="另一管理员")
+    event = make_event(organizer=other_admin, title="工会运动会")
+    db.session.commit()
+
+    # Still an admin, so still able to run the event: nothing to hand over.
+    response = client.post(f"/admin/users/{other_admin.id}/revoke", data={"role": "organizer"})
+    assert response.status_code == 302
+    assert roles_of(other_admin.id) == {"admin"}
+    assert organizer_links(other_admin.id) == {event.id}
+    assert released(audit_rows()) == []
+
+    # Without the admin role they could no longer run it, and nobody else does.
+    response = client.post(f"/admin/users/{other_admin.id}/revoke", data={"role": "admin"})
+    assert response.status_code == 400
+    assert no_other_organizer(app, 1, "“工会运动会”") in response.text
+    assert roles_of(other_admin.id) == {"admin"}
+    assert organizer_links(other_admin.id) == {event.id}
+
+
+def test_revoking_a_role_that_leaves_the_organizer_role_keeps_the_events(client, admin):
+    organizer = make_user(roles=[Role.ORGANIZER, Role.JUDGE])
+    event = make_event(organizer=organizer)
+    db.session.commit()
+    assert (
+        client.post(f"/admin/users/{organizer.id}/revoke", data={"role": "judge"}).status_code
+        == 302
+    )
+    assert organizer_links(organizer.id) == {event.id}
+
+
+def test_revoke_command_refuses_to_leave_an_event_without_organizer(app, runner):
+    sole = make_user(roles=[Role.ORGANIZER], mobile="13900000007")
+    make_event(organizer=sole, title="职工技能大赛")
+    db.session.commit()
+
+    result = runner.invoke(args=["users", "revoke", "13900000007", "organizer"])
+
+    assert result.exit_code != 0
+    assert no_other_organizer(app, 1, "“职工技能大赛”", escaped=False) in result.output
+    assert roles_of(sole.id) == {"organizer"}
+    assert len(organizer_links(sole.id)) == 1
+    assert audit_rows() == []
 
 
 @pytest.mark.parametrize("action", ["grant", "revoke"])

@@ -165,3 +165,34 @@ def test_trusted_proxy_makes_the_login_limit_count_the_members_own_address(datab
     client = app.test_client()
     response = client.get("/_whoami", headers={"X-Forwarded-For": "10.1.2.3"})
     assert response.text == "10.1.2.3"
+
+
+def test_database_errors_and_logs_never_carry_the_statements_parameters(app, caplog):
+    """hide_parameters: when a statement fails, neither the exception nor SQLAlchemy's own log
+    repeats the values it was given (members' mobiles and names)."""
+    import logging
+
+    import sqlalchemy as sa
+
+    from eventsite.extensions import db
+
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
+    with pytest.raises(sa.exc.DBAPIError) as raised:
+        db.session.execute(
+            sa.text('SELECT no_such_column FROM "user" WHERE mobile = :mobile AND name = :name'),
+            {"mobile": "13912398765", "name": "隐私会员"},
+        )
+    db.session.rollback()
+    assert "no_such_column" in str(raised.value)
+    assert "hide_parameters" in str(raised.value)
+    for text in (str(raised.value), repr(raised.value), caplog.text):
+        assert "13912398765" not in text
+        assert "隐私会员" not in text
+
+
+def test_a_member_in_a_log_line_or_traceback_is_only_a_number(app):
+    """repr() is what tracebacks and log lines show of a model: no mobile number, no name."""
+    from tests.factories import make_user
+
+    user = make_user(mobile="13912398766", name="隐私会员")
+    assert repr(user) == f"<User {user.id}>"

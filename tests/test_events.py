@@ -164,6 +164,46 @@ def test_list_shows_places_left_and_waitlist(client, organizer):
     assert "Full · 2 on the waitlist" in html
 
 
+def listed_places(html: str) -> dict[str, str]:
+    """{title: the places line of its card}, whitespace squeezed."""
+    cards = re.findall(
+        r'class="title"[^>]*>([^<]+)</a>.*?<p class="meta">.*?</p>\s*<p class="meta">(.*?)</p>',
+        html,
+        re.S,
+    )
+    return {title: " ".join(re.sub(r"<[^>]+>", " ", line).split()) for title, line in cards}
+
+
+def test_list_counts_mixer_places_by_the_quotas(client, organizer, clock):
+    def mixer(title, days, **limits):
+        return make_event(
+            organizer=organizer,
+            kind=EventKind.MIXER,
+            title=title,
+            starts_in=timedelta(days=days),
+            registration_opens_at=clock.now + timedelta(days=1),
+            **limits,
+        )
+
+    narrow = mixer("名额少于容量", 1, capacity=80, quota_male=30, quota_female=30)
+    quotas_only = mixer("只有名额", 2, quota_male=5, quota_female=5)
+    men_full = mixer("男士已满", 3, capacity=4, quota_male=2, quota_female=2)
+    for _ in range(10):
+        make_registration(narrow, make_user(gender="male"))
+    make_registration(quotas_only, make_user(gender="female"))
+    for _ in range(2):
+        make_registration(men_full, make_user(gender="male"))
+    db.session.commit()
+    assert listed_places(text(client.get("/events"))) == {
+        "名额少于容量": "50 of 80 places left men: 20 places left women: 30 places left"
+        " Registration opens 2026-11-02 10:00",
+        "只有名额": "9 places left men: 5 places left women: 4 places left"
+        " Registration opens 2026-11-02 10:00",
+        "男士已满": "2 of 4 places left men: 0 places left women: 2 places left"
+        " Registration opens 2026-11-02 10:00",
+    }
+
+
 def test_list_runs_a_fixed_number_of_queries(client, organizer, count_queries):
     def fill(n):
         for i in range(n):
@@ -453,25 +493,69 @@ def test_add_and_remove_a_co_organizer(client, auth, organizer):
     assert actions == ["event.organizer_add", "event.organizer_remove"]
 
 
+NO_SUCH_ORGANIZER = (
+    "No member with the organizer role has this mobile number. An administrator grants the role."
+)
+
+
 @pytest.mark.parametrize(
     ("mobile", "message"),
     [
         ("", "Please enter a mobile number."),
-        ("13700000000", "No member is registered with this mobile number."),
-        ("plain", "is not an organizer yet"),
-        ("self", "already organizes this event"),
+        ("13700000000", NO_SUCH_ORGANIZER),
+        ("plain", NO_SUCH_ORGANIZER),
+        ("judge", NO_SUCH_ORGANIZER),
+        ("deactivated", NO_SUCH_ORGANIZER),
+        ("self", "This member already organizes this event."),
     ],
 )
 def test_adding_an_organizer_refuses_bad_input(client, auth, organizer, mobile, message):
     event = make_event(organizer=organizer)
-    plain = make_user(mobile="13611112222")
+    people = {
+        "plain": make_user(mobile="13611112222", name="普通会员甲"),
+        "judge": make_user(mobile="13611113333", name="裁判乙", roles=["judge"]),
+        "deactivated": make_user(
+            mobile="13611114444", name="停用丙", roles=["organizer"], active=False
+        ),
+        "self": organizer,
+    }
     db.session.commit()
-    mobile = {"plain": plain.mobile, "self": organizer.mobile}.get(mobile, mobile)
+    looked_up = people.get(mobile)
     become(auth, organizer)
-    response = client.post(f"/events/{event.id}/organizers", data={"mobile": mobile})
+    response = client.post(
+        f"/events/{event.id}/organizers",
+        data={"mobile": looked_up.mobile if looked_up else mobile},
+    )
     assert response.status_code == 400
-    assert message in errors_beside(text(response), "mobile")
+    assert errors_beside(text(response), "mobile").strip() == f"<li>{message}</li>"
+    # Whose number it is stays unsaid: none of the looked-up members is named on the page.
+    for person in people.values():
+        if person is not organizer:
+            assert person.name not in text(response)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(EventOrganizer)) == 1
+
+
+def test_an_organizer_list_place_without_the_role_manages_nothing(client, auth, organizer):
+    """A member still on an event's list whose organizer role is gone cannot manage it."""
+    event = make_event(organizer=organizer, status=EventStatus.DRAFT)
+    published = make_event(organizer=organizer, title="已发布")
+    former = make_user(name="前组织者")
+    db.session.add_all(
+        [
+            EventOrganizer(event_id=event.id, user_id=former.id),
+            EventOrganizer(event_id=published.id, user_id=former.id),
+        ]
+    )
+    db.session.commit()
+    become(auth, former)
+    assert client.get(f"/events/{event.id}").status_code == 404  # a draft: not theirs to see
+    assert client.get(f"/events/{published.id}/edit").status_code == 403
+    assert client.get(f"/events/{published.id}/roster").status_code == 403
+    response = client.post(f"/events/{published.id}/cancel", data={"reason": "x"})
+    assert response.status_code == 403
+    assert client.get("/manage").status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Event, published.id).status == EventStatus.PUBLISHED
 
 
 def test_the_last_organizer_cannot_be_removed(client, auth, organizer):
@@ -485,6 +569,33 @@ def test_the_last_organizer_cannot_be_removed(client, auth, organizer):
     assert "at least one organizer" in text(response)
     db.session.expire_all()
     assert db.session.get(Event, event.id).organizer_ids == {organizer.id}
+
+
+def test_the_last_organizer_who_may_run_it_cannot_leave(client, auth, organizer):
+    """A second place held by someone without the role (or deactivated) does not count."""
+    event = make_event(organizer=organizer)
+    former = make_user(name="前组织者")
+    gone = make_user(roles=["organizer"], active=False)
+    db.session.add_all(
+        [
+            EventOrganizer(event_id=event.id, user_id=former.id),
+            EventOrganizer(event_id=event.id, user_id=gone.id),
+        ]
+    )
+    db.session.commit()
+    become(auth, organizer)
+    response = client.post(
+        f"/events/{event.id}/organizers", data={"remove_user_id": str(organizer.id)}
+    )
+    assert response.status_code == 400
+    assert "at least one organizer" in text(response)
+    # Removing the place that cannot run the event is fine.
+    response = client.post(
+        f"/events/{event.id}/organizers", data={"remove_user_id": str(former.id)}
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).organizer_ids == {organizer.id, gone.id}
 
 
 def test_removing_someone_who_is_not_an_organizer_is_refused(client, auth, organizer):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import g, url_for
 
 from eventsite.core.models import Notification
-from eventsite.events import checkin
+from eventsite.events import checkin, service
 from eventsite.events.models import EventKind, EventStatus, Registration
 from eventsite.extensions import db
 from tests.factories import make_event, make_registration, make_user
@@ -137,6 +137,157 @@ def test_gender_quota_sends_the_next_man_to_the_waitlist(client, auth, organizer
     assert "men: 0 places left" in text(client.get(f"/events/{event.id}"))
     client.post(f"/events/{event.id}/register", data={"single_declared": "y"})
     assert registrations()[-1].status == "waitlisted"
+
+
+def places_text(html: str) -> str:
+    """The Places and By gender facts of the event page, whitespace squeezed."""
+    match = re.search(r'<dd id="places">(.*?)</dd>', html, re.S)
+    assert match, "no places on the page"
+    by_gender = re.search(r'<dd id="places-by-gender">(.*?)</dd>', html, re.S)
+    parts = [match.group(1), by_gender.group(1) if by_gender else ""]
+    return " | ".join(" ".join(part.split()) for part in parts)
+
+
+def edit_gender_on_the_account_page(client, user, gender: str) -> None:
+    """The member changes their gender on the real /account form, everything else as it was."""
+    page = client.get("/account")
+    assert page.status_code == 200 and 'name="gender"' in text(page)
+    response = client.post(
+        "/account",
+        data={
+            "name": user.name,
+            "email": user.email or "",
+            "work_unit": user.work_unit,
+            "gender": gender,
+            "birth_year": str(user.birth_year),
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(user), user.id).gender == gender
+
+
+def test_a_profile_gender_change_moves_nobody_into_the_other_genders_places(
+    client, auth, organizer, clock
+):
+    event = make_event(
+        organizer=organizer, kind=EventKind.MIXER, capacity=10, quota_male=1, quota_female=1,
+        title="鹊桥",
+    )  # fmt: skip
+    man, woman = make_user(gender="male", name="男甲"), make_user(gender="female", name="女甲")
+    waiting_woman, second_woman = make_user(gender="female"), make_user(gender="female")
+    waiting_man, late_man = make_user(gender="male"), make_user(gender="male")
+    db.session.commit()
+    event_id = event.id
+    for member in (man, woman, waiting_woman, second_woman, waiting_man):
+        become(auth, member)
+        clock.advance(seconds=1)
+        client.post(f"/events/{event_id}/register", data={"single_declared": "y"})
+    expected = ["confirmed", "confirmed", "waitlisted", "waitlisted", "waitlisted"]
+    assert [r.status for r in registrations()] == expected
+    before = places_text(text(client.get(f"/events/{event_id}")))
+    assert before == "Full · 3 on the waitlist | "
+    notes_before = db.session.scalar(sa.select(sa.func.count(Notification.id)))
+
+    become(auth, man)
+    edit_gender_on_the_account_page(client, man, "female")
+
+    # Nothing moved: the same counts by gender, nobody confirmed, nobody told anything.
+    assert [r.status for r in registrations()] == expected
+    assert service.occupancy_of(event_id).by_gender == {"male": 1, "female": 1}
+    assert places_text(text(client.get(f"/events/{event_id}"))) == before
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == notes_before
+    # The male place is still taken: another man waits.
+    become(auth, late_man)
+    client.post(f"/events/{event_id}/register", data={"single_declared": "y"})
+    assert [r.status for r in registrations()] == [*expected, "waitlisted"]
+
+    # The woman leaves: the female place goes to the first waiting woman, not to a man.
+    become(auth, woman)
+    client.post(f"/events/{event_id}/cancel-registration")
+    assert [r.status for r in registrations()] == [
+        "confirmed", "cancelled", "confirmed", "waitlisted", "waitlisted", "waitlisted",
+    ]  # fmt: skip
+    # The man who now says "female" leaves: his male place goes to the waiting man, and the
+    # second waiting woman, first in line though she is, stays on the waitlist.
+    become(auth, man)
+    client.post(f"/events/{event_id}/cancel-registration")
+    assert [r.status for r in registrations()] == [
+        "cancelled", "cancelled", "confirmed", "waitlisted", "confirmed", "waitlisted",
+    ]  # fmt: skip
+    assert service.occupancy_of(event_id).by_gender == {"male": 1, "female": 1}
+
+
+@pytest.fixture
+def half_full_mixer(organizer):
+    """Capacity 80, 40 places per gender, the 40 men's places all confirmed."""
+    event = make_event(
+        organizer=organizer, kind=EventKind.MIXER, capacity=80, quota_male=40, quota_female=40
+    )
+    for _ in range(40):
+        make_registration(event, make_user(gender="male"), single_declared_at=event.starts_at)
+    return event
+
+
+def test_a_man_is_told_the_mens_places_are_full_and_a_woman_sees_hers(
+    client, auth, half_full_mixer
+):
+    event = half_full_mixer
+    man, woman = make_user(gender="male"), make_user(gender="female")
+    db.session.commit()
+
+    become(auth, man)
+    html = text(client.get(f"/events/{event.id}"))
+    assert places_text(html) == (
+        "No places left for men: if you register, you join the waitlist."
+        " | men: 0 places left women: 40 places left"
+    )
+    assert "The event is full" not in html  # it is not: only the men's places are
+    client.post(f"/events/{event.id}/register", data={"single_declared": "y"})
+    assert registrations()[-1].status == "waitlisted"
+
+    become(auth, woman)
+    html = text(client.get(f"/events/{event.id}"))
+    assert places_text(html) == ("40 of 80 places left | men: 0 places left women: 40 places left")
+    client.post(f"/events/{event.id}/register", data={"single_declared": "y"})
+    assert registrations()[-1].status == "confirmed"
+
+    auth.logout()
+    g.pop("_login_user", None)
+    assert places_text(text(client.get(f"/events/{event.id}"))) == (
+        "39 of 80 places left | men: 0 places left women: 39 places left"
+    )
+
+
+def test_quotas_alone_are_shown_as_places_left(client, auth, organizer):
+    event = make_event(organizer=organizer, kind=EventKind.MIXER, quota_male=3, quota_female=2)
+    make_registration(event, make_user(gender="female"))
+    make_registration(event, make_user(gender="female"))
+    man, woman = make_user(gender="male"), make_user(gender="female")
+    db.session.commit()
+    become(auth, woman)
+    html = text(client.get(f"/events/{event.id}"))
+    assert places_text(html) == (
+        "No places left for women: if you register, you join the waitlist."
+        " | men: 3 places left women: 0 places left"
+    )
+    become(auth, man)
+    assert places_text(text(client.get(f"/events/{event.id}"))) == (
+        "3 places left | men: 3 places left women: 0 places left"
+    )
+
+
+def test_a_full_event_says_so_to_everyone(client, auth, organizer):
+    event = make_event(organizer=organizer, kind=EventKind.MIXER, capacity=2, quota_male=2)
+    make_registration(event, make_user(gender="female"))
+    make_registration(event, make_user(gender="male"))
+    make_registration(event, make_user(gender="female"), status="waitlisted")
+    woman = make_user(gender="female")
+    db.session.commit()
+    become(auth, woman)
+    html = text(client.get(f"/events/{event.id}"))
+    assert places_text(html) == "Full · 1 on the waitlist | "
+    assert "The event is full: you will join the waitlist" in html
 
 
 # --- Competitions and sports meets ---------------------------------------------------------
@@ -361,6 +512,34 @@ def test_cancelling_twice_or_after_the_start_is_refused(client, auth, organizer,
     assert "The event has started" in text(response)
     assert [r.status for r in registrations()] == ["cancelled", "confirmed"]
     assert reg.status_reason == ""
+
+
+def test_the_cancel_buttons_show_exactly_while_the_member_may_cancel(
+    client, auth, organizer, clock
+):
+    event = make_event(organizer=organizer, starts_in=timedelta(hours=3), capacity=1)
+    other = make_event(organizer=organizer, starts_in=timedelta(hours=5), title="另一场")
+    member, waiting = make_user(), make_user()
+    make_registration(event, member)
+    make_registration(event, waiting, status="waitlisted")
+    make_registration(other, member, status="rejected")
+    db.session.commit()
+    action = f'action="/events/{event.id}/cancel-registration"'
+    refused = f'action="/events/{other.id}/cancel-registration"'
+
+    become(auth, member)
+    assert action in text(client.get(f"/events/{event.id}"))
+    mine = text(client.get("/my/events"))
+    assert action in mine and refused not in mine
+    assert refused not in text(client.get(f"/events/{other.id}"))
+    become(auth, waiting)
+    assert action in text(client.get(f"/events/{event.id}"))  # leaving the waitlist
+
+    clock.now = event.starts_at  # the start itself: no more cancelling by the member
+    for member_now in (member, waiting):
+        become(auth, member_now)
+        assert action not in text(client.get(f"/events/{event.id}"))
+        assert action not in text(client.get("/my/events"))
 
 
 # --- My events and the check-in code ---------------------------------------------------------

@@ -16,7 +16,7 @@ from werkzeug.security import generate_password_hash
 
 from eventsite.accounts.models import User
 from eventsite.core.models import AuditEntry, Notification, OutboundEmail
-from eventsite.events import service
+from eventsite.events import rules, service
 from eventsite.events.models import EventKind, EventStatus, Registration
 from eventsite.events.service import RegistrationError
 from eventsite.extensions import db
@@ -184,6 +184,134 @@ def test_a_quota_binds_below_capacity(app, clock, organizer):
     )
     man = register(event, make_user(gender="male"), clock, single_declared=True)
     assert statuses(f1, f2, man) == ["confirmed", "waitlisted", "confirmed"]
+
+
+def change_profile(user, **fields) -> None:
+    """The member edits their profile later (the account pages have their own tests)."""
+    for name, value in fields.items():
+        setattr(user, name, value)
+    db.session.flush()
+
+
+def test_a_registration_keeps_the_gender_and_birth_year_the_member_had(app, clock, organizer):
+    event = mixer(organizer, capacity=10)
+    woman = make_user(gender="female", birth_year=1994)
+    registration = register(event, woman, clock, single_declared=True)
+    change_profile(woman, gender="male", birth_year=1990)
+    db.session.refresh(registration)
+    assert (registration.gender, registration.birth_year) == ("female", 1994)
+    assert service.occupancy_of(event.id).by_gender == {"female": 1}
+
+
+def test_a_re_registration_takes_the_member_as_they_are_now(app, clock, organizer):
+    event = mixer(organizer, capacity=10, quota_male=1)
+    member = make_user(gender="female", birth_year=1994)
+    first = register(event, member, clock, single_declared=True)
+    service.cancel_registration(first, actor=member)
+    change_profile(member, gender="male", birth_year=1993)
+    again = register(event, member, clock, single_declared=True)
+    assert again.id == first.id  # the same row, arriving anew
+    assert (again.gender, again.birth_year, again.status) == ("male", 1993, "confirmed")
+    assert service.occupancy_of(event.id).by_gender == {"male": 1}
+    late = register(event, make_user(gender="male"), clock, single_declared=True)
+    assert late.status == "waitlisted"  # the one male place is taken by the new snapshot
+
+
+def test_quotas_count_the_snapshot_not_the_profile(app, clock, organizer):
+    event = mixer(organizer, capacity=4, quota_male=1, quota_female=1)
+    man = make_user(gender="male")
+    confirmed_man = register(event, man, clock, single_declared=True)
+    change_profile(man, gender="female")
+    # The man's place stays a male place: a woman still gets the female place, a man waits.
+    woman = register(event, make_user(gender="female"), clock, single_declared=True)
+    second_man = register(event, make_user(gender="male"), clock, single_declared=True)
+    assert statuses(confirmed_man, woman, second_man) == ["confirmed", "confirmed", "waitlisted"]
+    occupancy = service.occupancy_of(event.id)
+    assert (occupancy.confirmed, occupancy.by_gender) == (2, {"male": 1, "female": 1})
+
+
+def test_the_waitlist_is_promoted_by_the_snapshot(app, clock, organizer):
+    event = mixer(organizer, capacity=10, quota_male=1, quota_female=1)
+    man, woman = make_user(gender="male"), make_user(gender="female")
+    m1 = register(event, man, clock, single_declared=True)
+    f1 = register(event, woman, clock, single_declared=True)
+    waiting_woman = register(event, make_user(gender="female"), clock, single_declared=True)
+    waiting_man = register(event, make_user(gender="male"), clock, single_declared=True)
+    # Both waiting members now say the other gender: it must not open the other gender's place.
+    change_profile(waiting_woman.user, gender="male")
+    change_profile(waiting_man.user, gender="female")
+    promoted = service.cancel_registration(m1, actor=man)
+    assert [r.id for r in promoted] == [waiting_man.id]
+    promoted = service.cancel_registration(f1, actor=woman)
+    assert [r.id for r in promoted] == [waiting_woman.id]
+    occupancy = service.occupancy_of(event.id)
+    assert occupancy.by_gender == {"male": 1, "female": 1}
+
+
+def test_approval_fits_the_snapshot_gender(app, clock, organizer):
+    event = mixer(organizer, capacity=10, quota_male=1, quota_female=5, approval_required=True)
+    man = make_user(gender="male")
+    first = register(event, man, clock, single_declared=True)
+    second = register(event, make_user(gender="male"), clock, single_declared=True)
+    service.approve(first, actor=organizer)
+    change_profile(second.user, gender="female")  # women's places are free; his are not
+    service.approve(second, actor=organizer)
+    assert statuses(first, second) == ["confirmed", "waitlisted"]
+
+
+def test_a_quota_cannot_drop_below_the_snapshot_count(app, clock, organizer):
+    event = mixer(organizer, capacity=10, quota_male=2)
+    men = [make_user(gender="male") for _ in range(2)]
+    for member in men:
+        register(event, member, clock, single_declared=True)
+    change_profile(men[0], gender="female")
+    with pytest.raises(service.EventError) as refused:
+        service.update_event(event, organizer, quota_male=1)
+    assert refused.value.field == "quota_male"
+    assert "2 members already hold a confirmed place here" in refused.value.message
+
+
+def test_occupancies_and_status_counts_for_many_events_in_one_query_each(
+    app, clock, organizer, count_queries
+):
+    meet = sportsmeet(organizer, capacity=10)
+    team_a, team_b = (team.id for team in meet.teams)
+    date = mixer(organizer, capacity=10)
+    empty = mixer(organizer)
+    make_registration(meet, make_user(gender="female"), team_id=team_a)
+    make_registration(meet, make_user(), team_id=team_a)
+    make_registration(meet, make_user(), team_id=team_b)
+    make_registration(meet, make_user(), "waitlisted", team_id=team_b)
+    make_registration(date, make_user(gender="female"))
+    make_registration(date, make_user(), "cancelled")
+    ids = [meet.id, date.id, empty.id]
+    with count_queries() as counter:
+        occupancies = service.occupancies_of(ids)
+        counts = service.status_counts(ids)
+    assert counter.count == 2
+    assert occupancies[meet.id] == rules.Occupancy(
+        confirmed=3, by_gender={"female": 1, "male": 2}, by_team={team_a: 2, team_b: 1}
+    )
+    assert occupancies[date.id] == rules.Occupancy(confirmed=1, by_gender={"female": 1})
+    assert occupancies[empty.id] == rules.Occupancy()
+    zero = {"pending": 0, "confirmed": 0, "waitlisted": 0, "cancelled": 0, "rejected": 0}
+    assert counts == {
+        meet.id: {**zero, "confirmed": 3, "waitlisted": 1},
+        date.id: {**zero, "confirmed": 1, "cancelled": 1},
+        empty.id: zero,
+    }
+    with count_queries() as counter:
+        assert service.occupancies_of([]) == {} and service.status_counts([]) == {}
+    assert counter.count == 0
+
+
+def test_full_teams_come_from_the_team_cap_and_the_confirmed_places(app, clock, organizer):
+    meet = sportsmeet(organizer, team_cap=1)
+    team_a, team_b = (team.id for team in meet.teams)
+    make_registration(meet, make_user(), team_id=team_a)
+    make_registration(meet, make_user(), "waitlisted", team_id=team_b)
+    assert service.full_teams_of(meet) == {team_a}
+    assert service.full_teams_of(sportsmeet(organizer, title="不限")) == frozenset()
 
 
 def test_a_mixer_registration_records_the_single_declaration(app, clock, organizer):

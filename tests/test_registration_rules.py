@@ -1,4 +1,5 @@
-"""The registration rules on their own: eligibility, places, arrival status and promotions.
+"""The registration rules on their own: eligibility, places, arrival status and promotions,
+what members and organizers may do, and the places left that the pages show.
 
 Worked examples pin each boundary; hypothesis checks the promotion properties against a small
 independent model of "a place is free" (plain counters, not the code under test).
@@ -7,11 +8,15 @@ independent model of "a place is free" (plain counters, not the code under test)
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from eventsite.accounts.models import Gender
+from eventsite.events import rules
+from eventsite.events.models import ACTIVE_STATUSES, RegistrationStatus
 from eventsite.events.rules import (
     MIXER_MINIMUM_AGE,
     PROBLEM_FIELD,
@@ -20,11 +25,20 @@ from eventsite.events.rules import (
     Ineligible,
     Limits,
     Occupancy,
+    PlacesLeft,
+    RegistrationState,
+    RosterAction,
     Seeker,
     age_in_year,
     eligibility_problems,
     fits,
+    full_teams,
+    member_may_cancel,
+    member_may_register,
+    places_left,
     promotions,
+    registration_state,
+    roster_actions,
     status_on_arrival,
     take_place,
 )
@@ -412,3 +426,206 @@ def test_take_place_matches_counting(scenario):
     for seeker in waitlist:
         occupancy = take_place(occupancy, seeker)
     assert occupancy == counted(confirmed + waitlist)
+
+
+# --- registration state, registering and cancelling --------------------------------------------
+
+OPENS = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+CLOSES = datetime(2026, 11, 8, 1, 0, tzinfo=UTC)
+STARTS = datetime(2026, 11, 8, 2, 0, tzinfo=UTC)
+SECOND = timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("now", "state"),
+    [
+        (OPENS - SECOND, "not_yet"),
+        (OPENS, "open"),
+        (CLOSES - SECOND, "open"),
+        (CLOSES, "closed"),
+        (CLOSES + timedelta(days=30), "closed"),
+    ],
+)
+def test_a_published_events_registration_follows_its_window(now, state):
+    assert registration_state("published", OPENS, CLOSES, now) == state
+
+
+@pytest.mark.parametrize(("status", "state"), [("draft", "draft"), ("cancelled", "cancelled")])
+def test_drafts_and_cancelled_events_never_open(status, state):
+    for now in (OPENS - SECOND, OPENS, CLOSES - SECOND, CLOSES):
+        assert registration_state(status, OPENS, CLOSES, now) == state
+
+
+def test_registration_states_are_the_templates_words():
+    assert [s.value for s in RegistrationState] == [
+        "draft",
+        "cancelled",
+        "not_yet",
+        "open",
+        "closed",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("state", "status", "may"),
+    [
+        ("open", None, True),
+        ("open", "cancelled", True),
+        ("open", "pending", False),
+        ("open", "confirmed", False),
+        ("open", "waitlisted", False),
+        ("open", "rejected", False),
+        ("not_yet", None, False),
+        ("closed", None, False),
+        ("closed", "cancelled", False),
+        ("draft", None, False),
+        ("cancelled", None, False),
+    ],
+)
+def test_member_may_register_only_while_open_and_without_a_live_or_declined_registration(
+    state, status, may
+):
+    assert member_may_register(state, status) is may
+
+
+@pytest.mark.parametrize("status", ["pending", "confirmed", "waitlisted"])
+def test_an_active_registration_may_be_cancelled_until_the_start(status):
+    assert member_may_cancel(status, STARTS, STARTS - SECOND) is True
+    assert member_may_cancel(status, STARTS, STARTS) is False  # the start itself is too late
+    assert member_may_cancel(status, STARTS, STARTS + timedelta(days=1)) is False
+
+
+@pytest.mark.parametrize("status", ["cancelled", "rejected"])
+def test_a_finished_registration_cannot_be_cancelled(status):
+    assert member_may_cancel(status, STARTS, STARTS - timedelta(days=7)) is False
+
+
+def test_the_rules_statuses_and_genders_are_the_models():
+    assert {str(s) for s in ACTIVE_STATUSES} == rules.ACTIVE_STATUSES
+    assert set(rules.GENDERS) == {str(g) for g in Gender}
+
+
+# --- roster actions ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "actions"),
+    [
+        ("pending", {"approve", "reject", "cancel", "move"}),
+        ("waitlisted", {"reject", "cancel", "move"}),
+        ("confirmed", {"cancel", "move"}),
+        ("cancelled", set()),
+        ("rejected", set()),
+        ("no-such-status", set()),
+    ],
+)
+def test_roster_actions_per_status(status, actions):
+    assert roster_actions(status) == actions
+
+
+def test_every_status_is_covered_and_only_active_ones_can_be_cancelled():
+    for status in RegistrationStatus:
+        allowed = roster_actions(status)
+        assert allowed <= set(RosterAction)
+        assert (RosterAction.CANCEL in allowed) is (status in ACTIVE_STATUSES)
+
+
+# --- places left -------------------------------------------------------------------------------
+
+
+def mixer_limits(capacity=None, male=None, female=None) -> Limits:
+    return Limits(capacity=capacity, gender_quotas={"male": male, "female": female})
+
+
+def taken(male=0, female=0) -> Occupancy:
+    return Occupancy(confirmed=male + female, by_gender={"male": male, "female": female})
+
+
+def test_a_full_mens_quota_leaves_places_to_women_only():
+    left = places_left(mixer_limits(80, male=40, female=40), taken(male=40))
+    assert left == PlacesLeft(overall=40, by_gender={"male": 0, "female": 40})
+    assert (left.for_gender("male"), left.for_gender("female")) == (0, 40)
+    assert left.gender_limited
+
+
+def test_a_gender_never_has_more_places_than_the_capacity_leaves():
+    left = places_left(mixer_limits(10, male=8, female=8), taken(male=3, female=3))
+    assert left.by_gender == {"male": 4, "female": 4} and left.overall == 4
+
+
+def test_overall_is_no_more_than_every_genders_places_together():
+    left = places_left(mixer_limits(80, male=30, female=30), taken(male=10))
+    assert left == PlacesLeft(overall=50, by_gender={"male": 20, "female": 30})
+
+
+def test_quotas_alone_limit_an_event_without_capacity():
+    left = places_left(mixer_limits(male=5, female=5), taken(male=2))
+    assert left == PlacesLeft(overall=8, by_gender={"male": 3, "female": 5})
+
+
+def test_a_gender_without_quota_is_limited_only_by_capacity():
+    left = places_left(mixer_limits(capacity=None, female=1), taken(female=1))
+    assert left == PlacesLeft(overall=None, by_gender={"male": None, "female": 0})
+    assert (left.for_gender("male"), left.for_gender("female")) == (None, 0)
+    left = places_left(mixer_limits(capacity=10, female=1), taken(male=2, female=1))
+    assert left.overall == 7 and left.by_gender == {"male": 7, "female": 0}
+
+
+def test_no_limits_no_count():
+    left = places_left(Limits(), Occupancy(confirmed=500))
+    assert left == PlacesLeft(overall=None, by_gender={})
+    assert left.for_gender("female") is None and not left.gender_limited
+
+
+def test_without_quotas_everyone_sees_the_capacity_left():
+    left = places_left(Limits(capacity=3), Occupancy(confirmed=2, by_gender={"male": 2}))
+    assert left == PlacesLeft(overall=1, by_gender={})
+    assert left.for_gender("male") == left.for_gender(None) == 1
+
+
+def test_over_full_counts_never_go_below_zero():
+    # A capacity lowered below the confirmed count (the service refuses it, the rule copes).
+    left = places_left(mixer_limits(4, male=1, female=1), taken(male=3, female=3))
+    assert left == PlacesLeft(overall=0, by_gender={"male": 0, "female": 0})
+
+
+def test_gender_limited_only_when_a_quota_binds_below_the_overall():
+    assert not places_left(mixer_limits(10), taken(male=1)).gender_limited
+    assert not places_left(mixer_limits(10, male=10), taken()).gender_limited
+    assert places_left(mixer_limits(10, male=9), taken()).gender_limited
+
+
+@given(scenarios())
+@settings(max_examples=400)
+def test_places_left_is_exactly_what_a_run_of_one_gender_can_take(scenario):
+    limits, confirmed, _waitlist = scenario
+    left = places_left(limits, counted(confirmed))
+    for gender in GENDERS:
+        room = left.for_gender(gender)
+        taken_now = list(confirmed)
+        for i in range(room if room is not None else 30):
+            newcomer = Seeker(None, gender)
+            assert room_for(limits, taken_now, newcomer), (gender, i)
+            taken_now.append(newcomer)
+        if room is not None:
+            assert not room_for(limits, taken_now, Seeker(None, gender))
+
+
+@given(scenarios())
+@settings(max_examples=400)
+def test_places_left_overall_is_positive_iff_some_gender_has_a_place(scenario):
+    limits, confirmed, _waitlist = scenario
+    left = places_left(limits, counted(confirmed))
+    someone_fits = any(room_for(limits, confirmed, Seeker(None, g)) for g in GENDERS)
+    assert (left.overall is None or left.overall > 0) is someone_fits
+
+
+# --- full teams --------------------------------------------------------------------------------
+
+
+def test_full_teams_are_those_at_or_over_the_cap():
+    occupancy = Occupancy(confirmed=6, by_team={1: 2, 2: 3, 3: 1})
+    assert full_teams(Limits(team_cap=2), occupancy) == {1, 2}
+    assert full_teams(Limits(team_cap=4), occupancy) == frozenset()
+    assert full_teams(Limits(team_cap=0), Occupancy()) == frozenset()  # no team counted yet
+    assert full_teams(Limits(), occupancy) == frozenset()

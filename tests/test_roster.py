@@ -652,6 +652,7 @@ def test_action_titles_cover_the_codes_this_feature_writes():
         "roster.export",
         "checkin.check_in",
         "checkin.undo",
+        "account.claim_code",
     ):
         assert code in roster.ACTION_TITLES
     assert roster.action_title("unheard.of") == "unheard.of"
@@ -665,3 +666,119 @@ def test_roster_page_html_ids_are_unique(app, client, auth, organizer, approval_
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
     for name in ("bulk-team_id", "bulk-track_id", "team_id", "track_id"):
         assert f'<label for="{name}"' in html
+
+
+# --- stray query-string keys ------------------------------------------------------------------
+
+
+def stray_queries(event, registration) -> list[str]:
+    """Keys url_for would take as its own arguments, had the roster passed them through."""
+    return [
+        f"event_id={event.id}",
+        f"registration_id={registration.id}",
+        "_method=GET",
+        "_external=1",
+        "_anchor=x",
+        "_scheme=javascript",
+    ]
+
+
+def test_stray_query_keys_never_break_the_roster_or_the_desk(app, client, auth, meet):
+    event, people = meet
+    auth.become(db.session.get(User, event.created_by_id))
+    for stray in stray_queries(event, people["李娜"]):
+        response = client.get(f"/events/{event.id}/roster?status=confirmed&{stray}")
+        assert response.status_code == 200, stray
+        assert set(shown_ids(response)) == {people[k].id for k in ("张伟", "李娜", "王强")}
+        html = response.get_data(as_text=True)
+        bulk_action = re.search(r'<form method="post" action="([^"]+)" id="bulk-form">', html)
+        assert bulk_action.group(1) == f"/events/{event.id}/roster/bulk?status=confirmed"
+        assert stray.split("=")[0] + "=" not in html.replace("&amp;", "&").split("<main")[1]
+
+        desk = client.get(f"/events/{event.id}/checkin?q=张伟&{stray}")
+        assert desk.status_code == 200, stray
+        assert f'id="attendee-{people["张伟"].id}"' in desk.get_data(as_text=True)
+
+
+def test_a_row_action_with_stray_keys_commits_exactly_its_change_and_redirects(
+    app, client, auth, organizer, approval_event
+):
+    event, (a, b, c) = approval_event
+    auth.become(organizer)
+    response = client.post(
+        f"/events/{event.id}/roster/{b.id}?event_id={event.id}&status=pending"
+        f"&registration_id={c.id}&_method=GET",
+        data={"do": "approve"},
+    )
+    assert response.status_code == 302
+    assert response.location.endswith(f"/events/{event.id}/roster?status=pending")
+    assert [status_of(r) for r in (a, b, c)] == ["pending", "confirmed", "pending"]
+    assert audit_actions(event) == ["registration.approve"]
+    assert client.get(response.location).status_code == 200
+
+
+def test_bulk_and_desk_posts_with_stray_keys_redirect_with_the_filters_only(
+    app, client, auth, meet
+):
+    event, people = meet
+    auth.become(db.session.get(User, event.created_by_id))
+    response = client.post(
+        f"/events/{event.id}/roster/bulk?event_id={event.id}&q=赵&page=99999999999999999999",
+        data={"ids": [people["赵敏"].id], "action": "reject", "reason": "材料不全"},
+    )
+    assert response.status_code == 302
+    assert response.location.endswith(f"/events/{event.id}/roster?q=%E8%B5%B5&page=10000")
+    assert status_of(people["赵敏"]) == "rejected" and status_of(people["刘洋"]) == "waitlisted"
+    assert client.get(response.location).status_code == 200
+
+    zhang = people["张伟"]
+    response = client.post(
+        f"/events/{event.id}/checkin/{zhang.id}?registration_id={people['王强'].id}&q=张"
+    )
+    assert response.status_code == 302
+    assert response.location.endswith(f"/events/{event.id}/checkin?q=%E5%BC%A0")
+    assert db.session.get(Registration, zhang.id).checked_in_at is not None
+    assert db.session.get(Registration, people["王强"].id).checked_in_at is None
+    response = client.post(f"/events/{event.id}/checkin/{zhang.id}/undo?_method=GET&event_id=1")
+    assert response.status_code == 302
+    assert response.location.endswith(f"/events/{event.id}/checkin")
+    db.session.expire_all()
+    assert db.session.get(Registration, zhang.id).checked_in_at is None
+
+
+# --- the gender a member registered with ------------------------------------------------------
+
+
+def test_a_profile_gender_change_does_not_move_a_member_in_the_roster(app, client, auth, meet):
+    event, people = meet
+    zhang = people["张伟"]  # registered as male, born 1995
+    member = db.session.get(User, zhang.user_id)
+    auth.become(member)
+    saved = client.post(
+        "/account",
+        data={
+            "name": member.name,
+            "email": "",
+            "work_unit": member.work_unit,
+            "gender": "female",
+            "birth_year": "1999",
+        },
+    )
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, member.id).gender == "female"  # the profile did change
+
+    counts = roster.roster_counts(event)
+    assert counts.by_gender == {"male": 3, "female": 2}
+    auth.become(db.session.get(User, event.created_by_id))
+    html = client.get(f"/events/{event.id}/roster").get_data(as_text=True)
+    male = in_default_locale(app, lambda: roster.gender_title("male"))
+    assert f'<span data-gender="male">{male} 3</span>' in html
+    row = html.split(f'id="registration-{zhang.id}"')[1].split("</tr>")[0]
+    assert f"<td>{male}</td>" in row and "<td>1995</td>" in row
+    men = client.get(f"/events/{event.id}/roster?gender=male")
+    women = client.get(f"/events/{event.id}/roster?gender=female")
+    assert zhang.id in shown_ids(men) and zhang.id not in shown_ids(women)
+    csv_text = client.get(f"/events/{event.id}/roster.csv").data.decode("utf-8-sig")
+    line = next(line for line in csv_text.splitlines() if line.startswith("张伟,"))
+    assert f",{male},1995," in line

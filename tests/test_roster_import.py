@@ -77,6 +77,34 @@ def problems_by_row(response) -> dict[int, str]:
     return {int(n): body for n, body in re.findall(r'<tr id="row-(\d+)">(.*?)</tr>', html, re.S)}
 
 
+def issued_codes(response) -> dict[str, tuple[str, str]]:
+    """Mobile → (name, claim code) from the table of new accounts' codes on an import's result."""
+    html = response.get_data(as_text=True)
+    table = html.split('id="claim-codes"')[1].split("</table>")[0]
+    rows = re.findall(
+        r'<td class="nowrap">(.*?)</td>\s*<td class="nowrap">(.*?)</td>\s*'
+        r'<td class="nowrap code"><code>(.*?)</code></td>',
+        table,
+    )
+    return {mobile: (name, code) for name, mobile, code in rows}
+
+
+def sign_up(client, mobile: str, claim_code: str = "", name: str = "自己填的名字"):
+    return client.post(
+        "/signup",
+        data={
+            "name": name,
+            "mobile": mobile,
+            "password": "huangshan-2026",
+            "confirm": "huangshan-2026",
+            "work_unit": "芜湖职业技术学院",
+            "gender": "male",
+            "birth_year": "1990",
+            "claim_code": claim_code,
+        },
+    )
+
+
 def xlsx(rows) -> bytes:
     book = Workbook()
     for row in rows:
@@ -102,8 +130,9 @@ def test_csv_utf8_with_bom_registers_everyone_by_the_normal_rules(
         "韩梅梅,+86 15911110003,女,1992年,,一队\r\n"
     )
     response = upload(client, meet, text.encode("utf-8-sig"))
-    assert response.status_code == 302
-    assert response.location.endswith(f"/events/{meet.id}/roster")
+    # Two accounts were created: their claim codes are on this response, and only here.
+    assert response.status_code == 200
+    assert "no-store" in response.headers["Cache-Control"]
     one, two = meet.teams
     # Capacity 2: the first two rows take the places, the third waits, in file order.
     assert registrations(meet) == {
@@ -134,10 +163,20 @@ def test_csv_utf8_with_bom_registers_everyone_by_the_normal_rules(
     ).one()
     assert entry.actor_id == organizer.id and entry.event_id == meet.id
     assert re.match(r"3\D+2\D+1\D+2\D", entry.detail)
-    page = client.get(response.location).get_data(as_text=True)
+    page = response.get_data(as_text=True)
     assert re.search(
         r"3\D+2\D+1\D+2\D", page.split('class="flash flash-success"')[1].split("</p>")[0]
     )
+    codes = issued_codes(response)
+    assert sorted(codes) == ["15911110002", "15911110003"]  # not the existing member
+    assert '<body class="print-sheet">' in page and 'onclick="window.print()"' in page
+    assert [name for name, _code in codes.values()] == ["李雷", "韩梅梅"]
+    for mobile, (_name, code) in codes.items():
+        assert re.fullmatch(r"[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}", code)
+        stored = new[codes[mobile][0]].claim_code_hash
+        assert stored and code not in stored
+    assert codes["15911110002"][1] != codes["15911110003"][1]
+    assert db.session.get(User, existing.id).claim_code_hash is None
     # Members are told as usual.
     assert (
         db.session.scalar(
@@ -165,7 +204,8 @@ def test_csv_from_excel_on_chinese_windows_gbk_and_approval_events_approve_at_on
         "钱琳,18611110002,女,1993,南京外贸公司,江苏队,俄语\r\n"
     )
     response = upload(client, event, text.encode("gbk"))
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert sorted(issued_codes(response)) == ["18611110001", "18611110002"]
     sd, js = event.teams
     en, ru = event.tracks
     assert registrations(event) == {
@@ -200,7 +240,8 @@ def test_xlsx_with_english_headers_and_excel_numbers(app, client, auth, organize
         ]
     )
     response = upload(client, event, data, "contestants.xlsx")
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert sorted(issued_codes(response)) == ["18611110003", "18611110004"]
     assert registrations(event) == {
         "Zhou Yu": ("confirmed", event.teams[0].id, event.tracks[0].id),
         "Sun Quan": ("confirmed", event.teams[0].id, event.tracks[0].id),
@@ -219,11 +260,120 @@ def test_an_exported_roster_imports_into_another_event(app, client, auth, organi
     auth.become(organizer)
     exported = client.get(f"/events/{meet.id}/roster.csv").data
     response = upload(client, second, exported)
+    # Nobody new, so no codes to show: straight back to the roster.
     assert response.status_code == 302
+    assert response.location.endswith(f"/events/{second.id}/roster")
     assert registrations(second) == {
         "周一": ("confirmed", second.teams[0].id, None),
         "吴二": ("confirmed", second.teams[1].id, None),
     }
+
+
+def test_full_width_digits_find_the_existing_member_instead_of_a_duplicate(
+    app, client, auth, organizer, meet
+):
+    existing = make_user(name="王芳", mobile="13812345678", gender="female", birth_year=1988)
+    db.session.commit()
+    auth.become(organizer)
+    text = f"{HEADER_ZH}\n王 芳,138１２３４５６７８,女,1988,,一队\n"
+    response = upload(client, meet, text.encode("utf-8"))
+    assert response.status_code == 302  # no new account, so no codes page
+    assert sorted(db.session.scalars(sa.select(User.id))) == sorted([organizer.id, existing.id])
+    registration = db.session.scalars(sa.select(Registration)).one()
+    assert registration.user_id == existing.id
+
+
+def test_an_imported_member_claims_the_account_with_the_code_once(
+    app, client, auth, organizer, meet
+):
+    auth.become(organizer)
+    response = upload(client, meet, f"{HEADER_ZH}\n李雷,15977770001,男,1990,,一队\n".encode())
+    [(name, code)] = issued_codes(response).values()
+    assert name == "李雷"
+    auth.logout()
+
+    # The typed code may be in lower case, full width or spaced out.
+    typed = (
+        " ".join(code[:4].lower())
+        + "-"
+        + code[4:].translate({ord(c): ord(c) + 0xFEE0 for c in code[4:]})
+    )
+    assert sign_up(client, "15977770001", typed).status_code == 302
+    user = db.session.scalars(sa.select(User).where(User.mobile == "15977770001")).one()
+    db.session.refresh(user)
+    assert not user.is_unclaimed and user.claim_code_hash is None
+    assert user.check_password("huangshan-2026")
+
+    # A second sign-up with the same code finds a claimed account and changes nothing.
+    auth.logout()
+    password_hash = user.password_hash
+    again = sign_up(client, "15977770001", code)
+    assert again.status_code == 400
+    db.session.refresh(user)
+    assert user.password_hash == password_hash
+
+
+def test_the_roster_issues_a_new_code_for_an_unclaimed_account_only(
+    app, client, auth, organizer, meet
+):
+    claimed = make_user(name="已有账号", mobile="15977770002")
+    make_registration(meet, claimed, team_id=meet.teams[0].id)
+    db.session.commit()
+    auth.become(organizer)
+    first = issued_codes(
+        upload(client, meet, f"{HEADER_ZH}\n韩梅梅,15977770003,女,1992,,二队\n".encode())
+    )["15977770003"][1]
+    imported = db.session.scalars(sa.select(User).where(User.mobile == "15977770003")).one()
+    registration = db.session.scalars(
+        sa.select(Registration).where(Registration.user_id == imported.id)
+    ).one()
+    claimed_registration = db.session.scalars(
+        sa.select(Registration).where(Registration.user_id == claimed.id)
+    ).one()
+
+    page = client.get(f"/events/{meet.id}/roster").get_data(as_text=True)
+    action = f"/events/{meet.id}/roster/{registration.id}/claim-code"
+    assert action in page
+    assert f"/events/{meet.id}/roster/{claimed_registration.id}/claim-code" not in page
+
+    response = client.post(action)
+    assert response.status_code == 200
+    assert "no-store" in response.headers["Cache-Control"]
+    [(name, second)] = issued_codes(response).values()
+    assert name == "韩梅梅" and second != first
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "account.claim_code")
+    ).one()
+    assert (entry.actor_id, entry.event_id) == (organizer.id, meet.id)
+    assert "15977770003" in entry.detail and second not in entry.detail
+
+    # The old code stopped working; the new one works.
+    auth.logout()
+    assert sign_up(client, "15977770003", first).status_code == 400
+    assert sign_up(client, "15977770003", second).status_code == 302
+
+    # Once claimed, the roster refuses a new code and changes nothing.
+    auth.become(organizer)
+    db.session.expire_all()
+    before = counts()
+    refused = client.post(action)
+    assert refused.status_code == 409
+    assert 'id="refusals"' in refused.get_data(as_text=True)
+    assert counts() == before
+    assert db.session.get(User, imported.id).claim_code_hash is None
+
+
+def test_a_code_for_another_events_registration_is_not_found(app, client, auth, organizer, meet):
+    other = make_event(organizer=organizer, teams=["一队"], title="别的活动")
+    db.session.commit()
+    auth.become(organizer)
+    upload(client, other, f"{HEADER_ZH}\n李雷,15977770004,男,1990,,一队\n".encode())
+    registration = db.session.scalars(sa.select(Registration)).one()
+    response = client.post(f"/events/{meet.id}/roster/{registration.id}/claim-code")
+    assert response.status_code == 404
+    assert not db.session.scalar(
+        sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.action == "account.claim_code")
+    )
 
 
 # --- nothing imported when anything is wrong --------------------------------------------------
@@ -460,11 +610,22 @@ def test_parse_birth_year(text, expected):
         ("159-1111-2222", "15911112222"),
         ("+86 159 1111 2222", "15911112222"),
         ("8615911112222", "15911112222"),
-        ("(159)11112222", "15911112222"),
+        ("159１１１１２２２２", "15911112222"),  # full-width digits from a Chinese input method
+        ("１５９ １１１１ ２２２２", "15911112222"),
+        ("159١١١١٢٢٢٢", None),  # Arabic-Indic digits are not a mainland number
+        ("1591111222", None),
+        ("25911112222", None),
     ],
 )
-def test_normalise_mobile(text, expected):
-    assert roster.normalise_mobile(text) == expected
+def test_an_import_row_reads_the_mobile_as_sign_up_does(text, expected):
+    columns = {"name": 0, "mobile": 1, "gender": 2, "birth_year": 3}
+    row, problems = roster.check_import_row(
+        ["张三", text, "男", "1990"], columns, line=2, this_year=2026, teams=None, tracks=None
+    )
+    if expected is None:
+        assert row is None and problems == [(roster.RowProblem.MOBILE_INVALID, text)]
+    else:
+        assert problems == [] and row.mobile == expected
 
 
 def test_check_import_row_ignores_team_and_track_an_event_does_not_use():
@@ -486,3 +647,25 @@ def test_duplicate_lines_point_at_the_first_occurrence():
 
     rows = [row(2, "1"), row(3, "2"), row(5, "1"), row(9, "1")]
     assert roster.duplicate_lines(rows) == {5: 2, 9: 2}
+
+
+def test_the_import_is_audited_in_the_sites_language_whatever_the_organizer_uses(
+    app, client, auth, organizer, meet
+):
+    from flask_babel import force_locale, gettext
+
+    auth.become(organizer)
+    with client.session_transaction() as session:
+        session["locale"] = "en"
+    response = upload(client, meet, f"{HEADER_ZH}\n李雷,15977770005,男,1990,,一队\n".encode())
+    assert response.status_code == 200
+    assert "Claim codes for new accounts" in response.get_data(as_text=True)  # English page
+    detail = db.session.scalars(
+        sa.select(AuditEntry.detail).where(AuditEntry.action == "roster.import")
+    ).one()
+    message = "%(rows)s rows: %(confirmed)s confirmed, %(waitlisted)s waitlisted, %(created)s new accounts"
+    with app.test_request_context(), force_locale(app.config["BABEL_DEFAULT_LOCALE"]):
+        expected = gettext(message, rows=1, confirmed=1, waitlisted=0, created=1)
+    with app.test_request_context(), force_locale("en"):
+        english = gettext(message, rows=1, confirmed=1, waitlisted=0, created=1)
+    assert detail == expected and detail != english

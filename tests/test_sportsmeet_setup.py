@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from eventsite.events.models import EventKind
+from eventsite.events.models import EventKind, RegistrationStatus
 from eventsite.extensions import db
 from eventsite.sportsmeet.models import (
     Captain,
@@ -21,7 +21,7 @@ from eventsite.sportsmeet.models import (
     Match,
     MeetSettings,
 )
-from tests.factories import make_event, make_user
+from tests.factories import make_event, make_registration, make_user
 from tests.sportsmeet_factories import (
     assign_referee,
     audit_actions,
@@ -238,21 +238,78 @@ def test_a_judge_is_assigned_by_mobile_and_removed(organizer_client, meet):
     assert [a for a, _d in audit_actions(meet.event)] == ["meet.referee_add", "meet.referee_remove"]
 
 
-@pytest.mark.parametrize("who, message", [("member", "judge role"), ("nobody", "No member")])
-def test_only_judges_can_referee(organizer_client, meet, who, message):
+NO_SUCH_JUDGE = (
+    "No member with the judge role has this mobile number. An administrator grants the role."
+)
+
+
+@pytest.mark.parametrize("who", ["member", "organizer", "deactivated judge", "nobody"])
+def test_only_judges_can_referee_and_the_error_names_nobody(organizer_client, meet, who):
     item = make_item(meet)
-    member = make_user(name="普通会员")
+    people = {
+        "member": make_user(name="普通会员"),
+        "organizer": make_user(name="别的组织者", roles=["organizer"]),
+        "deactivated judge": make_user(name="停用裁判", roles=["judge"], active=False),
+    }
     db.session.commit()
-    mobile = member.mobile if who == "member" else "13999999999"
+    mobile = people[who].mobile if who in people else "13999999999"
     response = organizer_client.post(
         f"/events/{meet.event.id}/meet/items/{item.id}/referees", data={"mobile": mobile}
     )
     assert response.status_code == 400
-    assert message in errors_beside(response.get_data(as_text=True), "mobile")
+    page = response.get_data(as_text=True)
+    assert errors_beside(page, "mobile").strip() == f"<li>{NO_SUCH_JUDGE}</li>"
+    for person in people.values():
+        assert person.name not in page
     assert count(ItemReferee) == 0
 
 
+def test_a_judge_already_refereeing_the_item_is_not_added_twice(organizer_client, meet):
+    item = make_item(meet)
+    judge = make_user(roles=["judge"], name="裁判甲")
+    assign_referee(item, judge)
+    db.session.commit()
+    response = organizer_client.post(
+        f"/events/{meet.event.id}/meet/items/{item.id}/referees", data={"mobile": judge.mobile}
+    )
+    assert response.status_code == 400
+    assert "This member already referees this item." in errors_beside(
+        response.get_data(as_text=True), "mobile"
+    )
+    assert count(ItemReferee) == 1
+
+
 # --- captains ------------------------------------------------------------------------------------
+
+
+def no_such_team_member(team: str) -> str:
+    return f"No confirmed member of {team} has this mobile number; a captain must be one."
+
+
+@pytest.mark.parametrize("who", ["other team", "waitlisted", "not registered", "nobody"])
+def test_a_refused_captain_is_not_named(organizer_client, meet, who):
+    first, second = meet.teams[0], meet.teams[1]
+    waiting = make_user(name="候补队员")
+    make_registration(meet.event, waiting, status=RegistrationStatus.WAITLISTED, team_id=first.id)
+    people = {
+        "other team": meet.members[second.id][0].user,
+        "waitlisted": waiting,
+        "not registered": make_user(name="没报名的会员"),
+    }
+    db.session.commit()
+    mobile = people[who].mobile if who in people else "13999999998"
+    response = organizer_client.post(
+        f"/events/{meet.event.id}/meet/captains",
+        data={"team_id": first.id, f"team{first.id}-mobile": mobile},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert errors_beside(page, f"team{first.id}-mobile").strip() == (
+        f"<li>{no_such_team_member(first.name)}</li>"
+    )
+    for person in people.values():
+        assert person.name not in page
+    assert count(Captain) == 0
 
 
 def test_a_captain_must_be_a_confirmed_member_of_the_team(organizer_client, meet):
@@ -264,8 +321,9 @@ def test_a_captain_must_be_a_confirmed_member_of_the_team(organizer_client, meet
         url, data={"team_id": first.id, f"team{first.id}-mobile": other.mobile}
     )
     assert response.status_code == 400
-    assert "not a confirmed member" in errors_beside(
-        response.get_data(as_text=True), f"team{first.id}-mobile"
+    assert (
+        errors_beside(response.get_data(as_text=True), f"team{first.id}-mobile").strip()
+        == f"<li>{no_such_team_member(first.name)}</li>"
     )
     assert count(Captain) == 0
     response = organizer_client.post(

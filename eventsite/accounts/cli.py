@@ -98,7 +98,11 @@ def create_admin(mobile, name, password, work_unit, gender, birth_year):
 def grant(mobile, role):
     """Give the account MOBILE the ROLE (organizer, judge or admin)."""
     user = _find(mobile)
-    changed = service.grant_role(user, role)
+    try:
+        changed = service.grant_role(user, role)
+    except service.AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from error
     db.session.commit()
     if changed:
         click.echo(f"Granted {role} to {_describe(user)}.")
@@ -112,7 +116,11 @@ def grant(mobile, role):
 def revoke(mobile, role):
     """Take the ROLE (organizer, judge or admin) away from the account MOBILE."""
     user = _find(mobile)
-    changed = service.revoke_role(user, role)
+    try:
+        changed = service.revoke_role(user, role)
+    except service.AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from error
     db.session.commit()
     if changed:
         click.echo(f"Revoked {role} from {_describe(user)}.")

@@ -166,6 +166,21 @@ class SignupForm(FlaskForm):
     work_unit = _work_unit_field()
     gender = _gender_field()
     birth_year = _birth_year_field()
+    claim_code = StringField(
+        _l("Claim code (optional)"),
+        filters=[strip],
+        validators=[Optional(), Length(max=20)],
+        description=_l(
+            "Only if your organizer imported you for an event: the 8-character code they gave "
+            "you through your team leader. It lets you take over the account made for you."
+        ),
+        render_kw={
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+            "maxlength": 20,
+        },
+    )
 
 
 class LoginForm(FlaskForm):

@@ -54,7 +54,8 @@ _GENDER_TITLES = {Gender.MALE: _l("Male"), Gender.FEMALE: _l("Female")}
 
 
 #: The password hash of an account an organizer's roster import created: no password matches it,
-#: and the member claims the account by signing up with the same mobile number and name.
+#: and the member claims the account by signing up with the same mobile number and the one-time
+#: claim code the import issued (`claim_code_hash`).
 UNCLAIMED_PASSWORD_HASH = "!imported"
 
 

@@ -7,6 +7,8 @@ the answers into messages.
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 import re
 import unicodedata
 
@@ -88,3 +90,27 @@ def birth_year_plausible(year: int | None, current_year: int) -> bool:
 def same_name(a: str, b: str) -> bool:
     """Two spellings of a person's name match when they differ only in spaces."""
     return "".join(a.split()) == "".join(b.split()) and bool(a.strip())
+
+
+#: Claim codes use capitals and digits that cannot be mistaken for one another when read out
+#: or copied from paper (no 0/O, 1/I/L).
+CLAIM_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CLAIM_CODE_LENGTH = 8
+
+
+def normalize_claim_code(raw: str | None) -> str:
+    """A typed claim code as issued: full-width forms, spaces and dashes removed, in capitals."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or "")).upper()
+
+
+def claim_code_digest(secret: bytes, mobile: str, code: str) -> str:
+    """What is stored for a claim code: an HMAC-SHA256 under the site's secret, bound to the mobile."""
+    message = f"{mobile}:{normalize_claim_code(code)}".encode()
+    return "hmac-sha256$" + hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+def claim_code_matches(stored: str | None, secret: bytes, mobile: str, code: str | None) -> bool:
+    """A code is right when one was issued and the typed code's digest equals the stored one."""
+    if not stored or not normalize_claim_code(code):
+        return False
+    return hmac.compare_digest(stored, claim_code_digest(secret, mobile, code))

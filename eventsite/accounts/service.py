@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 
 import sqlalchemy as sa
+from blinker import Namespace
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -27,7 +30,21 @@ class AccountError(Exception):
         self.field = field
 
 
+#: Sent by `revoke_role` before a role is taken away, as `(user, role=Role, actor=User|None)`.
+#: Features that hang something on a role receive it (events takes a former organizer off their
+#: events), since accounts may not import them. A receiver refuses the revoke by raising
+#: AccountError before it changes anything.
+role_revoking = Namespace().signal("role-revoking")
+
 MOBILE_TAKEN = _l("This number is already registered.")
+CLAIM_CODE_NEEDED = _l(
+    "This number is already registered. If your organizer imported you, enter the claim code "
+    "they gave you."
+)
+NOTHING_TO_CLAIM = _l(
+    "No imported account with this number is waiting to be claimed. Check the mobile number, "
+    "or leave the claim code empty."
+)
 WRONG_CURRENT_PASSWORD = _l("The current password is not correct.")
 
 
@@ -48,23 +65,41 @@ def sign_up(
     gender: str,
     birth_year: int,
     email: str | None = None,
+    claim_code: str | None = None,
 ) -> User:
     """Create a member account, or take over the one a roster import made for this mobile number
-    and name; refuses a number that is already registered otherwise."""
+    when `claim_code` is the code issued for it; refuses a registered number otherwise.
+
+    Taking over keeps the name the organizer imported (a later import of the same list matches
+    the account by mobile and that name; the member may change it on their profile page) and
+    saves the member's own password, email, work unit, gender and birth year from the form.
+    """
     number = rules.normalize_mobile(mobile)
     if number is None:
         raise AccountError(_l("Please enter an 11-digit mainland mobile number."), "mobile")
     existing = user_by_mobile(number)
+    if existing is not None and existing.is_unclaimed:
+        # Lock the row, so two sign-ups with the same code cannot both take the account over.
+        db.session.refresh(existing, with_for_update=True)
+    if existing is not None and existing.is_unclaimed:
+        if not rules.claim_code_matches(
+            existing.claim_code_hash, _claim_secret(), existing.mobile, claim_code
+        ):
+            raise AccountError(CLAIM_CODE_NEEDED, "claim_code")
+        existing.email = email or existing.email
+        existing.work_unit = work_unit
+        existing.gender = gender
+        existing.birth_year = birth_year
+        existing.claim_code_hash = None
+        existing.set_password(password)
+        db.session.flush()
+        return existing
     if existing is not None:
-        if existing.is_unclaimed and rules.same_name(existing.name, name):
-            existing.email = email or existing.email
-            existing.work_unit = work_unit
-            existing.gender = gender
-            existing.birth_year = birth_year
-            existing.set_password(password)
-            db.session.flush()
-            return existing
         raise AccountError(MOBILE_TAKEN, "mobile")
+    if rules.normalize_claim_code(claim_code):
+        # A code without an imported account: most likely a mistyped mobile number, and a new
+        # account under it would leave the member's real imported account unclaimed.
+        raise AccountError(NOTHING_TO_CLAIM, "claim_code")
     user = User(
         name=name,
         mobile=number,
@@ -81,6 +116,40 @@ def sign_up(
     except IntegrityError as exc:
         raise AccountError(MOBILE_TAKEN, "mobile") from exc
     return user
+
+
+def _claim_secret() -> bytes:
+    secret = current_app.config["SECRET_KEY"]
+    return secret if isinstance(secret, bytes) else secret.encode()
+
+
+def issue_claim_code(user: User, *, actor: User | None = None, event=None) -> str:
+    """Give an imported, unclaimed account a new one-time claim code and return it.
+
+    Only the code's digest is stored, so the code can be shown once and never again; a new
+    code replaces the old one. With an `actor` the reissue is recorded in the audit log.
+    """
+    if not user.is_unclaimed:
+        raise AccountError(
+            _l(
+                "%(name)s has already taken over their account and signs in with their own "
+                "password; no claim code is needed.",
+                name=user.name,
+            )
+        )
+    code = "".join(
+        secrets.choice(rules.CLAIM_CODE_ALPHABET) for _ in range(rules.CLAIM_CODE_LENGTH)
+    )
+    user.claim_code_hash = rules.claim_code_digest(_claim_secret(), user.mobile, code)
+    if actor is not None:
+        audit.record(
+            "account.claim_code",
+            actor=actor,
+            event=event,
+            detail=f"{user.name} ({user.mobile})",
+        )
+    db.session.flush()
+    return code
 
 
 @cache
@@ -152,6 +221,15 @@ def grant_role(user: User, role: str, *, actor: User | None = None) -> bool:
     chosen = _grantable(role)
     if user.has_role(chosen):
         return False
+    if user.is_unclaimed:
+        raise AccountError(
+            _l(
+                "%(name)s has not yet taken over the account their organizer imported, so it "
+                "cannot hold a role. Once they have signed up with their claim code, try again.",
+                name=user.name,
+            ),
+            "role",
+        )
     user.role_grants.append(UserRole(role=str(chosen)))
     audit.record("role.grant", actor=actor, detail=f"{chosen}: {user.name} ({user.mobile})")
     db.session.flush()
@@ -159,7 +237,8 @@ def grant_role(user: User, role: str, *, actor: User | None = None) -> bool:
 
 
 def revoke_role(user: User, role: str, *, actor: User | None = None) -> bool:
-    """Take a role away (recorded in the audit log); an admin may not drop their own admin role."""
+    """Take a role away (recorded in the audit log); an admin may not drop their own admin role,
+    and the features receiving `role_revoking` may refuse or tidy up (see there)."""
     chosen = _grantable(role)
     if chosen is Role.ADMIN and actor is not None and actor.id == user.id:
         raise AccountError(
@@ -169,6 +248,7 @@ def revoke_role(user: User, role: str, *, actor: User | None = None) -> bool:
     grants = [grant for grant in user.role_grants if grant.role == str(chosen)]
     if not grants:
         return False
+    role_revoking.send(user, role=chosen, actor=actor)
     for grant in grants:
         user.role_grants.remove(grant)
     audit.record("role.revoke", actor=actor, detail=f"{chosen}: {user.name} ({user.mobile})")

@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from eventsite.accounts import service
+from eventsite.accounts import rules, service
 from eventsite.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, SignupForm
 from eventsite.accounts.models import GRANTABLE_ROLES, Role, User
 from eventsite.core.models import AuditEntry, OutboundEmail
+from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required, public, role_required
 from eventsite.core.views import safe_next
 from eventsite.extensions import db, limiter, login_manager
@@ -73,6 +74,7 @@ def signup():
                 work_unit=form.work_unit.data,
                 gender=form.gender.data,
                 birth_year=form.birth_year.data,
+                claim_code=form.claim_code.data,
             )
         except service.AccountError as error:
             _put_error(form, error)
@@ -80,6 +82,15 @@ def signup():
             db.session.commit()
             login_user(user)
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
+            if not rules.same_name(user.name, form.name.data):
+                flash(
+                    _(
+                        "Your name stays as your organizer entered it, %(name)s, so their lists "
+                        "still find you. You can change it under My account.",
+                        name=user.name,
+                    ),
+                    "info",
+                )
             return redirect(_next_or_events())
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/signup.html", form=form), status
@@ -164,7 +175,10 @@ def change_password():
         else:
             db.session.commit()
             # The new session token signed every other device out; keep this one signed in.
-            login_user(current_user._get_current_object(), remember=bool(request.cookies.get("remember_token")))
+            login_user(
+                current_user._get_current_object(),
+                remember=bool(request.cookies.get("remember_token")),
+            )
             flash(_("Your password is changed."), "success")
             return redirect(url_for("accounts.profile"))
     status = 400 if request.method == "POST" else 200
@@ -173,7 +187,7 @@ def change_password():
 
 def _users_page(status: int = 200):
     query = request.values.get("q", "").strip()[:100]
-    page = request.values.get("page", 1, type=int)
+    page = page_arg(request.values)
     users = service.search_users(query, page)
     return render_template(
         "accounts/admin_users.html",
@@ -201,6 +215,7 @@ def _change_role(user_id: int, grant: bool):
         else:
             changed = service.revoke_role(user, role, actor=current_user)
     except service.AccountError as error:
+        db.session.rollback()
         flash(error.message, "error")
         return _users_page(status=400)
     db.session.commit()
@@ -216,7 +231,7 @@ def _change_role(user_id: int, grant: bool):
         url_for(
             "accounts.admin_users",
             q=request.form.get("q") or None,
-            page=request.form.get("page", type=int) or None,
+            page=page_arg(request.form) if request.form.get("page") else None,
         )
     )
 
@@ -241,7 +256,7 @@ def admin_outbox():
     """The mail outbox, newest first: what was sent, and what waits when no SMTP is set up."""
     mails = db.paginate(
         sa.select(OutboundEmail).order_by(OutboundEmail.created_at.desc(), OutboundEmail.id.desc()),
-        page=request.args.get("page", 1, type=int),
+        page=page_arg(),
         per_page=ADMIN_PAGE_SIZE,
         error_out=False,
     )
@@ -260,7 +275,7 @@ def admin_audit():
         sa.select(AuditEntry)
         .where(AuditEntry.event_id.is_(None))
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc()),
-        page=request.args.get("page", 1, type=int),
+        page=page_arg(),
         per_page=ADMIN_PAGE_SIZE,
         error_out=False,
     )

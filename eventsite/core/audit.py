@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from flask import current_app
+from flask_babel import LazyString, force_locale
+
 from eventsite.core.models import AuditEntry
 from eventsite.extensions import db
 
 
-def record(action: str, *, actor=None, event=None, detail: str = "") -> AuditEntry:
-    """Add one audit entry to the session (the caller commits)."""
+def record(action: str, *, actor=None, event=None, detail: str | LazyString = "") -> AuditEntry:
+    """Add one audit entry to the session (the caller commits).
+
+    A lazy `detail` (lazy_gettext) is written in the site's default language, whatever language
+    the acting organizer uses, so the log reads in one language. A detail already translated
+    with gettext stays as it is: callers pass lazy strings for that reason.
+    """
+    if isinstance(detail, LazyString):
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            detail = str(detail)
     entry = AuditEntry(
         action=action,
         actor_id=getattr(actor, "id", None),

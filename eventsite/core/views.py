@@ -23,6 +23,7 @@ from werkzeug.routing import RequestRedirect
 
 from eventsite.core.db import write_intent
 from eventsite.core.models import Notification
+from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required, public
 from eventsite.core.time import utcnow
 from eventsite.extensions import db
@@ -74,7 +75,7 @@ def _openable(target: str, path: str) -> str | None:
 @login_required
 def inbox():
     """The member's notifications, newest first; opening the page marks nothing read."""
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     notifications = db.paginate(
         sa.select(Notification)
         .where(Notification.user_id == current_user.id)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from eventsite.accounts.models import User
 from eventsite.core.models import UTCDateTime
 from eventsite.core.time import utcnow
+from eventsite.events import rules
 from eventsite.extensions import db
 
 
@@ -147,12 +148,15 @@ class Event(db.Model):
     def is_cancelled(self) -> bool:
         return self.status == EventStatus.CANCELLED
 
+    def registration_state(self, now: datetime) -> rules.RegistrationState:
+        """draft, cancelled, not_yet, open or closed: from the status and the window alone."""
+        return rules.registration_state(
+            self.status, self.registration_opens_at, self.registration_closes_at, now
+        )
+
     def registration_open(self, now: datetime) -> bool:
         """Members may register: published, not cancelled, inside the registration window."""
-        return (
-            self.status == EventStatus.PUBLISHED
-            and self.registration_opens_at <= now < self.registration_closes_at
-        )
+        return self.registration_state(now) == rules.RegistrationState.OPEN
 
     def has_ended(self, now: datetime) -> bool:
         return now >= self.ends_at

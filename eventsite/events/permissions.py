@@ -7,20 +7,23 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 
+from eventsite.accounts.models import Role
 from eventsite.core.permissions import declare
 from eventsite.events.models import Event, EventStatus
 from eventsite.extensions import db, login_manager
 
 #: view: anyone may see a published or cancelled event; drafts only its managers.
-#: manage: the event's creator and co-organizers, and admins.
+#: manage: the event's creator and co-organizers while they hold the organizer role, and admins.
 ACTIONS = ("view", "manage")
 
 
 def can_manage(user, event: Event) -> bool:
-    """Admins manage every event; otherwise only its creator and co-organizers."""
+    """Admins manage every event; anyone else needs the organizer role and a place on its list."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.is_admin or user.id in event.organizer_ids
+    if user.is_admin:
+        return True
+    return user.has_role(Role.ORGANIZER) and user.id in event.organizer_ids
 
 
 def can_view(user, event: Event) -> bool:

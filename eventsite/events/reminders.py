@@ -32,7 +32,7 @@ from eventsite.events.models import (
     Registration,
     RegistrationStatus,
 )
-from eventsite.events.service import MY_EVENTS_PATH, event_path
+from eventsite.events.service import MY_EVENTS_PATH, event_path, status_counts
 from eventsite.extensions import db
 
 #: SentNotice kinds.
@@ -140,16 +140,8 @@ def send_event_reminder(event: Event, now: datetime) -> int:
 
 
 def registration_counts(event_id: int) -> dict[str, int]:
-    """Registrations of an event by status (one aggregate query); missing statuses count 0."""
-    counts = {status.value: 0 for status in RegistrationStatus}
-    counts.update(
-        db.session.execute(
-            sa.select(Registration.status, sa.func.count(Registration.id))
-            .where(Registration.event_id == event_id)
-            .group_by(Registration.status)
-        ).all()
-    )
-    return counts
+    """Registrations of one event by status (`service.status_counts`); missing statuses count 0."""
+    return status_counts([event_id])[event_id]
 
 
 def send_closing_notice(event: Event, now: datetime) -> int:

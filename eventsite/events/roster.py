@@ -20,7 +20,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, joinedload
 
+from eventsite.accounts import service as accounts
 from eventsite.accounts.models import UNCLAIMED_PASSWORD_HASH, Gender, User
+from eventsite.accounts.rules import normalize_mobile, same_name
 from eventsite.core import audit
 from eventsite.core.exports import TableError, read_table
 from eventsite.core.models import AuditEntry
@@ -47,9 +49,6 @@ S = RegistrationStatus
 # =============================================================================================
 # Pure rules
 # =============================================================================================
-
-#: A mainland China mobile number: 11 digits starting 13–19.
-MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
 
 #: The most data rows one import may carry (the upload itself is capped at 5 MB).
 #: Each row goes through the registration engine (about ten statements), so a file of this
@@ -168,16 +167,6 @@ def map_header(header: Sequence[str]) -> tuple[dict[str, int], list[str]]:
     return columns, missing
 
 
-def normalise_mobile(text: str) -> str:
-    """A mobile number without spaces, dashes or a +86 prefix."""
-    digits = re.sub(r"[\s\-()]", "", text)
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    return digits
-
-
 def parse_gender(text: str) -> str | None:
     """男/女/male/female (any case) as a Gender value; None when it is neither."""
     found = GENDER_WORDS.get(text.strip().casefold())
@@ -223,8 +212,8 @@ def check_import_row(
     elif len(name) > 50:
         problems.append((RowProblem.NAME_TOO_LONG, name))
     raw_mobile = cell("mobile")
-    mobile = normalise_mobile(raw_mobile)
-    if not MOBILE_PATTERN.match(mobile):
+    mobile = normalize_mobile(raw_mobile)
+    if mobile is None:
         problems.append((RowProblem.MOBILE_INVALID, raw_mobile))
     raw_gender = cell("gender")
     gender = parse_gender(raw_gender)
@@ -394,7 +383,8 @@ def _apply_filters(stmt, event_id: int, filters: RosterFilters):
     if filters.status:
         stmt = stmt.where(Registration.status == filters.status)
     if filters.gender:
-        stmt = stmt.where(User.gender == filters.gender)
+        # The gender the member registered with, as the quotas count it, not today's profile.
+        stmt = stmt.where(Registration.gender == filters.gender)
     if filters.team_id is not None:
         stmt = stmt.where(Registration.team_id == filters.team_id)
     if filters.track_id is not None:
@@ -443,7 +433,7 @@ def roster_page(event: Event, filters: RosterFilters, page: int, per_page: int) 
 
 @dataclass
 class RosterCounts:
-    """Registrations by status; active ones by gender and by team; check-ins among confirmed."""
+    """Registrations by status; active ones by gender (as registered) and by team; check-ins."""
 
     by_status: dict[str, int] = field(default_factory=dict)
     by_gender: dict[str, int] = field(default_factory=dict)
@@ -464,14 +454,13 @@ def roster_counts(event: Event) -> RosterCounts:
     rows = db.session.execute(
         sa.select(
             Registration.status,
-            User.gender,
+            Registration.gender,
             Registration.team_id,
             sa.func.count(Registration.id),
             sa.func.count(Registration.checked_in_at),
         )
-        .join(User, User.id == Registration.user_id)
         .where(Registration.event_id == event.id)
-        .group_by(Registration.status, User.gender, Registration.team_id)
+        .group_by(Registration.status, Registration.gender, Registration.team_id)
     ).all()
     counts = RosterCounts(by_status={str(s): 0 for s in S})
     for status, gender, team_id, number, checked_in in rows:
@@ -498,6 +487,11 @@ def event_tracks(event: Event) -> list[Track]:
             sa.select(Track).where(Track.event_id == event.id).order_by(Track.position, Track.id)
         )
     )
+
+
+def gender_title(value: str) -> str:
+    """A stored gender value in words; an unknown value is shown as it is."""
+    return Gender(value).title if value in set(Gender) else value
 
 
 def export_header() -> list[str]:
@@ -527,8 +521,8 @@ def export_rows(event: Event, filters: RosterFilters) -> list[list]:
                 user.name,
                 user.mobile,
                 user.work_unit,
-                Gender(user.gender).title if user.gender in set(Gender) else user.gender,
-                user.birth_year,
+                gender_title(reg.gender),
+                reg.birth_year,
                 reg.team.name if reg.team else "",
                 reg.track.name if reg.track else "",
                 reg.status_enum.title,
@@ -544,9 +538,10 @@ def record_export(
     event: Event, *, actor: User, file_format: str, rows: int, filters: RosterFilters
 ) -> None:
     """Note in the audit log that the roster (with its personal data) left the site."""
-    detail = _("%(format)s, %(n)s rows", format=file_format.upper(), n=rows)
     if filters.active:
-        detail += " · " + _("filtered")
+        detail = _l("%(format)s, %(n)s rows · filtered", format=file_format.upper(), n=rows)
+    else:
+        detail = _l("%(format)s, %(n)s rows", format=file_format.upper(), n=rows)
     audit.record("roster.export", actor=actor, event=event, detail=detail)
 
 
@@ -621,6 +616,15 @@ def apply_action(
 # =============================================================================================
 
 
+@dataclass(frozen=True)
+class IssuedCode:
+    """A claim code just issued for a member's account; only its digest is stored."""
+
+    name: str
+    mobile: str
+    code: str
+
+
 @dataclass
 class ImportOutcome:
     """What an import did, or why it did nothing."""
@@ -633,6 +637,8 @@ class ImportOutcome:
     accounts_created: int = 0
     confirmed: int = 0
     waitlisted: int = 0
+    #: The new accounts' one-time claim codes, in file order: shown to the organizer once.
+    claim_codes: list[IssuedCode] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -664,8 +670,9 @@ def import_roster(
 
     Any bad row means nothing is imported: the outcome lists every problem by row number and the
     caller rolls back. Members are found by mobile; a mobile without an account gets a new account
-    that cannot sign in (UNUSABLE_PASSWORD). On an event that needs approval the organizer's import
-    approves the rows at once.
+    that cannot sign in (UNUSABLE_PASSWORD) and a one-time claim code, returned in the outcome for
+    the organizer to hand out, with which the member takes the account over at sign-up. On an
+    event that needs approval the organizer's import approves the rows at once.
     """
     checked_at = now or utcnow()
     outcome = ImportOutcome()
@@ -722,7 +729,7 @@ def import_roster(
         user = users.get(row.mobile)
         if user is None:
             continue
-        if " ".join(user.name.split()) != row.name:
+        if not same_name(user.name, row.name):
             outcome.add(row.line, RowProblem.NAME_MISMATCH)
         existing = registered.get(user.id)
         if existing is not None and existing.is_active:
@@ -743,6 +750,8 @@ def import_roster(
                 work_unit=row.work_unit,
                 password_hash=UNUSABLE_PASSWORD,
             )
+            code = accounts.issue_claim_code(user)
+            outcome.claim_codes.append(IssuedCode(user.name, user.mobile, code))
             users[row.mobile] = user
             new_users.append(user)
     db.session.add_all(new_users)
@@ -770,7 +779,7 @@ def import_roster(
         "roster.import",
         actor=actor,
         event=event,
-        detail=_(
+        detail=_l(
             "%(rows)s rows: %(confirmed)s confirmed, %(waitlisted)s waitlisted, %(created)s new accounts",
             rows=outcome.rows,
             confirmed=outcome.confirmed,
@@ -849,6 +858,7 @@ ACTION_TITLES = {
     "registration.promote": _l("Promoted from the waitlist"),
     "roster.import": _l("Roster imported"),
     "roster.export": _l("Roster exported"),
+    "account.claim_code": _l("New claim code issued"),
     "checkin.check_in": _l("Member checked in"),
     "checkin.undo": _l("Check-in undone"),
     "event.create": _l("Event created"),
@@ -857,8 +867,27 @@ ACTION_TITLES = {
     "event.cancel": _l("Event cancelled"),
     "event.organizer_add": _l("Co-organizer added"),
     "event.organizer_remove": _l("Co-organizer removed"),
+    "event.organizer_release": _l("Organizer role revoked; taken off this event"),
     "event.teams": _l("Teams changed"),
     "event.tracks": _l("Tracks changed"),
+    "meet.settings": _l("Meet settings saved"),
+    "meet.item_create": _l("Item added"),
+    "meet.item_update": _l("Item changed"),
+    "meet.item_delete": _l("Item removed"),
+    "meet.referee_add": _l("Referee assigned"),
+    "meet.referee_remove": _l("Referee removed"),
+    "meet.captain_add": _l("Captain added"),
+    "meet.captain_remove": _l("Captain removed"),
+    "meet.entries": _l("Team entries changed"),
+    "meet.draw": _l("Heats or matches drawn"),
+    "meet.draw_final": _l("Final heat drawn"),
+    "meet.final": _l("Results declared final"),
+    "meet.reopen": _l("Results reopened"),
+    "meet.result_correct": _l("Result corrected"),
+    "meet.result_dq": _l("Disqualification recorded"),
+    "meet.result_undo_dq": _l("Disqualification undone"),
+    "meet.result_remove": _l("Result removed"),
+    "meet.match_correct": _l("Match result corrected"),
 }
 
 

@@ -17,9 +17,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from eventsite.accounts import service as accounts
 from eventsite.accounts.models import Gender
 from eventsite.core.db import write_intent
 from eventsite.core.exports import CSV_MIMETYPE, XLSX_MIMETYPE, attachment, csv_bytes, xlsx_bytes
+from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required
 from eventsite.core.time import format_local, utcnow
 from eventsite.events import roster
@@ -55,9 +57,18 @@ def _writing_gets_release_the_write_lock(_exc):
         db.session.rollback()
 
 
+#: The query-string keys the roster and the check-in desk carry through a POST and its redirect.
+#: Only these: any other key (event_id, registration_id, _method…) would reach url_for as a
+#: keyword argument and break the link, or the redirect after a committed action.
+CARRIED_ARGS = ("q", "status", "gender", "team_id", "track_id", "checked_in")
+
+
 def _args() -> dict:
-    """The current query string (filters, page) to carry through a POST and its redirect."""
-    return request.args.to_dict()
+    """The current filters and page number, to carry through a POST and its redirect."""
+    args = {key: request.args[key] for key in CARRIED_ARGS if request.args.get(key)}
+    if request.args.get("page"):
+        args["page"] = page_arg()
+    return args
 
 
 # --- roster -----------------------------------------------------------------------------------
@@ -76,7 +87,7 @@ def _render_roster(event, *, bulk_form=None, refusals=(), status=200):
     page = roster.roster_page(
         event,
         filters,
-        request.args.get("page", 1, type=int),
+        page_arg(),
         current_app.config["ROSTER_PAGE_SIZE"],
     )
     return (
@@ -96,6 +107,7 @@ def _render_roster(event, *, bulk_form=None, refusals=(), status=200):
             export_args={k: v for k, v in _args().items() if k != "page"},
             statuses=list(RegistrationStatus),
             genders=list(Gender),
+            gender_title=roster.gender_title,
         ),
         status if valid else 400,
     )
@@ -239,11 +251,43 @@ def import_roster(event):
                 ),
                 "success",
             )
+            if outcome.claim_codes:
+                # The codes exist nowhere else: show them on this response, never in a redirect
+                # or the session cookie, and keep every cache from storing the page.
+                return _no_store(
+                    render_template(
+                        "roster/claim_codes.html", event=event, codes=outcome.claim_codes
+                    )
+                )
             return redirect(url_for("roster.roster", event_id=event.id))
         db.session.rollback()
         return render_template("roster/import.html", outcome=outcome, **context), 400
     status = 400 if form.is_submitted() else 200
     return render_template("roster/import.html", outcome=None, **context), status
+
+
+def _no_store(body, status: int = 200):
+    return body, status, {"Cache-Control": "no-store"}
+
+
+@bp.post("/events/<int:event_id>/roster/<int:registration_id>/claim-code")
+@event_permission("manage")
+def claim_code(event, registration_id):
+    """Issue a new claim code for an imported member who has not taken over their account."""
+    registration = roster.event_registration(event, registration_id)
+    if registration is None:
+        abort(404)
+    # CSRFProtect has checked the form's token before this view runs.
+    user = registration.user
+    try:
+        code = accounts.issue_claim_code(user, actor=current_user, event=event)
+    except accounts.AccountError as error:
+        db.session.rollback()
+        refusal = roster.Refusal(registration.id, user.name, str(error.message))
+        return _render_roster(event, refusals=[refusal], status=409)
+    db.session.commit()
+    issued = roster.IssuedCode(user.name, user.mobile, code)
+    return _no_store(render_template("roster/claim_codes.html", event=event, codes=[issued]))
 
 
 @bp.get("/events/<int:event_id>/roster/import-template.xlsx")
@@ -264,9 +308,7 @@ def import_template(event):
 @event_permission("manage")
 def audit(event):
     """The event's audit log, newest first."""
-    page = roster.audit_page(
-        event, request.args.get("page", 1, type=int), current_app.config["ROSTER_PAGE_SIZE"]
-    )
+    page = roster.audit_page(event, page_arg(), current_app.config["ROSTER_PAGE_SIZE"])
     return render_template(
         "roster/audit.html", event=event, page=page, action_title=roster.action_title
     )

@@ -168,6 +168,126 @@ def promotions(limits: Limits, occupancy: Occupancy, waitlist: Sequence[Seeker])
     return promoted
 
 
+# --- What members and organizers may do, and what the pages say ------------------------------
+
+#: Every gender a member can declare (the values of accounts.models.Gender).
+GENDERS = ("male", "female")
+
+#: Registration statuses that still hold or wait for a place (the same as models.ACTIVE_STATUSES).
+ACTIVE_STATUSES = frozenset({"pending", "confirmed", "waitlisted"})
+
+
+class RegistrationState(enum.StrEnum):
+    """Where an event's registration stands."""
+
+    DRAFT = "draft"
+    CANCELLED = "cancelled"
+    NOT_YET = "not_yet"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def registration_state(
+    status: str, opens_at: datetime, closes_at: datetime, now: datetime
+) -> RegistrationState:
+    """A published event's registration is not yet open before `opens_at`, open until
+    `closes_at` (exclusive) and closed after; a draft or cancelled event is just that."""
+    if status == "cancelled":
+        return RegistrationState.CANCELLED
+    if status != "published":
+        return RegistrationState.DRAFT
+    if now < opens_at:
+        return RegistrationState.NOT_YET
+    return RegistrationState.OPEN if now < closes_at else RegistrationState.CLOSED
+
+
+def member_may_register(state: str, status: str | None) -> bool:
+    """A member may register while registration is open and they hold no registration, or only
+    a cancelled one (a rejected member may not come back)."""
+    return state == RegistrationState.OPEN and status in (None, "cancelled")
+
+
+def member_may_cancel(status: str, starts_at: datetime, now: datetime) -> bool:
+    """A member may cancel their own registration (or leave the waitlist) while it is active
+    and the event has not started."""
+    return status in ACTIVE_STATUSES and now < starts_at
+
+
+class RosterAction(enum.StrEnum):
+    """What an organizer may do to one registration on the roster."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    CANCEL = "cancel"
+    MOVE = "move"
+
+
+_ROSTER_ACTIONS = {
+    "pending": frozenset(RosterAction),
+    "waitlisted": frozenset({RosterAction.REJECT, RosterAction.CANCEL, RosterAction.MOVE}),
+    "confirmed": frozenset({RosterAction.CANCEL, RosterAction.MOVE}),
+}
+
+
+def roster_actions(status: str) -> frozenset[RosterAction]:
+    """An organizer approves only a pending registration, rejects a pending or waitlisted one,
+    cancels or moves any active one, and does nothing to a cancelled or rejected one."""
+    return _ROSTER_ACTIONS.get(status, frozenset())
+
+
+def _left(limit: int | None, taken: int) -> int | None:
+    return None if limit is None else max(limit - taken, 0)
+
+
+def _least(*values: int | None) -> int | None:
+    bounded = [value for value in values if value is not None]
+    return min(bounded) if bounded else None
+
+
+@dataclass(frozen=True)
+class PlacesLeft:
+    """Confirmed places still free: overall and per gender; None means no limit."""
+
+    overall: int | None
+    #: Every gender the limits name a quota for (a mixer names both), with the places it has left.
+    by_gender: Mapping[str, int | None] = field(default_factory=dict)
+
+    def for_gender(self, gender: str | None) -> int | None:
+        """The places a member of `gender` could take: their gender's, where it has a quota."""
+        if gender is not None and gender in self.by_gender:
+            return self.by_gender[gender]
+        return self.overall
+
+    @property
+    def gender_limited(self) -> bool:
+        """Some gender has fewer places left than the event overall (a quota binds)."""
+        return any(left is not None and left != self.overall for left in self.by_gender.values())
+
+
+def places_left(limits: Limits, occupancy: Occupancy) -> PlacesLeft:
+    """A gender has the places its quota and the capacity both leave; overall, the capacity left,
+    but never more than the places of every gender together."""
+    capacity_left = _left(limits.capacity, occupancy.confirmed)
+    by_gender = {
+        gender: _least(capacity_left, _left(quota, occupancy.by_gender.get(gender, 0)))
+        for gender, quota in limits.gender_quotas.items()
+    }
+    each = [by_gender.get(gender, capacity_left) for gender in GENDERS]
+    overall = capacity_left
+    if all(left is not None for left in each):
+        overall = _least(capacity_left, sum(each))
+    return PlacesLeft(overall=overall, by_gender=by_gender)
+
+
+def full_teams(limits: Limits, occupancy: Occupancy) -> frozenset[int]:
+    """The teams whose confirmed members have reached the team cap."""
+    if limits.team_cap is None:
+        return frozenset()
+    return frozenset(
+        team_id for team_id, taken in occupancy.by_team.items() if taken >= limits.team_cap
+    )
+
+
 # --- Scheduled notices -------------------------------------------------------------------------
 
 #: Confirmed members are reminded this long before their event starts.

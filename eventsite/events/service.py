@@ -7,13 +7,17 @@ Functions flush; the view, job or CLI command that called them commits once.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
-from eventsite.accounts.models import Role, User
+from eventsite.accounts.models import Role, User, UserRole
+from eventsite.accounts.service import AccountError, role_revoking, user_by_mobile
 from eventsite.core import audit
 from eventsite.core.notifications import notify
 from eventsite.core.time import format_local, to_local, utcnow
@@ -92,25 +96,71 @@ def limits_of(event: Event) -> rules.Limits:
     return rules.Limits(capacity=event.capacity, gender_quotas=quotas, team_cap=team_cap)
 
 
+def occupancies_of(event_ids: Iterable[int]) -> dict[int, rules.Occupancy]:
+    """{event_id: confirmed places taken, in total, per gender and per team}, in one aggregate
+    query; genders are the ones members registered with, whatever their profiles say now."""
+    ids = list(dict.fromkeys(event_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            Registration.event_id,
+            Registration.gender,
+            Registration.team_id,
+            sa.func.count(Registration.id),
+        )
+        .where(Registration.event_id.in_(ids), Registration.status == S.CONFIRMED)
+        .group_by(Registration.event_id, Registration.gender, Registration.team_id)
+    ).all()
+    by_gender: dict[int, Counter[str]] = {event_id: Counter() for event_id in ids}
+    by_team: dict[int, Counter[int]] = {event_id: Counter() for event_id in ids}
+    for event_id, gender, team_id, count in rows:
+        by_gender[event_id][gender] += count
+        if team_id is not None:
+            by_team[event_id][team_id] += count
+    return {
+        event_id: rules.Occupancy(
+            confirmed=by_gender[event_id].total(),
+            by_gender=dict(by_gender[event_id]),
+            by_team=dict(by_team[event_id]),
+        )
+        for event_id in ids
+    }
+
+
 def occupancy_of(event_id: int) -> rules.Occupancy:
-    """Confirmed places taken, in total, per gender and per team (two aggregate queries)."""
-    confirmed = sa.and_(Registration.event_id == event_id, Registration.status == S.CONFIRMED)
-    by_gender = dict(
-        db.session.execute(
-            sa.select(User.gender, sa.func.count(Registration.id))
-            .join(User, User.id == Registration.user_id)
-            .where(confirmed)
-            .group_by(User.gender)
-        ).all()
-    )
-    by_team = dict(
-        db.session.execute(
-            sa.select(Registration.team_id, sa.func.count(Registration.id))
-            .where(confirmed, Registration.team_id.is_not(None))
-            .group_by(Registration.team_id)
-        ).all()
-    )
-    return rules.Occupancy(confirmed=sum(by_gender.values()), by_gender=by_gender, by_team=by_team)
+    """Confirmed places taken at one event, in total, per gender and per team (one query)."""
+    return occupancies_of([event_id])[event_id]
+
+
+def status_counts(event_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """{event_id: {status: count}} with every status present (0 when none), in one query."""
+    ids = list(dict.fromkeys(event_ids))
+    counts = {event_id: {status.value: 0 for status in S} for event_id in ids}
+    if not ids:
+        return counts
+    rows = db.session.execute(
+        sa.select(Registration.event_id, Registration.status, sa.func.count(Registration.id))
+        .where(Registration.event_id.in_(ids))
+        .group_by(Registration.event_id, Registration.status)
+    ).all()
+    for event_id, status, count in rows:
+        counts[event_id][status] = count
+    return counts
+
+
+def full_teams_of(event: Event) -> frozenset[int]:
+    """The event's teams whose cap is reached (no query when the event has no team cap)."""
+    limits = limits_of(event)
+    if limits.team_cap is None:
+        return frozenset()
+    return rules.full_teams(limits, occupancy_of(event.id))
+
+
+def places_and_full_teams(event: Event) -> tuple[rules.PlacesLeft, frozenset[int]]:
+    """The places left (overall and per gender) and the full teams, from one aggregate query."""
+    limits, occupancy = limits_of(event), occupancy_of(event.id)
+    return rules.places_left(limits, occupancy), rules.full_teams(limits, occupancy)
 
 
 def terms_of(event: Event) -> rules.EventTerms:
@@ -123,6 +173,18 @@ def terms_of(event: Event) -> rules.EventTerms:
         team_ids=frozenset(team.id for team in event.teams),
         track_ids=frozenset(track.id for track in event.tracks),
     )
+
+
+def standing_problems(event: Event, user: User) -> list[str]:
+    """Why the member cannot register whatever they enter in the form (a mixer's age rules)."""
+    if event.kind != EventKind.MIXER:
+        return []
+    applicant = rules.Applicant(birth_year=user.birth_year, single_declared=True)
+    return [
+        str(PROBLEM_MESSAGES[problem])
+        for problem in rules.eligibility_problems(terms_of(event), applicant)
+        if rules.PROBLEM_FIELD[problem] is None
+    ]
 
 
 def find_registration(event_id: int, user_id: int) -> Registration | None:
@@ -173,6 +235,9 @@ def register(
     )
     registration = existing or Registration(event_id=event.id, user_id=user.id)
     registration.status = status
+    # A re-registration arrives anew, with the member as they are now.
+    registration.gender = user.gender
+    registration.birth_year = user.birth_year
     registration.team_id = applicant.team_id
     registration.track_id = applicant.track_id
     registration.single_declared_at = now if kind == EventKind.MIXER else None
@@ -270,7 +335,7 @@ def promote_waitlist(event: Event, now: datetime | None = None) -> list[Registra
     ).all()
     if not waiting:
         return []
-    seekers = [rules.Seeker(reg.id, user.gender, reg.team_id) for reg, user in waiting]
+    seekers = [rules.Seeker(reg.id, reg.gender, reg.team_id) for reg, _user in waiting]
     chosen = {
         s.registration_id
         for s in rules.promotions(limits_of(event), occupancy_of(event.id), seekers)
@@ -322,7 +387,7 @@ def cancel_registration(
         raise RegistrationError(_("You can only cancel your own registration."))
     if not registration.is_active:
         raise RegistrationError(_("This registration is no longer active."))
-    if by_member and now >= event.starts_at:
+    if by_member and not rules.member_may_cancel(registration.status, event.starts_at, now):
         raise RegistrationError(_("The event has started; please contact the organizer."))
     held_place = registration.status == S.CONFIRMED
     registration.status = S.CANCELLED
@@ -348,9 +413,9 @@ def approve(
     """Approve a pending registration: a place if one fits, else the back of the waitlist."""
     event, registration = _locked_registration(registration)
     now = now or utcnow()
-    if registration.status != S.PENDING:
+    if rules.RosterAction.APPROVE not in rules.roster_actions(registration.status):
         raise RegistrationError(_("Only registrations awaiting approval can be approved."))
-    seeker = rules.Seeker(registration.id, registration.user.gender, registration.team_id)
+    seeker = rules.Seeker(registration.id, registration.gender, registration.team_id)
     has_place = _place_for(event, seeker, now)
     registration.status = S.CONFIRMED if has_place else S.WAITLISTED
     registration.waitlisted_at = None if has_place else now
@@ -369,7 +434,7 @@ def reject(
     """Decline a pending or waitlisted registration, with an optional reason shown to the member."""
     event, registration = _locked_registration(registration)
     now = now or utcnow()
-    if registration.status not in (S.PENDING, S.WAITLISTED):
+    if rules.RosterAction.REJECT not in rules.roster_actions(registration.status):
         raise RegistrationError(
             _(
                 "Only registrations awaiting approval or on the waitlist can be rejected; cancel a confirmed one instead."
@@ -399,7 +464,7 @@ def move(
     team with room, and the place left behind goes to the waitlist."""
     event, registration = _locked_registration(registration)
     now = now or utcnow()
-    if not registration.is_active:
+    if rules.RosterAction.MOVE not in rules.roster_actions(registration.status):
         raise RegistrationError(_("This registration is no longer active."))
     team_ids = {team.id for team in event.teams}
     track_ids = {track.id for track in event.tracks}
@@ -412,7 +477,7 @@ def move(
     if registration.status == S.CONFIRMED and new_team != registration.team_id:
         limits = limits_of(event)
         occupancy = occupancy_of(event.id)
-        seeker = rules.Seeker(registration.id, registration.user.gender, new_team)
+        seeker = rules.Seeker(registration.id, registration.gender, new_team)
         if limits.team_cap is not None and not rules.fits(
             rules.Limits(team_cap=limits.team_cap), occupancy, seeker
         ):
@@ -473,11 +538,17 @@ __all__ = [
     "approve",
     "cancel_registration",
     "find_registration",
+    "full_teams_of",
     "lock_event",
     "move",
+    "occupancies_of",
+    "occupancy_of",
+    "places_and_full_teams",
     "promote_waitlist",
     "register",
     "reject",
+    "standing_problems",
+    "status_counts",
     "waitlist_position",
 ]
 
@@ -696,21 +767,19 @@ def cancel_event(
 def add_organizer(event: Event, mobile: str, actor: User) -> EventOrganizer:
     """Make the member with this mobile number a co-organizer; they must hold the organizer role."""
     event = lock_event(event.id)
-    mobile = (mobile or "").strip()
-    user = db.session.scalars(sa.select(User).where(User.mobile == mobile)).one_or_none()
-    if user is None or not user.active:
-        raise EventError(_("No member is registered with this mobile number."), "mobile")
-    if not (user.has_role(Role.ORGANIZER) or user.is_admin):
+    user = user_by_mobile(mobile or "")
+    # One answer whether the number is unknown, inactive or lacks the role: the error must not
+    # tell an organizer whose number it is.
+    if user is None or not user.active or not _may_organize(user.roles):
         raise EventError(
             _(
-                "%(name)s is not an organizer yet; ask an administrator to grant the organizer "
-                "role first.",
-                name=user.name,
+                "No member with the organizer role has this mobile number. An administrator "
+                "grants the role."
             ),
             "mobile",
         )
     if user.id in event.organizer_ids:
-        raise EventError(_("%(name)s already organizes this event.", name=user.name), "mobile")
+        raise EventError(_("This member already organizes this event."), "mobile")
     link = EventOrganizer(user_id=user.id)
     event.organizers.append(link)
     db.session.flush()
@@ -724,7 +793,7 @@ def remove_organizer(event: Event, user_id: int, actor: User) -> None:
     link = next((link for link in event.organizers if link.user_id == user_id), None)
     if link is None:
         raise EventError(_("That member does not organize this event."))
-    if len(event.organizers) == 1:
+    if not _managers_besides([event.id], user_id).get(event.id):
         raise EventError(
             _("An event needs at least one organizer; add another before removing this one.")
         )
@@ -732,6 +801,91 @@ def remove_organizer(event: Event, user_id: int, actor: User) -> None:
     event.organizers.remove(link)
     db.session.flush()
     audit.record("event.organizer_remove", actor=actor, event=event, detail=name)
+
+
+def _may_organize(roles) -> bool:
+    """A member on an event's organizer list manages it while holding one of these roles."""
+    return Role.ORGANIZER in roles or Role.ADMIN in roles
+
+
+def _managers_besides(event_ids: list[int], user_id: int) -> dict[int, int]:
+    """{event_id: active members other than `user_id` on its organizer list who may manage it}."""
+    managing = sa.select(UserRole.user_id).where(
+        UserRole.role.in_([str(Role.ORGANIZER), str(Role.ADMIN)])
+    )
+    rows = db.session.execute(
+        sa.select(EventOrganizer.event_id, sa.func.count(EventOrganizer.user_id))
+        .join(User, User.id == EventOrganizer.user_id)
+        .where(
+            EventOrganizer.event_id.in_(event_ids),
+            EventOrganizer.user_id != user_id,
+            EventOrganizer.user_id.in_(managing),
+            User.active.is_(True),
+        )
+        .group_by(EventOrganizer.event_id)
+    ).all()
+    return dict(rows)
+
+
+#: Events named in the refusal below; the count covers the rest.
+ORPHANS_NAMED = 5
+
+
+def release_organizer(user: User, actor: User | None) -> int:
+    """Take `user` off every event's organizer list (one audit entry per event); refused, with
+    nothing changed, while any of those events has no other active organizer to run it."""
+    links = db.session.scalars(
+        sa.select(EventOrganizer)
+        .where(EventOrganizer.user_id == user.id)
+        .order_by(EventOrganizer.event_id)
+    ).all()
+    if not links:
+        return 0
+    event_ids = [link.event_id for link in links]
+    # Lock the events (in id order, as every locker does) so that two admins revoking the last
+    # two organizers of one event at once cannot both pass the check below.
+    stmt = (
+        sa.select(Event)
+        .where(Event.id.in_(event_ids))
+        .order_by(Event.id)
+        .execution_options(populate_existing=True)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(key_share=True)
+    events = {event.id: event for event in db.session.scalars(stmt)}
+    others = _managers_besides(event_ids, user.id)
+    orphans = sorted(
+        (events[event_id] for event_id in event_ids if not others.get(event_id)),
+        key=lambda event: (event.starts_at, event.id),
+    )
+    if orphans:
+        titles = ", ".join(f"“{event.title}”" for event in orphans[:ORPHANS_NAMED])
+        if len(orphans) > ORPHANS_NAMED:
+            titles += ", …"
+        raise AccountError(
+            ngettext(
+                "%(num)d event has no other organizer: %(titles)s. Add another organizer to it "
+                "before revoking this role.",
+                "%(num)d events have no other organizer: %(titles)s. Add another organizer to "
+                "each before revoking this role.",
+                len(orphans),
+                titles=titles,
+            ),
+            "role",
+        )
+    for link in links:
+        event = events[link.event_id]
+        event.organizers.remove(link)
+        audit.record("event.organizer_release", actor=actor, event=event, detail=user.name)
+    db.session.flush()
+    return len(links)
+
+
+@role_revoking.connect
+def _on_role_revoking(user: User, *, role: Role, actor: User | None, **_extra) -> None:
+    """A member left without the organizer and admin roles no longer organizes any event."""
+    if not _may_organize(user.roles - {role}):
+        release_organizer(user, actor)
 
 
 #: Longest team or track name (the column's size).

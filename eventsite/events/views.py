@@ -22,7 +22,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager, joinedload
 
-from eventsite.accounts.models import Role, User
+from eventsite.accounts.models import Role
+from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required, public, role_required
 from eventsite.core.time import to_local, utcnow
 from eventsite.events import checkin, rules, service
@@ -51,37 +52,11 @@ S = RegistrationStatus
 
 
 def _page() -> int:
-    return max(request.args.get("page", 1, type=int), 1)
+    return page_arg()
 
 
 def _page_size(setting: str, default: int) -> int:
     return int(current_app.config.get(setting, default))
-
-
-def registration_state(event: Event, now) -> str:
-    """draft, cancelled, not_yet, open or closed: from the status and the window alone."""
-    if event.status == EventStatus.DRAFT:
-        return "draft"
-    if event.status == EventStatus.CANCELLED:
-        return "cancelled"
-    if now < event.registration_opens_at:
-        return "not_yet"
-    return "open" if event.registration_open(now) else "closed"
-
-
-def status_counts(event_ids) -> dict[int, dict[str, int]]:
-    """{event_id: {status: count}} for the given events, in one grouped query."""
-    counts: dict[int, dict[str, int]] = {event_id: {} for event_id in event_ids}
-    if not counts:
-        return counts
-    rows = db.session.execute(
-        sa.select(Registration.event_id, Registration.status, sa.func.count(Registration.id))
-        .where(Registration.event_id.in_(list(counts)))
-        .group_by(Registration.event_id, Registration.status)
-    ).all()
-    for event_id, status, count in rows:
-        counts[event_id][status] = count
-    return counts
 
 
 # --- Public list, detail and calendar file ---------------------------------------------------
@@ -109,100 +84,53 @@ def index():
     page = db.paginate(
         stmt, page=_page(), per_page=_page_size("EVENTS_PAGE_SIZE", 20), error_out=False
     )
-    counts = status_counts(event.id for event in page.items)
+    ids = [event.id for event in page.items]
+    occupancies = service.occupancies_of(ids)
     return render_template(
         "events/index.html",
         page=page,
-        counts=counts,
+        counts=service.status_counts(ids),
+        places_left={
+            event.id: rules.places_left(service.limits_of(event), occupancies[event.id])
+            for event in page.items
+        },
         kind=kind,
         when=when,
         kinds=list(EventKind),
         now=now,
-        state_of=registration_state,
     )
-
-
-def _places(event: Event) -> dict:
-    """Confirmed, waiting and pending counts, overall and per gender, in one query."""
-    rows = db.session.execute(
-        sa.select(Registration.status, User.gender, sa.func.count(Registration.id))
-        .join(User, User.id == Registration.user_id)
-        .where(Registration.event_id == event.id)
-        .group_by(Registration.status, User.gender)
-    ).all()
-    by_status: dict[str, int] = {}
-    confirmed_by_gender: dict[str, int] = {}
-    for status, gender, count in rows:
-        by_status[status] = by_status.get(status, 0) + count
-        if status == S.CONFIRMED:
-            confirmed_by_gender[gender] = count
-    confirmed = by_status.get(S.CONFIRMED, 0)
-    left = None if event.capacity is None else max(event.capacity - confirmed, 0)
-    quotas_left = {}
-    if event.kind == EventKind.MIXER:
-        for gender, quota in (("male", event.quota_male), ("female", event.quota_female)):
-            if quota is not None:
-                quotas_left[gender] = max(quota - confirmed_by_gender.get(gender, 0), 0)
-    return {
-        "confirmed": confirmed,
-        "waitlisted": by_status.get(S.WAITLISTED, 0),
-        "pending": by_status.get(S.PENDING, 0),
-        "left": left,
-        "quotas_left": quotas_left,
-    }
-
-
-def _full_teams(event: Event) -> set[int]:
-    if event.kind != EventKind.SPORTSMEET or event.team_cap is None:
-        return set()
-    rows = db.session.execute(
-        sa.select(Registration.team_id, sa.func.count(Registration.id))
-        .where(Registration.event_id == event.id, Registration.status == S.CONFIRMED)
-        .group_by(Registration.team_id)
-    ).all()
-    return {team_id for team_id, count in rows if team_id is not None and count >= event.team_cap}
-
-
-def _standing_problems(event: Event, user) -> list[str]:
-    """Reasons the member cannot register whatever they enter (mixer age rules)."""
-    if event.kind != EventKind.MIXER or not current_user.is_authenticated:
-        return []
-    applicant = rules.Applicant(birth_year=user.birth_year, single_declared=True)
-    return [
-        str(service.PROBLEM_MESSAGES[problem])
-        for problem in rules.eligibility_problems(service.terms_of(event), applicant)
-        if rules.PROBLEM_FIELD[problem] is None
-    ]
 
 
 def _render_detail(event: Event, form: RegistrationForm | None = None, status: int = 200):
     now = utcnow()
-    state = registration_state(event, now)
+    state = event.registration_state(now)
     mine = position = None
     if current_user.is_authenticated:
         mine = service.find_registration(event.id, current_user.id)
         if mine is not None:
             position = service.waitlist_position(mine)
-    may_register = (
-        current_user.is_authenticated
-        and state == "open"
-        and (mine is None or mine.status == S.CANCELLED)
+    may_register = current_user.is_authenticated and rules.member_may_register(
+        state, mine.status if mine is not None else None
     )
-    problems = _standing_problems(event, current_user) if may_register else []
+    places, full_teams = service.places_and_full_teams(event)
+    problems = service.standing_problems(event, current_user) if may_register else []
     if may_register and form is None and not problems:
-        form = RegistrationForm(event=event, user=current_user, full_teams=_full_teams(event))
-    manager = can_manage(current_user, event)
+        form = RegistrationForm(event=event, user=current_user, full_teams=full_teams)
     return render_template(
         "events/detail.html",
         event=event,
-        places=_places(event),
+        counts=service.status_counts([event.id])[event.id],
+        places=places,
+        # The places a new registration by this member could take: their gender's, on a mixer.
+        my_places_left=places.for_gender(current_user.gender) if may_register else None,
         state=state,
         mine=mine,
         position=position,
         may_register=may_register,
+        may_cancel=mine is not None and rules.member_may_cancel(mine.status, event.starts_at, now),
         problems=problems,
         form=form,
-        manager=manager,
+        manager=can_manage(current_user, event),
         now=now,
     ), status
 
@@ -257,7 +185,7 @@ def _viewable_event(event_id: int) -> Event:
 def register(event_id: int):
     """Register the signed-in member; a refusal is shown beside the field it concerns."""
     event = _viewable_event(event_id)
-    form = RegistrationForm(event=event, user=current_user, full_teams=_full_teams(event))
+    form = RegistrationForm(event=event, user=current_user, full_teams=service.full_teams_of(event))
     if not form.validate():
         db.session.rollback()
         return _render_detail(event, form, 400)
@@ -366,6 +294,11 @@ def my_events():
         if reg.status == S.CONFIRMED and not event.has_ended(now)
     }
     codes = {reg_id: checkin.qr_svg(link) for reg_id, link in links.items()}
+    cancellable = {
+        reg.id
+        for reg, event in upcoming
+        if rules.member_may_cancel(reg.status, event.starts_at, now)
+    }
     return render_template(
         "events/my_events.html",
         upcoming=upcoming,
@@ -373,6 +306,7 @@ def my_events():
         positions=positions,
         codes=codes,
         links=links,
+        cancellable=cancellable,
         now=now,
     )
 
@@ -415,9 +349,8 @@ def manage():
     return render_template(
         "events/manage.html",
         page=page,
-        counts=status_counts(event.id for event in page.items),
+        counts=service.status_counts(event.id for event in page.items),
         now=utcnow(),
-        state_of=registration_state,
     )
 
 
