@@ -208,3 +208,6 @@ def register_request_hooks(app: Flask) -> None:
             write_intent.reset(token)
 
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    from eventsite.core.privacy import guard_logs
+
+    guard_logs()

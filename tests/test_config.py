@@ -196,3 +196,20 @@ def test_a_member_in_a_log_line_or_traceback_is_only_a_number(app):
 
     user = make_user(mobile="13912398766", name="隐私会员")
     assert repr(user) == f"<User {user.id}>"
+
+
+def test_an_unhandled_database_error_logs_no_row_details(app, caplog):
+    """PostgreSQL's error text repeats a failed row's values; the app's log must not."""
+    import logging
+
+    error = RuntimeError(
+        'duplicate key value violates unique constraint "uq_user_mobile"\n'
+        "DETAIL:  Key (mobile)=(13912398767) already exists."
+    )
+    with caplog.at_level(logging.ERROR, logger=app.logger.name):
+        try:
+            raise error
+        except RuntimeError:
+            app.logger.exception("Exception on /signup [POST]")
+    assert "uq_user_mobile" in caplog.text
+    assert "13912398767" not in caplog.text
