@@ -78,9 +78,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
     #: Part of the login cookie; a new password draws a new one, which signs out every other
     #: session and remember-me cookie.
-    session_token: Mapped[str] = mapped_column(
-        sa.String(32), default=lambda: secrets.token_hex(16)
-    )
+    session_token: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(16))
     #: Hash of the one-time code an organizer's roster import issued for this account; the
     #: member gives it when signing up to take the account over.
     claim_code_hash: Mapped[str | None] = mapped_column(sa.String(255))

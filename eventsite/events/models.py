@@ -272,4 +272,3 @@ class Registration(db.Model):
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} event={self.event_id} user={self.user_id} {self.status}>"
-
