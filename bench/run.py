@@ -1,0 +1,575 @@
+"""Benchmark eventsite under gunicorn against PostgreSQL, next to a bare-Flask baseline.
+
+    make bench                      # or: .venv/bin/python bench/run.py [--help]
+
+1. Creates a fresh database `eventsite_bench_<random>` on the PostgreSQL server (`--server` or
+   BENCH_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432), migrates it with the app's
+   migrations, seeds it (bench/dataset.py) and drops it at the end.
+2. Serves the real app (`wsgi:app`, EVENTSITE_ENV=production, CSRF on) and the baseline
+   (`bench.baseline:create_app()`) with the same gunicorn settings on two free loopback ports.
+3. Counts the SQL statements of every measured request in-process, then measures over HTTP:
+   (a) a rush of 1,000 members registering for a mixer of 100 seats, and (b) requests per
+   second for the public event list and an organizer's roster (page 1 and a middle page of
+   5,000 registrations, and page 1 of a roster of 100), each next to its baseline.
+4. Prints a table and writes it as JSON to bench/results/ (gitignored).
+
+Not a test: numbers depend on the machine. docs/performance.md records what they were.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
+
+from bench import loadgen  # noqa: E402
+from bench.loadgen import USER_AGENT  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_SERVER),
+        help="PostgreSQL server URL; a fresh database is created on it",
+    )
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--seconds", type=float, default=6.0, help="measured seconds per run")
+    parser.add_argument("--warmup", type=float, default=1.5, help="discarded seconds before each")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="app/baseline pairs per page, interleaved; the best round counts",
+    )
+    parser.add_argument("--concurrency", type=int, default=8, help="connections for (b)")
+    parser.add_argument("--rush-concurrency", type=int, default=50, help="connections for (a)")
+    parser.add_argument("--keep-database", action="store_true", help="do not drop it at the end")
+    return parser.parse_args(argv)
+
+
+# --- database --------------------------------------------------------------------------------
+
+
+def _url(server: str, database: str) -> str:
+    url = sa.make_url(server.replace("postgres://", "postgresql://", 1))
+    return url.set(drivername="postgresql+psycopg", database=database).render_as_string(
+        hide_password=False
+    )
+
+
+@contextmanager
+def fresh_database(server: str, keep: bool):
+    name = f"eventsite_bench_{secrets.token_hex(6)}"
+    admin = sa.create_engine(_url(server, "postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield name, _url(server, name)
+    finally:
+        if not keep:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def server_facts(url: str) -> dict:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        version = conn.exec_driver_sql("SHOW server_version").scalar()
+        settings = {
+            name: conn.exec_driver_sql(f"SHOW {name}").scalar()
+            for name in ("shared_buffers", "synchronous_commit", "max_connections")
+        }
+    engine.dispose()
+    return {"postgresql": version, **settings}
+
+
+def analyze(url: str) -> None:
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")
+    engine.dispose()
+
+
+# --- servers ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    """One gunicorn master with its workers, started and stopped by process id."""
+
+    def __init__(self, name: str, target: str, args, env: dict, log_dir: Path):
+        self.name = name
+        self.port = free_port()
+        command = [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            args.worker_class,
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--chdir",
+            str(ROOT),
+            "--pythonpath",
+            str(ROOT),
+            "--log-level",
+            "warning",
+            "--error-logfile",
+            str(log_dir / f"{name}-gunicorn.log"),
+            "--backlog",
+            "2048",
+        ]
+        if args.worker_class == "gthread":
+            command += ["--threads", str(args.threads)]
+        command.append(target)
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name}: gunicorn exited with {self.process.returncode}")
+            with (
+                suppress(OSError),
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as r,
+            ):
+                if r.status == 200:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name}: not ready after {timeout} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+# --- statement census ------------------------------------------------------------------------
+
+
+def count_statements(engine, call) -> tuple[int, object]:
+    statements = []
+
+    def before(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        result = call()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+    return len(statements), result
+
+
+def census(app, baseline_app, data, sessions, pages) -> dict:
+    """SQL statements each measured request issues, app and baseline (pool pings not counted)."""
+    from eventsite.extensions import db
+
+    client = app.test_client(use_cookies=False)
+    bare = baseline_app.test_client()
+    bare_engine = baseline_app.extensions["baseline.engine"]
+    result = {}
+    with app.app_context():
+        engine = db.engine
+    for key, page in pages.items():
+        headers = {"User-Agent": USER_AGENT}
+        if page["as"] is not None:
+            headers["Cookie"] = sessions.login(page["as"]).cookie
+        app_count, response = count_statements(
+            engine, lambda p=page["path"], h=headers: client.get(p, headers=h)
+        )
+        assert response.status_code == 200, (key, response.status_code)
+        base_count, response = count_statements(bare_engine, lambda p=page["baseline"]: bare.get(p))
+        assert response.status_code == 200, (key, response.status_code)
+        result[key] = {"app": app_count, "baseline": base_count}
+        if app_count != base_count:
+            print(
+                f"warning: {key}: the app issues {app_count} SQL statements, the baseline "
+                f"{base_count}; bring bench/baseline.py back in line with the app "
+                "(bench/profile_pages.py --statements lists both)",
+                flush=True,
+            )
+
+    # A registration, while a place is free and once the event is full (mixer of one seat).
+    for label, user_id in (
+        ("register (a place free)", data.member_ids[-1]),
+        ("register (full: waitlist)", data.member_ids[-2]),
+    ):
+        login = sessions.login(user_id)
+        app_count, response = count_statements(
+            engine,
+            lambda login=login: client.post(
+                f"/events/{data.census_event}/register",
+                data={"csrf_token": login.csrf_token, "single_declared": "y"},
+                headers={"Cookie": login.cookie, "User-Agent": USER_AGENT},
+            ),
+        )
+        assert response.status_code == 303, (label, response.status_code, response.data[:300])
+        result[label] = {"app": app_count}
+    # The baseline's registration, on the same (now full) event.
+    base_count, response = count_statements(
+        bare_engine,
+        lambda: bare.post(
+            f"/events/{data.census_event}/register", data={"user_id": data.member_ids[-3]}
+        ),
+    )
+    assert response.status_code == 200, response.data[:300]
+    for label in ("register (a place free)", "register (full: waitlist)"):
+        result[label]["baseline"] = base_count
+    return result
+
+
+# --- measurements ----------------------------------------------------------------------------
+
+
+def rush(server: Gunicorn, requests, args) -> loadgen.Outcome:
+    return loadgen.rush(server.port, requests, concurrency=args.rush_concurrency, timeout=120)
+
+
+def notification_count(url: str) -> int:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        count = conn.execute(sa.text("SELECT count(*) FROM notification")).scalar()
+    engine.dispose()
+    return count
+
+
+def rush_outcome(url: str, event_id: int, notifications_before: int) -> dict:
+    """Registrations of the rush's event by status, and the inbox messages the rush wrote."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT status, count(*) FROM registration WHERE event_id = :id GROUP BY status"
+            ),
+            {"id": event_id},
+        ).all()
+    engine.dispose()
+    return {
+        **{status: count for status, count in sorted(rows)},
+        "inbox messages": notification_count(url) - notifications_before,
+    }
+
+
+def measure_page(server: Gunicorn, make_request, args) -> loadgen.Outcome:
+    return loadgen.throughput(
+        server.port,
+        make_request,
+        concurrency=args.concurrency,
+        seconds=args.seconds,
+        warmup=args.warmup,
+    )
+
+
+def best_run(runs: list[loadgen.Outcome]) -> dict:
+    """The round with the most requests per second: the one least disturbed by anything else
+    on the machine (every round is kept in `per_second_runs`)."""
+    chosen = max(runs, key=lambda o: o.rate)
+    summary = chosen.summary()
+    summary["per_second_runs"] = [round(o.rate, 1) for o in runs]
+    return summary
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def machine_facts() -> dict:
+    meminfo = Path("/proc/meminfo").read_text().split("\n")[0].split()
+    cpu = ""
+    with suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    from importlib.metadata import version
+
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gib": round(int(meminfo[1]) / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        **{name: version(name) for name in ("flask", "gunicorn", "sqlalchemy", "psycopg")},
+        "load_average_at_start": load_average(),
+        "kernel": platform.release(),
+    }
+
+
+def print_table(report: dict) -> None:
+    rush_rows = report["rush"]
+    print()
+    print(
+        "(a) rush: 1,000 members register for a mixer of 100 seats "
+        f"({report['settings']['rush_concurrency']} connections)"
+    )
+    print(f"  {'':10} {'reg/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'seconds':>8}  outcome")
+    for side in ("app", "baseline"):
+        r = rush_rows[side]
+        outcome = ", ".join(f"{k} {v}" for k, v in r["outcome"].items())
+        print(
+            f"  {side:10} {r['per_second']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} "
+            f"{r['seconds']:>8}  {outcome}"
+        )
+    print(f"  ratio app/baseline: {rush_rows['ratio']}")
+    print()
+    print(
+        f"(b) pages ({report['settings']['concurrency']} connections, "
+        f"{report['settings']['seconds']} s x {report['settings']['rounds']} rounds, best round)"
+    )
+    print(
+        f"  {'page':34} {'app r/s':>8} {'base r/s':>9} {'ratio':>6} {'app p50':>8} "
+        f"{'app p99':>8} {'SQL app/base':>13}"
+    )
+    for key, row in report["pages"].items():
+        sql = report["statements"][key]
+        base = row.get("baseline")
+        print(
+            f"  {key:34} {row['app']['per_second']:>8} "
+            f"{(base or {}).get('per_second', '-'):>9} {row.get('ratio', '-'):>6} "
+            f"{row['app']['p50_ms']:>8} {row['app']['p99_ms']:>8} "
+            f"{str(sql['app']) + '/' + str(sql.get('baseline', '-')):>13}"
+        )
+    for key, sql in report["statements"].items():
+        if key.startswith("register"):
+            print(f"  SQL statements of one {key}: app {sql['app']}, baseline {sql['baseline']}")
+    low = [k for k, v in report["pages"].items() if v.get("ratio", 1) < 0.5]
+    if rush_rows["ratio"] < 0.5:
+        low.insert(0, "rush")
+    print()
+    print("ratios below 0.5: " + (", ".join(low) if low else "none"))
+
+
+def load_average() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if load_average() > 1.0:
+        print(
+            f"warning: the machine is busy (load average {load_average()}); "
+            "the figures will be low and uneven",
+            flush=True,
+        )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    servers: list[Gunicorn] = []
+    with fresh_database(args.server, args.keep_database) as (name, url):
+        try:
+            report = run(args, name, url, servers)
+        finally:
+            for server in servers:
+                server.stop()
+    report["total_seconds"] = round(time.monotonic() - started, 1)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = RESULTS / f"bench-{stamp}.json"
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    shutil.copyfile(path, RESULTS / "latest.json")
+    print_table(report)
+    print(f"\nwritten to {path.relative_to(ROOT)} ({report['total_seconds']} s in all)")
+    return 0 if report["rush"]["correct"] else 1
+
+
+def run(args, name: str, url: str, servers: list) -> dict:
+    machine = machine_facts()
+    env = {
+        **os.environ,
+        "EVENTSITE_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "DATABASE_URL": url,
+        "SCHEDULER_IN_PROCESS": "0",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    os.environ.update({k: env[k] for k in ("EVENTSITE_ENV", "SECRET_KEY", "DATABASE_URL")})
+
+    from flask_migrate import upgrade
+
+    from bench import baseline
+    from bench.dataset import RUSH_MEMBERS, Sessions, seed
+    from eventsite import create_app
+    from eventsite.extensions import db
+
+    print(f"database {name}: migrating and seeding …", flush=True)
+    app = create_app()
+    with app.app_context():
+        upgrade()
+        data = seed()
+        db.session.remove()
+    analyze(url)
+    sessions = Sessions(app, data.login_ids)
+    organizer = data.organizer_id
+    big, small = data.big_roster_event, data.small_roster_event
+    middle = 50  # of 100 pages of 50
+    pages = {
+        "event list (60 events), anonymous": {"as": None, "path": "/events", "baseline": "/events"},
+        "roster of 5,000, page 1": {
+            "as": organizer,
+            "path": f"/events/{big}/roster",
+            "baseline": f"/events/{big}/roster?user={organizer}",
+        },
+        f"roster of 5,000, page {middle}": {
+            "as": organizer,
+            "path": f"/events/{big}/roster?page={middle}",
+            "baseline": f"/events/{big}/roster?user={organizer}&page={middle}",
+        },
+        "roster of 100, page 1": {
+            "as": organizer,
+            "path": f"/events/{small}/roster",
+            "baseline": f"/events/{small}/roster?user={organizer}",
+        },
+    }
+    baseline_app = baseline.create_app(url)
+    statements = census(app, baseline_app, data, sessions, pages)
+    baseline_app.extensions["baseline.engine"].dispose()
+    with app.app_context():
+        db.engine.dispose()
+
+    log_dir = RESULTS
+    app_server = Gunicorn("app", "wsgi:app", args, env, log_dir)
+    servers.append(app_server)
+    base_server = Gunicorn("baseline", "bench.baseline:create_app()", args, env, log_dir)
+    servers.append(base_server)
+    app_server.wait_ready()
+    base_server.wait_ready()
+    print(
+        f"app on :{app_server.port}, baseline on :{base_server.port} "
+        f"({args.workers} workers, {args.worker_class}"
+        f"{f' x {args.threads} threads' if args.worker_class == 'gthread' else ''})",
+        flush=True,
+    )
+
+    # Warm both servers (every worker, every pool connection) before anything is measured.
+    for server, path in ((app_server, "/events"), (base_server, "/events")):
+        loadgen.throughput(
+            server.port,
+            lambda n, s=server, p=path: loadgen.get(p, s.port),
+            concurrency=args.rush_concurrency,
+            seconds=1.5,
+            warmup=0,
+        )
+
+    # (a) the rush: each member logs in by a signed cookie and posts the real form.
+    members = data.member_ids[:RUSH_MEMBERS]
+    app_requests = []
+    for user_id in members:
+        login = sessions.login(user_id)
+        app_requests.append(
+            loadgen.post_form(
+                f"/events/{data.rush_event}/register",
+                app_server.port,
+                {"csrf_token": login.csrf_token, "single_declared": "y"},
+                cookie=login.cookie,
+            )
+        )
+    base_requests = [
+        loadgen.post_form(
+            f"/events/{data.rush_event_baseline}/register", base_server.port, {"user_id": user_id}
+        )
+        for user_id in members
+    ]
+    print("(a) rush …", flush=True)
+    before = notification_count(url)
+    rush_app = rush(app_server, app_requests, args)
+    outcome_app = rush_outcome(url, data.rush_event, before)
+    before = notification_count(url)
+    rush_base = rush(base_server, base_requests, args)
+    outcome_base = rush_outcome(url, data.rush_event_baseline, before)
+    correct = (
+        outcome_app.get("confirmed") == 100
+        and outcome_app.get("waitlisted") == 900
+        and outcome_app.get("inbox messages") == 1000
+        and rush_app.statuses == {303: 1000}
+    )
+    rush_report = {
+        "app": {**rush_app.summary(), "outcome": outcome_app},
+        "baseline": {**rush_base.summary(), "outcome": outcome_base},
+        "ratio": round(rush_app.rate / rush_base.rate, 2),
+        "correct": correct,
+    }
+
+    # (b) pages, app and baseline in turn, `rounds` times.
+    page_report = {}
+    for key, page in pages.items():
+        print(f"(b) {key} …", flush=True)
+        cookie = sessions.login(page["as"]).cookie if page["as"] is not None else None
+        runs = {"app": [], "baseline": []}
+        for _ in range(args.rounds):
+            runs["app"].append(
+                measure_page(
+                    app_server,
+                    lambda n, p=page["path"], c=cookie: loadgen.get(p, app_server.port, c),
+                    args,
+                )
+            )
+            runs["baseline"].append(
+                measure_page(
+                    base_server,
+                    lambda n, p=page["baseline"]: loadgen.get(p, base_server.port),
+                    args,
+                )
+            )
+        row = {side: best_run(r) for side, r in runs.items()}
+        row["ratio"] = round(row["app"]["per_second"] / row["baseline"]["per_second"], 2)
+        sample = runs["app"][0].sample.decode("utf-8", "replace")
+        row["app_rows_on_page"] = sample.count('<tr id="registration-') if "roster" in key else None
+        page_report[key] = row
+
+    return {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average_at_end": load_average(),
+        "machine": machine,
+        "database": server_facts(url),
+        "settings": {
+            "workers": args.workers,
+            "worker_class": args.worker_class,
+            "threads": args.threads if args.worker_class == "gthread" else 1,
+            "seconds": args.seconds,
+            "warmup": args.warmup,
+            "rounds": args.rounds,
+            "concurrency": args.concurrency,
+            "rush_concurrency": args.rush_concurrency,
+        },
+        "data": {"events_listed": data.events_listed, "members": len(data.member_ids)},
+        "statements": statements,
+        "rush": rush_report,
+        "pages": page_report,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

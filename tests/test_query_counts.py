@@ -1,0 +1,368 @@
+"""Every page that lists rows issues the same, small number of SQL statements whatever the data.
+
+Each test builds a small world (about 10 rows of everything), counts the statements of each of
+its pages, grows the world to a large one (1,000 registrations on the roster, 200 events, 300
+notifications, audit entries and mails), and counts again: the counts must be equal, and below
+`MAX_QUERIES`. A query per row would make the large count grow; a list that is not paginated
+would show in the body but not in the count, so the bodies are checked to show the new rows.
+
+Each request is measured in a fresh application context, so it starts with an empty database
+session like a request on a real server does (the `app` fixture keeps one context open, whose
+session would otherwise answer repeated lookups from its identity map and hide queries).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from eventsite.accounts.models import User, UserRole
+from eventsite.core.models import AuditEntry, Notification, OutboundEmail
+from eventsite.core.time import utcnow
+from eventsite.events.models import (
+    Event,
+    EventKind,
+    EventOrganizer,
+    EventStatus,
+    Registration,
+    RegistrationStatus,
+)
+from eventsite.extensions import db
+from tests.factories import make_event, make_registration, make_user, password_hash
+
+S = RegistrationStatus
+
+#: No page may need more statements than this (a member's session, the event and its organizers,
+#: the page's own queries, the unread-messages badge).
+MAX_QUERIES = 14
+
+SMALL = {"events": 10, "registrations": 10, "notifications": 10, "audit": 10, "mails": 10}
+LARGE = {"events": 200, "registrations": 1000, "notifications": 300, "audit": 300, "mails": 300}
+
+_serial = itertools.count()
+
+
+@pytest.fixture
+def app_config():
+    # Short pages, so that even the small world has a second page of everything.
+    return {"EVENTS_PAGE_SIZE": 2, "MY_EVENTS_PAGE_SIZE": 2, "ROSTER_PAGE_SIZE": 3}
+
+
+@pytest.fixture(autouse=True)
+def short_admin_pages(monkeypatch):
+    monkeypatch.setattr("eventsite.core.views.NOTIFICATIONS_PER_PAGE", 3)
+    monkeypatch.setattr("eventsite.accounts.views.ADMIN_PAGE_SIZE", 3)
+    monkeypatch.setattr("eventsite.accounts.service.USERS_PER_PAGE", 3)
+
+
+@dataclass
+class World:
+    """The people and the event every page is looked at by, and ids for building URLs."""
+
+    member: int
+    organizer: int
+    admin: int
+    event: int
+    team: int
+    track: int
+    sizes: dict = field(default_factory=lambda: dict.fromkeys(SMALL, 0))
+
+
+@pytest.fixture
+def world(app, clock) -> World:
+    member = make_user(name="会员本人")
+    organizer = make_user(roles=["organizer"], name="组织者")
+    admin = make_user(roles=["admin"], name="管理员")
+    event = make_event(
+        organizer=organizer,
+        kind=EventKind.COMPETITION,
+        teams=["山东队", "江苏队"],
+        tracks=["英语", "俄语"],
+        title="主赛事",
+        capacity=5000,
+    )
+    mine = make_registration(
+        event, member, status=S.WAITLISTED, team_id=event.teams[0].id, track_id=event.tracks[0].id
+    )
+    db.session.commit()
+    built = World(
+        member=member.id,
+        organizer=organizer.id,
+        admin=admin.id,
+        event=event.id,
+        team=event.teams[1].id,
+        track=event.tracks[1].id,
+    )
+    assert mine.id
+    grow(built, SMALL)
+    return built
+
+
+def _insert(model, rows: list[dict]) -> list[int]:
+    """Bulk INSERT … RETURNING id, in the order of `rows`."""
+    if not rows:
+        return []
+    return list(
+        db.session.scalars(sa.insert(model).returning(model.id, sort_by_parameter_order=True), rows)
+    )
+
+
+def grow(world: World, target: dict) -> None:
+    """Add rows until the world has `target` of each kind (bulk inserts, one password hash)."""
+    now = utcnow()
+    add = {key: target[key] - world.sizes[key] for key in target}
+    batch = next(_serial) % 100
+    statuses = list(S)
+
+    # Members, each registered for the main event: every status, both teams and tracks,
+    # a third of the confirmed checked in, arriving a minute apart.
+    people = _insert(
+        User,
+        [
+            {
+                "name": f"批量{batch}-{i}",
+                "mobile": f"15{batch:02d}{i:07d}",
+                "email": f"m{batch}-{i}@example.com" if i % 4 == 0 else None,
+                "password_hash": password_hash(),
+                "work_unit": "烟台市商务局",
+                "gender": "male" if i % 2 else "female",
+                "birth_year": 1990 + i % 10,
+                "active": True,
+                "created_at": now,
+            }
+            for i in range(add["registrations"])
+        ],
+    )
+    db.session.execute(
+        sa.insert(UserRole), [{"user_id": uid, "role": "judge"} for uid in people[::7]]
+    )
+    base = now - timedelta(days=3)
+    rows = []
+    for i, uid in enumerate(people):
+        status = statuses[i % len(statuses)]
+        arrived = base + timedelta(minutes=world.sizes["registrations"] + i)
+        checked = status == S.CONFIRMED and i % 3 == 0
+        rows.append(
+            {
+                "event_id": world.event,
+                "user_id": uid,
+                "status": str(status),
+                "team_id": world.team if i % 2 else None,
+                "track_id": world.track if i % 3 else None,
+                "registered_at": arrived,
+                "status_changed_at": arrived,
+                "waitlisted_at": arrived if status == S.WAITLISTED else None,
+                "checked_in_at": now if checked else None,
+                "checked_in_by_id": world.organizer if checked else None,
+                "status_reason": "名额已满" if status == S.REJECTED else "",
+            }
+        )
+    _insert(Registration, rows)
+
+    # Events of every kind and status, half upcoming and half past, run by the organizer; the
+    # member is registered for each in one status or another, beside a few other members.
+    kinds = list(EventKind)
+    event_statuses = [EventStatus.PUBLISHED] * 3 + [EventStatus.CANCELLED, EventStatus.DRAFT]
+    event_rows = []
+    for i in range(add["events"]):
+        starts = now + timedelta(days=(i % 40) + 1) * (1 if i % 2 else -1)
+        status = event_statuses[i % len(event_statuses)]
+        event_rows.append(
+            {
+                "kind": str(kinds[i % 3]),
+                "status": str(status),
+                "title": f"活动{batch}-{i}",
+                "description": "说明",
+                "venue": "工人文化宫",
+                "starts_at": starts,
+                "ends_at": starts + timedelta(hours=3),
+                "registration_opens_at": starts - timedelta(days=30),
+                "registration_closes_at": starts - timedelta(hours=1),
+                "capacity": 20,
+                "approval_required": False,
+                "created_by_id": world.organizer,
+                "created_at": now,
+                "updated_at": now,
+                "published_at": now if status != EventStatus.DRAFT else None,
+                "cancelled_at": now if status == EventStatus.CANCELLED else None,
+                "cancel_reason": "天气原因" if status == EventStatus.CANCELLED else "",
+            }
+        )
+    events = _insert(Event, event_rows)
+    db.session.execute(
+        sa.insert(EventOrganizer),
+        [{"event_id": eid, "user_id": world.organizer, "added_at": now} for eid in events],
+    )
+    others = people[:3]
+    rows = []
+    for i, eid in enumerate(events):
+        for j, uid in enumerate([world.member, *others]):
+            status = [S.CONFIRMED, S.WAITLISTED, S.PENDING, S.CANCELLED][(i + j) % 4]
+            rows.append(
+                {
+                    "event_id": eid,
+                    "user_id": uid,
+                    "status": str(status),
+                    "registered_at": now - timedelta(minutes=j),
+                    "status_changed_at": now,
+                    "waitlisted_at": now - timedelta(minutes=j) if status == S.WAITLISTED else None,
+                    "status_reason": "",
+                }
+            )
+    _insert(Registration, rows)
+
+    # The member's inbox, half of it read.
+    db.session.execute(
+        sa.insert(Notification),
+        [
+            {
+                "user_id": world.member,
+                "subject": f"通知{batch}-{i}",
+                "body": "正文",
+                "link": f"/events/{world.event}",
+                "created_at": now - timedelta(minutes=i),
+                "read_at": now if i % 2 else None,
+            }
+            for i in range(add["notifications"])
+        ],
+    )
+    # The event's audit log and the platform's, with their actors.
+    db.session.execute(
+        sa.insert(AuditEntry),
+        [
+            {
+                "event_id": world.event if i % 2 == 0 else None,
+                "actor_id": [world.organizer, world.admin, None][i % 3],
+                "action": "registration.approve" if i % 2 == 0 else "role.grant",
+                "detail": f"记录{batch}-{i}",
+                "created_at": now - timedelta(minutes=i),
+            }
+            for i in range(2 * add["audit"])
+        ],
+    )
+    # The mail outbox, some sent, some failing.
+    db.session.execute(
+        sa.insert(OutboundEmail),
+        [
+            {
+                "to_address": f"m{batch}-{i}@example.com",
+                "subject": f"邮件{batch}-{i}",
+                "body": "正文",
+                "created_at": now - timedelta(minutes=i),
+                "sent_at": now if i % 3 == 0 else None,
+                "attempts": i % 3,
+                "last_error": "550 mailbox unavailable" if i % 3 == 2 else None,
+            }
+            for i in range(add["mails"])
+        ],
+    )
+    db.session.commit()
+    world.sizes = dict(target)
+
+
+def measure(app, client, auth, count_queries, who: int | None, url: str):
+    """GET `url` as user id `who` (None: anonymous) in a fresh app context; (statements, body)."""
+    auth.logout()
+    if who is not None:
+        auth.become(db.session.get(User, who))
+    with app.app_context(), count_queries() as counter:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return counter.count, response.get_data(as_text=True), counter.statements
+
+
+#: Page families, each with the URLs (and who opens them) whose counts are compared.
+PAGES = {
+    "event list": [
+        (None, "/events"),
+        (None, "/"),
+        ("member", "/events"),
+        (None, "/events?when=past"),
+        (None, "/events?kind=competition"),
+        (None, "/events?kind=mixer&when=past"),
+        (None, "/events?page=2"),
+    ],
+    "event detail": [
+        (None, "/events/{event}"),
+        ("member", "/events/{event}"),
+        ("organizer", "/events/{event}"),
+        ("admin", "/events/{event}"),
+    ],
+    "my events": [("member", "/my/events"), ("member", "/my/events?page=2")],
+    "manage": [("organizer", "/manage"), ("organizer", "/manage?page=3"), ("admin", "/manage")],
+    "roster": [
+        ("organizer", "/events/{event}/roster"),
+        ("organizer", "/events/{event}/roster?page=3"),
+        ("organizer", "/events/{event}/roster?status=confirmed"),
+        ("organizer", "/events/{event}/roster?gender=female"),
+        ("organizer", "/events/{event}/roster?team_id={team}"),
+        ("organizer", "/events/{event}/roster?track_id={track}"),
+        ("organizer", "/events/{event}/roster?checked_in=yes"),
+        ("organizer", "/events/{event}/roster?checked_in=no"),
+        ("organizer", "/events/{event}/roster?q=批量"),
+        (
+            "organizer",
+            "/events/{event}/roster?q=批量&status=waitlisted&gender=male&team_id={team}"
+            "&track_id={track}&checked_in=no",
+        ),
+        ("admin", "/events/{event}/roster?status=pending"),
+    ],
+    "check-in desk": [
+        ("organizer", "/events/{event}/checkin"),
+        ("organizer", "/events/{event}/checkin?q=批量"),
+        ("organizer", "/events/{event}/checkin?q=15"),
+        ("organizer", "/events/{event}/checkin/counts.json"),
+    ],
+    "event audit log": [
+        ("organizer", "/events/{event}/audit"),
+        ("organizer", "/events/{event}/audit?page=2"),
+    ],
+    "inbox": [("member", "/inbox"), ("member", "/inbox?page=2")],
+    "admin users": [
+        ("admin", "/admin/users"),
+        ("admin", "/admin/users?q=批量"),
+        ("admin", "/admin/users?page=2"),
+    ],
+    "admin outbox": [("admin", "/admin/outbox"), ("admin", "/admin/outbox?page=2")],
+    "admin audit": [("admin", "/admin/audit"), ("admin", "/admin/audit?page=2")],
+    "organizers and teams": [
+        ("organizer", "/events/{event}/organizers"),
+        ("organizer", "/events/{event}/teams"),
+    ],
+}
+
+
+@pytest.mark.parametrize("family", list(PAGES))
+def test_page_queries_do_not_grow_with_the_data(app, client, auth, count_queries, world, family):
+    ids = {"member": world.member, "organizer": world.organizer, "admin": world.admin, None: None}
+    urls = [
+        (who, url.format(event=world.event, team=world.team, track=world.track))
+        for who, url in PAGES[family]
+    ]
+    small = {
+        (who, url): measure(app, client, auth, count_queries, ids[who], url) for who, url in urls
+    }
+    grow(world, LARGE)
+    large = {
+        (who, url): measure(app, client, auth, count_queries, ids[who], url) for who, url in urls
+    }
+
+    report = {
+        f"{who or 'anonymous'} {url}": (small[key][0], large[key][0])
+        for key in small
+        for who, url in [key]
+    }
+    grown = {page: counts for page, counts in report.items() if counts[0] != counts[1]}
+    assert not grown, f"statements grew with the data (small, large): {grown}"
+    too_many = {page: counts for page, counts in report.items() if counts[1] > MAX_QUERIES}
+    assert not too_many, f"more than {MAX_QUERIES} statements: {too_many}"
+    # The large world is really on the pages: a count that stays put over an unchanged body
+    # would prove nothing.
+    unchanged = [
+        page for (page, key) in zip(report, small, strict=True) if small[key][1] == large[key][1]
+    ]
+    assert not unchanged, f"pages that did not change with the data: {unchanged}"
