@@ -154,6 +154,7 @@ BAD_MIXER_INPUT = [
     ("venue", {"venue": "   "}, "Please enter the venue."),
     ("starts_at", {"starts_at": ""}, "Please enter a date and time."),
     ("starts_at", {"starts_at": "next friday"}, "such as 2026-11-20 19:00"),
+    ("starts_at", {"starts_at": "2026-10-31T19:00"}, "A new event must start in the future."),
     ("ends_at", {"ends_at": "2026-11-20T18:00"}, "The event must end after it starts."),
     ("ends_at", {"ends_at": "2026-11-20T19:00"}, "The event must end after it starts."),
     (
@@ -429,3 +430,60 @@ class TestWithCsrf:
         assert response.status_code == 303
         db.session.expire_all()
         assert db.session.get(Event, mixer.id).status == "cancelled"
+
+
+def loaded_version(client, event_id: int) -> str:
+    html = client.get(f"/events/{event_id}/edit").get_data(as_text=True)
+    match = re.search(r'name="loaded_version" type="hidden" value="([^"]+)"', html)
+    assert match, "the edit form carries the event's version"
+    return match.group(1)
+
+
+def test_save_over_a_change_made_after_the_form_was_loaded_is_refused(
+    client, auth, mixer, organizer, clock
+):
+    co_organizer = make_user(roles=["organizer"], name="协办人")
+    db.session.add(EventOrganizer(event_id=mixer.id, user_id=co_organizer.id))
+    db.session.commit()
+    mine = loaded_version(client, mixer.id)  # the organizer opens the form first
+    become(auth, co_organizer)
+    theirs = loaded_version(client, mixer.id)
+    assert theirs == mine
+    response = client.post(
+        f"/events/{mixer.id}/edit",
+        data=edit_data(mixer, title="协办人的标题", loaded_version=theirs),
+    )
+    assert response.status_code == 303
+
+    become(auth, organizer)
+    before = snapshot(mixer.id)
+    response = client.post(
+        f"/events/{mixer.id}/edit",
+        data=edit_data(mixer, title="旧标题", capacity="15", loaded_version=mine),
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert snapshot(mixer.id) == before  # nothing saved, nothing audited
+    assert "after you opened this form" in html
+    assert 'id="current-values"' in html and "协办人的标题" in html
+    assert 'value="15"' in html  # the organizer's own entry is kept
+
+    refreshed = re.search(r'name="loaded_version" type="hidden" value="([^"]+)"', html).group(1)
+    response = client.post(
+        f"/events/{mixer.id}/edit",
+        data=edit_data(mixer, title="旧标题", capacity="15", loaded_version=refreshed),
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Event, mixer.id).capacity == 15
+
+
+def test_two_saves_in_one_clock_tick_still_get_different_versions(client, mixer, clock):
+    first = loaded_version(client, mixer.id)
+    client.post(f"/events/{mixer.id}/edit", data=edit_data(mixer, title="一", loaded_version=first))
+    second = loaded_version(client, mixer.id)
+    assert second != first  # the test clock is frozen: the stamp still moves on
+    response = client.post(
+        f"/events/{mixer.id}/edit", data=edit_data(mixer, title="二", loaded_version=first)
+    )
+    assert response.status_code == 409

@@ -3,6 +3,8 @@ registration form and the cancellation form."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form
@@ -94,10 +96,14 @@ class EventForm(FlaskForm):
     team_cap = _limit(
         _l("Members per team"), 1, description=_l("Confirmed members per team; empty for no cap.")
     )
+    #: The event's `updated_at` when the form was loaded, so a save over someone else's is refused.
+    loaded_version = StringField(widget=HiddenInput())
 
-    def __init__(self, *args, kind: str, **kwargs):
+    def __init__(self, *args, kind: str, starts_after: datetime | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = EventKind(kind)
+        #: A new event must start after this moment (UTC); edits may keep a past start.
+        self.starts_after = starts_after
         for other, names in KIND_FIELDS.items():
             if other != self.kind:
                 for name in names:
@@ -114,12 +120,16 @@ class EventForm(FlaskForm):
             name: getattr(event, name)
             for name in ("capacity", "approval_required", *KIND_FIELDS[EventKind(event.kind)])
         }
+        data["loaded_version"] = event.version
         return cls(kind=event.kind, data=data, **kwargs)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         starts, ends = self.starts_at.data, self.ends_at.data
         opens, closes = self.registration_opens_at.data, self.registration_closes_at.data
+        if starts and self.starts_after and from_local(starts) <= self.starts_after:
+            self.starts_at.errors.append(_l("A new event must start in the future."))
+            valid = False
         if starts and ends and ends <= starts:
             self.ends_at.errors.append(_l("The event must end after it starts."))
             valid = False

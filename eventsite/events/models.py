@@ -161,6 +161,11 @@ class Event(db.Model):
     def has_ended(self, now: datetime) -> bool:
         return now >= self.ends_at
 
+    @property
+    def version(self) -> str:
+        """The last change's stamp: an edit form carries it, so a save over a newer one is refused."""
+        return self.updated_at.isoformat()
+
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.kind} {self.title!r}>"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -655,17 +655,37 @@ def _shown(value) -> str:
     return str(value)
 
 
+class StaleEventError(EventError):
+    """The event changed after the organizer opened the edit form."""
+
+
 def update_event(
-    event: Event, actor: User, *, now: datetime | None = None, **fields
+    event: Event,
+    actor: User,
+    *,
+    now: datetime | None = None,
+    loaded_version: str | None = None,
+    **fields,
 ) -> list[Registration]:
     """Change an event's details; raised or removed limits promote the waitlist at once.
 
-    Returns the registrations promoted off the waitlist.
+    `loaded_version` is the event's `version` when the form was loaded: if someone saved in
+    between, nothing is changed (StaleEventError). Returns the registrations promoted off the
+    waitlist.
     """
     now = now or utcnow()
     event = lock_event(event.id)
     if event.is_cancelled:
         raise EventError(_("A cancelled event cannot be changed."))
+    if loaded_version is not None and loaded_version != event.version:
+        raise StaleEventError(
+            _(
+                "Someone else changed this event at %(time)s, after you opened this form. "
+                "Nothing was saved. Your entries are kept below; check them against the "
+                "current values and save again.",
+                time=format_local(event.updated_at),
+            )
+        )
     fields = _event_fields(event.kind, fields)
     _check_limits_hold(event, fields)
     loosened = _loosened(event, fields)
@@ -680,6 +700,8 @@ def update_event(
         setattr(event, name, value)
     if not changes:
         return []
+    # Strictly later than the last stamp, so two saves within one clock tick still differ.
+    event.updated_at = max(now, event.updated_at + timedelta(microseconds=1))
     db.session.flush()
     audit.record("event.update", actor=actor, event=event, detail="; ".join(changes))
     return promote_waitlist(event, now) if loosened else []

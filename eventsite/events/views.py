@@ -362,9 +362,9 @@ def create():
     if raw_kind not in {k.value for k in EventKind}:
         status = 400 if raw_kind or request.method == "POST" else 200
         return render_template("events/new.html", kinds=list(EventKind), bad=bool(raw_kind)), status
-    form = EventForm(kind=raw_kind)
+    now = utcnow()
+    form = EventForm(kind=raw_kind, starts_after=now)
     if request.method == "GET" and not form.is_submitted():
-        now = utcnow()
         form.registration_opens_at.data = _local_hour(now + timedelta(hours=1))
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
@@ -382,13 +382,14 @@ def _local_hour(moment):
     return to_local(moment).replace(minute=0, second=0, microsecond=0, tzinfo=None)
 
 
-def _render_edit(event, form=None, cancel_form=None, publish_error=None, status=200):
+def _render_edit(event, form=None, cancel_form=None, publish_error=None, current=None, status=200):
     return render_template(
         "events/form.html",
         event=event,
         form=form or EventForm.for_event(event),
         cancel_form=cancel_form or CancelEventForm(formdata=None),
         publish_error=publish_error,
+        current=current,
     ), status
 
 
@@ -402,11 +403,23 @@ def edit(event: Event):
     if not form.validate():
         return _render_edit(event, form=form, status=400)
     try:
-        promoted = service.update_event(event, current_user, **form.event_fields())
+        promoted = service.update_event(
+            event,
+            current_user,
+            loaded_version=form.loaded_version.data or None,
+            **form.event_fields(),
+        )
     except service.RegistrationError as exc:
         db.session.rollback()
         add_error(form, exc.message, exc.field)
-        return _render_edit(db.session.get(Event, event.id), form=form, status=400)
+        event = db.session.get(Event, event.id)
+        if isinstance(exc, service.StaleEventError):
+            # The next save is made knowing the current values, so it carries their version.
+            form.loaded_version.data = event.version
+            return _render_edit(
+                event, form=form, current=EventForm.for_event(event, formdata=None), status=409
+            )
+        return _render_edit(event, form=form, status=400)
     db.session.commit()
     flash(_("Changes saved."), "success")
     if promoted:
