@@ -214,6 +214,44 @@ def test_csv_from_excel_on_chinese_windows_gbk_and_approval_events_approve_at_on
     }
     actions = db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions == ["registration.approve", "registration.approve", "roster.import"]
+    # Each member hears once, of the outcome; never "received, awaiting approval" as well.
+    subjects = db.session.execute(
+        sa.select(User.name, Notification.subject).join(User, User.id == Notification.user_id)
+    ).all()
+    assert sorted(name for name, _subject in subjects) == ["赵云", "钱琳"]
+
+
+def test_uploading_the_list_again_skips_members_already_on_it(app, client, auth, organizer, meet):
+    auth.become(organizer)
+    first = f"{HEADER_ZH}\r\n李雷,15911110002,男,1990,芜湖日报社,二队\r\n"
+    assert upload(client, meet, first.encode()).status_code == 200
+    before = counts()
+    longer = first + "韩梅梅,15911110003,女,1992,,一队\r\n"
+    response = upload(client, meet, longer.encode())
+    assert response.status_code == 200  # the new member's claim code is shown
+    assert list(issued_codes(response)) == ["15911110003"]
+    users, regs, _audit, notes = counts()
+    assert (users, regs, notes) == (before[0] + 1, before[1] + 1, before[3] + 1)
+    # Redirected to the claim codes page: the notice waits among the flashed messages.
+    info = response.get_data(as_text=True).split('class="flash flash-info"')[1].split("</p>")[0]
+    assert re.search(r"\b1\b", info)
+    # Everyone on it: nothing changes and the organizer is told so.
+    again = upload(client, meet, longer.encode())
+    assert again.status_code == 302
+    assert counts()[1:] == (before[1] + 1, counts()[2], before[3] + 1)
+    assert registrations(meet)["李雷"] == ("confirmed", meet.teams[1].id, None)
+
+
+def test_a_member_listed_under_another_team_is_a_problem_row(app, client, auth, organizer, meet):
+    auth.become(organizer)
+    upload(client, meet, f"{HEADER_ZH}\r\n李雷,15911110002,男,1990,芜湖日报社,二队\r\n".encode())
+    before = counts()
+    response = upload(
+        client, meet, f"{HEADER_ZH}\r\n李雷,15911110002,男,1990,芜湖日报社,一队\r\n".encode()
+    )
+    assert response.status_code == 400
+    assert "with another team or track" in problems_by_row(response)[2]
+    assert counts() == before
 
 
 def test_xlsx_with_english_headers_and_excel_numbers(app, client, auth, organizer, clock):
@@ -398,7 +436,7 @@ def test_bad_rows_import_nothing_and_every_problem_is_listed_by_row(
         "\n"  # row 5: blank, skipped
         "重复,15933330009,女,1991,单位,二队\n"  # row 6: same mobile as row 2
         "假名,15933330001,男,1990,单位,一队\n"  # row 7: someone else's number
-        "已报名,15933330002,男,1995,单位,一队\n"  # row 8
+        "已报名,15933330002,男,1995,单位,二队\n"  # row 8: registered in the other team
         "被拒,15933330003,男,1995,单位,一队\n"  # row 9
         "缺队,15933330011,女,2200,单位,\n"  # row 10
     )

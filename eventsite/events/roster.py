@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, joinedload
@@ -132,7 +133,8 @@ ROW_MESSAGES = {
         "This mobile number belongs to an existing account under a different name."
     ),
     RowProblem.ALREADY_REGISTERED: _l(
-        "This member is already registered for this event (%(value)s)."
+        "This member is already registered for this event (%(value)s) with another team or "
+        "track; change it on the roster."
     ),
     RowProblem.REJECTED_BEFORE: _l(
         "This member's registration for this event was rejected earlier."
@@ -637,6 +639,9 @@ class ImportOutcome:
     accounts_created: int = 0
     confirmed: int = 0
     waitlisted: int = 0
+    #: Rows whose member already holds an active registration as the row has it: left alone,
+    #: so a corrected list can be uploaded again.
+    already_registered: int = 0
     #: The new accounts' one-time claim codes, in file order: shown to the organizer once.
     claim_codes: list[IssuedCode] = field(default_factory=list)
 
@@ -725,6 +730,7 @@ def import_roster(
 
     users = _users_by_mobile([row.mobile for row in rows])
     registered = _registrations_of(event.id, [u.id for u in users.values()])
+    already: set[int] = set()
     for row in rows:
         user = users.get(row.mobile)
         if user is None:
@@ -733,11 +739,16 @@ def import_roster(
             outcome.add(row.line, RowProblem.NAME_MISMATCH)
         existing = registered.get(user.id)
         if existing is not None and existing.is_active:
-            outcome.add(row.line, RowProblem.ALREADY_REGISTERED, existing.status_enum.title)
+            if (existing.team_id, existing.track_id) == (row.team_id, row.track_id):
+                already.add(row.line)
+            else:
+                outcome.add(row.line, RowProblem.ALREADY_REGISTERED, existing.status_enum.title)
         elif existing is not None and existing.status == S.REJECTED:
             outcome.add(row.line, RowProblem.REJECTED_BEFORE)
     if outcome.row_problems:
         return outcome
+    outcome.already_registered = len(already)
+    rows = [row for row in rows if row.line not in already]
 
     new_users = []
     for row in rows:
@@ -760,8 +771,14 @@ def import_roster(
 
     for row in rows:
         try:
+            # On an approval event the import is the approval: one notice, of the outcome.
             registration = service.register(
-                event, users[row.mobile], team_id=row.team_id, track_id=row.track_id, now=now
+                event,
+                users[row.mobile],
+                team_id=row.team_id,
+                track_id=row.track_id,
+                now=now,
+                announce=not event.approval_required,
             )
             if registration.status == S.PENDING:
                 service.approve(registration, actor=actor, now=now)
@@ -780,11 +797,12 @@ def import_roster(
         actor=actor,
         event=event,
         detail=_l(
-            "%(rows)s rows: %(confirmed)s confirmed, %(waitlisted)s waitlisted, %(created)s new accounts",
+            "%(rows)s rows: %(confirmed)s confirmed, %(waitlisted)s waitlisted, %(created)s new accounts, %(already)s already on the roster",
             rows=outcome.rows,
             confirmed=outcome.confirmed,
             waitlisted=outcome.waitlisted,
             created=outcome.accounts_created,
+            already=outcome.already_registered,
         ),
     )
     return outcome
@@ -997,6 +1015,12 @@ def event_registration(event: Event, registration_id: int) -> Registration | Non
     ).one_or_none()
 
 
+#: Sent by `check_in` once a member is marked as arrived, as `(registration, actor=User)`, in the
+#: check-in's transaction. Features that hang something on arrival receive it (mixers give the
+#: participant number), since events may not import them.
+checked_in = Namespace().signal("checked-in")
+
+
 def check_in(
     registration: Registration, *, actor: User, now: datetime | None = None
 ) -> Registration:
@@ -1026,6 +1050,7 @@ def check_in(
                 event=registration.event,
                 detail=registration.user.name,
             )
+            checked_in.send(registration, actor=actor)
             return registration
         refusal = check_in_state(registration) or CheckInRefusal.ALREADY
     raise CheckInError(refusal_message(refusal, registration), refusal)

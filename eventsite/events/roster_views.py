@@ -251,6 +251,14 @@ def import_roster(event):
                 ),
                 "success",
             )
+            if outcome.already_registered:
+                flash(
+                    _(
+                        "%(n)s rows were already on the roster as listed and were left as they are.",
+                        n=outcome.already_registered,
+                    ),
+                    "info",
+                )
             if outcome.claim_codes:
                 # The codes exist nowhere else: show them on this response, never in a redirect
                 # or the session cookie, and keep every cache from storing the page.

@@ -204,8 +204,13 @@ def register(
     track_id: int | None = None,
     single_declared: bool = False,
     now: datetime | None = None,
+    announce: bool = True,
 ) -> Registration:
-    """Register `user`: confirmed if a place fits them, else waitlisted; pending if approval is on."""
+    """Register `user`: confirmed if a place fits them, else waitlisted; pending if approval is on.
+
+    `announce=False` leaves telling the member to the caller (an import approves at once and
+    tells them only the outcome).
+    """
     event = lock_event(event.id)
     # Read the clock only under the lock, so arrival times follow the order the lock was granted.
     now = now or utcnow()
@@ -249,7 +254,8 @@ def register(
     registration.status_reason = ""
     db.session.add(registration)
     db.session.flush()
-    _announce(registration, event, user)
+    if announce:
+        _announce(registration, event, user)
     return registration
 
 
