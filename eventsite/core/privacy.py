@@ -3,6 +3,10 @@
 SQL parameters are hidden by the engine option `hide_parameters`; PostgreSQL, though, repeats a
 failed row's values in its own error text ("DETAIL:  Key (mobile)=(139…) already exists"), which
 a traceback of an unhandled error would carry into the log. This filter blanks those lines.
+
+Access logs name every request; a search's query string carries the names and mobiles an
+organizer looked up, so the development server's request lines are logged without it (gunicorn's
+access log format in docs/deployment.md logs the path only, for the same reason).
 """
 
 from __future__ import annotations
@@ -20,6 +24,25 @@ GUARDED_LOGGERS = (
     "eventsite.events.reminders",
     "apscheduler.executors.default",
 )
+
+
+_QUERY = re.compile(r"\?[^ ]*(?= HTTP/[0-9.]+)")
+
+
+def without_query(request_line: str) -> str:
+    """An access log's request line with its query string cut off."""
+    return _QUERY.sub("?…", request_line)
+
+
+class StripQueryStrings(logging.Filter):
+    """Cut query strings out of the development server's access log lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(
+                without_query(arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        return True
 
 
 def redact(text: str) -> str:
@@ -46,3 +69,6 @@ def guard_logs() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RedactDatabaseDetail) for f in logger.filters):
             logger.addFilter(RedactDatabaseDetail())
+    access = logging.getLogger("werkzeug")
+    if not any(isinstance(f, StripQueryStrings) for f in access.filters):
+        access.addFilter(StripQueryStrings())
