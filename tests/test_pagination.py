@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from eventsite.core.models import AuditEntry, Notification
@@ -112,3 +114,45 @@ def test_the_first_page_is_what_page_1_shows(app, client, auth, site, path, who,
     if first_page_shows:
         assert first_page_shows in plain.get_data(as_text=True)
         assert first_page_shows in client.get(f"{path}{joiner}page=1").get_data(as_text=True)
+
+
+@pytest.fixture
+def busy_member(app, clock):
+    """A member registered for twelve upcoming meets and one past one."""
+    organizer = make_user(roles=["organizer"], name="组织者")
+    member = make_user(name="忙碌的会员")
+    for n in range(12):
+        event = make_event(
+            organizer=organizer,
+            kind=EventKind.SPORTSMEET,
+            teams=["一队"],
+            title=f"第{n + 1:02d}场运动会",
+            starts_at=clock.now + timedelta(days=10 + n),
+        )
+        make_registration(event, member, team_id=event.teams[0].id)
+    past = make_event(
+        organizer=organizer,
+        kind=EventKind.SPORTSMEET,
+        teams=["一队"],
+        title="去年的运动会",
+        starts_at=clock.now.replace(year=2025),
+        registration_opens_at=clock.now.replace(year=2024),
+        registration_closes_at=clock.now.replace(year=2025, month=1),
+    )
+    make_registration(past, member, team_id=past.teams[0].id)
+    db.session.commit()
+    return member
+
+
+def test_my_events_pages_the_upcoming_list_on_its_own(client, auth, busy_member):
+    auth.become(busy_member)
+    first = client.get("/my/events").get_data(as_text=True)
+    upcoming = first.split('id="upcoming"')[1].split("</ul>")[0]
+    assert upcoming.count('class="qr-code"') == 10  # ten codes, not one per registration
+    assert "第01场运动会" in upcoming and "第11场运动会" not in upcoming
+    assert 'href="/my/events?upcoming_page=2"' in first
+    assert "去年的运动会" in first  # the past list is there on every upcoming page
+    second = client.get("/my/events?upcoming_page=2").get_data(as_text=True)
+    upcoming = second.split('id="upcoming"')[1].split("</ul>")[0]
+    assert "第11场运动会" in upcoming and "第12场运动会" in upcoming
+    assert "第01场运动会" not in upcoming and "去年的运动会" in second

@@ -268,14 +268,17 @@ def _checkin_url(registration: Registration) -> str:
 def my_events():
     """The member's registrations, upcoming first, with check-in codes for confirmed places."""
     now = utcnow()
-    base = (
-        sa.select(Registration, Event)
+    upcoming_page = db.paginate(
+        sa.select(Registration)
         .join(Event, Event.id == Registration.event_id)
-        .where(Registration.user_id == current_user.id)
+        .where(Registration.user_id == current_user.id, Event.ends_at >= now)
+        .options(contains_eager(Registration.event))
+        .order_by(Event.starts_at, Event.id),
+        page=page_arg(key="upcoming_page"),
+        per_page=_page_size("MY_EVENTS_UPCOMING_PAGE_SIZE", 10),
+        error_out=False,
     )
-    upcoming = db.session.execute(
-        base.where(Event.ends_at >= now).order_by(Event.starts_at, Event.id)
-    ).all()
+    upcoming = [(reg, reg.event) for reg in upcoming_page.items]
     past = db.paginate(
         sa.select(Registration)
         .join(Event, Event.id == Registration.event_id)
@@ -302,6 +305,7 @@ def my_events():
     return render_template(
         "events/my_events.html",
         upcoming=upcoming,
+        upcoming_page=upcoming_page,
         past=past,
         positions=positions,
         codes=codes,
