@@ -278,8 +278,20 @@ def test_edit_saves_changes_and_audits(client, mixer, organizer):
         sa.select(AuditEntry).where(AuditEntry.action == "event.update")
     ).one()
     assert entry.actor_id == organizer.id
-    assert "capacity: 10 → 12" in entry.detail
-    assert "title: 旧标题 → 新标题" in entry.detail
+    # Named by the form's labels, in the site's language (English in this file).
+    assert "Places: 10 → 12" in entry.detail
+    assert "Title: 旧标题 → 新标题" in entry.detail
+
+
+def test_the_edit_audit_is_in_the_sites_language_whatever_the_organizer_reads(app, client, mixer):
+    app.config["BABEL_DEFAULT_LOCALE"] = "zh_Hans_CN"
+    client.get("/lang/en")  # the organizer reads the site in English
+    response = client.post(f"/events/{mixer.id}/edit", data=edit_data(mixer, capacity="12"))
+    assert response.status_code == 303
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "event.update")
+    ).one()
+    assert entry.detail == "名额: 10 → 12"
 
 
 def test_edit_with_no_change_writes_no_audit_entry(client, mixer):

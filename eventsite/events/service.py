@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 
 from eventsite.accounts.models import Role, User, UserRole
 from eventsite.accounts.service import AccountError, role_revoking, user_by_mobile
@@ -596,6 +596,24 @@ KIND_ONLY_FIELDS = {
 #: Limits whose loosening can free places for the waitlist.
 LIMIT_FIELDS = ("capacity", "quota_male", "quota_female", "team_cap")
 
+#: How the audit log names each field: the edit form's own labels.
+FIELD_TITLES = {
+    "title": _l("Title"),
+    "description": _l("Description"),
+    "venue": _l("Venue"),
+    "starts_at": _l("Starts"),
+    "ends_at": _l("Ends"),
+    "registration_opens_at": _l("Registration opens"),
+    "registration_closes_at": _l("Registration closes"),
+    "capacity": _l("Places"),
+    "approval_required": _l("The organizer approves each registration"),
+    "min_age": _l("Youngest age admitted"),
+    "max_age": _l("Oldest age admitted"),
+    "quota_male": _l("Places for men"),
+    "quota_female": _l("Places for women"),
+    "team_cap": _l("Members per team"),
+}
+
 
 def _event_fields(kind: str, fields: dict) -> dict:
     unknown = set(fields) - set(EVENT_FIELDS)
@@ -658,7 +676,23 @@ def _shown(value) -> str:
         return format_local(value)
     if value is None:
         return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
     return str(value)
+
+
+def _changes_detail(changes: list[tuple[str, object, object]]) -> LazyString:
+    """“Places: 10 → 12; …” with the form's labels, written in the site's language."""
+
+    def text() -> str:
+        return "; ".join(
+            str(FIELD_TITLES[name])
+            if name == "description"
+            else f"{FIELD_TITLES[name]}: {_shown(old)} → {_shown(new)}"
+            for name, old, new in changes
+        )
+
+    return LazyString(text)
 
 
 class StaleEventError(EventError):
@@ -695,21 +729,19 @@ def update_event(
     fields = _event_fields(event.kind, fields)
     _check_limits_hold(event, fields)
     loosened = _loosened(event, fields)
-    changes = []
+    changes: list[tuple[str, object, object]] = []
     for name, value in fields.items():
         old = getattr(event, name)
         if old == value:
             continue
-        changes.append(
-            name if name == "description" else f"{name}: {_shown(old)} → {_shown(value)}"
-        )
+        changes.append((name, old, value))
         setattr(event, name, value)
     if not changes:
         return []
     # Strictly later than the last stamp, so two saves within one clock tick still differ.
     event.updated_at = max(now, event.updated_at + timedelta(microseconds=1))
     db.session.flush()
-    audit.record("event.update", actor=actor, event=event, detail="; ".join(changes))
+    audit.record("event.update", actor=actor, event=event, detail=_changes_detail(changes))
     return promote_waitlist(event, now) if loosened else []
 
 
@@ -787,7 +819,7 @@ def cancel_event(
         "event.cancel",
         actor=actor,
         event=event,
-        detail=f"{reason} ({len(rows)} registrations cancelled)",
+        detail=_l("%(reason)s (%(n)s registrations cancelled)", reason=reason, n=len(rows)),
     )
     return [registration for registration, _user in rows]
 
