@@ -290,7 +290,10 @@ def test_occupancies_and_status_counts_for_many_events_in_one_query_each(
         counts = service.status_counts(ids)
     assert counter.count == 2
     assert occupancies[meet.id] == rules.Occupancy(
-        confirmed=3, by_gender={"female": 1, "male": 2}, by_team={team_a: 2, team_b: 1}
+        confirmed=3,
+        by_gender={"female": 1, "male": 2},
+        by_team={team_a: 2, team_b: 1},
+        waitlisted=1,
     )
     assert occupancies[date.id] == rules.Occupancy(confirmed=1, by_gender={"female": 1})
     assert occupancies[empty.id] == rules.Occupancy()

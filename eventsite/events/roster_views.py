@@ -108,6 +108,9 @@ def _render_roster(event, *, bulk_form=None, refusals=(), status=200):
             statuses=list(RegistrationStatus),
             genders=list(Gender),
             gender_title=roster.gender_title,
+            # Titles in words once per page rather than once per row (50 rows a page).
+            status_titles={status.value: str(status.title) for status in RegistrationStatus},
+            gender_titles={gender.value: str(gender.title) for gender in Gender},
         ),
         status if valid else 400,
     )

@@ -113,6 +113,9 @@ class Occupancy:
     confirmed: int = 0
     by_gender: Mapping[str, int] = field(default_factory=dict)
     by_team: Mapping[int, int] = field(default_factory=dict)
+    #: Registrations on the waitlist (they hold no place; counted so that nobody looks for
+    #: waiting members to promote when there are none).
+    waitlisted: int = 0
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import lazyload
 
 from eventsite.accounts.models import Role, User, UserRole
 from eventsite.accounts.service import AccountError, role_revoking, user_by_mobile
@@ -78,7 +79,13 @@ def lock_event(event_id: int) -> Event:
     SQLite: write transactions already began with BEGIN IMMEDIATE (core.db), so the whole
     database is ours until commit.
     """
-    stmt = sa.select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
+    # The organizers are not part of any invariant: leave them out of the locked read.
+    stmt = (
+        sa.select(Event)
+        .where(Event.id == event_id)
+        .options(lazyload(Event.organizers))
+        .execution_options(populate_existing=True)
+    )
     if db.session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(key_share=True)
     event = db.session.scalars(stmt).one_or_none()
@@ -105,16 +112,26 @@ def occupancies_of(event_ids: Iterable[int]) -> dict[int, rules.Occupancy]:
     rows = db.session.execute(
         sa.select(
             Registration.event_id,
+            Registration.status,
             Registration.gender,
             Registration.team_id,
             sa.func.count(Registration.id),
         )
-        .where(Registration.event_id.in_(ids), Registration.status == S.CONFIRMED)
-        .group_by(Registration.event_id, Registration.gender, Registration.team_id)
+        .where(
+            Registration.event_id.in_(ids),
+            Registration.status.in_((S.CONFIRMED, S.WAITLISTED)),
+        )
+        .group_by(
+            Registration.event_id, Registration.status, Registration.gender, Registration.team_id
+        )
     ).all()
     by_gender: dict[int, Counter[str]] = {event_id: Counter() for event_id in ids}
     by_team: dict[int, Counter[int]] = {event_id: Counter() for event_id in ids}
-    for event_id, gender, team_id, count in rows:
+    waiting: Counter[int] = Counter()
+    for event_id, status, gender, team_id, count in rows:
+        if status == S.WAITLISTED:
+            waiting[event_id] += count
+            continue
         by_gender[event_id][gender] += count
         if team_id is not None:
             by_team[event_id][team_id] += count
@@ -123,6 +140,7 @@ def occupancies_of(event_ids: Iterable[int]) -> dict[int, rules.Occupancy]:
             confirmed=by_gender[event_id].total(),
             by_gender=dict(by_gender[event_id]),
             by_team=dict(by_team[event_id]),
+            waitlisted=waiting[event_id],
         )
         for event_id in ids
     }
@@ -164,14 +182,20 @@ def places_and_full_teams(event: Event) -> tuple[rules.PlacesLeft, frozenset[int
 
 
 def terms_of(event: Event) -> rules.EventTerms:
-    """What the event asks of registrants, as the rules see it; ages count in its local start year."""
+    """What the event asks of registrants, as the rules see it; ages count in its local start year.
+
+    Teams and tracks are loaded only for the kinds that choose them.
+    """
+    with_teams = event.kind in (EventKind.COMPETITION, EventKind.SPORTSMEET)
     return rules.EventTerms(
         kind=event.kind,
         year=to_local(event.starts_at).year,
         min_age=event.min_age,
         max_age=event.max_age,
-        team_ids=frozenset(team.id for team in event.teams),
-        track_ids=frozenset(track.id for track in event.tracks),
+        team_ids=frozenset(team.id for team in event.teams) if with_teams else frozenset(),
+        track_ids=frozenset(track.id for track in event.tracks)
+        if event.kind == EventKind.COMPETITION
+        else frozenset(),
     )
 
 
@@ -211,6 +235,8 @@ def register(
     `announce=False` leaves telling the member to the caller (an import approves at once and
     tells them only the outcome).
     """
+    # Teams and tracks are no part of the capacity invariant: read them before taking the lock.
+    terms = terms_of(event)
     event = lock_event(event.id)
     # Read the clock only under the lock, so arrival times follow the order the lock was granted.
     now = now or utcnow()
@@ -228,7 +254,7 @@ def register(
         team_id=team_id if kind in (EventKind.COMPETITION, EventKind.SPORTSMEET) else None,
         track_id=track_id if kind == EventKind.COMPETITION else None,
     )
-    problems = rules.eligibility_problems(terms_of(event), applicant)
+    problems = rules.eligibility_problems(terms, applicant)
     if problems:
         first = problems[0]
         raise RegistrationError(str(PROBLEM_MESSAGES[first]), rules.PROBLEM_FIELD[first])
@@ -273,11 +299,12 @@ def _closed_message(event: Event, now: datetime) -> str:
 def _place_for(event: Event, seeker: rules.Seeker, now: datetime) -> bool:
     """A confirmed place fits `seeker` once every waitlisted member who fits has been served."""
     limits = limits_of(event)
-    if not rules.fits(limits, occupancy_of(event.id), seeker):
+    occupancy = occupancy_of(event.id)
+    if not rules.fits(limits, occupancy, seeker):
         return False
     # Normally nobody on the waitlist fits (every freed place promotes at once); should a
     # change elsewhere have left a place they fit, they take it before a newcomer does.
-    if promote_waitlist(event, now):
+    if occupancy.waitlisted and promote_waitlist(event, now):
         return rules.fits(limits, occupancy_of(event.id), seeker)
     return True
 

@@ -20,7 +20,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, lazyload
 
 from eventsite.accounts.models import Role
 from eventsite.core.pagination import page_arg
@@ -72,8 +72,10 @@ def index():
     if kind not in {k.value for k in EventKind}:
         kind = ""
     when = "past" if request.args.get("when") == "past" else "upcoming"
-    stmt = sa.select(Event).where(
-        Event.status.in_([EventStatus.PUBLISHED.value, EventStatus.CANCELLED.value])
+    stmt = (
+        sa.select(Event)
+        .where(Event.status.in_([EventStatus.PUBLISHED.value, EventStatus.CANCELLED.value]))
+        .options(lazyload(Event.organizers))  # the list never shows who organizes
     )
     if kind:
         stmt = stmt.where(Event.kind == kind)
@@ -195,16 +197,24 @@ def register(event_id: int):
         db.session.rollback()
         form.add_error(exc.message, exc.field)
         return _render_detail(db.session.get(Event, event_id), form, 400)
+    # Worded before the commit, which would expire the registration and the member (a reload
+    # of each, after the event's lock is released but on the same worker).
+    message = _registered_message(registration.status)
     db.session.commit()
-    messages = {
-        S.CONFIRMED: _("You are registered. Your check-in code is under My events."),
-        S.WAITLISTED: _(
-            "The event is full, so you are on the waitlist. We will tell you if a place frees up."
-        ),
-        S.PENDING: _("Your registration awaits the organizer's approval."),
-    }
-    flash(messages.get(registration.status, _("Registration saved.")), "success")
+    flash(message, "success")
     return redirect(url_for("events.detail", event_id=event_id), 303)
+
+
+def _registered_message(status: str) -> str:
+    if status == S.CONFIRMED:
+        return _("You are registered. Your check-in code is under My events.")
+    if status == S.WAITLISTED:
+        return _(
+            "The event is full, so you are on the waitlist. We will tell you if a place frees up."
+        )
+    if status == S.PENDING:
+        return _("Your registration awaits the organizer's approval.")
+    return _("Registration saved.")
 
 
 @bp.post("/events/<int:event_id>/cancel-registration")
