@@ -16,11 +16,19 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from hypothesis import HealthCheck, settings
 
 from eventsite import create_app
 from eventsite.core import time as clock_module
 from eventsite.extensions import db
 from tests.factories import PASSWORD
+
+# Property tests judge results, not speed: on a busy two-core CI machine a slow example is no
+# failure (timing belongs to bench/). Example counts stay as each test sets them.
+settings.register_profile(
+    "eventsite", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("eventsite")
 
 SERVER_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = SERVER_URL.startswith(("postgres://", "postgresql"))
