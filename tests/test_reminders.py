@@ -365,6 +365,23 @@ def test_closing_notice_to_each_organizer_once_with_counts(app, clock):
     assert len(inbox(creator)) == len(inbox(co_organizer)) == 1
 
 
+def test_closing_notice_skips_a_link_left_from_a_revoked_organizer_role(app, clock):
+    organizer = make_user(roles=["organizer"], locale="en")
+    former = make_user(locale="en")  # on the list, no longer an organizer
+    admin = make_user(roles=["admin"], locale="en")
+    event = make_event(organizer=organizer, registration_closes_at=clock.now + timedelta(hours=1))
+    db.session.add_all(
+        [
+            EventOrganizer(event_id=event.id, user_id=former.id),
+            EventOrganizer(event_id=event.id, user_id=admin.id),
+        ]
+    )
+    db.session.commit()
+    assert tick().closing_notices == 2
+    assert len(inbox(organizer)) == len(inbox(admin)) == 1
+    assert inbox(former) == []
+
+
 def test_closing_notice_without_pending_has_no_approval_line(app, clock):
     organizer = make_user(roles=["organizer"], locale="en")
     event = make_event(organizer=organizer, registration_closes_at=clock.now + timedelta(hours=1))

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
-from eventsite.accounts.models import User
+from eventsite.accounts.models import Role, User, UserRole
 from eventsite.core.models import SentNotice, UTCDateTime
 from eventsite.core.notifications import notify
 from eventsite.core.time import format_local
@@ -155,6 +155,11 @@ def send_closing_notice(event: Event, now: datetime) -> int:
         .where(
             EventOrganizer.event_id == event.id,
             User.active.is_(True),
+            # The same test as can_manage: a link left from a revoked organizer role is no one
+            # to tell (admins on the list still hear).
+            sa.exists().where(
+                UserRole.user_id == User.id, UserRole.role.in_((Role.ORGANIZER, Role.ADMIN))
+            ),
             _not_yet_sent(REGISTRATION_CLOSING, event.id),
         )
     )
