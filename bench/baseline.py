@@ -36,10 +36,11 @@ EVENT_COUNT = sa.text(
     "AND event.ends_at >= :now) AS anon_1"
 )
 OCCUPANCIES = sa.text(
-    "SELECT registration.event_id, registration.gender, registration.team_id, "
-    "count(registration.id) FROM registration "
-    "WHERE registration.event_id IN :ids AND registration.status = 'confirmed' "
-    "GROUP BY registration.event_id, registration.gender, registration.team_id"
+    "SELECT registration.event_id, registration.status, registration.gender, "
+    "registration.team_id, count(registration.id) FROM registration "
+    "WHERE registration.event_id IN :ids AND registration.status IN ('confirmed', 'waitlisted') "
+    "GROUP BY registration.event_id, registration.status, registration.gender, "
+    "registration.team_id"
 ).bindparams(sa.bindparam("ids", expanding=True))
 STATUS_COUNTS = sa.text(
     "SELECT registration.event_id, registration.status, count(registration.id) FROM registration "
@@ -107,7 +108,7 @@ def _json(value, status: int = 200) -> Response:
 
 
 def create_app(url: str | None = None) -> Flask:
-    """A Flask app with three endpoints and one engine, configured like the app's."""
+    """A Flask app with four endpoints and one engine, configured like the app's."""
     app = Flask(__name__)
     engine = sa.create_engine(database_url(url or os.environ["DATABASE_URL"]), pool_pre_ping=True)
     app.extensions["baseline.engine"] = engine
@@ -120,7 +121,7 @@ def create_app(url: str | None = None) -> Flask:
 
     @app.get("/events")
     def events():
-        """The public list's page: the page of events, their organizers, the total, counts."""
+        """The public list's page: the page of events, the total, places taken, counts."""
         page = max(request.args.get("page", 1, type=int), 1)
         now = _naive_utc_now()
         with engine.connect() as conn:
@@ -137,14 +138,15 @@ def create_app(url: str | None = None) -> Flask:
                 .all()
             )
             ids = [row["id"] for row in rows]
-            if ids:
-                conn.execute(EVENT_ORGANIZERS, {"ids": ids}).all()
             total = conn.execute(EVENT_COUNT, {"now": now}).scalar()
             counts: dict[int, dict[str, int]] = {i: {} for i in ids}
             confirmed: dict[int, int] = dict.fromkeys(ids, 0)
             if ids:
-                for event_id, _gender, _team, count in conn.execute(OCCUPANCIES, {"ids": ids}):
-                    confirmed[event_id] += count
+                for event_id, status, _gender, _team, count in conn.execute(
+                    OCCUPANCIES, {"ids": ids}
+                ):
+                    if status == "confirmed":
+                        confirmed[event_id] += count
                 for event_id, status, count in conn.execute(STATUS_COUNTS, {"ids": ids}):
                     counts[event_id][status] = count
             capacity = {row["id"]: row["capacity"] for row in rows}
@@ -234,6 +236,14 @@ def create_app(url: str | None = None) -> Flask:
             }
         )
 
+    @app.get("/events/<int:event_id>/meet/standings.json")
+    def meet_standings_json(event_id: int):
+        """The sports meet's standings (the app's page, its JSON refresh and its big screen
+        issue the same statements)."""
+        response = _json(meet_standings(engine, event_id))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     @app.post("/events/<int:event_id>/register")
     def register(event_id: int):
         """Lock the event row, count confirmed places, insert the registration and the inbox
@@ -272,3 +282,83 @@ def create_app(url: str | None = None) -> Flask:
         return _json({"status": status})
 
     return app
+
+
+# --- The sports meet's standings: the 12 statements of `sportsmeet.service.load_board` ----------
+
+MEET_SETTINGS = sa.text("SELECT * FROM meet_settings WHERE meet_settings.event_id = :id")
+MEET_ITEMS = sa.text(
+    "SELECT * FROM meet_item WHERE meet_item.event_id = :id "
+    "ORDER BY meet_item.position, meet_item.id"
+)
+MEET_REFEREES = sa.text(
+    'SELECT meet_item_referee.*, "user".* FROM meet_item_referee '
+    'LEFT OUTER JOIN "user" ON "user".id = meet_item_referee.user_id '
+    "WHERE meet_item_referee.item_id IN :ids"
+).bindparams(sa.bindparam("ids", expanding=True))
+MEET_ENTRIES = sa.text(
+    "SELECT meet_entry.id, meet_entry.item_id, meet_entry.team_id FROM meet_entry "
+    "JOIN meet_item ON meet_item.id = meet_entry.item_id WHERE meet_item.event_id = :id "
+    "ORDER BY meet_entry.id"
+)
+MEET_PEOPLE = sa.text(
+    'SELECT meet_entry_member.entry_id, "user".name FROM meet_entry_member '
+    "JOIN meet_entry ON meet_entry.id = meet_entry_member.entry_id "
+    "JOIN meet_item ON meet_item.id = meet_entry.item_id "
+    "JOIN registration ON registration.id = meet_entry_member.registration_id "
+    'JOIN "user" ON "user".id = registration.user_id '
+    "WHERE meet_item.event_id = :id AND meet_item.individual IS true"
+)
+MEET_HEATS = sa.text(
+    "SELECT meet_heat.* FROM meet_heat JOIN meet_item ON meet_item.id = meet_heat.item_id "
+    "WHERE meet_item.event_id = :id ORDER BY meet_heat.number"
+)
+MEET_LANES = sa.text(
+    "SELECT meet_lane.heat_id, meet_lane.entry_id FROM meet_lane "
+    "JOIN meet_heat ON meet_heat.id = meet_lane.heat_id "
+    "JOIN meet_item ON meet_item.id = meet_heat.item_id "
+    "WHERE meet_item.event_id = :id ORDER BY meet_lane.heat_id, meet_lane.lane"
+)
+MEET_RESULTS = sa.text(
+    "SELECT meet_result.* FROM meet_result JOIN meet_heat ON meet_heat.id = meet_result.heat_id "
+    "JOIN meet_item ON meet_item.id = meet_heat.item_id WHERE meet_item.event_id = :id"
+)
+MEET_MATCHES = sa.text(
+    "SELECT meet_match.* FROM meet_match JOIN meet_item ON meet_item.id = meet_match.item_id "
+    "WHERE meet_item.event_id = :id ORDER BY meet_match.round, meet_match.slot"
+)
+
+
+def meet_standings(engine, event_id: int) -> dict:
+    """The standings page's statements, in the app's order, and a small summary of what they
+    read (results and points entered per team); no placings, points tables or rendering."""
+    with engine.connect() as conn:
+        event = conn.execute(EVENT_BY_ID, {"id": event_id}).mappings().one_or_none()
+        if event is None or event["kind"] != "sportsmeet":
+            abort(404)
+        conn.execute(EVENT_ORGANIZERS, {"ids": [event_id]}).all()
+        conn.execute(MEET_SETTINGS, {"id": event_id}).all()
+        teams = conn.execute(TEAMS, {"id": event_id}).mappings().all()
+        items = conn.execute(MEET_ITEMS, {"id": event_id}).mappings().all()
+        if items:
+            conn.execute(MEET_REFEREES, {"ids": [item["id"] for item in items]}).all()
+        team_of = {
+            entry_id: team_id
+            for entry_id, _item, team_id in conn.execute(MEET_ENTRIES, {"id": event_id})
+        }
+        conn.execute(MEET_PEOPLE, {"id": event_id}).all()
+        conn.execute(MEET_HEATS, {"id": event_id}).all()
+        conn.execute(MEET_LANES, {"id": event_id}).all()
+        results = conn.execute(MEET_RESULTS, {"id": event_id}).mappings().all()
+        matches = conn.execute(MEET_MATCHES, {"id": event_id}).mappings().all()
+    entered: dict[int, int] = {team["id"]: 0 for team in teams}
+    for result in results:
+        entered[team_of[result["entry_id"]]] += 1
+    return {
+        "event": event["title"],
+        "items": len(items),
+        "results_by_team": [
+            {"team": team["name"], "results": entered[team["id"]]} for team in teams
+        ],
+        "matches_decided": sum(1 for m in matches if m["winner_entry_id"] or m["drawn"]),
+    }

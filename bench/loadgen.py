@@ -214,3 +214,88 @@ def rush(port: int, requests: Sequence[bytes], *, concurrency: int, timeout: flo
     outcome.client_cpu = time.process_time() - cpu
     outcome.requests = len(outcome.latencies)
     return outcome
+
+
+@dataclass
+class Viewers:
+    """What an audience of open pages, each refreshing on its own timer, got from the server."""
+
+    outcome: Outcome
+    viewers: int
+    interval: float
+    #: Refreshes that were due while the page's previous one was still waiting, and so were
+    #: skipped (the page's script does the same: one refresh at a time).
+    skipped: int = 0
+    #: Refreshes due in the run (sent + skipped).
+    due: int = 0
+
+    def summary(self) -> dict:
+        outcome = self.outcome
+        return {
+            **outcome.summary(),
+            "viewers": self.viewers,
+            "interval_s": self.interval,
+            "offered_per_second": round(self.viewers / self.interval, 1),
+            "due": self.due,
+            "skipped": self.skipped,
+            "p90_ms": round(outcome.percentile(90), 2),
+            "p95_ms": round(outcome.percentile(95), 2),
+            "max_ms": round(max(outcome.latencies) * 1000, 2) if outcome.latencies else 0,
+        }
+
+
+def viewers(
+    port: int,
+    make_request: Callable[[int], bytes],
+    *,
+    viewers: int,
+    interval: float,
+    seconds: float,
+    seed: int = 5,
+) -> Viewers:
+    """`viewers` open pages, each sending one request every `interval` seconds at its own random
+    phase for `seconds`; an open loop, so a slow server does not slow the offered load (a page
+    whose previous refresh is still out skips its turn, as standings.js does). Each refresh opens
+    a new connection: the gap between two is longer than gunicorn keeps an idle one open."""
+    import random
+
+    rng = random.Random(seed)
+    phases = [rng.uniform(0, interval) for _ in range(viewers)]
+    result = Viewers(Outcome(), viewers, interval)
+    outcome = result.outcome
+
+    async def page(phase: float, start: float):
+        tick = 0
+        while True:
+            due = start + phase + tick * interval
+            if due >= start + seconds or outcome.requests >= MAX_REQUESTS:
+                return
+            tick += 1
+            result.due += 1
+            now = time.perf_counter()
+            if now > due:
+                result.skipped += 1  # the previous refresh was still out when this one was due
+                continue
+            if now < due:
+                await asyncio.sleep(due - now)
+            conn = Connection(port)
+            sent = time.perf_counter()
+            try:
+                status, body = await conn.request(make_request(outcome.requests))
+            finally:
+                conn.close()
+            outcome.latencies.append(time.perf_counter() - sent)
+            outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
+            outcome.requests += 1
+            if not outcome.sample:
+                outcome.sample = body
+
+    async def run():
+        start = time.perf_counter() + 0.05
+        await asyncio.gather(*(page(phase, start) for phase in phases))
+
+    cpu, start = time.process_time(), time.perf_counter()
+    asyncio.run(run())
+    outcome.seconds = time.perf_counter() - start
+    outcome.client_cpu = time.process_time() - cpu
+    return result

@@ -54,7 +54,7 @@ def main(argv=None) -> int:
         from flask_migrate import upgrade
 
         from bench import baseline
-        from bench.dataset import Sessions, seed
+        from bench.dataset import Sessions, seed, seed_meet
         from eventsite import create_app
         from eventsite.extensions import db
 
@@ -62,6 +62,7 @@ def main(argv=None) -> int:
         with app.app_context():
             upgrade()
             data = seed()
+            meet = seed_meet(data.organizer_id)
             db.session.remove()
             engine = db.engine
         analyze(url)
@@ -86,6 +87,18 @@ def main(argv=None) -> int:
                 data={"csrf_token": login.csrf_token, "single_declared": "y"},
                 headers={"Cookie": login.cookie, "User-Agent": USER_AGENT},
             )
+
+        def built(call):
+            """`call` with the live board's cache off: every request builds the board."""
+
+            def without_cache():
+                app.config["MEET_BOARD_CACHE_SECONDS"] = 0
+                try:
+                    return call()
+                finally:
+                    app.config.pop("MEET_BOARD_CACHE_SECONDS")
+
+            return without_cache
 
         def bare_get(path):
             return lambda: bare.get(path)
@@ -115,6 +128,18 @@ def main(argv=None) -> int:
                 bare_get(f"/events/{small}/roster?user={org}"),
             ),
             "register (rush mixer)": (register, 303, bare_register),
+            # The sports meet's live board (8 teams x 30 items x 500 entrants): built on every
+            # request, and kept between requests while the meet has not changed.
+            "meet standings.json, board built": (
+                built(get(f"/events/{meet.event_id}/meet/standings.json")),
+                200,
+                bare_get(f"/events/{meet.event_id}/meet/standings.json"),
+            ),
+            "meet standings.json, board kept": (
+                get(f"/events/{meet.event_id}/meet/standings.json"),
+                200,
+                bare_get(f"/events/{meet.event_id}/meet/standings.json"),
+            ),
         }
         waits = []
         holds = []

@@ -11,7 +11,14 @@
    (a) a rush of 1,000 members registering for a mixer of 100 seats, and (b) requests per
    second for the public event list and an organizer's roster (page 1 and a middle page of
    5,000 registrations, and page 1 of a roster of 100), each next to its baseline.
+   (c) The sports meet's standings (8 teams x 30 items x 500 entrants, half-way through the
+   day): requests per second for the standings page, its JSON refresh and the big screen, each
+   next to the baseline running the same statements; then an audience of 200 open leaderboards
+   refreshing every 10 s (20 requests/s of the JSON), with latency percentiles and the CPU the
+   app's workers and their PostgreSQL backends used.
 4. Prints a table and writes it as JSON to bench/results/ (gitignored).
+
+`--only standings` (or `rush`, `pages`, comma-separated) runs a part alone.
 
 Not a test: numbers depend on the machine. docs/performance.md records what they were.
 """
@@ -28,6 +35,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from contextlib import contextmanager, suppress
@@ -44,6 +52,8 @@ from bench import loadgen  # noqa: E402
 from bench.loadgen import USER_AGENT  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
+#: The parts of the benchmark, in the order they run.
+PARTS = ("rush", "pages", "standings")
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -68,7 +78,28 @@ def parse_args(argv=None):
     parser.add_argument("--concurrency", type=int, default=8, help="connections for (b)")
     parser.add_argument("--rush-concurrency", type=int, default=50, help="connections for (a)")
     parser.add_argument("--keep-database", action="store_true", help="do not drop it at the end")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--only",
+        default=",".join(PARTS),
+        help=f"comma-separated parts to run, of: {', '.join(PARTS)} (default: all)",
+    )
+    parser.add_argument("--viewers", type=int, default=200, help="open leaderboards for (c)")
+    parser.add_argument("--refresh", type=float, default=10.0, help="their refresh interval, s")
+    parser.add_argument(
+        "--viewer-seconds", type=float, default=60.0, help="how long the audience watches"
+    )
+    parser.add_argument(
+        "--change-every",
+        type=float,
+        default=10.0,
+        help="a referee corrects a result this often (s) while the audience watches; 0: never",
+    )
+    args = parser.parse_args(argv)
+    args.parts = [part.strip() for part in args.only.split(",") if part.strip()]
+    unknown = set(args.parts) - set(PARTS)
+    if unknown or not args.parts:
+        parser.error(f"--only takes {', '.join(PARTS)}; not {', '.join(sorted(unknown))}")
+    return args
 
 
 # --- database --------------------------------------------------------------------------------
@@ -197,8 +228,9 @@ def count_statements(engine, call) -> tuple[int, object]:
     return len(statements), result
 
 
-def census(app, baseline_app, data, sessions, pages) -> dict:
-    """SQL statements each measured request issues, app and baseline (pool pings not counted)."""
+def census(app, baseline_app, data, sessions, pages, warn: bool = True) -> dict:
+    """SQL statements each measured request issues, app and baseline (pool pings not counted);
+    with `data`, also those of a registration."""
     from eventsite.extensions import db
 
     client = app.test_client(use_cookies=False)
@@ -218,13 +250,15 @@ def census(app, baseline_app, data, sessions, pages) -> dict:
         base_count, response = count_statements(bare_engine, lambda p=page["baseline"]: bare.get(p))
         assert response.status_code == 200, (key, response.status_code)
         result[key] = {"app": app_count, "baseline": base_count}
-        if app_count != base_count:
+        if warn and app_count != base_count:
             print(
                 f"warning: {key}: the app issues {app_count} SQL statements, the baseline "
                 f"{base_count}; bring bench/baseline.py back in line with the app "
                 "(bench/profile_pages.py --statements lists both)",
                 flush=True,
             )
+    if data is None:
+        return result
 
     # A registration, while a place is free and once the event is full (mixer of one seat).
     for label, user_id in (
@@ -331,44 +365,74 @@ def machine_facts() -> dict:
 
 
 def print_table(report: dict) -> None:
-    rush_rows = report["rush"]
-    print()
-    print(
-        "(a) rush: 1,000 members register for a mixer of 100 seats "
-        f"({report['settings']['rush_concurrency']} connections)"
-    )
-    print(f"  {'':10} {'reg/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'seconds':>8}  outcome")
-    for side in ("app", "baseline"):
-        r = rush_rows[side]
-        outcome = ", ".join(f"{k} {v}" for k, v in r["outcome"].items())
+    settings = report["settings"]
+    if "rush" in report:
+        rush_rows = report["rush"]
+        print()
         print(
-            f"  {side:10} {r['per_second']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} "
-            f"{r['seconds']:>8}  {outcome}"
+            "(a) rush: 1,000 members register for a mixer of 100 seats "
+            f"({settings['rush_concurrency']} connections)"
         )
-    print(f"  ratio app/baseline: {rush_rows['ratio']}")
-    print()
-    print(
-        f"(b) pages ({report['settings']['concurrency']} connections, "
-        f"{report['settings']['seconds']} s x {report['settings']['rounds']} rounds, best round)"
-    )
-    print(
-        f"  {'page':34} {'app r/s':>8} {'base r/s':>9} {'ratio':>6} {'app p50':>8} "
-        f"{'app p99':>8} {'SQL app/base':>13}"
-    )
-    for key, row in report["pages"].items():
-        sql = report["statements"][key]
-        base = row.get("baseline")
+        print(f"  {'':10} {'reg/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'seconds':>8}  outcome")
+        for side in ("app", "baseline"):
+            r = rush_rows[side]
+            outcome = ", ".join(f"{k} {v}" for k, v in r["outcome"].items())
+            print(
+                f"  {side:10} {r['per_second']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} "
+                f"{r['seconds']:>8}  {outcome}"
+            )
+        print(f"  ratio app/baseline: {rush_rows['ratio']}")
+    for part, title in (("pages", "(b) pages"), ("standings", "(c) sports meet standings")):
+        if part not in report:
+            continue
+        print()
         print(
-            f"  {key:34} {row['app']['per_second']:>8} "
-            f"{(base or {}).get('per_second', '-'):>9} {row.get('ratio', '-'):>6} "
-            f"{row['app']['p50_ms']:>8} {row['app']['p99_ms']:>8} "
-            f"{str(sql['app']) + '/' + str(sql.get('baseline', '-')):>13}"
+            f"{title} ({settings['concurrency']} connections, "
+            f"{settings['seconds']} s x {settings['rounds']} rounds, best round)"
         )
+        print(
+            f"  {'page':34} {'app r/s':>8} {'base r/s':>9} {'ratio':>6} {'app p50':>8} "
+            f"{'app p99':>8} {'SQL app/base':>13}"
+        )
+        rows = report[part]["throughput"] if part == "standings" else report[part]
+        for key, row in rows.items():
+            sql = report["statements"].get(key, {"app": "-"})
+            base = row.get("baseline")
+            print(
+                f"  {key:34} {row['app']['per_second']:>8} "
+                f"{(base or {}).get('per_second', '-'):>9} {row.get('ratio', '-'):>6} "
+                f"{row['app']['p50_ms']:>8} {row['app']['p99_ms']:>8} "
+                f"{str(sql['app']) + '/' + str(sql.get('baseline', '-')):>13}"
+            )
     for key, sql in report["statements"].items():
         if key.startswith("register"):
             print(f"  SQL statements of one {key}: app {sql['app']}, baseline {sql['baseline']}")
-    low = [k for k, v in report["pages"].items() if v.get("ratio", 1) < 0.5]
-    if rush_rows["ratio"] < 0.5:
+    for label, audience in report.get("standings", {}).get("audience", {}).items():
+        v = audience["requests"]
+        print()
+        print(
+            f"(c) audience, {label}: {v['viewers']} open leaderboards refreshing every "
+            f"{v['interval_s']:g} s ({v['offered_per_second']} requests/s offered) for "
+            f"{audience['seconds']:g} s, {audience['results_changed']} results corrected meanwhile"
+        )
+        print(
+            f"  answered {v['requests']} of {v['due']} due ({v['skipped']} skipped), "
+            f"{v['per_second']} r/s, statuses {v['statuses']}"
+        )
+        print(
+            f"  latency ms: p50 {v['p50_ms']}, p90 {v['p90_ms']}, p95 {v['p95_ms']}, "
+            f"p99 {v['p99_ms']}, max {v['max_ms']}"
+        )
+        cpu = audience["cpu"]
+        print(
+            f"  CPU (share of the 2 cores): app workers {cpu['app_workers']}, their PostgreSQL "
+            f"backends {cpu['postgres_backends']}, whole machine {cpu['machine']}"
+        )
+        print(f"  keeps up: {'yes' if audience['keeps_up'] else 'NO'} ({audience['verdict']})")
+    low = [k for k, v in report.get("pages", {}).items() if v.get("ratio", 1) < 0.5]
+    if "standings" in report:
+        low += [k for k, v in report["standings"]["throughput"].items() if v.get("ratio", 1) < 0.5]
+    if "rush" in report and report["rush"]["ratio"] < 0.5:
         low.insert(0, "rush")
     print()
     print("ratios below 0.5: " + (", ".join(low) if low else "none"))
@@ -402,7 +466,144 @@ def main(argv=None) -> int:
     shutil.copyfile(path, RESULTS / "latest.json")
     print_table(report)
     print(f"\nwritten to {path.relative_to(ROOT)} ({report['total_seconds']} s in all)")
-    return 0 if report["rush"]["correct"] else 1
+    correct = report["rush"]["correct"] if "rush" in report else True
+    return 0 if correct else 1
+
+
+# --- CPU accounting --------------------------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (gunicorn's workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with suppress(OSError):
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    numbers = [int(n) for n in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = numbers[3] + numbers[4]
+    return (sum(numbers) - idle) / _TICK, sum(numbers) / _TICK
+
+
+def backend_pids(url: str) -> list[int]:
+    """The PostgreSQL server processes serving the bench database (the app's pooled connections
+    and the baseline's), not counting this query's own."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        pids = conn.execute(
+            sa.text(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalars()
+        pids = list(pids)
+    engine.dispose()
+    return pids
+
+
+class Referee(threading.Thread):
+    """Corrects one result of the meet every `every` seconds, as a referee at the field would
+    (a new value and entry time), so that the board changes while the audience watches."""
+
+    def __init__(self, url: str, event_id: int, every: float):
+        super().__init__(daemon=True)
+        self.engine = sa.create_engine(url)
+        self.event_id, self.every = event_id, every
+        self.stop = threading.Event()
+        self.changes = 0
+
+    def run(self) -> None:
+        statement = sa.text(
+            "UPDATE meet_result SET value = value + 0.01, entered_at = now() AT TIME ZONE 'UTC' "
+            "WHERE id = (SELECT meet_result.id FROM meet_result "
+            "JOIN meet_heat ON meet_heat.id = meet_result.heat_id "
+            "JOIN meet_item ON meet_item.id = meet_heat.item_id "
+            "WHERE meet_item.event_id = :event AND meet_result.value IS NOT NULL "
+            "AND meet_item.result_type IN ('time', 'count', 'distance') "
+            "AND meet_item.finalized_at IS NULL ORDER BY random() LIMIT 1)"
+        )
+        while not self.stop.wait(self.every):
+            with self.engine.begin() as conn:
+                conn.execute(statement, {"event": self.event_id})
+            self.changes += 1
+        self.engine.dispose()
+
+
+def audience(server: Gunicorn, path: str, url: str, args, event_id: int) -> dict:
+    """`args.viewers` open leaderboards refreshing `path` every `args.refresh` seconds, while a
+    referee corrects a result every `args.change_every` seconds: latency, whether every refresh
+    was answered in time, and the CPU it cost."""
+    workers = [server.process.pid, *children(server.process.pid)]
+    backends = backend_pids(url)
+    before_workers = {pid: process_cpu(pid) for pid in workers}
+    before_backends = {pid: process_cpu(pid) for pid in backends}
+    busy_before, total_before = machine_busy()
+    referee = Referee(url, event_id, args.change_every) if args.change_every > 0 else None
+    if referee is not None:
+        referee.start()
+    try:
+        outcome = loadgen.viewers(
+            server.port,
+            lambda n: loadgen.get(path, server.port),
+            viewers=args.viewers,
+            interval=args.refresh,
+            seconds=args.viewer_seconds,
+        )
+    finally:
+        if referee is not None:
+            referee.stop.set()
+            referee.join()
+    busy_after, total_after = machine_busy()
+    # Backends the pool opened during the run count from zero.
+    backends = set(backends) | set(backend_pids(url))
+    worker_cpu = sum(process_cpu(pid) - before_workers.get(pid, 0.0) for pid in workers)
+    backend_cpu = sum(process_cpu(pid) - before_backends.get(pid, 0.0) for pid in backends)
+    seconds = outcome.outcome.seconds
+    cores = os.cpu_count() or 1
+    summary = outcome.summary()
+    cpu = {
+        "app_workers": round(worker_cpu / seconds / cores, 3),
+        "postgres_backends": round(backend_cpu / seconds / cores, 3),
+        "machine": round((busy_after - busy_before) / (total_after - total_before), 3),
+        "app_cpu_ms_per_request": round(worker_cpu / max(outcome.outcome.requests, 1) * 1000, 1),
+        "postgres_cpu_ms_per_request": round(
+            backend_cpu / max(outcome.outcome.requests, 1) * 1000, 1
+        ),
+    }
+    ok = summary["statuses"] == {"200": outcome.outcome.requests}
+    answered = outcome.outcome.requests == outcome.due and outcome.skipped == 0
+    in_time = summary["p99_ms"] < args.refresh * 1000
+    verdict = (
+        f"every due refresh answered: {'yes' if answered else 'no'}; all 200: "
+        f"{'yes' if ok else 'no'}; p99 under the {args.refresh:g} s interval: "
+        f"{'yes' if in_time else 'no'}"
+    )
+    return {
+        "path": path,
+        "seconds": args.viewer_seconds,
+        "results_changed": referee.changes if referee is not None else 0,
+        "requests": summary,
+        "cpu": cpu,
+        "keeps_up": ok and answered and in_time,
+        "verdict": verdict,
+    }
 
 
 def run(args, name: str, url: str, servers: list) -> dict:
@@ -420,41 +621,79 @@ def run(args, name: str, url: str, servers: list) -> dict:
     from flask_migrate import upgrade
 
     from bench import baseline
-    from bench.dataset import RUSH_MEMBERS, Sessions, seed
+    from bench.dataset import Sessions, seed, seed_meet
     from eventsite import create_app
     from eventsite.extensions import db
 
+    parts = args.parts
+    platform_parts = "rush" in parts or "pages" in parts
     print(f"database {name}: migrating and seeding …", flush=True)
     app = create_app()
+    data = meet = None
     with app.app_context():
         upgrade()
-        data = seed()
+        if platform_parts:
+            data = seed()
+        if "standings" in parts:
+            meet = seed_meet(data.organizer_id if data else None)
         db.session.remove()
     analyze(url)
-    sessions = Sessions(app, data.login_ids)
-    organizer = data.organizer_id
-    big, small = data.big_roster_event, data.small_roster_event
-    middle = 50  # of 100 pages of 50
-    pages = {
-        "event list (60 events), anonymous": {"as": None, "path": "/events", "baseline": "/events"},
-        "roster of 5,000, page 1": {
-            "as": organizer,
-            "path": f"/events/{big}/roster",
-            "baseline": f"/events/{big}/roster?user={organizer}",
-        },
-        f"roster of 5,000, page {middle}": {
-            "as": organizer,
-            "path": f"/events/{big}/roster?page={middle}",
-            "baseline": f"/events/{big}/roster?user={organizer}&page={middle}",
-        },
-        "roster of 100, page 1": {
-            "as": organizer,
-            "path": f"/events/{small}/roster",
-            "baseline": f"/events/{small}/roster?user={organizer}",
-        },
-    }
+    sessions = Sessions(app, data.login_ids) if data else None
+    pages = {}
+    if "pages" in parts:
+        organizer = data.organizer_id
+        big, small = data.big_roster_event, data.small_roster_event
+        middle = 50  # of 100 pages of 50
+        pages = {
+            "event list (60 events), anonymous": {
+                "as": None,
+                "path": "/events",
+                "baseline": "/events",
+            },
+            "roster of 5,000, page 1": {
+                "as": organizer,
+                "path": f"/events/{big}/roster",
+                "baseline": f"/events/{big}/roster?user={organizer}",
+            },
+            f"roster of 5,000, page {middle}": {
+                "as": organizer,
+                "path": f"/events/{big}/roster?page={middle}",
+                "baseline": f"/events/{big}/roster?user={organizer}&page={middle}",
+            },
+            "roster of 100, page 1": {
+                "as": organizer,
+                "path": f"/events/{small}/roster",
+                "baseline": f"/events/{small}/roster?user={organizer}",
+            },
+        }
+    meet_pages = {}
+    if meet is not None:
+        board = f"/events/{meet.event_id}/meet"
+        same = f"{board}/standings.json"  # the baseline's one endpoint runs the same statements
+        meet_pages = {
+            "meet standings page, anonymous": {"as": None, "path": board, "baseline": same},
+            "meet refresh (?fragments=page)": {
+                "as": None,
+                "path": f"{same}?fragments=page",
+                "baseline": same,
+            },
+            "meet standings.json (all data)": {"as": None, "path": same, "baseline": same},
+            "meet big screen": {"as": None, "path": f"{board}/screen", "baseline": same},
+        }
     baseline_app = baseline.create_app(url)
-    statements = census(app, baseline_app, data, sessions, pages)
+    statements = census(app, baseline_app, data if "rush" in parts else None, sessions, pages)
+    if meet_pages:
+        # Once with the live board's cache off (the statements of building the board), then
+        # with it on, after a first request has built it (what a refresh costs while the meet
+        # has not changed).
+        app.config["MEET_BOARD_CACHE_SECONDS"] = 0
+        rebuilt = census(app, baseline_app, None, sessions, meet_pages)
+        statements.update({f"{key}, board rebuilt each time": n for key, n in rebuilt.items()})
+        app.config["MEET_BOARD_CACHE_SECONDS"] = 60
+        warm = app.test_client(use_cookies=False)
+        for page in meet_pages.values():
+            warm.get(page["path"], headers={"User-Agent": USER_AGENT})
+        statements.update(census(app, baseline_app, None, sessions, meet_pages, warn=False))
     baseline_app.extensions["baseline.engine"].dispose()
     with app.app_context():
         db.engine.dispose()
@@ -464,8 +703,18 @@ def run(args, name: str, url: str, servers: list) -> dict:
     servers.append(app_server)
     base_server = Gunicorn("baseline", "bench.baseline:create_app()", args, env, log_dir)
     servers.append(base_server)
+    uncached = None
+    if meet is not None:
+        # The same app with the live board's cache off: every request places and renders the
+        # whole meet, as each refresh did before the cache (eventsite/sportsmeet/live.py).
+        uncached = Gunicorn(
+            "app-uncached", "wsgi:app", args, {**env, "MEET_BOARD_CACHE_SECONDS": "0"}, log_dir
+        )
+        servers.append(uncached)
     app_server.wait_ready()
     base_server.wait_ready()
+    if uncached is not None:
+        uncached.wait_ready()
     print(
         f"app on :{app_server.port}, baseline on :{base_server.port} "
         f"({args.workers} workers, {args.worker_class}"
@@ -474,16 +723,80 @@ def run(args, name: str, url: str, servers: list) -> dict:
     )
 
     # Warm both servers (every worker, every pool connection) before anything is measured.
-    for server, path in ((app_server, "/events"), (base_server, "/events")):
+    warm = "/events" if platform_parts else meet_pages["meet refresh (?fragments=page)"]["path"]
+    for server in (app_server, base_server, *([uncached] if uncached else [])):
         loadgen.throughput(
             server.port,
-            lambda n, s=server, p=path: loadgen.get(p, s.port),
+            lambda n, s=server, p=warm: loadgen.get(p, s.port),
             concurrency=args.rush_concurrency,
             seconds=1.5,
             warmup=0,
         )
 
-    # (a) the rush: each member logs in by a signed cookie and posts the real form.
+    report = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine,
+        "database": server_facts(url),
+        "settings": {
+            "parts": parts,
+            "workers": args.workers,
+            "worker_class": args.worker_class,
+            "threads": args.threads if args.worker_class == "gthread" else 1,
+            "seconds": args.seconds,
+            "warmup": args.warmup,
+            "rounds": args.rounds,
+            "concurrency": args.concurrency,
+            "rush_concurrency": args.rush_concurrency,
+            "viewers": args.viewers,
+            "refresh": args.refresh,
+            "viewer_seconds": args.viewer_seconds,
+        },
+        "statements": statements,
+    }
+    if data is not None:
+        report["data"] = {"events_listed": data.events_listed, "members": len(data.member_ids)}
+    if meet is not None:
+        report["meet"] = {
+            "teams": 8,
+            "items": meet.items,
+            "entrants": 500,
+            "entries": meet.entries,
+            "entry_members": meet.entry_members,
+            "heats": meet.heats,
+            "results": meet.results,
+            "matches": meet.matches,
+        }
+    if "rush" in parts:
+        report["rush"] = measure_rush(app_server, base_server, data, sessions, url, args)
+    if "pages" in parts:
+        report["pages"] = measure_pages(app_server, base_server, pages, sessions, args)
+    if meet is not None:
+        print("(c) sports meet standings …", flush=True)
+        throughput = measure_pages(app_server, base_server, meet_pages, sessions, args)
+        rebuilt = {
+            f"{key}, board rebuilt each time": page
+            for key, page in meet_pages.items()
+            if "refresh" in key
+        }
+        throughput.update(measure_pages(uncached, base_server, rebuilt, sessions, args))
+        path = meet_pages["meet refresh (?fragments=page)"]["path"]
+        audiences = {}
+        for label, server in (("board kept", app_server), ("board rebuilt", uncached)):
+            print(
+                f"(c) audience ({label}): {args.viewers} leaderboards every {args.refresh:g} s "
+                f"for {args.viewer_seconds:g} s …",
+                flush=True,
+            )
+            audiences[label] = audience(server, path, url, args, meet.event_id)
+        report["standings"] = {"throughput": throughput, "audience": audiences}
+    report["load_average_at_end"] = load_average()
+    return report
+
+
+def measure_rush(app_server, base_server, data, sessions, url, args) -> dict:
+    """(a) the rush: each member logs in by a signed cookie and posts the real form."""
+    from bench.dataset import RUSH_MEMBERS
+
     members = data.member_ids[:RUSH_MEMBERS]
     app_requests = []
     for user_id in members:
@@ -515,17 +828,19 @@ def run(args, name: str, url: str, servers: list) -> dict:
         and outcome_app.get("inbox messages") == 1000
         and rush_app.statuses == {303: 1000}
     )
-    rush_report = {
+    return {
         "app": {**rush_app.summary(), "outcome": outcome_app},
         "baseline": {**rush_base.summary(), "outcome": outcome_base},
         "ratio": round(rush_app.rate / rush_base.rate, 2),
         "correct": correct,
     }
 
-    # (b) pages, app and baseline in turn, `rounds` times.
+
+def measure_pages(app_server, base_server, pages, sessions, args) -> dict:
+    """(b), (c): each page, app and baseline in turn, `rounds` times."""
     page_report = {}
     for key, page in pages.items():
-        print(f"(b) {key} …", flush=True)
+        print(f"    {key} …", flush=True)
         cookie = sessions.login(page["as"]).cookie if page["as"] is not None else None
         runs = {"app": [], "baseline": []}
         for _ in range(args.rounds):
@@ -547,28 +862,9 @@ def run(args, name: str, url: str, servers: list) -> dict:
         row["ratio"] = round(row["app"]["per_second"] / row["baseline"]["per_second"], 2)
         sample = runs["app"][0].sample.decode("utf-8", "replace")
         row["app_rows_on_page"] = sample.count('<tr id="registration-') if "roster" in key else None
+        row["app_bytes"] = len(runs["app"][0].sample)
         page_report[key] = row
-
-    return {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "load_average_at_end": load_average(),
-        "machine": machine,
-        "database": server_facts(url),
-        "settings": {
-            "workers": args.workers,
-            "worker_class": args.worker_class,
-            "threads": args.threads if args.worker_class == "gthread" else 1,
-            "seconds": args.seconds,
-            "warmup": args.warmup,
-            "rounds": args.rounds,
-            "concurrency": args.concurrency,
-            "rush_concurrency": args.rush_concurrency,
-        },
-        "data": {"events_listed": data.events_listed, "members": len(data.member_ids)},
-        "statements": statements,
-        "rush": rush_report,
-        "pages": page_report,
-    }
+    return page_report
 
 
 if __name__ == "__main__":

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from eventsite.extensions import db
-from eventsite.sportsmeet.models import Entry, EntryMember, MeetSettings
+from eventsite.sportsmeet.models import Entry, EntryMember, Lane, MeetSettings
 from tests.factories import make_user
 from tests.sportsmeet_factories import audit_actions, make_captain, make_item, make_meet
 
@@ -198,3 +201,129 @@ def test_captain_page_shows_the_lock_time_and_limit(client, meet, team, captain)
     page = client.get(url(meet, team)).get_data(as_text=True)
     assert "Entries lock at" in page
     assert "at most 2 items" in page
+
+
+# --- the draw fixes an item's entries; an empty grid needs confirming ---------------------------
+
+
+def _draw(client, auth, meet, item):
+    """The organizer draws the item's heats (lanes of 8) through the real page."""
+    auth.become(meet.organizer)
+    response = client.post(
+        f"/events/{meet.event.id}/meet/items/{item.id}/draw", data={"lanes": "8"}
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+
+
+def test_an_empty_grid_sent_after_the_draw_changes_nothing(client, auth, meet, team, captain):
+    item = make_item(meet, name="拔河", max_members=5)
+    db.session.commit()
+    members = [r.id for r in meet.members[team.id]]
+    assert client.post(url(meet, team), data={f"item-{item.id}": members[:3]}).status_code == 303
+    _draw(client, auth, meet, item)
+    auth.become(captain)
+    # The captain's page was opened before the draw; every box is now sent unticked.
+    response = client.post(url(meet, team), data={})
+    assert response.status_code == 409
+    assert "The draw has been made for 拔河" in response.get_data(as_text=True)
+    assert saved(team) == {item.id: set(members[:3])}
+    lanes = db.session.scalars(
+        sa.select(Lane).join(Entry, Entry.id == Lane.entry_id).where(Entry.team_id == team.id)
+    ).all()
+    assert len(lanes) == 1  # the team keeps its lane
+
+
+def test_a_drawn_item_is_shown_fixed_and_other_items_can_still_change(
+    client, auth, meet, team, captain
+):
+    drawn = make_item(meet, name="拔河", max_members=5)
+    open_item = make_item(meet, name="跳长绳", max_members=5)
+    db.session.commit()
+    members = [r.id for r in meet.members[team.id]]
+    client.post(url(meet, team), data={f"item-{drawn.id}": members[:2]})
+    _draw(client, auth, meet, drawn)
+    auth.become(captain)
+    page = client.get(url(meet, team)).get_data(as_text=True)
+    assert "The draw has been made: these entries are fixed." in page
+    # The drawn item's saved members go back as hidden fields, outside its disabled fieldset.
+    for member in members[:2]:
+        assert f'<input type="hidden" name="item-{drawn.id}" value="{member}">' in page
+    assert re.search(rf'id="item-{drawn.id}"\s+disabled', page)
+    # What the page sends (the hidden fields plus a new choice) saves the open item only.
+    response = client.post(
+        url(meet, team),
+        data={f"item-{drawn.id}": members[:2], f"item-{open_item.id}": members[2:4]},
+    )
+    assert response.status_code == 303
+    assert saved(team) == {drawn.id: set(members[:2]), open_item.id: set(members[2:4])}
+
+
+def test_an_accidental_empty_grid_is_refused_until_confirmed(client, meet, team, captain):
+    a = make_item(meet, name="甲", max_members=5)
+    b = make_item(meet, name="乙", max_members=5)
+    db.session.commit()
+    members = [r.id for r in meet.members[team.id]]
+    client.post(url(meet, team), data={f"item-{a.id}": members[:2], f"item-{b.id}": members[2:3]})
+    response = client.post(url(meet, team), data={})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "no one is ticked, which would withdraw the team from every item" in page
+    assert 'name="withdraw_all" value="y"' in page
+    assert saved(team) == {a.id: set(members[:2]), b.id: set(members[2:3])}
+    assert [action for action, _d in audit_actions(meet.event)] == ["meet.entries"]
+    # Confirmed: the team is withdrawn from every item, and that is audited.
+    response = client.post(url(meet, team), data={"withdraw_all": "y"})
+    assert response.status_code == 303
+    assert saved(team) == {}
+    assert [action for action, _d in audit_actions(meet.event)] == ["meet.entries"] * 2
+
+
+def test_emptying_one_item_needs_no_confirmation(client, meet, team, captain):
+    a = make_item(meet, name="甲", max_members=5)
+    b = make_item(meet, name="乙", max_members=5)
+    db.session.commit()
+    members = [r.id for r in meet.members[team.id]]
+    client.post(url(meet, team), data={f"item-{a.id}": members[:2], f"item-{b.id}": members[2:3]})
+    assert client.post(url(meet, team), data={f"item-{a.id}": members[:2]}).status_code == 303
+    assert saved(team) == {a.id: set(members[:2])}
+
+
+def test_an_empty_grid_after_the_lock_changes_nothing(client, meet, team, captain, clock):
+    item = make_item(meet, max_members=5)
+    settings = db.session.get(MeetSettings, meet.event.id)
+    settings.entries_lock_at = clock.now + timedelta(hours=1)
+    db.session.commit()
+    members = [r.id for r in meet.members[team.id]]
+    client.post(url(meet, team), data={f"item-{item.id}": members[:2]})
+    clock.advance(hours=2)
+    response = client.post(url(meet, team), data={"withdraw_all": "y"})
+    assert response.status_code == 409
+    assert "Entries are locked" in response.get_data(as_text=True)
+    assert saved(team) == {item.id: set(members[:2])}
+
+
+# --- women are counted by the registration's snapshot, on the page and in the export ------------
+
+
+def test_the_page_and_the_export_count_women_by_the_registration(client, auth, meet, team, captain):
+    relay = make_item(meet, name="混合接力", min_members=2, max_members=2, min_women=1)
+    db.session.commit()
+    woman = meet.members[team.id][0]  # registered as a woman
+    assert woman.gender == "female"
+    woman.user.gender = "male"  # her profile changed after she registered
+    db.session.commit()
+    client.post(url(meet, team), data={f"item-{relay.id}": [woman.id, meet.members[team.id][3].id]})
+    page = client.get(url(meet, team)).get_data(as_text=True)
+    label = re.search(
+        rf'<label class="check" for="item-{relay.id}-{woman.id}">(.*?)</label>', page, re.S
+    ).group(1)
+    assert ">woman<" in label
+    assert "women chosen" not in page  # the gender rule is met by her snapshot
+    auth.become(meet.organizer)
+    response = client.get(f"/events/{meet.event.id}/meet/export/entries.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    women_column = rows[0].index("Women")
+    (relay_row,) = [row for row in rows[1:] if row[0] == "混合接力"]
+    assert relay_row[women_column] == 1

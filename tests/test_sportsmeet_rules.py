@@ -1334,3 +1334,41 @@ def test_every_round_robin_meets_each_pair_once(n):
         assert len(playing) == len(set(playing)) == n - n % 2
     home_games = Counter(m.home for m in matches)
     assert max(home_games[t] for t in teams) - min(home_games[t] for t in teams) <= 1
+
+
+# --- Worked examples with the 6- and 8-team tables, and the length of the tie-break chain --------
+
+
+def test_six_team_table_with_a_tie_for_third():
+    # 7-5-4-3-2-1: the two sharing 3rd take (4 + 3) / 2 = 3.5 each; 5th gets 5th's 2 points.
+    places = {101: 1, 102: 2, 103: 3, 104: 3, 105: 5, 106: 6}
+    points = points_for_places(places, default_points_table(6))
+    assert points == {101: D(7), 102: D(5), 103: D("3.5"), 104: D("3.5"), 105: D(2), 106: D(1)}
+    assert sum(points.values()) == sum(default_points_table(6))
+
+
+def test_eight_team_relay_with_a_dnf_and_three_tied_for_sixth():
+    # 9-7-6-5-4-3-2-1 ×2; the DNF scores nothing; 6th-8th share (3 + 2 + 1) / 3 = 2, ×2 = 4.
+    places = {101: 1, 102: 2, 103: 3, 104: 4, 105: 5, 106: 6, 107: 6, 108: 6, 109: None}
+    points = points_for_places(places, default_points_table(8), D(2))
+    assert [points[e] for e in range(101, 110)] == [D(n) for n in (18, 14, 12, 10, 8, 4, 4, 4, 0)]
+
+
+def test_the_chain_stops_at_the_given_depth_and_ties_below_it_are_shared():
+    # Equal points and equal 1st-2nd counts; 13 has a 3rd place, 14 a 4th. With the chain down to
+    # 4th place 13 is ahead; down to 2nd place they share the rank.
+    scores = [
+        score(13, 1, 1, 5),
+        score(13, 2, 3, 2),
+        score(14, 1, 1, 5),
+        score(14, 2, 4, 2),
+    ]
+    assert [(s.team, s.rank) for s in standings(scores, [13, 14], depth=4)] == [(13, 1), (14, 2)]
+    assert standings(scores, [13, 14], depth=2) == [
+        Standing(team=13, rank=1, points=D(7), places=(1, 0)),
+        Standing(team=14, rank=1, points=D(7), places=(1, 0)),
+    ]
+    # Before any result every team still shows a count for each place of the chain.
+    assert standings([], [13, 14], depth=3)[0].places == (0, 0, 0)
+    with pytest.raises(ValueError):
+        standings(scores, [13, 14], depth=-1)

@@ -71,9 +71,10 @@ def board_data(board: service.Board) -> dict:
 
 
 def _members(event: Event) -> dict[int, list[tuple[str, str]]]:
-    """{entry_id: [(name, gender), …]} for every entry of the meet, in one query."""
+    """{entry_id: [(name, gender), …]} for every entry of the meet, in one query; the gender is
+    the registration's snapshot, which the entry rules count, not the member's profile today."""
     rows = db.session.execute(
-        sa.select(EntryMember.entry_id, User.name, User.gender)
+        sa.select(EntryMember.entry_id, User.name, Registration.gender)
         .join(Entry, Entry.id == EntryMember.entry_id)
         .join(Item, Item.id == Entry.item_id)
         .join(Registration, Registration.id == EntryMember.registration_id)

@@ -300,10 +300,15 @@ def _team_ids(teams: Iterable[int]) -> list[int]:
     return list(dict.fromkeys(teams))
 
 
-def standings(scores: Iterable[ItemScore], teams: Iterable[int]) -> list[Standing]:
-    """Teams by total points, then most first places, then most second places, and so on; teams
-    equal on all of that share the rank (1, 2, 2, 4) and are listed by team id; every team in
-    `teams` is listed (0 points if it scored nothing) and a score for any other team is an error."""
+def standings(
+    scores: Iterable[ItemScore], teams: Iterable[int], *, depth: int | None = None
+) -> list[Standing]:
+    """Teams by total points, then most first places, then most second places, and so on down to
+    place `depth` (every place reached when None); teams equal on all of that share the rank
+    (1, 2, 2, 4) and are listed by team id; every team in `teams` is listed (0 points if it
+    scored nothing) and a score for any other team is an error."""
+    if depth is not None and depth < 0:
+        raise ValueError(f"The tie-break chain cannot be {depth} places long.")
     team_ids = _team_ids(teams)
     totals = {team: Decimal(0) for team in team_ids}
     finishes: dict[int, Counter[int]] = {team: Counter() for team in team_ids}
@@ -315,7 +320,11 @@ def standings(scores: Iterable[ItemScore], teams: Iterable[int]) -> list[Standin
             if score.place < 1:
                 raise ValueError(f"Team {score.team} has place {score.place}; places start at 1.")
             finishes[score.team][score.place] += 1
-    last_place = max((max(counter) for counter in finishes.values() if counter), default=0)
+    last_place = (
+        max((max(counter) for counter in finishes.values() if counter), default=0)
+        if depth is None
+        else depth
+    )
     places = {
         team: tuple(finishes[team][place] for place in range(1, last_place + 1))
         for team in team_ids

@@ -12,14 +12,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from eventsite.accounts.models import Gender, Role, User
 from eventsite.accounts.service import user_by_mobile
 from eventsite.core import audit
+from eventsite.core.models import AuditEntry
 from eventsite.core.time import utcnow
 from eventsite.events.models import Event, Registration, RegistrationStatus, Team
 from eventsite.extensions import db
@@ -64,6 +67,11 @@ class EntriesRefused(Exception):
     def __init__(self, problems: list[entry_rules.Problem]):
         super().__init__("entries refused")
         self.problems = problems
+
+
+class WithdrawalUnconfirmed(Exception):
+    """A captain's selection is empty while the team has entries: saving it would withdraw the
+    team from every item, so it needs the captain's explicit confirmation; nothing was saved."""
 
 
 # =============================================================================================
@@ -409,6 +417,11 @@ class TeamSheet:
     locked: bool
     lock_at: datetime
     per_person_limit: int | None
+    #: What is saved now ({item_id: registration ids}); equal to `selection` unless the page
+    #: shows a refused submission.
+    saved: dict[int, set[int]] = field(default_factory=dict)
+    #: Items whose heats or matches are drawn: their entries can no longer change here.
+    drawn: set[int] = field(default_factory=set)
 
     @property
     def women(self) -> set[int]:
@@ -452,6 +465,19 @@ def _saved_selection(team: Team) -> dict[int, set[int]]:
     return dict(selection)
 
 
+def _drawn_items(event: Event) -> set[int]:
+    """The meet's items that have heats or matches drawn (one query)."""
+    heats = sa.select(Heat.item_id).join(Item, Item.id == Heat.item_id)
+    matches = sa.select(Match.item_id).join(Item, Item.id == Match.item_id)
+    return set(
+        db.session.scalars(
+            sa.union(
+                heats.where(Item.event_id == event.id), matches.where(Item.event_id == event.id)
+            )
+        )
+    )
+
+
 def team_sheet(
     event: Event, team: Team, selection: Mapping[int, Iterable[int]] | None = None
 ) -> TeamSheet:
@@ -459,10 +485,11 @@ def team_sheet(
     settings = settings_of(event)
     items = items_of(event)
     members = _team_members(team)
+    saved = _saved_selection(team)
     chosen = (
         {item_id: set(regs) for item_id, regs in selection.items()}
         if selection is not None
-        else _saved_selection(team)
+        else saved
     )
     sheet = TeamSheet(
         event=event,
@@ -474,6 +501,8 @@ def team_sheet(
         locked=entry_rules.entries_locked(settings.entries_lock_at, event.starts_at, utcnow()),
         lock_at=lock_time(event, settings),
         per_person_limit=settings.per_person_limit,
+        saved=saved,
+        drawn=_drawn_items(event),
     )
     sheet.problems = entry_rules.selection_problems(
         [item_terms(item) for item in items],
@@ -486,17 +515,44 @@ def team_sheet(
 
 
 def save_team_entries(
-    event: Event, team: Team, actor: User, selection: Mapping[int, Iterable[int]]
+    event: Event,
+    team: Team,
+    actor: User,
+    selection: Mapping[int, Iterable[int]],
+    *,
+    withdraw_all: bool = False,
 ) -> TeamSheet:
     """Replace the team's entries with `selection` ({item_id: registration ids}).
 
-    Refused after the lock, and refused whole when a blocking rule breaks; open problems (too few
-    members or women) are saved and shown until the lock.
+    Refused after the lock; refused whole when an item already drawn would change (its heats or
+    matches hold the entries) or a blocking rule breaks; an empty selection that would withdraw
+    the team from every item needs `withdraw_all`. Open problems (too few members or women) are
+    saved and shown until the lock.
     """
     sheet = team_sheet(event, team, selection)
     if sheet.locked:
         raise MeetError(_("Entries are locked; nothing can be changed any more."))
-    blocking = [p for p in sheet.problems if p.blocking]
+    names = {item.id: item.name for item in sheet.items}
+    fixed = [
+        names[item_id]
+        for item_id in sorted(sheet.drawn & set(names), key=list(names).index)
+        if sheet.selection.get(item_id, set()) != sheet.saved.get(item_id, set())
+    ]
+    if fixed:
+        raise MeetError(
+            _(
+                "The draw has been made for %(items)s, so its entries can no longer change here. "
+                "Nothing was saved; ask the organizer if a change is needed.",
+                items="、".join(fixed),
+            )
+        )
+    has_entries = any(sheet.saved.get(item_id) for item_id in names)
+    emptied = not any(sheet.selection.get(item_id) for item_id in names)
+    if has_entries and emptied and not withdraw_all:
+        raise WithdrawalUnconfirmed()
+    # A drawn item is sent back as saved; a problem in it (a member who has since left the
+    # team) is the organizer's to settle, and must not block the captain's other items.
+    blocking = [p for p in sheet.problems if p.blocking and p.item_id not in sheet.drawn]
     if blocking:
         raise EntriesRefused(blocking)
     items = {item.id: item for item in sheet.items}
@@ -948,13 +1004,17 @@ class ItemStatus:
     FINAL = "final"
 
 
+_STATUS_TITLES = {
+    ItemStatus.NOT_STARTED: _l("Not started"),
+    ItemStatus.IN_PROGRESS: _l("In progress"),
+    ItemStatus.PROVISIONAL: _l("Provisional"),
+    ItemStatus.FINAL: _l("Results final"),
+}
+
+
 def status_title(status: str) -> str:
-    return {
-        ItemStatus.NOT_STARTED: _("Not started"),
-        ItemStatus.IN_PROGRESS: _("In progress"),
-        ItemStatus.PROVISIONAL: _("Provisional"),
-        ItemStatus.FINAL: _("Results final"),
-    }[status]
+    # Only the one title asked for is translated: the board asks once per item per refresh.
+    return str(_STATUS_TITLES[status])
 
 
 @dataclass
@@ -968,7 +1028,17 @@ class Placed:
     points: Decimal
     best: Decimal | None
     outcome: str
-    shown: str
+    item: Item
+
+    @cached_property
+    def shown(self) -> str:
+        """The result as shown (mm:ss.ss, a count, metres, or why there is none); formatted only
+        when a page shows it: the standings page shows few of a meet's hundreds of lines."""
+        if self.item.is_head_to_head:
+            return ""
+        if self.outcome != Outcome.OK:
+            return Outcome(self.outcome).title
+        return format_value(self.item, self.best)
 
 
 @dataclass
@@ -990,6 +1060,15 @@ class ItemBoard:
     @property
     def final_heat(self) -> Heat | None:
         return next((h for h in self.heats if h.is_final and len(self.heats) > 1), None)
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == ItemStatus.FINAL
+
+    @property
+    def winners(self) -> list[str]:
+        """Who is placed first (several when tied)."""
+        return [line.label for line in self.lines if line.place == 1]
 
     @property
     def status_title(self) -> str:
@@ -1024,6 +1103,16 @@ class Board:
 
     def team_name(self, team_id: int) -> str:
         return next((t.name for t in self.teams if t.id == team_id), "")
+
+    @property
+    def place_columns(self) -> int:
+        """How many places the standings' tie-break chain counts (the points table's length)."""
+        return len(self.standings[0].places) if self.standings else 0
+
+    @property
+    def provisional_items(self) -> int:
+        """Items with placings that are not final yet, so not in the medal table."""
+        return sum(1 for placed in self.items if placed.lines and not placed.is_final)
 
     @property
     def has_individual_items(self) -> bool:
@@ -1138,10 +1227,10 @@ def load_board(event: Event, *, item_id: int | None = None, latest: int = 8) -> 
         boards[match.item_id].matches.append(match)
 
     table = points_table_for(settings, len(teams))
-    scores = []
+    scores, final_scores = [], []
     for board in boards.values():
         _place_item(board, table, team_of_entry, labels)
-        scores.extend(
+        item_scores = [
             rules.ItemScore(
                 team=team_of_entry[line.entry_id],
                 item=board.item.id,
@@ -1150,7 +1239,12 @@ def load_board(event: Event, *, item_id: int | None = None, latest: int = 8) -> 
             )
             for line in board.lines
             if line.place is not None
-        )
+        ]
+        scores.extend(item_scores)
+        # Medals are awarded for results the organizer declared final; the points standings
+        # move live with provisional results.
+        if board.is_final:
+            final_scores.extend(item_scores)
     team_ids = [t.id for t in teams]
     return Board(
         event=event,
@@ -1159,11 +1253,51 @@ def load_board(event: Event, *, item_id: int | None = None, latest: int = 8) -> 
         labels=labels,
         team_of_entry=team_of_entry,
         table=table,
-        standings=rules.standings(scores, team_ids),
-        medals=rules.medal_table(scores, team_ids),
+        # The tie-break chain runs down the places that earn points: counting 40th places of a
+        # crowded individual item would decide nothing a spectator could follow.
+        standings=rules.standings(scores, team_ids, depth=len(table)),
+        medals=rules.medal_table(final_scores, team_ids),
         latest=_latest(boards, results, matches, labels, latest),
         people=person_of,
     )
+
+
+def board_version(event: Event) -> tuple:
+    """What changes whenever the board changes, in one small query: the number and latest entry
+    time of results and of decided matches (a correction re-stamps its entry time), and the
+    newest audit entry of the event (every organizer, captain and referee change other than a
+    first result is audited: items, settings, entries, draws, finals, teams, DQs)."""
+    in_meet = Item.event_id == event.id
+
+    def over_results(column):
+        return (
+            sa.select(column)
+            .join(Heat, Heat.id == Result.heat_id)
+            .join(Item, Item.id == Heat.item_id)
+            .where(in_meet)
+            .scalar_subquery()
+        )
+
+    def over_matches(column):
+        return (
+            sa.select(column)
+            .join(Item, Item.id == Match.item_id)
+            .where(in_meet, Match.entered_at.is_not(None))
+            .scalar_subquery()
+        )
+
+    row = db.session.execute(
+        sa.select(
+            over_results(sa.func.count(Result.id)),
+            over_results(sa.func.max(Result.entered_at)),
+            over_matches(sa.func.count(Match.id)),
+            over_matches(sa.func.max(Match.entered_at)),
+            sa.select(sa.func.max(AuditEntry.id))
+            .where(AuditEntry.event_id == event.id)
+            .scalar_subquery(),
+        )
+    ).one()
+    return tuple(row)
 
 
 def _place_item(board: ItemBoard, table, team_of_entry, labels) -> None:
@@ -1177,40 +1311,27 @@ def _place_item(board: ItemBoard, table, team_of_entry, labels) -> None:
             if final is not None and any(k[0] == final.id for k in board.results)
             else list(board.results.values())
         )
-        performances = [
-            rules.Performance(
+        result_type = rules.ResultType(item.result_type)
+        performances = {
+            r.entry_id: rules.Performance(
                 entrant=r.entry_id,
                 value=_dec(r.value),
                 outcome=rules.Outcome(r.outcome),
                 second_value=_dec(r.second_value),
             )
             for r in chosen
-        ]
-        places = rules.placings(rules.ResultType(item.result_type), performances) if chosen else {}
-        best = {r.entry_id: r for r in chosen}
+        }
+        places = rules.placings(result_type, list(performances.values())) if chosen else {}
     board.places = places
     board.points = rules.points_for_places(places, table, Decimal(item.multiplier))
     lines = []
     for entry_id, place in places.items():
         if item.is_head_to_head:
-            outcome, shown, value = Outcome.OK.value, "", None
+            outcome, value = Outcome.OK.value, None
         else:
-            result = best[entry_id]
-            outcome = result.outcome
-            value = (
-                rules.best_value(
-                    rules.ResultType(item.result_type),
-                    rules.Performance(
-                        entrant=entry_id,
-                        value=_dec(result.value),
-                        outcome=rules.Outcome(result.outcome),
-                        second_value=_dec(result.second_value),
-                    ),
-                )
-                if result.outcome == Outcome.OK
-                else None
-            )
-            shown = Outcome(outcome).title if outcome != Outcome.OK else format_value(item, value)
+            performance = performances[entry_id]
+            outcome = performance.outcome.value
+            value = rules.best_value(result_type, performance) if outcome == Outcome.OK else None
         lines.append(
             Placed(
                 entry_id=entry_id,
@@ -1220,7 +1341,7 @@ def _place_item(board: ItemBoard, table, team_of_entry, labels) -> None:
                 points=board.points.get(entry_id, Decimal(0)),
                 best=value,
                 outcome=outcome,
-                shown=shown,
+                item=item,
             )
         )
     lines.sort(key=lambda line: (line.place is None, line.place or 0, line.label))
@@ -1268,28 +1389,32 @@ def _status(board: ItemBoard) -> str:
 
 def _latest(boards, results, matches, labels, limit: int) -> list[dict]:
     """The most recently entered results across the meet, newest first."""
+    # Newest first, then only the lines shown are formatted (a meet has hundreds of results).
     heat_items = {h.id: b.item for b in boards.values() for h in b.heats}
-    lines = []
-    for r in results:
-        item = heat_items[r.heat_id]
-        shown = (
-            Outcome(r.outcome).title
-            if r.outcome != Outcome.OK
-            else _shown_result(item, r.outcome, r.value, r.second_value)
-        )
-        lines.append((r.entered_at, r.id, item.name, labels.get(r.entry_id, ""), shown))
     items = {b.item.id: b.item for b in boards.values()}
-    for m in matches:
-        if m.entered_at is None or not m.decided:
-            continue
-        home, away = labels.get(m.home_entry_id, ""), labels.get(m.away_entry_id, "")
-        shown = _("draw") if m.drawn else _("%(who)s won", who=labels.get(m.winner_entry_id, ""))
-        lines.append((m.entered_at, -m.id, items[m.item_id].name, f"{home} – {away}", shown))
-    lines.sort(key=lambda line: (line[0], line[1]), reverse=True)
-    return [
-        {"at": at, "item": item, "who": who, "result": shown}
-        for at, _id, item, who, shown in lines[:limit]
-    ]
+    newest = sorted(
+        [(r.entered_at, r.id, r) for r in results]
+        + [(m.entered_at, -m.id, m) for m in matches if m.entered_at is not None and m.decided],
+        key=lambda line: (line[0], line[1]),
+        reverse=True,
+    )[:limit]
+    lines = []
+    for at, _id, row in newest:
+        if isinstance(row, Match):
+            home, away = labels.get(row.home_entry_id, ""), labels.get(row.away_entry_id, "")
+            who = f"{home} – {away}"
+            item = items[row.item_id]
+            shown = (
+                _("draw")
+                if row.drawn
+                else _("%(who)s won", who=labels.get(row.winner_entry_id, ""))
+            )
+        else:
+            item = heat_items[row.heat_id]
+            who = labels.get(row.entry_id, "")
+            shown = _shown_result(item, row.outcome, row.value, row.second_value)
+        lines.append({"at": at, "item": item.name, "who": who, "result": shown})
+    return lines
 
 
 # =============================================================================================

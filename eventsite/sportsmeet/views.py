@@ -3,18 +3,21 @@ organizers; entries for captains; result sheets for referees."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -25,7 +28,7 @@ from eventsite.core.time import format_local, utcnow
 from eventsite.events.models import Event
 from eventsite.events.permissions import can_manage
 from eventsite.extensions import db
-from eventsite.sportsmeet import exports, service
+from eventsite.sportsmeet import exports, live, service
 from eventsite.sportsmeet.forms import (
     EntriesForm,
     FinalDrawForm,
@@ -80,32 +83,78 @@ def _fragments(board) -> dict[str, Markup]:
     }
 
 
+@dataclass(frozen=True)
+class LiveBoard:
+    """What every viewer of a meet's live board gets, whoever they are."""
+
+    fragments: dict[str, Markup]
+    #: The refresh's body, serialized without its closing brace (the time of the request is
+    #: added per request): the fragments alone, or with every item's placings as data.
+    json_head: str
+    has_individual_items: bool
+
+
+#: How many latest results the standings page and the full JSON refresh show.
+FULL_LATEST = 8
+
+
+def _live_board(event: Event, latest: int = FULL_LATEST, *, data: bool = False) -> LiveBoard:
+    """The board as shown to everyone, built once per change of the meet (see `live`); with
+    `data`, the JSON also carries the standings, medals and placings as data."""
+
+    def build() -> LiveBoard:
+        board = service.load_board(event, latest=latest)
+        fragments = _fragments(board)
+        body = exports.board_data(board) if data else {}
+        body["html"] = fragments
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        return LiveBoard(fragments, text[:-1], board.has_individual_items)
+
+    key = (event.id, latest, data, str(get_locale()))
+    return live.board_cache().get(
+        key, lambda: service.board_version(event), live.kept_seconds(), build
+    )
+
+
 @bp.get("/events/<int:event_id>/meet")
 @meet_permission("view")
 def standings(event: Event):
     """Team standings, medal table, latest results and every item's status; refreshes itself."""
-    board = service.load_board(event)
+    board = _live_board(event)
     duties = service.duties_in(event, current_user)
     return render_template(
         "sportsmeet/standings.html",
         event=event,
         board=board,
-        fragments=_fragments(board),
+        fragments=board.fragments,
         duties=duties,
         manager=can_manage(current_user, event),
         refresh=REFRESH_SECONDS,
     )
 
 
+#: What a page's refresh asks for (`?fragments=`): the fragments alone, with as many latest
+#: results as that page shows.
+FRAGMENTS_LATEST = {"page": FULL_LATEST, "screen": 12}
+
+
 @bp.get("/events/<int:event_id>/meet/standings.json")
 @meet_permission("view")
 def standings_json(event: Event):
-    """The standings as data and as ready-made table fragments for the page's refresh."""
-    board = service.load_board(event)
-    body = exports.board_data(board)
-    body["html"] = _fragments(board)
-    body["updated"] = format_local(utcnow(), "%H:%M:%S")
-    response = jsonify(body)
+    """The standings as data and as ready-made table fragments; with `?fragments=page` or
+    `screen`, the fragments alone, which is all the page's refresh uses (a tenth of the size)."""
+    wanted = request.args.get("fragments")
+    if wanted is not None and wanted not in FRAGMENTS_LATEST:
+        abort(400)
+    if wanted is None:
+        board = _live_board(event, data=True)
+    else:
+        board = _live_board(event, latest=FRAGMENTS_LATEST[wanted])
+    head = board.json_head
+    updated = json.dumps(format_local(utcnow(), "%H:%M:%S"))
+    response = current_app.response_class(
+        f'{head},"updated":{updated}}}', mimetype="application/json"
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -114,12 +163,11 @@ def standings_json(event: Event):
 @meet_permission("view")
 def screen(event: Event):
     """Big-screen mode for the venue's projector: standings and latest results in turn."""
-    board = service.load_board(event, latest=12)
+    board = _live_board(event, latest=FRAGMENTS_LATEST["screen"])
     return render_template(
         "sportsmeet/screen.html",
         event=event,
-        board=board,
-        fragments=_fragments(board),
+        fragments=board.fragments,
         refresh=REFRESH_SECONDS,
         rotate=ROTATE_SECONDS,
     )
@@ -418,7 +466,7 @@ def print_sheet(event: Event, item):
 # --- Captains ------------------------------------------------------------------------------------
 
 
-def _render_entries(event, team, sheet=None, refused=(), status=200):
+def _render_entries(event, team, sheet=None, refused=(), status=200, confirm_withdrawal=False):
     sheet = sheet or service.team_sheet(event, team)
     return render_template(
         "sportsmeet/entries.html",
@@ -427,6 +475,7 @@ def _render_entries(event, team, sheet=None, refused=(), status=200):
         sheet=sheet,
         form=EntriesForm(formdata=None),
         refused=refused,
+        confirm_withdrawal=confirm_withdrawal,
         messages=service.problem_messages(sheet),
     ), status
 
@@ -442,8 +491,15 @@ def team_entries(event: Event, team):
         abort(400)
     items = service.items_of(event)
     selection = form.selection(request.form, [i.id for i in items])
+    withdraw_all = request.form.get("withdraw_all") == "y"
     try:
-        service.save_team_entries(event, team, current_user, selection)
+        service.save_team_entries(event, team, current_user, selection, withdraw_all=withdraw_all)
+    except service.WithdrawalUnconfirmed:
+        db.session.rollback()
+        event = _fresh(event)
+        team = service.team_of(event, team.id)
+        sheet = service.team_sheet(event, team, selection)
+        return _render_entries(event, team, sheet, status=400, confirm_withdrawal=True)
     except service.EntriesRefused:
         db.session.rollback()
         event = _fresh(event)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
@@ -121,3 +122,87 @@ def test_a_referee_enters_a_heat_and_the_open_standings_follow(
         screenshot(standings, "meet-04-standings-after")
     finally:
         screen_context.close()
+
+
+EIGHT_TEAMS = tuple(
+    f"{name}社区队"
+    for name in ("站前", "铁锋", "龙华", "光荣", "富拉尔基", "昂昂溪", "碾子山", "梅里斯")
+)
+
+
+@pytest.fixture
+def eight_team_meet(live_app):
+    """An 8-team meet with one decided item, so every standings column (places 1-8) is filled."""
+    app, _url = live_app
+    with app.app_context():
+        organizer = make_user(roles=["organizer"], name="周文静")
+        meet = make_meet(teams=EIGHT_TEAMS, per_team=1, women=1, organizer=organizer)
+        event = meet.event
+        item = service.create_item(
+            event,
+            organizer,
+            name="同心协力运球",
+            result_type="time",
+            match_format="",
+            starts_at=event.starts_at,
+            place="运动场西跑道",
+            min_members=1,
+            max_members=1,
+            min_women=0,
+            multiplier=1,
+            second_attempt=False,
+            individual=False,
+        )
+        for team in event.teams:
+            service.save_team_entries(
+                event, team, organizer, {item.id: {meet.members[team.id][0].id}}
+            )
+        (heat,) = service.draw_heats(item, organizer, 8)
+        rows = [
+            service.ResultInput(lane.entry_id, Decimal(50 + n), None, "ok", "")
+            for n, lane in enumerate(heat.lanes)
+        ]
+        service.save_heat_results(item, heat, organizer, rows, {})
+        service.set_final(item, organizer, True)
+        db.session.commit()
+        return event.id
+
+
+@pytest.mark.parametrize(
+    ("viewport", "name"),
+    [({"width": 1920, "height": 1080}, "projector"), ({"width": 390, "height": 844}, "phone")],
+)
+def test_the_big_screen_fits_a_projector_and_a_phone(
+    browser, live_app, eight_team_meet, viewport, name
+):
+    _app, url = live_app
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(f"{url}/events/{eight_team_meet}/meet/screen")
+        expect(page.locator(".standings-table th.place-count")).to_have_count(8)
+        expect(page.locator(".standings-table tbody tr")).to_have_count(8)
+        screenshot(page, f"meet-05-screen-{name}")
+        assert_fits_phone(page)  # no sideways scrolling, whatever the screen
+        # Team names stay on one line, and the type is large on the projector (readable at 10 m).
+        lines = page.eval_on_selector_all(
+            ".standings-table td.team",
+            """cells => cells.map(cell => {
+                const range = document.createRange();
+                range.selectNodeContents(cell);
+                return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+            })""",
+        )
+        assert lines == [1] * 8, lines
+        size = page.eval_on_selector(
+            ".standings-table td.team", "c => parseFloat(getComputedStyle(c).fontSize)"
+        )
+        if name == "projector":
+            assert size >= 40
+            # All 8 teams on the projector at once, without scrolling.
+            assert page.evaluate("document.documentElement.scrollHeight") <= viewport["height"]
+        page.goto(f"{url}/events/{eight_team_meet}/meet")
+        screenshot(page, f"meet-06-standings-{name}")
+        assert_fits_phone(page)
+    finally:
+        context.close()
