@@ -1,0 +1,1 @@
+"""Skills competitions: tracks, rounds, criteria, judges, score sheets, rankings, awards."""

@@ -1,0 +1,216 @@
+"""A round's results as spreadsheets (the ranking and every judge's sheet; the awards list for
+certificates) and its blank scoring sheets for printing."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from eventsite.accounts.models import User
+from eventsite.competitions import rules, service
+from eventsite.core.exports import display_width
+from eventsite.core.time import format_local
+from eventsite.events.models import Registration
+
+
+def _cell(sheet, value):
+    # Text that starts with "=" would become a formula: keep it text.
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def _add_sheet(workbook, title: str, header: list[str], rows: list[list]) -> None:
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip()[:31] or "Sheet"
+    sheet = workbook.create_sheet(title=cleaned)
+    widths = [display_width(h) for h in header]
+    for row in rows:
+        for i, value in enumerate(row[: len(widths)]):
+            widths[i] = max(widths[i], display_width(value))
+    for i, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    heads = []
+    for title_text in header:
+        cell = WriteOnlyCell(sheet, value=str(title_text))
+        cell.font = bold
+        heads.append(cell)
+    sheet.append(heads)
+    for row in rows:
+        sheet.append([_cell(sheet, v) for v in row])
+
+
+def _save(workbook) -> bytes:
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _status(board: service.Board, registration_id: int) -> str:
+    exclusion = board.exclusions.get(registration_id)
+    return exclusion.state_enum.title if exclusion else ""
+
+
+def ranking_rows(board: service.Board) -> tuple[list[str], list[list]]:
+    """The overall ranking with the track ranks, per-criterion aggregates and totals (exact)."""
+    tracks = {t.id: t.name for t in board.tracks}
+    awards = service.awards_of(board)
+    header = [
+        _("Rank"),
+        _("Rank in track"),
+        _("Contestant"),
+        _("Team"),
+        _("Track"),
+        *[c.name for c in board.criteria],
+        _("Total"),
+        _("Total (exact)"),
+        _("Award"),
+        _("Status"),
+    ]
+    track_ranks = {
+        placing.contestant: placing.rank
+        for key, ranking in board.rankings.items()
+        if key is not None
+        for placing in ranking.placings
+    }
+    rows = []
+    for placing in board.overall.placings:
+        registration = board.registrations[placing.contestant]
+        award = awards.tier_of(placing.contestant)
+        rows.append(
+            [
+                placing.rank,
+                track_ranks.get(placing.contestant),
+                registration.user.name,
+                board.teams[registration.team_id].name
+                if registration.team_id in board.teams
+                else "",
+                tracks.get(registration.track_id, ""),
+                *[rules.format_score(line.aggregate) for line in placing.criteria],
+                rules.format_score(placing.total),
+                "" if placing.total is None else str(placing.total),
+                award.tier_name if award else "",
+                _status(board, placing.contestant),
+            ]
+        )
+    return header, rows
+
+
+def sheets_rows(board: service.Board) -> tuple[list[str], list[list]]:
+    """Every judge's sheet: one line per judge and contestant, with each criterion's score."""
+    header = [
+        _("Judge"),
+        _("Contestant"),
+        _("Team"),
+        *[c.name for c in board.criteria],
+        _("Comment"),
+        _("Submitted at"),
+        _("Version"),
+        _("From paper"),
+    ]
+    rows = []
+    judges = board.judges
+    for sheet in sorted(
+        board.sheets,
+        key=lambda s: (judges[s.judge_id].name if s.judge_id in judges else "", s.registration_id),
+    ):
+        registration = board.registrations[sheet.registration_id]
+        values = board.values.get(sheet.id, {})
+        rows.append(
+            [
+                judges[sheet.judge_id].name if sheet.judge_id in judges else sheet.judge.name,
+                registration.user.name,
+                board.teams[registration.team_id].name
+                if registration.team_id in board.teams
+                else "",
+                *[service.plain(values.get(c.id)) for c in board.criteria],
+                sheet.comment,
+                format_local(sheet.submitted_at) or _("draft"),
+                sheet.version,
+                _("yes") if sheet.from_paper else "",
+            ]
+        )
+    return header, rows
+
+
+def results_workbook(board: service.Board) -> bytes:
+    """Ranking on the first sheet, every judge's sheet on the second, missing sheets on the third."""
+    workbook = Workbook(write_only=True)
+    _add_sheet(workbook, _("Ranking"), *ranking_rows(board))
+    _add_sheet(workbook, _("Judges' sheets"), *sheets_rows(board))
+    missing = [
+        [
+            board.judges[judge_id].name,
+            board.registrations[contestant].user.name,
+            _("draft") if (judge_id, contestant) in board.sheet_by_pair else _("not started"),
+        ]
+        for judge_id, contestant in board.missing
+    ]
+    _add_sheet(workbook, _("Missing sheets"), [_("Judge"), _("Contestant"), _("State")], missing)
+    return _save(workbook)
+
+
+def awards_workbook(board: service.Board, awards: service.AwardTable) -> bytes:
+    """The awards list for certificates: award, name, team, track, work unit, rank, total."""
+    tracks = {t.id: t.name for t in board.tracks}
+    header = [_("Award"), _("Name"), _("Team"), _("Track"), _("Work unit"), _("Rank"), _("Total")]
+    rows = []
+    for row in awards.rows:
+        registration: Registration = board.registrations[row.registration_id]
+        rows.append(
+            [
+                row.tier_name,
+                registration.user.name,
+                board.teams[registration.team_id].name
+                if registration.team_id in board.teams
+                else "",
+                tracks.get(registration.track_id, ""),
+                registration.user.work_unit,
+                row.rank,
+                rules.format_score(row.total),
+            ]
+        )
+    workbook = Workbook(write_only=True)
+    _add_sheet(workbook, _("Awards"), header, rows)
+    return _save(workbook)
+
+
+@dataclass
+class BlankPage:
+    """One printed page: a judge's blank sheet for one contestant."""
+
+    judge: User
+    registration: Registration
+    track_name: str
+    team_name: str
+
+
+def blank_pages(board: service.Board, judge_id: int | None = None) -> list[BlankPage]:
+    """A blank sheet per expected (judge, contestant) pair, optionally for one judge only."""
+    tracks = {t.id: t.name for t in board.tracks}
+    pages = []
+    for pair_judge, contestant in board.expected:
+        if judge_id is not None and pair_judge != judge_id:
+            continue
+        registration = board.registrations[contestant]
+        pages.append(
+            BlankPage(
+                judge=board.judges[pair_judge],
+                registration=registration,
+                track_name=tracks.get(registration.track_id, ""),
+                team_name=board.teams[registration.team_id].name
+                if registration.team_id in board.teams
+                else "",
+            )
+        )
+    pages.sort(key=lambda p: (p.judge.name, p.judge.id, p.track_name, p.registration.id))
+    return pages
