@@ -98,16 +98,20 @@ def register_extensions(app: Flask) -> None:
 def register_models() -> None:
     """Import every feature's models so the metadata (and Alembic) sees all tables."""
     import eventsite.accounts.models  # noqa: F401
+    import eventsite.competitions.models  # noqa: F401
     import eventsite.core.models  # noqa: F401
     import eventsite.events.models  # noqa: F401
+    import eventsite.mixers.models  # noqa: F401
     import eventsite.sportsmeet.models  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
     from eventsite.accounts.views import bp as accounts_bp
+    from eventsite.competitions.views import bp as competitions_bp
     from eventsite.core.views import bp as core_bp
     from eventsite.events.roster_views import bp as roster_bp
     from eventsite.events.views import bp as events_bp
+    from eventsite.mixers.views import bp as mixers_bp
     from eventsite.sportsmeet.views import bp as sportsmeet_bp
 
     app.register_blueprint(core_bp)
@@ -115,6 +119,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp)
     app.register_blueprint(roster_bp)
     app.register_blueprint(sportsmeet_bp)
+    app.register_blueprint(competitions_bp)
+    app.register_blueprint(mixers_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -65,7 +65,8 @@ DEMO_ACCOUNTS = (
     DemoAccount(Role.ADMIN, "13900000001", "陈立新", "芜湖市总工会", Gender.MALE, 45),
     DemoAccount(Role.ORGANIZER, "13900000002", "周文静", "芜湖市总工会市直单位", Gender.FEMALE, 36),
     DemoAccount(Role.JUDGE, "13900000003", "孙建国", "山东省对外经济贸易工会", Gender.MALE, 50),
-    # An ordinary member, registered for nothing, so a newcomer's path can be tried at once.
+    # An ordinary member, registered for nothing upcoming, so a newcomer's path can be tried at
+    # once; he attended the earlier mixer, whose contact exchange is open.
     DemoAccount(Role.MEMBER, "13900000004", "吴晓宇", "芜湖职业技术学院", Gender.MALE, 29),
 )
 
@@ -262,6 +263,9 @@ def load(now: datetime) -> list[tuple[Event, int]]:
         loaded.append((event, len(participants)))
         if event.kind == EventKind.SPORTSMEET:
             meet_day(event, organizer, staff[Role.JUDGE])
+        if event.kind == EventKind.COMPETITION:
+            competition_scoring(now, event, organizer, staff[Role.JUDGE], password_hash)
+    loaded.append(mixer_exchange(now, organizer, staff[Role.MEMBER], password_hash))
     return loaded
 
 
@@ -406,6 +410,217 @@ def competition(
             )
         )
     return event, participants, timedelta(days=1)
+
+
+# (b′) The competition's written round: the contestants' case analyses, sent in before the
+# final, are being scored online by five judges per track this week.
+WRITTEN_ROUND = "书面评审（外贸案例分析）"
+#: Criteria of the written round: name, maximum, weight, step, tolerance.
+WRITTEN_CRITERIA = (
+    ("外语表达", 20, "1", "0.5", 6),
+    ("跨境电商实务", 20, "1", "0.5", 6),
+    ("市场采购贸易", 15, "1", "0.5", 5),
+    ("贸易摩擦应对", 15, "1", "0.5", 5),
+    ("商务谈判策略", 20, "1", "0.5", 6),
+    ("职业素养", 10, "1", "0.5", 4),
+)
+#: Judges' mobiles start here; five per track, none affiliated with a provincial team.
+JUDGE_FIRST_MOBILE = 13900005000
+JUDGE_UNITS = (
+    "中国财贸轻纺烟草工会",
+    "中国商业联合会",
+    "对外经济贸易大学",
+    "上海对外经贸大学",
+    "广东外语外贸大学",
+)
+#: The demo judge's sheets in 商务英语: this many submitted, one draft, the rest to fill.
+DEMO_JUDGE_SUBMITTED = 15
+
+
+def competition_scoring(
+    now: datetime, event: Event, organizer: User, demo_judge: User, password_hash: str
+) -> None:
+    """The written round of the Yantai final, mostly scored: 25 judges (five per track) plus the
+    demo judge on 商务英语, who belongs to Shandong's union and so is recused from 山东队; every
+    judge but two has submitted everything, the demo judge has a draft and six sheets not
+    started, so the ranking is provisional. Sheets are saved through the competition service (audited), with
+    the clock set to when each was entered; awards are 7/13/22 overall."""
+    from eventsite.competitions import service as contests
+    from eventsite.competitions.models import (
+        JudgeAffiliation,
+        JudgeAssignment,
+        Score,
+        SheetChange,
+    )
+    from eventsite.core.models import AuditEntry
+
+    rng = random.Random(JUDGE_FIRST_MOBILE)
+    began = at_local(now, -4, 9, 0)
+    with replayed_at(began - timedelta(days=1)):
+        written = contests.create_round(
+            event,
+            organizer,
+            name=WRITTEN_ROUND,
+            advance_count=None,
+            aggregation="trimmed_mean",
+            trim_count=1,
+            trim_min_judges=5,
+            standardise=False,
+            min_judges=5,
+            double_entry=False,
+            objection_days=5,
+        )
+        contests.save_criteria(
+            written,
+            organizer,
+            [
+                contests.CriterionInput(
+                    None, name, Decimal(top), Decimal(weight), Decimal(step), Decimal(tolerance)
+                )
+                for name, top, weight, step, tolerance in WRITTEN_CRITERIA
+            ],
+            [],
+        )
+        written.tie_break = ",".join(str(c.id) for c in (written.criteria[1], written.criteria[0]))
+        contests.save_awards(
+            written,
+            organizer,
+            basis="count",
+            scope="overall",
+            tiers=[
+                contests.TierInput("一等奖", Decimal(7)),
+                contests.TierInput("二等奖", Decimal(13)),
+                contests.TierInput("三等奖", Decimal(22)),
+            ],
+            team_best=3,
+            team_method="sum",
+        )
+    year = to_local(now).year
+    judges: dict[int, list[User]] = {}
+    for t, track in enumerate(event.tracks):
+        panel = []
+        for k in range(5):
+            gender = rng.choice((Gender.MALE, Gender.FEMALE))
+            panel.append(
+                User(
+                    name=person(rng, gender),
+                    mobile=str(JUDGE_FIRST_MOBILE + 5 * t + k),
+                    work_unit=JUDGE_UNITS[k],
+                    gender=gender,
+                    birth_year=year - rng.randint(35, 60),
+                    password_hash=password_hash,
+                    created_at=began - timedelta(days=20),
+                    role_grants=[UserRole(role=Role.JUDGE, granted_at=began - timedelta(days=20))],
+                )
+            )
+        db.session.add_all(panel)
+        judges[track.id] = panel
+    db.session.flush()
+    english = event.tracks[0]
+    judges[english.id].append(demo_judge)
+    shandong = event.teams[0]
+    db.session.add(JudgeAffiliation(user_id=demo_judge.id, team_id=shandong.id))
+    for track_id, panel in judges.items():
+        db.session.add_all(
+            JudgeAssignment(round_id=written.id, track_id=track_id, user_id=judge.id)
+            for judge in panel
+        )
+    db.session.flush()
+
+    contestants = contests.round_registrations(written)
+    ability = {r.id: Decimal(rng.randint(55, 92)) / 100 for r in contestants}
+    criteria = written.criteria
+    late_judge = judges[event.tracks[-1].id][2]  # still two sheets to go on 商务日语
+    sheets = []
+    for track_id, panel in judges.items():
+        people = [r for r in contestants if r.track_id == track_id]
+        for judge in panel:
+            bias = Decimal(rng.randint(-4, 4)) / 100
+            mine = [r for r in people if not (judge is demo_judge and r.team_id == shandong.id)]
+            for n, registration in enumerate(mine):
+                if judge is demo_judge and n > DEMO_JUDGE_SUBMITTED:
+                    break
+                if judge is late_judge and n >= len(mine) - 2:
+                    break
+                values = {}
+                for c in criteria:
+                    share = ability[registration.id] + bias + Decimal(rng.randint(-6, 6)) / 100
+                    raw = max(Decimal(0), min(c.max_score, c.max_score * share))
+                    values[c.id] = (raw / c.step).to_integral_value() * c.step
+                entered = began + timedelta(minutes=7 * n + rng.randint(0, 5))
+                if judge is demo_judge:
+                    # The demo judge's own sheets go through the service, so their history
+                    # and the audit log read as his work; the last is still a draft.
+                    with replayed_at(entered):
+                        contests.save_sheet(
+                            written,
+                            judge,
+                            registration,
+                            judge,
+                            loaded_version=0,
+                            values=values,
+                            comment="",
+                            submit=n < DEMO_JUDGE_SUBMITTED,
+                        )
+                else:
+                    sheets.append((scored_sheet(written, judge, registration, entered), values))
+    # The other judges' 340-odd sheets are written in bulk (as the registrations are), each
+    # with its submission in the sheet's history, and one audit line per judge.
+    db.session.add_all(sheet for sheet, _ in sheets)
+    db.session.flush()
+    db.session.execute(
+        sa.insert(Score),
+        [
+            {"sheet_id": sheet.id, "criterion_id": cid, "value": value}
+            for sheet, values in sheets
+            for cid, value in values.items()
+        ],
+    )
+    db.session.execute(
+        sa.insert(SheetChange),
+        [
+            {
+                "sheet_id": sheet.id,
+                "actor_id": sheet.judge_id,
+                "kind": "submit",
+                "old_value": "",
+                "new_value": "",
+                "reason": "",
+                "changed_at": sheet.submitted_at,
+            }
+            for sheet, _ in sheets
+        ],
+    )
+    sheets = [sheet for sheet, _ in sheets]
+    per_judge = Counter(sheet.judge_id for sheet in sheets)
+    names = {judge.id: judge.name for panel in judges.values() for judge in panel}
+    db.session.add_all(
+        AuditEntry(
+            event_id=event.id,
+            actor_id=judge_id,
+            action="sheet.submit",
+            detail=f"{names[judge_id]}：{WRITTEN_ROUND} 提交评分表 {count} 份",
+            created_at=max(s.submitted_at for s in sheets if s.judge_id == judge_id),
+        )
+        for judge_id, count in per_judge.items()
+    )
+    db.session.flush()
+
+
+def scored_sheet(written, judge: User, registration: Registration, at: datetime):
+    """A submitted sheet as the competition service would have left it (scores apart)."""
+    from eventsite.competitions.models import ScoreSheet
+
+    return ScoreSheet(
+        round_id=written.id,
+        judge_id=judge.id,
+        registration_id=registration.id,
+        version=1,
+        comment="",
+        submitted_at=at,
+        updated_at=at,
+        updated_by_id=judge.id,
+    )
 
 
 def meet_start(now: datetime) -> datetime:
@@ -668,6 +883,153 @@ def play_item(event, item: Item, spec: MeetItem, organizer, referee, team_index)
             service.set_final(item, organizer, True)
 
 
+# (d) The Wuhu mixer's previous edition, ended last night: its contact exchange is open.
+EXCHANGE_TITLE = "皖工鹊桥·会聚良缘——2025年秋季单身职工联谊会（第一场）"
+EXCHANGE_FIRST_MOBILE = 13900004000
+EXCHANGE_DESCRIPTION = """\
+芜湖市总工会“皖工鹊桥·会聚良缘”系列联谊活动第一场：下午破冰游戏、分组交流，晚上自助晚餐。
+
+活动结束后 72 小时内，签到的参加者可在平台上标记“想交换联系方式”的人，双方都标记了才会互相看到名片；\
+错过的人，还可以在之后 14 天内请平台帮忙牵线。"""
+EXCHANGE_NICKNAMES = {
+    Gender.MALE: ["江城小舟", "阿杰", "晨跑者", "书生", "老周", "木子", "大鹏", "小宇"]
+    + ["阿东", "远山", "石头", "青松"],
+    Gender.FEMALE: ["静怡", "小林", "梦瑶", "阿雪", "茉莉", "晓雯", "橙子", "雨桐"]
+    + ["小满", "知秋", "若楠", "清欢"],
+}
+EXCHANGE_INTRODUCTIONS = (
+    "周末喜欢爬山和骑行，想找个一起运动的人。",
+    "中学语文老师，爱看书，也爱做饭。",
+    "工程师，话不多，但很靠谱。",
+    "喜欢旅行和摄影，去过二十多个城市。",
+    "",
+)
+
+
+def mixer_exchange(
+    now: datetime, organizer: User, newcomer: User, password_hash: str
+) -> tuple[Event, int]:
+    """An earlier Wuhu mixer that ended at 21:00 yesterday, so its exchange window is open:
+    24 attendees (and the demo member) checked in with numbers, nicknames and cards, some marks
+    made. Matches show at once, and participant 13900004001 has marked the demo member, so
+    marking her back shows a match straight away."""
+    from eventsite.mixers import rules as mixer_rules
+    from eventsite.mixers import service as mixers
+    from eventsite.mixers.models import Mark, Match, MixerSettings, Reveal, Visibility
+
+    ends_at = at_local(now, -1, 21, 0)
+    starts_at = ends_at - timedelta(hours=5)
+    event = Event(
+        kind=EventKind.MIXER,
+        title=EXCHANGE_TITLE,
+        description=EXCHANGE_DESCRIPTION,
+        venue="芜湖市职工文化宫",
+        starts_at=starts_at,
+        ends_at=ends_at,
+        registration_opens_at=starts_at - timedelta(days=21),
+        registration_closes_at=starts_at - timedelta(days=2),
+        capacity=40,
+        quota_male=20,
+        quota_female=20,
+        min_age=22,
+        max_age=40,
+    )
+    publish(organizer, event)
+    db.session.add(
+        MixerSettings(
+            event_id=event.id,
+            window_hours=72,
+            visibility=Visibility.OTHER_GENDER,
+            reveal=Reveal.AT_ONCE,
+        )
+    )
+    rng = random.Random(EXCHANGE_FIRST_MOBILE)
+    year = to_local(starts_at).year
+    # Women first, so the first participant mobiles (13900004000, …01) belong to women.
+    genders = [Gender.FEMALE] * 12 + [Gender.MALE] * 11
+    arrivals = spread(event.registration_opens_at, event.registration_closes_at, len(genders))
+    participants = [
+        Participant(
+            name=person(rng, gender),
+            gender=gender,
+            birth_year=year - rng.randint(24, 36),
+            work_unit=rng.choice(MIXER_WORK_UNITS),
+            registered_at=arrived,
+        )
+        for gender, arrived in zip(genders, arrivals, strict=True)
+    ]
+    register_all(event, participants, EXCHANGE_FIRST_MOBILE, password_hash, timedelta(0))
+    db.session.add(
+        Registration(
+            event_id=event.id,
+            user_id=newcomer.id,
+            status=RegistrationStatus.CONFIRMED,
+            single_declared_at=event.registration_closes_at - timedelta(days=1),
+            registered_at=event.registration_closes_at - timedelta(days=1),
+            status_changed_at=event.registration_closes_at - timedelta(days=1),
+        )
+    )
+    db.session.flush()
+    registrations = db.session.scalars(
+        sa.select(Registration)
+        .options(joinedload(Registration.user))
+        .where(Registration.event_id == event.id)
+        .order_by(Registration.user_id)
+    ).all()
+    # Checked in at the door in arrival order; the numbers come from the exchange's service.
+    for registration, arrived in zip(
+        registrations,
+        spread(starts_at - timedelta(minutes=30), starts_at, len(registrations)),
+        strict=True,
+    ):
+        registration.checked_in_at = arrived
+        registration.checked_in_by_id = organizer.id
+        mixers.assign_number(registration)
+    nicknames = {gender: list(names) for gender, names in EXCHANGE_NICKNAMES.items()}
+    for i, registration in enumerate(registrations):
+        user = registration.user
+        mixers.save_profile(
+            event,
+            user,
+            nickname=nicknames[user.gender].pop(0),
+            introduction=EXCHANGE_INTRODUCTIONS[i % len(EXCHANGE_INTRODUCTIONS)],
+            phone=user.mobile if i % 2 == 0 else "",
+            wechat=f"wx_{user.mobile[-4:]}" if i % 2 == 1 else "",
+            email="",
+            release_card=True,
+            single_declared=True,
+            now=ends_at + timedelta(hours=1),
+        )
+    women = [r.user for r in registrations if r.user.gender == Gender.FEMALE]
+    men = [r.user for r in registrations if r.user.gender == Gender.MALE and r.user != newcomer]
+    number = {r.user_id: mixers.profile_of(event, r.user_id).number for r in registrations}
+    marked_at = ends_at + timedelta(hours=2)
+    with replayed_at(marked_at):
+        # 13900004001 has marked the demo member: marking her back is a match at once.
+        admirer = next(u for u in women if u.mobile == str(EXCHANGE_FIRST_MOBILE + 1))
+        mixers.set_mark(event, admirer.id, number[newcomer.id], True, utcnow())
+    # Other attendees' marks in one go (a service call per mark would slow the load down), with
+    # the matches they make by the exchange's own rule.
+    marks = {
+        (marker.id, marked.id)
+        for marker in rng.sample(women + men, 14)
+        for marked in rng.sample(men if marker.gender == Gender.FEMALE else women, 3)
+    }
+    db.session.execute(
+        sa.insert(Mark),
+        [
+            {"event_id": event.id, "marker_id": a, "marked_id": b, "created_at": marked_at}
+            for a, b in sorted(marks)
+        ],
+    )
+    db.session.add_all(
+        Match(event_id=event.id, user_low_id=low, user_high_id=high, matched_at=marked_at)
+        for low, high in sorted(mixer_rules.mutual_pairs(marks))
+    )
+    db.session.flush()
+    return event, len(registrations)
+
+
 def echo_accounts() -> None:
     click.echo("")
     click.echo(f"Demo accounts (password {DEMO_PASSWORD} for each; demo only):")
@@ -677,6 +1039,23 @@ def echo_accounts() -> None:
         "Participants (mobiles 13900001000-13900001059, 13900002000-13900002071, "
         "13900003000-13900003199) use the same password."
     )
+    exchange = db.session.scalar(sa.select(Event).where(Event.title == EXCHANGE_TITLE))
+    if exchange is not None:
+        click.echo(
+            f"The earlier mixer #{exchange.id} has its contact exchange open: the member "
+            f"13900000004 attended; sign in and open /events/{exchange.id}/mixer/mark. "
+            f"Participant {EXCHANGE_FIRST_MOBILE + 1} has marked him: mark her back for a match "
+            f"(shown at once at this mixer). Attendees' mobiles: {EXCHANGE_FIRST_MOBILE}-"
+            f"{EXCHANGE_FIRST_MOBILE + 22}."
+        )
+    contest = db.session.scalar(sa.select(Event).where(Event.title == COMPETITION_TITLE))
+    if contest is not None:
+        click.echo(
+            f"The competition #{contest.id}'s written round is mostly scored (ranking provisional): "
+            "the judge 13900000003 has sheets left in 商务英语; sign in and open "
+            f"/competitions/my-sheets. The organizer sees /competitions/{contest.id}. Other judges: "
+            f"{JUDGE_FIRST_MOBILE}-{JUDGE_FIRST_MOBILE + 24}."
+        )
     meet = db.session.scalar(sa.select(Event).where(Event.title == SPORTSMEET_TITLE))
     if meet is not None:
         judge = next(a for a in DEMO_ACCOUNTS if a.role == Role.JUDGE)

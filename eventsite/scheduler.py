@@ -4,14 +4,16 @@ Exactly one process runs jobs: `flask scheduler run` in production, or, for deve
 background scheduler that `make run` starts inside the dev server (SCHEDULER_IN_PROCESS=1),
 guarded so Werkzeug's reloader never starts two. Web workers never run jobs.
 
-Jobs only notify; what is due is derived from data and the clock, and every notice leaves a
-sent-marker (`events.reminders`), so a restart, a missed tick or a second scheduler never sends
-anything twice. Jobs live in APScheduler's own table (`apscheduler_jobs`, created by APScheduler
-in SCHEDULER_JOBSTORE_URL, not by our migrations) under explicit ids, replaced at every start.
+Jobs only notify (and purge what retention ended); what is due is derived from data and the
+clock, and every notice leaves a sent-marker (`events.reminders`, `mixers.jobs`), so a restart, a
+missed tick or a second scheduler never sends anything twice. Jobs live in APScheduler's own
+table (`apscheduler_jobs`, created by APScheduler in SCHEDULER_JOBSTORE_URL, not by our
+migrations) under explicit ids, replaced at every start.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import signal
@@ -35,6 +37,7 @@ from eventsite.core.time import utcnow
 from eventsite.events import reminders
 from eventsite.events.models import Event
 from eventsite.extensions import db
+from eventsite.mixers import jobs as mixer_jobs
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +66,7 @@ def job_specs(app: Flask) -> list[JobSpec]:
         JobSpec(
             "notices",
             "eventsite.scheduler:notices_job",
-            "Event reminders and registration-closing notices",
+            "Event reminders, registration-closing notices, mixer exchange notices and purge",
             app.config["SCHEDULER_TICK_SECONDS"],
         ),
         JobSpec(
@@ -84,6 +87,8 @@ def include_name(name, type_, parent_names) -> bool:
 class NoticeTally:
     reminders: int = 0
     closing_notices: int = 0
+    #: The 鹊桥 exchange's notices and retention purge (`mixers.jobs`).
+    mixers: mixer_jobs.MixerTickTally = dataclasses.field(default_factory=mixer_jobs.MixerTickTally)
 
 
 def run_notices(now: datetime | None = None) -> NoticeTally:
@@ -113,6 +118,8 @@ def run_notices(now: datetime | None = None) -> NoticeTally:
             tally.reminders,
             tally.closing_notices,
         )
+    # The mixers' exchange notices and retention purge: one transaction per mixer, like above.
+    tally.mixers = mixer_jobs.run_mixer_jobs(now)
     return tally
 
 
@@ -277,6 +284,12 @@ def tick_command():
     sent = run_mail()
     click.echo(
         f"notices: {tally.reminders} event reminders, {tally.closing_notices} registration-closing notices"
+    )
+    mixers = tally.mixers
+    click.echo(
+        f"mixers: {mixers.window_notices} window notices, {mixers.introduction_notices} "
+        f"introduction notices, purged {mixers.purged_marks} marks and "
+        f"{mixers.purged_requests} requests"
     )
     mail = (
         f"{sent} sent"

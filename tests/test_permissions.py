@@ -48,6 +48,13 @@ ALLOWED = {
     # Sports meets: the scenario's judge referees its item and its member captains its team.
     "meet:referee": {"judge", "organizer", "admin"},
     "meet:captain": {"member", "organizer", "admin"},
+    # Mixers: the scenario's member checked in at the mixer; nobody else sees a member's exchange.
+    "mixer:attendee": {"member"},
+    # Competitions: the scenario's judge scores the competition's round and wrote the member's
+    # sheet (still a draft); the member is its contestant and may object.
+    "competition:judge": {"judge"},
+    "competition:sheet": {"judge", "organizer", "admin"},
+    "competition:objector": {"member"},
 }
 
 
@@ -138,7 +145,89 @@ def scenario(app):
         "match_id": match.id,
         "sheet": "standings",
     }
+    #: Mixer routes are walked on an ended mixer whose window is open, where the member checked
+    #: in, set up a card and matched a partner; the partner asked the member for an introduction
+    #: and reported them.
+    values["mixers"] = mixer_scenario(organizer, former, member)
+    values["competitions"] = competition_scenario(event, judge, registration)
+    db.session.commit()
     return users, values, event
+
+
+def competition_scenario(event, judge, registration) -> dict:
+    """A paper-mode round of the competition with one criterion, the judge on its track, and
+    the judge's draft sheet for the member (a draft, so the round cannot be published)."""
+    from decimal import Decimal
+
+    from eventsite.competitions.models import (
+        Criterion,
+        JudgeAssignment,
+        Round,
+        Score,
+        ScoreSheet,
+    )
+
+    contest_round = Round(event_id=event.id, name="决赛", position=1, double_entry=True)
+    contest_round.criteria = [Criterion(name="专业知识", max_score=Decimal(10), step=Decimal(1))]
+    db.session.add(contest_round)
+    db.session.flush()
+    assignment = JudgeAssignment(
+        round_id=contest_round.id, track_id=registration.track_id, user_id=judge.id
+    )
+    sheet = ScoreSheet(
+        round_id=contest_round.id, judge_id=judge.id, registration_id=registration.id
+    )
+    sheet.scores = [Score(criterion_id=contest_round.criteria[0].id, value=Decimal(5))]
+    db.session.add_all([assignment, sheet])
+    db.session.flush()
+    return {
+        "round_id": contest_round.id,
+        "sheet_id": sheet.id,
+        "assignment_id": assignment.id,
+        "judge_id": judge.id,
+        "objection_id": 1,
+    }
+
+
+def mixer_scenario(organizer, former, member) -> dict:
+    from datetime import timedelta
+
+    from eventsite.core.time import utcnow
+    from eventsite.mixers import service as mixers
+    from eventsite.mixers.models import IntroductionRequest, Match, Report
+    from tests.mixer_factories import Mixer, check_in, make_mixer, mark, number_of, set_up
+
+    mixer: Mixer = make_mixer(organizer=organizer, reveal="at_once")
+    db.session.add(EventOrganizer(event_id=mixer.event.id, user_id=former.id))
+    partner = make_user(gender="female", name="搭档")
+    for user in (member, partner):
+        check_in(mixer, user)
+        set_up(mixer, user)
+    mark(mixer, member, partner)
+    mark(mixer, partner, member)
+    now = utcnow()
+    request = IntroductionRequest(
+        event_id=mixer.event.id,
+        requester_id=partner.id,
+        recipient_id=member.id,
+        note="你好",
+        sent_at=now,
+        expires_at=now + timedelta(days=7),
+    )
+    report = Report(
+        event_id=mixer.event.id, reporter_id=partner.id, reported_id=member.id, reason="测试"
+    )
+    db.session.add_all([request, report])
+    db.session.flush()
+    assert mixers.visible_cards(mixer.event, member.id, now)
+    return {
+        "event_id": mixer.event.id,
+        "number": number_of(mixer, partner),
+        "match_id": db.session.scalars(sa.select(Match.id)).one(),
+        "request_id": request.id,
+        "report_id": report.id,
+        "fmt": "json",
+    }
 
 
 def routes(app):
@@ -160,6 +249,10 @@ def test_every_route_declares_a_permission(app):
 def build(rule, values):
     if rule.endpoint.startswith("sportsmeet."):
         values = values | values["sportsmeet"]
+    if rule.endpoint.startswith("mixers."):
+        values = values | values["mixers"]
+    if rule.endpoint.startswith("competitions."):
+        values = values | values["competitions"]
     unknown = [arg for arg in rule.arguments if arg not in values]
     assert not unknown, f"{rule.endpoint}: give the walk a value for {unknown}"
     return rule.build({arg: values[arg] for arg in rule.arguments}, append_unknown=False)[1]
@@ -196,6 +289,10 @@ GET_STATUS: dict[str, tuple[int, set[str]]] = {
     "events.qr_svg": (404, {"member"}),
     # Needs the pasted code as ?code=; without it the desk shows the error beside the field.
     "roster.checkin_scan": (400, set()),
+    # The other attendee's number comes as ?number= (never in the path, which is logged);
+    # without it there is nobody to introduce, block or report.
+    "mixers.introduce": (404, set()),
+    "mixers.safety": (404, set()),
 }
 
 #: What an item's entries take with them, and what the item takes with it.
@@ -216,8 +313,15 @@ EMPTY_POST_ACTS: dict[str, tuple[set[str], set[str]]] = {
     "sportsmeet.delete_item": ({"organizer", "admin"}, {"audit_entry", *ITEM_TABLES}),
     # Settings left empty are the defaults (points by number of teams, no limits).
     "sportsmeet.setup": ({"organizer", "admin"}, {"meet_settings", "audit_entry"}),
-    # The entries grid with no box ticked: nobody from the team enters any item.
-    "sportsmeet.team_entries": ({"member", "organizer", "admin"}, {"audit_entry", *ENTRY_TABLES}),
+    # (The captain's entries grid is not here: with no box ticked it changes nothing and asks
+    # for a confirmation, and a drawn item's entries never change through it.)
+    # The member's "withdraw my contact card" and "hide this match" buttons.
+    "mixers.withdraw": ({"member"}, {"mixer_contact_card"}),
+    "mixers.hide_match": ({"member"}, {"mixer_match"}),
+    # The organizer's "mark as reviewed" button on a report.
+    "mixers.review": ({"organizer", "admin"}, {"mixer_report", "audit_entry"}),
+    # The "remove" button beside a judge's track assignment.
+    "competitions.unassign_judge": ({"organizer", "admin"}, {"comp_judge", "audit_entry"}),
 }
 
 

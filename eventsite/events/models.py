@@ -234,6 +234,8 @@ class Registration(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("event_id", "user_id"),
         sa.Index("ix_registration_event_status", "event_id", "status"),
+        # The roster's order: a page is read off the index instead of sorting the whole event.
+        sa.Index("ix_registration_event_arrival", "event_id", "registered_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

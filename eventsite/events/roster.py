@@ -906,6 +906,24 @@ ACTION_TITLES = {
     "meet.result_undo_dq": _l("Disqualification undone"),
     "meet.result_remove": _l("Result removed"),
     "meet.match_correct": _l("Match result corrected"),
+    # Skills competitions (competitions/service.py).
+    "competition.round": _l("Round added or changed"),
+    "competition.criteria": _l("Criteria changed"),
+    "competition.judge": _l("Judge assignment changed"),
+    "competition.affiliation": _l("Judge's teams changed"),
+    "competition.conflict": _l("Judge's conflict changed"),
+    "competition.leader": _l("Team leader added"),
+    "competition.contestant": _l("Contestant's status changed"),
+    "competition.awards": _l("Awards changed"),
+    "competition.publish": _l("Results published"),
+    "competition.unpublish": _l("Results withdrawn"),
+    "sheet.save": _l("Score sheet saved"),
+    "sheet.submit": _l("Score sheet submitted"),
+    "sheet.reopen": _l("Score sheet reopened"),
+    "paper.entry": _l("Paper sheet typed"),
+    "paper.resolve": _l("Paper sheet disagreement resolved"),
+    "objection.lodge": _l("Objection lodged"),
+    "objection.decide": _l("Objection decided"),
 }
 
 
