@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+PORT ?= 5000
 BENCH_ARGS ?=
 POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 BABEL_EXTRACT := $(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --project=eventsite --version=0.1.0 --copyright-holder=eventsite --msgid-bugs-address=-
@@ -27,10 +28,10 @@ install-prod:  ## production: .venv with the app only (no test tools), compiled 
 	$(BIN)/pip install --quiet -e .  # templates/ and static/ are served from this checkout
 	$(BIN)/pybabel -q compile -d eventsite/translations
 
-run: install  ## migrate, load the demo data, serve on http://127.0.0.1:5000
+run: install  ## migrate, load the demo data, serve on http://127.0.0.1:$(PORT) (default 5000)
 	$(FLASK) db upgrade
 	$(FLASK) demo load
-	SCHEDULER_IN_PROCESS=1 $(FLASK) run --debug --host 127.0.0.1 --port 5000
+	SCHEDULER_IN_PROCESS=1 $(FLASK) run --debug --host 127.0.0.1 --port $(PORT)
 
 test: install  ## the whole suite but the browser tests, on SQLite (or DATABASE_URL)
 	$(BIN)/pytest -m "not e2e" -n 2 $(PYTEST_ARGS)
