@@ -265,3 +265,67 @@ def test_the_pages_refresh_only_the_fragments_they_show(client, meet, race):
     assert f'data-source="{base}?fragments=screen"' in screen_html
     assert screen.get_json()["html"]["latest"] in screen_html
     assert client.get(base + "?fragments=everything").status_code == 400
+
+
+# --- the organizer confirms results from the item's page -----------------------------------------
+
+
+def test_organizer_declares_results_final_from_the_item_page(client, auth, meet, race):
+    item, entries, heat = race
+    for entry, time in zip(entries, ["44", "41", "42", "43"], strict=True):
+        record(heat, entry, time)
+    db.session.commit()
+    item_url = f"/events/{meet.event.id}/meet/items/{item.id}"
+    finalize_url = f"{item_url}/finalize"
+
+    # Everyone reads that provisional results already count, and that confirming makes them final.
+    page = client.get(item_url).get_data(as_text=True)
+    assert "already count in the live standings as provisional" in page
+    assert "only final items count in the medal table" in page
+    assert finalize_url not in page  # visitors get no button
+
+    auth.become(meet.organizer)
+    page = client.get(item_url).get_data(as_text=True)
+    form = page[page.index(f'action="{finalize_url}"') :]
+    assert '<input type="hidden" name="final" value="1">' in form[: form.index("</form>")]
+    response = client.post(finalize_url, data={"final": "1", "back": "results"})
+    assert response.status_code == 303 and response.location.endswith(item_url)
+    assert board(client, meet)["items"][0]["status"] == "final"
+    page = client.get(item_url).get_data(as_text=True)
+    assert "Reopen for corrections" in page
+
+
+def test_a_referee_sees_no_declare_final_button(client, auth, meet, race, judge):
+    item, entries, heat = race
+    for entry, time in zip(entries, ["44", "41", "42", "43"], strict=True):
+        record(heat, entry, time)
+    db.session.commit()
+    auth.become(judge)
+    page = client.get(f"/events/{meet.event.id}/meet/items/{item.id}").get_data(as_text=True)
+    assert "/finalize" not in page
+
+
+# --- the big screen: rows that fit, one clock format ---------------------------------------------
+
+
+def test_the_big_screen_shows_the_latest_rows_that_fit_and_one_clock_format(client, meet):
+    for name in ("毛毛虫竞速", "背靠背运球", "滚滚向前"):
+        item = make_item(meet, name=name, result_type="time")
+        entries = enter_all(meet, item)
+        heat = one_heat(item, entries)
+        for n, entry in enumerate(entries):
+            record(heat, entry, 41 + n)
+    db.session.commit()
+    screen_html = client.get(f"/events/{meet.event.id}/meet/screen").get_data(as_text=True)
+    latest = screen_html[screen_html.index('data-fragment="latest"') :]
+    assert latest[: latest.index("</ol>")].count("<li>") == 8
+    # Full standings page still lists its own 8; the screen's refresh keeps the same 8.
+    base = f"/events/{meet.event.id}/meet/standings.json"
+    refreshed = client.get(base + "?fragments=screen").get_json()
+    assert refreshed["html"]["latest"].count("<li>") == 8
+    # The clock is drawn as HH:MM and every refresh keeps HH:MM (no seconds appearing).
+    assert re.search(r"<span data-updated>\d\d:\d\d</span>", screen_html)
+    assert re.fullmatch(r"\d\d:\d\d", refreshed["updated"])
+    assert re.fullmatch(
+        r"\d\d:\d\d:\d\d", client.get(base + "?fragments=page").get_json()["updated"]
+    )

@@ -154,7 +154,39 @@ def test_after_the_lock_nothing_changes(client, meet, team, captain, clock):
     assert "Entries are locked" in response.get_data(as_text=True)
     assert saved(team) == {item.id: {members[0]}}
     page = client.get(url(meet, team)).get_data(as_text=True)
-    assert "disabled" in page and "Save entries" not in page
+    assert "Save entries" not in page
+
+
+def test_after_the_lock_the_page_lists_who_is_entered_instead_of_a_grid(
+    client, meet, team, captain, clock
+):
+    relay = make_item(meet, name="趣味接力", max_members=5)
+    rope = make_item(meet, name="跳长绳", max_members=5)
+    settings = db.session.get(MeetSettings, meet.event.id)
+    settings.entries_lock_at = clock.now + timedelta(hours=1)
+    db.session.commit()
+    members = meet.members[team.id]
+    chosen = members[:2]
+    client.post(url(meet, team), data={f"item-{relay.id}": [r.id for r in chosen]})
+    clock.advance(hours=1)
+    page = client.get(url(meet, team)).get_data(as_text=True)
+    assert 'type="checkbox"' not in page
+    summary = page[page.index('id="entry-summary"') :]
+    relay_part = summary[
+        summary.index(f'id="item-{relay.id}"') : summary.index(f'id="item-{rope.id}"')
+    ]
+    assert "2 entered" in relay_part
+    assert [r.user.name in relay_part for r in members] == [r in chosen for r in members]
+    rope_part = summary[summary.index(f'id="item-{rope.id}"') :]
+    assert "0 entered" in rope_part and "The team has no one in this item." in rope_part
+
+
+def test_before_the_lock_the_editable_grid_is_shown(client, meet, team, captain):
+    item = make_item(meet, max_members=5)
+    db.session.commit()
+    page = client.get(url(meet, team)).get_data(as_text=True)
+    assert f'name="item-{item.id}"' in page and 'type="checkbox"' in page
+    assert "Save entries" in page
 
 
 def test_without_a_lock_time_entries_lock_when_the_meet_starts(client, meet, team, captain, clock):
@@ -245,10 +277,11 @@ def test_a_drawn_item_is_shown_fixed_and_other_items_can_still_change(
     auth.become(captain)
     page = client.get(url(meet, team)).get_data(as_text=True)
     assert "The draw has been made: these entries are fixed." in page
-    # The drawn item's saved members go back as hidden fields, outside its disabled fieldset.
+    # The drawn item's saved members go back as hidden fields; it shows as a list, not boxes.
     for member in members[:2]:
         assert f'<input type="hidden" name="item-{drawn.id}" value="{member}">' in page
-    assert re.search(rf'id="item-{drawn.id}"\s+disabled', page)
+    assert f'id="item-{drawn.id}-{members[0]}"' not in page
+    assert "2 entered" in page
     # What the page sends (the hidden fields plus a new choice) saves the open item only.
     response = client.post(
         url(meet, team),
@@ -327,3 +360,18 @@ def test_the_page_and_the_export_count_women_by_the_registration(client, auth, m
     women_column = rows[0].index("Women")
     (relay_row,) = [row for row in rows[1:] if row[0] == "混合接力"]
     assert relay_row[women_column] == 1
+
+
+# --- A captain finds their team's entries from the top navigation ------------------------------
+
+
+def test_captain_gets_my_duties_in_the_nav_and_finds_the_team_entries(client, meet, team, captain):
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/my/meet-duties"' in home
+    duties = client.get("/my/meet-duties").get_data(as_text=True)
+    assert f'href="{url(meet, team)}"' in duties
+
+
+def test_member_without_a_duty_gets_no_my_duties_link(client, auth, meet):
+    auth.become(make_user())
+    assert 'href="/my/meet-duties"' not in client.get("/").get_data(as_text=True)

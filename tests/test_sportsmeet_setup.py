@@ -4,6 +4,7 @@ final results and the spreadsheets."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -521,3 +522,31 @@ def test_referee_assignment_shows_on_the_duties_page(client, auth, meet):
     auth.become(judge)
     page = client.get("/my/meet-duties").get_data(as_text=True)
     assert f"/events/{meet.event.id}/meet/items/{item.id}/referee" in page
+
+
+def test_the_draw_section_heading_is_not_the_drawn_match_msgid(organizer_client, meet):
+    # "Draw" is a drawn match (平局); the section that draws heats needs its own msgid.
+    item = make_item(meet)
+    db.session.commit()
+    page = organizer_client.get(f"/events/{meet.event.id}/meet/items/{item.id}/edit")
+    html = page.get_data(as_text=True)
+    assert "<h2>Heats and draw</h2>" in html
+    assert "<h2>Draw</h2>" not in html
+
+
+def test_a_meet_under_way_is_marked_in_progress_on_the_event_list(client, clock):
+    meet = make_meet()
+    db.session.commit()
+    event = meet.event
+    before = client.get("/").get_data(as_text=True)
+    assert event.title in before and "In progress" not in before
+
+    clock.now = event.starts_at + timedelta(minutes=30)
+    listing = client.get("/").get_data(as_text=True)
+    card = listing[listing.index(f'href="/events/{event.id}"') - 400 :]
+    assert '<span class="tag under-way">In progress</span>' in card[:600]
+    detail = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert '<span class="tag under-way">In progress</span>' in detail
+
+    clock.now = event.ends_at
+    assert "In progress" not in client.get("/?when=past").get_data(as_text=True)

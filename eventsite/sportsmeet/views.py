@@ -67,6 +67,19 @@ def meet_outcome(value) -> str:
     return Outcome(value).title
 
 
+@bp.app_context_processor
+def meet_duty_in_nav() -> dict:
+    """`has_meet_duties()` for the top nav: judges see "My duties" without a query; anyone else
+    costs one indexed lookup, and only on pages that render the nav for a signed-in member."""
+
+    def has_meet_duties() -> bool:
+        if not current_user.is_authenticated:
+            return False
+        return current_user.has_role("judge") or service.captains_any_team(current_user)
+
+    return {"has_meet_duties": has_meet_duties}
+
+
 def _fresh(event: Event) -> Event:
     """The event again after a rollback (its attributes were expired)."""
     return db.session.get(Event, event.id)
@@ -134,8 +147,13 @@ def standings(event: Event):
 
 
 #: What a page's refresh asks for (`?fragments=`): the fragments alone, with as many latest
-#: results as that page shows.
-FRAGMENTS_LATEST = {"page": FULL_LATEST, "screen": 12}
+#: results as that page shows. The big screen shows as many one-line rows as fit under its
+#: heading at 16:9 (site.css sizes them by the screen's height), none cut off at the bottom.
+FRAGMENTS_LATEST = {"page": FULL_LATEST, "screen": 8}
+
+#: The refresh time each page shows: the page's "updated" note to the second; the big screen's
+#: clock in the same hours and minutes it is first drawn with.
+UPDATED_FORMAT = {None: "%H:%M:%S", "page": "%H:%M:%S", "screen": "%H:%M"}
 
 
 @bp.get("/events/<int:event_id>/meet/standings.json")
@@ -151,7 +169,7 @@ def standings_json(event: Event):
     else:
         board = _live_board(event, latest=FRAGMENTS_LATEST[wanted])
     head = board.json_head
-    updated = json.dumps(format_local(utcnow(), "%H:%M:%S"))
+    updated = json.dumps(format_local(utcnow(), UPDATED_FORMAT[wanted]))
     response = current_app.response_class(
         f'{head},"updated":{updated}}}', mimetype="application/json"
     )
@@ -397,6 +415,9 @@ def finalize(event: Event, item):
     service.set_final(item, current_user, final)
     db.session.commit()
     flash(_("Results declared final.") if final else _("Results reopened."), "success")
+    if request.form.get("back") == "results":
+        # Sent from the item's results page, where the organizer sees what they confirm.
+        return redirect(url_for("sportsmeet.item", event_id=event.id, item_id=item.id), 303)
     return _back_to_item(event, item)
 
 

@@ -201,6 +201,18 @@ def test_the_big_screen_fits_a_projector_and_a_phone(
             assert size >= 40
             # All 8 teams on the projector at once, without scrolling.
             assert page.evaluate("document.documentElement.scrollHeight") <= viewport["height"]
+            # The other panel (medals and latest results): every row whole, nothing cut off.
+            page.evaluate(
+                """() => document.querySelectorAll("[data-panel]").forEach(
+                    panel => panel.classList.toggle("is-shown"))"""
+            )
+            rows = page.locator(".latest-results li")
+            expect(rows).to_have_count(8)
+            bottom = rows.last.evaluate("li => li.getBoundingClientRect().bottom")
+            assert bottom <= viewport["height"], bottom
+            heights = rows.evaluate_all("lis => lis.map(li => Math.round(li.offsetHeight))")
+            assert len(set(heights)) == 1, heights  # one line each
+            screenshot(page, f"meet-05-screen-{name}-latest")
         page.goto(f"{url}/events/{eight_team_meet}/meet")
         screenshot(page, f"meet-06-standings-{name}")
         assert_fits_phone(page)
