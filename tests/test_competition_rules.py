@@ -99,12 +99,17 @@ def test_parse_score_reads_plain_decimals_and_empty_as_not_scored(text, expected
 
 
 @pytest.mark.parametrize(
-    "text", ["abc", "8,5", "-1", "+3", "1e1", "NaN", "Infinity", "8.", "1.2.3"]
+    "text", ["abc", "8,5", "--1", "-", "+3", "1e1", "NaN", "Infinity", "8.", "1.2.3"]
 )
 def test_parse_score_refuses_anything_else(text):
     with pytest.raises(ScoreFormatError) as caught:
         parse_score(text)
     assert caught.value.problem is ScoreProblem.FORMAT
+
+
+@pytest.mark.parametrize("text", ["-1", "−1", "－1", "-0.5"])
+def test_parse_score_reads_a_minus_so_the_range_check_can_say_below_0(text):
+    assert parse_score(text) < 0
 
 
 @pytest.mark.parametrize(

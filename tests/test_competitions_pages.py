@@ -436,6 +436,11 @@ def test_paper_double_entry_counts_only_when_both_clerks_agree(app, client, auth
     )
     assert resolved.values[contest.criteria[1].id] == Decimal("12")
     assert db.session.scalar(sa.select(sa.func.count(PaperEntry.id))) == 4
+    # A second tap on the settle button (or a second chief judge) is refused, not a server error.
+    again = client.post(resolve, data={first: "7", second: "13"}, follow_redirects=True)
+    assert again.status_code == 200 and "flash-error" in again.text
+    db.session.rollback()
+    assert db.session.get(ScoreSheet, resolved.id).values[contest.criteria[1].id] == Decimal("12")
 
 
 def test_exports_and_blank_sheets(app, client, auth):

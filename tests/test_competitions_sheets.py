@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from eventsite.competitions.models import ScoreSheet, SheetChange
 from eventsite.core.models import AuditEntry, Notification
 from eventsite.extensions import db
-from tests.competition_factories import affiliate, make_contest, make_sheet
+from tests.competition_factories import affiliate, fill_all, make_contest, make_sheet
 
 
 def url(contest, registration):
@@ -270,3 +270,58 @@ def test_a_judge_declares_a_conflict_and_loses_the_sheet(app, client, auth):
         )
         == 1
     )
+
+
+def test_published_results_change_only_after_the_publication_is_withdrawn(app, client, auth, clock):
+    """Once published, nothing the results are computed from changes under them: a reopening, a
+    judge's late recusal, new criteria weights or another judge are refused until the organizer
+    withdraws the publication; the public ranking stays as published."""
+    from eventsite.competitions.models import JudgeAffiliation, JudgeConflict, Round
+
+    contest = make_contest()
+    fill_all(contest, lambda j, c: [str(10 - c), str(20 - 2 * c)])
+    db.session.commit()
+    judge, first = contest.judges[0], contest.everyone()[0]
+    sheet = the_sheet(contest, judge, first)
+    base = f"/competitions/{contest.event.id}/rounds/{contest.round.id}"
+    auth.become(contest.organizer)
+    assert client.post(base + "/publish").status_code == 303
+    assert db.session.get(Round, contest.round.id).published_at is not None
+    auth.logout()
+    public_before = client.get(f"/competitions/{contest.event.id}/results").text
+    auth.become(contest.organizer)
+
+    reopen = f"/competitions/{contest.event.id}/sheets/{sheet.id}/reopen"
+    refused = client.post(reopen, data={"reason": "复核"}, follow_redirects=True)
+    assert "withdraw the publication" in refused.text or "撤回" in refused.text
+    assert the_sheet(contest, judge, first).submitted_at is not None
+    weights = {
+        f"criteria-{i}-{k}": v
+        for i, c in enumerate(contest.criteria)
+        for k, v in (
+            ("id", c.id),
+            ("name", c.name),
+            ("max_score", c.max_score),
+            ("weight", "5"),
+            ("step", c.step),
+        )
+    }
+    assert client.post(base + "/criteria", data=weights).status_code == 409
+    assert [c.weight for c in db.session.get(Round, contest.round.id).criteria] == [1, 2]
+    client.post(
+        f"/competitions/{contest.event.id}/judges/{judge.id}/teams",
+        data={"judge_id": str(judge.id), "teams": [str(first.team_id)]},
+    )
+    assert db.session.get(JudgeAffiliation, (first.team_id, judge.id)) is None
+
+    auth.become(judge)
+    client.post(f"{base}/score/{first.id}/recuse", data={"reason": "迟报的亲属关系"})
+    assert db.session.get(JudgeConflict, (first.id, judge.id)) is None
+
+    auth.logout()
+    assert client.get(f"/competitions/{contest.event.id}/results").text == public_before
+
+    auth.become(contest.organizer)
+    client.post(base + "/unpublish", data={"reason": "复核第二项"})
+    assert client.post(reopen, data={"reason": "复核"}).status_code == 303
+    assert the_sheet(contest, judge, first).submitted_at is None

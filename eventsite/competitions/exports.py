@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -19,16 +20,39 @@ from eventsite.core.time import format_local
 from eventsite.events.models import Registration
 
 
+@dataclass(frozen=True)
+class Exact:
+    """A score kept at more precision than the display (the exact total, 4 decimals shown)."""
+
+    value: Decimal
+
+
 def _cell(sheet, value):
     # Text that starts with "=" would become a formula: keep it text.
     if isinstance(value, str) and value.startswith("="):
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"
         return cell
+    # Scores are number cells (Excel can sum and sort them), shown with 2 decimals; a float keeps
+    # 15 significant digits, far more than any score needs.
+    if isinstance(value, Exact):
+        cell = WriteOnlyCell(sheet, value=float(value.value))
+        cell.number_format = "0.0000"
+        return cell
+    if isinstance(value, Decimal):
+        cell = WriteOnlyCell(sheet, value=float(value))
+        cell.number_format = "0.00"
+        return cell
     return value
 
 
-def _add_sheet(workbook, title: str, header: list[str], rows: list[list]) -> None:
+def _score(value: Decimal | None) -> Decimal | None:
+    return None if value is None else rules.round_for_display(value)
+
+
+def _add_sheet(
+    workbook, title: str, header: list[str], rows: list[list], note: str | None = None
+) -> None:
     cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip()[:31] or "Sheet"
     sheet = workbook.create_sheet(title=cleaned)
     widths = [display_width(h) for h in header]
@@ -37,8 +61,13 @@ def _add_sheet(workbook, title: str, header: list[str], rows: list[list]) -> Non
             widths[i] = max(widths[i], display_width(value))
     for i, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
-    sheet.freeze_panes = "A2"
     bold = Font(bold=True)
+    if note:
+        # A title row above the header, so nobody mistakes a provisional ranking for the final.
+        note_cell = WriteOnlyCell(sheet, value=note)
+        note_cell.font = Font(bold=True, color="C00000")
+        sheet.append([note_cell])
+    sheet.freeze_panes = "A3" if note else "A2"
     heads = []
     for title_text in header:
         cell = WriteOnlyCell(sheet, value=str(title_text))
@@ -58,6 +87,21 @@ def _save(workbook) -> bytes:
 def _status(board: service.Board, registration_id: int) -> str:
     exclusion = board.exclusions.get(registration_id)
     return exclusion.state_enum.title if exclusion else ""
+
+
+def provisional_note(board: service.Board) -> str | None:
+    """The title row of a ranking exported while sheets are missing; None once all are in."""
+    if not board.provisional:
+        return None
+    missing = "; ".join(
+        f"{board.judges[judge_id].name} → {board.registrations[contestant].user.name}"
+        for judge_id, contestant in board.missing
+    )
+    return _(
+        "Provisional: %(n)s sheets are still missing (%(missing)s).",
+        n=len(board.missing),
+        missing=missing,
+    )
 
 
 def ranking_rows(board: service.Board) -> tuple[list[str], list[list]]:
@@ -95,9 +139,9 @@ def ranking_rows(board: service.Board) -> tuple[list[str], list[list]]:
                 if registration.team_id in board.teams
                 else "",
                 tracks.get(registration.track_id, ""),
-                *[rules.format_score(line.aggregate) for line in placing.criteria],
-                rules.format_score(placing.total),
-                "" if placing.total is None else str(placing.total),
+                *[_score(line.aggregate) for line in placing.criteria],
+                _score(placing.total),
+                None if placing.total is None else Exact(placing.total),
                 award.tier_name if award else "",
                 _status(board, placing.contestant),
             ]
@@ -132,7 +176,7 @@ def sheets_rows(board: service.Board) -> tuple[list[str], list[list]]:
                 board.teams[registration.team_id].name
                 if registration.team_id in board.teams
                 else "",
-                *[service.plain(values.get(c.id)) for c in board.criteria],
+                *[values.get(c.id) for c in board.criteria],
                 sheet.comment,
                 format_local(sheet.submitted_at) or _("draft"),
                 sheet.version,
@@ -145,7 +189,7 @@ def sheets_rows(board: service.Board) -> tuple[list[str], list[list]]:
 def results_workbook(board: service.Board) -> bytes:
     """Ranking on the first sheet, every judge's sheet on the second, missing sheets on the third."""
     workbook = Workbook(write_only=True)
-    _add_sheet(workbook, _("Ranking"), *ranking_rows(board))
+    _add_sheet(workbook, _("Ranking"), *ranking_rows(board), note=provisional_note(board))
     _add_sheet(workbook, _("Judges' sheets"), *sheets_rows(board))
     missing = [
         [
@@ -176,11 +220,11 @@ def awards_workbook(board: service.Board, awards: service.AwardTable) -> bytes:
                 tracks.get(registration.track_id, ""),
                 registration.user.work_unit,
                 row.rank,
-                rules.format_score(row.total),
+                _score(row.total),
             ]
         )
     workbook = Workbook(write_only=True)
-    _add_sheet(workbook, _("Awards"), header, rows)
+    _add_sheet(workbook, _("Awards"), header, rows, note=provisional_note(board))
     return _save(workbook)
 
 

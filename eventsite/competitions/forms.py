@@ -55,6 +55,8 @@ def _strip(value):
 def _decimal(text: str | None) -> Decimal | None:
     """A typed number (full-width or comma decimal accepted), None when empty or not a number."""
     text = (text or "").strip().replace("，", ".").replace(",", ".").replace("．", ".")
+    # A typographic or full-width minus is still a minus: the range check then names the limit.
+    text = text.replace("\u2212", "-").replace("\uff0d", "-")
     if not text:
         return None
     try:
@@ -427,6 +429,11 @@ class AwardsForm(FlaskForm):
             box.errors = [*box.errors, message]
 
 
+class PublishForm(FlaskForm):
+    # Only asked when the tolerance check flags criteria; the service refuses without it.
+    flags_checked = BooleanField(_l("I have checked the flagged scores"))
+
+
 class UnpublishForm(FlaskForm):
     reason = StringField(
         _l("Reason for withdrawing the results"),
@@ -441,7 +448,7 @@ class UnpublishForm(FlaskForm):
 class ObjectionForm(FlaskForm):
     """An objection in writing about one contestant's result."""
 
-    registration_id = SelectField(_l("About"), coerce=int, validate_choice=False)
+    registration_id = SelectField(_l("Objection concerns"), coerce=int, validate_choice=False)
     text = TextAreaField(
         _l("Your objection"),
         validators=[

@@ -141,16 +141,20 @@ class ScoreFormatError(ValueError):
 
 def parse_score(text: str | None) -> Decimal | None:
     """The score typed in a box ("8.5", full-width "８．５" accepted), None for an empty box (not
-    scored); ScoreFormatError for anything but digits with at most one decimal point."""
+    scored); a leading minus gives a negative number (which the range check then refuses as
+    below 0); ScoreFormatError for anything but digits with at most one decimal point."""
     # NFKC turns a Chinese keyboard's full-width digits and point into ASCII ones.
     text = "".join(unicodedata.normalize("NFKC", text or "").split())
     if not text:
         return None
-    whole, dot, fraction = text.partition(".")
+    # A minus (also the typographic "−") is read, so "-1" is told "below 0", not "not a number".
+    negative = text[0] in "-\u2212"
+    whole, dot, fraction = (text[1:] if negative else text).partition(".")
     digits = whole + fraction
     if not digits or not digits.isascii() or not digits.isdigit() or (dot and not fraction):
         raise ScoreFormatError(text)
-    return Decimal(text)
+    value = Decimal(whole + dot + fraction)
+    return -value if negative else value
 
 
 def score_problem(value: Decimal | None, criterion: Criterion) -> ScoreProblem | None:
@@ -364,9 +368,14 @@ def round_for_display(value: Decimal) -> Decimal:
     return value.quantize(DISPLAY_QUANTUM, rounding=ROUND_HALF_UP)
 
 
-def format_score(value: Decimal | None) -> str:
-    """A score or total as shown: two decimals, rounded half up ("8.67"); "" when not scored."""
-    return "" if value is None else f"{round_for_display(value):f}"
+def format_score(value: Decimal | None, places: int = 2) -> str:
+    """A score or total as shown: two decimals (or `places`), rounded half up ("8.67"); "" when
+    not scored."""
+    if value is None:
+        return ""
+    if places == 2:
+        return f"{round_for_display(value):f}"
+    return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):f}"
 
 
 # --- Ranking -----------------------------------------------------------------------------------

@@ -147,6 +147,36 @@ def previous_round(round_: Round) -> Round | None:
     )
 
 
+PUBLISHED = _l(
+    "These results are published: withdraw the publication (with a reason) before changing what they are computed from."
+)
+
+
+def _refuse_once_published(round_: Round) -> None:
+    """Published results stay as published: whatever they are computed from (settings,
+    criteria, judges, sheets, awards) changes only after the publication is withdrawn."""
+    if round_.published_at is not None:
+        raise CompetitionError(str(PUBLISHED))
+
+
+def _refuse_if_counted_in_published(judge_id: int, registration_id: int) -> None:
+    """A recusal changes which sheets count: refused while a submitted sheet of the judge for
+    the contestant counts in published results."""
+    counted = db.session.scalar(
+        sa.select(ScoreSheet.id)
+        .join(Round, Round.id == ScoreSheet.round_id)
+        .where(
+            ScoreSheet.judge_id == judge_id,
+            ScoreSheet.registration_id == registration_id,
+            ScoreSheet.submitted_at.is_not(None),
+            Round.published_at.is_not(None),
+        )
+        .limit(1)
+    )
+    if counted is not None:
+        raise CompetitionError(str(PUBLISHED))
+
+
 ROUND_FIELDS = (
     "name",
     "advance_count",
@@ -214,6 +244,7 @@ def create_round(event: Event, actor: User, **fields) -> Round:
 
 def update_round(round_: Round, actor: User, **fields) -> Round:
     """Change a round's name, advancing places, aggregation, coverage and modes."""
+    _refuse_once_published(round_)
     fields = _check_round_fields(round_.event, fields, round_)
     for name, value in fields.items():
         setattr(round_, name, value)
@@ -265,6 +296,7 @@ def save_criteria(
     A criterion that already has scores keeps its maximum and step (scores were checked against
     them) and cannot be removed; its name and weight may change.
     """
+    _refuse_once_published(round_)
     if not any(row.id is not None or row.name.strip() for row in rows):
         raise SheetRefused({"criteria-0-name": _("A round needs at least one criterion.")})
     errors: dict[str, str] = {}
@@ -383,6 +415,7 @@ def _judge_by_mobile(mobile: str) -> User:
 
 def assign_judge(round_: Round, actor: User, mobile: str, track_ids: Iterable[int]) -> User:
     """Assign a judge (by mobile) to score some tracks of a round."""
+    _refuse_once_published(round_)
     judge = _judge_by_mobile(mobile)
     tracks = {t.id: t for t in round_.event.tracks}
     chosen = [tid for tid in dict.fromkeys(track_ids) if tid in tracks]
@@ -416,6 +449,7 @@ def assign_judge(round_: Round, actor: User, mobile: str, track_ids: Iterable[in
 
 def unassign_judge(round_: Round, actor: User, assignment_id: int) -> None:
     """Take a judge off one track of a round; their sheets stay on record but no longer count."""
+    _refuse_once_published(round_)
     assignment = db.session.get(JudgeAssignment, assignment_id)
     if assignment is None or assignment.round_id != round_.id:
         raise CompetitionError(_("This judge is no longer assigned; reload the page."))
@@ -499,6 +533,21 @@ def set_affiliations(event: Event, actor: User, judge: User, team_ids: Iterable[
             )
         )
     }
+    changed = wanted ^ set(current)
+    if changed and db.session.scalar(
+        sa.select(ScoreSheet.id)
+        .join(Round, Round.id == ScoreSheet.round_id)
+        .join(Registration, Registration.id == ScoreSheet.registration_id)
+        .where(
+            ScoreSheet.judge_id == judge.id,
+            ScoreSheet.submitted_at.is_not(None),
+            Registration.team_id.in_(changed),
+            Round.published_at.is_not(None),
+        )
+        .limit(1)
+    ):
+        # The affiliation would change which of the judge's sheets count in published results.
+        raise CompetitionError(str(PUBLISHED))
     for tid in set(current) - wanted:
         db.session.delete(current[tid])
     for tid in wanted - set(current):
@@ -528,6 +577,7 @@ def declare_conflict(
     event: Event, actor: User, judge: User, registration: Registration, reason: str
 ) -> JudgeConflict:
     """A judge's declared conflict with one contestant: recused from scoring them."""
+    _refuse_if_counted_in_published(judge.id, registration.id)
     if db.session.get(JudgeConflict, (registration.id, judge.id)) is not None:
         raise CompetitionError(_("This conflict is already declared."), "registration_id")
     conflict = JudgeConflict(
@@ -550,6 +600,7 @@ def declare_conflict(
 
 
 def remove_conflict(event: Event, actor: User, judge_id: int, registration_id: int) -> None:
+    _refuse_if_counted_in_published(judge_id, registration_id)
     conflict = db.session.get(JudgeConflict, (registration_id, judge_id))
     if conflict is None or conflict.registration.event_id != event.id:
         raise CompetitionError(_("This conflict is no longer declared; reload the page."))
@@ -1177,6 +1228,7 @@ def save_sheet(
 
 def reopen_sheet(sheet: ScoreSheet, actor: User, reason: str) -> ScoreSheet:
     """The chief judge reopens a submitted sheet, with a reason; the judge is told."""
+    _refuse_once_published(sheet.round)
     reason = (reason or "").strip()
     if not reason:
         raise CompetitionError(_("Give the reason for reopening the sheet."), "reason")
@@ -1372,18 +1424,25 @@ def enter_paper_sheet(
 
 
 def _save_from_paper(round_, actor, judge, registration, values) -> ScoreSheet:
+    """The paper's values as the submitted sheet; refused when the sheet is already submitted
+    (settled twice, or entered on screen too) or changed meanwhile."""
     current = sheet_for(round_, judge.id, registration.id)
-    return save_sheet(
-        round_,
-        judge,
-        registration,
-        actor,
-        loaded_version=current.version if current else 0,
-        values=values,
-        comment=current.comment if current else "",
-        submit=True,
-        from_paper=True,
-    )
+    try:
+        return save_sheet(
+            round_,
+            judge,
+            registration,
+            actor,
+            loaded_version=current.version if current else 0,
+            values=values,
+            comment=current.comment if current else "",
+            submit=True,
+            from_paper=True,
+        )
+    except (StaleSheet, SheetLocked):
+        raise CompetitionError(
+            _("This sheet is already submitted; the chief judge can reopen it first.")
+        ) from None
 
 
 def resolve_paper_sheet(
@@ -1516,6 +1575,7 @@ def save_awards(
     team_method: str,
 ) -> None:
     """The round's award tiers (count or percentage, per track or overall) and team ranking."""
+    _refuse_once_published(round_)
     if basis not in {b.value for b in AwardBasis}:
         raise CompetitionError(_("Choose count or percentage."), "basis")
     if scope not in {s.value for s in AwardScope}:
@@ -1571,9 +1631,12 @@ def results_state(round_: Round, now: datetime) -> rules.ResultsState:
     return rules.results_state(round_.published_at, now, round_.objection_days)
 
 
-def publish_results(round_: Round, actor: User, *, now: datetime | None = None) -> Round:
+def publish_results(
+    round_: Round, actor: User, *, flags_checked: bool = False, now: datetime | None = None
+) -> Round:
     """Publish the round's results: public from now, provisional through the objection period
-    (公示), final after it. Refused while sheets are missing."""
+    (公示), final after it. Refused while sheets are missing, and while criteria are flagged
+    beyond the tolerance unless the organizer confirms having checked them."""
     now = now or utcnow()
     if round_.published_at is not None:
         raise CompetitionError(_("These results are already published."))
@@ -1587,6 +1650,15 @@ def publish_results(round_: Round, actor: User, *, now: datetime | None = None) 
         )
     if not board.overall.placings:
         raise CompetitionError(_("Nobody has been scored in this round yet."))
+    if board.overall.flagged and not flags_checked:
+        raise CompetitionError(
+            _(
+                "%(n)s criteria are flagged beyond the tolerance; check them and tick the box "
+                "before publishing.",
+                n=len(board.overall.flagged),
+            ),
+            "flags_checked",
+        )
     round_.published_at = now
     round_.published_by_id = actor.id
     audit.record(

@@ -20,6 +20,7 @@ from eventsite.competitions.forms import (
     LeaderForm,
     ObjectionForm,
     PaperForm,
+    PublishForm,
     ReopenForm,
     RoundForm,
     SheetForm,
@@ -27,7 +28,7 @@ from eventsite.competitions.forms import (
     UnpublishForm,
     add_error,
 )
-from eventsite.competitions.models import Objection, Round
+from eventsite.competitions.models import AwardScope, Objection, Round
 from eventsite.competitions.permissions import (
     competition_permission,
     judge_required,
@@ -48,6 +49,12 @@ bp = Blueprint("competitions", __name__, url_prefix="/competitions")
 def score_filter(value) -> str:
     """A score or total for display: two decimals, rounded half up; empty when not scored."""
     return rules.format_score(None if value is None else Decimal(value))
+
+
+@bp.app_template_filter("score4")
+def score4_filter(value) -> str:
+    """A total to 4 decimals, for the explanation page only (ranking keeps the exact value)."""
+    return rules.format_score(None if value is None else Decimal(value), places=4)
 
 
 @bp.app_template_filter("plain_score")
@@ -168,6 +175,12 @@ def save_criteria(event: Event, round: Round):
         form.show_errors(exc.errors)
         return _render_round(
             _fresh(event), db.session.get(Round, round.id), criteria_form=form, status=400
+        )
+    except service.CompetitionError as exc:
+        db.session.rollback()
+        form.form_errors.append(exc.message)
+        return _render_round(
+            _fresh(event), db.session.get(Round, round.id), criteria_form=form, status=409
         )
     db.session.commit()
     flash(_("Criteria saved."), "success")
@@ -296,7 +309,12 @@ def judge_teams(event: Event, judge_id: int):
     if not form.validate() or form.judge_id.data != judge_id:
         flash(_("The form was incomplete; nothing changed."), "error")
         return redirect(url_for("competitions.setup", event_id=event.id), 303)
-    service.set_affiliations(event, current_user, judge, form.teams.data or [])
+    try:
+        service.set_affiliations(event, current_user, judge, form.teams.data or [])
+    except service.CompetitionError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("competitions.setup", event_id=event.id), 303)
     db.session.commit()
     flash(_("Affiliations of %(name)s saved.", name=judge.name), "success")
     return redirect(url_for("competitions.setup", event_id=event.id), 303)
@@ -328,10 +346,14 @@ def _track_arg(board) -> int | None:
 @competition_permission("manage")
 def ranking(event: Event, round: Round):
     """The round's ranking per track (or overall), provisional while sheets are missing."""
+    return _ranking_page(event, round, PublishForm(formdata=None))
+
+
+def _ranking_page(event: Event, round: Round, publish_form: PublishForm, status: int = 200):
     board = service.load_board(round)
     track_id = _track_arg(board)
     shown = board.ranking(track_id) if track_id else board.overall
-    return render_template(
+    page = render_template(
         "competitions/ranking.html",
         event=event,
         round=round,
@@ -343,7 +365,9 @@ def ranking(event: Event, round: Round):
         state=service.results_state(round, utcnow()),
         unpublish_form=UnpublishForm(formdata=None),
         state_form=StateForm(formdata=None),
+        publish_form=publish_form,
     )
+    return page, status
 
 
 @bp.get("/<int:event_id>/rounds/<int:round_id>/contestants/<int:registration_id>")
@@ -362,6 +386,9 @@ def explanation(event: Event, round: Round, registration_id: int):
         registration=board.registrations[registration_id],
         placing=track_ranking.placing(registration_id),
         overall=board.overall.placing(registration_id),
+        missing_judges=[
+            board.judges[judge_id] for judge_id, who in board.missing if who == registration_id
+        ],
         sheets=[s for s in board.sheets if s.registration_id == registration_id],
         histories=service.histories_of(
             s for s in board.sheets if s.registration_id == registration_id
@@ -482,10 +509,16 @@ def awards(event: Event, round: Round):
 @competition_permission("manage")
 def publish(event: Event, round: Round):
     """Publish the round's results: provisional through the objection period, then final."""
+    form = PublishForm()
+    if not form.validate():
+        return _ranking_page(event, round, form, 400)
     try:
-        service.publish_results(round, current_user)
+        service.publish_results(round, current_user, flags_checked=form.flags_checked.data)
     except service.CompetitionError as exc:
         db.session.rollback()
+        if exc.field:
+            add_error(form, exc.message, exc.field)
+            return _ranking_page(event, round, form, 400)
         flash(exc.message, "error")
         return redirect(url_for("competitions.ranking", event_id=event.id, round_id=round.id), 303)
     db.session.commit()
@@ -871,7 +904,14 @@ def recuse(event: Event, round: Round, registration):
             ),
             303,
         )
-    service.declare_conflict(event, current_user, current_user, registration, form.reason.data)
+    try:
+        service.declare_conflict(event, current_user, current_user, registration, form.reason.data)
+    except service.CompetitionError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(
+            url_for("competitions.judge_round", event_id=event.id, round_id=round.id), 303
+        )
     db.session.commit()
     flash(
         _("Conflict declared: you will not score %(name)s.", name=registration.user.name), "success"
@@ -892,7 +932,10 @@ def results(event: Event):
     chosen = next((r for r in published if r.id == round_id), published[-1] if published else None)
     board = service.load_board(chosen) if chosen else None
     track_id = _track_arg(board) if board else None
-    if board and track_id is None and board.tracks:
+    # Awards decided across all tracks only make sense beside the overall ranking: it is then
+    # the first tab; per-track awards open on the first track.
+    overall_awards = bool(chosen and chosen.award_scope == AwardScope.OVERALL)
+    if board and track_id is None and board.tracks and not overall_awards:
         track_id = board.tracks[0].id
     return render_template(
         "competitions/results.html",
@@ -901,7 +944,8 @@ def results(event: Event):
         round=chosen,
         board=board,
         track_id=track_id,
-        shown=board.ranking(track_id) if board else None,
+        overall_awards=overall_awards,
+        shown=(board.ranking(track_id) if track_id else board.overall) if board else None,
         awards=service.awards_of(board) if board else None,
         teams_table=service.team_ranking(board) if board else (),
         state=service.results_state(chosen, now) if chosen else None,

@@ -1,5 +1,6 @@
 // Score sheets: autosave drafts while the judge types (the plain form works without this),
-// refuse silently overwriting a sheet changed elsewhere, confirm before submitting; and the
+// refuse silently overwriting a sheet changed elsewhere, check the boxes and then confirm before
+// submitting; and the
 // print button of the blank sheets page.
 (function () {
   "use strict";
@@ -95,9 +96,63 @@
     timer = setTimeout(save, DELAY_MS);
   });
 
+  // Decimal places of a plain number's text, so steps are checked in whole numbers (no float
+  // rounding: 0.1 + 0.2 style errors would refuse a good score).
+  function places(text) {
+    var dot = text.indexOf(".");
+    return dot < 0 ? 0 : text.length - dot - 1;
+  }
+
+  function scaled(text, digits) {
+    var negative = text.charAt(0) === "-";
+    var parts = text.replace("-", "").split(".");
+    var fraction = (parts[1] || "") + new Array(digits + 1).join("0");
+    var value = parseInt(parts[0] + fraction.slice(0, digits), 10);
+    return negative ? -value : value;
+  }
+
+  // The same checks as the server (which checks again), so the lock confirmation is only asked
+  // for a sheet that can be submitted; a box's message appears beside it otherwise.
+  function problems(submitting) {
+    var errors = {};
+    form.querySelectorAll("input[name^=score_]").forEach(function (input) {
+      var text = input.value.normalize("NFKC").replace(/\s+/g, "").replace(/\u2212/g, "-");
+      if (!text) {
+        if (submitting) { errors[input.name] = form.dataset.msgEmpty; }
+        return;
+      }
+      if (!/^-?\d+(\.\d+)?$/.test(text)) {
+        errors[input.name] = form.dataset.msgFormat;
+        return;
+      }
+      var step = input.dataset.step;
+      var max = input.dataset.max;
+      var digits = Math.max(places(text), places(step), places(max));
+      var value = scaled(text, digits);
+      if (value < 0) {
+        errors[input.name] = form.dataset.msgNegative;
+      } else if (value > scaled(max, digits)) {
+        errors[input.name] = input.dataset.msgMax;
+      } else if (value % scaled(step, digits) !== 0) {
+        errors[input.name] = input.dataset.msgStep;
+      }
+    });
+    return errors;
+  }
+
   form.addEventListener("submit", function (event) {
     clearTimeout(timer);
     var button = event.submitter;
+    if (button && button.value === "submit") {
+      var errors = problems(true);
+      var first = Object.keys(errors)[0];
+      if (first) {
+        event.preventDefault();
+        showErrors(errors);
+        form.querySelector("input[name=" + first + "]").focus();
+        return;
+      }
+    }
     if (button && button.dataset.confirm && !button.dataset.confirmed && !window.confirm(button.dataset.confirm)) {
       event.preventDefault();
       return;

@@ -88,6 +88,19 @@ def test_a_judge_submits_a_sheet_and_the_ranking_follows(live_app, phone, final_
     # A value above the maximum is refused beside its box, as the judge types it (autosave).
     boxes.nth(0).fill("12")
     expect(judge.locator("form#score-sheet .field.has-error")).to_have_count(1, timeout=8000)
+    # Submitting a bad value shows its message and never asks "it will be locked".
+    dialogs = []
+
+    def refuse(dialog):
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    judge.on("dialog", refuse)
+    boxes.nth(0).fill("-1")
+    judge.locator("button[name=action][value=submit]").click()
+    expect(judge.locator("form#score-sheet .field.has-error").first).to_contain_text("不能低于 0")
+    assert dialogs == [] and judge.url.endswith(f"/score/{third_id}")
+    judge.remove_listener("dialog", refuse)
     boxes.nth(0).fill("10")
     boxes.nth(1).fill("20")
     judge.fill("#comment", "表达流利，实务扎实。")
