@@ -152,6 +152,15 @@ def test_admins_see_counts_and_nobody(union, client, auth):
     assert 'href="/admin/mixer-stats"' in client.get("/admin/users").text
 
 
+def test_the_statistics_say_matches_not_fixtures(union, client, auth):
+    """The English "Matches" is "对阵" (a sports fixture) elsewhere: the column has its own label."""
+    auth.become(make_user(roles=["admin"]))
+    db.session.commit()
+    text = client.get("/admin/mixer-stats").text
+    assert "配对成功" in text
+    assert "对阵" not in text and "时段" not in text
+
+
 @pytest.mark.parametrize("role", ["organizer", "member"])
 def test_only_admins_open_the_page(union, client, auth, role):
     auth.become(make_user(roles=[role] if role != "member" else []))

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import BytesIO
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from eventsite.core.time import utcnow
+from eventsite.core.time import format_local, utcnow
 from eventsite.extensions import db
 from eventsite.mixers import service
 from eventsite.mixers.models import Block, IntroductionRequest, Mark, Match, MixerSettings, Report
@@ -205,6 +205,46 @@ def test_hiding_a_match_hides_the_card_for_both(client, auth, clock, trio):
     assert "lin_wx" not in client.get(url(mixer, "/results")).text
 
 
+def test_a_hide_survives_the_other_side_marking_again(client, auth, clock):
+    """With matches shown at once, the member whose card was hidden from cannot undo the hide by
+    taking their mark back and giving it again while the window is open."""
+    mixer = make_mixer(reveal="at_once")
+    man = attend(mixer, gender="male", nickname="阿宇", phone="17711112222")
+    woman = attend(mixer, gender="female", nickname="小林", wechat="lin_wx", phone="")
+    mark(mixer, man, woman)
+    mark(mixer, woman, man)
+    db.session.commit()
+    auth.become(man)
+    assert "lin_wx" in client.get(url(mixer, "/results")).text
+    auth.become(woman)
+    match_id = db.session.scalar(sa.select(Match.id))
+    assert client.post(url(mixer, f"/matches/{match_id}/hide")).status_code == 303
+    mark(mixer, man, woman, on=False)
+    mark(mixer, man, woman)
+    db.session.commit()
+    auth.become(man)
+    assert "lin_wx" not in client.get(url(mixer, "/results")).text
+    assert db.session.scalar(sa.select(sa.func.count(Match.id))) == 1
+
+
+def test_a_match_not_yet_revealed_cannot_be_found_by_hiding_it(client, auth, clock, trio):
+    """Before the close a hide answers alike for a match and for no match: probing match ids
+    would otherwise tell a member that someone they marked marked them too."""
+    mixer, man, woman, _third = trio
+    mark(mixer, man, woman)
+    mark(mixer, woman, man)
+    db.session.commit()
+    match_id = db.session.scalar(sa.select(Match.id))
+    auth.become(man)
+    ours = client.post(url(mixer, f"/matches/{match_id}/hide"))
+    nobodys = client.post(url(mixer, f"/matches/{match_id + 1}/hide"))
+    assert ours.status_code == nobodys.status_code == 404
+    db.session.rollback()
+    assert db.session.get(Match, match_id).hidden_at is None
+    close(clock, mixer)
+    assert "lin_wx" in client.get(url(mixer, "/results")).text
+
+
 def test_an_introduction_through_the_pages(client, auth, clock, trio):
     mixer, man, woman, _third = trio
     close(clock, mixer)
@@ -229,6 +269,44 @@ def test_an_introduction_through_the_pages(client, auth, clock, trio):
     assert "17711112222" in client.get(url(mixer, "/results")).text
     auth.become(man)
     assert "lin_wx" in client.get(url(mixer, "/results")).text
+
+
+def test_the_results_page_says_when_introductions_open(client, auth, clock, trio):
+    mixer, man, _woman, _third = trio
+    auth.become(man)
+    page = client.get(url(mixer, "/results")).text
+    section = page[page.index('id="introductions"') :]
+    assert format_local(service.window_of(mixer.event).closes_at) in section
+    assert "/mixer/introduce" not in page
+
+
+def test_the_results_page_lists_who_to_ask_and_the_requests(client, auth, clock, trio):
+    mixer, man, woman, third = trio
+    close(clock, mixer)
+    auth.become(man)
+    page = client.get(url(mixer, "/results")).text
+    assert f"/introduce?number={number_of(mixer, woman)}" in page
+    assert f"/introduce?number={number_of(mixer, third)}" in page
+    assert re.search(r'class="open-count">[^<]*\b0\b', page)
+    service.send_request(mixer.event, man.id, number_of(mixer, woman), "想认识你", utcnow())
+    request = service.send_request(
+        mixer.event, man.id, number_of(mixer, third), "那天没说上话", utcnow()
+    )
+    db.session.commit()
+    page = client.get(url(mixer, "/results")).text
+    assert re.search(r'class="open-count">[^<]*\b2\b', page)
+    assert "/introduce?number=" not in page  # both already asked
+    assert "小林" in page and "小周" in page
+    auth.become(third)
+    inbox = client.get(url(mixer, "/results")).text
+    assert "那天没说上话" in inbox and f"/requests/{request.id}/answer" in inbox
+    client.post(url(mixer, f"/requests/{request.id}/answer"), data={"answer": "decline"})
+    client.get(url(mixer, "/results"))  # her confirmation shows on her page, not his
+    auth.become(man)
+    clock.now = request.expires_at + timedelta(minutes=1)
+    page = client.get(url(mixer, "/results")).text
+    assert "Declined" not in page and "已婉拒" not in page
+    assert page.count('class="tag"') == 2  # both requests now show as no match
 
 
 def test_a_declined_request_looks_like_waiting_to_the_requester(client, auth, clock, trio):
@@ -299,6 +377,22 @@ def test_download_my_data_as_json_and_xlsx(client, auth, trio):
     assert any(row[1] == "17711112222" for row in rows)
 
 
+def test_my_data_gives_beijing_time(client, auth, trio):
+    """Every page states Beijing time; so does the download, with the offset in JSON."""
+    mixer, man, _woman, _third = trio
+    declared = datetime(2026, 11, 29, 13, 0, tzinfo=UTC)
+    service.registration_of(mixer.event, man.id).single_declared_at = declared
+    service.profile_of(mixer.event, man.id).card.consented_at = declared
+    db.session.commit()
+    auth.become(man)
+    data = json.loads(client.get(url(mixer, "/my-data.json")).data)
+    assert data["single_declared_at"] == "2026-11-29T21:00:00+08:00"
+    assert data["card"]["consented_at"] == "2026-11-29T21:00:00+08:00"
+    sheet = client.get(url(mixer, "/my-data.xlsx"))
+    rows = list(load_workbook(BytesIO(sheet.data)).active.iter_rows(values_only=True))
+    assert sum(row[1] == "2026-11-29 21:00" for row in rows) == 2
+
+
 def test_delete_my_data_needs_the_tick(client, auth, trio):
     mixer, man, woman, _third = trio
     mark(mixer, man, woman)
@@ -309,6 +403,32 @@ def test_delete_my_data_needs_the_tick(client, auth, trio):
     client.post(url(mixer, "/my-data/delete"), data={"confirm": "y"})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Mark)) == 0
     assert service.profile_of(mixer.event, man.id).card is None
+
+
+def test_deleting_my_data_clears_the_single_status_declaration(client, auth, trio):
+    """The declaration is sensitive information given with its own consent: deleting the
+    exchange data takes it too, while the registration and its check-in stay."""
+    mixer, man, _woman, _third = trio
+    auth.become(man)
+    assert client.post(url(mixer, "/my-data/delete"), data={"confirm": "y"}).status_code == 303
+    registration = service.registration_of(mixer.event, man.id)
+    assert registration.single_declared_at is None
+    assert registration.checked_in_at is not None
+    assert registration.status == "confirmed"
+    page = client.get(url(mixer, "/profile"))
+    assert re.search(r'name="single_declared"[^>]*checked', page.text) is None
+    assert json.loads(client.get(url(mixer, "/my-data.json")).data)["single_declared_at"] is None
+    rejoined = client.post(
+        url(mixer, "/profile"),
+        data={
+            "nickname": "阿宇",
+            "single_declared": "y",
+            "phone": "17711112222",
+            "release_card": "y",
+        },
+    )
+    assert rejoined.status_code == 303
+    assert service.registration_of(mixer.event, man.id).single_declared_at is not None
 
 
 # --- Organizers ---------------------------------------------------------------------------------
@@ -329,6 +449,23 @@ def test_the_organizer_sees_counts_only(client, auth, clock, trio):
         assert secret not in page
 
 
+def test_mixer_labels_do_not_borrow_chinese_from_other_features(client, auth, clock, trio):
+    """Short English labels shared with other pages translated as something else there
+    ("参加人数" is a head count, "牵线" an introduction, "已取消资格" a disqualification)."""
+    mixer, man, _woman, third = trio
+    service.set_removed(mixer.event, mixer.organizer, number_of(mixer, third), True, utcnow())
+    db.session.commit()
+    auth.become(mixer.organizer)
+    page = client.get(url(mixer, "/manage")).text
+    assert "参加人数" not in page and "已取消资格" not in page
+    auth.become(man)
+    sheet = client.get(url(mixer, "/my-data.xlsx"))
+    labels = [
+        row[0] for row in load_workbook(BytesIO(sheet.data)).active.iter_rows(values_only=True)
+    ]
+    assert "牵线" not in labels
+
+
 def test_settings_change_only_before_the_window_opens(client, auth, clock):
     mixer = make_mixer(ended_ago=timedelta(hours=-3))
     db.session.commit()
@@ -344,6 +481,19 @@ def test_settings_change_only_before_the_window_opens(client, auth, clock):
     assert refused.status_code == 409
     db.session.refresh(saved)
     assert saved.window_hours == 48
+
+
+def test_locked_settings_show_as_facts_not_a_form(client, auth, clock):
+    mixer = make_mixer(reveal="at_once")
+    db.session.commit()
+    auth.become(mixer.organizer)
+    page = client.get(url(mixer, "/manage")).text
+    settings = page[page.index('id="settings"') :]
+    assert "<form" not in settings[: settings.index("</section>")]
+    assert 'name="window_hours"' not in page and "disabled" not in page
+    closes = service.window_of(mixer.event).closes_at
+    assert format_local(closes) in settings and format_local(mixer.event.ends_at) in settings
+    assert "双方互相标记后立即公布" in settings
 
 
 def test_the_organizer_removes_a_reported_participant(client, auth, trio):

@@ -43,6 +43,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -139,8 +140,8 @@ class MixerProfile(db.Model):
 
     @property
     def label(self) -> str:
-        """No. 12 · nickname, as attendees see each other."""
-        return f"{self.number}号 {self.nickname}".strip()
+        """No. 12 · nickname, as attendees see each other (in the reader's language)."""
+        return f"{_('No. %(n)s', n=self.number)} {self.nickname}".strip()
 
 
 class ContactCard(db.Model):

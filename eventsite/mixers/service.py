@@ -260,7 +260,12 @@ def delete_member_data(event: Event, user_id: int, now: datetime) -> None:
     """Delete the member's exchange data at this mixer: nickname, introduction, card, their marks
     and the marks on them, their matches and introduction requests both ways. The participant
     number stays with the check-in; blocks stay (they protect the member) and reports stay with
-    the organizers. Saving the profile again rejoins the exchange."""
+    the organizers. The single-status declaration goes too: it is sensitive personal information
+    given with its own consent, so saving the profile again rejoins the exchange only with a fresh
+    declaration. The registration and its check-in stay as they are."""
+    registration = registration_of(event, user_id)
+    if registration is not None:
+        registration.single_declared_at = None
     profile = profile_of(event, user_id)
     if profile is not None:
         profile.nickname = ""
@@ -467,7 +472,9 @@ def set_mark(event: Event, user_id: int, number: int, marked: bool, now: datetim
             )
     elif not marked and existing is not None:
         db.session.delete(existing)
-        if match is not None and match.source == MatchSource.MUTUAL:
+        # A hidden match stays (hidden): deleting it would let a mark taken back and given again
+        # make a fresh, unhidden match and undo the other side's hide.
+        if match is not None and match.source == MatchSource.MUTUAL and match.hidden_at is None:
             db.session.delete(match)
     db.session.flush()
     # The count the marking page shows: marks on attendees still on the member's list.
@@ -653,15 +660,19 @@ def results(event: Event, user_id: int, now: datetime) -> Results:
 
 
 def hide_match(event: Event, user_id: int, match_id: int, now: datetime) -> None:
-    """Either side hides a match: neither sees the other's card from now on."""
+    """Either side hides a revealed match: neither sees the other's card from now on.
+
+    A match not yet revealed does not exist for its members: answering differently for it would
+    tell a member, before the close, that someone they marked marked them too."""
     match = db.session.get(Match, match_id)
+    settings = settings_of(event)
     if (
         match is None
         or match.event_id != event.id
-        or user_id
-        not in (
-            match.user_low_id,
-            match.user_high_id,
+        or user_id not in (match.user_low_id, match.user_high_id)
+        or now
+        < rules.match_revealed_at(
+            match.source, settings.reveal, match.matched_at, window_of(event, settings).closes_at
         )
     ):
         raise MixerError(_("This match does not exist."), status=404)
@@ -1081,7 +1092,13 @@ def member_data(event: Event, user_id: int, now: datetime) -> dict:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+    """Beijing time with its offset, as every page states times (2026-11-29T21:00:00+08:00)."""
+    return to_local(moment).isoformat(timespec="seconds") if moment else None
+
+
+def _sheet_time(iso: str | None) -> str:
+    """A time from the member's data as a spreadsheet shows it: 2026-11-29 21:00 (Beijing)."""
+    return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M") if iso else ""
 
 
 def member_data_rows(data: dict) -> list[list]:
@@ -1090,15 +1107,15 @@ def member_data_rows(data: dict) -> list[list]:
         [_("Mixer"), data["event"]],
         [_("Participant number"), data["number"]],
         [_("Nickname"), data["nickname"]],
-        [_("Introduction"), data["introduction"]],
-        [_("Single-status declared at"), data["single_declared_at"] or ""],
+        [_("Self-introduction"), data["introduction"]],
+        [_("Single-status declared at"), _sheet_time(data["single_declared_at"])],
     ]
     card = data["card"] or {}
     rows += [
         [_("Phone"), card.get("phone", "")],
         [_("WeChat id"), card.get("wechat", "")],
         [_("Email"), card.get("email", "")],
-        [_("Card released at"), card.get("consented_at", "")],
+        [_("Card released at"), _sheet_time(card.get("consented_at"))],
         [_("My marks (participant numbers)"), ", ".join(str(n) for n in data["my_marks"])],
     ]
     for m in data["matches"]:
