@@ -3,19 +3,16 @@ certificates) and its blank scoring sheets for printing."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from eventsite.accounts.models import User
 from eventsite.competitions import rules, service
-from eventsite.core.exports import display_width
+from eventsite.core.exports import add_sheet, workbook_bytes
 from eventsite.core.time import format_local
 from eventsite.events.models import Registration
 
@@ -28,11 +25,6 @@ class Exact:
 
 
 def _cell(sheet, value):
-    # Text that starts with "=" would become a formula: keep it text.
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
     # Scores are number cells (Excel can sum and sort them), shown with 2 decimals; a float keeps
     # 15 significant digits, far more than any score needs.
     if isinstance(value, Exact):
@@ -48,40 +40,6 @@ def _cell(sheet, value):
 
 def _score(value: Decimal | None) -> Decimal | None:
     return None if value is None else rules.round_for_display(value)
-
-
-def _add_sheet(
-    workbook, title: str, header: list[str], rows: list[list], note: str | None = None
-) -> None:
-    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip()[:31] or "Sheet"
-    sheet = workbook.create_sheet(title=cleaned)
-    widths = [display_width(h) for h in header]
-    for row in rows:
-        for i, value in enumerate(row[: len(widths)]):
-            widths[i] = max(widths[i], display_width(value))
-    for i, width in enumerate(widths, 1):
-        sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
-    bold = Font(bold=True)
-    if note:
-        # A title row above the header, so nobody mistakes a provisional ranking for the final.
-        note_cell = WriteOnlyCell(sheet, value=note)
-        note_cell.font = Font(bold=True, color="C00000")
-        sheet.append([note_cell])
-    sheet.freeze_panes = "A3" if note else "A2"
-    heads = []
-    for title_text in header:
-        cell = WriteOnlyCell(sheet, value=str(title_text))
-        cell.font = bold
-        heads.append(cell)
-    sheet.append(heads)
-    for row in rows:
-        sheet.append([_cell(sheet, v) for v in row])
-
-
-def _save(workbook) -> bytes:
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def _status(board: service.Board, registration_id: int) -> str:
@@ -189,8 +147,10 @@ def sheets_rows(board: service.Board) -> tuple[list[str], list[list]]:
 def results_workbook(board: service.Board) -> bytes:
     """Ranking on the first sheet, every judge's sheet on the second, missing sheets on the third."""
     workbook = Workbook(write_only=True)
-    _add_sheet(workbook, _("Ranking"), *ranking_rows(board), note=provisional_note(board))
-    _add_sheet(workbook, _("Judges' sheets"), *sheets_rows(board))
+    add_sheet(
+        workbook, _("Ranking"), *ranking_rows(board), note=provisional_note(board), cell=_cell
+    )
+    add_sheet(workbook, _("Judges' sheets"), *sheets_rows(board), cell=_cell)
     missing = [
         [
             board.judges[judge_id].name,
@@ -199,8 +159,14 @@ def results_workbook(board: service.Board) -> bytes:
         ]
         for judge_id, contestant in board.missing
     ]
-    _add_sheet(workbook, _("Missing sheets"), [_("Judge"), _("Contestant"), _("State")], missing)
-    return _save(workbook)
+    add_sheet(
+        workbook,
+        _("Missing sheets"),
+        [_("Judge"), _("Contestant"), _("State")],
+        missing,
+        cell=_cell,
+    )
+    return workbook_bytes(workbook)
 
 
 def awards_workbook(board: service.Board, awards: service.AwardTable) -> bytes:
@@ -224,8 +190,8 @@ def awards_workbook(board: service.Board, awards: service.AwardTable) -> bytes:
             ]
         )
     workbook = Workbook(write_only=True)
-    _add_sheet(workbook, _("Awards"), header, rows, note=provisional_note(board))
-    return _save(workbook)
+    add_sheet(workbook, _("Awards"), header, rows, note=provisional_note(board), cell=_cell)
+    return workbook_bytes(workbook)
 
 
 @dataclass

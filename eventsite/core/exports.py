@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 
 from flask import Response
@@ -78,28 +78,55 @@ def xlsx_bytes(
     `notes`, when given, is a list of lines written to a second sheet (e.g. how to fill a template).
     """
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_sheet_name(sheet_title))
+    add_sheet(workbook, sheet_title, header, rows)
+    if notes:
+        extra = workbook.create_sheet(title=_sheet_name(notes[0]))
+        extra.column_dimensions["A"].width = 100
+        for line in notes:
+            extra.append([_xlsx_cell(extra, line)])
+    return workbook_bytes(workbook)
+
+
+def add_sheet(
+    workbook: Workbook,
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence],
+    *,
+    note: str | None = None,
+    cell: Callable | None = None,
+) -> None:
+    """Append a sheet to a write-only workbook: bold frozen header, columns sized to content.
+
+    `note` is a bold red title row above the header (e.g. "provisional"); `cell(sheet, value)`
+    turns a value into what the sheet stores, after the formula guard (default: as it is).
+    """
+    sheet = workbook.create_sheet(title=_sheet_name(title))
     widths = [display_width(h) for h in header]
     for row in rows:
         for i, value in enumerate(row[: len(widths)]):
             widths[i] = max(widths[i], display_width(value))
     for i, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
-    sheet.freeze_panes = "A2"
+    if note:
+        note_cell = WriteOnlyCell(sheet, value=note)
+        note_cell.font = Font(bold=True, color="C00000")
+        sheet.append([note_cell])
+    sheet.freeze_panes = "A3" if note else "A2"
     bold = Font(bold=True)
     header_cells = []
-    for title in header:
-        cell = WriteOnlyCell(sheet, value=str(title))
-        cell.font = bold
-        header_cells.append(cell)
+    for heading in header:
+        head = WriteOnlyCell(sheet, value=str(heading))
+        head.font = bold
+        header_cells.append(head)
     sheet.append(header_cells)
+    convert = cell or (lambda _sheet, value: value)
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, v) for v in row])
-    if notes:
-        extra = workbook.create_sheet(title=_sheet_name(notes[0]))
-        extra.column_dimensions["A"].width = 100
-        for line in notes:
-            extra.append([_xlsx_cell(extra, line)])
+        sheet.append([convert(sheet, _xlsx_cell(sheet, v)) for v in row])
+
+
+def workbook_bytes(workbook: Workbook) -> bytes:
+    """A workbook saved to bytes."""
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
