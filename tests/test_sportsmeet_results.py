@@ -554,6 +554,7 @@ def test_standings_page_refreshes_from_the_json_fragments(client, meet, race):
         "team_id": meet.teams[3].id,
         "rank": 1,
         "points": "5",
+        "points_exact": "5",
         "places": [1, 0, 0, 0],  # one count per place of the 5-3-2-1 table
     }
     assert data["medals"][0]["gold"] == 0  # provisional: medals wait for final results

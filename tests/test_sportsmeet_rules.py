@@ -11,6 +11,7 @@ import itertools
 import random
 from collections import Counter
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -24,6 +25,8 @@ from eventsite.sportsmeet.rules import (
     Medals,
     Outcome,
     Performance,
+    PointsTableError,
+    PointsTableProblem,
     ResultType,
     RoundRobinRow,
     Standing,
@@ -32,10 +35,12 @@ from eventsite.sportsmeet.rules import (
     advance_knockout,
     best_value,
     default_points_table,
+    display_points,
     format_time,
     knockout_bracket,
     knockout_placings,
     medal_table,
+    parse_points_table,
     parse_time,
     placings,
     points_for_places,
@@ -45,6 +50,7 @@ from eventsite.sportsmeet.rules import (
 )
 
 D = Decimal
+F = Fraction
 T = ResultType
 TEAMS = (11, 12, 13, 14)
 FOUR = (5, 3, 2, 1)
@@ -386,7 +392,7 @@ def test_default_points_table_needs_a_team(teams):
 def test_points_without_ties():
     points = points_for_places({101: 1, 102: 2, 103: 3, 104: 4}, FOUR)
     assert points == {101: D(5), 102: D(3), 103: D(2), 104: D(1)}
-    assert all(isinstance(value, Decimal) for value in points.values())
+    assert all(isinstance(value, Fraction) for value in points.values())
 
 
 def test_relay_multiplier_doubles_the_points():
@@ -419,21 +425,25 @@ def test_three_tied_second_share_evenly():
     assert points == {101: D(5), 102: D(2), 103: D(2), 104: D(2)}
 
 
-def test_three_tied_first_is_rounded_to_hundredths():
-    # 5 + 3 + 2 = 10 among three does not come out even; each gets 3.33, as the board shows.
+def test_three_tied_first_share_exactly_and_are_rounded_only_for_display():
+    # 5 + 3 + 2 = 10 among three does not come out even: each gets 10/3, shown as 3.33.
     points = points_for_places({101: 1, 102: 1, 103: 1, 104: 4}, FOUR)
-    assert points == {101: D("3.33"), 102: D("3.33"), 103: D("3.33"), 104: D(1)}
+    assert points == {101: F(10, 3), 102: F(10, 3), 103: F(10, 3), 104: F(1)}
+    assert display_points(points[101]) == D("3.33")
     assert D("0.01") == POINTS_QUANTUM
 
 
-def test_rounding_is_half_up_and_after_the_multiplier():
+def test_display_rounding_is_half_up_and_after_the_multiplier():
     # Places 1-3 on 9-7-6-…: 22 / 3 = 7.333… → 7.33; × 2 first: 44 / 3 = 14.666… → 14.67.
     table = default_points_table(8)
-    assert points_for_places({101: 1, 102: 1, 103: 1}, table)[101] == D("7.33")
-    assert points_for_places({101: 1, 102: 1, 103: 1}, table, D(2))[101] == D("14.67")
+    assert points_for_places({101: 1, 102: 1, 103: 1}, table)[101] == F(22, 3)
+    assert display_points(points_for_places({101: 1, 102: 1, 103: 1}, table)[101]) == D("7.33")
+    assert points_for_places({101: 1, 102: 1, 103: 1}, table, D(2))[101] == F(44, 3)
+    assert display_points(F(44, 3)) == D("14.67")
     # 1 + 0 among 8 at the end of a 7-place table is 0.125 exactly → 0.13.
     tied_last = {100 + i: 7 for i in range(8)}
-    assert points_for_places(tied_last, (7, 6, 5, 4, 3, 2, 1))[100] == D("0.13")
+    assert points_for_places(tied_last, (7, 6, 5, 4, 3, 2, 1))[100] == F(1, 8)
+    assert display_points(F(1, 8)) == D("0.13")
 
 
 def test_tie_at_the_end_of_the_table_shares_points_with_the_places_beyond_it():
@@ -479,6 +489,66 @@ def test_points_refuse_a_float_or_negative_multiplier():
 
 def test_points_of_nobody():
     assert points_for_places({}, FOUR) == {}
+
+
+@pytest.mark.parametrize("table", [(5, -1), (-5,), (5, D("-0.5"), 0)])
+def test_points_refuse_a_negative_table(table):
+    with pytest.raises(ValueError, match="zero or more"):
+        points_for_places({101: 1, 102: 2}, table)
+
+
+@pytest.mark.parametrize("table", [(5.0, 3), (5, 2.5), (True, 0)])
+def test_points_refuse_a_table_of_floats_or_booleans(table):
+    with pytest.raises(TypeError):
+        points_for_places({101: 1, 102: 2}, table)
+
+
+# --- typed points tables -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, table",
+    [
+        ("5,3,2,1", (5, 3, 2, 1)),
+        ("5-3-2-1", (5, 3, 2, 1)),
+        ("9 7 6 5", (9, 7, 6, 5)),
+        ("7 - 5 - 4", (7, 5, 4)),
+        ("５，３，２，１", (5, 3, 2, 1)),  # full-width, as a Chinese keyboard types it
+        ("5、3；2", (5, 3, 2)),
+        ("5.0,3.00", (5, 3)),  # whole numbers written with zeros after the point
+        ("1000,0,0", (1000, 0, 0)),
+        ("  ", ()),
+        ("", ()),
+        (",".join(["1"] * 50), (1,) * 50),
+    ],
+)
+def test_a_typed_points_table_is_read(text, table):
+    assert parse_points_table(text) == table
+    assert all(type(points) is int for points in parse_points_table(text))
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("5,-1", PointsTableProblem.RANGE),  # a minus sign, not a dash between places
+        ("-5", PointsTableProblem.RANGE),
+        ("5, -1", PointsTableProblem.RANGE),
+        ("1001", PointsTableProblem.RANGE),
+        ("5,NaN", PointsTableProblem.RANGE),
+        ("Infinity", PointsTableProblem.RANGE),
+        ("5,2.5,1", PointsTableProblem.NOT_WHOLE),
+        ("0.5", PointsTableProblem.NOT_WHOLE),
+        ("5,a,1", PointsTableProblem.FORMAT),
+        ("5/3", PointsTableProblem.FORMAT),
+        ("3,5", PointsTableProblem.INCREASING),
+        ("5,3,3,4", PointsTableProblem.INCREASING),
+        (",".join(["1"] * 51), PointsTableProblem.TOO_LONG),
+    ],
+)
+def test_a_negative_fractional_or_malformed_points_table_is_refused(text, problem):
+    with pytest.raises(PointsTableError) as refused:
+        parse_points_table(text)
+    assert refused.value.problem == problem
 
 
 # --- team standings ----------------------------------------------------------------------------
@@ -942,6 +1012,24 @@ def test_round_robin_table_counts_wins_draws_and_losses():
     ]
 
 
+def test_round_robin_table_counts_results_after_an_unplayed_match():
+    # The first match listed is not played yet; every later result still counts (stopping at
+    # the first open match would leave the table empty).
+    matches = [
+        Match(1, 0, 11, 12, None),
+        Match(1, 1, 13, 14, 13),
+        Match(2, 0, 11, 13, DRAW),
+        Match(2, 1, 12, 14, None),
+        Match(3, 0, 11, 14, 11),
+    ]
+    assert round_robin_table(TEAMS, matches) == [
+        RoundRobinRow(team=11, played=2, won=1, drawn=1, lost=0, points=3, place=1),
+        RoundRobinRow(team=13, played=2, won=1, drawn=1, lost=0, points=3, place=1),
+        RoundRobinRow(team=12, played=0, won=0, drawn=0, lost=0, points=0, place=3),
+        RoundRobinRow(team=14, played=2, won=0, drawn=0, lost=2, points=0, place=3),
+    ]
+
+
 def test_round_robin_two_team_tie_broken_head_to_head():
     schedule = round_robin_schedule(TEAMS)
     results = {
@@ -990,12 +1078,7 @@ def test_round_robin_three_team_tie_is_shared():
         (14, 0, 4),
     ]
     places = {row.team: row.place for row in table}
-    assert points_for_places(places, FOUR) == {
-        11: D("3.33"),
-        12: D("3.33"),
-        13: D("3.33"),
-        14: D(1),
-    }
+    assert points_for_places(places, FOUR) == {11: F(10, 3), 12: F(10, 3), 13: F(10, 3), 14: 1}
 
 
 def test_round_robin_table_with_other_points():
@@ -1174,7 +1257,7 @@ def test_without_ties_the_points_awarded_are_the_tables_sum(n, table, multiplier
     order = list(range(1, n + 1))
     rnd.shuffle(order)
     places = {100 + i: p for i, p in enumerate(order)}
-    awarded = sum(points_for_places(places, table, multiplier).values(), D(0))
+    awarded = sum(points_for_places(places, table, multiplier).values())
     assert awarded == sum(table[:n]) * multiplier
 
 
@@ -1198,18 +1281,14 @@ def test_ties_never_change_the_points_awarded_over_the_occupied_places(result, t
     placed = sorted(p for p in places.values() if p is not None)
     awarded = points_for_places(places, table, multiplier)
     expected_total = sum(table[: len(placed)]) * multiplier
-    # Each tie group gets exactly what its occupied places are worth, unless the share does not
-    # come out to hundredths, when each member is off by at most half a hundredth.
+    # Each tie group gets exactly what its occupied places are worth, shares nothing rounded.
     total = D(0)
     for shared_place in set(placed):
         group = [e for e, p in places.items() if p == shared_place]
         worth = sum(table[shared_place - 1 : shared_place - 1 + len(group)]) * multiplier
-        got = sum((awarded[e] for e in group), D(0))
+        got = sum(awarded[e] for e in group)
         assert len({awarded[e] for e in group}) == 1  # tied entrants get the same
-        if (worth * 100) % len(group) == 0:
-            assert got == worth
-        else:
-            assert abs(got - worth) <= D("0.005") * len(group)
+        assert got == worth
         total += worth
     assert total == expected_total
     assert all(awarded[e] == 0 for e, p in places.items() if p is None)
@@ -1223,7 +1302,7 @@ def test_ties_that_divide_evenly_keep_the_sum_exactly(result, table):
     if any(list(places.values()).count(p) > 6 for p in set(places.values()) - {None}):
         return
     placed = sum(1 for p in places.values() if p is not None)
-    assert sum(points_for_places(places, table).values(), D(0)) == sum(table[:placed])
+    assert sum(points_for_places(places, table).values()) == sum(table[:placed])
 
 
 score_lists = st.lists(
@@ -1254,7 +1333,7 @@ def test_standings_agree_with_a_plain_recount(scores):
     assert sorted(row.team for row in table) == sorted(TEAMS)
     for row in table:
         mine = [s for s in scores if s.team == row.team]
-        assert row.points == sum((s.points for s in mine), D(0))
+        assert row.points == sum(F(s.points) for s in mine)
         assert sum(row.places) == sum(1 for s in mine if s.place is not None)
     for above, below in itertools.pairwise(table):
         assert (above.points, above.places) >= (below.points, below.places)
@@ -1316,7 +1395,7 @@ def test_every_knockout_is_complete_and_played_out_gives_everyone_a_place(n, rnd
     assert sorted(places.values()).count(3) == (1 if n >= 3 else 0)
     # Places are a valid ranking: points can be given for them without overlap.
     points = points_for_places(places, default_points_table(n))
-    assert sum(points.values(), D(0)) == sum(default_points_table(n))
+    assert sum(points.values()) == sum(default_points_table(n))
 
 
 @given(st.integers(min_value=2, max_value=14))

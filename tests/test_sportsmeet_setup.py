@@ -122,6 +122,11 @@ def test_settings_are_saved_normalised_and_audited(organizer_client, meet):
         ("1,2,3", "A lower place cannot earn more points"),
         ("5,3,NaN", "between 0 and 1000"),
         ("2000", "between 0 and 1000"),
+        # A dash separates places only between two numbers: "5,-1" is not "5,1".
+        ("5,-1", "between 0 and 1000"),
+        ("-5", "between 0 and 1000"),
+        ("5,2.5,1", "a whole number"),
+        ("0.5", "a whole number"),
     ],
 )
 def test_a_bad_points_table_is_refused_beside_the_field(organizer_client, meet, points, message):
@@ -165,6 +170,8 @@ def test_organizer_adds_an_item(organizer_client, meet):
         ({"min_women": "7"}, "min_women", "More women are required"),
         ({"result_type": "head_to_head"}, "match_format", "Choose knockout or round robin"),
         ({"multiplier": "0"}, "multiplier", "Enter 0.5 to 10"),
+        # The column keeps hundredths: 1.555 would be stored as 1.56 and points computed on it.
+        ({"multiplier": "1.555"}, "multiplier", "at most two decimal places"),
         ({"min_members": "x"}, "min_members", "whole number"),
         ({"starts_at": "tomorrow"}, "starts_at", "such as"),
     ],

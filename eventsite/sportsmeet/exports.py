@@ -11,7 +11,7 @@ from eventsite.accounts.models import Gender, User
 from eventsite.core.time import format_local
 from eventsite.events.models import Event, Registration, Team
 from eventsite.extensions import db
-from eventsite.sportsmeet import service
+from eventsite.sportsmeet import rules, service
 from eventsite.sportsmeet.models import Entry, EntryMember, Item, Outcome
 
 
@@ -25,7 +25,9 @@ def board_data(board: service.Board) -> dict:
                 "team": names[row.team],
                 "team_id": row.team,
                 "rank": row.rank,
-                "points": str(row.points),
+                # As shown (rounded to hundredths), and exact ("10/3") for anyone who sums.
+                "points": service.shown_points(row.points),
+                "points_exact": str(row.points),
                 "places": list(row.places),
             }
             for row in board.standings
@@ -50,7 +52,8 @@ def board_data(board: service.Board) -> dict:
                         "place": line.place,
                         "entrant": line.label,
                         "team_id": line.team_id,
-                        "points": str(line.points),
+                        "points": service.shown_points(line.points),
+                        "points_exact": str(line.points),
                         "result": line.shown,
                     }
                     for line in placed.lines
@@ -113,6 +116,12 @@ def _entries_rows(event: Event) -> tuple[list, list]:
     return header, rows
 
 
+def _readable(points) -> float:
+    """Exact points as a spreadsheet cell: rounded half up to hundredths, as the pages show them
+    (the standings' order was decided on the exact values)."""
+    return float(rules.display_points(points))
+
+
 def _results_rows(board: service.Board) -> tuple[list, list]:
     header = [
         _("Item"),
@@ -137,7 +146,7 @@ def _results_rows(board: service.Board) -> tuple[list, list]:
             for line in placed.lines:
                 rows.append(
                     [item.name, status, "", line.label, board.team_name(line.team_id)]
-                    + ["", "", "", "", line.place, float(line.points), ""]
+                    + ["", "", "", "", line.place, _readable(line.points), ""]
                 )
             continue
         for (heat_id, entry_id), result in sorted(
@@ -156,7 +165,7 @@ def _results_rows(board: service.Board) -> tuple[list, list]:
                     Outcome(result.outcome).title,
                     result.reason,
                     placed.places.get(entry_id),
-                    float(placed.points.get(entry_id, 0)),
+                    _readable(placed.points.get(entry_id, 0)),
                     format_local(result.entered_at, "%Y-%m-%d %H:%M:%S"),
                 ]
             )
@@ -174,7 +183,7 @@ def _standings_rows(board: service.Board) -> tuple[list, list]:
         medal = medals[row.team]
         places = list(row.places) + [0] * (depth - len(row.places))
         rows.append(
-            [row.rank, board.team_name(row.team), float(row.points), *places]
+            [row.rank, board.team_name(row.team), _readable(row.points), *places]
             + [medal.gold, medal.silver, medal.bronze]
         )
     return header, rows

@@ -18,7 +18,14 @@ from wtforms.fields import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
 from eventsite.core.time import from_local, to_local
@@ -135,6 +142,12 @@ class ItemForm(FlaskForm):
         ],
         description=_l("2 for a relay that counts double."),
     )
+
+    def validate_multiplier(self, field) -> None:
+        # The column keeps hundredths: a third decimal would be rounded away unseen.
+        value = field.data
+        if value is not None and value.is_finite() and value != value.quantize(Decimal("0.01")):
+            raise ValidationError(_l("Give the multiplier to at most two decimal places."))
     second_attempt = BooleanField(_l("A second attempt is allowed (the better one counts)"))
     individual = BooleanField(
         _l("Each member is placed on their own (individual results)"),

@@ -9,6 +9,11 @@ match, an audited organizer, captain or referee action). A refresh runs that que
 the kept board while the version is unchanged, so the standings are never older than the data
 they show. Changes that are neither results nor audited (a member renaming their own account)
 show after at most `MEET_BOARD_CACHE_SECONDS` (default 60); 0 turns the keeping off.
+
+What is kept is the finished output (the HTML fragments and the JSON text), built from the exact
+standings (points as fractions, ranked before anything is rounded); nothing kept is summed or
+compared again, so keeping a board can never round a total into another order. The JSON carries
+each total both as shown ("3.33") and exact ("10/3").
 """
 
 from __future__ import annotations

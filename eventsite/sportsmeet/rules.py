@@ -1,8 +1,10 @@
 """Sports meet rules: which result is better, placings, points, team standings, medals, brackets.
 
 Plain functions over plain values: no Flask, no database. `service.py` loads the facts, calls
-these, and writes the outcome. Points are `Decimal` throughout, never float; a result type's
-direction (lower or higher wins) lives only in `ResultType.lower_wins`.
+these, and writes the outcome. Measured values are `Decimal`, never float; points are exact
+`Fraction`s through every share, sum and tie-break (10 points shared by three are 10/3, and three
+such shares make 10, not 9.99), rounded only by `display_points` where a person reads them. A
+result type's direction (lower or higher wins) lives only in `ResultType.lower_wins`.
 
 Ranking is "competition ranking" everywhere: tied entrants share a place and the places they
 would otherwise have taken are skipped (1, 2, 2, 4).
@@ -11,12 +13,14 @@ would otherwise have taken are skipped (1, 2, 2, 4).
 from __future__ import annotations
 
 import enum
+import itertools
+import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from math import floor
 
@@ -212,8 +216,11 @@ def placings(
 
 # --- Points ------------------------------------------------------------------------------------
 
-#: Shared points that do not come out even (10 points among three) are rounded half up to this.
+#: Points are shown (pages, spreadsheets) rounded half up to hundredths; never summed rounded.
 POINTS_QUANTUM = Decimal("0.01")
+
+#: What points may be given as: exact numbers only (a float is already rounded).
+Points = int | Decimal | Fraction
 
 
 def default_points_table(team_count: int) -> tuple[int, ...]:
@@ -226,34 +233,95 @@ def default_points_table(team_count: int) -> tuple[int, ...]:
     return (team_count + 1, *range(team_count - 1, 0, -1))
 
 
-def _decimal_points(points: Fraction) -> Decimal:
-    """Exact points as a Decimal: exact to hundredths, otherwise rounded half up to hundredths."""
-    if (points * 100).denominator == 1:
-        return Decimal(points.numerator) / Decimal(points.denominator)  # exact: at most 2 decimals
-    hundredths = floor(points * 100 + Fraction(1, 2))  # half up; points are never negative
-    return Decimal(hundredths).scaleb(-2)
+class PointsTableProblem(enum.StrEnum):
+    """Why a typed points table was refused; the service turns these into translated messages."""
+
+    FORMAT = "format"
+    RANGE = "range"
+    NOT_WHOLE = "not_whole"
+    INCREASING = "increasing"
+    TOO_LONG = "too_long"
+
+
+#: The most points one place may earn, and the most places a table may list.
+MAX_PLACE_POINTS = 1000
+MAX_TABLE_PLACES = 50
+
+
+class PointsTableError(ValueError):
+    """A typed points table that cannot be used; `.problem` says why."""
+
+    def __init__(self, problem: PointsTableProblem) -> None:
+        self.problem = problem
+        super().__init__(problem.value)
+
+
+# Commas (also Chinese ones), enumeration commas, semicolons and spaces separate places; a dash
+# does only between two numbers ("5-3-2-1"), so "5,-1" is a negative number, not "5,1".
+_TABLE_SEPARATORS = re.compile(r"(?<=\d)\s*-\s*(?=\d)|[\s,，、;；]+")
+
+
+def parse_points_table(text: str) -> tuple[int, ...]:
+    """Points by place from "5,3,2,1" (or 5-3-2-1, 5 3 2 1, full-width): whole numbers from 0 to
+    1000, no place above the one before, at most 50 places; () for empty text;
+    PointsTableError otherwise."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    parts = [part for part in _TABLE_SEPARATORS.split(text) if part]
+    table = []
+    for part in parts:
+        try:
+            value = Decimal(part)
+        except InvalidOperation:
+            raise PointsTableError(PointsTableProblem.FORMAT) from None
+        if not value.is_finite() or not 0 <= value <= MAX_PLACE_POINTS:
+            raise PointsTableError(PointsTableProblem.RANGE)
+        if value != value.to_integral_value():
+            raise PointsTableError(PointsTableProblem.NOT_WHOLE)
+        table.append(int(value))
+    if any(later > earlier for earlier, later in itertools.pairwise(table)):
+        raise PointsTableError(PointsTableProblem.INCREASING)
+    if len(table) > MAX_TABLE_PLACES:
+        raise PointsTableError(PointsTableProblem.TOO_LONG)
+    return tuple(table)
+
+
+def exact_points(points: Points) -> Fraction:
+    """Points as an exact Fraction; a float (already rounded in binary) or a bool is refused."""
+    if isinstance(points, bool) or not isinstance(points, int | Decimal | Fraction):
+        raise TypeError(f"Give points as a whole number, Decimal or Fraction, not {points!r}.")
+    if isinstance(points, Decimal) and not points.is_finite():
+        raise ValueError(f"Points must be a finite number, not {points}.")
+    return Fraction(points)
+
+
+def display_points(points: Points) -> Decimal:
+    """Points as shown to people: rounded half up to hundredths (10/3 → 3.33, 1/8 → 0.13);
+    rounding never reverses two values, so a shown table never runs against the exact order."""
+    exact = exact_points(points)
+    hundredths = abs(exact) * 100
+    rounded = floor(hundredths + Fraction(1, 2))  # half up, away from zero
+    return Decimal(-rounded if exact < 0 else rounded).scaleb(-2).quantize(POINTS_QUANTUM)
 
 
 def points_for_places(
     places: Mapping[int, int | None],
-    table: Sequence[int],
-    multiplier: Decimal = Decimal(1),
-) -> dict[int, Decimal]:
-    """Points per entrant: entrants tied on a place share equally the sum of the table's points
-    for the places they occupy (places beyond the table are worth 0; a share that does not come
-    out even is rounded half up to 0.01), no place scores 0, and everything is × multiplier."""
-    if isinstance(multiplier, float):
-        raise TypeError("Give the multiplier as a Decimal, not a float.")
-    multiplier = Decimal(multiplier)
-    if not multiplier.is_finite() or multiplier < 0:
+    table: Sequence[Points],
+    multiplier: Points = 1,
+) -> dict[int, Fraction]:
+    """Exact points per entrant: entrants tied on a place share equally the sum of the table's
+    points for the places they occupy (places beyond the table are worth 0), no place scores 0,
+    and everything is × multiplier; nothing is rounded (three sharing 10 get 10/3 each)."""
+    multiplier = exact_points(multiplier)
+    if multiplier < 0:
         raise ValueError(f"A multiplier must be zero or more, not {multiplier}.")
-    if any(isinstance(points, float) or points < 0 for points in table):
-        raise ValueError("Table points must be whole or Decimal numbers, zero or more.")
+    worth = [exact_points(points) for points in table]
+    if any(points < 0 for points in worth):
+        raise ValueError("Table points must be zero or more.")
     groups: defaultdict[int, list[int]] = defaultdict(list)
-    awarded: dict[int, Decimal] = {}
+    awarded: dict[int, Fraction] = {}
     for entrant, place in places.items():
         if place is None:
-            awarded[entrant] = Decimal(0)
+            awarded[entrant] = Fraction(0)
         elif place < 1:
             raise ValueError(f"Entrant {entrant} has place {place}; places start at 1.")
         else:
@@ -264,9 +332,9 @@ def points_for_places(
         if place < next_free:
             raise ValueError(f"Place {place} is taken by entrants tied on an earlier place.")
         next_free = place + len(tied)
-        occupied = range(place, min(next_free, len(table) + 1))
-        total = sum((Fraction(table[p - 1]) for p in occupied), Fraction(0))
-        share = _decimal_points(total * Fraction(multiplier) / len(tied))
+        occupied = range(place, min(next_free, len(worth) + 1))
+        total = sum((worth[p - 1] for p in occupied), Fraction(0))
+        share = total * multiplier / len(tied)
         for entrant in tied:
             awarded[entrant] = share
     return awarded
@@ -277,21 +345,23 @@ def points_for_places(
 
 @dataclass(frozen=True)
 class ItemScore:
-    """What one entry of a team earned in one item: its place (None: unplaced) and points."""
+    """What one entry of a team earned in one item: its place (None: unplaced) and its exact
+    points."""
 
     team: int
     item: int
     place: int | None
-    points: Decimal
+    points: Points
 
 
 @dataclass(frozen=True)
 class Standing:
-    """A team's line in the standings; `places[i]` is how often it finished (i+1)-th."""
+    """A team's line in the standings: exact total points; `places[i]` is how often it
+    finished (i+1)-th."""
 
     team: int
     rank: int
-    points: Decimal
+    points: Fraction
     places: tuple[int, ...]
 
 
@@ -303,19 +373,19 @@ def _team_ids(teams: Iterable[int]) -> list[int]:
 def standings(
     scores: Iterable[ItemScore], teams: Iterable[int], *, depth: int | None = None
 ) -> list[Standing]:
-    """Teams by total points, then most first places, then most second places, and so on down to
+    """Teams by exact total points, then most first places, then most second places, and so on down to
     place `depth` (every place reached when None); teams equal on all of that share the rank
     (1, 2, 2, 4) and are listed by team id; every team in `teams` is listed (0 points if it
     scored nothing) and a score for any other team is an error."""
     if depth is not None and depth < 0:
         raise ValueError(f"The tie-break chain cannot be {depth} places long.")
     team_ids = _team_ids(teams)
-    totals = {team: Decimal(0) for team in team_ids}
+    totals = {team: Fraction(0) for team in team_ids}
     finishes: dict[int, Counter[int]] = {team: Counter() for team in team_ids}
     for score in scores:
         if score.team not in totals:
             raise ValueError(f"Team {score.team} has a score but is not in this meet.")
-        totals[score.team] += score.points
+        totals[score.team] += exact_points(score.points)
         if score.place is not None:
             if score.place < 1:
                 raise ValueError(f"Team {score.team} has place {score.place}; places start at 1.")
@@ -330,7 +400,7 @@ def standings(
         for team in team_ids
     }
 
-    def merit(team: int) -> tuple[Decimal, tuple[int, ...]]:
+    def merit(team: int) -> tuple[Fraction, tuple[int, ...]]:
         return (-totals[team], tuple(-count for count in places[team]))
 
     ordered = sorted(team_ids, key=lambda team: (merit(team), team))

@@ -6,12 +6,12 @@ Functions flush; the view or CLI command that called them commits once.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from fractions import Fraction
 from functools import cached_property
 
 import sqlalchemy as sa
@@ -85,38 +85,36 @@ def settings_of(event: Event) -> MeetSettings:
     return settings or MeetSettings(event_id=event.id, points_table="", per_person_limit=None)
 
 
-_SEPARATORS = re.compile(r"[\s,，、;；-]+")
+#: Each refused points table as a message id (the rules keep plain codes so they stay Flask-free).
+POINTS_TABLE_MESSAGES = {
+    rules.PointsTableProblem.FORMAT: _l(
+        "Points must be numbers separated by commas, such as 5,3,2,1."
+    ),
+    rules.PointsTableProblem.RANGE: _l("Each place's points must be between 0 and 1000."),
+    rules.PointsTableProblem.NOT_WHOLE: _l("Each place's points must be a whole number."),
+    rules.PointsTableProblem.INCREASING: _l(
+        "A lower place cannot earn more points than a higher one."
+    ),
+    rules.PointsTableProblem.TOO_LONG: _l("Give points for at most 50 places."),
+}
 
 
-def parse_points_table(text: str) -> list[Decimal]:
-    """'5,3,2,1' (also 5-3-2-1 or 5 3 2 1) as points by place; empty text gives []."""
-    parts = [p for p in _SEPARATORS.split((text or "").strip()) if p]
-    points = []
-    for part in parts:
-        try:
-            value = Decimal(part)
-        except InvalidOperation:
-            raise MeetError(
-                _("Points must be numbers separated by commas, such as 5,3,2,1."), "points_table"
-            ) from None
-        if not value.is_finite() or value < 0 or value > 1000:
-            raise MeetError(_("Each place's points must be between 0 and 1000."), "points_table")
-        points.append(value)
-    if any(later > earlier for earlier, later in zip(points, points[1:], strict=False)):
-        raise MeetError(
-            _("A lower place cannot earn more points than a higher one."), "points_table"
-        )
-    if len(points) > 50:
-        raise MeetError(_("Give points for at most 50 places."), "points_table")
-    return points
+def parse_points_table(text: str) -> list[int]:
+    """'5,3,2,1' (also 5-3-2-1 or 5 3 2 1) as points by place; empty text gives []; a table the
+    rules refuse is a MeetError on the points_table field."""
+    try:
+        return list(rules.parse_points_table(text))
+    except rules.PointsTableError as exc:
+        raise MeetError(str(POINTS_TABLE_MESSAGES[exc.problem]), "points_table") from None
 
 
-def points_table_for(settings: MeetSettings, team_count: int) -> list[Decimal]:
-    """The organizer's table, or the default for the number of teams."""
-    table = parse_points_table(settings.points_table)
-    if table:
-        return table
-    return [Decimal(p) for p in rules.default_points_table(max(team_count, 1))]
+def points_table_for(settings: MeetSettings, team_count: int) -> list[Fraction]:
+    """The organizer's table as saved (exact; one saved before whole numbers were required
+    keeps its decimals), or the default for the number of teams."""
+    saved = [Fraction(Decimal(part)) for part in settings.points_table.split(",") if part.strip()]
+    if saved:
+        return saved
+    return [Fraction(p) for p in rules.default_points_table(max(team_count, 1))]
 
 
 def lock_time(event: Event, settings: MeetSettings) -> datetime:
@@ -132,12 +130,12 @@ def save_settings(
     entries_lock_at: datetime | None,
 ) -> MeetSettings:
     """Save the points table, the per-person item limit and the entries lock time."""
-    parse_points_table(points_table)
+    table = parse_points_table(points_table)
     settings = db.session.get(MeetSettings, event.id)
     if settings is None:
         settings = MeetSettings(event_id=event.id)
         db.session.add(settings)
-    settings.points_table = ",".join(plain_number(p) for p in parse_points_table(points_table))
+    settings.points_table = ",".join(str(points) for points in table)
     settings.per_person_limit = per_person_limit
     settings.entries_lock_at = entries_lock_at
     audit.record(
@@ -158,6 +156,12 @@ def plain_number(value: Decimal) -> str:
     """A Decimal without trailing zeros: 5.00 → 5, 2.50 → 2.5."""
     text = format(value.normalize(), "f")
     return text
+
+
+def shown_points(points) -> str:
+    """Exact points as people read them: rounded half up to hundredths, without trailing zeros
+    (10/3 → 3.33, 5/2 → 2.5, 10 → 10)."""
+    return plain_number(rules.display_points(points))
 
 
 # =============================================================================================
@@ -1025,7 +1029,8 @@ class Placed:
     team_id: int
     label: str
     place: int | None
-    points: Decimal
+    #: Exact (a share of 10 among three is 10/3); rounded only where it is shown.
+    points: Fraction
     best: Decimal | None
     outcome: str
     item: Item
@@ -1052,7 +1057,7 @@ class ItemBoard:
     matches: list[Match] = field(default_factory=list)
     entries: list[int] = field(default_factory=list)
     places: dict[int, int | None] = field(default_factory=dict)
-    points: dict[int, Decimal] = field(default_factory=dict)
+    points: dict[int, Fraction] = field(default_factory=dict)
     lines: list[Placed] = field(default_factory=list)
     status: str = ItemStatus.NOT_STARTED
     round_robin: list = field(default_factory=list)
@@ -1094,7 +1099,7 @@ class Board:
     items: list[ItemBoard]
     labels: dict[int, str]
     team_of_entry: dict[int, int]
-    table: list[Decimal]
+    table: list[Fraction]
     standings: list
     medals: list
     latest: list[dict]
@@ -1338,7 +1343,7 @@ def _place_item(board: ItemBoard, table, team_of_entry, labels) -> None:
                 team_id=team_of_entry[entry_id],
                 label=labels.get(entry_id, ""),
                 place=place,
-                points=board.points.get(entry_id, Decimal(0)),
+                points=board.points.get(entry_id, Fraction(0)),
                 best=value,
                 outcome=outcome,
                 item=item,

@@ -56,6 +56,12 @@ def meet_number(value) -> str:
     return "" if value is None else service.plain_number(Decimal(value))
 
 
+@bp.app_template_filter("meet_points")
+def meet_points(value) -> str:
+    """Exact points as shown: rounded half up to hundredths only here (10/3 → 3.33)."""
+    return "" if value is None else service.shown_points(value)
+
+
 @bp.app_template_filter("meet_value")
 def meet_value(value, item) -> str:
     """A raw result as shown for its item: mm:ss.ss for times."""
