@@ -172,6 +172,7 @@ def test_organizer_adds_an_item(organizer_client, meet):
         ({"multiplier": "0"}, "multiplier", "Enter 0.5 to 10"),
         # The column keeps hundredths: 1.555 would be stored as 1.56 and points computed on it.
         ({"multiplier": "1.555"}, "multiplier", "at most two decimal places"),
+        ({"multiplier": "1e30"}, "multiplier", "Enter 0.5 to 10"),
         ({"min_members": "x"}, "min_members", "whole number"),
         ({"starts_at": "tomorrow"}, "starts_at", "such as"),
     ],

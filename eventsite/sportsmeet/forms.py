@@ -104,6 +104,10 @@ def _whole(label, minimum: int, default: int, maximum: int = 200):
     )
 
 
+#: An item's points multiplier: from a half to ten, in hundredths (the column's scale).
+MULTIPLIER_MIN, MULTIPLIER_MAX = Decimal("0.5"), Decimal(10)
+
+
 class ItemForm(FlaskForm):
     """Create or edit an item."""
 
@@ -138,21 +142,25 @@ class ItemForm(FlaskForm):
         places=None,
         validators=[
             InputRequired(message=_l("Please enter a multiplier such as 1 or 2.")),
-            NumberRange(min=Decimal("0.5"), max=Decimal(10), message=_l("Enter 0.5 to 10.")),
+            NumberRange(min=MULTIPLIER_MIN, max=MULTIPLIER_MAX, message=_l("Enter 0.5 to 10.")),
         ],
         description=_l("2 for a relay that counts double."),
     )
 
-    def validate_multiplier(self, field) -> None:
-        # The column keeps hundredths: a third decimal would be rounded away unseen.
-        value = field.data
-        if value is not None and value.is_finite() and value != value.quantize(Decimal("0.01")):
-            raise ValidationError(_l("Give the multiplier to at most two decimal places."))
     second_attempt = BooleanField(_l("A second attempt is allowed (the better one counts)"))
     individual = BooleanField(
         _l("Each member is placed on their own (individual results)"),
         description=_l("Otherwise the team's entry is placed as one."),
     )
+
+    def validate_multiplier(self, field) -> None:
+        # The column keeps hundredths: a third decimal would be rounded away unseen. Out of
+        # range is NumberRange's to say (and too large to quantize).
+        value = field.data
+        if value is None or not value.is_finite() or not MULTIPLIER_MIN <= value <= MULTIPLIER_MAX:
+            return
+        if value != value.quantize(Decimal("0.01")):
+            raise ValidationError(_l("Give the multiplier to at most two decimal places."))
 
     @classmethod
     def for_item(cls, item: Item, **kwargs) -> ItemForm:
