@@ -3,6 +3,7 @@ corrections and disqualifications are audited; head-to-head brackets advance; th
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -370,7 +371,7 @@ def test_correction_dq_and_undo_are_audited_and_recomputed(client, auth, meet, j
     assert save(client, meet, item, heat, sheet(heat, entries, undo)).status_code == 303
     assert points_by_team(client, meet)[names[1]] == "5"
 
-    actions = [(a, d) for a, d in audit_actions(meet.event) if a.startswith("meet.result")]
+    actions = [(a, d) for a, d in audit_actions(meet.event) if a.startswith("meet.result_")]
     assert [a for a, _d in actions] == [
         "meet.result_correct",
         "meet.result_dq",
@@ -677,3 +678,116 @@ def test_the_referee_sheet_carries_its_csrf_token(client, auth, meet, judge, rac
     data[f"h{heat.id}-csrf_token"] = token.group(1)
     assert save(client, meet, item, heat, data).status_code == 303
     assert results(heat)[entries[0].id].value == Decimal(50)
+
+
+# --- every result entered is in the event's audit log ---------------------------------------------
+
+
+def audit_by(event, prefix: str) -> list[tuple[str, str, int | None]]:
+    """(action, detail, actor id) of the event's audit entries whose action starts with prefix."""
+    from eventsite.core.models import AuditEntry
+
+    db.session.rollback()
+    return [
+        (entry.action, entry.detail, entry.actor_id)
+        for entry in db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.event_id == event.id, AuditEntry.action.like(prefix + "%"))
+            .order_by(AuditEntry.id)
+        )
+    ]
+
+
+def test_every_result_a_referee_enters_is_audited_with_who_and_what(
+    client, auth, meet, judge, race
+):
+    item, entries, heat = race
+    auth.become(judge)
+    names = [t.name for t in meet.teams]
+    rows = {
+        0: {"value": "1:02.50", "second": "59.10"},
+        1: {"outcome": "dnf", "reason": "摔倒"},
+        2: {"outcome": "dq", "reason": "抢跑"},
+        3: {"value": "50"},
+    }
+    assert save(client, meet, item, heat, sheet(heat, entries, rows)).status_code == 303
+    logged = audit_by(meet.event, "meet.result")
+    assert [(action, actor) for action, _detail, actor in logged] == [
+        ("meet.result", judge.id),
+        ("meet.result", judge.id),
+        ("meet.result_dq", judge.id),
+        ("meet.result", judge.id),
+    ]
+    details = [detail for _action, detail, _actor in logged]
+    assert details[0] == f"毛毛虫竞速, heat 1, {names[0]}: 1:02.50 / 59.10"
+    assert details[1] == f"毛毛虫竞速, heat 1, {names[1]}: Did not finish; reason: 摔倒"
+    assert "抢跑" in details[2] and names[2] in details[2]
+    assert details[3] == f"毛毛虫竞速, heat 1, {names[3]}: 50.00"
+    # Saving the same sheet again changes nothing and logs nothing.
+    assert save(client, meet, item, heat, sheet(heat, entries, rows)).status_code == 303
+    assert len(audit_by(meet.event, "meet.result")) == 4
+    # The organizer reads them in the event's audit log, under a title.
+    auth.become(meet.organizer)
+    page = client.get(f"/events/{meet.event.id}/audit").get_data(as_text=True)
+    assert page.count("<td>Result entered</td>") == 3
+    assert f"{names[3]}: 50.00" in page
+
+
+def test_every_match_result_is_audited_from_the_first(client, auth, meet, judge):
+    item, entries = _tug_of_war(meet, judge, "knockout")
+    auth.become(meet.organizer)
+    client.post(f"/events/{meet.event.id}/meet/items/{item.id}/draw")
+    auth.become(judge)
+    semi = _matches(item)[(1, 0)]
+    names = {e.id: e.team.name for e in entries}
+    assert decide(client, meet, item, semi, "home").status_code == 303
+    assert decide(client, meet, item, semi, "away", reason="绳标过线").status_code == 303
+    logged = audit_by(meet.event, "meet.match")
+    assert [(action, actor) for action, _detail, actor in logged] == [
+        ("meet.match_result", judge.id),
+        ("meet.match_correct", judge.id),
+    ]
+    home, away = names[semi.home_entry_id], names[semi.away_entry_id]
+    assert logged[0][1] == f"拔河, round 1: {home} – {away}: {home} won"
+
+
+# --- a heat saved with a result missing says so ---------------------------------------------------
+
+
+def test_a_heat_saved_with_a_result_missing_warns_and_names_who(client, auth, meet, judge, race):
+    item, entries, heat = race
+    auth.become(judge)
+    names = [t.name for t in meet.teams]
+    rows = {0: {"value": "50"}, 2: {"outcome": "dnf"}}
+    response = save(client, meet, item, heat, sheet(heat, entries, rows))
+    # Saved (results come in as teams finish), but not without a word.
+    assert response.status_code == 303
+    assert set(results(heat)) == {entries[0].id, entries[2].id}
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    (warning,) = re.findall(r'<p class="flash flash-warning"[^>]*>(.*?)</p>', page, re.S)
+    assert "Heat 1" in warning and "still has no result" in warning
+    assert names[1] in warning and names[3] in warning
+    assert names[0] not in warning and names[2] not in warning  # the DNF is a result
+    # Beside each row still empty, on the sheet itself.
+    marks = re.findall(
+        r'<legend>\d+\. ([^<]*)</legend>(?:(?!</fieldset>).)*?class="missing-result"', page, re.S
+    )
+    assert marks == [names[1], names[3]]
+    # The item stays "in progress" until every lane has its result.
+    assert board(client, meet)["items"][0]["status"] == "in_progress"
+
+    # Completing the heat: no warning any more.
+    rows |= {1: {"value": "52"}, 3: {"value": "53"}}
+    response = save(client, meet, item, heat, sheet(heat, entries, rows))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "flash-warning" not in page and 'class="missing-result"' not in page
+    assert board(client, meet)["items"][0]["status"] == "provisional"
+
+
+def test_an_untouched_heat_is_not_reported_as_missing_results(client, auth, meet, judge, race):
+    item, entries, heat = race
+    auth.become(judge)
+    response = save(client, meet, item, heat, sheet(heat, entries, {}))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Nothing changed in heat 1" in page
+    assert "flash-warning" not in page and 'class="missing-result"' not in page

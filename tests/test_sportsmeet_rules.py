@@ -40,6 +40,7 @@ from eventsite.sportsmeet.rules import (
     knockout_bracket,
     knockout_placings,
     medal_table,
+    missing_results,
     parse_points_table,
     parse_time,
     placings,
@@ -501,6 +502,24 @@ def test_points_refuse_a_negative_table(table):
 def test_points_refuse_a_table_of_floats_or_booleans(table):
     with pytest.raises(TypeError):
         points_for_places({101: 1, 102: 2}, table)
+
+
+# --- a heat's missing results -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "lanes, recorded, missing",
+    [
+        ([101, 102, 103, 104], [101, 103], [102, 104]),  # in lane order
+        ([104, 103, 102, 101], [101, 103], [104, 102]),
+        ([101, 102, 103], [], []),  # not begun: nothing to warn about
+        ([101, 102, 103], [101, 102, 103], []),
+        ([101, 102], [999], []),  # a result outside the heat does not begin it
+        ([], [101], []),
+    ],
+)
+def test_missing_results_once_a_heat_has_begun(lanes, recorded, missing):
+    assert missing_results(lanes, recorded) == missing
 
 
 # --- typed points tables -----------------------------------------------------------------------

@@ -901,10 +901,12 @@ ACTION_TITLES = {
     "meet.draw_final": _l("Final heat drawn"),
     "meet.final": _l("Results declared final"),
     "meet.reopen": _l("Results reopened"),
+    "meet.result": _l("Result entered"),
     "meet.result_correct": _l("Result corrected"),
     "meet.result_dq": _l("Disqualification recorded"),
     "meet.result_undo_dq": _l("Disqualification undone"),
     "meet.result_remove": _l("Result removed"),
+    "meet.match_result": _l("Match result entered"),
     "meet.match_correct": _l("Match result corrected"),
     # Skills competitions (competitions/service.py).
     "competition.round": _l("Round added or changed"),

@@ -214,6 +214,15 @@ def placings(
     return places
 
 
+def missing_results(lanes: Sequence[int], recorded: Iterable[int]) -> list[int]:
+    """The entrants of a heat still without a result (a DNF or DQ is one), in lane order, once
+    the heat has begun (at least one result in); none before that."""
+    recorded = set(recorded)
+    if not recorded & set(lanes):
+        return []
+    return [entrant for entrant in lanes if entrant not in recorded]
+
+
 # --- Points ------------------------------------------------------------------------------------
 
 #: Points are shown (pages, spreadsheets) rounded half up to hundredths; never summed rounded.

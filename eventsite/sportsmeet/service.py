@@ -773,12 +773,23 @@ def _shown_result(item: Item, outcome: str, value, second) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class HeatSaved:
+    """What saving a heat sheet did: how many results were added, changed or removed, and the
+    entries (in lane order) still without a result in the heat."""
+
+    changed: int
+    missing: list[int]
+
+
 def save_heat_results(
     item: Item, heat: Heat, actor: User, rows: Iterable[ResultInput], labels: Mapping[int, str]
-) -> int:
-    """Record a heat's raw results; a change to a saved result needs a reason and is audited.
+) -> HeatSaved:
+    """Record a heat's raw results; every result is audited as it is entered, and a change to a
+    saved result needs a reason.
 
-    Returns how many results were added, changed or removed.
+    A heat may be saved with lanes still empty (results come in as teams finish); the answer
+    names them, so the referee is told what is missing.
     """
     _refuse_if_final(item)
     lane_entries = {lane.entry_id for lane in heat.lanes}
@@ -842,13 +853,25 @@ def save_heat_results(
                     entered_at=now,
                 )
             )
+            # Every result is in the event's audit log from its first entry, not only changes.
+            shown = _shown_result(item, outcome, value, second)
             if outcome == Outcome.DQ:
-                audit.record(
+                action, detail = (
                     "meet.result_dq",
-                    actor=actor,
-                    event=item.event,
-                    detail=_("%(where)s: %(why)s", where=where, why=row.reason),
+                    _("%(where)s: %(why)s", where=where, why=row.reason),
                 )
+            elif outcome == Outcome.DNF and row.reason:
+                action = "meet.result"
+                detail = _(
+                    "%(where)s: %(result)s; reason: %(why)s",
+                    where=where,
+                    result=shown,
+                    why=row.reason,
+                )
+            else:
+                action = "meet.result"
+                detail = _("%(where)s: %(result)s", where=where, result=shown)
+            audit.record(action, actor=actor, event=item.event, detail=detail)
             continue
         was = _shown_result(item, old.outcome, old.value, old.second_value)
         if empty:
@@ -878,7 +901,9 @@ def save_heat_results(
             ),
         )
     db.session.flush()
-    return len(plans)
+    recorded = db.session.scalars(sa.select(Result.entry_id).where(Result.heat_id == heat.id))
+    lanes = [lane.entry_id for lane in heat.lanes]
+    return HeatSaved(changed=len(plans), missing=rules.missing_results(lanes, recorded))
 
 
 def _same(before: tuple, after: tuple) -> bool:
@@ -910,7 +935,7 @@ def save_match_result(
 ) -> None:
     """Record who won a match ('home', 'away', 'draw' in a round robin, '' to clear it).
 
-    A change to a decided match needs a reason and is audited; in a knockout the bracket then
+    Every result is audited; a change to a decided match needs a reason; in a knockout the bracket then
     advances, and a later match that has already been decided must be corrected first.
     """
     _refuse_if_final(item)
@@ -952,7 +977,21 @@ def save_match_result(
     if knockout:
         _advance(all_matches)
     db.session.flush()
-    if decided_before:
+    if not decided_before:
+        audit.record(
+            "meet.match_result",
+            actor=actor,
+            event=item.event,
+            detail=_(
+                "%(item)s, round %(round)s: %(home)s – %(away)s: %(result)s",
+                item=item.name,
+                round=match.round,
+                home=labels.get(match.home_entry_id, "?"),
+                away=labels.get(match.away_entry_id, "?"),
+                result=_match_shown(match, labels),
+            ),
+        )
+    else:
         audit.record(
             "meet.match_correct",
             actor=actor,
@@ -1061,6 +1100,11 @@ class ItemBoard:
     lines: list[Placed] = field(default_factory=list)
     status: str = ItemStatus.NOT_STARTED
     round_robin: list = field(default_factory=list)
+
+    def missing_results(self, heat_id: int) -> list[int]:
+        """The heat's entries still without a result, once it has one (see rules)."""
+        recorded = [entry_id for (heat, entry_id) in self.results if heat == heat_id]
+        return rules.missing_results(self.lanes.get(heat_id, []), recorded)
 
     @property
     def final_heat(self) -> Heat | None:
@@ -1270,8 +1314,8 @@ def load_board(event: Event, *, item_id: int | None = None, latest: int = 8) -> 
 def board_version(event: Event) -> tuple:
     """What changes whenever the board changes, in one small query: the number and latest entry
     time of results and of decided matches (a correction re-stamps its entry time), and the
-    newest audit entry of the event (every organizer, captain and referee change other than a
-    first result is audited: items, settings, entries, draws, finals, teams, DQs)."""
+    newest audit entry of the event (every organizer, captain and referee change is audited:
+    items, settings, entries, draws, finals, teams, results and their corrections)."""
     in_meet = Item.event_id == event.id
 
     def over_results(column):

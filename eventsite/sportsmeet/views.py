@@ -628,11 +628,23 @@ def save_heat(event: Event, item, heat_id: int):
         return _render_referee(event, item, heat_forms={heat_id: form}, status=409)
     db.session.commit()
     flash(
-        _("Heat %(n)s saved (%(count)s results).", n=heat.number, count=saved)
-        if saved
+        _("Heat %(n)s saved (%(count)s results).", n=heat.number, count=saved.changed)
+        if saved.changed
         else _("Nothing changed in heat %(n)s.", n=heat.number),
         "success",
     )
+    if saved.missing:
+        # Saved all the same: results come in as teams finish, and a refusal would make the
+        # referee invent a result to keep the others. The item stays "in progress" meanwhile.
+        flash(
+            _(
+                "Heat %(n)s still has no result for %(who)s. Enter it when it is in, or mark "
+                "did not finish.",
+                n=heat.number,
+                who="、".join(labels.get(entry_id, str(entry_id)) for entry_id in saved.missing),
+            ),
+            "warning",
+        )
     return redirect(
         url_for(
             "sportsmeet.referee", event_id=event.id, item_id=item.id, _anchor=f"heat-{heat_id}"
