@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -210,8 +211,130 @@ class MobileForm(FlaskForm):
     )
 
 
-class HeatDrawForm(FlaskForm):
+DRAW_METHOD_TITLES = {
+    rules.DrawMethod.TEAM_ORDER: _l("In team order"),
+    rules.DrawMethod.LOTS: _l("By drawing lots"),
+    rules.DrawMethod.SEEDED: _l("By my seeding (1 is the top seed)"),
+}
+
+#: Each refused seed as a message id (the rules keep plain codes so they stay Flask-free).
+SEEDING_MESSAGES = {
+    rules.SeedingProblem.MISSING: _l("Give every team a seed."),
+    rules.SeedingProblem.RANGE: _l("Give a seed from 1 to %(n)s."),
+    rules.SeedingProblem.TAKEN: _l("Another team has this seed; each needs its own."),
+}
+
+
+def read_whole(text: str | None) -> int | None:
+    """A typed whole number from 0 (full-width digits read), None when empty; ValueError else."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(text)
+    return int(text)
+
+
+class DrawOrderForm(FlaskForm):
+    """The order a draw fills heats or a bracket in: team order, or a drawing of lots whose seed
+    the organizer may call out (else one is drawn); `lots_seed` holds the typed seed."""
+
+    #: The methods this draw offers (heats: no seeding by hand).
+    methods = (rules.DrawMethod.TEAM_ORDER, rules.DrawMethod.LOTS)
+
+    method = RadioField(_l("Order of the draw"), default=rules.DrawMethod.TEAM_ORDER.value)
+    seed = StringField(
+        _l("Seed for the drawing of lots"),
+        validators=[Length(max=30)],
+        description=_l(
+            "Leave it empty and the site draws one, or type a number from 0 to 999999 called out "
+            "at the draw. The same seed always gives the same draw, and it goes into the audit "
+            "log."
+        ),
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.method.choices = [(m.value, DRAW_METHOD_TITLES[m]) for m in self.methods]
+        self.lots_seed: int | None = None
+
+    @property
+    def draw_method(self) -> rules.DrawMethod:
+        return rules.DrawMethod(self.method.data)
+
+    def validate_seed(self, field) -> None:
+        if self.method.data != rules.DrawMethod.LOTS:
+            return
+        try:
+            seed = read_whole(field.data)
+        except ValueError:
+            seed = -1
+        if seed is not None and not 0 <= seed <= rules.MAX_DRAW_SEED:
+            raise ValidationError(
+                _l(
+                    "Give the seed as a whole number from 0 to %(max)s, or leave it empty.",
+                    max=rules.MAX_DRAW_SEED,
+                )
+            )
+        self.lots_seed = seed
+
+
+class HeatDrawForm(DrawOrderForm):
     lanes = _whole(_l("Lanes (entries per heat)"), 2, 8, 50)
+
+
+class SeedRow(Form):
+    """One team's seed in the organizer's seeding."""
+
+    entry_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    seed = StringField(validators=[Length(max=30)], render_kw={"inputmode": "numeric"})
+
+
+class MatchDrawForm(DrawOrderForm):
+    """A bracket or round-robin draw: team order, lots, or the organizer's seeding."""
+
+    methods = tuple(rules.DrawMethod)
+
+    seeds = FieldList(FormField(SeedRow))
+
+    def fill(self, entries: list[int]) -> MatchDrawForm:
+        """A seed row for each entry, empty."""
+        for entry_id in entries:
+            self.seeds.append_entry({"entry_id": entry_id, "seed": ""})
+        return self
+
+    def label_rows(self, labels) -> MatchDrawForm:
+        """Each seed field labelled with its team."""
+        for row in self.seeds:
+            row.form.seed.label.text = labels.get(row.form.entry_id.data, "")
+        return self
+
+    def row_for(self, entry_id: int):
+        return next((row.form for row in self.seeds if row.form.entry_id.data == entry_id), None)
+
+    def seeding(self) -> dict[int, int | None]:
+        """{entry id: the seed typed} after `validate()`."""
+        return dict(self._seeding)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        self._seeding: dict[int, int | None] = {}
+        if self.method.data != rules.DrawMethod.SEEDED:
+            return valid
+        count = len(self.seeds.entries)
+        for row in self.seeds:
+            form = row.form
+            try:
+                seed = read_whole(form.seed.data)
+            except ValueError:
+                message = SEEDING_MESSAGES[rules.SeedingProblem.RANGE]
+                form.seed.errors = [*form.seed.errors, str(message) % {"n": count}]
+                valid = False
+                continue
+            if form.entry_id.data is not None:
+                self._seeding[form.entry_id.data] = seed
+        return valid
 
 
 class FinalDrawForm(FlaskForm):

@@ -13,6 +13,7 @@ would otherwise have taken are skipped (1, 2, 2, 4).
 from __future__ import annotations
 
 import enum
+import hashlib
 import itertools
 import re
 import unicodedata
@@ -444,6 +445,87 @@ def medal_table(scores: Iterable[ItemScore], teams: Iterable[int]) -> list[Medal
     table = [Medals(team, counts[team][1], counts[team][2], counts[team][3]) for team in team_ids]
     table.sort(key=lambda row: (-row.gold, -row.silver, -row.bronze, row.team))
     return table
+
+
+# --- Draws: the order heats and brackets are filled in ---------------------------------------
+
+
+class DrawMethod(enum.StrEnum):
+    """How the entrants are ordered before heats or matches are drawn from that order."""
+
+    TEAM_ORDER = "team_order"  # the order of the teams in the meet
+    LOTS = "lots"  # a drawing of lots (抽签) from a seed
+    SEEDED = "seeded"  # the organizer orders the entrants (1 is the top seed)
+
+
+#: A drawing of lots is reproducible from its seed: a whole number of at most six digits, easy
+#: to read aloud at the draw and to find in the audit log.
+MAX_DRAW_SEED = 999_999
+
+
+def _check_entrants(entrants: Sequence[int]) -> None:
+    """Entrant ids are whole numbers, none twice."""
+    if any(isinstance(e, bool) or not isinstance(e, int) for e in entrants):
+        raise ValueError("Entrant ids must be whole numbers.")
+    if len(set(entrants)) != len(entrants):
+        raise ValueError("An entrant is listed more than once.")
+
+
+def draw_lots(entrants: Sequence[int], seed: int) -> list[int]:
+    """The entrants in the order drawn by lot from `seed` (0 to 999,999): a Fisher-Yates shuffle
+    of them sorted by id whose step i swaps in the entrant at SHA-256("seed:i") mod (i + 1), so
+    the same seed and entrants give the same order on any machine and Python version."""
+    _check_entrants(entrants)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_DRAW_SEED:
+        raise ValueError(
+            f"A draw's seed is a whole number from 0 to {MAX_DRAW_SEED}, not {seed!r}."
+        )
+    order = sorted(entrants)
+    for i in range(len(order) - 1, 0, -1):
+        digest = hashlib.sha256(f"{seed}:{i}".encode("ascii")).digest()
+        j = int.from_bytes(digest, "big") % (i + 1)
+        order[i], order[j] = order[j], order[i]
+    return order
+
+
+class SeedingProblem(enum.StrEnum):
+    """Why an entrant's seed was refused; the form turns these into translated messages."""
+
+    MISSING = "missing"
+    RANGE = "range"
+    TAKEN = "taken"
+
+
+def seeding_problems(
+    entrants: Sequence[int], seeds: Mapping[int, int | None]
+) -> dict[int, SeedingProblem]:
+    """What is wrong with the organizer's seeding, by entrant: each entrant needs a seed (a
+    whole number from 1 to the number of entrants), and no two the same seed (both are named);
+    an empty answer means the seeding is complete."""
+    _check_entrants(entrants)
+    problems: dict[int, SeedingProblem] = {}
+    given: defaultdict[int, list[int]] = defaultdict(list)
+    for entrant in entrants:
+        seed = seeds.get(entrant)
+        if seed is None:
+            problems[entrant] = SeedingProblem.MISSING
+        elif isinstance(seed, bool) or not isinstance(seed, int):
+            raise ValueError(f"Entrant {entrant}'s seed must be a whole number, not {seed!r}.")
+        elif not 1 <= seed <= len(entrants):
+            problems[entrant] = SeedingProblem.RANGE
+        else:
+            given[seed].append(entrant)
+    for same in given.values():
+        if len(same) > 1:
+            problems.update(dict.fromkeys(same, SeedingProblem.TAKEN))
+    return problems
+
+
+def seeded_order(entrants: Sequence[int], seeds: Mapping[int, int | None]) -> list[int]:
+    """The entrants from the top seed (1) down; ValueError unless the seeding is complete."""
+    if seeding_problems(entrants, seeds):
+        raise ValueError("Every entrant needs a different seed from 1 to the number of entrants.")
+    return sorted(entrants, key=lambda entrant: seeds[entrant])
 
 
 # --- Head-to-head: knockout --------------------------------------------------------------------

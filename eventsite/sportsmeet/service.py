@@ -6,6 +6,7 @@ Functions flush; the view or CLI command that called them commits once.
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -232,9 +233,11 @@ def _has_results(item: Item) -> bool:
     results = db.session.scalar(
         sa.select(sa.func.count(Result.id)).join(Heat).where(Heat.item_id == item.id)
     )
+    # A bye's team "wins" at the draw; only a result a referee entered counts.
     matches = db.session.scalar(
         sa.select(sa.func.count(Match.id)).where(
             Match.item_id == item.id,
+            Match.entered_at.is_not(None),
             sa.or_(Match.winner_entry_id.is_not(None), Match.drawn.is_(True)),
         )
     )
@@ -623,34 +626,109 @@ def _entries_in_team_order(item: Item) -> list[Entry]:
     )
 
 
-def _clear_draw(item: Item) -> None:
+def draw_entries(item: Item) -> list[int]:
+    """The item's entry ids in team order: the rows of the organizer's seeding form."""
+    return [entry.id for entry in _entries_in_team_order(item)]
+
+
+class SeedingRefused(Exception):
+    """The organizer's seeding is incomplete or has a seed twice: {entry_id: problem}; nothing
+    was drawn."""
+
+    def __init__(self, problems: dict[int, rules.SeedingProblem]):
+        super().__init__("seeding refused")
+        self.problems = problems
+
+
+def new_draw_seed() -> int:
+    """A seed for a drawing of lots nobody chose: from the system's secure random source."""
+    return secrets.randbelow(rules.MAX_DRAW_SEED + 1)
+
+
+def _draw_order(
+    item: Item,
+    entries: list[Entry],
+    method: rules.DrawMethod,
+    seed: int | None,
+    seeds: Mapping[int, int | None] | None,
+) -> tuple[list[int], str]:
+    """The entry ids in the order the draw fills heats or a bracket, and how that order came
+    about for the audit log (the method, the seed of a drawing of lots, the order by name)."""
+    ids = [entry.id for entry in entries]
+    if method == rules.DrawMethod.LOTS:
+        if seed is None:
+            raise ValueError("A drawing of lots needs its seed (see new_draw_seed).")
+        order = rules.draw_lots(ids, seed)
+    elif method == rules.DrawMethod.SEEDED:
+        seeds = dict(seeds or {})
+        if set(seeds) != set(ids):
+            raise MeetError(
+                _(
+                    "The teams entered have changed since the page was loaded; reload it and "
+                    "seed again. Nothing was drawn."
+                )
+            )
+        problems = rules.seeding_problems(ids, seeds)
+        if problems:
+            raise SeedingRefused(problems)
+        order = rules.seeded_order(ids, seeds)
+    else:
+        order = ids
+    labels = load_board(item.event, item_id=item.id).labels
+    names = "、".join(labels.get(entry_id, str(entry_id)) for entry_id in order)
+    if method == rules.DrawMethod.LOTS:
+        how = _("drawing of lots, seed %(seed)s: %(order)s", seed=seed, order=names)
+    elif method == rules.DrawMethod.SEEDED:
+        how = _("seeded by the organizer: %(order)s", order=names)
+    else:
+        how = _("in team order: %(order)s", order=names)
+    return order, how
+
+
+def _refuse_redraw(item: Item) -> None:
     if _has_results(item):
         raise MeetError(_("Results have been entered; the draw can no longer be redone."))
+
+
+def _clear_draw(item: Item) -> None:
+    _refuse_redraw(item)
     db.session.execute(sa.delete(Heat).where(Heat.item_id == item.id))
     db.session.execute(sa.delete(Match).where(Match.item_id == item.id))
     db.session.expire_all()
 
 
-def draw_heats(item: Item, actor: User, lanes: int) -> list[Heat]:
-    """Split the item's entries into heats of at most `lanes`, as evenly as possible."""
+def draw_heats(
+    item: Item,
+    actor: User,
+    lanes: int,
+    method: rules.DrawMethod = rules.DrawMethod.TEAM_ORDER,
+    *,
+    seed: int | None = None,
+    seeds: Mapping[int, int | None] | None = None,
+) -> list[Heat]:
+    """Split the item's entries into heats of at most `lanes`, as evenly as possible, dealt out
+    in team order, by a drawing of lots from `seed`, or by the organizer's `seeds`; audited
+    with the seed, so a drawing of lots can be repeated to check it."""
     if item.is_head_to_head:
         raise MeetError(_("Head-to-head items are drawn as matches, not heats."))
     entries = _entries_in_team_order(item)
     if not entries:
         raise MeetError(_("No team has entered this item yet."))
+    _refuse_redraw(item)
+    order, how = _draw_order(item, entries, method, seed, seeds)
     _clear_draw(item)
-    count = -(-len(entries) // lanes)
+    count = -(-len(order) // lanes)
     heats = [Heat(item_id=item.id, number=n + 1, is_final=count == 1) for n in range(count)]
-    for index, entry in enumerate(entries):
+    for index, entry_id in enumerate(order):
         heat = heats[index % count]
-        heat.lanes.append(Lane(entry_id=entry.id, lane=len(heat.lanes) + 1))
+        heat.lanes.append(Lane(entry_id=entry_id, lane=len(heat.lanes) + 1))
     db.session.add_all(heats)
     db.session.flush()
     audit.record(
         "meet.draw",
         actor=actor,
         event=item.event,
-        detail=_("%(item)s: %(n)s heats", item=item.name, n=count),
+        detail=_("%(item)s: %(n)s heats; %(how)s", item=item.name, n=count, how=how),
     )
     return heats
 
@@ -681,21 +759,32 @@ def draw_final(item: Item, actor: User, size: int) -> Heat:
     return heat
 
 
-def draw_matches(item: Item, actor: User) -> list[Match]:
-    """Draw a knockout bracket or a round-robin schedule for the entered teams, in team order."""
+def draw_matches(
+    item: Item,
+    actor: User,
+    method: rules.DrawMethod = rules.DrawMethod.TEAM_ORDER,
+    *,
+    seed: int | None = None,
+    seeds: Mapping[int, int | None] | None = None,
+) -> list[Match]:
+    """Draw a knockout bracket (the first in the order gets the top seed's place) or a
+    round-robin schedule for the entered teams, in team order, by a drawing of lots from
+    `seed`, or by the organizer's `seeds` ({entry_id: 1 for the top seed, …}); audited with the
+    order and the seed, so a drawing of lots can be repeated to check it."""
     if not item.is_head_to_head:
         raise MeetError(_("Only head-to-head items have matches."))
     entries = _entries_in_team_order(item)
     if len(entries) < 2:
         raise MeetError(_("At least two teams must enter before matches can be drawn."))
+    _refuse_redraw(item)
+    order, how = _draw_order(item, entries, method, seed, seeds)
     _clear_draw(item)
-    seeds = [e.id for e in entries]
     if item.match_format == MatchFormat.KNOCKOUT:
-        planned = rules.knockout_bracket(seeds)
+        planned = rules.knockout_bracket(order)
     else:
         planned = [
             m
-            for m in rules.round_robin_schedule(seeds)
+            for m in rules.round_robin_schedule(order)
             if m.home is not None and m.away is not None
         ]
     matches = [
@@ -715,7 +804,7 @@ def draw_matches(item: Item, actor: User) -> list[Match]:
         "meet.draw",
         actor=actor,
         event=item.event,
-        detail=_("%(item)s: %(n)s matches", item=item.name, n=len(matches)),
+        detail=_("%(item)s: %(n)s matches; %(how)s", item=item.name, n=len(matches), how=how),
     )
     return matches
 

@@ -28,13 +28,15 @@ from eventsite.core.time import format_local, utcnow
 from eventsite.events.models import Event
 from eventsite.events.permissions import can_manage
 from eventsite.extensions import db
-from eventsite.sportsmeet import exports, live, service
+from eventsite.sportsmeet import exports, live, rules, service
 from eventsite.sportsmeet.forms import (
+    SEEDING_MESSAGES,
     EntriesForm,
     FinalDrawForm,
     HeatDrawForm,
     HeatSheetForm,
     ItemForm,
+    MatchDrawForm,
     MatchForm,
     MobileForm,
     SettingsForm,
@@ -284,15 +286,19 @@ def new_item(event: Event):
 
 
 def _render_edit(event, item, *, form=None, referee_form=None, status=200, **forms):
-    placed = service.load_board(event, item_id=item.id).items[0]
+    board = service.load_board(event, item_id=item.id)
+    match_draw_form = forms.get("match_draw_form")
+    if match_draw_form is None and item.is_head_to_head:
+        match_draw_form = MatchDrawForm(formdata=None).fill(service.draw_entries(item))
     return render_template(
         "sportsmeet/item_edit.html",
         event=event,
         item=item,
-        placed=placed,
+        placed=board.items[0],
         form=form or ItemForm.for_item(item, formdata=None),
         referee_form=referee_form or MobileForm(formdata=None),
         heat_form=forms.get("heat_form") or HeatDrawForm(formdata=None),
+        match_draw_form=match_draw_form and match_draw_form.label_rows(board.labels),
         final_form=forms.get("final_form") or FinalDrawForm(formdata=None),
     ), status
 
@@ -378,22 +384,38 @@ def remove_referee(event: Event, item):
 @bp.post("/events/<int:event_id>/meet/items/<int:item_id>/draw")
 @meet_permission("manage")
 def draw(event: Event, item):
-    """Draw heats of N lanes, or the knockout bracket / round-robin schedule."""
-    if item.is_head_to_head:
-        try:
-            service.draw_matches(item, current_user)
-        except service.MeetError as exc:
-            return _refused(event, item, exc)
-    else:
-        form = HeatDrawForm()
-        if not form.validate():
-            return _render_edit(event, item, heat_form=form, status=400)
-        try:
-            service.draw_heats(item, current_user, form.lanes.data)
-        except service.MeetError as exc:
-            return _refused(event, item, exc)
+    """Draw heats of N lanes, or the knockout bracket / round-robin schedule: in team order, by
+    a drawing of lots (a seed typed or drawn), or by the organizer's seeding."""
+    form, form_name = (
+        (MatchDrawForm(), "match_draw_form")
+        if item.is_head_to_head
+        else (HeatDrawForm(), "heat_form")
+    )
+    if not form.validate():
+        return _render_edit(event, item, status=400, **{form_name: form})
+    method = form.draw_method
+    seed = None
+    if method == rules.DrawMethod.LOTS:
+        seed = form.lots_seed if form.lots_seed is not None else service.new_draw_seed()
+    try:
+        if item.is_head_to_head:
+            service.draw_matches(item, current_user, method, seed=seed, seeds=form.seeding())
+        else:
+            service.draw_heats(item, current_user, form.lanes.data, method, seed=seed)
+    except service.SeedingRefused as exc:
+        db.session.rollback()
+        for entry_id, problem in exc.problems.items():
+            message = SEEDING_MESSAGES[problem]
+            add_error(form.row_for(entry_id), str(message) % {"n": len(form.seeds)}, "seed")
+        event = _fresh(event)
+        return _render_edit(event, service.item_of(event, item.id), status=400, **{form_name: form})
+    except service.MeetError as exc:
+        return _refused(event, item, exc)
     db.session.commit()
-    flash(_("Draw made."), "success")
+    if seed is not None:
+        flash(_("Drawn by lot with seed %(seed)s; the audit log keeps it.", seed=seed), "success")
+    else:
+        flash(_("Draw made."), "success")
     return _back_to_item(event, item)
 
 
