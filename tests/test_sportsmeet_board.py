@@ -55,7 +55,12 @@ def board(client, meet) -> dict:
 
 def standings_table(html: str) -> tuple[list[str], list[list[str]]]:
     """The place-column headers and each row's place counts of the standings fragment."""
-    headers = re.findall(r'<th scope="col" class="num place-count">([^<]*)</th>', html)
+    headers = re.findall(
+        r'<th scope="col" class="num place-count" title="([^"]*)">'
+        r'<span class="place-label">\1</span><span class="place-number" aria-hidden="true">\d+</span>'
+        r"</th>",
+        html,
+    )
     rows = [
         re.findall(r'<td class="num place-count">([^<]*)</td>', row)
         for row in re.findall(r"<tr data-team=.*?</tr>", html, re.S)

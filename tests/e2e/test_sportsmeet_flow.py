@@ -130,13 +130,16 @@ EIGHT_TEAMS = tuple(
 )
 
 
-@pytest.fixture
-def eight_team_meet(live_app):
-    """An 8-team meet with one decided item, so every standings column (places 1-8) is filled."""
-    app, _url = live_app
+#: Twelve teams, as many as the seed's skills competition has provinces: a points table of 12.
+TWELVE_TEAMS = (*EIGHT_TEAMS, *(f"{name}社区队" for name in ("龙沙", "建华", "红岸", "讷河市")))
+
+
+def meet_with_a_decided_item(app, teams) -> int:
+    """A meet of `teams` with one decided item, so every standings column (one per place of the
+    default points table) is filled; its event id."""
     with app.app_context():
         organizer = make_user(roles=["organizer"], name="周文静")
-        meet = make_meet(teams=EIGHT_TEAMS, per_team=1, women=1, organizer=organizer)
+        meet = make_meet(teams=teams, per_team=1, women=1, organizer=organizer)
         event = meet.event
         item = service.create_item(
             event,
@@ -157,7 +160,7 @@ def eight_team_meet(live_app):
             service.save_team_entries(
                 event, team, organizer, {item.id: {meet.members[team.id][0].id}}
             )
-        (heat,) = service.draw_heats(item, organizer, 8)
+        (heat,) = service.draw_heats(item, organizer, len(teams))
         rows = [
             service.ResultInput(lane.entry_id, Decimal(50 + n), None, "ok", "")
             for n, lane in enumerate(heat.lanes)
@@ -166,6 +169,13 @@ def eight_team_meet(live_app):
         service.set_final(item, organizer, True)
         db.session.commit()
         return event.id
+
+
+@pytest.fixture
+def eight_team_meet(live_app):
+    """An 8-team meet with one decided item, so every standings column (places 1-8) is filled."""
+    app, _url = live_app
+    return meet_with_a_decided_item(app, EIGHT_TEAMS)
 
 
 @pytest.mark.parametrize(
@@ -216,5 +226,48 @@ def test_the_big_screen_fits_a_projector_and_a_phone(
         page.goto(f"{url}/events/{eight_team_meet}/meet")
         screenshot(page, f"meet-06-standings-{name}")
         assert_fits_phone(page)
+    finally:
+        context.close()
+
+
+def assert_every_column_shows(page, table: str):
+    """Every cell of `table` lies inside the screen and inside its scrolling box: no column is
+    cut off or hidden behind a sideways scroll."""
+    hidden = page.evaluate(
+        """selector => {
+            const table = document.querySelector(selector);
+            const wrap = table.closest(".table-wrap") || table.parentElement;
+            const box = wrap.getBoundingClientRect();
+            const right = Math.min(box.right, window.innerWidth);
+            const cut = [...table.querySelectorAll("th, td")]
+                .filter(cell => cell.getBoundingClientRect().right > right + 0.5)
+                .map(cell => cell.textContent.trim());
+            if (wrap.scrollWidth > wrap.clientWidth) cut.push(`scrolls ${wrap.scrollWidth}px`);
+            return cut;
+        }""",
+        table,
+    )
+    assert hidden == [], f"{page.url}: {table} cut off at {hidden}"
+
+
+@pytest.mark.parametrize("teams", [TEAMS, EIGHT_TEAMS, TWELVE_TEAMS], ids=["4", "8", "12"])
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_every_standings_column_shows_on_a_phone(browser, live_app, teams, locale):
+    app, url = live_app
+    event_id = meet_with_a_decided_item(app, teams)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale=locale)
+    try:
+        page = context.new_page()
+        if locale == "en":
+            page.goto(f"{url}/lang/en")
+        page.goto(f"{url}/events/{event_id}/meet")
+        expect(page.locator(".standings-table th.place-count")).to_have_count(len(teams))
+        assert_every_column_shows(page, ".standings-table")
+        assert_every_column_shows(page, ".medal-table")
+        assert_fits_phone(page)
+        screenshot(page, f"meet-07-standings-phone-{len(teams)}-{locale}")
+        # Each place column still says which place it counts, to a screen reader too.
+        header = page.locator(".standings-table th.place-count").last
+        assert header.get_attribute("title") == header.locator(".place-label").text_content()
     finally:
         context.close()
