@@ -6,10 +6,12 @@ import time
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from eventsite.extensions import db
-from eventsite.sportsmeet import service
+from eventsite.sportsmeet import rules, service
+from eventsite.sportsmeet.models import Match
 from eventsite.sportsmeet.views import REFRESH_SECONDS
 from tests.e2e.conftest import assert_fits_phone, screenshot
 from tests.factories import PASSWORD, make_user
@@ -271,3 +273,98 @@ def test_every_standings_column_shows_on_a_phone(browser, live_app, teams, local
         assert header.get_attribute("title") == header.locator(".place-label").text_content()
     finally:
         context.close()
+
+
+@pytest.fixture
+def tug_of_war(live_app):
+    """Five teams entered in a knockout tug-of-war, not drawn yet; (event id, item id, organizer
+    mobile, entry ids in team order)."""
+    app, _url = live_app
+    with app.app_context():
+        organizer = make_user(roles=["organizer"], name="周文静", mobile="13900000002")
+        meet = make_meet(teams=(*TEAMS, "富拉尔基社区队"), per_team=1, organizer=organizer)
+        event = meet.event
+        item = service.create_item(
+            event,
+            organizer,
+            name="拔河",
+            result_type="head_to_head",
+            match_format="knockout",
+            starts_at=event.starts_at,
+            place="",
+            min_members=1,
+            max_members=1,
+            min_women=0,
+            multiplier=1,
+            second_attempt=False,
+            individual=False,
+        )
+        for team in event.teams:
+            service.save_team_entries(
+                event, team, organizer, {item.id: {meet.members[team.id][0].id}}
+            )
+        db.session.commit()
+        return event.id, item.id, organizer.mobile, service.draw_entries(item)
+
+
+def test_an_organizer_draws_lots_and_seeds_a_bracket_on_a_phone(live_app, phone, tug_of_war):
+    app, url = live_app
+    event_id, item_id, mobile, entries = tug_of_war
+    page = phone()
+    page.goto(f"{url}/login")
+    page.fill("#mobile", mobile)
+    page.fill("#password", PASSWORD)
+    page.locator("form.stacked button[type=submit]").click()
+    page.wait_for_load_state()
+    page.goto(f"{url}/events/{event_id}/meet/items/{item_id}/edit")
+    assert_fits_phone(page)
+    screenshot(page, "meet-08-draw-form")
+
+    # A drawing of lots with the number the captains called out; the page says the seed.
+    form = page.locator("form.draw-form")
+    form.locator("input[name=method][value=lots]").check()
+    form.locator("input[name=seed]").fill("2026")
+    page.once("dialog", lambda dialog: dialog.accept())
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator(".flash-success")).to_contain_text("2026")
+    assert_fits_phone(page)
+    with app.app_context():
+        first = [
+            (m.home_entry_id, m.away_entry_id)
+            for m in db.session.scalars(
+                sa.select(Match)
+                .where(Match.item_id == item_id, Match.round == 1)
+                .order_by(Match.slot)
+            )
+        ]
+    order = rules.draw_lots(entries, 2026)
+    assert first == [(m.home, m.away) for m in rules.knockout_bracket(order) if m.round == 1]
+
+    # The organizer's own seeding, with one seed given twice: refused beside both teams.
+    form = page.locator("form.draw-form")
+    form.locator("input[name=method][value=seeded]").check()
+    for i, seed in enumerate(["1", "1", "3", "4", "5"]):
+        form.locator(f"input[name='seeds-{i}-seed']").fill(seed)
+    page.once("dialog", lambda dialog: dialog.accept())
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator("#seeds-0-seed-errors")).to_be_visible()
+    expect(page.locator("#seeds-1-seed-errors")).to_be_visible()
+    assert_fits_phone(page)
+    screenshot(page, "meet-09-seeding-refused")
+    page.locator("input[name='seeds-1-seed']").fill("2")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("form.draw-form button[type=submit]").click()
+    page.wait_for_load_state()
+    expect(page.locator(".flash-success")).to_be_visible()
+    with app.app_context():
+        byes = {
+            m.home_entry_id
+            for m in db.session.scalars(
+                sa.select(Match).where(
+                    Match.item_id == item_id, Match.round == 1, Match.away_entry_id.is_(None)
+                )
+            )
+        }
+    assert byes == set(entries[:3])  # seeds 1-3: the first three teams
