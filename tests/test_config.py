@@ -18,6 +18,7 @@ VARIABLES = (
     "DEFAULT_LOCALE",
     "RATELIMIT_STORAGE_URI",
     "LOGIN_RATE_LIMIT",
+    "SIGN_IN_IDLE_DAYS",
     "MAIL_SERVER",
     "MAIL_PORT",
     "MAIL_USERNAME",
@@ -132,6 +133,8 @@ def test_defaults(instance):
     assert settings["SCHEDULER_IN_PROCESS"] is False
     assert settings["ROSTER_PAGE_SIZE"] == 50
     assert settings["SESSION_COOKIE_SECURE"] is False
+    assert settings["SIGN_IN_IDLE_DAYS"] == 30
+    assert settings["REMEMBER_COOKIE_SAMESITE"] == "Lax"
 
 
 def test_variables_override_defaults(instance, monkeypatch):
@@ -140,6 +143,7 @@ def test_variables_override_defaults(instance, monkeypatch):
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("MAIL_USE_TLS", "yes")
     monkeypatch.setenv("ROSTER_PAGE_SIZE", "20")
+    monkeypatch.setenv("SIGN_IN_IDLE_DAYS", "7")
 
     settings = config.from_environment()
 
@@ -148,6 +152,7 @@ def test_variables_override_defaults(instance, monkeypatch):
     assert settings["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     assert settings["MAIL_USE_TLS"] is True
     assert settings["ROSTER_PAGE_SIZE"] == 20
+    assert settings["SIGN_IN_IDLE_DAYS"] == 7
 
 
 def test_trusted_proxy_makes_the_login_limit_count_the_members_own_address(database_uri):
