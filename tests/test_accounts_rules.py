@@ -1,4 +1,4 @@
-"""The account rules, directly: mobile numbers, passwords, birth years, devices."""
+"""The account rules, directly: mobile numbers, passwords, birth years, devices, login counts."""
 
 from __future__ import annotations
 
@@ -286,3 +286,42 @@ def test_last_seen_is_written_again_only_after_the_interval():
     assert not rules.last_seen_due(seen, seen, every)
     assert not rules.last_seen_due(seen, seen + every - timedelta(seconds=1), every)
     assert rules.last_seen_due(seen, seen + every, every)
+
+
+# --- where failed logins are counted ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address, scope",
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff::1", "2001:db8:1:2::/64"),  # the same subscriber
+        ("2001:db8:1:3::1", "2001:db8:1:3::/64"),  # the next one
+        ("::ffff:203.0.113.7", "203.0.113.7"),  # IPv4 seen through an IPv6 socket
+        (" 198.51.100.1 ", "198.51.100.1"),
+        ("", "unknown"),
+        (None, "unknown"),
+        ("not-an-address", "not-an-address"),
+    ],
+)
+def test_failed_logins_are_counted_per_address_and_per_ipv6_network(address, scope):
+    assert rules.address_scope(address) == scope
+
+
+@given(st.integers(min_value=0, max_value=2**128 - 1))
+def test_every_address_of_one_ipv6_network_counts_together(number):
+    import ipaddress
+
+    address = ipaddress.IPv6Address(number)
+    if address.ipv4_mapped is not None:
+        return
+    network = ipaddress.IPv6Network(rules.address_scope(str(address)))
+    assert network.prefixlen == 64 and address in network
+
+
+@pytest.mark.parametrize(
+    "seconds, minutes", [(0, 1), (1, 1), (59.5, 1), (60, 1), (61, 2), (599, 10), (3600, 60)]
+)
+def test_a_pause_is_announced_in_whole_minutes_rounded_up(seconds, minutes):
+    assert rules.minutes_to_wait(seconds) == minutes

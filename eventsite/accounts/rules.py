@@ -1,5 +1,5 @@
 """Account rules: what counts as a mainland mobile number, an acceptable password, a birth year,
-and how a signed-in device is named and kept.
+how a signed-in device is named and kept, and where failed logins are counted.
 
 Plain functions over plain values: no Flask, no database. Forms and the CLI call these and turn
 the answers into messages.
@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import ipaddress
+import math
 import re
 import unicodedata
 from datetime import datetime, timedelta
@@ -174,3 +176,27 @@ def device_idle(last_seen: datetime, now: datetime, idle_limit: timedelta) -> bo
 def last_seen_due(last_seen: datetime, now: datetime, every: timedelta) -> bool:
     """A device's last-seen time is written again only once `every` has passed since the last one."""
     return now - last_seen >= every
+
+
+# --- failed logins ------------------------------------------------------------------------
+
+#: An IPv6 subscriber gets a whole /64 (and can pick any address in it): count the network.
+IPV6_SUBSCRIBER_PREFIX = 64
+
+
+def address_scope(address: str | None) -> str:
+    """Failed logins are counted per IPv4 address and per IPv6 /64 network (one subscriber's)."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return address or "unknown"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/{IPV6_SUBSCRIBER_PREFIX}", strict=False))
+    return str(ip)
+
+
+def minutes_to_wait(seconds: float) -> int:
+    """A pause is announced in whole minutes, rounded up, and never as 0."""
+    return max(1, math.ceil(seconds / 60))

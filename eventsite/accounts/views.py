@@ -19,10 +19,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from eventsite.accounts import devices, rules, service
+from eventsite.accounts import attempts, devices, rules, service
 from eventsite.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, SignupForm
 from eventsite.accounts.models import GRANTABLE_ROLES, Role, User
 from eventsite.core.db import write_intent
@@ -31,7 +32,7 @@ from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required, public, role_required
 from eventsite.core.time import utcnow
 from eventsite.core.views import safe_next
-from eventsite.extensions import db, limiter, login_manager
+from eventsite.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -137,38 +138,28 @@ def signup():
     return render_template("accounts/signup.html", form=form), status
 
 
-def _login_attempt_key() -> str:
-    """Failed logins are counted per client address and mobile number: one member's typos do not
-    lock out everyone behind the same office address, and guessing one account stays slow."""
-    from flask_limiter.util import get_remote_address
-
-    from eventsite.accounts import rules
-
-    mobile = rules.normalize_mobile(request.form.get("mobile", "")) or "-"
-    return f"{get_remote_address()}|{mobile}"
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"],
-    methods=["POST"],
-    key_func=_login_attempt_key,
-    deduct_when=lambda response: response.status_code != 302,  # only failures count
-)
 def login():
-    """Log in with mobile number and password; a failure never says which one was wrong."""
+    """Log in with mobile number and password; a failure never says which one was wrong, and
+    failures are counted per address, per number and per both (`attempts`)."""
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_next_or_events())
     form = LoginForm()
-    if form.validate_on_submit():
-        user = service.authenticate(form.mobile.data, form.password.data)
-        if user is not None:
-            _sign_in(user, remember=form.remember.data)
-            return redirect(_next_or_events())
-        form.form_errors.append(LOGIN_FAILED)
     status = 400 if request.method == "POST" else 200
-    return render_template("accounts/login.html", form=form), status
+    headers = {}
+    if form.validate_on_submit():
+        outcome = attempts.log_in(get_remote_address(), form.mobile.data, form.password.data)
+        if isinstance(outcome, User):
+            _sign_in(outcome, remember=form.remember.data)
+            return redirect(_next_or_events())
+        if isinstance(outcome, attempts.Pause):
+            form.form_errors.append(outcome.message)
+            status, headers = 429, {"Retry-After": str(outcome.retry_after)}
+        else:
+            db.session.commit()  # the owner's notice, when this failure used up the allowance
+            form.form_errors.append(LOGIN_FAILED)
+    return render_template("accounts/login.html", form=form), status, headers
 
 
 @bp.post("/logout")
