@@ -15,6 +15,7 @@ from itsdangerous import URLSafeTimedSerializer
 from werkzeug.security import generate_password_hash
 
 from bench.loadgen import HOST, USER_AGENT
+from eventsite.accounts import devices
 from eventsite.accounts.models import User, UserRole
 from eventsite.core.models import Notification
 from eventsite.core.time import utcnow
@@ -51,7 +52,8 @@ class Dataset:
     big_roster_event: int
     small_roster_event: int
     events_listed: int
-    #: What each account's login puts in the session (Flask-Login's `get_id()`).
+    #: What each account's login puts in the session (Flask-Login's `get_id()`: the session id
+    #: of the signed-in device the dataset opened for it).
     login_ids: dict[int, str] = field(default_factory=dict)
 
 
@@ -197,7 +199,11 @@ def seed() -> Dataset:
             Event.status.in_([EventStatus.PUBLISHED, EventStatus.CANCELLED]), Event.ends_at >= now
         )
     )
-    login_ids = {user.id: user.get_id() for user in db.session.scalars(sa.select(User))}
+    login_ids = {}
+    for user in db.session.scalars(sa.select(User)).all():
+        devices.sign_in(user, user_agent=USER_AGENT)  # what each member's login opens
+        login_ids[user.id] = user.get_id()
+    db.session.commit()
     return Dataset(
         login_ids=login_ids,
         organizer_id=organizer,

@@ -66,6 +66,7 @@ def select_timezone() -> str:
 
 
 def register_extensions(app: Flask) -> None:
+    from eventsite.core import headers
     from eventsite.core.db import prepare_engine
 
     register_models()
@@ -83,6 +84,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
+    headers.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None

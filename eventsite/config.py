@@ -8,7 +8,10 @@
 | TIMEZONE | Asia/Shanghai | the zone times are shown and entered in (stored in UTC) |
 | DEFAULT_LOCALE | zh_Hans_CN | interface language unless a member picks another (zh_Hans_CN, en) |
 | RATELIMIT_STORAGE_URI | memory:// | Flask-Limiter storage; `redis://127.0.0.1:6379/0` across workers |
-| LOGIN_RATE_LIMIT | 10 per minute;50 per hour | attempts per client address on the login form |
+| LOGIN_RATE_LIMIT | 10 per minute;50 per hour | failed logins per client address and mobile number |
+| LOGIN_ACCOUNT_RATE_LIMIT | 20 per hour;50 per day | failed logins per mobile number from all addresses; using it up tells the account's owner |
+| LOGIN_ADDRESS_RATE_LIMIT | 30 per 10 minutes;200 per day | failed logins per client address (an IPv6 /64) over all numbers: stops password spraying |
+| SIGN_IN_IDLE_DAYS | 30 | a signed-in device (session or remember-me cookie) unused this many days is signed out |
 | MAIL_SERVER | (unset) | SMTP host; unset keeps mail in the outbox table, visible to admins |
 | MAIL_PORT / MAIL_USERNAME / MAIL_PASSWORD / MAIL_USE_TLS / MAIL_FROM | 25 / – / – / false / eventsite@localhost | SMTP details |
 | SCHEDULER_JOBSTORE_URL | DATABASE_URL | where APScheduler keeps its jobs |
@@ -84,6 +87,13 @@ def from_environment() -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get(
+            "LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour;50 per day"
+        ),
+        "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get(
+            "LOGIN_ADDRESS_RATE_LIMIT", "30 per 10 minutes;200 per day"
+        ),
+        "SIGN_IN_IDLE_DAYS": int(os.environ.get("SIGN_IN_IDLE_DAYS", "30")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
@@ -103,6 +113,8 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
     }

@@ -166,7 +166,11 @@ class AuthActions:
         )
 
     def become(self, user):
-        """Skip the form: put the member in the session (for tests about other pages)."""
+        """Skip the form: sign the member in on a new device (for tests about other pages)."""
+        from eventsite.accounts import devices
+
+        devices.sign_in(user, user_agent="")
+        db.session.commit()
         with self.client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True

@@ -344,7 +344,14 @@ def test_login_attempts_are_rate_limited(app, client):
     blocked = client.post("/login", data={"mobile": user.mobile, "password": PASSWORD})
 
     assert blocked.status_code == 429
-    assert tr(app, "Too many attempts. Please wait a while and try again.") in blocked.text
+    assert form_errors(blocked.text) == [
+        tr(
+            app,
+            "Too many wrong passwords for this mobile number. To protect the account, logging "
+            "in to it is paused; please try again in about %(minutes)s minutes.",
+            minutes=1,
+        )
+    ]
     assert logged_in_user_id(client) is None  # even the right password waits
     assert client.get("/login").status_code == 200  # the form itself still opens
 

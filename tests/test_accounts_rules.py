@@ -1,6 +1,8 @@
-"""The account rules, directly: mobile numbers, passwords, birth years."""
+"""The account rules, directly: mobile numbers, passwords, birth years, devices, login counts."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -185,3 +187,141 @@ def test_birth_year_plausible_iff_in_range(current_year, year):
     earliest, latest = rules.birth_year_range(current_year)
     assert (earliest, latest) == (1940, current_year - 16)
     assert rules.birth_year_plausible(year, current_year) == (earliest <= year <= latest)
+
+
+# --- signed-in devices --------------------------------------------------------------------
+
+IPHONE_WECHAT = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
+    "Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003137) NetType/WIFI Language/zh_CN"
+)
+HUAWEI_BROWSER = (
+    "Mozilla/5.0 (Linux; Android 12; HarmonyOS; NOH-AN00; HMSCore 6.13.0.302) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/114.0.5735.196 HuaweiBrowser/14.0.5.302 Mobile Safari/537.36"
+)
+
+
+@pytest.mark.parametrize(
+    "user_agent, name",
+    [
+        (IPHONE_WECHAT, "WeChat · iPhone"),
+        (HUAWEI_BROWSER, "Huawei Browser · HarmonyOS"),
+        (
+            "Mozilla/5.0 (Linux; Android 14; V2309A) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/126.0.0.0 Mobile Safari/537.36",
+            "Chrome · Android",
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0",
+            "Edge · Windows",
+        ),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like "
+            "Gecko) Version/17.5 Safari/605.1.15",
+            "Safari · macOS",
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+            "like Gecko) CriOS/126.0.6478.54 Mobile/15E148 Safari/604.1",
+            "Chrome · iPhone",
+        ),
+        (
+            "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0",
+            "Firefox · Linux",
+        ),
+        (
+            "Mozilla/5.0 (Linux; U; Android 13; zh-CN; V2227A Build/TP1A.220624.014) "
+            "AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/100.0.4896.58 "
+            "UCBrowser/16.5.0.1292 Mobile Safari/537.36",
+            "UC Browser · Android",
+        ),
+        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64)", "Windows"),
+        ("curl/8.5.0", ""),
+        ("Werkzeug/3.1.3", ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_a_device_is_named_by_browser_and_system(user_agent, name):
+    assert rules.device_name(user_agent) == name
+
+
+#: User-Agent-like text: pieces of real marks mixed with anything.
+user_agents = st.lists(
+    st.one_of(
+        st.sampled_from([mark for mark, _name in rules.BROWSER_MARKS + rules.SYSTEM_MARKS]),
+        st.text(max_size=20),
+    ),
+    max_size=12,
+).map(" ".join)
+
+
+@given(user_agents)
+def test_a_device_name_is_at_most_one_known_browser_and_one_known_system(user_agent):
+    name = rules.device_name(user_agent)
+    browsers = {name for _mark, name in rules.BROWSER_MARKS}
+    systems = {name for _mark, name in rules.SYSTEM_MARKS}
+    parts = name.split(" · ") if name else []
+    assert len(parts) <= 2 and len(name) <= 60  # the column's width
+    assert all(part in browsers | systems for part in parts)
+    if len(parts) == 2:
+        assert parts[0] in browsers and parts[1] in systems
+    # Something is named exactly when a mark is in the text.
+    marks = [mark for mark, _name in rules.BROWSER_MARKS + rules.SYSTEM_MARKS]
+    assert bool(parts) == any(mark in user_agent for mark in marks)
+
+
+def test_a_device_is_signed_out_only_after_the_idle_limit():
+    seen = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    limit = timedelta(days=30)
+    assert not rules.device_idle(seen, seen + limit, limit)
+    assert rules.device_idle(seen, seen + limit + timedelta(seconds=1), limit)
+    assert not rules.device_idle(seen, seen, limit)
+
+
+def test_last_seen_is_written_again_only_after_the_interval():
+    seen = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    every = timedelta(minutes=5)
+    assert not rules.last_seen_due(seen, seen, every)
+    assert not rules.last_seen_due(seen, seen + every - timedelta(seconds=1), every)
+    assert rules.last_seen_due(seen, seen + every, every)
+
+
+# --- where failed logins are counted ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address, scope",
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff::1", "2001:db8:1:2::/64"),  # the same subscriber
+        ("2001:db8:1:3::1", "2001:db8:1:3::/64"),  # the next one
+        ("::ffff:203.0.113.7", "203.0.113.7"),  # IPv4 seen through an IPv6 socket
+        (" 198.51.100.1 ", "198.51.100.1"),
+        ("", "unknown"),
+        (None, "unknown"),
+        ("not-an-address", "not-an-address"),
+    ],
+)
+def test_failed_logins_are_counted_per_address_and_per_ipv6_network(address, scope):
+    assert rules.address_scope(address) == scope
+
+
+@given(st.integers(min_value=0, max_value=2**128 - 1))
+def test_every_address_of_one_ipv6_network_counts_together(number):
+    import ipaddress
+
+    address = ipaddress.IPv6Address(number)
+    if address.ipv4_mapped is not None:
+        return
+    network = ipaddress.IPv6Network(rules.address_scope(str(address)))
+    assert network.prefixlen == 64 and address in network
+
+
+@pytest.mark.parametrize(
+    "seconds, minutes", [(0, 1), (1, 1), (59.5, 1), (60, 1), (61, 2), (599, 10), (3600, 60)]
+)
+def test_a_pause_is_announced_in_whole_minutes_rounded_up(seconds, minutes):
+    assert rules.minutes_to_wait(seconds) == minutes

@@ -289,9 +289,10 @@ def test_counts_json_and_the_desk_counts(app, client, auth, scene):
     assert response.headers["Cache-Control"] == "no-store"
     html = client.get(f"/events/{event.id}/checkin").get_data(as_text=True)
     assert '<strong data-count="checked_in">2</strong>' in html
-    assert (
-        f'data-url="/events/{event.id}/checkin/counts.json"' in html
-        and "setInterval(refresh, 10000)" in html
+    assert f'data-url="/events/{event.id}/checkin/counts.json"' in html
+    assert '<script src="/static/js/checkin.js" defer></script>' in html
+    assert "setInterval(refresh, 10000)" in client.get("/static/js/checkin.js").get_data(
+        as_text=True
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from eventsite.accounts import devices
 from eventsite.competitions.models import AwardTier, JudgeConflict, TeamLeader
 from eventsite.extensions import db
 from tests.competition_factories import affiliate, fill_all, make_contest
@@ -87,7 +88,11 @@ def pages(contest):
 def plan_of(contest):
     """Who looks at which pages: plain values, read before the session is dropped."""
     organizer, judge = pages(contest)
-    plan = [(contest.organizer.get_id(), organizer), (contest.judges[2].get_id(), judge)]
+    session_ids = []
+    for user in (contest.organizer, contest.judges[2]):
+        devices.sign_in(user, user_agent="")  # what a login opens
+        session_ids.append(user.get_id())
+    plan = [(session_ids[0], organizer), (session_ids[1], judge)]
     db.session.commit()
     return plan
 

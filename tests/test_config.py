@@ -18,6 +18,9 @@ VARIABLES = (
     "DEFAULT_LOCALE",
     "RATELIMIT_STORAGE_URI",
     "LOGIN_RATE_LIMIT",
+    "LOGIN_ACCOUNT_RATE_LIMIT",
+    "LOGIN_ADDRESS_RATE_LIMIT",
+    "SIGN_IN_IDLE_DAYS",
     "MAIL_SERVER",
     "MAIL_PORT",
     "MAIL_USERNAME",
@@ -132,6 +135,11 @@ def test_defaults(instance):
     assert settings["SCHEDULER_IN_PROCESS"] is False
     assert settings["ROSTER_PAGE_SIZE"] == 50
     assert settings["SESSION_COOKIE_SECURE"] is False
+    assert settings["LOGIN_RATE_LIMIT"] == "10 per minute;50 per hour"
+    assert settings["LOGIN_ACCOUNT_RATE_LIMIT"] == "20 per hour;50 per day"
+    assert settings["LOGIN_ADDRESS_RATE_LIMIT"] == "30 per 10 minutes;200 per day"
+    assert settings["SIGN_IN_IDLE_DAYS"] == 30
+    assert settings["REMEMBER_COOKIE_SAMESITE"] == "Lax"
 
 
 def test_variables_override_defaults(instance, monkeypatch):
@@ -140,6 +148,8 @@ def test_variables_override_defaults(instance, monkeypatch):
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("MAIL_USE_TLS", "yes")
     monkeypatch.setenv("ROSTER_PAGE_SIZE", "20")
+    monkeypatch.setenv("LOGIN_ADDRESS_RATE_LIMIT", "100 per hour")
+    monkeypatch.setenv("SIGN_IN_IDLE_DAYS", "7")
 
     settings = config.from_environment()
 
@@ -148,6 +158,8 @@ def test_variables_override_defaults(instance, monkeypatch):
     assert settings["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     assert settings["MAIL_USE_TLS"] is True
     assert settings["ROSTER_PAGE_SIZE"] == 20
+    assert settings["LOGIN_ADDRESS_RATE_LIMIT"] == "100 per hour"
+    assert settings["SIGN_IN_IDLE_DAYS"] == 7
 
 
 def test_trusted_proxy_makes_the_login_limit_count_the_members_own_address(database_uri):

@@ -93,6 +93,8 @@ EXPECTED_CARDS |= {("w", 1): {("m", 1)}, ("m", 11): {("w", 11)}, ("w", 11): {("m
 
 CSRF = re.compile(r'(name="csrf_token"[^>]*value=|name="csrf-token"[^>]*content=)"[^"]*"')
 AUDIT_ROW = re.compile(r"audit-\d+")
+#: The account page's signed-in devices: a new one per walk's login, with the clock's times.
+DEVICE_LIST = re.compile(r'<ul class="devices">.*?</ul>', re.S)
 HTML_ESCAPES = {"&#34;": '"', "&#39;": "'", "&amp;": "&", "&lt;": "<", "&gt;": ">"}
 
 
@@ -348,7 +350,7 @@ def readable(response) -> str:
         text = data.decode("utf-8", "replace")
     for escaped, plain in HTML_ESCAPES.items():
         text = text.replace(escaped, plain)
-    return AUDIT_ROW.sub("audit-N", CSRF.sub("CSRF", text))
+    return DEVICE_LIST.sub("devices", AUDIT_ROW.sub("audit-N", CSRF.sub("CSRF", text)))
 
 
 def walk(app, client, auth, s: Scenario, viewers, *, mixer_only=False, only=None) -> dict:

@@ -322,6 +322,10 @@ EMPTY_POST_ACTS: dict[str, tuple[set[str], set[str]]] = {
     "mixers.review": ({"organizer", "admin"}, {"mixer_report", "audit_entry"}),
     # The "remove" button beside a judge's track assignment.
     "competitions.unassign_judge": ({"organizer", "admin"}, {"comp_judge", "audit_entry"}),
+    # "Log out" ends this device's session, and "sign out everywhere else" the others (the
+    # walk signs each role in anew before every route, so there are others).
+    "accounts.logout": (set(ROLES) - {"anonymous"}, {"signed_in_device"}),
+    "accounts.sign_out_others": (set(ROLES) - {"anonymous"}, {"signed_in_device"}),
 }
 
 
@@ -406,6 +410,7 @@ def test_an_empty_post_that_is_the_whole_request(app, client, auth, scenario, en
     """Each of EMPTY_POST_ACTS does its act, and only that, on a scenario of its own."""
     users, values, _event = scenario
     [rule] = [rule for rule in routes(app) if rule.endpoint == endpoint]
+    auth.become(users[role])  # signed in elsewhere too: "sign out everywhere else" ends it
     auth.become(users[role])
     before = state(app)
     response = client.post(build(rule, values), data={})

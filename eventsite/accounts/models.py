@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -76,9 +75,6 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(10))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
-    #: Part of the login cookie; a new password draws a new one, which signs out every other
-    #: session and remember-me cookie.
-    session_token: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(16))
     #: Hash of the one-time code an organizer's roster import issued for this account; the
     #: member gives it when signing up to take the account over.
     claim_code_hash: Mapped[str | None] = mapped_column(sa.String(255))
@@ -87,17 +83,30 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 
+    #: The signed-in device this request comes from, while it is being served: set by
+    #: `accounts.devices` at login and by the user loader (never stored on the row).
+    device = None  # a SignedInDevice
+    #: That device's session id, which only the browser's cookies hold (the row keeps a digest).
+    session_id = None  # a str
+
+    # Flask-Login's UserMixin compares accounts by get_id(), which is now a session id and
+    # differs per device: an account is equal to itself, as any other model row.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
 
     def get_id(self) -> str:  # Flask-Login: what the session and remember cookie carry
-        return f"{self.id}:{self.session_token}"
+        if self.session_id is None:
+            raise RuntimeError("sign in through accounts.devices.sign_in(), which opens a device")
+        return self.session_id
 
     def set_password(self, password: str) -> None:
-        """Store a new password; every other session of this account ends."""
+        """Store a new password (`accounts.devices` ends the other sessions on a change)."""
         self.password_hash = generate_password_hash(password)
-        self.session_token = secrets.token_hex(16)
 
     def check_password(self, password: str) -> bool:
         if self.is_unclaimed:
@@ -140,3 +149,24 @@ class UserRole(db.Model):
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
 
     user: Mapped[User] = relationship(back_populates="role_grants")
+
+
+class SignedInDevice(db.Model):
+    """A browser signed in to an account: created at login, deleted at logout, by "sign out
+    everywhere else" and by a new password; a session or remember-me cookie whose device row is
+    gone signs in no more."""
+
+    __tablename__ = "signed_in_device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 (hex) of the random session id the browser's cookies carry; the id itself is
+    #: never stored, so a copy of this table signs nobody in.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: Browser and system from the login's User-Agent ("Chrome · Android"); empty when unknown.
+    name: Mapped[str] = mapped_column(sa.String(60), default="")
+    signed_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    #: Moved on at most every few minutes (`devices.LAST_SEEN_EVERY`), never on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+
+    user: Mapped[User] = relationship()

@@ -1,4 +1,5 @@
-"""Account rules: what counts as a mainland mobile number, an acceptable password, a birth year.
+"""Account rules: what counts as a mainland mobile number, an acceptable password, a birth year,
+how a signed-in device is named and kept, and where failed logins are counted.
 
 Plain functions over plain values: no Flask, no database. Forms and the CLI call these and turn
 the answers into messages.
@@ -9,8 +10,11 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import ipaddress
+import math
 import re
 import unicodedata
+from datetime import datetime, timedelta
 
 #: The login is a mainland China mobile number: 11 digits, "1", then 3-9, then nine digits.
 _MOBILE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
@@ -114,3 +118,85 @@ def claim_code_matches(stored: str | None, secret: bytes, mobile: str, code: str
     if not stored or not normalize_claim_code(code):
         return False
     return hmac.compare_digest(stored, claim_code_digest(secret, mobile, code))
+
+
+# --- signed-in devices --------------------------------------------------------------------
+
+#: (what the User-Agent contains, the browser's name); the first match names it, so in-app
+#: browsers and Chromium's many brands come before the Chrome and Safari they build on.
+BROWSER_MARKS = (
+    ("MicroMessenger", "WeChat"),
+    ("DingTalk", "DingTalk"),
+    ("MQQBrowser", "QQ Browser"),
+    ("QQBrowser", "QQ Browser"),
+    (" QQ/", "QQ"),
+    ("UCBrowser", "UC Browser"),
+    ("Quark", "Quark"),
+    ("HuaweiBrowser", "Huawei Browser"),
+    ("MiuiBrowser", "Xiaomi Browser"),
+    ("Edg/", "Edge"),
+    ("EdgA/", "Edge"),
+    ("EdgiOS/", "Edge"),
+    ("Edge/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Chromium/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+SYSTEM_MARKS = (
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("HarmonyOS", "HarmonyOS"),
+    ("OpenHarmony", "HarmonyOS"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("Macintosh", "macOS"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def device_name(user_agent: str | None) -> str:
+    """A device is named by its browser and system ("Chrome · Android"), by the one known, or ""."""
+    text = user_agent or ""
+    browser = next((name for mark, name in BROWSER_MARKS if mark in text), None)
+    system = next((name for mark, name in SYSTEM_MARKS if mark in text), None)
+    return " · ".join(part for part in (browser, system) if part)
+
+
+def device_idle(last_seen: datetime, now: datetime, idle_limit: timedelta) -> bool:
+    """A signed-in device is signed out once it has not been seen for longer than `idle_limit`."""
+    return now - last_seen > idle_limit
+
+
+def last_seen_due(last_seen: datetime, now: datetime, every: timedelta) -> bool:
+    """A device's last-seen time is written again only once `every` has passed since the last one."""
+    return now - last_seen >= every
+
+
+# --- failed logins ------------------------------------------------------------------------
+
+#: An IPv6 subscriber gets a whole /64 (and can pick any address in it): count the network.
+IPV6_SUBSCRIBER_PREFIX = 64
+
+
+def address_scope(address: str | None) -> str:
+    """Failed logins are counted per IPv4 address and per IPv6 /64 network (one subscriber's)."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return address or "unknown"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/{IPV6_SUBSCRIBER_PREFIX}", strict=False))
+    return str(ip)
+
+
+def minutes_to_wait(seconds: float) -> int:
+    """A pause is announced in whole minutes, rounded up, and never as 0."""
+    return max(1, math.ceil(seconds / 60))

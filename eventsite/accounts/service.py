@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from eventsite.accounts import rules
+from eventsite.accounts import devices, rules
 from eventsite.accounts.models import GRANTABLE_ROLES, Role, User, UserRole
 from eventsite.core import audit
 from eventsite.extensions import db
@@ -183,10 +183,12 @@ def update_profile(
 
 
 def change_password(user: User, *, current: str, new: str) -> None:
-    """Set a new password after checking the current one."""
+    """Set a new password after checking the current one; every other signed-in device of the
+    member is signed out (the one making the change stays)."""
     if not user.check_password(current):
         raise AccountError(WRONG_CURRENT_PASSWORD, "current_password")
     user.set_password(new)
+    devices.sign_out_others(user)
     db.session.flush()
 
 

@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
-import hmac
+import logging
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.exc import SQLAlchemyError
 
-from eventsite.accounts import rules, service
+from eventsite.accounts import attempts, devices, rules, service
 from eventsite.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, SignupForm
 from eventsite.accounts.models import GRANTABLE_ROLES, Role, User
+from eventsite.core.db import write_intent
 from eventsite.core.models import AuditEntry, OutboundEmail
 from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required, public, role_required
+from eventsite.core.time import utcnow
 from eventsite.core.views import safe_next
-from eventsite.extensions import db, limiter, login_manager
+from eventsite.extensions import db, login_manager
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("accounts", __name__)
 
@@ -34,15 +51,40 @@ AUDIT_TITLES = {
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    ident, _sep, token = user_id.partition(":")
-    if not ident.isdigit() or not token:
-        return None
-    user = db.session.get(User, int(ident))
-    if user is None or not hmac.compare_digest(user.session_token, token):
-        return None  # a password change since this cookie was issued
-    # A deactivated account loses its open sessions and remember-me cookies too.
-    return user if user.active else None
+def load_user(session_id: str) -> User | None:
+    user = devices.signed_in_user(session_id, utcnow())
+    if user is not None:
+        # Written after the request's own work, and only every few minutes (see note_seen).
+        g.device_seen_due = devices.seen_due(user, utcnow())
+    return user
+
+
+@bp.after_app_request
+def note_device_seen(response):
+    """Move the device's last-seen time on in a transaction of its own, when it is due."""
+    device_id = g.pop("device_seen_due", None)
+    if device_id is None:
+        return response
+    # The view has committed what it meant to; whatever it left uncommitted is not ours to keep.
+    db.session.rollback()
+    write_intent.set(True)  # SQLite: take the write lock at BEGIN, not midway
+    try:
+        devices.note_seen(device_id, utcnow())
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()  # a busy database: the page still stands; try next time
+        log.warning("could not note a signed-in device as seen", exc_info=True)
+    return response
+
+
+def _sign_in(user: User, *, remember: bool = False) -> None:
+    """Open a signed-in device for `user` and log this browser in on it, with a new CSRF token."""
+    devices.sign_in(user, user_agent=request.user_agent.string)
+    db.session.commit()
+    login_user(user, remember=remember)
+    # A token planted before the login (or seen by someone else) does not outlive it.
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
 
 
 def _next_or_events() -> str:
@@ -80,7 +122,7 @@ def signup():
             _put_error(form, error)
         else:
             db.session.commit()
-            login_user(user)
+            _sign_in(user)
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
             if not rules.same_name(user.name, form.name.data):
                 flash(
@@ -96,44 +138,38 @@ def signup():
     return render_template("accounts/signup.html", form=form), status
 
 
-def _login_attempt_key() -> str:
-    """Failed logins are counted per client address and mobile number: one member's typos do not
-    lock out everyone behind the same office address, and guessing one account stays slow."""
-    from flask_limiter.util import get_remote_address
-
-    from eventsite.accounts import rules
-
-    mobile = rules.normalize_mobile(request.form.get("mobile", "")) or "-"
-    return f"{get_remote_address()}|{mobile}"
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"],
-    methods=["POST"],
-    key_func=_login_attempt_key,
-    deduct_when=lambda response: response.status_code != 302,  # only failures count
-)
 def login():
-    """Log in with mobile number and password; a failure never says which one was wrong."""
+    """Log in with mobile number and password; a failure never says which one was wrong, and
+    failures are counted per address, per number and per both (`attempts`)."""
     if current_user.is_authenticated and request.method == "GET":
         return redirect(_next_or_events())
     form = LoginForm()
-    if form.validate_on_submit():
-        user = service.authenticate(form.mobile.data, form.password.data)
-        if user is not None:
-            login_user(user, remember=form.remember.data)
-            return redirect(_next_or_events())
-        form.form_errors.append(LOGIN_FAILED)
     status = 400 if request.method == "POST" else 200
-    return render_template("accounts/login.html", form=form), status
+    headers = {}
+    if form.validate_on_submit():
+        outcome = attempts.log_in(get_remote_address(), form.mobile.data, form.password.data)
+        if isinstance(outcome, User):
+            _sign_in(outcome, remember=form.remember.data)
+            return redirect(_next_or_events())
+        if isinstance(outcome, attempts.Pause):
+            form.form_errors.append(outcome.message)
+            status, headers = 429, {"Retry-After": str(outcome.retry_after)}
+        else:
+            db.session.commit()  # the owner's notice, when this failure used up the allowance
+            form.form_errors.append(LOGIN_FAILED)
+    return render_template("accounts/login.html", form=form), status, headers
 
 
 @bp.post("/logout")
 @public
 def logout():
-    """Log out (POST only, so a link elsewhere cannot log a member out)."""
+    """Log out (POST only, so a link elsewhere cannot log a member out); this device's session
+    ends on the server, so no saved copy of its cookies signs in again."""
+    if current_user.is_authenticated:
+        devices.sign_out(current_user)
+        db.session.commit()
     logout_user()
     flash(_("You have logged out."), "success")
     return redirect(url_for("events.index"))
@@ -142,7 +178,8 @@ def logout():
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def profile():
-    """The member's own details; the mobile number is the login and is shown read-only."""
+    """The member's own details and signed-in devices; the mobile number is the login and is
+    shown read-only."""
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         service.update_profile(
@@ -157,13 +194,31 @@ def profile():
         flash(_("Your details are saved."), "success")
         return redirect(url_for("accounts.profile"))
     status = 400 if request.method == "POST" else 200
-    return render_template("accounts/profile.html", form=form), status
+    return render_template(
+        "accounts/profile.html",
+        form=form,
+        devices=devices.devices_of(current_user),
+        current_device=current_user.device,
+    ), status
+
+
+@bp.post("/account/devices/sign-out-others")
+@login_required
+def sign_out_others():
+    """Sign out every other device of the member: their sessions and remember-me cookies end."""
+    ended = devices.sign_out_others(current_user)
+    db.session.commit()
+    if ended:
+        flash(_("You are signed out on every other device."), "success")
+    else:
+        flash(_("You were not signed in on any other device."), "info")
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
-    """Set a new password after giving the current one."""
+    """Set a new password after giving the current one; every other device is signed out."""
     form = PasswordChangeForm(mobile=current_user.mobile)
     if form.validate_on_submit():
         try:
@@ -174,12 +229,7 @@ def change_password():
             _put_error(form, error)
         else:
             db.session.commit()
-            # The new session token signed every other device out; keep this one signed in.
-            login_user(
-                current_user._get_current_object(),
-                remember=bool(request.cookies.get("remember_token")),
-            )
-            flash(_("Your password is changed."), "success")
+            flash(_("Your password is changed. Every other device is signed out."), "success")
             return redirect(url_for("accounts.profile"))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/change_password.html", form=form), status

@@ -1,13 +1,8 @@
 // Score sheets: autosave drafts while the judge types (the plain form works without this),
 // refuse silently overwriting a sheet changed elsewhere, check the boxes and then confirm before
-// submitting; and the
-// print button of the blank sheets page.
+// submitting. (The blank sheets page's print button is site.js's [data-print].)
 (function () {
   "use strict";
-
-  document.querySelectorAll("[data-print]").forEach(function (button) {
-    button.addEventListener("click", function () { window.print(); });
-  });
 
   var form = document.getElementById("score-sheet");
   if (!form || !window.fetch || !window.FormData) {

@@ -1,4 +1,6 @@
-// Small progressive enhancements; every page works without this file.
+// Small progressive enhancements; every page works without this file. Pages carry no inline
+// script or event handler attribute (the Content-Security-Policy allows scripts from /static/
+// only): behaviour hangs on data- attributes handled here or in a page's own file.
 (function () {
   "use strict";
   // Forms with data-confirm ask before they are sent.
@@ -8,6 +10,18 @@
     if (question && !window.confirm(question)) {
       event.preventDefault();
     }
+  });
+  // A single button with data-confirm-click asks first (a row's reject or cancel button inside
+  // a larger form, which data-confirm on the form would ask about for every button).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-confirm-click]");
+    if (button && !window.confirm(button.getAttribute("data-confirm-click"))) {
+      event.preventDefault();
+    }
+  });
+  // Print buttons.
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
   });
   // "Select all" checkboxes in bulk tables.
   document.querySelectorAll("input[data-select-all]").forEach(function (box) {

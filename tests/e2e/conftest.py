@@ -2,6 +2,10 @@
 
 Chromium is Debian's (/usr/bin/chromium, installed by .ci/run), driven by Playwright for
 Python; Playwright's own browser downloads are never used. Screenshots go to test-artifacts/.
+
+Every page runs under the app's Content-Security-Policy, and every browser context a test opens
+is watched (`csp_violations`): a script, style or anything else the policy refuses fails the
+test, with the page and what was refused.
 """
 
 from __future__ import annotations
@@ -64,6 +68,49 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+#: Runs in every page before its own scripts: a refused script, style, image or fetch shows as a
+#: console error the watcher collects (Chromium also logs its own "Refused to …" line).
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("Content Security Policy violation: " + event.violatedDirective + " refused "
+    + (event.blockedURI || "inline") + " at " + event.sourceFile + ":" + event.lineNumber);
+});
+"""
+
+
+class Violations:
+    """What the Content-Security-Policy refused in a test's browser contexts."""
+
+    def __init__(self):
+        self.messages: list[str] = []
+
+    def watch(self, context):
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on("console", self._console)
+        return context
+
+    def _console(self, message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.messages.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+
+@pytest.fixture(autouse=True)
+def csp_violations(request, monkeypatch):
+    """Fail any browser test in which the Content-Security-Policy refused something."""
+    if "browser" not in request.fixturenames:
+        yield None
+        return
+    browser = request.getfixturevalue("browser")
+    violations = Violations()
+    opener = browser.new_context
+    monkeypatch.setattr(
+        browser, "new_context", lambda *args, **kwargs: violations.watch(opener(*args, **kwargs))
+    )
+    yield violations
+    if violations.messages:
+        pytest.fail("the Content-Security-Policy refused:\n" + "\n".join(violations.messages))
 
 
 @pytest.fixture
