@@ -150,31 +150,78 @@ def previous_round(round_: Round) -> Round | None:
 PUBLISHED = _l(
     "These results are published: withdraw the publication (with a reason) before changing what they are computed from."
 )
+FEEDS_PUBLISHED = _l(
+    "The published results of %(round)s are computed from this round (who went on to it): withdraw that publication (with a reason) before changing this round."
+)
+ANY_PUBLISHED = _l(
+    "The results of %(round)s are published and a contestant's status counts in every round: withdraw that publication (with a reason) before changing it."
+)
 
 
-def _refuse_once_published(round_: Round) -> None:
-    """Published results stay as published: whatever they are computed from (settings,
-    criteria, judges, sheets, awards) changes only after the publication is withdrawn."""
+def _rounds_in_order(event_id: int) -> list[Round]:
+    return list(
+        db.session.scalars(
+            sa.select(Round).where(Round.event_id == event_id).order_by(Round.position, Round.id)
+        )
+    )
+
+
+def published_from(round_: Round, *, feeds_next: bool | None = None) -> Round | None:
+    """The published round whose results a change to `round_` would move: the round itself, or
+    a later round whose contestants come from it through advancing (each round on the way sends
+    its best on: `feeds_next` overrides whether `round_` itself does, for a change of that
+    setting); None when no published result depends on it."""
     if round_.published_at is not None:
+        return round_
+    rounds = _rounds_in_order(round_.event_id)
+    index = next(i for i, r in enumerate(rounds) if r.id == round_.id)
+    feeds = round_.advance_count is not None if feeds_next is None else feeds_next
+    for later in rounds[index + 1 :]:
+        if not feeds:
+            return None
+        if later.published_at is not None:
+            return later
+        feeds = later.advance_count is not None
+    return None
+
+
+def _refuse_once_published(round_: Round, *, feeds_next: bool | None = None) -> None:
+    """Published results stay as published: whatever they are computed from (settings,
+    criteria, judges, sheets, awards, and the rounds that chose their contestants) changes only
+    after the publication is withdrawn."""
+    published = published_from(round_, feeds_next=feeds_next)
+    if published is round_:
         raise CompetitionError(str(PUBLISHED))
+    if published is not None:
+        raise CompetitionError(str(FEEDS_PUBLISHED % {"round": published.name}))
 
 
-def _refuse_if_counted_in_published(judge_id: int, registration_id: int) -> None:
-    """A recusal changes which sheets count: refused while a submitted sheet of the judge for
-    the contestant counts in published results."""
-    counted = db.session.scalar(
-        sa.select(ScoreSheet.id)
-        .join(Round, Round.id == ScoreSheet.round_id)
+def _refuse_if_counted_in_published(judge_id: int, registration_ids: Iterable[int]) -> None:
+    """A recusal changes which sheets count: refused while a submitted sheet of the judge for one
+    of the contestants is in a round whose published results depend on it."""
+    ids = list(registration_ids)
+    if not ids:
+        return
+    rounds = db.session.scalars(
+        sa.select(Round)
+        .join(ScoreSheet, ScoreSheet.round_id == Round.id)
         .where(
             ScoreSheet.judge_id == judge_id,
-            ScoreSheet.registration_id == registration_id,
+            ScoreSheet.registration_id.in_(ids),
             ScoreSheet.submitted_at.is_not(None),
-            Round.published_at.is_not(None),
         )
-        .limit(1)
+        .distinct()
     )
-    if counted is not None:
-        raise CompetitionError(str(PUBLISHED))
+    for scored in rounds:
+        _refuse_once_published(scored)
+
+
+def _refuse_if_any_published(event: Event) -> None:
+    """A contestant's status (withdrawn, disqualified) counts in every round of the event: refused
+    while any round's results are published."""
+    published = next((r for r in _rounds_in_order(event.id) if r.published_at is not None), None)
+    if published is not None:
+        raise CompetitionError(str(ANY_PUBLISHED % {"round": published.name}))
 
 
 ROUND_FIELDS = (
@@ -246,6 +293,9 @@ def update_round(round_: Round, actor: User, **fields) -> Round:
     """Change a round's name, advancing places, aggregation, coverage and modes."""
     _refuse_once_published(round_)
     fields = _check_round_fields(round_.event, fields, round_)
+    if fields.get("advance_count", round_.advance_count) is not None:
+        # Sending contestants on (or changing how many) chooses the next round's contestants.
+        _refuse_once_published(round_, feeds_next=True)
     for name, value in fields.items():
         setattr(round_, name, value)
     audit.record(
@@ -534,20 +584,16 @@ def set_affiliations(event: Event, actor: User, judge: User, team_ids: Iterable[
         )
     }
     changed = wanted ^ set(current)
-    if changed and db.session.scalar(
-        sa.select(ScoreSheet.id)
-        .join(Round, Round.id == ScoreSheet.round_id)
-        .join(Registration, Registration.id == ScoreSheet.registration_id)
-        .where(
-            ScoreSheet.judge_id == judge.id,
-            ScoreSheet.submitted_at.is_not(None),
-            Registration.team_id.in_(changed),
-            Round.published_at.is_not(None),
+    if changed:
+        # The affiliation would change which of the judge's sheets count.
+        _refuse_if_counted_in_published(
+            judge.id,
+            db.session.scalars(
+                sa.select(Registration.id).where(
+                    Registration.event_id == event.id, Registration.team_id.in_(changed)
+                )
+            ),
         )
-        .limit(1)
-    ):
-        # The affiliation would change which of the judge's sheets count in published results.
-        raise CompetitionError(str(PUBLISHED))
     for tid in set(current) - wanted:
         db.session.delete(current[tid])
     for tid in wanted - set(current):
@@ -577,7 +623,7 @@ def declare_conflict(
     event: Event, actor: User, judge: User, registration: Registration, reason: str
 ) -> JudgeConflict:
     """A judge's declared conflict with one contestant: recused from scoring them."""
-    _refuse_if_counted_in_published(judge.id, registration.id)
+    _refuse_if_counted_in_published(judge.id, [registration.id])
     if db.session.get(JudgeConflict, (registration.id, judge.id)) is not None:
         raise CompetitionError(_("This conflict is already declared."), "registration_id")
     conflict = JudgeConflict(
@@ -600,7 +646,7 @@ def declare_conflict(
 
 
 def remove_conflict(event: Event, actor: User, judge_id: int, registration_id: int) -> None:
-    _refuse_if_counted_in_published(judge_id, registration_id)
+    _refuse_if_counted_in_published(judge_id, [registration_id])
     conflict = db.session.get(JudgeConflict, (registration_id, judge_id))
     if conflict is None or conflict.registration.event_id != event.id:
         raise CompetitionError(_("This conflict is no longer declared; reload the page."))
@@ -667,7 +713,8 @@ def set_contestant_state(
     event: Event, actor: User, registration: Registration, state: str, reason: str
 ) -> None:
     """Withdraw or disqualify a contestant (they leave the ranking, nobody else's scores move),
-    or put them back ("competing")."""
+    or put them back ("competing"); refused while any round's results are published."""
+    _refuse_if_any_published(event)
     current = db.session.get(Exclusion, registration.id)
     reason = (reason or "").strip()[:300]
     if state == "competing":
@@ -1104,6 +1151,7 @@ def save_sheet(
     raises StaleSheet with the current sheet. A submitted sheet raises SheetLocked. Every
     changed value is written to the sheet's history and the event's audit log.
     """
+    _refuse_once_published(round_)
     criteria = rule_criteria(round_)
     values = {c.id: values.get(c.id) for c in round_.criteria}
     problems = rules.sheet_problems({k: v for k, v in values.items() if v is not None}, criteria)
@@ -1371,6 +1419,7 @@ def enter_paper_sheet(
     """A clerk types a judge's paper sheet. The second clerk's entry is compared with the first:
     when they agree, the sheet is saved as submitted (from paper); when not, it waits for the
     chief judge. The same clerk cannot make both entries."""
+    _refuse_once_published(round_)
     if not round_.double_entry:
         raise CompetitionError(_("This round is scored on screen, not on paper."))
     if not may_score(round_, judge, registration):
@@ -1454,6 +1503,7 @@ def resolve_paper_sheet(
 ) -> ScoreSheet:
     """The chief judge settles two disagreeing entries by reading the paper: the values given
     become the submitted sheet."""
+    _refuse_once_published(round_)
     pair = next(
         (
             p
@@ -1574,8 +1624,10 @@ def save_awards(
     team_best: int | None,
     team_method: str,
 ) -> None:
-    """The round's award tiers (count or percentage, per track or overall) and team ranking."""
-    _refuse_once_published(round_)
+    """The round's award tiers (count or percentage, per track or overall) and team ranking;
+    refused while its results are published (awards never choose a later round's contestants)."""
+    if round_.published_at is not None:
+        raise CompetitionError(str(PUBLISHED))
     if basis not in {b.value for b in AwardBasis}:
         raise CompetitionError(_("Choose count or percentage."), "basis")
     if scope not in {s.value for s in AwardScope}:
