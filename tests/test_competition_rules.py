@@ -43,6 +43,7 @@ from eventsite.competitions.rules import (
     rank_by_track,
     rank_contestants,
     rank_round,
+    recused,
     results_state,
     round_for_display,
     score_problem,
@@ -1046,6 +1047,31 @@ def test_recusal_by_team_and_declared_conflict_and_coverage():
         (3, 104),
     )
     assert coverage(judges, people, conflicts, minimum=3).short == (101, 102, 103)
+
+
+def test_a_judge_who_is_a_contestant_is_recused_from_themself_and_their_team_whatever_declared():
+    # Judge 4 competes for team 7 (registration 101) and declared nothing; judge 5 competes
+    # without a team (registration 104) and was declared affiliated with team 8.
+    contestant_judge = Judge(4, entries=frozenset({101}), competes_for=frozenset({7}))
+    teamless = Judge(5, teams=frozenset({8}), entries=frozenset({104}))
+    people = [
+        Contestant(101, team=7),
+        Contestant(106, team=7),
+        Contestant(102, team=8),
+        Contestant(103, team=10),
+        Contestant(104),
+    ]
+    assert [recused(contestant_judge, c) for c in people] == [True, True, False, False, False]
+    assert [recused(teamless, c) for c in people] == [False, False, True, False, True]
+    assert expected_sheets([contestant_judge, teamless], people) == (
+        (4, 102),
+        (4, 103),
+        (4, 104),
+        (5, 101),
+        (5, 103),
+        (5, 106),
+    )
+    assert coverage([contestant_judge], people, minimum=1).short == (101, 106)
 
 
 # --- Paper sheets: double entry ---------------------------------------------------------------

@@ -231,6 +231,8 @@ KEEPS = {
     "decide_objection": lambda w: service.decide_objection(
         w.objection, w.organizer, "dismissed", "经复核，分数无误。"
     ),
+    # A published round keeps the judge's assignments (tests/test_competitions_trust.py).
+    "release_judge": lambda w: service.release_judge(w.contest.judges[0], w.organizer),
 }
 
 #: Functions that only read.
@@ -246,6 +248,7 @@ READS = {
     "judges_of_event",
     "affiliations_of",
     "conflicts_of",
+    "recusal_panel",
     "contestant_of",
     "team_leaders_of",
     "exclusions_of",
@@ -255,6 +258,8 @@ READS = {
     "load_board",
     "in_round",
     "may_score",
+    "may_judge",
+    "recused",
     "is_judge_of",
     "duties_of",
     "sheet_of",

@@ -104,10 +104,14 @@ class Contestant:
 
 @dataclass(frozen=True)
 class Judge:
-    """A judge assigned to the round, with the teams they are affiliated with."""
+    """A judge assigned to the round: the teams they are affiliated with (declared by the
+    organizer), and, when they are registered in the competition themself, their own
+    registrations (`entries`) and the teams they compete for (`competes_for`)."""
 
     id: int
     teams: frozenset[int] = frozenset()
+    entries: frozenset[int] = frozenset()
+    competes_for: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -923,12 +927,16 @@ def team_standings(
 def recused(
     judge: Judge, contestant: Contestant, conflicts: Collection[tuple[int, int]] = ()
 ) -> bool:
-    """A judge may not score a contestant of a team they are affiliated with, nor one with whom
-    they declared a conflict ((judge, contestant) in `conflicts`)."""
-    return (contestant.team is not None and contestant.team in judge.teams) or (
-        judge.id,
-        contestant.id,
-    ) in conflicts
+    """A judge may not score themself, a contestant of a team they compete for or are
+    affiliated with, nor one with whom they declared a conflict ((judge, contestant) in
+    `conflicts`)."""
+    if contestant.id in judge.entries:
+        return True
+    if contestant.team is not None and (
+        contestant.team in judge.teams or contestant.team in judge.competes_for
+    ):
+        return True
+    return (judge.id, contestant.id) in conflicts
 
 
 def expected_sheets(

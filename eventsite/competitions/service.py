@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from eventsite.accounts.models import Role, User
-from eventsite.accounts.service import user_by_mobile
+from eventsite.accounts.service import role_revoking, user_by_mobile
 from eventsite.competitions import rules
 from eventsite.competitions.models import (
     Aggregation,
@@ -46,7 +46,14 @@ from eventsite.competitions.models import (
 from eventsite.core import audit
 from eventsite.core.notifications import notify
 from eventsite.core.time import format_local, utcnow
-from eventsite.events.models import Event, Registration, RegistrationStatus, Team, Track
+from eventsite.events.models import (
+    ACTIVE_STATUSES,
+    Event,
+    Registration,
+    RegistrationStatus,
+    Team,
+    Track,
+)
 from eventsite.extensions import db
 
 
@@ -455,7 +462,7 @@ def _judge_by_mobile(mobile: str) -> User:
     user = user_by_mobile((mobile or "").strip())
     if user is None:
         raise CompetitionError(_("No member has this mobile number."), "mobile")
-    if not (user.has_role(Role.JUDGE) or user.is_admin):
+    if not user.has_role(Role.JUDGE):
         raise CompetitionError(
             _("%(name)s is not a judge; an admin grants the judge role first.", name=user.name),
             "mobile",
@@ -516,6 +523,54 @@ def unassign_judge(round_: Round, actor: User, assignment_id: int) -> None:
     )
     db.session.delete(assignment)
     db.session.flush()
+
+
+def release_judge(user: User, actor: User | None) -> int:
+    """Take a member off every judge assignment, one audit line per round; a round whose
+    published results depend on it (`published_from`) keeps the assignment, as the record of who
+    scored what was published (without the judge role they can do nothing there). Returns how
+    many assignments were removed."""
+    assignments = list(
+        db.session.scalars(
+            sa.select(JudgeAssignment)
+            .join(Round, Round.id == JudgeAssignment.round_id)
+            .join(Track, Track.id == JudgeAssignment.track_id)
+            .where(JudgeAssignment.user_id == user.id)
+            .options(joinedload(JudgeAssignment.round), joinedload(JudgeAssignment.track))
+            .order_by(Round.event_id, Round.position, Round.id, Track.position, Track.id)
+        )
+    )
+    by_round: dict[int, list[JudgeAssignment]] = defaultdict(list)
+    for assignment in assignments:
+        by_round[assignment.round_id].append(assignment)
+    removed = 0
+    for links in by_round.values():
+        round_ = links[0].round
+        if published_from(round_) is not None:
+            continue
+        audit.record(
+            "competition.judge",
+            actor=actor,
+            event=round_.event,
+            detail=_l(
+                "%(judge)s no longer judges %(tracks)s in %(round)s: the judge role was revoked",
+                judge=user.name,
+                tracks="、".join(link.track.name for link in links),
+                round=round_.name,
+            ),
+        )
+        for link in links:
+            db.session.delete(link)
+        removed += len(links)
+    db.session.flush()
+    return removed
+
+
+@role_revoking.connect
+def _on_role_revoking(user: User, *, role: Role, actor: User | None, **_extra) -> None:
+    """A member who loses the judge role no longer judges any round."""
+    if role is Role.JUDGE:
+        release_judge(user, actor)
 
 
 def assignments_of(round_: Round) -> list[JudgeAssignment]:
@@ -610,6 +665,43 @@ def set_affiliations(event: Event, actor: User, judge: User, team_ids: Iterable[
             ),
         )
     db.session.flush()
+
+
+def recusal_panel(event: Event, user_ids: Iterable[int]) -> dict[int, rules.Judge]:
+    """Judges as the recusal rule (`rules.recused`) sees them: the teams they are affiliated
+    with, and, for a judge registered in the competition (awaiting approval, confirmed or
+    waitlisted), their own registration and their team. Every route and the ranking ask this."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    teams: dict[int, set[int]] = defaultdict(set)
+    for user_id, team_id in db.session.execute(
+        sa.select(JudgeAffiliation.user_id, JudgeAffiliation.team_id)
+        .join(Team, Team.id == JudgeAffiliation.team_id)
+        .where(Team.event_id == event.id, JudgeAffiliation.user_id.in_(ids))
+    ):
+        teams[user_id].add(team_id)
+    entries: dict[int, set[int]] = defaultdict(set)
+    competes_for: dict[int, set[int]] = defaultdict(set)
+    for registration_id, user_id, team_id in db.session.execute(
+        sa.select(Registration.id, Registration.user_id, Registration.team_id).where(
+            Registration.event_id == event.id,
+            Registration.user_id.in_(ids),
+            Registration.status.in_(ACTIVE_STATUSES),
+        )
+    ):
+        entries[user_id].add(registration_id)
+        if team_id is not None:
+            competes_for[user_id].add(team_id)
+    return {
+        uid: rules.Judge(
+            id=uid,
+            teams=frozenset(teams[uid]),
+            entries=frozenset(entries[uid]),
+            competes_for=frozenset(competes_for[uid]),
+        )
+        for uid in ids
+    }
 
 
 def contestant_of(event: Event, registration_id: int) -> Registration | None:
@@ -785,6 +877,8 @@ class Board:
     #: track id → judge ids assigned to it.
     track_judges: dict[int, list[int]]
     affiliations: dict[int, set[int]]
+    #: Judge id → the judge as the recusal rule sees them (teams declared, competed for).
+    panel: dict[int, rules.Judge]
     conflicts: set[tuple[int, int]]
     exclusions: dict[int, Exclusion]
     sheets: list[ScoreSheet]
@@ -812,6 +906,14 @@ class Board:
         registration = self.registrations[registration_id]
         team = self.teams.get(registration.team_id)
         return f"{registration.user.name}（{team.name}）" if team else registration.user.name
+
+    def competing_teams(self, judge_id: int) -> list[str] | None:
+        """The names of the teams an assigned judge competes for as a contestant ([] for a
+        contestant without a team); None for a judge who is not a contestant."""
+        judge = self.panel.get(judge_id)
+        if judge is None or not judge.entries:
+            return None
+        return [self.teams[tid].name for tid in sorted(judge.competes_for) if tid in self.teams]
 
     def criterion_name(self, criterion_id: int | None) -> str:
         return next((c.name for c in self.criteria if c.id == criterion_id), "")
@@ -917,9 +1019,7 @@ def load_board(round_: Round, *, judge: User | None = None) -> Board:
     sheet_by_pair = {(s.judge_id, s.registration_id): s for s in sheets}
 
     tracks = list(event.tracks)
-    rule_judges = {
-        jid: rules.Judge(id=jid, teams=frozenset(affiliations.get(jid, ()))) for jid in judges
-    }
+    rule_judges = recusal_panel(event, judges)
     expected: list[tuple[int, int]] = []
     coverage = {}
     for track in tracks:
@@ -931,7 +1031,8 @@ def load_board(round_: Round, *, judge: User | None = None) -> Board:
     if judge is not None:
         expected = [pair for pair in expected if pair[0] == judge.id]
     # Only an eligible judge's submitted sheet counts: a judge taken off the track, or recused
-    # after scoring (a team affiliation or conflict declared late), no longer counts.
+    # after scoring (a team affiliation or conflict declared late, or a judge who is a
+    # contestant of the team), no longer counts.
     counted = [
         rules.Sheet(judge=s.judge_id, contestant=s.registration_id, scores=values[s.id])
         for s in sheets
@@ -959,6 +1060,7 @@ def load_board(round_: Round, *, judge: User | None = None) -> Board:
         judges=judges,
         track_judges=track_judges,
         affiliations=affiliations,
+        panel=rule_judges,
         conflicts=conflicts,
         exclusions=exclusions,
         sheets=sheets,
@@ -991,9 +1093,14 @@ def in_round(round_: Round, registration: Registration) -> bool:
 
 
 def may_score(round_: Round, judge: User, registration: Registration) -> bool:
-    """The contestant is in this round, the judge is assigned to their track in it and not
-    recused (team affiliation or declared conflict)."""
-    if not in_round(round_, registration):
+    """The contestant is in this round and the judge may judge them there (`may_judge`)."""
+    return in_round(round_, registration) and may_judge(round_, judge, registration)
+
+
+def may_judge(round_: Round, judge: User, registration: Registration) -> bool:
+    """The judge holds the judge role, is assigned to the contestant's track in the round and
+    is not recused from them (`recused`)."""
+    if not judge.has_role(Role.JUDGE):
         return False
     assigned = db.session.scalar(
         sa.select(JudgeAssignment.id).where(
@@ -1002,13 +1109,12 @@ def may_score(round_: Round, judge: User, registration: Registration) -> bool:
             JudgeAssignment.user_id == judge.id,
         )
     )
-    if assigned is None:
-        return False
-    teams = frozenset(
-        db.session.scalars(
-            sa.select(JudgeAffiliation.team_id).where(JudgeAffiliation.user_id == judge.id)
-        )
-    )
+    return assigned is not None and not recused(round_.event, judge, registration)
+
+
+def recused(event: Event, judge: User, registration: Registration) -> bool:
+    """`rules.recused` on what the database knows: the judge's declared teams, their own
+    registration and team in the competition, and their declared conflicts."""
     conflicts = {
         (user_id, registration_id)
         for user_id, registration_id in db.session.execute(
@@ -1018,16 +1124,16 @@ def may_score(round_: Round, judge: User, registration: Registration) -> bool:
             )
         )
     }
-    return not rules.recused(
-        rules.Judge(id=judge.id, teams=teams),
+    return rules.recused(
+        recusal_panel(event, [judge.id])[judge.id],
         rules.Contestant(id=registration.id, team=registration.team_id),
         conflicts,
     )
 
 
 def is_judge_of(event: Event, user: User) -> bool:
-    """The user is assigned to judge some round of the event."""
-    if not getattr(user, "is_authenticated", False):
+    """The user holds the judge role and is assigned to judge some round of the event."""
+    if not getattr(user, "is_authenticated", False) or not user.has_role(Role.JUDGE):
         return False
     return (
         db.session.scalar(
@@ -1051,7 +1157,10 @@ class Duty:
 
 
 def duties_of(judge: User) -> list[Duty]:
-    """Every round the judge is assigned to, with their own progress (expected, submitted)."""
+    """Every round the judge is assigned to, with their own progress (expected, submitted);
+    none without the judge role."""
+    if not judge.has_role(Role.JUDGE):
+        return []
     rounds = list(
         db.session.scalars(
             sa.select(Round)
@@ -1075,6 +1184,9 @@ def duties_of(judge: User) -> list[Duty]:
 # =============================================================================================
 # Score sheets
 # =============================================================================================
+
+
+NOT_THEIR_CONTESTANT = _l("This judge does not score this contestant (not assigned, or recused).")
 
 
 def sheet_of(event: Event, sheet_id: int) -> ScoreSheet | None:
@@ -1149,9 +1261,12 @@ def save_sheet(
     `WHERE version = :loaded` (an INSERT for a new sheet, guarded by the unique constraint), so
     of two saves from the same version exactly one wins, the database deciding, and the other
     raises StaleSheet with the current sheet. A submitted sheet raises SheetLocked. Every
-    changed value is written to the sheet's history and the event's audit log.
+    changed value is written to the sheet's history and the event's audit log. Only a judge
+    who may judge the contestant (`may_judge`) has a sheet saved.
     """
     _refuse_once_published(round_)
+    if not may_judge(round_, judge, registration):
+        raise CompetitionError(str(NOT_THEIR_CONTESTANT), "judge")
     criteria = rule_criteria(round_)
     values = {c.id: values.get(c.id) for c in round_.criteria}
     problems = rules.sheet_problems({k: v for k, v in values.items() if v is not None}, criteria)
@@ -1423,9 +1538,7 @@ def enter_paper_sheet(
     if not round_.double_entry:
         raise CompetitionError(_("This round is scored on screen, not on paper."))
     if not may_score(round_, judge, registration):
-        raise CompetitionError(
-            _("This judge does not score this contestant (not assigned, or recused)."), "judge"
-        )
+        raise CompetitionError(str(NOT_THEIR_CONTESTANT), "judge")
     criteria = rule_criteria(round_)
     problems = rules.sheet_problems({k: v for k, v in values.items() if v is not None}, criteria)
     if problems:
