@@ -277,6 +277,7 @@ READS = {
     "select_led_teams",
     "objections_of",
     "published_rounds",
+    "rules_applied",
 }
 
 

@@ -25,6 +25,7 @@ from eventsite.competitions import rules
 from eventsite.competitions.models import (
     Aggregation,
     AwardBasis,
+    AwardRounding,
     AwardScope,
     AwardTier,
     ContestantState,
@@ -1689,7 +1690,9 @@ def awards_of(board: Board) -> AwardTable:
             competing = sum(
                 1 for p in ranking.placings if p.status == rules.ContestantStatus.COMPETING
             )
-            sizes = rules.tier_sizes([t.size for t in tiers], competing)
+            sizes = rules.tier_sizes(
+                [t.size for t in tiers], competing, rules.TierRounding(round_.award_rounding)
+            )
         else:
             sizes = tuple(int(t.size) for t in tiers)
         awards = rules.award_tiers(ranking.ranks, sizes)
@@ -1721,6 +1724,66 @@ def team_ranking(board: Board) -> tuple[rules.TeamStanding, ...]:
     )
 
 
+@dataclass(frozen=True)
+class AppliedRule:
+    """One line of "how these results were computed": what it is about, the rule's name, and
+    the rule in a sentence with the round's numbers."""
+
+    subject: str
+    name: str
+    detail: str
+
+
+def rules_applied(round_: Round) -> list[AppliedRule]:
+    """What the explanation page and the exports state about how the results were computed:
+    the aggregation and, when the round has award tiers, the awards."""
+    k, n = round_.trim_count, round_.trim_min_judges
+    method = Aggregation(round_.aggregation)
+    if method is Aggregation.TRIMMED:
+        how = _(
+            "On each criterion, the %(k)s highest and %(k)s lowest scores are dropped once at "
+            "least %(n)s judges scored (else the mean of all), then the mean of the rest.",
+            k=k,
+            n=n,
+        )
+    elif method is Aggregation.TRIMMED_TOTAL:
+        how = _(
+            "Each judge's weighted total is worked out; the judges with the %(k)s highest and "
+            "%(k)s lowest totals are left out once at least %(n)s judges scored (else none), and "
+            "each criterion is the mean of the other judges (去掉一个最高分和一个最低分).",
+            k=k,
+            n=n,
+        )
+    elif method is Aggregation.MEDIAN:
+        how = _("On each criterion, the median of the judges' scores.")
+    else:
+        how = _("On each criterion, the mean of all the judges' scores.")
+    if round_.standardise:
+        how += " " + _("Each judge's scores are standardised (z-scores) first.")
+    applied = [AppliedRule(_("Judges' scores combined"), method.title, how)]
+    if round_.tiers:
+        tiers = "、".join(
+            f"{t.name} {plain(t.size)}{' %' if round_.award_basis == AwardBasis.PERCENT else ''}"
+            for t in round_.tiers
+        )
+        basis = AwardBasis(round_.award_basis)
+        name = basis.title
+        if basis is AwardBasis.PERCENT:
+            name = f"{name}，{AwardRounding(round_.award_rounding).title}"
+        applied.append(
+            AppliedRule(
+                _("Awards"),
+                name,
+                _(
+                    "%(tiers)s; %(scope)s; contestants tied at a cut all receive the higher award.",
+                    tiers=tiers,
+                    scope=AwardScope(round_.award_scope).title,
+                ),
+            )
+        )
+    return applied
+
+
 @dataclass
 class TierInput:
     name: str
@@ -1736,8 +1799,10 @@ def save_awards(
     tiers: list[TierInput],
     team_best: int | None,
     team_method: str,
+    rounding: str = AwardRounding.DOWN,
 ) -> None:
-    """The round's award tiers (count or percentage, per track or overall) and team ranking;
+    """The round's award tiers (count, or percentage rounded down or half up; per track or
+    overall) and team ranking;
     refused while its results are published (awards never choose a later round's contestants)."""
     if round_.published_at is not None:
         raise CompetitionError(str(PUBLISHED))
@@ -1745,6 +1810,8 @@ def save_awards(
         raise CompetitionError(_("Choose count or percentage."), "basis")
     if scope not in {s.value for s in AwardScope}:
         raise CompetitionError(_("Choose per track or overall."), "scope")
+    if rounding not in {r.value for r in AwardRounding}:
+        raise CompetitionError(_("Choose how percentages are rounded."), "rounding")
     if team_method not in {m.value for m in TeamMethod}:
         raise CompetitionError(_("Choose sum or mean."), "team_method")
     errors: dict[str, str] = {}
@@ -1772,6 +1839,7 @@ def save_awards(
         raise SheetRefused(errors)
     round_.award_basis = basis
     round_.award_scope = scope
+    round_.award_rounding = rounding
     round_.team_best = team_best
     round_.team_method = team_method
     round_.tiers = [
@@ -1785,7 +1853,8 @@ def save_awards(
             "awards of %(round)s: %(tiers)s (%(basis)s, %(scope)s)",
             round=round_.name,
             tiers="; ".join(f"{n} {plain(s)}" for n, s in kept) or "—",
-            basis=AwardBasis(basis).title,
+            basis=AwardBasis(basis).title
+            + (f"，{AwardRounding(rounding).title}" if basis == AwardBasis.PERCENT else ""),
             scope=AwardScope(scope).title,
         ),
     )

@@ -395,6 +395,7 @@ def explanation(event: Event, round: Round, registration_id: int):
         ),
         state_form=StateForm(formdata=None),
         reopen_form=ReopenForm(formdata=None),
+        applied=service.rules_applied(round),
     )
 
 
