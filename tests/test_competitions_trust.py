@@ -3,7 +3,10 @@ judging needs the judge role at every action, and revoking it takes the judge of
 
 from __future__ import annotations
 
+import io
+
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from eventsite.accounts.service import grant_role, revoke_role
 from eventsite.competitions import service
@@ -261,3 +264,43 @@ def test_revoking_the_judge_role_leaves_published_results_as_published(app, clie
     assert after == before
     auth.become(judge)
     assert client.get(base(contest) + "/score").status_code == 403
+
+
+# --- Item 17: what the pages tell organizers and judges --------------------------------------
+
+
+def test_a_drafts_last_saved_time_carries_its_date(app, client, auth, clock):
+    """A draft left yesterday must not read as saved today."""
+    contest = make_contest()
+    judge, person = contest.judges[0], contest.everyone()[0]
+    make_sheet(contest, judge, person, ["5", None], submitted=False)  # 2026-11-01 10:00 local
+    db.session.commit()
+    clock.advance(days=1)
+    auth.become(judge)
+    url = f"{base(contest)}/score/{person.id}"
+    status = client.get(url).text.split('id="autosave-status"')[1].split("</p>")[0]
+    assert "2026-11-01 10:00" in status
+
+    saved = client.post(url, data=boxes(contest, "6", "", version=1), headers={"X-Autosave": "1"})
+    assert saved.json["saved_at"].startswith("2026-11-02 10:00")
+
+
+def test_the_missing_sheets_say_how_to_reach_each_judge(app, client, auth):
+    contest = make_contest()
+    people = contest.everyone()
+    for judge in contest.judges[:2]:
+        for person in people:
+            make_sheet(contest, judge, person, ["5", "10"])
+    late = contest.judges[2]
+    db.session.commit()
+    auth.become(contest.organizer)
+    link = f'<a class="nowrap" href="tel:{late.mobile}">{late.mobile}</a> →'
+    for page in ("/progress", "/ranking"):
+        text = client.get(base(contest) + page).text
+        assert text.count(link) == len(people), page  # beside each of the late judge's sheets
+        assert f"{late.name} →" not in text, page
+
+    book = load_workbook(io.BytesIO(client.get(base(contest) + "/results.xlsx").data))
+    rows = list(book.worksheets[2].iter_rows(values_only=True))
+    assert len(rows) == 1 + len(people)
+    assert all(row[:2] == (late.name, late.mobile) for row in rows[1:])

@@ -166,6 +166,7 @@ def results_workbook(board: service.Board) -> bytes:
     missing = [
         [
             board.judges[judge_id].name,
+            board.judges[judge_id].mobile,
             board.registrations[contestant].user.name,
             _("draft") if (judge_id, contestant) in board.sheet_by_pair else _("not started"),
         ]
@@ -174,7 +175,7 @@ def results_workbook(board: service.Board) -> bytes:
     add_sheet(
         workbook,
         _("Missing sheets"),
-        [_("Judge"), _("Contestant"), _("State")],
+        [_("Judge"), _("Mobile"), _("Contestant"), _("State")],
         missing,
         cell=_cell,
     )

@@ -442,8 +442,11 @@ class AwardsForm(FlaskForm):
 
 
 class PublishForm(FlaskForm):
-    # Only asked when the tolerance check flags criteria; the service refuses without it.
-    flags_checked = BooleanField(_l("I have checked the flagged scores"))
+    # Only asked when the tolerance check flags criteria; the service refuses without it, so
+    # the page's "publish?" confirmation is not asked while it is empty (static/js/site.js).
+    flags_checked = BooleanField(
+        _l("I have checked the flagged scores"), render_kw={"data-required-tick": ""}
+    )
 
 
 class UnpublishForm(FlaskForm):
