@@ -1212,3 +1212,82 @@ def test_results_state_from_timestamps():
     assert not objection_open(None, end)
     with pytest.raises(ValueError):
         objection_deadline(PUBLISHED, -1)
+
+
+# --- Edges a mutation run found untested (issue 9, item 18) -------------------------------------
+
+
+def test_team_standings_sum_the_totals_even_when_a_tie_break_decided_the_ranks():
+    # 101 (team 1) and 102 (team 2) both total 15; the tie-break on theory puts 101 first
+    # (theory 8 against 5). The team scores are the totals, never the tie-break's aggregates.
+    sheets = [
+        sheet(1, 101, practical="7", theory="8"),
+        sheet(1, 102, practical="10", theory="5"),
+        sheet(1, 103, practical="6", theory="6"),
+    ]
+    people = [Contestant(101, team=1), Contestant(102, team=2), Contestant(103, team=2)]
+    ranking = rank_contestants(people, sheets, TWO_CRITERIA, rule=MEAN, tie_break=[THEORY])
+    assert [(p.contestant, p.rank, p.decided_by) for p in ranking.placings] == [
+        (101, 1, None),
+        (102, 2, THEORY),
+        (103, 3, None),
+    ]
+    table = team_standings(ranking.placings, best=2)
+    assert [(t.team, t.rank, t.score, t.members) for t in table] == [
+        (2, 1, D(27), (102, 103)),
+        (1, 2, D(15), (101,)),
+    ]
+    mean = team_standings(ranking.placings, best=2, scoring=TeamScoring.MEAN)
+    assert [t.score for t in mean] == [D("15"), D("13.5")]
+
+
+def test_a_tier_enlarged_by_a_tie_reports_no_shortfall():
+    # Ranks 1, 1, 1, 4: the first tier (planned 1) goes to all three tied, two more than planned.
+    awards = award_tiers({101: 1, 102: 1, 103: 1, 104: 4}, (1, 2))
+    first, second = awards.tiers
+    assert (first.awarded, first.extra, first.short) == (3, 2, 0)
+    assert (second.awarded, second.extra, second.short) == (0, 0, 2)
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "shown"),
+    [
+        (D("8.125"), 1, "8.1"),
+        (D("8.25"), 1, "8.3"),  # half up, not to the even digit
+        (D("2.5"), 0, "3"),
+        (D("8.66666"), 4, "8.6667"),
+        (D("8"), 3, "8.000"),
+        (D("0.0005"), 3, "0.001"),
+        (None, 4, ""),
+    ],
+)
+def test_format_score_to_other_places(value, places, shown):
+    assert format_score(value, places=places) == shown
+
+
+def test_aggregation_accepts_whole_numbers_and_refuses_booleans():
+    assert aggregate({1: 8, 2: 9}, MEAN).value == D("8.5")
+    assert aggregate({1: 8, 2: D("9.5"), 3: 7}, MEDIAN).value == D(8)
+    assert score_problem(8, Criterion(PRACTICAL, maximum=D(10))) is None
+    with pytest.raises(TypeError):
+        aggregate({1: True, 2: D(9)}, MEAN)  # type: ignore[dict-item]
+    with pytest.raises(TypeError):
+        rank_contestants(
+            [Contestant(101)], [Sheet(1, 101, {PRACTICAL: False})], [Criterion(PRACTICAL, D(10))]
+        )
+    assert score_problem(True, Criterion(PRACTICAL, maximum=D(10))) is ScoreProblem.FORMAT  # type: ignore[arg-type]
+
+
+def test_a_criterion_maximum_of_zero_is_refused_and_of_one_accepted():
+    with pytest.raises(ValueError):
+        Criterion(PRACTICAL, maximum=D(0))
+    one = Criterion(PRACTICAL, maximum=D(1), step=D("0.5"))
+    assert score_problem(D(1), one) is None
+    assert score_problem(D("1.5"), one) is ScoreProblem.ABOVE_MAXIMUM
+
+
+def test_a_negative_tier_size_is_refused_and_an_empty_tier_accepted():
+    with pytest.raises(ValueError):
+        award_tiers({101: 1, 102: 2}, (1, -1))
+    awards = award_tiers({101: 1, 102: 2}, (1, 0, 1))
+    assert awards.awarded == {101: 1, 102: 3}

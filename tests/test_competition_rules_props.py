@@ -162,6 +162,8 @@ def test_awards_stay_within_tier_counts_except_by_stated_boundary_ties(totals, s
         cut += size
         assert (outcome.tier, outcome.planned, outcome.cut) == (tier, size, cut)
         assert outcome.awarded == len(awards.contestants(tier))
+        # A tier is larger (a tie at its cut) or short, never both, and never below zero.
+        assert outcome.extra >= 0 and outcome.short >= 0 and outcome.extra * outcome.short == 0
         if outcome.awarded > size:
             assert outcome.boundary_tie
         given_so_far = sum(1 for t in awards.awarded.values() if t <= tier)

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from eventsite.accounts.service import grant_role, revoke_role
 from eventsite.competitions import service
-from eventsite.competitions.models import JudgeAssignment, ScoreSheet
+from eventsite.competitions.models import JudgeAssignment, Round, ScoreSheet
 from eventsite.core.models import AuditEntry
 from eventsite.events.models import RegistrationStatus
 from eventsite.extensions import db
@@ -304,3 +304,42 @@ def test_the_missing_sheets_say_how_to_reach_each_judge(app, client, auth):
     rows = list(book.worksheets[2].iter_rows(values_only=True))
     assert len(rows) == 1 + len(people)
     assert all(row[:2] == (late.name, late.mobile) for row in rows[1:])
+
+
+# --- Item 18: set-up edges through the forms ----------------------------------------------------
+
+
+def test_a_criterion_maximum_of_zero_is_refused_beside_it_and_of_one_accepted(app, client, auth):
+    contest = make_contest()
+    db.session.commit()
+    auth.become(contest.organizer)
+    url = base(contest) + "/criteria"
+    row = {"criteria-0-name": "礼仪", "criteria-0-weight": "1", "criteria-0-step": "0.5"}
+    refused = client.post(url, data={**row, "criteria-0-max_score": "0"})
+    assert refused.status_code == 400
+    assert "<li>" in refused.text.split('id="criteria-0-max_score-errors"')[1].split("</ul>")[0]
+    db.session.rollback()
+    assert [c.name for c in db.session.get(Round, contest.round.id).criteria] == [
+        "专业知识",
+        "实务操作",
+    ]
+    assert client.post(url, data={**row, "criteria-0-max_score": "1"}).status_code == 303
+    db.session.rollback()
+    maxima = {c.name: c.max_score for c in db.session.get(Round, contest.round.id).criteria}
+    assert maxima == {"礼仪": 1, "专业知识": 10, "实务操作": 20}
+
+
+def test_a_negative_award_tier_is_refused_beside_it(app, client, auth):
+    contest = make_contest()
+    db.session.commit()
+    auth.become(contest.organizer)
+    data = {"basis": "count", "scope": "overall", "team_method": "sum"}
+    data.update({"tiers-0-name": "一等奖", "tiers-0-size": "1"})
+    data.update({"tiers-1-name": "二等奖", "tiers-1-size": "-1"})
+    refused = client.post(base(contest) + "/awards", data=data)
+    assert refused.status_code == 400
+    assert "<li>" in refused.text.split('id="tiers-1-size-errors"')[1].split("</ul>")[0]
+    db.session.rollback()
+    assert db.session.get(Round, contest.round.id).tiers == []
+    data["tiers-1-size"] = "0"
+    assert client.post(base(contest) + "/awards", data=data).status_code == 303
