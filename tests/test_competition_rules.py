@@ -29,11 +29,13 @@ from eventsite.competitions.rules import (
     Sheet,
     TeamScoring,
     TierOutcome,
+    TierRounding,
     advancing,
     aggregate,
     award_tiers,
     compare_entries,
     coverage,
+    dropped_by_total,
     expected_sheets,
     format_score,
     objection_deadline,
@@ -43,6 +45,7 @@ from eventsite.competitions.rules import (
     rank_by_track,
     rank_contestants,
     rank_round,
+    recused,
     results_state,
     round_for_display,
     score_problem,
@@ -215,6 +218,78 @@ def test_trimmed_mean_drops_one_of_equal_extremes_deterministically():
     result = aggregate(marks, TRIMMED)
     assert result.dropped == (1, 5)
     assert result.value == D("8.166666666666666666666666666666667")  # (7 + 8 + 9.5) / 3
+
+
+TRIMMED_TOTAL = AggregationRule(Aggregation.TRIMMED_TOTAL)  # drop 1 at each end from 5 judges
+TWO_CRITERIA = [Criterion(PRACTICAL, maximum=D(10)), Criterion(THEORY, maximum=D(10))]
+
+
+def test_trimming_the_judges_totals_differs_from_trimming_each_criterion():
+    # Judges 1..5 give (practical, theory): (10, 0), (0, 10), (6, 6), (7, 7), (2, 2); their
+    # totals 10, 10, 12, 14, 4. By total, judges 4 (14) and 5 (4) are left out and each criterion
+    # is the mean of judges 1-3: (10 + 0 + 6) / 3 = 16/3, total 32/3. Trimming each criterion
+    # drops 10 and 0 instead: (6 + 7 + 2) / 3 = 5 on each, total 10.
+    marks = [("10", "0"), ("0", "10"), ("6", "6"), ("7", "7"), ("2", "2")]
+    sheets = [
+        sheet(judge, 101, practical=p, theory=t) for judge, (p, t) in enumerate(marks, start=1)
+    ]
+    people = [Contestant(101)]
+    by_total = rank_contestants(people, sheets, TWO_CRITERIA, rule=TRIMMED_TOTAL).placing(101)
+    assert by_total.total == D("10.66666666666666666666666666666667")
+    assert [line.dropped for line in by_total.criteria] == [(4, 5), (4, 5)]
+    assert [line.method for line in by_total.criteria] == [Aggregation.TRIMMED_TOTAL] * 2
+    assert [(j.judge, j.score, j.dropped) for j in by_total.judge_totals] == [
+        (1, D(10), False),
+        (2, D(10), False),
+        (3, D(12), False),
+        (4, D(14), True),
+        (5, D(4), True),
+    ]
+    each = rank_contestants(people, sheets, TWO_CRITERIA, rule=TRIMMED).placing(101)
+    assert each.total == D(10) and each.judge_totals == ()
+
+
+def test_trimming_totals_weighs_the_criteria_and_drops_equal_totals_deterministically():
+    weighted = [Criterion(PRACTICAL, maximum=D(10), weight=D(2)), Criterion(THEORY, maximum=D(10))]
+    # Totals 2 × p + t: 20, 20, 15, 15, 18 → the lower id of the bottom tie (3) and the higher
+    # id of the top tie (2) are left out; judges 1, 4, 5 remain.
+    marks = [("8", "4"), ("9", "2"), ("5", "5"), ("6", "3"), ("7", "4")]
+    sheets = [
+        sheet(judge, 101, practical=p, theory=t) for judge, (p, t) in enumerate(marks, start=1)
+    ]
+    placing = rank_contestants([Contestant(101)], sheets, weighted, rule=TRIMMED_TOTAL).placing(101)
+    assert [j.judge for j in placing.judge_totals if j.dropped] == [2, 3]
+    assert placing.total == D("17.66666666666666666666666666666667")  # (20 + 15 + 18) / 3
+    totals = {judge: D(v) for judge, v in ((1, 20), (2, 20), (3, 15), (4, 15), (5, 18))}
+    assert dropped_by_total(totals, TRIMMED_TOTAL) == ((2, 3), Aggregation.TRIMMED_TOTAL)
+    assert dropped_by_total(dict(reversed(totals.items())), TRIMMED_TOTAL)[0] == (2, 3)
+
+
+def test_trimming_totals_below_the_minimum_is_a_plain_mean_and_needs_whole_sheets():
+    four = {judge: D(judge) for judge in range(1, 5)}
+    assert dropped_by_total(four, TRIMMED_TOTAL) == ((), Aggregation.MEAN)
+    sheets = [sheet(j, 101, practical=str(j), theory="1") for j in range(1, 5)]
+    placing = rank_contestants([Contestant(101)], sheets, TWO_CRITERIA, rule=TRIMMED_TOTAL)
+    assert placing.placing(101).total == D("3.5")  # (1 + 2 + 3 + 4) / 4 + 1
+    assert placing.placing(101).criteria[0].method is Aggregation.MEAN
+    with pytest.raises(ValueError):
+        aggregate(four, TRIMMED_TOTAL)  # one criterion alone cannot be trimmed by totals
+    with pytest.raises(ValueError):
+        dropped_by_total(four, TRIMMED)
+
+
+def test_trimming_standardised_totals_shows_both_totals():
+    rule = AggregationRule(Aggregation.TRIMMED_TOTAL, trim_minimum=3, standardise=True)
+    sheets = [
+        sheet(judge, person, practical=str(judge + person % 3), theory="5")
+        for judge in (1, 2, 3)
+        for person in (101, 102, 103)
+    ]
+    people = [Contestant(p) for p in (101, 102, 103)]
+    placing = rank_contestants(people, sheets, TWO_CRITERIA, rule=rule).placing(101)
+    assert len(placing.judge_totals) == 3
+    assert all(j.standardised is not None for j in placing.judge_totals)
+    assert sum(j.dropped for j in placing.judge_totals) == 2
 
 
 def test_trimmed_mean_needs_enough_judges_for_what_it_drops():
@@ -732,6 +807,28 @@ def test_tier_sizes_from_percentages_round_each_down(percentages, contestants, s
     assert tier_sizes(percentages, contestants) == sizes
 
 
+@pytest.mark.parametrize(
+    ("percentages", "contestants", "sizes"),
+    [
+        ((10, 18, 30), 72, (7, 13, 22)),  # 7.2, 12.96, 21.6 rounded half up (round down: 7/12/21)
+        ((10, 20, 30), 72, (7, 14, 22)),  # 7.2, 14.4, 21.6
+        ((10, 20, 30), 15, (2, 3, 5)),  # 1.5 and 4.5 go up
+        ((D("2.5"),), 100, (3,)),  # exactly half: up
+        ((5,), 9, (0,)),  # 0.45: down
+        ((10, 20, 30), 0, (0, 0, 0)),
+        ((100,), 7, (7,)),
+    ],
+)
+def test_tier_sizes_from_percentages_rounded_half_up(percentages, contestants, sizes):
+    assert tier_sizes(percentages, contestants, TierRounding.HALF_UP) == sizes
+    assert tier_sizes(percentages, contestants, "half_up") == sizes  # the stored value
+
+
+def test_tier_sizes_refuse_an_unknown_rounding():
+    with pytest.raises(ValueError):
+        tier_sizes((10,), 72, "nearest")  # type: ignore[arg-type]
+
+
 def test_tier_sizes_refuse_floats_and_negatives():
     with pytest.raises(TypeError):
         tier_sizes([10.0], 10)  # type: ignore[list-item]
@@ -1048,6 +1145,31 @@ def test_recusal_by_team_and_declared_conflict_and_coverage():
     assert coverage(judges, people, conflicts, minimum=3).short == (101, 102, 103)
 
 
+def test_a_judge_who_is_a_contestant_is_recused_from_themself_and_their_team_whatever_declared():
+    # Judge 4 competes for team 7 (registration 101) and declared nothing; judge 5 competes
+    # without a team (registration 104) and was declared affiliated with team 8.
+    contestant_judge = Judge(4, entries=frozenset({101}), competes_for=frozenset({7}))
+    teamless = Judge(5, teams=frozenset({8}), entries=frozenset({104}))
+    people = [
+        Contestant(101, team=7),
+        Contestant(106, team=7),
+        Contestant(102, team=8),
+        Contestant(103, team=10),
+        Contestant(104),
+    ]
+    assert [recused(contestant_judge, c) for c in people] == [True, True, False, False, False]
+    assert [recused(teamless, c) for c in people] == [False, False, True, False, True]
+    assert expected_sheets([contestant_judge, teamless], people) == (
+        (4, 102),
+        (4, 103),
+        (4, 104),
+        (5, 101),
+        (5, 103),
+        (5, 106),
+    )
+    assert coverage([contestant_judge], people, minimum=1).short == (101, 106)
+
+
 # --- Paper sheets: double entry ---------------------------------------------------------------
 
 
@@ -1090,3 +1212,82 @@ def test_results_state_from_timestamps():
     assert not objection_open(None, end)
     with pytest.raises(ValueError):
         objection_deadline(PUBLISHED, -1)
+
+
+# --- Edges a mutation run found untested (issue 9, item 18) -------------------------------------
+
+
+def test_team_standings_sum_the_totals_even_when_a_tie_break_decided_the_ranks():
+    # 101 (team 1) and 102 (team 2) both total 15; the tie-break on theory puts 101 first
+    # (theory 8 against 5). The team scores are the totals, never the tie-break's aggregates.
+    sheets = [
+        sheet(1, 101, practical="7", theory="8"),
+        sheet(1, 102, practical="10", theory="5"),
+        sheet(1, 103, practical="6", theory="6"),
+    ]
+    people = [Contestant(101, team=1), Contestant(102, team=2), Contestant(103, team=2)]
+    ranking = rank_contestants(people, sheets, TWO_CRITERIA, rule=MEAN, tie_break=[THEORY])
+    assert [(p.contestant, p.rank, p.decided_by) for p in ranking.placings] == [
+        (101, 1, None),
+        (102, 2, THEORY),
+        (103, 3, None),
+    ]
+    table = team_standings(ranking.placings, best=2)
+    assert [(t.team, t.rank, t.score, t.members) for t in table] == [
+        (2, 1, D(27), (102, 103)),
+        (1, 2, D(15), (101,)),
+    ]
+    mean = team_standings(ranking.placings, best=2, scoring=TeamScoring.MEAN)
+    assert [t.score for t in mean] == [D("15"), D("13.5")]
+
+
+def test_a_tier_enlarged_by_a_tie_reports_no_shortfall():
+    # Ranks 1, 1, 1, 4: the first tier (planned 1) goes to all three tied, two more than planned.
+    awards = award_tiers({101: 1, 102: 1, 103: 1, 104: 4}, (1, 2))
+    first, second = awards.tiers
+    assert (first.awarded, first.extra, first.short) == (3, 2, 0)
+    assert (second.awarded, second.extra, second.short) == (0, 0, 2)
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "shown"),
+    [
+        (D("8.125"), 1, "8.1"),
+        (D("8.25"), 1, "8.3"),  # half up, not to the even digit
+        (D("2.5"), 0, "3"),
+        (D("8.66666"), 4, "8.6667"),
+        (D("8"), 3, "8.000"),
+        (D("0.0005"), 3, "0.001"),
+        (None, 4, ""),
+    ],
+)
+def test_format_score_to_other_places(value, places, shown):
+    assert format_score(value, places=places) == shown
+
+
+def test_aggregation_accepts_whole_numbers_and_refuses_booleans():
+    assert aggregate({1: 8, 2: 9}, MEAN).value == D("8.5")
+    assert aggregate({1: 8, 2: D("9.5"), 3: 7}, MEDIAN).value == D(8)
+    assert score_problem(8, Criterion(PRACTICAL, maximum=D(10))) is None
+    with pytest.raises(TypeError):
+        aggregate({1: True, 2: D(9)}, MEAN)  # type: ignore[dict-item]
+    with pytest.raises(TypeError):
+        rank_contestants(
+            [Contestant(101)], [Sheet(1, 101, {PRACTICAL: False})], [Criterion(PRACTICAL, D(10))]
+        )
+    assert score_problem(True, Criterion(PRACTICAL, maximum=D(10))) is ScoreProblem.FORMAT  # type: ignore[arg-type]
+
+
+def test_a_criterion_maximum_of_zero_is_refused_and_of_one_accepted():
+    with pytest.raises(ValueError):
+        Criterion(PRACTICAL, maximum=D(0))
+    one = Criterion(PRACTICAL, maximum=D(1), step=D("0.5"))
+    assert score_problem(D(1), one) is None
+    assert score_problem(D("1.5"), one) is ScoreProblem.ABOVE_MAXIMUM
+
+
+def test_a_negative_tier_size_is_refused_and_an_empty_tier_accepted():
+    with pytest.raises(ValueError):
+        award_tiers({101: 1, 102: 2}, (1, -1))
+    awards = award_tiers({101: 1, 102: 2}, (1, 0, 1))
+    assert awards.awarded == {101: 1, 102: 3}

@@ -22,6 +22,7 @@ from eventsite.competitions.rules import (
     ContestantStatus,
     Criterion,
     Sheet,
+    TierRounding,
     aggregate,
     award_tiers,
     rank_by_track,
@@ -45,6 +46,8 @@ RULES = st.sampled_from(
         AggregationRule(Aggregation.TRIMMED_MEAN, trim=1, trim_minimum=3),
         AggregationRule(Aggregation.MEAN, standardise=True),
         AggregationRule(Aggregation.TRIMMED_MEAN, trim=1, trim_minimum=3, standardise=True),
+        AggregationRule(Aggregation.TRIMMED_TOTAL, trim=1, trim_minimum=3),
+        AggregationRule(Aggregation.TRIMMED_TOTAL, trim=1, trim_minimum=3, standardise=True),
     ]
 )
 
@@ -159,6 +162,8 @@ def test_awards_stay_within_tier_counts_except_by_stated_boundary_ties(totals, s
         cut += size
         assert (outcome.tier, outcome.planned, outcome.cut) == (tier, size, cut)
         assert outcome.awarded == len(awards.contestants(tier))
+        # A tier is larger (a tie at its cut) or short, never both, and never below zero.
+        assert outcome.extra >= 0 and outcome.short >= 0 and outcome.extra * outcome.short == 0
         if outcome.awarded > size:
             assert outcome.boundary_tie
         given_so_far = sum(1 for t in awards.awarded.values() if t <= tier)
@@ -197,3 +202,46 @@ def test_rank_round_is_the_overall_and_per_track_rankings(contest, rule):
         ranked = [p.contestant for p in ranking.placings if p.rank is not None]
         overall = [p.contestant for p in both.overall.placings if p.contestant in set(ranked)]
         assert ranked == overall
+
+
+@settings(max_examples=200)
+@given(st.lists(st.integers(0, 100), min_size=1, max_size=5), st.integers(0, 500))
+def test_half_up_tiers_are_the_nearest_whole_number_halves_going_up(percentages, contestants):
+    down = tier_sizes(percentages, contestants)
+    half_up = tier_sizes(percentages, contestants, TierRounding.HALF_UP)
+    for percent, size, floor in zip(percentages, half_up, down, strict=True):
+        share = Fraction(percent * contestants, 100)
+        assert share - Fraction(1, 2) < size <= share + Fraction(1, 2)
+        assert size in (floor, floor + 1)
+
+
+@st.composite
+def full_panels(draw):
+    """Complete sheets of 1-7 judges for one contestant on the two criteria."""
+    judges = draw(st.integers(1, 7))
+    return [
+        Sheet(judge, 100, {c.id: draw(SCORES) for c in CRITERIA}) for judge in range(1, judges + 1)
+    ]
+
+
+@settings(max_examples=200)
+@given(full_panels(), st.integers(0, 2), st.integers(0, 3))
+def test_trimming_totals_leaves_out_the_extreme_totals_and_means_the_rest(sheets, trim, extra):
+    rule = AggregationRule(Aggregation.TRIMMED_TOTAL, trim=trim, trim_minimum=2 * trim + 1 + extra)
+    placing = rank_contestants([Contestant(100)], sheets, CRITERIA, rule=rule).placing(100)
+    totals = {
+        s.judge: sum((Fraction(c.weight) * Fraction(s.scores[c.id]) for c in CRITERIA), Fraction())
+        for s in sheets
+    }
+    dropped = {j.judge for j in placing.judge_totals if j.dropped}
+    kept = [totals[j] for j in totals if j not in dropped]
+    if len(sheets) >= rule.trim_minimum and trim:
+        assert len(dropped) == 2 * trim
+        left_out = sorted(totals[j] for j in dropped)
+        # The k lowest and k highest totals: nothing kept lies outside them.
+        assert left_out[trim - 1] <= min(kept) and max(kept) <= left_out[trim]
+    else:
+        assert dropped == set()
+    # The total is the mean of the kept judges' totals (the criteria's means, weighted).
+    assert abs(Fraction(placing.total) - sum(kept) / len(kept)) < Fraction(1, 10**30)
+    assert [j.judge for j in placing.judge_totals] == sorted(totals)

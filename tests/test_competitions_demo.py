@@ -77,9 +77,11 @@ def test_the_demo_judge_is_recused_from_shandong_and_can_finish_his_sheets(demo,
 
 
 def test_every_action_the_competition_service_writes_has_a_title():
-    source = (
-        Path(__file__).resolve().parents[1] / "eventsite" / "competitions" / "service.py"
-    ).read_text()
+    package = Path(__file__).resolve().parents[1] / "eventsite" / "competitions"
+    source = "".join(
+        (package / f"{name}.py").read_text()
+        for name in ("service", "setup", "judging", "board", "sheets", "results")
+    )
     written = set(re.findall(r'"((?:competition|sheet|paper|objection)\.[a-z_]+)"', source))
     assert len(written) == 17
     assert written <= set(roster.ACTION_TITLES)

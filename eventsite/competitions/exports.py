@@ -144,8 +144,20 @@ def sheets_rows(board: service.Board) -> tuple[list[str], list[list]]:
     return header, rows
 
 
+def add_rules_sheet(workbook: Workbook, board: service.Board) -> None:
+    """A sheet saying how the results were computed (aggregation, awards), as the explanation
+    page does."""
+    add_sheet(
+        workbook,
+        _("Rules applied"),
+        [_("Rule"), _("Applied"), _("How")],
+        [[rule.subject, rule.name, rule.detail] for rule in service.rules_applied(board.round)],
+    )
+
+
 def results_workbook(board: service.Board) -> bytes:
-    """Ranking on the first sheet, every judge's sheet on the second, missing sheets on the third."""
+    """Ranking on the first sheet, every judge's sheet on the second, missing sheets on the
+    third, the rules applied on the fourth."""
     workbook = Workbook(write_only=True)
     add_sheet(
         workbook, _("Ranking"), *ranking_rows(board), note=provisional_note(board), cell=_cell
@@ -154,6 +166,7 @@ def results_workbook(board: service.Board) -> bytes:
     missing = [
         [
             board.judges[judge_id].name,
+            board.judges[judge_id].mobile,
             board.registrations[contestant].user.name,
             _("draft") if (judge_id, contestant) in board.sheet_by_pair else _("not started"),
         ]
@@ -162,10 +175,11 @@ def results_workbook(board: service.Board) -> bytes:
     add_sheet(
         workbook,
         _("Missing sheets"),
-        [_("Judge"), _("Contestant"), _("State")],
+        [_("Judge"), _("Mobile"), _("Contestant"), _("State")],
         missing,
         cell=_cell,
     )
+    add_rules_sheet(workbook, board)
     return workbook_bytes(workbook)
 
 
@@ -191,6 +205,7 @@ def awards_workbook(board: service.Board, awards: service.AwardTable) -> bytes:
         )
     workbook = Workbook(write_only=True)
     add_sheet(workbook, _("Awards"), header, rows, note=provisional_note(board), cell=_cell)
+    add_rules_sheet(workbook, board)
     return workbook_bytes(workbook)
 
 

@@ -36,6 +36,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 from eventsite.competitions.models import (
     Aggregation,
     AwardBasis,
+    AwardRounding,
     AwardScope,
     ContestantState,
     ObjectionDecision,
@@ -116,7 +117,10 @@ class RoundForm(FlaskForm):
             InputRequired(message=_l("Enter a number from 0 to 5.")),
             NumberRange(min=0, max=5, message=_l("Enter a number from 0 to 5.")),
         ],
-        description=_l("Trimmed mean: the highest and lowest scores left out on each criterion."),
+        description=_l(
+            "Trimmed mean: how many of the highest and of the lowest scores (on each criterion, "
+            "or judges' totals) are left out."
+        ),
     )
     trim_min_judges = IntegerField(
         _l("Trim only from this many judges"),
@@ -379,6 +383,12 @@ class AwardsForm(FlaskForm):
         choices=lambda: [(s.value, s.title) for s in AwardScope],
         default=AwardScope.OVERALL.value,
     )
+    rounding = RadioField(
+        _l("Percentages become whole awards"),
+        choices=lambda: [(r.value, r.title) for r in AwardRounding],
+        default=AwardRounding.DOWN.value,
+        description=_l("Only for percentages; each tier is rounded on its own."),
+    )
     tiers = FieldList(FormField(TierRow), min_entries=TIER_ROWS)
     team_best = IntegerField(
         _l("Team ranking: best members counted"),
@@ -405,6 +415,7 @@ class AwardsForm(FlaskForm):
             data={
                 "basis": round_.award_basis,
                 "scope": round_.award_scope,
+                "rounding": round_.award_rounding,
                 "tiers": rows,
                 "team_best": round_.team_best,
                 "team_method": round_.team_method,
@@ -415,6 +426,7 @@ class AwardsForm(FlaskForm):
         return {
             "basis": self.basis.data,
             "scope": self.scope.data,
+            "rounding": self.rounding.data,
             "tiers": [
                 TierInput(row.form.name.data or "", row.form.size.number) for row in self.tiers
             ],
@@ -430,8 +442,11 @@ class AwardsForm(FlaskForm):
 
 
 class PublishForm(FlaskForm):
-    # Only asked when the tolerance check flags criteria; the service refuses without it.
-    flags_checked = BooleanField(_l("I have checked the flagged scores"))
+    # Only asked when the tolerance check flags criteria; the service refuses without it, so
+    # the page's "publish?" confirmation is not asked while it is empty (static/js/site.js).
+    flags_checked = BooleanField(
+        _l("I have checked the flagged scores"), render_kw={"data-required-tick": ""}
+    )
 
 
 class UnpublishForm(FlaskForm):

@@ -32,6 +32,7 @@ class Aggregation(enum.StrEnum):
 
     MEAN = "mean"
     TRIMMED = "trimmed_mean"
+    TRIMMED_TOTAL = "trimmed_total"
     MEDIAN = "median"
 
     @property
@@ -41,7 +42,10 @@ class Aggregation(enum.StrEnum):
 
 _AGGREGATION_TITLES = {
     Aggregation.MEAN: _l("Mean of all judges"),
-    Aggregation.TRIMMED: _l("Trimmed mean (drop the highest and lowest)"),
+    Aggregation.TRIMMED: _l("Trimmed mean on each criterion (drop its highest and lowest scores)"),
+    Aggregation.TRIMMED_TOTAL: _l(
+        "Trimmed mean of the judges' totals (drop the highest and lowest total: 去掉一个最高分和一个最低分)"
+    ),
     Aggregation.MEDIAN: _l("Median"),
 }
 
@@ -57,7 +61,24 @@ class AwardBasis(enum.StrEnum):
 
 _BASIS_TITLES = {
     AwardBasis.COUNT: _l("A number of contestants per tier"),
-    AwardBasis.PERCENT: _l("A percentage of contestants per tier (rounded down)"),
+    AwardBasis.PERCENT: _l("A percentage of contestants per tier"),
+}
+
+
+class AwardRounding(enum.StrEnum):
+    """How a percentage tier becomes a whole number of awards (values match `rules`)."""
+
+    DOWN = "down"
+    HALF_UP = "half_up"
+
+    @property
+    def title(self) -> str:
+        return str(_ROUNDING_TITLES[self])
+
+
+_ROUNDING_TITLES = {
+    AwardRounding.DOWN: _l("Each tier rounded down (7.6 → 7)"),
+    AwardRounding.HALF_UP: _l("Each tier rounded half up, 四舍五入 (7.5 → 8, 7.4 → 7)"),
 }
 
 
@@ -154,6 +175,8 @@ class Round(db.Model):
     award_basis: Mapped[str] = mapped_column(sa.String(10), default=AwardBasis.COUNT)
     #: An AwardScope value.
     award_scope: Mapped[str] = mapped_column(sa.String(10), default=AwardScope.OVERALL)
+    #: An AwardRounding value: how percentage tiers are rounded to whole awards.
+    award_rounding: Mapped[str] = mapped_column(sa.String(10), default=AwardRounding.DOWN)
     #: A team's best k members count in the team ranking; None for no team ranking.
     team_best: Mapped[int | None]
     #: A TeamMethod value.
@@ -187,6 +210,10 @@ class Round(db.Model):
     @property
     def aggregation_title(self) -> str:
         return Aggregation(self.aggregation).title
+
+    @property
+    def rounding_title(self) -> str:
+        return AwardRounding(self.award_rounding).title
 
     @property
     def objection_ends_at(self) -> datetime | None:

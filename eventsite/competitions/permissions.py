@@ -2,9 +2,10 @@
 
 competition_permission("view" | "manage")  the event's own rule (events.permissions), for
                                            competitions only; loads `round` from `round_id`
-judge_required                             a judge assigned to the round (and, with a
-                                           registration in the URL, allowed to score that
-                                           contestant: assigned to their track, not recused)
+judge_required                             a holder of the judge role assigned to the round
+                                           (and, with a registration in the URL, allowed to
+                                           score that contestant: assigned to their track,
+                                           not recused)
 sheet_permission                           the sheet's own judge, or a manager of the event
 objector_required                          a contestant of the round or a leader of a team
 """
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
+from eventsite.accounts.models import Role
 from eventsite.competitions import service
 from eventsite.competitions.models import JudgeAssignment, ScoreSheet
 from eventsite.core.permissions import declare
@@ -74,8 +76,8 @@ def _assigned(round_, user) -> bool:
 
 
 def judge_required(view):
-    """A judge assigned to the round in the URL; with `registration_id`, one who may score that
-    contestant (their track, not recused by team or declared conflict): 403 otherwise."""
+    """A holder of the judge role assigned to the round in the URL; with `registration_id`, one
+    who may score that contestant (their track, not recused: `service.recused`): 403 otherwise."""
 
     @wraps(view)
     def wrapped(*args, event_id: int, **kwargs):
@@ -84,7 +86,7 @@ def judge_required(view):
         event = _competition_for(event_id)
         _round(event, kwargs)
         round_ = kwargs["round"]
-        if not _assigned(round_, current_user):
+        if not current_user.has_role(Role.JUDGE) or not _assigned(round_, current_user):
             abort(403)
         if "registration_id" in kwargs:
             registration = service.contestant_of(event, kwargs.pop("registration_id"))

@@ -26,6 +26,7 @@ ranks, so everyone tied at a cut lands on the better side of it.
 from __future__ import annotations
 
 import enum
+import math
 import unicodedata
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -104,10 +105,14 @@ class Contestant:
 
 @dataclass(frozen=True)
 class Judge:
-    """A judge assigned to the round, with the teams they are affiliated with."""
+    """A judge assigned to the round: the teams they are affiliated with (declared by the
+    organizer), and, when they are registered in the competition themself, their own
+    registrations (`entries`) and the teams they compete for (`competes_for`)."""
 
     id: int
     teams: frozenset[int] = frozenset()
+    entries: frozenset[int] = frozenset()
+    competes_for: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -199,18 +204,22 @@ def unscored_criteria(
 
 
 class Aggregation(enum.StrEnum):
-    """How one criterion's scores from several judges become one score."""
+    """How the judges' scores on a contestant's criteria become one score per criterion."""
 
     MEAN = "mean"
-    TRIMMED_MEAN = "trimmed_mean"  # drop the k highest and k lowest, then the mean
+    TRIMMED_MEAN = "trimmed_mean"  # on each criterion: drop the k highest and k lowest, mean
     MEDIAN = "median"
+    #: 去掉一个最高分和一个最低分 on the judges' totals: the judges with the k highest and k
+    #: lowest totals are left out, and each criterion is the mean of the other judges.
+    TRIMMED_TOTAL = "trimmed_total"
 
 
 @dataclass(frozen=True)
 class AggregationRule:
-    """A round's aggregation: the method; for a trimmed mean, `trim` scores dropped at each end
-    once at least `trim_minimum` judges scored (below that a plain mean); and whether judges'
-    scores are standardised first (z-scores, for rounds where judges score different subsets)."""
+    """A round's aggregation: the method; for a trimmed mean (of each criterion's scores or of
+    the judges' totals), `trim` scores dropped at each end once at least `trim_minimum` judges
+    scored (below that a plain mean); and whether judges' scores are standardised first
+    (z-scores, for rounds where judges score different subsets)."""
 
     method: Aggregation = Aggregation.TRIMMED_MEAN
     trim: int = 1
@@ -245,7 +254,10 @@ def aggregate(
     """One criterion's scores by judge id aggregated by the rule: mean; trimmed mean dropping the
     `trim` lowest and highest (ties between equal scores dropped from the higher judge id at the
     top and the lower judge id at the bottom) once `trim_minimum` judges scored; or median (the
-    mean of the two middle scores when even)."""
+    mean of the two middle scores when even). A trimmed mean of the judges' totals needs whole
+    sheets: it is worked out by the ranking (`rank_contestants`), never on one criterion."""
+    if rule.method is Aggregation.TRIMMED_TOTAL:
+        raise ValueError("Trimming the judges' totals needs their whole sheets: rank them.")
     exact, dropped, method = _aggregate_exact(
         {judge: _checked(value) for judge, value in scores.items()}, rule
     )
@@ -270,6 +282,22 @@ def _aggregate_exact(
         dropped = tuple(sorted(judge for judge, _ in ordered[:k] + ordered[-k:]))
         return _mean(values[k:-k]), dropped, Aggregation.TRIMMED_MEAN
     return _mean(values), (), Aggregation.MEAN
+
+
+def dropped_by_total(
+    totals: Mapping[int, Decimal | Fraction], rule: AggregationRule
+) -> tuple[tuple[int, ...], Aggregation]:
+    """The judges left out when trimming the judges' totals (去掉一个最高分和一个最低分): the
+    `trim` lowest and highest totals (equal totals dropped from the higher judge id at the top
+    and the lower judge id at the bottom) once `trim_minimum` judges scored, and the method that
+    applies (a plain mean below that); by judge id."""
+    if rule.method is not Aggregation.TRIMMED_TOTAL:
+        raise ValueError(f"Not a trimmed mean of totals: {rule.method}.")
+    if len(totals) < rule.trim_minimum or not rule.trim:
+        return (), Aggregation.MEAN
+    ordered = sorted(totals.items(), key=lambda item: (Fraction(item[1]), item[0]))
+    k = rule.trim
+    return tuple(sorted(judge for judge, _ in ordered[:k] + ordered[-k:])), rule.method
 
 
 def spread(scores: Iterable[Decimal]) -> Decimal | None:
@@ -427,6 +455,9 @@ class Placing:
     criteria: tuple[CriterionScore, ...]
     shared: bool = False
     decided_by: int | None = None
+    #: Each judge's weighted total (and standardised total), and whether it was dropped, when the
+    #: round trims the judges' totals; empty otherwise.
+    judge_totals: tuple[JudgeScore, ...] = ()
     #: The exact sort key (total, then the tie-break aggregates), kept so that team sums and
     #: re-ranking work on exact values rather than the 34-digit Decimals shown.
     _merit: tuple = field(default=(), repr=False, compare=False)
@@ -553,6 +584,7 @@ class _ContestantScore(NamedTuple):
     lines: tuple[CriterionScore, ...]
     aggregates: dict[int, Fraction | None]
     total: Fraction | None
+    judge_totals: tuple[JudgeScore, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -638,18 +670,44 @@ def _score_lines(
             if value is not None:
                 raw[(sheet.contestant, cid)][sheet.judge] = _checked(value)
     weights = {criterion.id: Fraction(criterion.weight) for criterion in criteria}
+    by_total = rule.method is Aggregation.TRIMMED_TOTAL
     result = {}
     for contestant in people:
         lines: list[CriterionScore] = []
         exact: dict[int, Fraction | None] = {}
         total: Fraction | None = None
+        raw_by_criterion = {c.id: raw.get((contestant, c.id), {}) for c in criteria}
+        if standardised is not None:
+            used_by_criterion = {
+                cid: {j: standardised[(j, contestant, cid)] for j in scores}
+                for cid, scores in raw_by_criterion.items()
+            }
+        else:
+            used_by_criterion = raw_by_criterion
+        judge_totals: tuple[JudgeScore, ...] = ()
+        if by_total:
+            raw_totals = _judge_totals(raw_by_criterion, weights)
+            used_totals = _judge_totals(used_by_criterion, weights)
+            left_out, applied = dropped_by_total(used_totals, rule)
+            judge_totals = tuple(
+                JudgeScore(
+                    judge=judge,
+                    score=_decimal(raw_totals[judge]),
+                    standardised=None if standardised is None else _decimal(used_totals[judge]),
+                    dropped=judge in left_out,
+                )
+                for judge in sorted(used_totals)
+            )
         for criterion in criteria:
-            scores = raw.get((contestant, criterion.id), {})
-            if standardised is not None:
-                used = {j: standardised[(j, contestant, criterion.id)] for j in scores}
+            scores = raw_by_criterion[criterion.id]
+            used = used_by_criterion[criterion.id]
+            if by_total:
+                kept = [v for j, v in used.items() if j not in left_out]
+                value = _mean(kept) if kept else None
+                dropped = tuple(sorted(j for j in used if j in left_out))
+                method = applied
             else:
-                used = scores
-            value, dropped, method = _aggregate_exact(used, rule)
+                value, dropped, method = _aggregate_exact(used, rule)
             exact[criterion.id] = value
             contribution = None
             if value is not None:
@@ -676,8 +734,19 @@ def _score_lines(
                     out_of_tolerance=out_of_tolerance(raw_values, criterion.tolerance),
                 )
             )
-        result[contestant] = _ContestantScore(tuple(lines), exact, total)
+        result[contestant] = _ContestantScore(tuple(lines), exact, total, judge_totals)
     return result
+
+
+def _judge_totals(
+    by_criterion: Mapping[int, Mapping[int, Decimal]], weights: Mapping[int, Fraction]
+) -> dict[int, Fraction]:
+    """Each judge's exact weighted total over the criteria they scored."""
+    totals: defaultdict[int, Fraction] = defaultdict(Fraction)
+    for cid, scores in by_criterion.items():
+        for judge, value in scores.items():
+            totals[judge] += weights[cid] * Fraction(value)
+    return dict(totals)
 
 
 def _placings(
@@ -751,6 +820,7 @@ def _placing(
         criteria=score.lines,
         shared=shared,
         decided_by=decided_by,
+        judge_totals=score.judge_totals,
         _merit=merit,
     )
 
@@ -788,18 +858,33 @@ def advancing(ranks: Mapping[int, int | None], places: int) -> tuple[int, ...]:
     return tuple(c for _, c in sorted(chosen))
 
 
-def tier_sizes(percentages: Sequence[Decimal], contestants: int) -> tuple[int, ...]:
-    """Award tier sizes from percentages of the contestants, each rounded down on its own
-    (10/20/30 % of 72: 7, 14, 21)."""
+class TierRounding(enum.StrEnum):
+    """How a percentage of the contestants becomes a whole number of awards."""
+
+    DOWN = "down"  # 去尾: 10 % of 72 = 7.2 → 7, 30 % = 21.6 → 21
+    HALF_UP = "half_up"  # 四舍五入: 7.2 → 7, 21.6 → 22, 2.5 → 3
+
+
+def tier_sizes(
+    percentages: Sequence[Decimal],
+    contestants: int,
+    rounding: TierRounding = TierRounding.DOWN,
+) -> tuple[int, ...]:
+    """Award tier sizes from percentages of the contestants, each tier rounded on its own, down
+    (10/18/30 % of 72: 7, 12, 21) or half up (7, 13, 22)."""
     if contestants < 0:
         raise ValueError(f"Contestants cannot be negative, not {contestants}.")
+    rounding = TierRounding(rounding)
     sizes = []
     for percent in percentages:
         if isinstance(percent, float):
             raise TypeError("Give percentages as Decimal or int, not float.")
         if percent < 0:
             raise ValueError(f"A percentage cannot be negative, not {percent}.")
-        sizes.append(int(Fraction(percent) * contestants // 100))
+        share = Fraction(percent) * contestants / 100
+        if rounding is TierRounding.HALF_UP:
+            share += Fraction(1, 2)
+        sizes.append(math.floor(share))
     return tuple(sizes)
 
 
@@ -923,12 +1008,16 @@ def team_standings(
 def recused(
     judge: Judge, contestant: Contestant, conflicts: Collection[tuple[int, int]] = ()
 ) -> bool:
-    """A judge may not score a contestant of a team they are affiliated with, nor one with whom
-    they declared a conflict ((judge, contestant) in `conflicts`)."""
-    return (contestant.team is not None and contestant.team in judge.teams) or (
-        judge.id,
-        contestant.id,
-    ) in conflicts
+    """A judge may not score themself, a contestant of a team they compete for or are
+    affiliated with, nor one with whom they declared a conflict ((judge, contestant) in
+    `conflicts`)."""
+    if contestant.id in judge.entries:
+        return True
+    if contestant.team is not None and (
+        contestant.team in judge.teams or contestant.team in judge.competes_for
+    ):
+        return True
+    return (judge.id, contestant.id) in conflicts
 
 
 def expected_sheets(

@@ -395,6 +395,7 @@ def explanation(event: Event, round: Round, registration_id: int):
         ),
         state_form=StateForm(formdata=None),
         reopen_form=ReopenForm(formdata=None),
+        applied=service.rules_applied(round),
     )
 
 
@@ -789,7 +790,7 @@ def _sheet_json(sheet) -> dict:
         "submitted": sheet.submitted_at is not None,
         "scores": {service.score_field(cid): service.plain(v) for cid, v in sheet.values.items()},
         "comment": sheet.comment,
-        "saved_at": format_local(sheet.updated_at, "%H:%M:%S"),
+        "saved_at": format_local(sheet.updated_at, "%Y-%m-%d %H:%M:%S"),
     }
 
 

@@ -3,11 +3,14 @@
 // only): behaviour hangs on data- attributes handled here or in a page's own file.
 (function () {
   "use strict";
-  // Forms with data-confirm ask before they are sent.
+  // Forms with data-confirm ask before they are sent; not while a tick the server requires
+  // (data-required-tick) is left empty: the server refuses that beside the tick, and asking
+  // "are you sure?" before a refusal only misleads.
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var question = form.getAttribute && form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) {
+    var unticked = question && form.querySelector("input[data-required-tick]:not(:checked)");
+    if (question && !unticked && !window.confirm(question)) {
       event.preventDefault();
     }
   });

@@ -1,7 +1,7 @@
 """signed-in devices: server-side sessions that logout ends; the per-account session token goes
 
-Revision ID: 0010_signed_in_devices
-Revises: 0006_roster_order_index
+Revision ID: 0008_signed_in_devices
+Revises: 0007_competition_trust
 """
 
 import secrets
@@ -9,8 +9,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_signed_in_devices"
-down_revision = "0006_roster_order_index"
+revision = "0008_signed_in_devices"
+down_revision = "0007_competition_trust"
 branch_labels = None
 depends_on = None
 

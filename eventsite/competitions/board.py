@@ -1,0 +1,306 @@
+"""The ranking board of one round: its contestants, judges, recusals, sheets and rankings,
+derived from the sheets on every read through `competitions.rules`; who may score whom.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from eventsite.accounts.models import Role, User
+from eventsite.competitions import rules
+from eventsite.competitions.judging import (
+    affiliations_of,
+    conflicts_of,
+    exclusions_of,
+    may_judge,
+    recusal_panel,
+)
+from eventsite.competitions.models import (
+    Criterion,
+    Exclusion,
+    JudgeAssignment,
+    Round,
+    Score,
+    ScoreSheet,
+)
+from eventsite.competitions.setup import (
+    aggregation_rule,
+    previous_round,
+    rule_criteria,
+)
+from eventsite.events.models import (
+    Registration,
+    RegistrationStatus,
+    Team,
+    Track,
+)
+from eventsite.extensions import db
+
+
+@dataclass
+class Board:
+    """Everything the pages of one round show, loaded in a fixed number of queries."""
+
+    round: Round
+    criteria: list[Criterion]
+    registrations: dict[int, Registration]
+    contestants: dict[int, rules.Contestant]
+    tracks: list[Track]
+    teams: dict[int, Team]
+    judges: dict[int, User]
+    #: track id → judge ids assigned to it.
+    track_judges: dict[int, list[int]]
+    affiliations: dict[int, set[int]]
+    #: Judge id → the judge as the recusal rule sees them (teams declared, competed for).
+    panel: dict[int, rules.Judge]
+    conflicts: set[tuple[int, int]]
+    exclusions: dict[int, Exclusion]
+    sheets: list[ScoreSheet]
+    #: (judge, contestant) pairs that should have a sheet.
+    expected: tuple[tuple[int, int], ...]
+    rankings: dict[int | None, rules.Ranking]
+    overall: rules.Ranking
+    coverage: dict[int, rules.Coverage]
+    sheet_by_pair: dict[tuple[int, int], ScoreSheet] = field(default_factory=dict)
+    #: Sheet id → criterion id → score (an unscored criterion is absent).
+    values: dict[int, dict[int, Decimal]] = field(default_factory=dict)
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.overall.missing)
+
+    @property
+    def missing(self) -> tuple[tuple[int, int], ...]:
+        return self.overall.missing
+
+    def ranking(self, track_id: int | None) -> rules.Ranking:
+        return self.rankings.get(track_id) or rules.Ranking(placings=())
+
+    def label(self, registration_id: int) -> str:
+        registration = self.registrations[registration_id]
+        team = self.teams.get(registration.team_id)
+        return f"{registration.user.name}（{team.name}）" if team else registration.user.name
+
+    def competing_teams(self, judge_id: int) -> list[str] | None:
+        """The names of the teams an assigned judge competes for as a contestant ([] for a
+        contestant without a team); None for a judge who is not a contestant."""
+        judge = self.panel.get(judge_id)
+        if judge is None or not judge.entries:
+            return None
+        return [self.teams[tid].name for tid in sorted(judge.competes_for) if tid in self.teams]
+
+    def criterion_name(self, criterion_id: int | None) -> str:
+        return next((c.name for c in self.criteria if c.id == criterion_id), "")
+
+    def judge_progress(self) -> list[JudgeProgress]:
+        """Every assigned judge: sheets expected, submitted, drafts, and the missing ones."""
+        by_judge: dict[int, JudgeProgress] = {
+            jid: JudgeProgress(judge=self.judges[jid]) for jid in self.judges
+        }
+        for judge_id, contestant_id in self.expected:
+            progress = by_judge[judge_id]
+            progress.expected += 1
+            sheet = self.sheet_by_pair.get((judge_id, contestant_id))
+            if sheet is not None and sheet.submitted_at is not None:
+                progress.submitted += 1
+            else:
+                if sheet is not None:
+                    progress.drafts += 1
+                progress.missing.append(contestant_id)
+        return sorted(by_judge.values(), key=lambda p: (p.judge.name, p.judge.id))
+
+
+@dataclass
+class JudgeProgress:
+    judge: User
+    expected: int = 0
+    submitted: int = 0
+    drafts: int = 0
+    missing: list[int] = field(default_factory=list)
+
+
+def round_registrations(round_: Round) -> list[Registration]:
+    """The contestants of a round: the confirmed registrations with a track for the first round;
+    for a later round, those the previous round advanced (the best N of each track, ties in)."""
+    query = (
+        sa.select(Registration)
+        .where(
+            Registration.event_id == round_.event_id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.track_id.is_not(None),
+        )
+        # Contestants' roles are never shown: skip the eager roles query (batched by 500).
+        .options(joinedload(Registration.user).lazyload(User.role_grants))
+        .order_by(Registration.id)
+    )
+    everyone = list(db.session.scalars(query))
+    before = previous_round(round_)
+    if before is None or before.advance_count is None:
+        return everyone
+    board = load_board(before)
+    going = set()
+    for track_id, ranking in board.rankings.items():
+        if track_id is not None:
+            going.update(rules.advancing(ranking.ranks, before.advance_count))
+    return [r for r in everyone if r.id in going]
+
+
+def load_board(round_: Round, *, judge: User | None = None) -> Board:
+    """The round's contestants, judges, recusals, sheets and rankings (per track and overall)."""
+    event = round_.event
+    criteria = list(round_.criteria)
+    registrations = {r.id: r for r in round_registrations(round_)}
+    exclusions = exclusions_of(event)
+    contestants = {
+        rid: rules.Contestant(
+            id=rid,
+            team=r.team_id,
+            track=r.track_id,
+            status=rules.ContestantStatus(exclusions[rid].state)
+            if rid in exclusions
+            else rules.ContestantStatus.COMPETING,
+        )
+        for rid, r in registrations.items()
+    }
+    assignments = list(
+        db.session.scalars(
+            sa.select(JudgeAssignment)
+            .where(JudgeAssignment.round_id == round_.id)
+            .options(joinedload(JudgeAssignment.user))
+        )
+    )
+    judges = {a.user_id: a.user for a in assignments}
+    track_judges: dict[int, list[int]] = defaultdict(list)
+    for a in assignments:
+        track_judges[a.track_id].append(a.user_id)
+    affiliations = affiliations_of(event)
+    conflicts = {(c.user_id, c.registration_id) for c in conflicts_of(event)}
+    sheet_query = sa.select(ScoreSheet).where(ScoreSheet.round_id == round_.id)
+    score_query = (
+        sa.select(Score.sheet_id, Score.criterion_id, Score.value)
+        .join(ScoreSheet, ScoreSheet.id == Score.sheet_id)
+        .where(ScoreSheet.round_id == round_.id)
+    )
+    if judge is not None:
+        sheet_query = sheet_query.where(ScoreSheet.judge_id == judge.id)
+        score_query = score_query.where(ScoreSheet.judge_id == judge.id)
+    sheets = [s for s in db.session.scalars(sheet_query) if s.registration_id in registrations]
+    # Every score of the round in one query, as plain rows: a contest of 5,000 sheets has
+    # 30,000 scores, too many to build ORM objects for on every ranking.
+    values: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for sheet_id, criterion_id, value in db.session.execute(score_query):
+        values[sheet_id][criterion_id] = value
+    sheet_by_pair = {(s.judge_id, s.registration_id): s for s in sheets}
+
+    tracks = list(event.tracks)
+    rule_judges = recusal_panel(event, judges)
+    expected: list[tuple[int, int]] = []
+    coverage = {}
+    for track in tracks:
+        people = [c for c in contestants.values() if c.track == track.id]
+        panel = [rule_judges[jid] for jid in track_judges.get(track.id, [])]
+        expected.extend(rules.expected_sheets(panel, people, conflicts))
+        coverage[track.id] = rules.coverage(panel, people, conflicts, round_.min_judges)
+    eligible = set(expected)
+    if judge is not None:
+        expected = [pair for pair in expected if pair[0] == judge.id]
+    # Only an eligible judge's submitted sheet counts: a judge taken off the track, or recused
+    # after scoring (a team affiliation or conflict declared late, or a judge who is a
+    # contestant of the team), no longer counts.
+    counted = [
+        rules.Sheet(judge=s.judge_id, contestant=s.registration_id, scores=values[s.id])
+        for s in sheets
+        if s.submitted_at is not None and (s.judge_id, s.registration_id) in eligible
+    ]
+    rule_list = rule_criteria(round_)
+    tie_break = [cid for cid in round_.tie_break_ids if any(c.id == cid for c in criteria)]
+    # One computation scores every sheet once and ranks overall and within each track.
+    ranked = rules.rank_round(
+        contestants.values(),
+        counted,
+        rule_list,
+        rule=aggregation_rule(round_),
+        tie_break=tie_break,
+        expected=expected,
+    )
+    rankings, overall = dict(ranked.tracks), ranked.overall
+    return Board(
+        round=round_,
+        criteria=criteria,
+        registrations=registrations,
+        contestants=contestants,
+        tracks=tracks,
+        teams={t.id: t for t in event.teams},
+        judges=judges,
+        track_judges=track_judges,
+        affiliations=affiliations,
+        panel=rule_judges,
+        conflicts=conflicts,
+        exclusions=exclusions,
+        sheets=sheets,
+        expected=tuple(sorted(expected)),
+        rankings=rankings,
+        overall=overall,
+        coverage=coverage,
+        sheet_by_pair=sheet_by_pair,
+        values=values,
+    )
+
+
+def in_round(round_: Round, registration: Registration) -> bool:
+    """A confirmed contestant of the event with a track who, after the first round, advanced."""
+    if (
+        registration.event_id != round_.event_id
+        or registration.track_id is None
+        or registration.status != RegistrationStatus.CONFIRMED
+    ):
+        return False
+    before = previous_round(round_)
+    if before is None or before.advance_count is None:
+        return True
+    return any(r.id == registration.id for r in round_registrations(round_))
+
+
+def may_score(round_: Round, judge: User, registration: Registration) -> bool:
+    """The contestant is in this round and the judge may judge them there (`may_judge`)."""
+    return in_round(round_, registration) and may_judge(round_, judge, registration)
+
+
+@dataclass
+class Duty:
+    """One round a judge scores, with their progress in it."""
+
+    round: Round
+    expected: int
+    submitted: int
+    drafts: int
+
+
+def duties_of(judge: User) -> list[Duty]:
+    """Every round the judge is assigned to, with their own progress (expected, submitted);
+    none without the judge role."""
+    if not judge.has_role(Role.JUDGE):
+        return []
+    rounds = list(
+        db.session.scalars(
+            sa.select(Round)
+            .join(JudgeAssignment, JudgeAssignment.round_id == Round.id)
+            .where(JudgeAssignment.user_id == judge.id)
+            .options(joinedload(Round.event), selectinload(Round.criteria))
+            .distinct()
+            .order_by(Round.event_id, Round.position, Round.id)
+        )
+    )
+    found = []
+    for round_ in rounds:
+        board = load_board(round_, judge=judge)
+        progress = next(
+            (p for p in board.judge_progress() if p.judge.id == judge.id), JudgeProgress(judge)
+        )
+        found.append(Duty(round_, progress.expected, progress.submitted, progress.drafts))
+    return found

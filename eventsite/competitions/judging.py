@@ -1,0 +1,473 @@
+"""Competition judges: assignments, recusal (declared teams and conflicts, and a judge's own
+registration and team: `recusal_panel` → `rules.recused`), the judge role, team leaders and
+contestants' status.
+
+Functions flush; the view, job or CLI command that called them commits once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from eventsite.accounts.models import Role, User
+from eventsite.accounts.service import role_revoking, user_by_mobile
+from eventsite.competitions import rules
+from eventsite.competitions.models import (
+    ContestantState,
+    Exclusion,
+    JudgeAffiliation,
+    JudgeAssignment,
+    JudgeConflict,
+    Round,
+    TeamLeader,
+)
+from eventsite.competitions.setup import (
+    CompetitionError,
+    _refuse_if_any_published,
+    _refuse_if_counted_in_published,
+    _refuse_once_published,
+    published_from,
+)
+from eventsite.core import audit
+from eventsite.core.time import utcnow
+from eventsite.events.models import (
+    ACTIVE_STATUSES,
+    Event,
+    Registration,
+    Team,
+    Track,
+)
+from eventsite.extensions import db
+
+
+def _judge_by_mobile(mobile: str) -> User:
+    user = user_by_mobile((mobile or "").strip())
+    if user is None:
+        raise CompetitionError(_("No member has this mobile number."), "mobile")
+    if not user.has_role(Role.JUDGE):
+        raise CompetitionError(
+            _("%(name)s is not a judge; an admin grants the judge role first.", name=user.name),
+            "mobile",
+        )
+    return user
+
+
+def assign_judge(round_: Round, actor: User, mobile: str, track_ids: Iterable[int]) -> User:
+    """Assign a judge (by mobile) to score some tracks of a round."""
+    _refuse_once_published(round_)
+    judge = _judge_by_mobile(mobile)
+    tracks = {t.id: t for t in round_.event.tracks}
+    chosen = [tid for tid in dict.fromkeys(track_ids) if tid in tracks]
+    if not chosen:
+        raise CompetitionError(_("Choose at least one track."), "tracks")
+    have = set(
+        db.session.scalars(
+            sa.select(JudgeAssignment.track_id).where(
+                JudgeAssignment.round_id == round_.id, JudgeAssignment.user_id == judge.id
+            )
+        )
+    )
+    added = [tid for tid in chosen if tid not in have]
+    for tid in added:
+        db.session.add(JudgeAssignment(round_id=round_.id, track_id=tid, user_id=judge.id))
+    if added:
+        audit.record(
+            "competition.judge",
+            actor=actor,
+            event=round_.event,
+            detail=_l(
+                "%(judge)s judges %(tracks)s in %(round)s",
+                judge=judge.name,
+                tracks="、".join(tracks[tid].name for tid in added),
+                round=round_.name,
+            ),
+        )
+    db.session.flush()
+    return judge
+
+
+def unassign_judge(round_: Round, actor: User, assignment_id: int) -> None:
+    """Take a judge off one track of a round; their sheets stay on record but no longer count."""
+    _refuse_once_published(round_)
+    assignment = db.session.get(JudgeAssignment, assignment_id)
+    if assignment is None or assignment.round_id != round_.id:
+        raise CompetitionError(_("This judge is no longer assigned; reload the page."))
+    audit.record(
+        "competition.judge",
+        actor=actor,
+        event=round_.event,
+        detail=_l(
+            "%(judge)s no longer judges %(track)s in %(round)s",
+            judge=assignment.user.name,
+            track=assignment.track.name,
+            round=round_.name,
+        ),
+    )
+    db.session.delete(assignment)
+    db.session.flush()
+
+
+def release_judge(user: User, actor: User | None) -> int:
+    """Take a member off every judge assignment, one audit line per round; a round whose
+    published results depend on it (`published_from`) keeps the assignment, as the record of who
+    scored what was published (without the judge role they can do nothing there). Returns how
+    many assignments were removed."""
+    assignments = list(
+        db.session.scalars(
+            sa.select(JudgeAssignment)
+            .join(Round, Round.id == JudgeAssignment.round_id)
+            .join(Track, Track.id == JudgeAssignment.track_id)
+            .where(JudgeAssignment.user_id == user.id)
+            .options(joinedload(JudgeAssignment.round), joinedload(JudgeAssignment.track))
+            .order_by(Round.event_id, Round.position, Round.id, Track.position, Track.id)
+        )
+    )
+    by_round: dict[int, list[JudgeAssignment]] = defaultdict(list)
+    for assignment in assignments:
+        by_round[assignment.round_id].append(assignment)
+    removed = 0
+    for links in by_round.values():
+        round_ = links[0].round
+        if published_from(round_) is not None:
+            continue
+        audit.record(
+            "competition.judge",
+            actor=actor,
+            event=round_.event,
+            detail=_l(
+                "%(judge)s no longer judges %(tracks)s in %(round)s: the judge role was revoked",
+                judge=user.name,
+                tracks="、".join(link.track.name for link in links),
+                round=round_.name,
+            ),
+        )
+        for link in links:
+            db.session.delete(link)
+        removed += len(links)
+    db.session.flush()
+    return removed
+
+
+@role_revoking.connect
+def _on_role_revoking(user: User, *, role: Role, actor: User | None, **_extra) -> None:
+    """A member who loses the judge role no longer judges any round."""
+    if role is Role.JUDGE:
+        release_judge(user, actor)
+
+
+def assignments_of(round_: Round) -> list[JudgeAssignment]:
+    """The round's judge assignments, by judge name then track."""
+    return list(
+        db.session.scalars(
+            sa.select(JudgeAssignment)
+            .join(User, User.id == JudgeAssignment.user_id)
+            .join(Track, Track.id == JudgeAssignment.track_id)
+            .where(JudgeAssignment.round_id == round_.id)
+            .options(joinedload(JudgeAssignment.user), joinedload(JudgeAssignment.track))
+            .order_by(User.name, User.id, Track.position, Track.id)
+        )
+    )
+
+
+def judges_of_event(event: Event) -> list[User]:
+    """Every judge assigned in any round of the event, by name."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(JudgeAssignment, JudgeAssignment.user_id == User.id)
+            .join(Round, Round.id == JudgeAssignment.round_id)
+            .where(Round.event_id == event.id)
+            .distinct()
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def affiliations_of(event: Event) -> dict[int, set[int]]:
+    """Judge user id → the event's team ids they are affiliated with."""
+    rows = db.session.execute(
+        sa.select(JudgeAffiliation.user_id, JudgeAffiliation.team_id)
+        .join(Team, Team.id == JudgeAffiliation.team_id)
+        .where(Team.event_id == event.id)
+    )
+    found: dict[int, set[int]] = defaultdict(set)
+    for user_id, team_id in rows:
+        found[user_id].add(team_id)
+    return found
+
+
+def conflicts_of(event: Event) -> list[JudgeConflict]:
+    return list(
+        db.session.scalars(
+            sa.select(JudgeConflict)
+            .join(Registration, Registration.id == JudgeConflict.registration_id)
+            .where(Registration.event_id == event.id)
+            .options(joinedload(JudgeConflict.user), joinedload(JudgeConflict.registration))
+            .order_by(JudgeConflict.declared_at)
+        )
+    )
+
+
+def set_affiliations(event: Event, actor: User, judge: User, team_ids: Iterable[int]) -> None:
+    """The teams (provinces, units) a judge belongs to: they are recused from their contestants."""
+    teams = {t.id: t for t in event.teams}
+    wanted = {tid for tid in team_ids if tid in teams}
+    current = {
+        a.team_id: a
+        for a in db.session.scalars(
+            sa.select(JudgeAffiliation).where(
+                JudgeAffiliation.user_id == judge.id, JudgeAffiliation.team_id.in_(teams)
+            )
+        )
+    }
+    changed = wanted ^ set(current)
+    if changed:
+        # The affiliation would change which of the judge's sheets count.
+        _refuse_if_counted_in_published(
+            judge.id,
+            db.session.scalars(
+                sa.select(Registration.id).where(
+                    Registration.event_id == event.id, Registration.team_id.in_(changed)
+                )
+            ),
+        )
+    for tid in set(current) - wanted:
+        db.session.delete(current[tid])
+    for tid in wanted - set(current):
+        db.session.add(JudgeAffiliation(user_id=judge.id, team_id=tid))
+    if wanted != set(current):
+        audit.record(
+            "competition.affiliation",
+            actor=actor,
+            event=event,
+            detail=_l(
+                "%(judge)s affiliated with %(teams)s",
+                judge=judge.name,
+                teams="、".join(teams[tid].name for tid in sorted(wanted)) or "—",
+            ),
+        )
+    db.session.flush()
+
+
+def recusal_panel(event: Event, user_ids: Iterable[int]) -> dict[int, rules.Judge]:
+    """Judges as the recusal rule (`rules.recused`) sees them: the teams they are affiliated
+    with, and, for a judge registered in the competition (awaiting approval, confirmed or
+    waitlisted), their own registration and their team. Every route and the ranking ask this."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    teams: dict[int, set[int]] = defaultdict(set)
+    for user_id, team_id in db.session.execute(
+        sa.select(JudgeAffiliation.user_id, JudgeAffiliation.team_id)
+        .join(Team, Team.id == JudgeAffiliation.team_id)
+        .where(Team.event_id == event.id, JudgeAffiliation.user_id.in_(ids))
+    ):
+        teams[user_id].add(team_id)
+    entries: dict[int, set[int]] = defaultdict(set)
+    competes_for: dict[int, set[int]] = defaultdict(set)
+    for registration_id, user_id, team_id in db.session.execute(
+        sa.select(Registration.id, Registration.user_id, Registration.team_id).where(
+            Registration.event_id == event.id,
+            Registration.user_id.in_(ids),
+            Registration.status.in_(ACTIVE_STATUSES),
+        )
+    ):
+        entries[user_id].add(registration_id)
+        if team_id is not None:
+            competes_for[user_id].add(team_id)
+    return {
+        uid: rules.Judge(
+            id=uid,
+            teams=frozenset(teams[uid]),
+            entries=frozenset(entries[uid]),
+            competes_for=frozenset(competes_for[uid]),
+        )
+        for uid in ids
+    }
+
+
+def contestant_of(event: Event, registration_id: int) -> Registration | None:
+    found = db.session.get(Registration, registration_id)
+    if found is None or found.event_id != event.id or found.track_id is None:
+        return None
+    return found
+
+
+def declare_conflict(
+    event: Event, actor: User, judge: User, registration: Registration, reason: str
+) -> JudgeConflict:
+    """A judge's declared conflict with one contestant: recused from scoring them."""
+    _refuse_if_counted_in_published(judge.id, [registration.id])
+    if db.session.get(JudgeConflict, (registration.id, judge.id)) is not None:
+        raise CompetitionError(_("This conflict is already declared."), "registration_id")
+    conflict = JudgeConflict(
+        registration_id=registration.id, user_id=judge.id, reason=(reason or "").strip()[:300]
+    )
+    db.session.add(conflict)
+    audit.record(
+        "competition.conflict",
+        actor=actor,
+        event=event,
+        detail=_l(
+            "%(judge)s declared a conflict with %(contestant)s: %(reason)s",
+            judge=judge.name,
+            contestant=registration.user.name,
+            reason=conflict.reason or "—",
+        ),
+    )
+    db.session.flush()
+    return conflict
+
+
+def remove_conflict(event: Event, actor: User, judge_id: int, registration_id: int) -> None:
+    _refuse_if_counted_in_published(judge_id, [registration_id])
+    conflict = db.session.get(JudgeConflict, (registration_id, judge_id))
+    if conflict is None or conflict.registration.event_id != event.id:
+        raise CompetitionError(_("This conflict is no longer declared; reload the page."))
+    audit.record(
+        "competition.conflict",
+        actor=actor,
+        event=event,
+        detail=_l(
+            "%(judge)s's conflict with %(contestant)s withdrawn",
+            judge=conflict.user.name,
+            contestant=conflict.registration.user.name,
+        ),
+    )
+    db.session.delete(conflict)
+    db.session.flush()
+
+
+def team_leaders_of(event: Event) -> dict[int, list[TeamLeader]]:
+    found: dict[int, list[TeamLeader]] = defaultdict(list)
+    for leader in db.session.scalars(
+        sa.select(TeamLeader)
+        .join(Team, Team.id == TeamLeader.team_id)
+        .where(Team.event_id == event.id)
+        .options(joinedload(TeamLeader.user))
+    ):
+        found[leader.team_id].append(leader)
+    return found
+
+
+def add_team_leader(event: Event, actor: User, team_id: int, mobile: str) -> TeamLeader:
+    """A team's leader (领队) may lodge objections for the team's contestants."""
+    team = next((t for t in event.teams if t.id == team_id), None)
+    if team is None:
+        raise CompetitionError(_("Choose a team."), "team_id")
+    user = user_by_mobile((mobile or "").strip())
+    if user is None:
+        raise CompetitionError(_("No member has this mobile number."), "mobile")
+    if db.session.get(TeamLeader, (team.id, user.id)) is not None:
+        raise CompetitionError(_("%(name)s already leads this team.", name=user.name), "mobile")
+    leader = TeamLeader(team_id=team.id, user_id=user.id)
+    db.session.add(leader)
+    audit.record(
+        "competition.leader",
+        actor=actor,
+        event=event,
+        detail=_l("%(name)s leads %(team)s", name=user.name, team=team.name),
+    )
+    db.session.flush()
+    return leader
+
+
+def exclusions_of(event: Event) -> dict[int, Exclusion]:
+    return {
+        e.registration_id: e
+        for e in db.session.scalars(
+            sa.select(Exclusion)
+            .join(Registration, Registration.id == Exclusion.registration_id)
+            .where(Registration.event_id == event.id)
+        )
+    }
+
+
+def set_contestant_state(
+    event: Event, actor: User, registration: Registration, state: str, reason: str
+) -> None:
+    """Withdraw or disqualify a contestant (they leave the ranking, nobody else's scores move),
+    or put them back ("competing"); refused while any round's results are published."""
+    _refuse_if_any_published(event)
+    current = db.session.get(Exclusion, registration.id)
+    reason = (reason or "").strip()[:300]
+    if state == "competing":
+        if current is None:
+            raise CompetitionError(_("This contestant is already competing."), "state")
+        db.session.delete(current)
+        detail = _l("%(name)s is competing again", name=registration.user.name)
+    else:
+        if state not in {s.value for s in ContestantState}:
+            raise CompetitionError(_("Choose withdrawn or disqualified."), "state")
+        if state == ContestantState.DISQUALIFIED and not reason:
+            raise CompetitionError(_("A disqualification needs a reason."), "reason")
+        if current is None:
+            current = Exclusion(registration_id=registration.id)
+            db.session.add(current)
+        current.state = state
+        current.reason = reason
+        current.changed_at = utcnow()
+        current.changed_by_id = actor.id
+        detail = _l(
+            "%(name)s: %(state)s (%(reason)s)",
+            name=registration.user.name,
+            state=ContestantState(state).title,
+            reason=reason or "—",
+        )
+    audit.record("competition.contestant", actor=actor, event=event, detail=detail)
+    db.session.flush()
+
+
+def may_judge(round_: Round, judge: User, registration: Registration) -> bool:
+    """The judge holds the judge role, is assigned to the contestant's track in the round and
+    is not recused from them (`recused`)."""
+    if not judge.has_role(Role.JUDGE):
+        return False
+    assigned = db.session.scalar(
+        sa.select(JudgeAssignment.id).where(
+            JudgeAssignment.round_id == round_.id,
+            JudgeAssignment.track_id == registration.track_id,
+            JudgeAssignment.user_id == judge.id,
+        )
+    )
+    return assigned is not None and not recused(round_.event, judge, registration)
+
+
+def recused(event: Event, judge: User, registration: Registration) -> bool:
+    """`rules.recused` on what the database knows: the judge's declared teams, their own
+    registration and team in the competition, and their declared conflicts."""
+    conflicts = {
+        (user_id, registration_id)
+        for user_id, registration_id in db.session.execute(
+            sa.select(JudgeConflict.user_id, JudgeConflict.registration_id).where(
+                JudgeConflict.user_id == judge.id,
+                JudgeConflict.registration_id == registration.id,
+            )
+        )
+    }
+    return rules.recused(
+        recusal_panel(event, [judge.id])[judge.id],
+        rules.Contestant(id=registration.id, team=registration.team_id),
+        conflicts,
+    )
+
+
+def is_judge_of(event: Event, user: User) -> bool:
+    """The user holds the judge role and is assigned to judge some round of the event."""
+    if not getattr(user, "is_authenticated", False) or not user.has_role(Role.JUDGE):
+        return False
+    return (
+        db.session.scalar(
+            sa.select(JudgeAssignment.id)
+            .join(Round, Round.id == JudgeAssignment.round_id)
+            .where(Round.event_id == event.id, JudgeAssignment.user_id == user.id)
+            .limit(1)
+        )
+        is not None
+    )
