@@ -462,6 +462,28 @@ def test_the_retention_period_is_configurable(retention, clock, app, monkeypatch
     assert tick().purged_marks == 4
 
 
+def test_a_retention_shorter_than_the_introduction_period_keeps_open_requests(
+    retention, clock, app, monkeypatch
+):
+    """Marks go after 3 days, but the declined request (which its requester still sees waiting)
+    and the unanswered one stay until they expire: the requester hears both ended together, as
+    "no match", and only then are they deleted."""
+    old, recent, ids = retention
+    monkeypatch.setitem(app.config, "MIXER_RETENTION_DAYS", 3)
+    requester = db.session.get(IntroductionRequest, ids["declined"]).requester_id
+    expires = db.session.get(IntroductionRequest, ids["declined"]).expires_at
+    clock.now = window(old).closes_at + timedelta(days=3)
+    tally = tick()
+    assert (tally.purged_marks, tally.purged_requests) == (4, 0)
+    assert request_ids(old) == set(ids.values())
+    sent = service.results(old.event, requester, clock.now).sent
+    assert [str(r.view) for r in sent] == ["waiting"]
+    clock.now = expires
+    tally = tick()
+    assert tally.introduction_notices == 2 and tally.purged_requests == 2
+    assert request_ids(old) == {ids["accepted"]}
+
+
 def test_two_schedulers_purging_at_once_keep_one_tally(retention, clock, app, monkeypatch, caplog):
     old, recent, ids = retention
     clock.now = window(old).closes_at + timedelta(days=30)

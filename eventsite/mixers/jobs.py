@@ -337,16 +337,13 @@ def purge(event: Event, now: datetime) -> Purged:
         sa.select(
             IntroductionRequest.id,
             IntroductionRequest.accepted_at,
-            IntroductionRequest.declined_at,
             IntroductionRequest.expires_at,
         ).where(IntroductionRequest.event_id == event.id, IntroductionRequest.accepted_at.is_(None))
     ).all()
     doomed = [
         r.id
         for r in candidates
-        if rules.request_purgeable(
-            r.accepted_at, r.declined_at, r.expires_at, win.closes_at, days, now
-        )
+        if rules.request_purgeable(r.accepted_at, r.expires_at, win.closes_at, days, now)
     ]
     if doomed:
         kinds = [received_kind(i) for i in doomed] + [expired_kind(i) for i in doomed]
