@@ -9,6 +9,7 @@
 | DEFAULT_LOCALE | zh_Hans_CN | interface language unless a member picks another (zh_Hans_CN, en) |
 | RATELIMIT_STORAGE_URI | memory:// | Flask-Limiter storage; `redis://127.0.0.1:6379/0` across workers |
 | LOGIN_RATE_LIMIT | 10 per minute;50 per hour | attempts per client address on the login form |
+| MIXER_MARK_RATE_LIMIT | 30 per minute;300 per hour | marking taps per member in a mixer's exchange (slows down timing probes) |
 | MAIL_SERVER | (unset) | SMTP host; unset keeps mail in the outbox table, visible to admins |
 | MAIL_PORT / MAIL_USERNAME / MAIL_PASSWORD / MAIL_USE_TLS / MAIL_FROM | 25 / – / – / false / eventsite@localhost | SMTP details |
 | SCHEDULER_JOBSTORE_URL | DATABASE_URL | where APScheduler keeps its jobs |
@@ -84,6 +85,9 @@ def from_environment() -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "MIXER_MARK_RATE_LIMIT": os.environ.get(
+            "MIXER_MARK_RATE_LIMIT", "30 per minute;300 per hour"
+        ),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,

@@ -65,7 +65,7 @@ from eventsite.events.checkin import token_for
 from eventsite.events.models import Event, Registration
 from eventsite.extensions import db
 from eventsite.mixers import rules, service
-from eventsite.mixers.models import IntroductionRequest, Mark, Match
+from eventsite.mixers.models import IntroductionRequest, Mark
 from tests.factories import PASSWORD, make_event, make_registration, make_user
 from tests.mixer_factories import Mixer, check_in, make_mixer, number_of, set_up
 
@@ -205,13 +205,8 @@ def closed_window_actions(client, auth, s: Scenario) -> None:
     event = s.mixer.event
     base = f"/events/{event.id}/mixer"
     # w2 hides her match with m2; m3 withdraws his card; w4 blocks m4, her match.
-    match_id = db.session.scalar(
-        sa.select(Match.id).where(
-            Match.user_low_id.in_([s.people[("m", 2)].id, s.people[("w", 2)].id]),
-            Match.user_high_id.in_([s.people[("m", 2)].id, s.people[("w", 2)].id]),
-        )
-    )
-    post(client, auth, s.people[("w", 2)], f"{base}/matches/{match_id}/hide", {})
+    hide = {"number": s.number(("m", 2))}
+    post(client, auth, s.people[("w", 2)], f"{base}/matches/hide", hide)
     post(client, auth, s.people[("m", 3)], f"{base}/withdraw", {})
     post(
         client,

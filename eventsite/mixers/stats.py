@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from eventsite.core.time import to_local
 from eventsite.events.models import Event, EventKind, EventStatus, Registration, RegistrationStatus
@@ -34,25 +35,71 @@ from eventsite.mixers.models import (
 COUNTS = ("attendees", "markers", "matches", "matched_members", "introductions_accepted")
 
 
-def count_columns() -> dict[str, sa.ScalarSelect]:
-    """Each of `COUNTS` as an aggregate correlated to `Event.id`, from the live rows."""
+def count_columns() -> dict[str, sa.ColumnElement]:
+    """Each of `COUNTS` as an aggregate correlated to `Event.id`, from the live rows.
+
+    A mutual match is either stored (hidden by one side, or kept by the purge) or only the pair
+    of marks itself (`service.mutual_marks`): both are counted, each pair once."""
     attendees = sa.select(sa.func.count(Registration.id)).where(
         Registration.event_id == Event.id,
         Registration.status == RegistrationStatus.CONFIRMED,
         Registration.checked_in_at.is_not(None),
     )
     markers = sa.select(sa.func.count(sa.distinct(Mark.marker_id))).where(Mark.event_id == Event.id)
-    matches = sa.select(sa.func.count(Match.id)).where(
+    # The lower id's mark stands for its pair. (Nested EXISTS name what they correlate to: SQL
+    # correlates only to the tables of the statement around them.)
+    mark, back = aliased(Mark), aliased(Mark)
+    derived = (
+        sa.select(sa.func.count())
+        .select_from(mark)
+        .where(
+            mark.event_id == Event.id,
+            mark.marker_id < mark.marked_id,
+            sa.exists()
+            .where(
+                back.event_id == mark.event_id,
+                back.marker_id == mark.marked_id,
+                back.marked_id == mark.marker_id,
+            )
+            .correlate_except(back),
+            ~sa.exists()
+            .where(
+                Match.event_id == mark.event_id,
+                Match.user_low_id == mark.marker_id,
+                Match.user_high_id == mark.marked_id,
+            )
+            .correlate_except(Match),
+        )
+    )
+    stored = sa.select(sa.func.count(Match.id)).where(
         Match.event_id == Event.id, Match.source == MatchSource.MUTUAL
     )
+    mine, theirs = aliased(Mark), aliased(Mark)
     matched_members = sa.select(sa.func.count(MixerProfile.id)).where(
         MixerProfile.event_id == Event.id,
-        sa.exists().where(
-            Match.event_id == Event.id,
-            sa.or_(
-                Match.user_low_id == MixerProfile.user_id,
-                Match.user_high_id == MixerProfile.user_id,
-            ),
+        sa.or_(
+            sa.exists()
+            .where(
+                Match.event_id == MixerProfile.event_id,
+                sa.or_(
+                    Match.user_low_id == MixerProfile.user_id,
+                    Match.user_high_id == MixerProfile.user_id,
+                ),
+            )
+            .correlate_except(Match),
+            sa.exists()
+            .where(
+                mine.event_id == MixerProfile.event_id,
+                mine.marker_id == MixerProfile.user_id,
+                sa.exists()
+                .where(
+                    theirs.event_id == mine.event_id,
+                    theirs.marker_id == mine.marked_id,
+                    theirs.marked_id == mine.marker_id,
+                )
+                .correlate_except(theirs),
+            )
+            .correlate_except(mine),
         ),
     )
     accepted = sa.select(sa.func.count(IntroductionRequest.id)).where(
@@ -62,7 +109,7 @@ def count_columns() -> dict[str, sa.ScalarSelect]:
     return {
         "attendees": attendees.scalar_subquery(),
         "markers": markers.scalar_subquery(),
-        "matches": matches.scalar_subquery(),
+        "matches": derived.scalar_subquery() + stored.scalar_subquery(),
         "matched_members": matched_members.scalar_subquery(),
         "introductions_accepted": accepted.scalar_subquery(),
     }
