@@ -29,7 +29,9 @@ def test_the_demo_member_can_try_the_open_exchange(runner, clock):
     assert len(board.listed) == 12 and {p.attendee.gender for p in board.listed} == {"female"}
     people = service.participants(event)
     assert len(people) == 24 and all(p.number for p in people.values())
-    assert service.counts(event, utcnow()).markers > 5
+    counts = service.counts(event, utcnow())
+    # Matches show at once here, so they are counted; who marked is counted after the close.
+    assert counts.markers is None and counts.matches >= 0
 
     service.set_mark(event, member.id, people[admirer.id].number, True, utcnow())
     assert set(service.visible_cards(event, member.id, utcnow())) == {admirer.id}

@@ -409,9 +409,22 @@ def test_counts_only_and_matches_only_once_revealed(app, clock):
     mark(mixer, woman, man)
     mark(mixer, other, man)
     counts = service.counts(mixer.event, utcnow())
-    assert (counts.attendees, counts.markers, counts.matches) == (3, 3, None)
+    # While marks may change, neither markers nor matches are counted.
+    assert (counts.attendees, counts.markers, counts.matches) == (3, None, None)
     close_window(clock, mixer)
-    assert service.counts(mixer.event, utcnow()).matches == 1
+    counts = service.counts(mixer.event, utcnow())
+    assert (counts.attendees, counts.markers, counts.matches) == (3, 3, 1)
+
+
+def test_at_once_matches_count_while_open_but_markers_only_after_the_close(app, clock):
+    mixer = make_mixer(reveal="at_once")
+    man, woman = attend(mixer, gender="male"), attend(mixer, gender="female")
+    mark(mixer, man, woman)
+    assert service.counts(mixer.event, utcnow()) == service.Counts(2, None, 0, 0)
+    mark(mixer, woman, man)  # shown to both at once: revealed
+    assert service.counts(mixer.event, utcnow()) == service.Counts(2, None, 1, 0)
+    close_window(clock, mixer)
+    assert service.counts(mixer.event, utcnow()) == service.Counts(2, 2, 1, 0)
 
 
 def test_the_purge_of_marks_leaves_matches_and_cards(matched):

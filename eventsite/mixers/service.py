@@ -1051,21 +1051,26 @@ def set_removed(event: Event, actor: User, number: int, removed: bool, now: date
 @dataclass(frozen=True)
 class Counts:
     attendees: int
-    markers: int
+    #: None while the window is open: marks may still change, and a count that moved as an
+    #: attendee marked would tell whoever watched it when they marked.
+    markers: int | None
     #: None until matches are revealed, so a running count cannot hint at who marked whom.
     matches: int | None
     introductions_accepted: int
 
 
 def counts(event: Event, now: datetime) -> Counts:
-    """Counts only: checked-in attendees, members who marked, matches, accepted introductions."""
+    """Counts of what is already revealed or final: checked-in attendees; members who marked,
+    once the window has closed; matches, once revealed (at the close, or at once when the
+    organizer chose so); accepted introductions."""
     settings = settings_of(event)
     win = window_of(event, settings)
     live = stats.live_counts(event.id)
-    revealed = settings.reveal == Reveal.AT_ONCE or now >= win.closes_at
+    closed = now >= win.closes_at
+    revealed = settings.reveal == Reveal.AT_ONCE or closed
     return Counts(
         live["attendees"],
-        live["markers"],
+        live["markers"] if closed else None,
         live["matches"] if revealed else None,
         live["introductions_accepted"],
     )
