@@ -308,10 +308,11 @@ def test_a_decline_is_told_only_at_expiry_and_like_a_lapse(introductions, clock)
     service.answer_request(mixer.event, people["shy"].id, requests["shy"].id, False, clock.now)
     service.answer_request(mixer.event, people["kind"].id, requests["kind"].id, True, clock.now)
     db.session.commit()
+    assert subjects(asker)[-1] == "Your introduction request at 鹊桥冬会 was accepted"
     before = len(inbox(asker))
     clock.advance(days=1)
     assert tick().introduction_notices == 0
-    assert len(inbox(asker)) == before  # nothing on the decline, nothing on the accept
+    assert len(inbox(asker)) == before  # nothing on the decline (the accept was told at once)
     clock.now = requests["shy"].expires_at
     assert tick().introduction_notices == 2  # the declined and the unanswered one, together
     ended = inbox(asker)[before:]
@@ -321,6 +322,28 @@ def test_a_decline_is_told_only_at_expiry_and_like_a_lapse(introductions, clock)
     for text in (ended[0].subject, ended[0].body):
         assert "小鹿" not in text and "白鹭" not in text and "declin" not in text.lower()
     assert tick().introduction_notices == 0
+
+
+def test_the_requester_is_told_at_once_when_a_request_is_accepted(introductions, clock):
+    """An accept is told to the requester in their inbox (and by mail) as it happens, naming
+    nobody; a decline is told nothing, ever, until the request expires like any other."""
+    mixer, asker, people, requests = introductions
+    asker.email = "asker@example.com"
+    db.session.commit()
+    before, mails = len(inbox(asker)), db.session.scalar(sa.select(sa.func.count(OutboundEmail.id)))
+    recipient_before = len(inbox(people["kind"]))
+    service.answer_request(mixer.event, people["shy"].id, requests["shy"].id, False, clock.now)
+    db.session.commit()
+    assert len(inbox(asker)) == before
+    service.answer_request(mixer.event, people["kind"].id, requests["kind"].id, True, clock.now)
+    db.session.commit()
+    [told] = inbox(asker)[before:]
+    assert told.subject == "Your introduction request at 鹊桥冬会 was accepted"
+    assert "contact card" in told.body and told.link == f"/events/{mixer.event.id}/mixer/results"
+    for text in (told.subject, told.body):
+        assert "喜鹊" not in text and "小鹿" not in text and "留言" not in text
+    assert db.session.scalar(sa.select(sa.func.count(OutboundEmail.id))) == mails + 1
+    assert len(inbox(people["kind"])) == recipient_before  # the recipient knows: nothing new
 
 
 def test_a_late_tick_does_not_announce_a_request_that_can_no_longer_be_answered(

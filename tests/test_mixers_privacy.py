@@ -497,6 +497,10 @@ def take_back(client, auth, s: Scenario, marker_key, marked_key, *, back: bool =
     post(client, auth, s.people[marker_key], path, data)
 
 
+def inbox_of(user: User) -> list[Notification]:
+    return list(db.session.scalars(sa.select(Notification).where(Notification.user_id == user.id)))
+
+
 def record_counts(but: User | None = None) -> tuple[int, int, int]:
     """Notifications (to anyone but `but`), mails and audit entries."""
     notes = sa.select(sa.func.count(Notification.id))
@@ -566,9 +570,14 @@ def test_no_contact_value_or_one_sided_choice_leaks(app, client, auth, clock, ca
     clock.now = service.window_of(s.mixer.event).closes_at + timedelta(hours=2)
     scheduler.run_notices()  # results
     db.session.expire_all()
-    records = record_counts()
+    accepted_requester = s.people[("m", 11)]
+    records = record_counts(but=accepted_requester)
+    told = len(inbox_of(accepted_requester))
     closed_window_actions(client, auth, s)
-    assert record_counts() == records  # hiding, withdrawing, blocking, asking, answering
+    # Hiding, withdrawing, blocking, asking, declining: nothing recorded anywhere. Accepting
+    # tells the requester, in one notice (checked with every other record below).
+    assert record_counts(but=accepted_requester) == records
+    assert len(inbox_of(accepted_requester)) == told + 1
     scheduler.run_notices()  # "an introduction request" to w10, m12 (w9, w11 answered first)
     db.session.expire_all()
     s.audit_mark = db.session.scalar(sa.select(sa.func.max(AuditEntry.id))) or 0

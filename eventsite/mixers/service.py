@@ -853,7 +853,8 @@ def send_request(event: Event, user_id: int, number: int, note: str, now: dateti
 
 
 def answer_request(event: Event, user_id: int, request_id: int, accept: bool, now: datetime):
-    """The recipient accepts (a match: cards both ways) or declines (never announced)."""
+    """The recipient accepts (a match: cards both ways, and the requester is told at once) or
+    declines (never announced: the requester sees the request expire like any other)."""
     request = db.session.get(IntroductionRequest, request_id)
     if request is None or request.event_id != event.id or request.recipient_id != user_id:
         raise MixerError(_("This request does not exist."), status=404)
@@ -878,10 +879,31 @@ def answer_request(event: Event, user_id: int, request_id: int, accept: bool, no
                     matched_at=now,
                 )
             )
+        _tell_accepted(event, request.requester_id)
     else:
         request.declined_at = now
     db.session.flush()
     return request
+
+
+def _tell_accepted(event: Event, requester_id: int) -> None:
+    """The requester's notice of an accepted introduction; it names nobody (a notice can be read
+    in the admins' mail outbox), the results page shows whom."""
+    requester = db.session.get(User, requester_id)
+    if requester is None or not requester.active:
+        return
+    title = event.title
+    notify(
+        requester,
+        lambda: (
+            _("Your introduction request at %(title)s was accepted", title=title),
+            _(
+                "Good news: an attendee of %(title)s accepted your introduction request. You can now see each other's contact cards on your results page.",
+                title=title,
+            ),
+        ),
+        link=f"/events/{event.id}/mixer/results",
+    )
 
 
 # =============================================================================================
