@@ -17,7 +17,8 @@
 | SCHEDULER_JOBSTORE_URL | DATABASE_URL | where APScheduler keeps its jobs |
 | SCHEDULER_TICK_SECONDS | 60 | how often the scheduler looks for due notices |
 | ROSTER_PAGE_SIZE | 50 | rows per roster page |
-| MIXER_RETENTION_DAYS | 30 | days after a mixer's exchange window closes until its marks and declined or expired introduction requests are deleted |
+| MIXER_RETENTION_DAYS | 30 | days after a mixer's exchange window closes until its marks and its expired, unaccepted introduction requests are deleted (a request is kept until it expires, declined or not) |
+| MIXER_MARK_RATE_LIMIT | 30 per minute;300 per hour | marking taps per member in a mixer's exchange (slows down timing probes) |
 | MEET_BOARD_CACHE_SECONDS | 60 | longest a sports meet's live board is kept unchanged (it is rebuilt at once when a result or an audited change arrives); 0 rebuilds it on every request |
 | PUBLIC_URL | http://127.0.0.1:5000 | absolute links in mail and in QR codes made outside a request |
 | TRUSTED_PROXIES | 0 | reverse proxies in front of the app (nginx: 1); their X-Forwarded-For/-Proto/-Host are believed, so the login limit counts each member's own address |
@@ -107,6 +108,9 @@ def from_environment() -> dict:
         "SCHEDULER_IN_PROCESS": _flag("SCHEDULER_IN_PROCESS"),
         "ROSTER_PAGE_SIZE": int(os.environ.get("ROSTER_PAGE_SIZE", "50")),
         "MIXER_RETENTION_DAYS": int(os.environ.get("MIXER_RETENTION_DAYS", "30")),
+        "MIXER_MARK_RATE_LIMIT": os.environ.get(
+            "MIXER_MARK_RATE_LIMIT", "30 per minute;300 per hour"
+        ),
         "MEET_BOARD_CACHE_SECONDS": float(os.environ.get("MEET_BOARD_CACHE_SECONDS", "60")),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),

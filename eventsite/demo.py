@@ -7,8 +7,10 @@ the demo is always live: the mixer takes registrations, the competition's regist
 yesterday, and the sports meet is half-way through its day: five items final, the sixth in
 progress, the demo judge refereeing every item, so the next result can be entered at once. The
 meet's history (settings, captains, entries, draws, results) is replayed through the sports meet
-services with the clock set to when each step happened. The whole load is one transaction; a
-second run finds the demo admin and changes nothing.
+services with the clock set to when each step happened. Two earlier Wuhu mixers show the
+exchange after a mixer: one ended last night (its window open, a mark waiting for the demo
+member), one four days ago (its window closed, an introduction request waiting for him). The
+whole load is one transaction; a second run finds the demo admin and changes nothing.
 """
 
 from __future__ import annotations
@@ -266,6 +268,7 @@ def load(now: datetime) -> list[tuple[Event, int]]:
         if event.kind == EventKind.COMPETITION:
             competition_scoring(now, event, organizer, staff[Role.JUDGE], password_hash)
     loaded.append(mixer_exchange(now, organizer, staff[Role.MEMBER], password_hash))
+    loaded.append(mixer_introductions(now, organizer, staff[Role.MEMBER], password_hash))
     return loaded
 
 
@@ -906,24 +909,36 @@ EXCHANGE_INTRODUCTIONS = (
 )
 
 
-def mixer_exchange(
-    now: datetime, organizer: User, newcomer: User, password_hash: str
-) -> tuple[Event, int]:
-    """An earlier Wuhu mixer that ended at 21:00 yesterday, so its exchange window is open:
-    24 attendees (and the demo member) checked in with numbers, nicknames and cards, some marks
-    made. Matches show at once, and participant 13900004001 has marked the demo member, so
-    marking her back shows a match straight away."""
-    from eventsite.mixers import rules as mixer_rules
+def past_mixer(
+    now: datetime,
+    organizer: User,
+    member: User,
+    password_hash: str,
+    *,
+    title: str,
+    description: str,
+    venue: str,
+    ends_at: datetime,
+    reveal: str,
+    first_mobile: int,
+    women: int,
+    men: int,
+    nicknames: dict[str, list[str]],
+    rng: random.Random,
+) -> tuple[Event, list[Registration]]:
+    """A Wuhu mixer that ended at `ends_at`: `women` and `men` attendees (mobiles from
+    `first_mobile`, women first) and the demo member, checked in at the door in arrival order
+    with numbers, nicknames and released cards. Returns the event and its registrations in the
+    order of their numbers (the demo member's is 1)."""
     from eventsite.mixers import service as mixers
-    from eventsite.mixers.models import Mark, Match, MixerSettings, Reveal, Visibility
+    from eventsite.mixers.models import MixerSettings, Visibility
 
-    ends_at = at_local(now, -1, 21, 0)
     starts_at = ends_at - timedelta(hours=5)
     event = Event(
         kind=EventKind.MIXER,
-        title=EXCHANGE_TITLE,
-        description=EXCHANGE_DESCRIPTION,
-        venue="芜湖市职工文化宫",
+        title=title,
+        description=description,
+        venue=venue,
         starts_at=starts_at,
         ends_at=ends_at,
         registration_opens_at=starts_at - timedelta(days=21),
@@ -940,13 +955,12 @@ def mixer_exchange(
             event_id=event.id,
             window_hours=72,
             visibility=Visibility.OTHER_GENDER,
-            reveal=Reveal.AT_ONCE,
+            reveal=reveal,
         )
     )
-    rng = random.Random(EXCHANGE_FIRST_MOBILE)
     year = to_local(starts_at).year
-    # Women first, so the first participant mobiles (13900004000, …01) belong to women.
-    genders = [Gender.FEMALE] * 12 + [Gender.MALE] * 11
+    # Women first, so the first participant mobiles belong to women.
+    genders = [Gender.FEMALE] * women + [Gender.MALE] * men
     arrivals = spread(event.registration_opens_at, event.registration_closes_at, len(genders))
     participants = [
         Participant(
@@ -958,11 +972,11 @@ def mixer_exchange(
         )
         for gender, arrived in zip(genders, arrivals, strict=True)
     ]
-    register_all(event, participants, EXCHANGE_FIRST_MOBILE, password_hash, timedelta(0))
+    register_all(event, participants, first_mobile, password_hash, timedelta(0))
     db.session.add(
         Registration(
             event_id=event.id,
-            user_id=newcomer.id,
+            user_id=member.id,
             status=RegistrationStatus.CONFIRMED,
             single_declared_at=event.registration_closes_at - timedelta(days=1),
             registered_at=event.registration_closes_at - timedelta(days=1),
@@ -985,13 +999,13 @@ def mixer_exchange(
         registration.checked_in_at = arrived
         registration.checked_in_by_id = organizer.id
         mixers.assign_number(registration)
-    nicknames = {gender: list(names) for gender, names in EXCHANGE_NICKNAMES.items()}
+    left = {gender: list(names) for gender, names in nicknames.items()}
     for i, registration in enumerate(registrations):
         user = registration.user
         mixers.save_profile(
             event,
             user,
-            nickname=nicknames[user.gender].pop(0),
+            nickname=left[user.gender].pop(0),
             introduction=EXCHANGE_INTRODUCTIONS[i % len(EXCHANGE_INTRODUCTIONS)],
             phone=user.mobile if i % 2 == 0 else "",
             wechat=f"wx_{user.mobile[-4:]}" if i % 2 == 1 else "",
@@ -1000,6 +1014,51 @@ def mixer_exchange(
             single_declared=True,
             now=ends_at + timedelta(hours=1),
         )
+    return event, list(registrations)
+
+
+def insert_marks(event: Event, marks: set[tuple[int, int]], marked_at: datetime) -> None:
+    """Attendees' marks in one go (a service call per mark would slow the load down); the
+    matches they make are derived from them, as the exchange's own taps leave them."""
+    from eventsite.mixers.models import Mark
+
+    db.session.execute(
+        sa.insert(Mark),
+        [
+            {"event_id": event.id, "marker_id": a, "marked_id": b, "created_at": marked_at}
+            for a, b in sorted(marks)
+        ],
+    )
+
+
+def mixer_exchange(
+    now: datetime, organizer: User, newcomer: User, password_hash: str
+) -> tuple[Event, int]:
+    """An earlier Wuhu mixer that ended at 21:00 yesterday, so its exchange window is open:
+    24 attendees (and the demo member) checked in with numbers, nicknames and cards, some marks
+    made. Matches show at once, and participant 13900004001 has marked the demo member, so
+    marking her back shows a match straight away."""
+    from eventsite.mixers import service as mixers
+    from eventsite.mixers.models import Reveal
+
+    ends_at = at_local(now, -1, 21, 0)
+    rng = random.Random(EXCHANGE_FIRST_MOBILE)
+    event, registrations = past_mixer(
+        now,
+        organizer,
+        newcomer,
+        password_hash,
+        title=EXCHANGE_TITLE,
+        description=EXCHANGE_DESCRIPTION,
+        venue="芜湖市职工文化宫",
+        ends_at=ends_at,
+        reveal=Reveal.AT_ONCE,
+        first_mobile=EXCHANGE_FIRST_MOBILE,
+        women=12,
+        men=11,
+        nicknames=EXCHANGE_NICKNAMES,
+        rng=rng,
+    )
     women = [r.user for r in registrations if r.user.gender == Gender.FEMALE]
     men = [r.user for r in registrations if r.user.gender == Gender.MALE and r.user != newcomer]
     number = {r.user_id: mixers.profile_of(event, r.user_id).number for r in registrations}
@@ -1008,23 +1067,85 @@ def mixer_exchange(
         # 13900004001 has marked the demo member: marking her back is a match at once.
         admirer = next(u for u in women if u.mobile == str(EXCHANGE_FIRST_MOBILE + 1))
         mixers.set_mark(event, admirer.id, number[newcomer.id], True, utcnow())
-    # Other attendees' marks in one go (a service call per mark would slow the load down), with
-    # the matches they make by the exchange's own rule.
-    marks = {
-        (marker.id, marked.id)
-        for marker in rng.sample(women + men, 14)
-        for marked in rng.sample(men if marker.gender == Gender.FEMALE else women, 3)
-    }
-    db.session.execute(
-        sa.insert(Mark),
-        [
-            {"event_id": event.id, "marker_id": a, "marked_id": b, "created_at": marked_at}
-            for a, b in sorted(marks)
-        ],
+    insert_marks(
+        event,
+        {
+            (marker.id, marked.id)
+            for marker in rng.sample(women + men, 14)
+            for marked in rng.sample(men if marker.gender == Gender.FEMALE else women, 3)
+        },
+        marked_at,
     )
-    db.session.add_all(
-        Match(event_id=event.id, user_low_id=low, user_high_id=high, matched_at=marked_at)
-        for low, high in sorted(mixer_rules.mutual_pairs(marks))
+    db.session.flush()
+    return event, len(registrations)
+
+
+# (e) The teachers' mixer, four days ago: its exchange has closed, introductions are open, and
+# the seed page's story waits for the demo member: someone who missed swapping contacts asks
+# the platform, with a note, to introduce her; he decides.
+INTRODUCTION_TITLE = "皖工鹊桥·会聚良缘——教育系统青年教师专场联谊会"
+INTRODUCTION_FIRST_MOBILE = 13900006000
+INTRODUCTION_DESCRIPTION = """\
+芜湖市总工会与市教育工会联合举办的青年教师专场：读书分享、手工灯笼、合唱游戏。
+
+活动结束后 72 小时内，签到的参加者可以标记“想交换联系方式”的人，双方都标记了才会看到对方的名片。\
+错过了的，之后 14 天内还可以请平台牵线：附上一句话，对方同意了，双方才会看到名片；对方不同意，\
+不会告诉你。"""
+INTRODUCTION_NICKNAMES = {
+    Gender.MALE: ["江城小舟", "老杨", "阿峰", "星河", "大树", "远航", "小川", "明哲"],
+    Gender.FEMALE: ["书香", "小雨", "晴天", "阿敏", "木棉", "向日葵", "小鹿", "月半弯"],
+}
+#: The requester's note: the seed page's teacher, the other way round.
+INTRODUCTION_NOTE = (
+    "那天一起扎灯笼，聊起教书的事很投缘，散场时走得急，没来得及加微信。想请平台帮忙牵个线。"
+)
+
+
+def mixer_introductions(
+    now: datetime, organizer: User, member: User, password_hash: str
+) -> tuple[Event, int]:
+    """A mixer that ended four days ago at 21:00: its 72-hour exchange has closed (matches
+    shown), its 14 days of introduction requests are open, and attendee 13900006000 (No. 2 书香)
+    has asked to be introduced to the demo member, who matched nobody there: his one mark went
+    to someone who did not mark him back."""
+    from eventsite.mixers import service as mixers
+    from eventsite.mixers.models import Reveal
+
+    ends_at = at_local(now, -4, 21, 0)
+    rng = random.Random(INTRODUCTION_FIRST_MOBILE)
+    event, registrations = past_mixer(
+        now,
+        organizer,
+        member,
+        password_hash,
+        title=INTRODUCTION_TITLE,
+        description=INTRODUCTION_DESCRIPTION,
+        venue="芜湖市教育工会活动中心",
+        ends_at=ends_at,
+        reveal=Reveal.AT_CLOSE,
+        first_mobile=INTRODUCTION_FIRST_MOBILE,
+        women=8,
+        men=7,
+        nicknames=INTRODUCTION_NICKNAMES,
+        rng=rng,
+    )
+    by_mobile = {r.user.mobile: r.user for r in registrations}
+    requester = by_mobile[str(INTRODUCTION_FIRST_MOBILE)]
+    his_choice = by_mobile[str(INTRODUCTION_FIRST_MOBILE + 3)]
+    others = [r.user for r in registrations if r.user not in (member, requester, his_choice)]
+    women = [u for u in others if u.gender == Gender.FEMALE]
+    men = [u for u in others if u.gender == Gender.MALE]
+    marks = {(member.id, his_choice.id)}  # one-sided: shown to nobody but him
+    marks |= {
+        (marker.id, marked.id)
+        for marker in rng.sample(women + men, 10)
+        for marked in rng.sample(men if marker.gender == Gender.FEMALE else women, 2)
+    }
+    insert_marks(event, marks, ends_at + timedelta(hours=3))
+    closes_at = mixers.window_of(event).closes_at
+    number = mixers.profile_of(event, member.id).number
+    mixers.send_request(
+        event, requester.id, number, INTRODUCTION_NOTE, closes_at + timedelta(hours=1)
     )
     db.session.flush()
     return event, len(registrations)
@@ -1047,6 +1168,14 @@ def echo_accounts() -> None:
             f"Participant {EXCHANGE_FIRST_MOBILE + 1} has marked him: mark her back for a match "
             f"(shown at once at this mixer). Attendees' mobiles: {EXCHANGE_FIRST_MOBILE}-"
             f"{EXCHANGE_FIRST_MOBILE + 22}."
+        )
+    teachers = db.session.scalar(sa.select(Event).where(Event.title == INTRODUCTION_TITLE))
+    if teachers is not None:
+        click.echo(
+            f"The teachers' mixer #{teachers.id} has its exchange closed and introductions open: "
+            f"participant {INTRODUCTION_FIRST_MOBILE} asks to be introduced to the member "
+            f"13900000004; sign in and open /events/{teachers.id}/mixer/results to accept. "
+            f"Attendees' mobiles: {INTRODUCTION_FIRST_MOBILE}-{INTRODUCTION_FIRST_MOBILE + 14}."
         )
     contest = db.session.scalar(sa.select(Event).where(Event.title == COMPETITION_TITLE))
     if contest is not None:

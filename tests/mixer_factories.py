@@ -120,4 +120,5 @@ def number_of(mixer: Mixer, user: User) -> int:
 
 
 def mark(mixer: Mixer, marker: User, marked: User, on: bool = True) -> int:
-    return service.set_mark(mixer.event, marker.id, number_of(mixer, marked), on, utcnow())
+    """Mark (or unmark) through the service; returns the marker's mark count."""
+    return service.set_mark(mixer.event, marker.id, number_of(mixer, marked), on, utcnow()).count

@@ -400,10 +400,10 @@ def test_the_printout_names_the_meets_referee_and_captains(demo):
 
 def test_a_second_load_changes_nothing_and_prints_the_accounts_again(demo, runner, clock):
     before = row_counts()
-    # The earlier mixer's exchange adds 23 attendees, and the demo member attended it.
-    # The competition's written round adds 25 judges (five per track).
-    assert before["user"] == 4 + 60 + 72 + 200 + 23 + 25
-    assert before["registration"] == 60 + 72 + 200 + 24
+    # The earlier mixer's exchange adds 23 attendees and the teachers' mixer 15; the demo member
+    # attended both. The competition's written round adds 25 judges (five per track).
+    assert before["user"] == 4 + 60 + 72 + 200 + 23 + 15 + 25
+    assert before["registration"] == 60 + 72 + 200 + 24 + 16
     assert before["meet_item"] == 8
     assert before["meet_captain"] == 4
     assert before["meet_entry"] == 4 * 7 + 4 * 3

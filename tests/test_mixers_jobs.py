@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from eventsite import create_app, scheduler
 from eventsite.core.models import Notification, OutboundEmail, SentNotice
 from eventsite.core.privacy import RedactDatabaseDetail
+from eventsite.core.time import utcnow
 from eventsite.extensions import db
 from eventsite.mixers import jobs, rules, service
 from eventsite.mixers.models import IntroductionRequest, Mark, Match, MixerProfile, MixerTally
@@ -307,10 +308,11 @@ def test_a_decline_is_told_only_at_expiry_and_like_a_lapse(introductions, clock)
     service.answer_request(mixer.event, people["shy"].id, requests["shy"].id, False, clock.now)
     service.answer_request(mixer.event, people["kind"].id, requests["kind"].id, True, clock.now)
     db.session.commit()
+    assert subjects(asker)[-1] == "Your introduction request at 鹊桥冬会 was accepted"
     before = len(inbox(asker))
     clock.advance(days=1)
     assert tick().introduction_notices == 0
-    assert len(inbox(asker)) == before  # nothing on the decline, nothing on the accept
+    assert len(inbox(asker)) == before  # nothing on the decline (the accept was told at once)
     clock.now = requests["shy"].expires_at
     assert tick().introduction_notices == 2  # the declined and the unanswered one, together
     ended = inbox(asker)[before:]
@@ -320,6 +322,28 @@ def test_a_decline_is_told_only_at_expiry_and_like_a_lapse(introductions, clock)
     for text in (ended[0].subject, ended[0].body):
         assert "小鹿" not in text and "白鹭" not in text and "declin" not in text.lower()
     assert tick().introduction_notices == 0
+
+
+def test_the_requester_is_told_at_once_when_a_request_is_accepted(introductions, clock):
+    """An accept is told to the requester in their inbox (and by mail) as it happens, naming
+    nobody; a decline is told nothing, ever, until the request expires like any other."""
+    mixer, asker, people, requests = introductions
+    asker.email = "asker@example.com"
+    db.session.commit()
+    before, mails = len(inbox(asker)), db.session.scalar(sa.select(sa.func.count(OutboundEmail.id)))
+    recipient_before = len(inbox(people["kind"]))
+    service.answer_request(mixer.event, people["shy"].id, requests["shy"].id, False, clock.now)
+    db.session.commit()
+    assert len(inbox(asker)) == before
+    service.answer_request(mixer.event, people["kind"].id, requests["kind"].id, True, clock.now)
+    db.session.commit()
+    [told] = inbox(asker)[before:]
+    assert told.subject == "Your introduction request at 鹊桥冬会 was accepted"
+    assert "contact card" in told.body and told.link == f"/events/{mixer.event.id}/mixer/results"
+    for text in (told.subject, told.body):
+        assert "喜鹊" not in text and "小鹿" not in text and "留言" not in text
+    assert db.session.scalar(sa.select(sa.func.count(OutboundEmail.id))) == mails + 1
+    assert len(inbox(people["kind"])) == recipient_before  # the recipient knows: nothing new
 
 
 def test_a_late_tick_does_not_announce_a_request_that_can_no_longer_be_answered(
@@ -380,6 +404,17 @@ def marks_of(mixer) -> int:
     )
 
 
+def matches_seen(mixer) -> dict[int, list]:
+    """Each attendee's shown matches: (the other's id, source, matched at)."""
+    return {
+        user.id: [
+            (m.other.user_id, m.match.source, m.match.matched_at)
+            for m in service.results(mixer.event, user.id, utcnow()).matches
+        ]
+        for user in mixer.attendees
+    }
+
+
 def request_ids(mixer) -> set[int]:
     return set(
         db.session.scalars(
@@ -401,7 +436,7 @@ def test_the_purge_waits_for_the_retention_period(retention, clock):
 
 def test_the_purge_removes_exactly_marks_and_unaccepted_requests(retention, clock):
     old, recent, ids = retention
-    matches_before = db.session.scalars(sa.select(Match.id).order_by(Match.id)).all()
+    matches_before = matches_seen(old)
     profiles_before = db.session.scalar(sa.select(sa.func.count(MixerProfile.id)))
     assert jobs.received_kind(ids["lapsed"]) in set(db.session.scalars(sa.select(SentNotice.kind)))
     clock.now = window(old).closes_at + timedelta(days=30)
@@ -409,10 +444,10 @@ def test_the_purge_removes_exactly_marks_and_unaccepted_requests(retention, cloc
     assert (tally.purged_marks, tally.purged_requests) == (4, 2)
     assert marks_of(old) == 0
     assert request_ids(old) == {ids["accepted"]}
-    # Matches (mutual and the accepted introduction), profiles and cards stay; so does the
-    # recent mixer's open-window mark.
-    assert db.session.scalars(sa.select(Match.id).order_by(Match.id)).all() == matches_before
-    assert len(matches_before) == 2
+    # Matches (mutual, now stored, and the accepted introduction), profiles and cards stay; so
+    # does the recent mixer's open-window mark.
+    assert matches_seen(old) == matches_before
+    assert sorted(db.session.scalars(sa.select(Match.source))) == ["introduction", "mutual"]
     assert db.session.scalar(sa.select(sa.func.count(MixerProfile.id))) == profiles_before
     assert all(p.card is not None for p in service.participants(old.event).values())
     assert marks_of(recent) == 1
@@ -460,6 +495,28 @@ def test_the_retention_period_is_configurable(retention, clock, app, monkeypatch
     monkeypatch.setitem(app.config, "MIXER_RETENTION_DAYS", 20)
     clock.now = window(old).closes_at + timedelta(days=20)
     assert tick().purged_marks == 4
+
+
+def test_a_retention_shorter_than_the_introduction_period_keeps_open_requests(
+    retention, clock, app, monkeypatch
+):
+    """Marks go after 3 days, but the declined request (which its requester still sees waiting)
+    and the unanswered one stay until they expire: the requester hears both ended together, as
+    "no match", and only then are they deleted."""
+    old, recent, ids = retention
+    monkeypatch.setitem(app.config, "MIXER_RETENTION_DAYS", 3)
+    requester = db.session.get(IntroductionRequest, ids["declined"]).requester_id
+    expires = db.session.get(IntroductionRequest, ids["declined"]).expires_at
+    clock.now = window(old).closes_at + timedelta(days=3)
+    tally = tick()
+    assert (tally.purged_marks, tally.purged_requests) == (4, 0)
+    assert request_ids(old) == set(ids.values())
+    sent = service.results(old.event, requester, clock.now).sent
+    assert [str(r.view) for r in sent] == ["waiting"]
+    clock.now = expires
+    tally = tick()
+    assert tally.introduction_notices == 2 and tally.purged_requests == 2
+    assert request_ids(old) == {ids["accepted"]}
 
 
 def test_two_schedulers_purging_at_once_keep_one_tally(retention, clock, app, monkeypatch, caplog):

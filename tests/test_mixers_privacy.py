@@ -8,8 +8,9 @@ sends its notices.
 
 What is checked, as anonymous, each of the 32 attendees, the organizer and the admin, over every
 GET route of `app.url_map` (URL parameters filled from the scenario for both events; exports,
-my-data downloads, admin and audit pages, the inbox; the introduce and safety pages for every
-participant number) while the window is open and again after it closed:
+my-data downloads, admin and audit pages, the union's mixer statistics, the inbox; the introduce
+and safety pages for every participant number) while the window is open and again after it
+closed:
 
 1. Contact values. No response contains a card's phone, WeChat id or email except the viewer's
    own card and the cards of the viewer's allowed matches, listed in `EXPECTED_CARDS` from the
@@ -21,7 +22,11 @@ participant number) while the window is open and again after it closed:
    attendee the marker could also have marked (same markers, same number of marks, no new
    match) and renders everything again: every page of every viewer except the markers
    themselves must be byte-identical (CSRF tokens aside). Whom a member marked one-sidedly
-   therefore shows nowhere but on their own pages. Likewise a declined request is turned back
+   therefore shows nowhere but on their own pages. While the window is open (matches show at
+   the close), two more changes must leave every page of everyone else identical: every mutual
+   pair undone (one side's mark moved elsewhere), so no count, statistic or export counts a
+   match before it is revealed; and a member's only mark taken back, so no count moves while a
+   member marks. Likewise a declined request is turned back
    into an unanswered one: every page of everyone but the decliner must be identical, so the
    requester (and the organizer, and the admin) cannot tell a decline from silence.
    In addition, no attendee's page carries the real name of anyone else (names are for
@@ -65,7 +70,7 @@ from eventsite.events.checkin import token_for
 from eventsite.events.models import Event, Registration
 from eventsite.extensions import db
 from eventsite.mixers import rules, service
-from eventsite.mixers.models import IntroductionRequest, Mark, Match
+from eventsite.mixers.models import IntroductionRequest, Mark
 from tests.factories import PASSWORD, make_event, make_registration, make_user
 from tests.mixer_factories import Mixer, check_in, make_mixer, number_of, set_up
 
@@ -207,13 +212,8 @@ def closed_window_actions(client, auth, s: Scenario) -> None:
     event = s.mixer.event
     base = f"/events/{event.id}/mixer"
     # w2 hides her match with m2; m3 withdraws his card; w4 blocks m4, her match.
-    match_id = db.session.scalar(
-        sa.select(Match.id).where(
-            Match.user_low_id.in_([s.people[("m", 2)].id, s.people[("w", 2)].id]),
-            Match.user_high_id.in_([s.people[("m", 2)].id, s.people[("w", 2)].id]),
-        )
-    )
-    post(client, auth, s.people[("w", 2)], f"{base}/matches/{match_id}/hide", {})
+    hide = {"number": s.number(("m", 2))}
+    post(client, auth, s.people[("w", 2)], f"{base}/matches/hide", hide)
     post(client, auth, s.people[("m", 3)], f"{base}/withdraw", {})
     post(
         client,
@@ -426,16 +426,18 @@ def assert_same(before: dict, after: dict, skip: set[int]) -> int:
     return compared
 
 
-def moved_one_sided_marks(s: Scenario) -> list[tuple[int, int, int]]:
-    """For each one-sided mark, another attendee the marker could have marked instead (listed,
-    unmarked by them, not marking them back, not blocked): (marker, old, new) user ids."""
+def moved_marks(s: Scenario, which: list[tuple[tuple[str, int], tuple[str, int]]]):
+    """For each (marker, marked) of `which`, another attendee the marker could have marked
+    instead (listed, unmarked by them, not marking them back, not blocked): (marker, old, new)
+    user ids. Moving a mark this way keeps every count of marks and markers, makes no match
+    and, for a mutual pair, undoes its match."""
     event = s.mixer.event
     people = service.participants(event)
     marks = set(db.session.execute(sa.select(Mark.marker_id, Mark.marked_id)).all())
     settings = service.settings_of(event)
     moves, taken = [], set()
-    for marker_gender, marker, marked_gender, marked in ONE_SIDED:
-        a, b = s.people[(marker_gender, marker)].id, s.people[(marked_gender, marked)].id
+    for marker_key, marked_key in which:
+        a, b = s.people[marker_key].id, s.people[marked_key].id
         blocks = service.blocks_touching([a])
         for other in people.values():
             c = other.user_id
@@ -454,6 +456,17 @@ def moved_one_sided_marks(s: Scenario) -> list[tuple[int, int, int]]:
     return moves
 
 
+def moved_one_sided_marks(s: Scenario) -> list[tuple[int, int, int]]:
+    """Every one-sided mark moved to another attendee its marker could have marked."""
+    return moved_marks(s, [((g1, i1), (g2, i2)) for g1, i1, g2, i2 in ONE_SIDED])
+
+
+def undone_matches(s: Scenario) -> list[tuple[int, int, int]]:
+    """The man's mark of every mutual pair moved elsewhere: the same marks and markers, and no
+    match at all (unrevealed while the window is open, so nobody but the movers may notice)."""
+    return moved_marks(s, [(("m", m), ("w", w)) for m, w in MUTUAL])
+
+
 def apply_moves(s: Scenario, moves, *, back: bool = False) -> None:
     event_id = s.mixer.event.id
     for a, old, new in moves:
@@ -465,6 +478,29 @@ def apply_moves(s: Scenario, moves, *, back: bool = False) -> None:
         )
         db.session.add(Mark(event_id=event_id, marker_id=a, marked_id=come))
     db.session.commit()
+
+
+def tap_moves(client, auth, s: Scenario, moves, *, back: bool = False) -> None:
+    """`apply_moves` through the marking route, as the members themselves tap (so whatever the
+    app keeps in step with a mark is kept in step)."""
+    users = {u.id: u for u in s.attendees}
+    path = f"/events/{s.mixer.event.id}/mixer/mark"
+    for a, old, new in moves:
+        gone, come = (new, old) if back else (old, new)
+        for whom, on in ((gone, 0), (come, 1)):
+            number = number_of(s.mixer, users[whom])
+            post(client, auth, users[a], path, {"number": number, "marked": on})
+
+
+def take_back(client, auth, s: Scenario, marker_key, marked_key, *, back: bool = False) -> None:
+    """Take back (or, `back`, give again) one mark through the marking route."""
+    path = f"/events/{s.mixer.event.id}/mixer/mark"
+    data = {"number": s.number(marked_key), "marked": 1 if back else 0}
+    post(client, auth, s.people[marker_key], path, data)
+
+
+def inbox_of(user: User) -> list[Notification]:
+    return list(db.session.scalars(sa.select(Notification).where(Notification.user_id == user.id)))
 
 
 def record_counts(but: User | None = None) -> tuple[int, int, int]:
@@ -502,26 +538,48 @@ def test_no_contact_value_or_one_sided_choice_leaks(app, client, auth, clock, ca
     # Marks, matches, a block: nothing recorded anywhere (the report goes to the organizer).
     assert record_counts(but=s.organizer) == records
 
-    # --- the window is open: the exchange's pages, then with the one-sided marks moved
+    # --- the window is open: every route (the organizer's pages and exports, the union's
+    # statistics, every page a fetch reads), then with the one-sided marks moved, with every
+    # match undone, and with a member's only mark taken back
     viewers = everyone(s)
-    open_pages = walk(app, client, auth, s, viewers, mixer_only=True)
+    open_pages = walk(app, client, auth, s, viewers)
+    assert any(url == "/admin/mixer-stats" for _viewer, url in open_pages)
     assert assert_no_contact_leak(s, open_pages, revealed=False) == 0
     assert_no_foreign_names(s, open_pages)
+    ok = {key: value for key, value in open_pages.items() if value[0] == 200}
     markers = {s.people[(g, i)].id for g, i, _, _ in ONE_SIDED}
     moves = moved_one_sided_marks(s)
     apply_moves(s, moves)
-    ok = {key: value for key, value in open_pages.items() if value[0] == 200}
     again = walk(app, client, auth, s, viewers, only=[k for k in ok if k[0] not in markers])
-    assert assert_same(ok, again, markers) > 100
+    assert assert_same(ok, again, markers) > 500
     apply_moves(s, moves, back=True)
+    # Matches are not revealed until the close: whether a pair marked each other shows nowhere,
+    # not on the marked side's pages, not in any count (organizer, exports, statistics).
+    movers = {s.people[("m", m)].id for m, _w in MUTUAL}
+    undone = undone_matches(s)
+    tap_moves(client, auth, s, undone)
+    again = walk(app, client, auth, s, viewers, only=[k for k in ok if k[0] not in movers])
+    assert assert_same(ok, again, movers) > 500
+    tap_moves(client, auth, s, undone, back=True)
+    # Nor whether a member marked anybody at all while marks may still change.
+    taker = s.people[("m", 5)].id  # his one mark, of w0
+    take_back(client, auth, s, ("m", 5), ("w", 0))
+    again = walk(app, client, auth, s, viewers, only=[k for k in ok if k[0] != taker])
+    assert assert_same(ok, again, {taker}) > 500
+    take_back(client, auth, s, ("m", 5), ("w", 0), back=True)
 
     # --- after the close: every route, then with the marks moved, then with the decline undone
     clock.now = service.window_of(s.mixer.event).closes_at + timedelta(hours=2)
     scheduler.run_notices()  # results
     db.session.expire_all()
-    records = record_counts()
+    accepted_requester = s.people[("m", 11)]
+    records = record_counts(but=accepted_requester)
+    told = len(inbox_of(accepted_requester))
     closed_window_actions(client, auth, s)
-    assert record_counts() == records  # hiding, withdrawing, blocking, asking, answering
+    # Hiding, withdrawing, blocking, asking, declining: nothing recorded anywhere. Accepting
+    # tells the requester, in one notice (checked with every other record below).
+    assert record_counts(but=accepted_requester) == records
+    assert len(inbox_of(accepted_requester)) == told + 1
     scheduler.run_notices()  # "an introduction request" to w10, m12 (w9, w11 answered first)
     db.session.expire_all()
     s.audit_mark = db.session.scalar(sa.select(sa.func.max(AuditEntry.id))) or 0

@@ -278,11 +278,61 @@ def test_only_finished_unaccepted_requests_are_purged():
     expires = WIN.closes_at + timedelta(days=8)
     late = WIN.closes_at + timedelta(days=31)
     declined = WIN.closes_at + timedelta(days=1)
-    assert rules.request_purgeable(None, None, expires, WIN.closes_at, 30, late)
-    assert rules.request_purgeable(None, declined, expires, WIN.closes_at, 30, late)
-    assert not rules.request_purgeable(declined, None, expires, WIN.closes_at, 30, late)
+    assert rules.request_purgeable(None, expires, WIN.closes_at, 30, late)
+    assert not rules.request_purgeable(declined, expires, WIN.closes_at, 30, late)
     early = WIN.closes_at + timedelta(days=29)
-    assert not rules.request_purgeable(None, declined, expires, WIN.closes_at, 30, early)
+    assert not rules.request_purgeable(None, expires, WIN.closes_at, 30, early)
+
+
+@settings(max_examples=300)
+@given(
+    retention_days=st.integers(min_value=0, max_value=40),
+    sent_hours=st.integers(min_value=0, max_value=rules.INTRODUCTION_DAYS * 24 - 1),
+    declined_after=st.none() | st.integers(min_value=0, max_value=rules.REQUEST_ANSWER_DAYS * 24),
+    now_hours=st.integers(min_value=0, max_value=60 * 24),
+)
+def test_the_purge_never_deletes_a_request_that_still_looks_open(
+    retention_days, sent_hours, declined_after, now_hours
+):
+    """Whatever the retention period (shorter than the introduction period too), a request the
+    recipient may still answer, or that the requester still sees waiting (a decline looks like
+    waiting until the expiry), is never purged: deleting a declined request before its expiry
+    would show the requester the decline by its vanishing."""
+    sent = WIN.closes_at + timedelta(hours=sent_hours)
+    expires = rules.request_expires_at(sent, WIN)
+    declined = None if declined_after is None else sent + timedelta(hours=declined_after)
+    now = WIN.closes_at + timedelta(hours=now_hours)
+    if declined is not None and declined > now:
+        declined = None  # not declined yet at `now`
+    view = rules.request_view(
+        for_requester=True, accepted_at=None, declined_at=declined, expires_at=expires, now=now
+    )
+    open_to_anyone = view == RequestView.WAITING or rules.may_answer(None, declined, expires, now)
+    purgeable = rules.request_purgeable(None, expires, WIN.closes_at, retention_days, now)
+    if open_to_anyone:
+        assert not purgeable
+    else:
+        assert purgeable == rules.purge_due(WIN.closes_at, retention_days, now)
+
+
+def test_a_short_retention_keeps_a_declined_request_until_it_expires():
+    """Retention of 3 days, a request declined on day 1 that expires on day 8: kept until day 8."""
+    sent = WIN.closes_at + timedelta(days=1)
+    expires = rules.request_expires_at(sent, WIN)
+    declined = sent + timedelta(hours=1)
+    day_5 = WIN.closes_at + timedelta(days=5)
+    assert (
+        rules.request_view(
+            for_requester=True,
+            accepted_at=None,
+            declined_at=declined,
+            expires_at=expires,
+            now=day_5,
+        )
+        == RequestView.WAITING
+    )
+    assert not rules.request_purgeable(None, expires, WIN.closes_at, 3, day_5)
+    assert rules.request_purgeable(None, expires, WIN.closes_at, 3, expires)
 
 
 # --- The property: cards seen == mutual, unblocked, consented, unhidden pairs + introductions ------

@@ -127,11 +127,14 @@ def test_a_one_sided_mark_is_no_match_and_a_mutual_one_is(app, clock):
     mixer = make_mixer()
     man, woman = attend(mixer, gender="male"), attend(mixer, gender="female")
     assert mark(mixer, man, woman) == 1
-    assert db.session.scalar(sa.select(sa.func.count(Match.id))) == 0
+    assert service.pair_match(mixer.event, man.id, woman.id) is None
     mark(mixer, woman, man)
-    match = db.session.scalars(sa.select(Match)).one()
+    match = service.pair_match(mixer.event, woman.id, man.id)
     assert (match.user_low_id, match.user_high_id) == tuple(sorted((man.id, woman.id)))
+    assert [m.other(man.id) for m in service.matches_of(mixer.event, man.id)] == [woman.id]
     assert mark(mixer, man, woman, on=False) == 0
+    assert service.pair_match(mixer.event, man.id, woman.id) is None
+    # A mutual match is the two marks themselves: nothing else was written.
     assert db.session.scalar(sa.select(sa.func.count(Match.id))) == 0
 
 
@@ -234,20 +237,20 @@ def test_withdrawing_consent_deletes_the_card_and_stops_the_exchange(matched):
 
 def test_either_side_hides_a_match_for_both(matched):
     mixer, man, woman = matched
-    match = db.session.scalars(sa.select(Match)).one()
-    service.hide_match(mixer.event, woman.id, match.id, utcnow())
+    service.hide_match(mixer.event, woman.id, number_of(mixer, man), utcnow())
+    assert db.session.scalars(sa.select(Match)).one().hidden_at == utcnow()
     assert service.visible_cards(mixer.event, man.id, utcnow()) == {}
     assert service.visible_cards(mixer.event, woman.id, utcnow()) == {}
 
 
 def test_a_stranger_cannot_hide_a_match(matched):
-    mixer, _man, _woman = matched
+    mixer, _man, woman = matched
     stranger = attend(mixer, gender="male")
-    match = db.session.scalars(sa.select(Match)).one()
-    with pytest.raises(service.MixerError) as refused:
-        service.hide_match(mixer.event, stranger.id, match.id, utcnow())
-    assert refused.value.status == 404
-    assert match.hidden_at is None
+    for number in (number_of(mixer, woman), number_of(mixer, stranger)):
+        with pytest.raises(service.MixerError) as refused:
+            service.hide_match(mixer.event, stranger.id, number, utcnow())
+        assert refused.value.status == 404
+    assert db.session.scalar(sa.select(sa.func.count(Match.id))) == 0
 
 
 def test_a_block_hides_a_match_and_works_across_mixers(matched, clock):
@@ -406,15 +409,33 @@ def test_counts_only_and_matches_only_once_revealed(app, clock):
     mark(mixer, woman, man)
     mark(mixer, other, man)
     counts = service.counts(mixer.event, utcnow())
-    assert (counts.attendees, counts.markers, counts.matches) == (3, 3, None)
+    # While marks may change, neither markers nor matches are counted.
+    assert (counts.attendees, counts.markers, counts.matches) == (3, None, None)
     close_window(clock, mixer)
-    assert service.counts(mixer.event, utcnow()).matches == 1
+    counts = service.counts(mixer.event, utcnow())
+    assert (counts.attendees, counts.markers, counts.matches) == (3, 3, 1)
+
+
+def test_at_once_matches_count_while_open_but_markers_only_after_the_close(app, clock):
+    mixer = make_mixer(reveal="at_once")
+    man, woman = attend(mixer, gender="male"), attend(mixer, gender="female")
+    mark(mixer, man, woman)
+    assert service.counts(mixer.event, utcnow()) == service.Counts(2, None, 0, 0)
+    mark(mixer, woman, man)  # shown to both at once: revealed
+    assert service.counts(mixer.event, utcnow()) == service.Counts(2, None, 1, 0)
+    close_window(clock, mixer)
+    assert service.counts(mixer.event, utcnow()) == service.Counts(2, 2, 1, 0)
 
 
 def test_the_purge_of_marks_leaves_matches_and_cards(matched):
+    """The purge keeps the mutual matches first (`keep_mutual_matches`), then deletes marks."""
     mixer, man, woman = matched
+    assert service.keep_mutual_matches(mixer.event) == 1
+    assert service.keep_mutual_matches(mixer.event) == 0  # once
     db.session.execute(sa.delete(Mark))
     assert set(service.visible_cards(mixer.event, man.id, utcnow())) == {woman.id}
+    kept = db.session.scalars(sa.select(Match)).one()
+    assert (kept.source, kept.hidden_at) == ("mutual", None)
 
 
 def test_member_data_holds_only_what_the_member_may_see(after_close, clock):
@@ -508,13 +529,7 @@ def test_cards_seen_through_the_services(
         for a, b in sorted(hides):
             pair = frozenset((a, b))
             if pair in matches:
-                row = db.session.scalars(
-                    sa.select(Match).where(
-                        Match.user_low_id == min(ids[a], ids[b]),
-                        Match.user_high_id == max(ids[a], ids[b]),
-                    )
-                ).one()
-                service.hide_match(mixer.event, ids[a], row.id, utcnow())
+                service.hide_match(mixer.event, ids[a], number_of(mixer, users[b]), utcnow())
                 hidden.add(pair)
         introduced = set()
         asked: dict[int, list[tuple[int, bool]]] = {}

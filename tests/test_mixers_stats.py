@@ -60,7 +60,13 @@ def union(app, clock):
     }
 
 
+def after_the_close(clock, *mixers) -> None:
+    """Move the clock past the close of every one of `mixers`' exchange windows."""
+    clock.now = max(service.window_of(m.event).closes_at for m in mixers) + timedelta(hours=1)
+
+
 def test_counts_by_local_month_and_year(union, clock):
+    after_the_close(clock, union["november"], union["october"])
     result = stats.union_stats(clock.now)
     months = {p.key: p for p in result.months}
     assert list(months) == ["2026-11", "2026-10"]
@@ -87,10 +93,39 @@ def test_counts_by_local_month_and_year(union, clock):
     assert result.total.mixers == 2
 
 
+def test_a_mixer_counts_only_once_its_window_has_closed(union, clock):
+    """Before the close its marks may change and its matches are not revealed: nothing of it is
+    counted (not even its attendees, so the rate does not move either), only that it waits."""
+    november, october = union["november"], union["october"]
+    union["upcoming"].event.status = EventStatus.CANCELLED  # it would have ended by then
+    db.session.commit()
+    result = stats.union_stats(clock.now)
+    assert (result.total.mixers, result.in_window) == (0, 2)
+    clock.now = service.window_of(october.event).closes_at
+    result = stats.union_stats(clock.now)
+    assert (result.total.mixers, result.in_window) == (1, 1)
+    assert [p.key for p in result.months] == ["2026-10"]
+    assert (result.total.markers, result.total.matches) == (2, 1)
+    after_the_close(clock, november)
+    assert (stats.union_stats(clock.now).total.mixers, stats.union_stats(clock.now).in_window) == (
+        2,
+        0,
+    )
+
+
+def test_a_window_of_its_own_length_decides(app, clock):
+    short = make_mixer(ended_ago=timedelta(hours=25), window_hours=24)
+    long = make_mixer(ended_ago=timedelta(hours=25), window_hours=48)
+    for mixer in (short, long):
+        attend(mixer, gender="male")
+    db.session.commit()
+    assert stats.closed_mixers(clock.now) == ([short.event.id], 1)
+
+
 def test_accepted_introductions_count_as_matched_members(union, clock):
     november = union["november"]
     a, b, c, d, *_ = union["people"]
-    clock.now = service.window_of(november.event).closes_at + timedelta(hours=1)
+    after_the_close(clock, november, union["october"])
     request = service.send_request(november.event, d.id, number_of(november, a), "你好", clock.now)
     service.answer_request(november.event, a.id, request.id, True, clock.now)
     db.session.commit()
@@ -103,6 +138,7 @@ def test_a_purged_mixer_keeps_its_counts(union, clock):
     a, *_ = union["people"]
     union["upcoming"].event.status = EventStatus.CANCELLED  # it would be held by then
     db.session.commit()
+    after_the_close(clock, november, union["october"])
     before = {p.key: p for p in stats.union_stats(clock.now).months}["2026-11"]
     clock.now = service.window_of(november.event).closes_at + timedelta(days=30)
     tally = scheduler.run_notices().mixers
@@ -124,8 +160,9 @@ def test_a_purged_mixer_keeps_its_counts(union, clock):
 def test_years_apart(app, clock):
     old = held(clock, 24 * 400, title="去年鹊桥")
     attend(old)
-    held(clock, 9)
+    recent = held(clock, 9)
     db.session.commit()
+    after_the_close(clock, recent)
     assert [y.key for y in stats.union_stats(clock.now).years] == ["2026", "2025"]
 
 
@@ -137,9 +174,14 @@ def test_no_mixers_no_rate(app, clock):
 # --- the page -----------------------------------------------------------------------------------
 
 
-def test_admins_see_counts_and_nobody(union, client, auth):
+def test_admins_see_counts_and_nobody(union, client, auth, clock):
     admin = make_user(roles=["admin"])
     db.session.commit()
+    auth.become(admin)
+    waiting = client.get("/admin/mixer-stats").text
+    assert "2 场联谊活动已结束" in waiting or "2 mixers have ended" in waiting
+    assert "2026-11" not in waiting
+    after_the_close(clock, union["november"], union["october"])
     auth.become(admin)
     page = client.get("/admin/mixer-stats")
     assert page.status_code == 200
@@ -152,10 +194,11 @@ def test_admins_see_counts_and_nobody(union, client, auth):
     assert 'href="/admin/mixer-stats"' in client.get("/admin/users").text
 
 
-def test_the_statistics_say_matches_not_fixtures(union, client, auth):
+def test_the_statistics_say_matches_not_fixtures(union, client, auth, clock):
     """The English "Matches" is "对阵" (a sports fixture) elsewhere: the column has its own label."""
     auth.become(make_user(roles=["admin"]))
     db.session.commit()
+    after_the_close(clock, union["november"], union["october"])
     text = client.get("/admin/mixer-stats").text
     assert "配对成功" in text
     assert "对阵" not in text and "时段" not in text

@@ -199,8 +199,10 @@ def test_hiding_a_match_hides_the_card_for_both(client, auth, clock, trio):
     db.session.commit()
     close(clock, mixer)
     auth.become(woman)
-    match_id = db.session.scalar(sa.select(Match.id))
-    assert client.post(url(mixer, f"/matches/{match_id}/hide")).status_code == 303
+    page = client.get(url(mixer, "/results")).text
+    assert url(mixer, "/matches/hide") in page  # the button, with his number in its form
+    hide = {"number": number_of(mixer, man)}
+    assert client.post(url(mixer, "/matches/hide"), data=hide).status_code == 303
     auth.become(man)
     assert "lin_wx" not in client.get(url(mixer, "/results")).text
 
@@ -217,8 +219,8 @@ def test_a_hide_survives_the_other_side_marking_again(client, auth, clock):
     auth.become(man)
     assert "lin_wx" in client.get(url(mixer, "/results")).text
     auth.become(woman)
-    match_id = db.session.scalar(sa.select(Match.id))
-    assert client.post(url(mixer, f"/matches/{match_id}/hide")).status_code == 303
+    hide = {"number": number_of(mixer, man)}
+    assert client.post(url(mixer, "/matches/hide"), data=hide).status_code == 303
     mark(mixer, man, woman, on=False)
     mark(mixer, man, woman)
     db.session.commit()
@@ -228,19 +230,18 @@ def test_a_hide_survives_the_other_side_marking_again(client, auth, clock):
 
 
 def test_a_match_not_yet_revealed_cannot_be_found_by_hiding_it(client, auth, clock, trio):
-    """Before the close a hide answers alike for a match and for no match: probing match ids
+    """Before the close a hide answers alike for a match and for no match: probing numbers
     would otherwise tell a member that someone they marked marked them too."""
-    mixer, man, woman, _third = trio
+    mixer, man, woman, third = trio
     mark(mixer, man, woman)
     mark(mixer, woman, man)
     db.session.commit()
-    match_id = db.session.scalar(sa.select(Match.id))
     auth.become(man)
-    ours = client.post(url(mixer, f"/matches/{match_id}/hide"))
-    nobodys = client.post(url(mixer, f"/matches/{match_id + 1}/hide"))
+    ours = client.post(url(mixer, "/matches/hide"), data={"number": number_of(mixer, woman)})
+    nobodys = client.post(url(mixer, "/matches/hide"), data={"number": number_of(mixer, third)})
     assert ours.status_code == nobodys.status_code == 404
     db.session.rollback()
-    assert db.session.get(Match, match_id).hidden_at is None
+    assert db.session.scalar(sa.select(sa.func.count(Match.id))) == 0
     close(clock, mixer)
     assert "lin_wx" in client.get(url(mixer, "/results")).text
 

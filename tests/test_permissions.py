@@ -194,7 +194,7 @@ def mixer_scenario(organizer, former, member) -> dict:
 
     from eventsite.core.time import utcnow
     from eventsite.mixers import service as mixers
-    from eventsite.mixers.models import IntroductionRequest, Match, Report
+    from eventsite.mixers.models import IntroductionRequest, Report
     from tests.mixer_factories import Mixer, check_in, make_mixer, mark, number_of, set_up
 
     mixer: Mixer = make_mixer(organizer=organizer, reveal="at_once")
@@ -223,7 +223,6 @@ def mixer_scenario(organizer, former, member) -> dict:
     return {
         "event_id": mixer.event.id,
         "number": number_of(mixer, partner),
-        "match_id": db.session.scalars(sa.select(Match.id)).one(),
         "request_id": request.id,
         "report_id": report.id,
         "fmt": "json",
@@ -315,9 +314,9 @@ EMPTY_POST_ACTS: dict[str, tuple[set[str], set[str]]] = {
     "sportsmeet.setup": ({"organizer", "admin"}, {"meet_settings", "audit_entry"}),
     # (The captain's entries grid is not here: with no box ticked it changes nothing and asks
     # for a confirmation, and a drawn item's entries never change through it.)
-    # The member's "withdraw my contact card" and "hide this match" buttons.
+    # The member's "withdraw my contact card" button. ("Hide this match" names the other
+    # attendee's number in its form: an empty post hides nothing.)
     "mixers.withdraw": ({"member"}, {"mixer_contact_card"}),
-    "mixers.hide_match": ({"member"}, {"mixer_match"}),
     # The organizer's "mark as reviewed" button on a report.
     "mixers.review": ({"organizer", "admin"}, {"mixer_report", "audit_entry"}),
     # The "remove" button beside a judge's track assignment.

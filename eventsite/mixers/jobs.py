@@ -317,9 +317,9 @@ class Purged:
 
 def purge(event: Event, now: datetime) -> Purged:
     """Once the retention period has passed since the window closed: keep the mixer's counts in a
-    `MixerTally` (written once, before anything goes), then delete its marks and its declined or
-    expired introduction requests with their notice markers. Matches, accepted requests,
-    profiles and cards stay."""
+    `MixerTally` (written once, before anything goes), store its mutual matches that were only
+    pairs of marks, then delete its marks and its expired unaccepted introduction requests with
+    their notice markers. Matches, accepted requests, profiles and cards stay."""
     win = service.window_of(event)
     days = retention_days()
     if not rules.purge_due(win.closes_at, days, now):
@@ -332,21 +332,19 @@ def purge(event: Event, now: datetime) -> Purged:
             .values(event_id=event.id, **stats.live_counts(event.id), written_at=now)
             .on_conflict_do_nothing()
         )
+    service.keep_mutual_matches(event)  # matches outlive the marks they come from
     marks = db.session.execute(sa.delete(Mark).where(Mark.event_id == event.id)).rowcount
     candidates = db.session.execute(
         sa.select(
             IntroductionRequest.id,
             IntroductionRequest.accepted_at,
-            IntroductionRequest.declined_at,
             IntroductionRequest.expires_at,
         ).where(IntroductionRequest.event_id == event.id, IntroductionRequest.accepted_at.is_(None))
     ).all()
     doomed = [
         r.id
         for r in candidates
-        if rules.request_purgeable(
-            r.accepted_at, r.declined_at, r.expires_at, win.closes_at, days, now
-        )
+        if rules.request_purgeable(r.accepted_at, r.expires_at, win.closes_at, days, now)
     ]
     if doomed:
         kinds = [received_kind(i) for i in doomed] + [expired_kind(i) for i in doomed]

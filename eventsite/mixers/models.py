@@ -17,9 +17,13 @@ ContactCard        the phone / WeChat id / email a member releases to matches at
 Mark               "想交换联系方式": one member's one-sided choice. Never shown to anyone but its
                    author; purged N days after the window closes.
 Match              a pair (user_low_id < user_high_id) who marked each other, or an accepted
-                   introduction. Written when the second mark arrives (deleted when a mark is
-                   taken back inside the window), so the purge of marks leaves matches alone.
-                   `hidden_at` when either side hid it.
+                   introduction. A mutual match is first only the two marks themselves, derived
+                   whenever it is read (`mixers.service.matches_of`): a tap writes exactly the
+                   member's own mark, so nothing in its work tells whether the other side
+                   marked. A mutual match gets a row when one side hides it (`hidden_at`, kept
+                   when a mark is taken back and given again) and when the retention purge
+                   deletes the marks it comes from (stored just before); an introduction gets
+                   its row when accepted.
 IntroductionRequest  after the close: a member asks to be introduced to one attendee with a note;
                    accepted (a Match of source "introduction") or declined. `declined_at` is
                    never shown to the requester: they see the request expire as "no match".
@@ -179,7 +183,8 @@ class Mark(db.Model):
 
 
 class Match(db.Model):
-    """Two attendees of one mixer who marked each other, or an accepted introduction."""
+    """A stored match: an accepted introduction, or a mutual match kept as a row (hidden, or
+    outliving its purged marks); other mutual matches are derived from the marks."""
 
     __tablename__ = "mixer_match"
     __table_args__ = (

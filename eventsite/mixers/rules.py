@@ -265,22 +265,22 @@ def may_answer(accepted_at, declined_at, expires_at: datetime, now: datetime) ->
 
 
 def purge_due(closes_at: datetime, retention_days: int, now: datetime) -> bool:
-    """Marks and declined or expired requests of a mixer are deleted once `retention_days` have
-    passed since its window closed."""
+    """Marks and expired requests of a mixer are deleted once `retention_days` have passed since
+    its window closed."""
     return now >= closes_at + timedelta(days=retention_days)
 
 
 def request_purgeable(
     accepted_at: datetime | None,
-    declined_at: datetime | None,
     expires_at: datetime,
     closes_at: datetime,
     retention_days: int,
     now: datetime,
 ) -> bool:
-    """A declined or expired request goes with the marks; an accepted one lives on as its match."""
-    finished = declined_at is not None or now >= expires_at
-    return accepted_at is None and finished and purge_due(closes_at, retention_days, now)
+    """An unaccepted request goes with the marks once it has expired, declined or not (a decline
+    never ends it early: until its expiry the requester sees it waiting, and its vanishing would
+    announce the decline); an accepted one lives on as its match."""
+    return accepted_at is None and now >= expires_at and purge_due(closes_at, retention_days, now)
 
 
 def visible_card_owners(

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from eventsite.accounts.models import User
 from eventsite.core import audit
@@ -25,7 +26,7 @@ from eventsite.events.models import Event, EventKind, Registration, Registration
 from eventsite.events.roster import checked_in
 from eventsite.events.service import lock_event
 from eventsite.extensions import db
-from eventsite.mixers import rules
+from eventsite.mixers import rules, stats
 from eventsite.mixers.models import (
     Block,
     ContactCard,
@@ -324,11 +325,11 @@ class Participant:
 
 
 def participants(event: Event, *where) -> dict[int, Participant]:
-    """Every attendee with a participant number (or those matching `where`), by user id, in two
-    queries."""
+    """Every attendee with a participant number (or those matching `where`), by user id, with
+    registration and card, in one query."""
     profiles = db.session.scalars(
         sa.select(MixerProfile)
-        .options(joinedload(MixerProfile.registration), selectinload(MixerProfile.card))
+        .options(joinedload(MixerProfile.registration), joinedload(MixerProfile.card))
         .where(MixerProfile.event_id == event.id, *where)
         .order_by(MixerProfile.number)
     ).all()
@@ -420,11 +421,29 @@ def board(event: Event, user_id: int, now: datetime) -> Board:
     )
 
 
-def set_mark(event: Event, user_id: int, number: int, marked: bool, now: datetime) -> int:
-    """Mark or unmark the attendee with `number`; keeps the pair's Match row in step.
+def _insert_ignoring_duplicates(model):
+    """INSERT … ON CONFLICT DO NOTHING on PostgreSQL and SQLite alike."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model).on_conflict_do_nothing()
 
-    Returns how many attendees the member has marked now. A refusal says nothing about the other
-    side's marks.
+
+@dataclass(frozen=True)
+class Tap:
+    """What a marking tap answers: how many attendees the member has marked now, and, at a mixer
+    that shows matches at once, whether the pair shows as a match (None where matches show at
+    the close: the tap says nothing there)."""
+
+    count: int
+    match: bool | None = None
+
+
+def set_mark(event: Event, user_id: int, number: int, marked: bool, now: datetime) -> Tap:
+    """Mark or unmark the attendee with `number`: write or delete exactly the member's own mark.
+
+    A mutual match is not written here: it is derived from the two marks whenever it is read
+    (`matches_of`), so a tap runs the same statements whatever the other side did, and neither
+    its answer nor its time can tell a member, before the reveal, that they were marked. A
+    refusal says nothing about the other side's marks either.
     """
     settings = settings_of(event)
     # Only the two members concerned: a tap must not load the whole mixer.
@@ -449,46 +468,156 @@ def set_mark(event: Event, user_id: int, number: int, marked: bool, now: datetim
         raise MixerError(NOT_READY)
     if refusal == rules.MarkRefusal.NOT_LISTED:
         raise MixerError(NOT_LISTED, status=404)
-    key = {"event_id": event.id, "marker_id": user_id, "marked_id": other.user_id}
-    existing = db.session.get(Mark, (event.id, user_id, other.user_id))
-    low, high = rules.pair(user_id, other.user_id)
-    match = db.session.scalars(
-        sa.select(Match).where(
-            Match.event_id == event.id, Match.user_low_id == low, Match.user_high_id == high
-        )
-    ).one_or_none()
-    if marked and existing is None:
-        db.session.add(Mark(**key, created_at=now))
-        back = db.session.get(Mark, (event.id, other.user_id, user_id))
-        if back is not None and match is None:
-            db.session.add(
-                Match(
-                    event_id=event.id,
-                    user_low_id=low,
-                    user_high_id=high,
-                    source=MatchSource.MUTUAL,
-                    matched_at=now,
-                )
+    if marked:
+        # Marking twice keeps the first mark (and its time, which dates a match).
+        db.session.execute(
+            _insert_ignoring_duplicates(Mark).values(
+                event_id=event.id, marker_id=user_id, marked_id=other.user_id, created_at=now
             )
-    elif not marked and existing is not None:
-        db.session.delete(existing)
-        # A hidden match stays (hidden): deleting it would let a mark taken back and given again
-        # make a fresh, unhidden match and undo the other side's hide.
-        if match is not None and match.source == MatchSource.MUTUAL and match.hidden_at is None:
-            db.session.delete(match)
-    db.session.flush()
+        )
+    else:
+        db.session.execute(
+            sa.delete(Mark).where(
+                Mark.event_id == event.id,
+                Mark.marker_id == user_id,
+                Mark.marked_id == other.user_id,
+            )
+        )
     # The count the marking page shows: marks on attendees still on the member's list.
-    marked = participants(
+    on_list = participants(
         event,
         MixerProfile.user_id.in_(
             sa.select(Mark.marked_id).where(Mark.event_id == event.id, Mark.marker_id == user_id)
         ),
     )
-    return sum(
+    count = sum(
         1
-        for person in marked.values()
+        for person in on_list.values()
         if rules.is_listed(me.attendee, person.attendee, settings.visibility, blocks)
     )
+    if settings.reveal != Reveal.AT_ONCE or not marked:
+        return Tap(count)
+    # Shown at once: the pair's match is the member's to see now, so the tap may say so. It is
+    # read after the write by one statement whatever its answer (the write stays the same).
+    return Tap(count, _shows_at_once(event, user_id, other.user_id))
+
+
+def _shows_at_once(event: Event, user_id: int, other_id: int) -> bool:
+    """Whether the other marked the member too and neither side hid the pair's match."""
+    low, high = rules.pair(user_id, other_id)
+    marked_back = sa.exists().where(
+        Mark.event_id == event.id, Mark.marker_id == other_id, Mark.marked_id == user_id
+    )
+    hidden = sa.exists().where(
+        Match.event_id == event.id,
+        Match.user_low_id == low,
+        Match.user_high_id == high,
+        Match.hidden_at.is_not(None),
+    )
+    return bool(db.session.scalar(sa.select(sa.and_(marked_back, ~hidden))))
+
+
+# =============================================================================================
+# Matches: derived from the marks; stored only to outlive or overrule them
+# =============================================================================================
+
+
+def mutual_marks(event_id: int, *where) -> list[tuple[int, int, datetime]]:
+    """(low, high, matched_at) for every pair of the mixer who marked each other (and match
+    `where`, said of `Mark` as the lower id's mark): matched when the second mark was made."""
+    back = aliased(Mark)
+    rows = db.session.execute(
+        sa.select(Mark.marker_id, Mark.marked_id, Mark.created_at, back.created_at)
+        .join(
+            back,
+            sa.and_(
+                back.event_id == Mark.event_id,
+                back.marker_id == Mark.marked_id,
+                back.marked_id == Mark.marker_id,
+            ),
+        )
+        .where(Mark.event_id == event_id, Mark.marker_id < Mark.marked_id, *where)
+    ).all()
+    return [(low, high, max(first, second)) for low, high, first, second in rows]
+
+
+def _derived(event_id: int, low: int, high: int, matched_at: datetime) -> Match:
+    """A mutual match as it would be stored; not added to the session."""
+    return Match(
+        event_id=event_id,
+        user_low_id=low,
+        user_high_id=high,
+        source=MatchSource.MUTUAL,
+        matched_at=matched_at,
+        hidden_at=None,
+    )
+
+
+def matches_of(event: Event, user_id: int) -> list[Match]:
+    """The member's matches at this mixer, revealed or not: the stored ones (introductions, and
+    mutual matches kept because one side hid them or the purge deleted their marks) and, for
+    every other pair who marked each other, an unsaved `Match` derived from the two marks."""
+    stored = list(
+        db.session.scalars(
+            sa.select(Match).where(
+                Match.event_id == event.id,
+                sa.or_(Match.user_low_id == user_id, Match.user_high_id == user_id),
+            )
+        )
+    )
+    kept = {(m.user_low_id, m.user_high_id) for m in stored}
+    derived = [
+        _derived(event.id, low, high, at)
+        for low, high, at in mutual_marks(
+            event.id, sa.or_(Mark.marker_id == user_id, Mark.marked_id == user_id)
+        )
+        if (low, high) not in kept
+    ]
+    return sorted(stored + derived, key=lambda m: (m.matched_at, m.id or 0, m.other(user_id)))
+
+
+def pair_match(event: Event, a: int, b: int) -> Match | None:
+    """The match between two members, stored or derived from their marks; None when there is
+    none."""
+    low, high = rules.pair(a, b)
+    stored = db.session.scalars(
+        sa.select(Match).where(
+            Match.event_id == event.id, Match.user_low_id == low, Match.user_high_id == high
+        )
+    ).one_or_none()
+    if stored is not None:
+        return stored
+    found = mutual_marks(event.id, Mark.marker_id == low, Mark.marked_id == high)
+    return _derived(event.id, low, high, found[0][2]) if found else None
+
+
+def keep_mutual_matches(event: Event) -> int:
+    """Store every mutual match of the mixer that has no row yet, so that it outlives the marks it
+    comes from (the retention purge calls this before it deletes them); returns how many."""
+    rows = [
+        {
+            "event_id": event.id,
+            "user_low_id": low,
+            "user_high_id": high,
+            "source": MatchSource.MUTUAL,
+            "matched_at": at,
+        }
+        for low, high, at in mutual_marks(
+            event.id,
+            ~sa.exists()
+            .where(
+                Match.event_id == event.id,
+                Match.user_low_id == Mark.marker_id,
+                Match.user_high_id == Mark.marked_id,
+            )
+            .correlate_except(Match),
+        )
+    ]
+    if rows:
+        # A second scheduler purging at the same moment stores the same rows: keep the first.
+        db.session.execute(_insert_ignoring_duplicates(Match), rows)
+    db.session.flush()
+    return len(rows)
 
 
 # =============================================================================================
@@ -537,19 +666,6 @@ class Results:
         )
 
 
-def _matches_of(event: Event, user_id: int) -> list[Match]:
-    return list(
-        db.session.scalars(
-            sa.select(Match)
-            .where(
-                Match.event_id == event.id,
-                sa.or_(Match.user_low_id == user_id, Match.user_high_id == user_id),
-            )
-            .order_by(Match.matched_at, Match.id)
-        )
-    )
-
-
 def _shown_matches(
     event: Event,
     user_id: int,
@@ -563,7 +679,7 @@ def _shown_matches(
     """The member's revealed, unhidden, unblocked matches with the card each may see."""
     me = people.get(user_id)
     shown = []
-    for match in _matches_of(event, user_id) if matches is None else matches:
+    for match in matches_of(event, user_id) if matches is None else matches:
         other = people.get(match.other(user_id))
         if me is None or other is None:
             continue
@@ -605,7 +721,7 @@ def results(event: Event, user_id: int, now: datetime) -> Results:
     if me is None:
         raise MixerError(_("Only attendees who checked in take part in the exchange."), status=403)
     blocks = _blocks_of(user_id)
-    all_matches = _matches_of(event, user_id)
+    all_matches = matches_of(event, user_id)
     shown = _shown_matches(event, user_id, settings, win, people, blocks, now, all_matches)
     requests = db.session.scalars(
         sa.select(IntroductionRequest)
@@ -659,25 +775,35 @@ def results(event: Event, user_id: int, now: datetime) -> Results:
     )
 
 
-def hide_match(event: Event, user_id: int, match_id: int, now: datetime) -> None:
-    """Either side hides a revealed match: neither sees the other's card from now on.
+def hide_match(event: Event, user_id: int, number: int, now: datetime) -> Match:
+    """Either side hides their revealed match with the attendee `number`: neither sees the
+    other's card from now on. A match derived from marks is stored from then on, hidden, so that
+    a mark taken back and given again cannot undo the hide.
 
     A match not yet revealed does not exist for its members: answering differently for it would
-    tell a member, before the close, that someone they marked marked them too."""
-    match = db.session.get(Match, match_id)
+    tell a member, before the close, that someone they marked marked them too (so before the
+    close of a mixer that reveals there, nothing is even looked up)."""
+    missing = MixerError(_("This match does not exist."), status=404)
     settings = settings_of(event)
-    if (
-        match is None
-        or match.event_id != event.id
-        or user_id not in (match.user_low_id, match.user_high_id)
-        or now
-        < rules.match_revealed_at(
-            match.source, settings.reveal, match.matched_at, window_of(event, settings).closes_at
-        )
+    win = window_of(event, settings)
+    if settings.reveal != Reveal.AT_ONCE and now < win.closes_at:
+        raise missing
+    people = participants(
+        event, sa.or_(MixerProfile.user_id == user_id, MixerProfile.number == number)
+    )
+    other = next((p for p in people.values() if p.number == number), None)
+    if user_id not in people or other is None or other.user_id == user_id:
+        raise missing
+    match = pair_match(event, user_id, other.user_id)
+    if match is None or now < rules.match_revealed_at(
+        match.source, settings.reveal, match.matched_at, win.closes_at
     ):
-        raise MixerError(_("This match does not exist."), status=404)
+        raise missing
+    if match.id is None:
+        db.session.add(match)
     match.hidden_at = match.hidden_at or now
     db.session.flush()
+    return match
 
 
 def send_request(event: Event, user_id: int, number: int, note: str, now: datetime):
@@ -692,12 +818,7 @@ def send_request(event: Event, user_id: int, number: int, note: str, now: dateti
     if me is None:
         raise MixerError(_("Only attendees who checked in take part in the exchange."), status=403)
     other = _participant_by_number(people, number)
-    low, high = rules.pair(user_id, other.user_id)
-    matched = db.session.scalar(
-        sa.select(Match.id).where(
-            Match.event_id == event.id, Match.user_low_id == low, Match.user_high_id == high
-        )
-    )
+    matched = pair_match(event, user_id, other.user_id)
     mine = db.session.scalars(
         sa.select(IntroductionRequest).where(
             IntroductionRequest.event_id == event.id, IntroductionRequest.requester_id == user_id
@@ -732,7 +853,8 @@ def send_request(event: Event, user_id: int, number: int, note: str, now: dateti
 
 
 def answer_request(event: Event, user_id: int, request_id: int, accept: bool, now: datetime):
-    """The recipient accepts (a match: cards both ways) or declines (never announced)."""
+    """The recipient accepts (a match: cards both ways, and the requester is told at once) or
+    declines (never announced: the requester sees the request expire like any other)."""
     request = db.session.get(IntroductionRequest, request_id)
     if request is None or request.event_id != event.id or request.recipient_id != user_id:
         raise MixerError(_("This request does not exist."), status=404)
@@ -747,12 +869,7 @@ def answer_request(event: Event, user_id: int, request_id: int, accept: bool, no
             raise MixerError(_("This request does not exist."), status=404)
         request.accepted_at = now
         low, high = rules.pair(user_id, request.requester_id)
-        existing = db.session.scalars(
-            sa.select(Match).where(
-                Match.event_id == event.id, Match.user_low_id == low, Match.user_high_id == high
-            )
-        ).one_or_none()
-        if existing is None:
+        if pair_match(event, low, high) is None:
             db.session.add(
                 Match(
                     event_id=event.id,
@@ -762,10 +879,31 @@ def answer_request(event: Event, user_id: int, request_id: int, accept: bool, no
                     matched_at=now,
                 )
             )
+        _tell_accepted(event, request.requester_id)
     else:
         request.declined_at = now
     db.session.flush()
     return request
+
+
+def _tell_accepted(event: Event, requester_id: int) -> None:
+    """The requester's notice of an accepted introduction; it names nobody (a notice can be read
+    in the admins' mail outbox), the results page shows whom."""
+    requester = db.session.get(User, requester_id)
+    if requester is None or not requester.active:
+        return
+    title = event.title
+    notify(
+        requester,
+        lambda: (
+            _("Your introduction request at %(title)s was accepted", title=title),
+            _(
+                "Good news: an attendee of %(title)s accepted your introduction request. You can now see each other's contact cards on your results page.",
+                title=title,
+            ),
+        ),
+        link=f"/events/{event.id}/mixer/results",
+    )
 
 
 # =============================================================================================
@@ -935,50 +1073,29 @@ def set_removed(event: Event, actor: User, number: int, removed: bool, now: date
 @dataclass(frozen=True)
 class Counts:
     attendees: int
-    markers: int
+    #: None while the window is open: marks may still change, and a count that moved as an
+    #: attendee marked would tell whoever watched it when they marked.
+    markers: int | None
     #: None until matches are revealed, so a running count cannot hint at who marked whom.
     matches: int | None
     introductions_accepted: int
 
 
 def counts(event: Event, now: datetime) -> Counts:
-    """Counts only: checked-in attendees, members who marked, matches, accepted introductions."""
+    """Counts of what is already revealed or final: checked-in attendees; members who marked,
+    once the window has closed; matches, once revealed (at the close, or at once when the
+    organizer chose so); accepted introductions."""
     settings = settings_of(event)
     win = window_of(event, settings)
-
-    def count(stmt):
-        return stmt.scalar_subquery()
-
-    row = db.session.execute(
-        sa.select(
-            count(
-                sa.select(sa.func.count(Registration.id)).where(
-                    Registration.event_id == event.id,
-                    Registration.status == RegistrationStatus.CONFIRMED,
-                    Registration.checked_in_at.is_not(None),
-                )
-            ),
-            count(
-                sa.select(sa.func.count(sa.distinct(Mark.marker_id))).where(
-                    Mark.event_id == event.id
-                )
-            ),
-            count(
-                sa.select(sa.func.count(Match.id)).where(
-                    Match.event_id == event.id, Match.source == MatchSource.MUTUAL
-                )
-            ),
-            count(
-                sa.select(sa.func.count(IntroductionRequest.id)).where(
-                    IntroductionRequest.event_id == event.id,
-                    IntroductionRequest.accepted_at.is_not(None),
-                )
-            ),
-        )
-    ).one()
-    attendees, markers, mutual, accepted = row
-    revealed = settings.reveal == Reveal.AT_ONCE or now >= win.closes_at
-    return Counts(attendees, markers, mutual if revealed else None, accepted)
+    live = stats.live_counts(event.id)
+    closed = now >= win.closes_at
+    revealed = settings.reveal == Reveal.AT_ONCE or closed
+    return Counts(
+        live["attendees"],
+        live["markers"] if closed else None,
+        live["matches"] if revealed else None,
+        live["introductions_accepted"],
+    )
 
 
 def participant_rows(event: Event) -> list[Participant]:

@@ -2,6 +2,12 @@
 matches, match rate and introductions accepted, by month and by year (local time). Counts only:
 no query here returns anything about a person.
 
+A mixer counts here only once its exchange window has closed: until then its marks may still
+change and its matches may not be revealed, and a count that moved while an attendee marked
+would tell an admin working with that attendee who marked whom. After the close every count is
+of what is final and revealed (markers as a number only; matches shown to both sides; accepted
+introductions).
+
 Each mixer's counts come from one SQL statement of correlated aggregates (`count_columns`), so
 the page costs the same few queries for 10 mixers or 1,000. For a mixer whose marks the
 retention purge deleted, the counts come from its `MixerTally`, written by the purge just
@@ -17,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from eventsite.core.time import to_local
 from eventsite.events.models import Event, EventKind, EventStatus, Registration, RegistrationStatus
@@ -27,32 +34,80 @@ from eventsite.mixers.models import (
     Match,
     MatchSource,
     MixerProfile,
+    MixerSettings,
     MixerTally,
 )
+from eventsite.mixers.rules import DEFAULT_WINDOW_HOURS, window
 
 #: The counts a mixer has, in `MixerTally`'s column names.
 COUNTS = ("attendees", "markers", "matches", "matched_members", "introductions_accepted")
 
 
-def count_columns() -> dict[str, sa.ScalarSelect]:
-    """Each of `COUNTS` as an aggregate correlated to `Event.id`, from the live rows."""
+def count_columns() -> dict[str, sa.ColumnElement]:
+    """Each of `COUNTS` as an aggregate correlated to `Event.id`, from the live rows.
+
+    A mutual match is either stored (hidden by one side, or kept by the purge) or only the pair
+    of marks itself (`service.mutual_marks`): both are counted, each pair once."""
     attendees = sa.select(sa.func.count(Registration.id)).where(
         Registration.event_id == Event.id,
         Registration.status == RegistrationStatus.CONFIRMED,
         Registration.checked_in_at.is_not(None),
     )
     markers = sa.select(sa.func.count(sa.distinct(Mark.marker_id))).where(Mark.event_id == Event.id)
-    matches = sa.select(sa.func.count(Match.id)).where(
+    # The lower id's mark stands for its pair. (Nested EXISTS name what they correlate to: SQL
+    # correlates only to the tables of the statement around them.)
+    mark, back = aliased(Mark), aliased(Mark)
+    derived = (
+        sa.select(sa.func.count())
+        .select_from(mark)
+        .where(
+            mark.event_id == Event.id,
+            mark.marker_id < mark.marked_id,
+            sa.exists()
+            .where(
+                back.event_id == mark.event_id,
+                back.marker_id == mark.marked_id,
+                back.marked_id == mark.marker_id,
+            )
+            .correlate_except(back),
+            ~sa.exists()
+            .where(
+                Match.event_id == mark.event_id,
+                Match.user_low_id == mark.marker_id,
+                Match.user_high_id == mark.marked_id,
+            )
+            .correlate_except(Match),
+        )
+    )
+    stored = sa.select(sa.func.count(Match.id)).where(
         Match.event_id == Event.id, Match.source == MatchSource.MUTUAL
     )
+    mine, theirs = aliased(Mark), aliased(Mark)
     matched_members = sa.select(sa.func.count(MixerProfile.id)).where(
         MixerProfile.event_id == Event.id,
-        sa.exists().where(
-            Match.event_id == Event.id,
-            sa.or_(
-                Match.user_low_id == MixerProfile.user_id,
-                Match.user_high_id == MixerProfile.user_id,
-            ),
+        sa.or_(
+            sa.exists()
+            .where(
+                Match.event_id == MixerProfile.event_id,
+                sa.or_(
+                    Match.user_low_id == MixerProfile.user_id,
+                    Match.user_high_id == MixerProfile.user_id,
+                ),
+            )
+            .correlate_except(Match),
+            sa.exists()
+            .where(
+                mine.event_id == MixerProfile.event_id,
+                mine.marker_id == MixerProfile.user_id,
+                sa.exists()
+                .where(
+                    theirs.event_id == mine.event_id,
+                    theirs.marker_id == mine.marked_id,
+                    theirs.marked_id == mine.marker_id,
+                )
+                .correlate_except(theirs),
+            )
+            .correlate_except(mine),
         ),
     )
     accepted = sa.select(sa.func.count(IntroductionRequest.id)).where(
@@ -62,7 +117,7 @@ def count_columns() -> dict[str, sa.ScalarSelect]:
     return {
         "attendees": attendees.scalar_subquery(),
         "markers": markers.scalar_subquery(),
-        "matches": matches.scalar_subquery(),
+        "matches": derived.scalar_subquery() + stored.scalar_subquery(),
         "matched_members": matched_members.scalar_subquery(),
         "introductions_accepted": accepted.scalar_subquery(),
     }
@@ -105,31 +160,53 @@ class UnionStats:
     years: list[Period]
     months: list[Period]
     total: Period
+    #: Mixers that have ended but whose exchange window is still open: counted once it closes.
+    in_window: int = 0
 
 
-def mixer_counts(now: datetime) -> list[tuple[datetime, dict[str, int]]]:
-    """(start, counts) for every published mixer that has ended by `now`: one query."""
-    live = count_columns()
-    columns = [sa.func.coalesce(getattr(MixerTally, n), live[n]).label(n) for n in COUNTS]
+def closed_mixers(now: datetime) -> tuple[list[int], int]:
+    """The published mixers whose exchange window has closed by `now`, and how many more have
+    ended with their window still open: one query (the window's length is per mixer)."""
     rows = db.session.execute(
-        sa.select(Event.starts_at, *columns)
-        .outerjoin(MixerTally, MixerTally.event_id == Event.id)
+        sa.select(Event.id, Event.ends_at, MixerSettings.window_hours)
+        .outerjoin(MixerSettings, MixerSettings.event_id == Event.id)
         .where(
             Event.kind == EventKind.MIXER,
             Event.status == EventStatus.PUBLISHED,
             Event.ends_at <= now,
         )
+    ).all()
+    closed = [
+        event_id
+        for event_id, ends_at, hours in rows
+        if now >= window(ends_at, hours or DEFAULT_WINDOW_HOURS).closes_at
+    ]
+    return closed, len(rows) - len(closed)
+
+
+def mixer_counts(event_ids: list[int]) -> list[tuple[datetime, dict[str, int]]]:
+    """(start, counts) for each of the mixers `event_ids`: one query."""
+    if not event_ids:
+        return []
+    live = count_columns()
+    columns = [sa.func.coalesce(getattr(MixerTally, n), live[n]).label(n) for n in COUNTS]
+    rows = db.session.execute(
+        sa.select(Event.starts_at, *columns)
+        .outerjoin(MixerTally, MixerTally.event_id == Event.id)
+        .where(Event.id.in_(event_ids))
         .order_by(Event.starts_at, Event.id)
     ).all()
     return [(row.starts_at, {n: getattr(row, n) for n in COUNTS}) for row in rows]
 
 
 def union_stats(now: datetime) -> UnionStats:
-    """The union's mixers by year and by month of their local start, newest first."""
+    """The union's mixers whose exchange has closed, by year and by month of their local start,
+    newest first."""
+    closed, in_window = closed_mixers(now)
     years: dict[str, Period] = {}
     months: dict[str, Period] = {}
     total = Period("total")
-    for starts_at, counts in mixer_counts(now):
+    for starts_at, counts in mixer_counts(closed):
         local = to_local(starts_at)
         year, month = f"{local:%Y}", f"{local:%Y-%m}"
         years.setdefault(year, Period(year)).add(counts)
@@ -139,4 +216,5 @@ def union_stats(now: datetime) -> UnionStats:
         years=[years[k] for k in sorted(years, reverse=True)],
         months=[months[k] for k in sorted(months, reverse=True)],
         total=total,
+        in_window=in_window,
     )

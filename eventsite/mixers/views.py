@@ -11,6 +11,7 @@ import json
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -26,7 +27,7 @@ from eventsite.core.exports import XLSX_MIMETYPE, attachment, xlsx_bytes
 from eventsite.core.permissions import login_required, role_required
 from eventsite.core.time import utcnow
 from eventsite.events.models import Event
-from eventsite.extensions import db
+from eventsite.extensions import db, limiter
 from eventsite.mixers import rules, service
 from eventsite.mixers.forms import (
     AnswerForm,
@@ -164,8 +165,30 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
+def _tapper_key() -> str:
+    """Marking taps are counted per member (a whole office may share one address)."""
+    return f"member:{current_user.get_id()}"
+
+
+@bp.errorhandler(429)
+def too_many_taps(_error):
+    """Too many marking taps: a fetch gets its refusal as JSON, like any other refused tap."""
+    message = _("Too many taps in a short time. Please wait a moment and try again.")
+    if _wants_json():
+        return jsonify(error=message), 429
+    page = render_template(
+        "errors/error.html", code=429, title=_("Too many attempts"), message=message
+    )
+    return page, 429
+
+
 @bp.route("/events/<int:event_id>/mixer/mark", methods=["GET", "POST"])
 @attendee_required
+@limiter.limit(
+    lambda: current_app.config["MIXER_MARK_RATE_LIMIT"],
+    methods=["POST"],
+    key_func=_tapper_key,
+)
 def mark(event: Event):
     """The phone-first marking page; a tap saves at once (fetch), or as a form without JS."""
     now = utcnow()
@@ -176,7 +199,7 @@ def mark(event: Event):
                 return jsonify(error=_("The request could not be understood.")), 400
             abort(400)
         try:
-            count = service.set_mark(
+            tap = service.set_mark(
                 event, current_user.id, form.number.data, bool(form.marked.data), now
             )
         except service.MixerError as exc:
@@ -186,8 +209,16 @@ def mark(event: Event):
             flash(str(exc.message), "error")
             return redirect(url_for("mixers.mark", event_id=event.id), 303)
         db.session.commit()
+        matched = _("It's a match: you both marked each other. Their card is on your results page.")
         if _wants_json():
-            return jsonify(marked=bool(form.marked.data), count=count)
+            answer = {"marked": bool(form.marked.data), "count": tap.count}
+            if tap.match is not None:
+                answer["match"] = tap.match
+            if tap.match:
+                answer["message"] = matched
+            return jsonify(answer)
+        if tap.match:
+            flash(matched, "success")
         return redirect(
             url_for("mixers.mark", event_id=event.id, _anchor=f"p{form.number.data}"), 303
         )
@@ -217,12 +248,13 @@ def results(event: Event):
     )
 
 
-@bp.post("/events/<int:event_id>/mixer/matches/<int:match_id>/hide")
+@bp.post("/events/<int:event_id>/mixer/matches/hide")
 @attendee_required
-def hide_match(event: Event, match_id: int):
-    """Hide a match: neither side sees the other's card any more."""
+def hide_match(event: Event):
+    """Hide the match with the attendee `number` (form body): neither side sees the other's card
+    any more."""
     try:
-        service.hide_match(event, current_user.id, match_id, utcnow())
+        service.hide_match(event, current_user.id, _number_arg(), utcnow())
     except service.MixerError as exc:
         db.session.rollback()
         abort(exc.status)

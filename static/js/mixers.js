@@ -3,6 +3,8 @@
   "use strict";
   var count = document.getElementById("mark-count");
   var problem = document.getElementById("mark-error");
+  // Only where matches show at once: a tap that makes a match says so.
+  var matched = document.getElementById("mark-match");
 
   function show(message) {
     problem.textContent = message || "";
@@ -38,6 +40,10 @@
         state.textContent = on ? state.getAttribute("data-on") : state.getAttribute("data-off");
         wanted.value = on ? "0" : "1";
         count.textContent = answer.body.count;
+        if (matched) {
+          matched.querySelector("a").textContent = answer.body.message || "";
+          matched.hidden = !answer.body.match;
+        }
       }).catch(function () {
         // Offline or the server could not be reached: fall back to the plain form post.
         form.submit();

@@ -144,3 +144,37 @@ def test_two_members_match_and_a_third_sees_no_match(live_app, phone, moved_cloc
     assert "wxy_teacher" not in zhou.content() and "lin_jingyi" not in zhou.content()
     assert_fits_phone(zhou)
     screenshot(zhou, "mixer-06-no-match")
+
+
+def test_a_tap_that_makes_a_match_says_so_where_matches_show_at_once(live_app, phone, moved_clock):
+    """At a mixer that shows matches at once, tapping someone who marked you says "a match" at
+    once, with a link to the card; tapping someone who did not says nothing."""
+    from tests.mixer_factories import attend, mark
+
+    app, url = live_app
+    with app.app_context():
+        mixer: Mixer = make_mixer(reveal="at_once")
+        moved_clock["now"] = mixer.event.ends_at + timedelta(hours=1)
+        teacher = attend(mixer, gender="male", nickname="晓宇", mobile="13900000004")
+        lin = attend(mixer, gender="female", nickname="静怡", wechat="lin_jingyi")
+        zhou = attend(mixer, gender="female", nickname="梦瑶")
+        mark(mixer, lin, teacher)
+        db.session.commit()
+        event_id = mixer.event.id
+        numbers = {u.id: service.profile_of(mixer.event, u.id).number for u in (lin, zhou)}
+        lin_no, zhou_no = numbers[lin.id], numbers[zhou.id]
+
+    page = phone()
+    sign_in(page, url, "13900000004")
+    page.goto(f"{url}/events/{event_id}/mixer/mark")
+    note = page.locator("#mark-match")
+    tap(page, zhou_no)
+    expect(page.locator("#mark-count")).to_have_text("1")
+    expect(note).to_be_hidden()
+    tap(page, lin_no)
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("配对")
+    assert_fits_phone(page)
+    screenshot(page, "mixer-07-a-match-at-once")
+    note.locator("a").click()
+    expect(page.locator(".match .contact-card")).to_contain_text("lin_jingyi")
