@@ -98,8 +98,9 @@ EXPECTED_CARDS |= {("w", 1): {("m", 1)}, ("m", 11): {("w", 11)}, ("w", 11): {("m
 
 CSRF = re.compile(r'(name="csrf_token"[^>]*value=|name="csrf-token"[^>]*content=)"[^"]*"')
 AUDIT_ROW = re.compile(r"audit-\d+")
-#: The account page's signed-in devices: a new one per walk's login, with the clock's times.
-DEVICE_LIST = re.compile(r'<ul class="devices">.*?</ul>', re.S)
+#: The account page's signed-in devices: a new one per walk's login, with the clock's times, and
+#: the "sign out everywhere else" form that shows once there is more than one.
+DEVICE_LIST = re.compile(r'<ul class="devices">.*?</section>', re.S)
 HTML_ESCAPES = {"&#34;": '"', "&#39;": "'", "&amp;": "&", "&lt;": "<", "&gt;": ">"}
 
 
