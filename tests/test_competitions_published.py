@@ -10,7 +10,9 @@ Every public function of the competition services is listed here, in one of thre
 - READS: it only reads.
 
 A new public function fails `test_every_public_service_function_is_listed` until it is put in
-one of the tables, so a new way of changing results cannot slip past the guard unnoticed.
+one of the tables, so a new way of changing results cannot slip past the guard unnoticed. The
+events package's changes to registrations (who competes, for which team, in which track) are
+listed the same way in tests/test_competitions_published_registrations.py.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Competition judges: assignments, recusal (declared teams and conflicts, and a judge's own
 registration and team: `recusal_panel` → `rules.recused`), the judge role, team leaders and
-contestants' status.
+contestants' status, and the events engine's registration changes, refused while they would
+alter published results (`rules.entrant_change`).
 
 Functions flush; the view, job or CLI command that called them commits once.
 """
@@ -39,9 +40,18 @@ from eventsite.core.time import utcnow
 from eventsite.events.models import (
     ACTIVE_STATUSES,
     Event,
+    EventKind,
     Registration,
+    RegistrationStatus,
     Team,
     Track,
+)
+from eventsite.events.permissions import can_manage
+from eventsite.events.service import (
+    Placement,
+    RegistrationChange,
+    RegistrationError,
+    registrations_changing,
 )
 from eventsite.extensions import db
 
@@ -471,3 +481,109 @@ def is_judge_of(event: Event, user: User) -> bool:
         )
         is not None
     )
+
+
+# --- Registrations: the events engine asks before it changes one ------------------------------
+
+#: A member's own change refused (or one their action would bring about).
+MEMBER_REFUSED = _l(
+    "The results of %(round)s have been published and are worked out from who is registered, so "
+    "your registration cannot be changed here now. Please contact the organizer."
+)
+
+#: The organizer's change to a contestant refused.
+CONTESTANT_REFUSED = _l(
+    "The results of %(round)s are published, and who competes, for which team and in which "
+    "track, counts in every round: withdraw that publication (with a reason) before changing "
+    "%(name)s's registration."
+)
+
+#: The organizer's change to a judge's own registration refused.
+JUDGE_REFUSED = _l(
+    "%(name)s judges %(judged)s, and their own registration decides whom they are recused from, "
+    "on which the published results of %(round)s depend: withdraw that publication (with a "
+    "reason) before changing it."
+)
+
+
+def _entrant(placement: Placement | None) -> rules.Entrant | None:
+    if placement is None:
+        return None
+    return rules.Entrant(
+        active=placement.status in ACTIVE_STATUSES,
+        confirmed=placement.status == RegistrationStatus.CONFIRMED,
+        team=placement.team_id,
+        track=placement.track_id,
+    )
+
+
+def _first_published(event: Event) -> Round | None:
+    return db.session.scalars(
+        sa.select(Round)
+        .where(Round.event_id == event.id, Round.published_at.is_not(None))
+        .order_by(Round.position, Round.id)
+        .limit(1)
+    ).first()
+
+
+def _judged_rounds(event: Event, user_ids: set[int]) -> dict[int, list[Round]]:
+    """Member id → the rounds of the event they are assigned to judge, in order."""
+    found: dict[int, list[Round]] = defaultdict(list)
+    for round_, user_id in db.session.execute(
+        sa.select(Round, JudgeAssignment.user_id)
+        .join(JudgeAssignment, JudgeAssignment.round_id == Round.id)
+        .where(Round.event_id == event.id, JudgeAssignment.user_id.in_(user_ids))
+        .distinct()
+        .order_by(Round.position, Round.id)
+    ):
+        found[user_id].append(round_)
+    return found
+
+
+def _refusal(
+    event: Event,
+    actor: User | None,
+    change: RegistrationChange,
+    published: Round,
+    judged: Round | None = None,
+) -> RegistrationError:
+    """The refusal in the words of whoever acted: a member is told to ask the organizer; the
+    organizer (or a job) what to withdraw first."""
+    if actor is not None and not can_manage(actor, event):
+        return RegistrationError(str(MEMBER_REFUSED % {"round": published.name}))
+    name = db.session.get(User, change.user_id).name
+    if judged is None:
+        message = CONTESTANT_REFUSED % {"round": published.name, "name": name}
+    else:
+        message = JUDGE_REFUSED % {"round": published.name, "name": name, "judged": judged.name}
+    return RegistrationError(str(message))
+
+
+@registrations_changing.connect
+def _on_registrations_changing(
+    event: Event, *, changes: tuple[RegistrationChange, ...], actor: User | None = None, **_extra
+) -> None:
+    """A change to who competes where is refused while any round of the competition is
+    published (a contestant counts in every round), and a change to a judge's own registration
+    while a round they judge is published or chooses a published round's contestants."""
+    if event.kind != EventKind.COMPETITION:
+        return
+    altering = [
+        (change, kind)
+        for change in changes
+        if (kind := rules.entrant_change(_entrant(change.before), _entrant(change.after)))
+    ]
+    if not altering:
+        return
+    published = _first_published(event)
+    if published is None:
+        return
+    for change, kind in altering:
+        if kind is rules.EntrantChange.CONTESTANTS:
+            raise _refusal(event, actor, change, published)
+    judged = _judged_rounds(event, {change.user_id for change, _kind in altering})
+    for change, _kind in altering:
+        for round_ in judged.get(change.user_id, ()):
+            depends = published_from(round_)
+            if depends is not None:
+                raise _refusal(event, actor, change, depends, judged=round_)

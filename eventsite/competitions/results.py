@@ -50,6 +50,7 @@ from eventsite.events.models import (
     Registration,
     Team,
 )
+from eventsite.events.service import lock_event
 from eventsite.extensions import db
 
 
@@ -275,7 +276,13 @@ def publish_results(
 ) -> Round:
     """Publish the round's results: public from now, provisional through the objection period
     (公示), final after it. Refused while sheets are missing, and while criteria are flagged
-    beyond the tolerance unless the organizer confirms having checked them."""
+    beyond the tolerance unless the organizer confirms having checked them.
+
+    Takes the event's lock, as every registration change does: a change already cleared as
+    altering nothing published is written before the ranking is read, and one that comes after
+    sees the publication."""
+    lock_event(round_.event_id)
+    db.session.refresh(round_)
     now = now or utcnow()
     if round_.published_at is not None:
         raise CompetitionError(_("These results are already published."))

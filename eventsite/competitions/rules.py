@@ -1070,6 +1070,49 @@ def coverage(
     return Coverage(eligible=eligible, minimum=minimum, short=short)
 
 
+# --- Registrations: what a change to one alters ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entrant:
+    """A member's registration as the rankings see it: whether it holds or awaits a place
+    (`active`), whether it holds one (`confirmed`), and its team and track."""
+
+    active: bool
+    confirmed: bool = False
+    team: int | None = None
+    track: int | None = None
+
+
+class EntrantChange(enum.StrEnum):
+    """What a change to a registration alters: who competes where (the contestants of every
+    round), or, should its member judge, whom they are recused from."""
+
+    CONTESTANTS = "contestants"
+    RECUSAL = "recusal"
+
+
+def entrant_change(before: Entrant | None, after: Entrant | None) -> EntrantChange | None:
+    """A registration change alters the contestants when a confirmed registration with a track
+    starts or stops being one or changes team or track, and alters its member's recusal (were
+    they a judge) when the registration starts or stops holding or awaiting a place or changes
+    team while it does; anything else, such as leaving the waitlist, alters neither."""
+
+    def competes(entrant: Entrant | None) -> tuple[int | None, int] | None:
+        if entrant is None or not entrant.confirmed or entrant.track is None:
+            return None
+        return (entrant.team, entrant.track)
+
+    def recusal(entrant: Entrant | None) -> tuple[int | None] | None:
+        return (entrant.team,) if entrant is not None and entrant.active else None
+
+    if competes(before) != competes(after):
+        return EntrantChange.CONTESTANTS
+    if recusal(before) != recusal(after):
+        return EntrantChange.RECUSAL
+    return None
+
+
 # --- Paper sheets: double entry ----------------------------------------------------------------
 
 

@@ -779,6 +779,7 @@ def import_roster(
                 track_id=row.track_id,
                 now=now,
                 announce=not event.approval_required,
+                actor=actor,
             )
             if registration.status == S.PENDING:
                 service.approve(registration, actor=actor, now=now)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -62,6 +64,65 @@ PROBLEM_MESSAGES = {
     rules.Ineligible.TRACK_REQUIRED: _l("Please choose a track."),
     rules.Ineligible.TRACK_UNKNOWN: _l("That track does not belong to this event."),
 }
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a registration stands: its status, team and track."""
+
+    status: str
+    team_id: int | None = None
+    track_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RegistrationChange:
+    """A change the engine is about to write: one member's registration before and after
+    (`registration_id` and `before` are None for a first registration)."""
+
+    user_id: int
+    registration_id: int | None
+    before: Placement | None
+    after: Placement
+
+
+#: Sent before the engine writes any change to a registration's status, team or track, as
+#: `(event, changes=(RegistrationChange, ...), actor=User | None)`, in the change's transaction
+#: and under the event's lock. A feature built on events whose records depend on who is
+#: registered where (a competition's published results) refuses by raising RegistrationError:
+#: nothing of the change is written and the caller rolls back. Events may not import those
+#: features, so they answer this signal.
+registrations_changing = Namespace().signal("registrations-changing")
+
+
+def placement_of(registration: Registration) -> Placement:
+    """The registration's status, team and track as they are now."""
+    return Placement(str(registration.status), registration.team_id, registration.track_id)
+
+
+def _ask_before_changing(
+    event: Event, actor: User | None, changes: Iterable[RegistrationChange]
+) -> None:
+    """Send `registrations_changing` for the changes that change something; a receiver that
+    refuses raises RegistrationError before anything is written."""
+    changing = tuple(change for change in changes if change.before != change.after)
+    if changing:
+        registrations_changing.send(event, changes=changing, actor=actor)
+
+
+def _change(registration: Registration, **after) -> RegistrationChange:
+    """The change of an existing registration to `after` (status, team_id, track_id)."""
+    before = placement_of(registration)
+    return RegistrationChange(
+        registration.user_id,
+        registration.id,
+        before,
+        Placement(
+            str(after.get("status", before.status)),
+            after.get("team_id", before.team_id),
+            after.get("track_id", before.track_id),
+        ),
+    )
 
 
 def event_path(event: Event) -> str:
@@ -229,12 +290,15 @@ def register(
     single_declared: bool = False,
     now: datetime | None = None,
     announce: bool = True,
+    actor: User | None = None,
 ) -> Registration:
     """Register `user`: confirmed if a place fits them, else waitlisted; pending if approval is on.
 
     `announce=False` leaves telling the member to the caller (an import approves at once and
-    tells them only the outcome).
+    tells them only the outcome). `actor` is who registers them: the member themself unless
+    given (an organizer's import).
     """
+    actor = actor or user
     # Teams and tracks are no part of the capacity invariant: read them before taking the lock.
     terms = terms_of(event)
     event = lock_event(event.id)
@@ -262,7 +326,20 @@ def register(
     seeker = rules.Seeker(None, user.gender, applicant.team_id)
     status = rules.status_on_arrival(
         approval_required=event.approval_required,
-        has_place=not event.approval_required and _place_for(event, seeker, now),
+        has_place=not event.approval_required and _place_for(event, seeker, now, actor),
+    )
+    after = Placement(str(status), applicant.team_id, applicant.track_id)
+    _ask_before_changing(
+        event,
+        actor,
+        [
+            RegistrationChange(
+                user.id,
+                existing.id if existing else None,
+                placement_of(existing) if existing else None,
+                after,
+            )
+        ],
     )
     registration = existing or Registration(event_id=event.id, user_id=user.id)
     registration.status = status
@@ -296,7 +373,7 @@ def _closed_message(event: Event, now: datetime) -> str:
     return _("Registration for this event has closed.")
 
 
-def _place_for(event: Event, seeker: rules.Seeker, now: datetime) -> bool:
+def _place_for(event: Event, seeker: rules.Seeker, now: datetime, actor: User | None) -> bool:
     """A confirmed place fits `seeker` once every waitlisted member who fits has been served."""
     limits = limits_of(event)
     occupancy = occupancy_of(event.id)
@@ -304,7 +381,7 @@ def _place_for(event: Event, seeker: rules.Seeker, now: datetime) -> bool:
         return False
     # Normally nobody on the waitlist fits (every freed place promotes at once); should a
     # change elsewhere have left a place they fit, they take it before a newcomer does.
-    if occupancy.waitlisted and promote_waitlist(event, now):
+    if occupancy.waitlisted and promote_waitlist(event, now, actor=actor):
         return rules.fits(limits, occupancy_of(event.id), seeker)
     return True
 
@@ -355,8 +432,13 @@ def _announce(registration: Registration, event: Event, user: User) -> None:
     notify(user, render, link=event_path(event) if status != S.CONFIRMED else MY_EVENTS_PATH)
 
 
-def promote_waitlist(event: Event, now: datetime | None = None) -> list[Registration]:
-    """Fill free places from the waitlist, first come first served; the caller holds the lock."""
+def promote_waitlist(
+    event: Event, now: datetime | None = None, *, actor: User | None = None
+) -> list[Registration]:
+    """Fill free places from the waitlist, first come first served; the caller holds the lock.
+
+    `actor` is whose action freed the places (None for the engine itself).
+    """
     now = now or utcnow()
     if event.is_cancelled or event.has_ended(now):
         return []  # nobody is offered a place at an event that will not (or no longer) happen
@@ -373,6 +455,11 @@ def promote_waitlist(event: Event, now: datetime | None = None) -> list[Registra
         s.registration_id
         for s in rules.promotions(limits_of(event), occupancy_of(event.id), seekers)
     }
+    _ask_before_changing(
+        event,
+        actor,
+        [_change(reg, status=S.CONFIRMED) for reg, _user in waiting if reg.id in chosen],
+    )
     promoted = []
     for registration, user in waiting:
         if registration.id not in chosen:
@@ -422,6 +509,7 @@ def cancel_registration(
         raise RegistrationError(_("This registration is no longer active."))
     if by_member and not rules.member_may_cancel(registration.status, event.starts_at, now):
         raise RegistrationError(_("The event has started; please contact the organizer."))
+    _ask_before_changing(event, actor, [_change(registration, status=S.CANCELLED)])
     held_place = registration.status == S.CONFIRMED
     registration.status = S.CANCELLED
     registration.status_changed_at = now
@@ -436,7 +524,7 @@ def cancel_registration(
             detail=_audit_detail(registration, reason),
         )
         _announce(registration, event, registration.user)
-    promoted = promote_waitlist(event, now) if held_place else []
+    promoted = promote_waitlist(event, now, actor=actor) if held_place else []
     return promoted
 
 
@@ -449,8 +537,10 @@ def approve(
     if rules.RosterAction.APPROVE not in rules.roster_actions(registration.status):
         raise RegistrationError(_("Only registrations awaiting approval can be approved."))
     seeker = rules.Seeker(registration.id, registration.gender, registration.team_id)
-    has_place = _place_for(event, seeker, now)
-    registration.status = S.CONFIRMED if has_place else S.WAITLISTED
+    has_place = _place_for(event, seeker, now, actor)
+    status = S.CONFIRMED if has_place else S.WAITLISTED
+    _ask_before_changing(event, actor, [_change(registration, status=status)])
+    registration.status = status
     registration.waitlisted_at = None if has_place else now
     registration.status_changed_at = now
     db.session.flush()
@@ -473,6 +563,7 @@ def reject(
                 "Only registrations awaiting approval or on the waitlist can be rejected; cancel a confirmed one instead."
             )
         )
+    _ask_before_changing(event, actor, [_change(registration, status=S.REJECTED)])
     registration.status = S.REJECTED
     registration.status_reason = reason
     registration.waitlisted_at = None
@@ -515,14 +606,17 @@ def move(
             rules.Limits(team_cap=limits.team_cap), occupancy, seeker
         ):
             raise RegistrationError(_("That team is full."), "team_id")
+    new_track = track_id if track_id is not None else registration.track_id
+    _ask_before_changing(
+        event, actor, [_change(registration, team_id=new_team, track_id=new_track)]
+    )
     registration.team_id = new_team
-    if track_id is not None:
-        registration.track_id = track_id
+    registration.track_id = new_track
     db.session.flush()
     db.session.expire(registration, ["team", "track"])
     detail = f"{registration.user.name}: {old} → {_placement(registration)}"
     audit.record("registration.move", actor=actor, event=event, detail=detail)
-    return promote_waitlist(event, now)
+    return promote_waitlist(event, now, actor=actor)
 
 
 def _placement(registration: Registration) -> str:
@@ -577,6 +671,10 @@ __all__ = [
     "occupancies_of",
     "occupancy_of",
     "places_and_full_teams",
+    "placement_of",
+    "Placement",
+    "RegistrationChange",
+    "registrations_changing",
     "promote_waitlist",
     "register",
     "reject",
@@ -769,7 +867,7 @@ def update_event(
     event.updated_at = max(now, event.updated_at + timedelta(microseconds=1))
     db.session.flush()
     audit.record("event.update", actor=actor, event=event, detail=_changes_detail(changes))
-    return promote_waitlist(event, now) if loosened else []
+    return promote_waitlist(event, now, actor=actor) if loosened else []
 
 
 def publish_event(event: Event, actor: User, *, now: datetime | None = None) -> Event:
@@ -818,6 +916,9 @@ def cancel_event(
         .where(Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))
         .order_by(Registration.id)
     ).all()
+    _ask_before_changing(
+        event, actor, [_change(registration, status=S.CANCELLED) for registration, _user in rows]
+    )
     title, start = event.title, event.starts_at
     for registration, user in rows:
         registration.status = S.CANCELLED.value
