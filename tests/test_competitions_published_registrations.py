@@ -902,3 +902,48 @@ def test_a_publication_waits_for_a_registration_change_already_cleared(app):
     now = [(p.contestant, p.rank) for p in competitions.load_board(round_).overall.placings]
     assert leaving.id not in dict(published)
     assert published == now
+
+
+def test_a_publication_waits_for_a_disqualification_already_cleared(app, monkeypatch):
+    """The competition's own guarded changes take the event's lock too: a disqualification that
+    found nothing published is written before a publication that comes meanwhile reads the
+    ranking, so the published ranking is the one that stays."""
+    from eventsite.competitions import judging
+
+    contest = make_contest(per_team_track=2, min_judges=1)
+    fill_all(contest, lambda j, c: [str(10 - c), str(20 - 2 * c)])
+    leaving = contest.everyone()[0]  # the best: the first place changes hands
+    ids = (contest.round.id, contest.organizer.id, leaving.id, contest.round.event_id)
+    db.session.commit()
+    cleared = threading.Event()
+    guard = judging._refuse_if_any_published
+
+    def guard_then_wait(event):
+        guard(event)  # nothing published yet: cleared
+        cleared.set()
+        time.sleep(1)
+
+    monkeypatch.setattr(judging, "_refuse_if_any_published", guard_then_wait)
+
+    def disqualify():
+        judging.set_contestant_state(
+            db.session.get(Event, ids[3]),
+            db.session.get(User, ids[1]),
+            db.session.get(Registration, ids[2]),
+            "disqualified",
+            "冒名顶替",
+        )
+
+    def publish_now():
+        assert cleared.wait(THREAD_TIMEOUT)
+        round_ = db.session.get(Round, ids[0])
+        competitions.publish_results(round_, db.session.get(User, ids[1]))
+        return [(p.contestant, p.rank) for p in competitions.load_board(round_).overall.placings]
+
+    published = run_together(app, [disqualify, publish_now])[1]
+    db.session.rollback()
+    round_ = db.session.get(Round, ids[0])
+    assert round_.published_at is not None
+    now = [(p.contestant, p.rank) for p in competitions.load_board(round_).overall.placings]
+    assert dict(published)[leaving.id] is None  # listed, out of the ranking
+    assert published == now

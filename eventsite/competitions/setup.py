@@ -26,6 +26,7 @@ from eventsite.competitions.models import (
 )
 from eventsite.core import audit
 from eventsite.events.models import Event
+from eventsite.events.service import lock_event
 from eventsite.extensions import db
 
 
@@ -126,10 +127,26 @@ def published_from(round_: Round, *, feeds_next: bool | None = None) -> Round | 
     return None
 
 
+def _rounds_under_lock(event_id: int) -> list[Round]:
+    """The event's rounds read afresh under the event's lock, which `publish_results` takes too:
+    a change cleared by a guard below is written before a publication reads the ranking, or sees
+    the publication that came first."""
+    lock_event(event_id)
+    return list(
+        db.session.scalars(
+            sa.select(Round)
+            .where(Round.event_id == event_id)
+            .order_by(Round.position, Round.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
 def _refuse_once_published(round_: Round, *, feeds_next: bool | None = None) -> None:
     """Published results stay as published: whatever they are computed from (settings,
     criteria, judges, sheets, awards, and the rounds that chose their contestants) changes only
     after the publication is withdrawn."""
+    _rounds_under_lock(round_.event_id)
     published = published_from(round_, feeds_next=feeds_next)
     if published is round_:
         raise CompetitionError(str(PUBLISHED))
@@ -160,7 +177,7 @@ def _refuse_if_counted_in_published(judge_id: int, registration_ids: Iterable[in
 def _refuse_if_any_published(event: Event) -> None:
     """A contestant's status (withdrawn, disqualified) counts in every round of the event: refused
     while any round's results are published."""
-    published = next((r for r in _rounds_in_order(event.id) if r.published_at is not None), None)
+    published = next((r for r in _rounds_under_lock(event.id) if r.published_at is not None), None)
     if published is not None:
         raise CompetitionError(str(ANY_PUBLISHED % {"round": published.name}))
 
