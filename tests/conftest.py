@@ -28,6 +28,11 @@ from tests.factories import PASSWORD
 settings.register_profile(
     "eventsite", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
 )
+# `make mutation` (--hypothesis-profile=mutation): the same examples on every run, and none
+# remembered from a mutant's failure, so a module's score does not drift from run to run.
+settings.register_profile(
+    "mutation", parent=settings.get_profile("eventsite"), derandomize=True, database=None
+)
 settings.load_profile("eventsite")
 
 SERVER_URL = os.environ.get("DATABASE_URL", "")

@@ -35,6 +35,8 @@ from eventsite.events.rules import (
     full_teams,
     member_may_cancel,
     member_may_register,
+    notice_due,
+    notice_window,
     places_left,
     promotions,
     registration_state,
@@ -629,3 +631,38 @@ def test_full_teams_are_those_at_or_over_the_cap():
     assert full_teams(Limits(team_cap=4), occupancy) == frozenset()
     assert full_teams(Limits(team_cap=0), Occupancy()) == frozenset()  # no team counted yet
     assert full_teams(Limits(), occupancy) == frozenset()
+
+
+# --- scheduled notices -------------------------------------------------------------------------
+
+LEAD = rules.REMINDER_LEAD
+
+
+def test_a_notices_window_runs_from_now_to_the_lead_ahead():
+    assert notice_window(OPENS, LEAD) == (OPENS, OPENS + LEAD)
+
+
+@pytest.mark.parametrize(
+    ("moment", "due"),
+    [
+        (OPENS - SECOND, False),  # already past
+        (OPENS, False),  # starting now: too late to give notice ahead
+        (OPENS + SECOND, True),
+        (OPENS + LEAD, True),  # exactly the lead ahead
+        (OPENS + LEAD + SECOND, False),  # not yet
+    ],
+)
+def test_a_notice_is_due_from_the_lead_before_the_moment_until_the_moment(moment, due):
+    assert notice_due(moment, OPENS, LEAD) is due
+
+
+@given(
+    offset=st.integers(min_value=-3 * 86_400, max_value=3 * 86_400),
+    lead_seconds=st.integers(min_value=0, max_value=2 * 86_400),
+)
+def test_a_notice_is_due_exactly_while_now_is_within_the_lead_before_the_moment(
+    offset, lead_seconds
+):
+    moment = OPENS + timedelta(seconds=offset)
+    lead = timedelta(seconds=lead_seconds)
+    assert notice_due(moment, OPENS, lead) is (moment - lead <= OPENS < moment)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,10 +28,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture
-def live_app(tmp_path):
-    """The app on a fresh migrated SQLite file, served by a threaded server; yields (app, url)."""
-    config = base_config(f"sqlite:///{tmp_path / 'e2e.db'}")
+@contextmanager
+def serve(folder: Path):
+    """The app on a fresh migrated SQLite file in `folder`, served by a threaded server."""
+    config = base_config(f"sqlite:///{folder / 'e2e.db'}")
     config.update(WTF_CSRF_ENABLED=True, TESTING=False, PUBLIC_URL="http://127.0.0.1")
     app = create_app(config)
     with app.app_context():
@@ -44,6 +45,13 @@ def live_app(tmp_path):
         server.shutdown()
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture
+def live_app(tmp_path):
+    """The app on a fresh database, served on a free loopback port; yields (app, url)."""
+    with serve(tmp_path) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")
