@@ -23,6 +23,7 @@ from flask_login import current_user
 from sqlalchemy.orm import contains_eager, joinedload, lazyload
 
 from eventsite.accounts.models import Role
+from eventsite.core.inputs import storable_int
 from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required, public, role_required
 from eventsite.core.time import to_local, utcnow
@@ -495,7 +496,7 @@ def organizers(event: Event):
     if request.method == "POST":
         try:
             if "remove_user_id" in request.form:
-                user_id = request.form.get("remove_user_id", type=int)
+                user_id = request.form.get("remove_user_id", type=storable_int)
                 service.remove_organizer(event, user_id, current_user)
                 message = _("Organizer removed.")
             elif form.validate():

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import Form
 from wtforms.fields import (
     BooleanField,
@@ -21,6 +20,7 @@ from wtforms.fields import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from eventsite.core.forms import SiteForm
 from eventsite.core.time import from_local, to_local
 from eventsite.events.forms import LOCAL_FORMATS, add_error
 from eventsite.sportsmeet import rules
@@ -34,7 +34,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(SiteForm):
     """The meet's points table, per-person item limit and entries lock time."""
 
     points_table = StringField(
@@ -97,7 +97,7 @@ def _whole(label, minimum: int, default: int, maximum: int = 200):
     )
 
 
-class ItemForm(FlaskForm):
+class ItemForm(SiteForm):
     """Create or edit an item."""
 
     name = StringField(
@@ -178,7 +178,7 @@ class ItemForm(FlaskForm):
         }
 
 
-class MobileForm(FlaskForm):
+class MobileForm(SiteForm):
     """A member found by mobile number (a referee or a captain)."""
 
     mobile = StringField(
@@ -189,15 +189,15 @@ class MobileForm(FlaskForm):
     )
 
 
-class HeatDrawForm(FlaskForm):
+class HeatDrawForm(SiteForm):
     lanes = _whole(_l("Lanes (entries per heat)"), 2, 8, 50)
 
 
-class FinalDrawForm(FlaskForm):
+class FinalDrawForm(SiteForm):
     size = _whole(_l("Entries in the final"), 2, 8, 50)
 
 
-class EntriesForm(FlaskForm):
+class EntriesForm(SiteForm):
     """A captain's selection: checkboxes named item-<id> carrying registration ids."""
 
     def selection(self, formdata, item_ids) -> dict[int, set[int]]:
@@ -267,7 +267,7 @@ class ResultRow(Form):
     reason = StringField(_l("Reason (DQ or correction)"), validators=[Length(max=300)])
 
 
-class HeatSheetForm(FlaskForm):
+class HeatSheetForm(SiteForm):
     """A heat's results: one row per lane."""
 
     rows = FieldList(FormField(ResultRow))
@@ -327,7 +327,7 @@ class HeatSheetForm(FlaskForm):
         return valid
 
 
-class MatchForm(FlaskForm):
+class MatchForm(SiteForm):
     """Who won a match."""
 
     winner = RadioField(
