@@ -12,10 +12,14 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from eventsite import config as settings
+from eventsite.core.db import transient_fault
 from eventsite.core.inputs import IdConverter
 from eventsite.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+#: What the "busy, please try again" page (503) asks the browser to wait, in seconds.
+BUSY_RETRY_AFTER_SECONDS = 5
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -196,6 +200,29 @@ def register_error_handlers(app: Flask) -> None:
                 "A value you entered is too long, too large or contains a character that cannot be saved. Nothing was saved; please correct it and try again."
             ),
         )
+
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.TimeoutError)
+    def busy(error):
+        # A lock or statement timeout, a serialization failure or a deadlock: nothing was
+        # committed, and the same request a little later will very likely go through.
+        if not transient_fault(error):
+            raise error
+        db.session.rollback()
+        app.logger.warning(
+            "database busy on %s %s: %s",
+            request.method,
+            request.path,
+            type(getattr(error, "orig", error)).__name__,
+        )
+        response, code = render_error(
+            503,
+            _("Busy, please try again"),
+            _(
+                "Many members are doing this at the same moment. Nothing was saved; please try again in a few seconds."
+            ),
+        )
+        return response, code, {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
 
     @app.errorhandler(500)
     def server_error(error):
