@@ -28,6 +28,7 @@ VARIABLES = (
     "SCHEDULER_TICK_SECONDS",
     "SCHEDULER_IN_PROCESS",
     "ROSTER_PAGE_SIZE",
+    "CHECKIN_OPENS_HOURS",
     "PUBLIC_URL",
 )
 
@@ -131,6 +132,7 @@ def test_defaults(instance):
     assert settings["MAIL_SERVER"] is None
     assert settings["SCHEDULER_IN_PROCESS"] is False
     assert settings["ROSTER_PAGE_SIZE"] == 50
+    assert settings["CHECKIN_OPENS_HOURS"] == 3
     assert settings["SESSION_COOKIE_SECURE"] is False
 
 
@@ -140,6 +142,7 @@ def test_variables_override_defaults(instance, monkeypatch):
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("MAIL_USE_TLS", "yes")
     monkeypatch.setenv("ROSTER_PAGE_SIZE", "20")
+    monkeypatch.setenv("CHECKIN_OPENS_HOURS", "1.5")
 
     settings = config.from_environment()
 
@@ -148,6 +151,7 @@ def test_variables_override_defaults(instance, monkeypatch):
     assert settings["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     assert settings["MAIL_USE_TLS"] is True
     assert settings["ROSTER_PAGE_SIZE"] == 20
+    assert settings["CHECKIN_OPENS_HOURS"] == 1.5
 
 
 def test_trusted_proxy_makes_the_login_limit_count_the_members_own_address(database_uri):

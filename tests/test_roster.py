@@ -720,7 +720,7 @@ def test_a_row_action_with_stray_keys_commits_exactly_its_change_and_redirects(
 
 
 def test_bulk_and_desk_posts_with_stray_keys_redirect_with_the_filters_only(
-    app, client, auth, meet
+    app, client, auth, clock, meet
 ):
     event, people = meet
     auth.become(db.session.get(User, event.created_by_id))
@@ -734,6 +734,7 @@ def test_bulk_and_desk_posts_with_stray_keys_redirect_with_the_filters_only(
     assert client.get(response.location).status_code == 200
 
     zhang = people["张伟"]
+    clock.now = event.starts_at  # at the desk, on the day
     response = client.post(
         f"/events/{event.id}/checkin/{zhang.id}?registration_id={people['王强'].id}&q=张"
     )
