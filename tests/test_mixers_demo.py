@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from eventsite.accounts.models import User
 from eventsite.core.time import utcnow
-from eventsite.demo import EXCHANGE_FIRST_MOBILE, EXCHANGE_TITLE
+from eventsite.demo import EXCHANGE_DESCRIPTION, EXCHANGE_FIRST_MOBILE
 from eventsite.events.models import Event
 from eventsite.extensions import db
 from eventsite.mixers import rules, service
@@ -17,7 +17,9 @@ def test_the_demo_member_can_try_the_open_exchange(runner, clock):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     assert "/mixer/mark" in result.output
-    event = db.session.scalars(sa.select(Event).where(Event.title == EXCHANGE_TITLE)).one()
+    event = db.session.scalars(
+        sa.select(Event).where(Event.description == EXCHANGE_DESCRIPTION)
+    ).one()
     assert rules.window_state(service.window_of(event), utcnow()) == rules.WindowState.OPEN
     member = db.session.scalars(sa.select(User).where(User.mobile == "13900000004")).one()
     admirer = db.session.scalars(
