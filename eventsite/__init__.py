@@ -5,15 +5,21 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask, g, render_template, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from eventsite import config as settings
+from eventsite.core.db import transient_fault
+from eventsite.core.inputs import IdConverter
 from eventsite.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+#: What the "busy, please try again" page (503) asks the browser to wait, in seconds.
+BUSY_RETRY_AFTER_SECONDS = 5
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -36,6 +42,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     register_extensions(app)
+    # Before any route is added: ids beyond the INTEGER range match no route (a 404).
+    app.url_map.converters["int"] = IdConverter
     register_blueprints(app)
     register_cli(app)
     register_error_handlers(app)
@@ -175,6 +183,48 @@ def register_error_handlers(app: Flask) -> None:
         return render_error(
             429, _("Too many attempts"), _("Too many attempts. Please wait a while and try again.")
         )
+
+    @app.errorhandler(sa.exc.DataError)
+    def refused_by_database(error):
+        # The last net under core.inputs: a value the database could not store or compare
+        # (a NUL byte, a number beyond its column) that no check caught. Nothing was written.
+        db.session.rollback()
+        app.logger.warning(
+            "the database refused a value from %s %s: %s",
+            request.method,
+            request.path,
+            type(getattr(error, "orig", error)).__name__,
+        )
+        return render_error(
+            400,
+            _("Value not accepted"),
+            _(
+                "A value you entered is too long, too large or contains a character that cannot be saved. Nothing was saved; please correct it and try again."
+            ),
+        )
+
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.TimeoutError)
+    def busy(error):
+        # A lock or statement timeout, a serialization failure or a deadlock: nothing was
+        # committed, and the same request a little later will very likely go through.
+        if not transient_fault(error):
+            raise error
+        db.session.rollback()
+        app.logger.warning(
+            "database busy on %s %s: %s",
+            request.method,
+            request.path,
+            type(getattr(error, "orig", error)).__name__,
+        )
+        response, code = render_error(
+            503,
+            _("Busy, please try again"),
+            _(
+                "Many members are doing this at the same moment. Nothing was saved; please try again in a few seconds."
+            ),
+        )
+        return response, code, {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
 
     @app.errorhandler(500)
     def server_error(error):

@@ -89,10 +89,21 @@ FEMALE_GIVEN_NAMES = (
 )
 GIVEN_NAMES = {Gender.MALE: MALE_GIVEN_NAMES.split(), Gender.FEMALE: FEMALE_GIVEN_NAMES.split()}
 
+#: The seasons as the titles name them, by month: December to February is winter.
+SEASONS = ("冬季", "春季", "夏季", "秋季")
+
+
+def dated(text: str, moment: datetime) -> str:
+    """A title or description with its {year} (and {season}) taken from the event's own date, so
+    they agree with the dates whenever the demo is loaded."""
+    local = to_local(moment)
+    return text.format(year=local.year, season=SEASONS[local.month % 12 // 3])
+
+
 # (a) The Wuhu mixer.
-MIXER_TITLE = "秋遇隅里 一叶知卿——2025年“皖工鹊桥·会聚良缘”高层次人才联谊交友活动"
+MIXER_TITLE = "秋遇隅里 一叶知卿——{year}年“皖工鹊桥·会聚良缘”高层次人才联谊交友活动"
 MIXER_DESCRIPTION = """\
-芜湖市总工会市直单位举办“秋遇隅里 一叶知卿”2025年“皖工鹊桥·会聚良缘”高层次人才联谊交友活动，\
+芜湖市总工会市直单位举办“秋遇隅里 一叶知卿”{year}年“皖工鹊桥·会聚良缘”高层次人才联谊交友活动，\
 为市直单位的单身青年人才搭建相识相知的平台。暂别案头忙碌，一起走进秋天。
 
 活动安排（两天）：
@@ -333,8 +344,8 @@ def mixer(
     starts_at = at_local(now, 10, 14, 0)
     event = Event(
         kind=EventKind.MIXER,
-        title=MIXER_TITLE,
-        description=MIXER_DESCRIPTION,
+        title=dated(MIXER_TITLE, starts_at),
+        description=dated(MIXER_DESCRIPTION, starts_at),
         venue=MIXER_VENUE,
         starts_at=starts_at,
         ends_at=at_local(now, 11, 17, 0),
@@ -887,7 +898,7 @@ def play_item(event, item: Item, spec: MeetItem, organizer, referee, team_index)
 
 
 # (d) The Wuhu mixer's previous edition, ended last night: its contact exchange is open.
-EXCHANGE_TITLE = "皖工鹊桥·会聚良缘——2025年秋季单身职工联谊会（第一场）"
+EXCHANGE_TITLE = "皖工鹊桥·会聚良缘——{year}年{season}单身职工联谊会（第一场）"
 EXCHANGE_FIRST_MOBILE = 13900004000
 EXCHANGE_DESCRIPTION = """\
 芜湖市总工会“皖工鹊桥·会聚良缘”系列联谊活动第一场：下午破冰游戏、分组交流，晚上自助晚餐。
@@ -936,8 +947,8 @@ def past_mixer(
     starts_at = ends_at - timedelta(hours=5)
     event = Event(
         kind=EventKind.MIXER,
-        title=title,
-        description=description,
+        title=dated(title, starts_at),
+        description=dated(description, starts_at),
         venue=venue,
         starts_at=starts_at,
         ends_at=ends_at,
@@ -1160,7 +1171,7 @@ def echo_accounts() -> None:
         "Participants (mobiles 13900001000-13900001059, 13900002000-13900002071, "
         "13900003000-13900003199) use the same password."
     )
-    exchange = db.session.scalar(sa.select(Event).where(Event.title == EXCHANGE_TITLE))
+    exchange = db.session.scalar(sa.select(Event).where(Event.description == EXCHANGE_DESCRIPTION))
     if exchange is not None:
         click.echo(
             f"The earlier mixer #{exchange.id} has its contact exchange open: the member "

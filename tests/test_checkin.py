@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import sqlalchemy as sa
 from flask import g
@@ -32,8 +34,13 @@ def fast_password_hashes(monkeypatch):
 @pytest.fixture
 def scene(app, clock):
     organizer = make_user(roles=["organizer"], name="组织者")
+    # Starting within the hour: check-in is open.
     event = make_event(
-        organizer=organizer, kind=EventKind.SPORTSMEET, teams=["站前社区队"], title="趣味运动会"
+        organizer=organizer,
+        kind=EventKind.SPORTSMEET,
+        teams=["站前社区队"],
+        title="趣味运动会",
+        starts_in=timedelta(hours=1),
     )
     team = event.teams[0].id
     regs = {
@@ -188,14 +195,16 @@ def test_forged_or_stale_tokens_are_404(app, client, auth, scene):
     assert client.get(f"/checkin/{token_for(fake)}").status_code == 404
 
 
-def test_organizer_of_another_event_member_and_anonymous_are_kept_out(app, client, auth, scene):
+def test_organizer_of_another_event_another_member_and_anonymous_are_kept_out(
+    app, client, auth, scene
+):
     _organizer, event, regs = scene
     reg = regs["confirmed"]
     url = f"/checkin/{token_for(reg)}"
     other_organizer = make_user(roles=["organizer"])
     make_event(organizer=other_organizer)
     db.session.commit()
-    for user in (other_organizer, db.session.get(User, reg.user_id)):
+    for user in (other_organizer, db.session.get(User, regs["other"].user_id)):
         switch_to(auth, user)
         assert client.get(url).status_code == 403
         assert client.post(url).status_code == 403
@@ -204,6 +213,38 @@ def test_organizer_of_another_event_member_and_anonymous_are_kept_out(app, clien
     response = client.post(url)
     assert response.status_code == 302 and "/login" in response.location
     assert checked_in_at(reg) is None
+
+
+def test_a_member_opening_their_own_link_sees_their_code_and_what_it_is_for(
+    app, client, auth, scene
+):
+    _organizer, event, regs = scene
+    reg = regs["confirmed"]
+    url = f"/checkin/{token_for(reg)}"
+    switch_to(auth, db.session.get(User, reg.user_id))
+    english(client)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
+    html = page.get_data(as_text=True)
+    assert "Your check-in code" in html and "趣味运动会" in html
+    assert "Opening the link yourself does not check you in." in html
+    assert f'data-checkin-url="http://localhost{url}"' in html and "<svg" in html
+    assert f'action="{url}"' not in html  # no confirm button for the member
+    # The member still cannot check themselves in.
+    assert client.post(url).status_code == 403
+    assert checked_in_at(reg) is None
+
+
+def test_a_member_whose_place_is_not_confirmed_sees_why_instead_of_a_code(app, client, auth, scene):
+    _organizer, _event, regs = scene
+    reg = regs["waitlisted"]
+    switch_to(auth, db.session.get(User, reg.user_id))
+    english(client)
+    page = client.get(f"/checkin/{token_for(reg)}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Only confirmed members check in" in html and "<svg" not in html
 
 
 def test_an_admin_and_a_co_organizer_may_check_in(app, client, auth, scene):
@@ -340,28 +381,112 @@ def test_scan_box_refuses_bad_or_foreign_codes(app, client, auth, scene):
 # --- the pure rules ---------------------------------------------------------------------------
 
 
+OPENS = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
-    ("cancelled", "status", "checked", "expected"),
+    ("cancelled", "status", "checked", "now", "expected"),
     [
-        (False, "confirmed", False, None),
-        (False, "confirmed", True, roster.CheckInRefusal.ALREADY),
-        (False, "waitlisted", False, roster.CheckInRefusal.NOT_CONFIRMED),
-        (False, "pending", False, roster.CheckInRefusal.NOT_CONFIRMED),
-        (False, "cancelled", False, roster.CheckInRefusal.NOT_CONFIRMED),
-        (False, "rejected", False, roster.CheckInRefusal.NOT_CONFIRMED),
+        (False, "confirmed", False, OPENS, None),
+        (False, "confirmed", False, OPENS + timedelta(days=3), None),
+        (False, "confirmed", False, OPENS - timedelta(seconds=1), roster.CheckInRefusal.TOO_EARLY),
+        (False, "confirmed", False, OPENS - timedelta(days=5), roster.CheckInRefusal.TOO_EARLY),
+        (False, "confirmed", True, OPENS, roster.CheckInRefusal.ALREADY),
+        (False, "waitlisted", False, OPENS, roster.CheckInRefusal.NOT_CONFIRMED),
+        (
+            False,
+            "waitlisted",
+            False,
+            OPENS - timedelta(days=5),
+            roster.CheckInRefusal.NOT_CONFIRMED,
+        ),
+        (False, "pending", False, OPENS, roster.CheckInRefusal.NOT_CONFIRMED),
+        (False, "cancelled", False, OPENS, roster.CheckInRefusal.NOT_CONFIRMED),
+        (False, "rejected", False, OPENS, roster.CheckInRefusal.NOT_CONFIRMED),
         # Checked in, then cancelled: the arrival stays a fact; a scan reports it.
-        (False, "cancelled", True, roster.CheckInRefusal.ALREADY),
-        (True, "confirmed", False, roster.CheckInRefusal.EVENT_CANCELLED),
+        (False, "cancelled", True, OPENS, roster.CheckInRefusal.ALREADY),
+        (True, "confirmed", False, OPENS, roster.CheckInRefusal.EVENT_CANCELLED),
+        (
+            True,
+            "confirmed",
+            False,
+            OPENS - timedelta(days=5),
+            roster.CheckInRefusal.EVENT_CANCELLED,
+        ),
     ],
 )
-def test_check_in_refusal(cancelled, status, checked, expected):
-    from datetime import UTC, datetime
-
+def test_check_in_refusal(cancelled, status, checked, now, expected):
     moment = datetime(2026, 11, 1, tzinfo=UTC) if checked else None
     assert (
-        roster.check_in_refusal(event_cancelled=cancelled, status=status, checked_in_at=moment)
+        roster.check_in_refusal(
+            event_cancelled=cancelled, status=status, checked_in_at=moment, now=now, opens_at=OPENS
+        )
         == expected
     )
+
+
+def test_check_in_opens_the_set_hours_before_the_start():
+    starts = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
+    assert roster.check_in_opens_at(starts, 3) == OPENS
+    assert roster.check_in_opens_at(starts, 0.5) == starts - timedelta(minutes=30)
+
+
+# --- before check-in opens --------------------------------------------------------------------
+
+
+@pytest.fixture
+def early(app, clock):
+    """A mixer starting in two days, with a confirmed member who declared themself single."""
+    organizer = make_user(roles=["organizer"], name="组织者")
+    event = make_event(
+        organizer=organizer, kind=EventKind.MIXER, title="皖工鹊桥", starts_in=timedelta(days=2)
+    )
+    member = make_user(name="李明", gender="male")
+    registration = make_registration(event, member, single_declared_at=clock.now)
+    db.session.commit()
+    return organizer, event, registration
+
+
+def mixer_numbers() -> int:
+    from eventsite.mixers.models import MixerProfile
+
+    return db.session.scalar(sa.select(sa.func.count(MixerProfile.id)))
+
+
+def test_a_check_in_days_before_the_event_is_refused_and_hands_out_no_number(
+    app, client, auth, clock, early
+):
+    organizer, event, registration = early
+    auth.become(organizer)
+    english(client)
+    url = f"/checkin/{token_for(registration)}"
+    page = client.get(url).get_data(as_text=True)
+    opens = "2026-11-03 07:00"  # 3 hours before the start, Beijing time
+    assert f"Check-in opens at {opens}, 3 hours before the start" in page
+    assert f'action="{url}"' not in page  # no confirm button yet
+    response = client.post(url)
+    assert response.status_code == 409
+    assert "李明 cannot be checked in yet" in response.get_data(as_text=True)
+    desk = client.post(f"/events/{event.id}/checkin/{registration.id}")
+    assert desk.status_code == 409
+    assert f"Check-in opens at {opens}" in client.get(f"/events/{event.id}/checkin").text
+    assert checked_in_at(registration) is None
+    assert mixer_numbers() == 0
+    assert "checkin.check_in" not in audit_actions(event)
+
+    clock.now = event.starts_at - timedelta(hours=3)  # the window opens
+    assert client.post(url).status_code == 302
+    assert checked_in_at(registration) == clock.now
+    assert mixer_numbers() == 1
+    assert "Check-in opens at" not in client.get(f"/events/{event.id}/checkin").text
+
+
+@pytest.mark.parametrize("app_config", [{"CHECKIN_OPENS_HOURS": 72}])
+def test_the_window_follows_the_setting(app, client, auth, early):
+    organizer, _event, registration = early
+    auth.become(organizer)
+    assert client.post(f"/checkin/{token_for(registration)}").status_code == 302
+    assert mixer_numbers() == 1
 
 
 @pytest.mark.parametrize(

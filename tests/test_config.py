@@ -31,6 +31,7 @@ VARIABLES = (
     "SCHEDULER_TICK_SECONDS",
     "SCHEDULER_IN_PROCESS",
     "ROSTER_PAGE_SIZE",
+    "CHECKIN_OPENS_HOURS",
     "PUBLIC_URL",
 )
 
@@ -134,6 +135,7 @@ def test_defaults(instance):
     assert settings["MAIL_SERVER"] is None
     assert settings["SCHEDULER_IN_PROCESS"] is False
     assert settings["ROSTER_PAGE_SIZE"] == 50
+    assert settings["CHECKIN_OPENS_HOURS"] == 3
     assert settings["SESSION_COOKIE_SECURE"] is False
     assert settings["LOGIN_RATE_LIMIT"] == "10 per minute;50 per hour"
     assert settings["LOGIN_ACCOUNT_RATE_LIMIT"] == "20 per hour;50 per day"
@@ -150,6 +152,7 @@ def test_variables_override_defaults(instance, monkeypatch):
     monkeypatch.setenv("ROSTER_PAGE_SIZE", "20")
     monkeypatch.setenv("LOGIN_ADDRESS_RATE_LIMIT", "100 per hour")
     monkeypatch.setenv("SIGN_IN_IDLE_DAYS", "7")
+    monkeypatch.setenv("CHECKIN_OPENS_HOURS", "1.5")
 
     settings = config.from_environment()
 
@@ -160,6 +163,7 @@ def test_variables_override_defaults(instance, monkeypatch):
     assert settings["ROSTER_PAGE_SIZE"] == 20
     assert settings["LOGIN_ADDRESS_RATE_LIMIT"] == "100 per hour"
     assert settings["SIGN_IN_IDLE_DAYS"] == 7
+    assert settings["CHECKIN_OPENS_HOURS"] == 1.5
 
 
 def test_trusted_proxy_makes_the_login_limit_count_the_members_own_address(database_uri):

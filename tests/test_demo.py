@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,7 +22,6 @@ from eventsite.demo import (
     COMPETITION_TITLE,
     DEMO_PASSWORD,
     MEET_ITEMS,
-    MIXER_TITLE,
     SPORTSMEET_TITLE,
 )
 from eventsite.events import roster, service
@@ -60,6 +59,13 @@ def load(runner):
 
 def event_titled(title: str) -> Event:
     return db.session.scalars(sa.select(Event).where(Event.title == title)).one()
+
+
+def upcoming_mixer() -> Event:
+    """The Wuhu mixer of the seed page (its title carries the year of its date)."""
+    return db.session.scalars(
+        sa.select(Event).where(Event.kind == EventKind.MIXER, Event.description.like("%篝火晚会%"))
+    ).one()
 
 
 def registrations(event: Event) -> list[Registration]:
@@ -135,7 +141,7 @@ def test_demo_organizer_organises_all_three_published_events(demo):
 
 
 def test_mixer_has_30_men_and_30_women_declared_single_and_room_for_more(demo, clock):
-    mixer = event_titled(MIXER_TITLE)
+    mixer = upcoming_mixer()
     rows = registrations(mixer)
     assert len(rows) == 60
     assert Counter(row.user.gender for row in rows) == {"male": 30, "female": 30}
@@ -154,7 +160,7 @@ def test_mixer_has_30_men_and_30_women_declared_single_and_room_for_more(demo, c
 
 
 def test_demo_member_can_register_for_the_mixer(demo, clock):
-    mixer = event_titled(MIXER_TITLE)
+    mixer = upcoming_mixer()
     member = db.session.scalars(sa.select(User).where(User.mobile == "13900000004")).one()
     assert service.find_registration(mixer.id, member.id) is None
 
@@ -420,3 +426,27 @@ def test_a_second_load_changes_nothing_and_prints_the_accounts_again(demo, runne
     assert "already loaded" in again.output
     assert "13900000004" in again.output and DEMO_PASSWORD in again.output
     assert "13900000003" in again.output and "referees every item" in again.output
+
+
+@pytest.mark.parametrize(
+    ("today", "season"),
+    [
+        (datetime(2026, 11, 1, 2, 0, tzinfo=UTC), "秋季"),
+        (datetime(2026, 12, 28, 2, 0, tzinfo=UTC), "冬季"),
+    ],
+)
+def test_a_year_in_a_demo_title_or_description_is_its_events_own(runner, clock, today, season):
+    """Loaded at the end of December, the mixer ten days ahead is next year's and the one that
+    ended yesterday this year's: each title says the year (and season) of its own date."""
+    clock.now = today
+    load(runner)
+    dated = []
+    for event in db.session.scalars(sa.select(Event)):
+        year = str(to_local(event.starts_at).year)
+        for text in (event.title, event.description):
+            assert set(re.findall(r"(\d{4})年", text)) <= {year}, (event.title, year)
+        if re.search(r"\d{4}年", event.title):
+            dated.append(event)
+    assert len(dated) == 2  # the two Wuhu mixers
+    exchange = next(event for event in dated if event.has_ended(clock.now))
+    assert f"{to_local(exchange.starts_at).year}年{season}" in exchange.title

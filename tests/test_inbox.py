@@ -308,3 +308,16 @@ def test_healthz_reports_a_dead_database(app, client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0  # session still usable
+
+
+# --- the site's icon ------------------------------------------------------------------------
+
+
+def test_the_icon_is_served_where_browsers_look_for_it(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/vnd.microsoft.icon"
+    assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    page = client.get("/events").text
+    assert '<link rel="icon" href="/favicon.ico" sizes="32x32">' in page
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page

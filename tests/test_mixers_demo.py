@@ -10,8 +10,8 @@ from eventsite.accounts.models import User
 from eventsite.core.models import Notification
 from eventsite.core.time import utcnow
 from eventsite.demo import (
+    EXCHANGE_DESCRIPTION,
     EXCHANGE_FIRST_MOBILE,
-    EXCHANGE_TITLE,
     INTRODUCTION_FIRST_MOBILE,
     INTRODUCTION_TITLE,
 )
@@ -25,7 +25,9 @@ def test_the_demo_member_can_try_the_open_exchange(runner, clock):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     assert "/mixer/mark" in result.output
-    event = db.session.scalars(sa.select(Event).where(Event.title == EXCHANGE_TITLE)).one()
+    event = db.session.scalars(
+        sa.select(Event).where(Event.description == EXCHANGE_DESCRIPTION)
+    ).one()
     assert rules.window_state(service.window_of(event), utcnow()) == rules.WindowState.OPEN
     member = db.session.scalars(sa.select(User).where(User.mobile == "13900000004")).one()
     admirer = db.session.scalars(
@@ -48,7 +50,9 @@ def test_the_demo_member_can_try_the_open_exchange(runner, clock):
 def test_the_readme_tour_of_the_exchange_works_as_written(runner, client, auth, clock):
     """Tour step 6: tapping No. 3 小林 (13900004001) says it is a match and shows her card."""
     runner.invoke(args=["demo", "load"])
-    event = db.session.scalars(sa.select(Event).where(Event.title == EXCHANGE_TITLE)).one()
+    event = db.session.scalars(
+        sa.select(Event).where(Event.description == EXCHANGE_DESCRIPTION)
+    ).one()
     member = db.session.scalars(sa.select(User).where(User.mobile == "13900000004")).one()
     she = service.participants(event)[
         db.session.scalars(sa.select(User.id).where(User.mobile == "13900004001")).one()

@@ -600,7 +600,7 @@ def test_a_checked_in_member_sees_when(client, auth, organizer, clock):
 
 def test_the_qr_link_checks_the_member_in(app, client, auth, organizer):
     member = make_user()
-    event = make_event(organizer=organizer)
+    event = make_event(organizer=organizer, starts_in=timedelta(hours=1))  # check-in is open
     reg = make_registration(event, member)
     db.session.commit()
     become(auth, organizer)

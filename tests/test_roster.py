@@ -720,7 +720,7 @@ def test_a_row_action_with_stray_keys_commits_exactly_its_change_and_redirects(
 
 
 def test_bulk_and_desk_posts_with_stray_keys_redirect_with_the_filters_only(
-    app, client, auth, meet
+    app, client, auth, clock, meet
 ):
     event, people = meet
     auth.become(db.session.get(User, event.created_by_id))
@@ -734,6 +734,7 @@ def test_bulk_and_desk_posts_with_stray_keys_redirect_with_the_filters_only(
     assert client.get(response.location).status_code == 200
 
     zhang = people["张伟"]
+    clock.now = event.starts_at  # at the desk, on the day
     response = client.post(
         f"/events/{event.id}/checkin/{zhang.id}?registration_id={people['王强'].id}&q=张"
     )
@@ -784,3 +785,41 @@ def test_a_profile_gender_change_does_not_move_a_member_in_the_roster(app, clien
     csv_text = client.get(f"/events/{event.id}/roster.csv").data.decode("utf-8-sig")
     line = next(line for line in csv_text.splitlines() if line.startswith("张伟,"))
     assert f",{male},1995," in line
+
+
+@pytest.mark.parametrize(
+    ("button", "action", "status", "subject"),
+    [
+        ("row", "cancel", S.CONFIRMED, "报名已取消：趣味运动会"),
+        ("bulk", "cancel", S.WAITLISTED, "报名已取消：趣味运动会"),
+        ("row", "reject", S.PENDING, "报名未通过：趣味运动会"),
+        ("bulk", "reject", S.WAITLISTED, "报名未通过：趣味运动会"),
+    ],
+)
+def test_the_member_is_told_when_the_organizer_cancels_or_rejects(
+    app, client, auth, organizer, button, action, status, subject
+):
+    """An inbox notice and a mail, with the organizer's reason and a link to the event."""
+    from eventsite.core.models import OutboundEmail
+
+    event = make_event(
+        organizer=organizer, kind=EventKind.SPORTSMEET, teams=["一队"], title="趣味运动会"
+    )
+    member = make_user(name="张三", email="zhangsan@example.com")
+    registration = make_registration(event, member, status=status, team_id=event.teams[0].id)
+    db.session.commit()
+    auth.become(organizer)
+    if button == "row":
+        url, data = f"/events/{event.id}/roster/{registration.id}", {"do": action}
+    else:
+        url, data = f"/events/{event.id}/roster/bulk", {"ids": [registration.id], "action": action}
+    response = client.post(url, data={**data, "reason": "名额调整"})
+    assert response.status_code == 302
+    notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == member.id))
+    [note] = notes.all()
+    assert note.subject == subject
+    assert "名额调整" in note.body and note.link == f"/events/{event.id}"
+    [mail] = db.session.scalars(
+        sa.select(OutboundEmail).where(OutboundEmail.to_address == "zhangsan@example.com")
+    ).all()
+    assert mail.subject == subject and mail.body.endswith(f"/events/{event.id}")

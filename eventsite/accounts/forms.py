@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, RadioField, StringField
 from wtforms.fields import EmailField, TelField
 from wtforms.validators import (
@@ -18,6 +17,7 @@ from wtforms.validators import (
 
 from eventsite.accounts import rules
 from eventsite.accounts.models import Gender
+from eventsite.core.forms import SiteForm
 from eventsite.core.time import to_local, utcnow
 
 PASSWORD_MESSAGES = {
@@ -139,7 +139,7 @@ def _birth_year_field():
     )
 
 
-class SignupForm(FlaskForm):
+class SignupForm(SiteForm):
     name = _name_field()
     mobile = TelField(
         _l("Mobile number"),
@@ -183,7 +183,7 @@ class SignupForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(SiteForm):
     mobile = TelField(
         _l("Mobile number"),
         filters=[strip],
@@ -198,7 +198,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me logged in on this device"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(SiteForm):
     name = _name_field()
     email = _email_field()
     work_unit = _work_unit_field()
@@ -206,7 +206,7 @@ class ProfileForm(FlaskForm):
     birth_year = _birth_year_field()
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(SiteForm):
     current_password = PasswordField(
         _l("Current password"),
         validators=[InputRequired(_l("Please enter your current password."))],

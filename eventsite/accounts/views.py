@@ -27,6 +27,7 @@ from eventsite.accounts import attempts, devices, rules, service
 from eventsite.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, SignupForm
 from eventsite.accounts.models import GRANTABLE_ROLES, Role, User
 from eventsite.core.db import write_intent
+from eventsite.core.inputs import storable_text
 from eventsite.core.models import AuditEntry, OutboundEmail
 from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required, public, role_required
@@ -236,7 +237,7 @@ def change_password():
 
 
 def _users_page(status: int = 200):
-    query = request.values.get("q", "").strip()[:100]
+    query = request.values.get("q", "", type=storable_text).strip()[:100]
     page = page_arg(request.values)
     users = service.search_users(query, page)
     return render_template(

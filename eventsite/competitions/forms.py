@@ -10,7 +10,6 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import Form
 from wtforms.fields import (
     BooleanField,
@@ -44,6 +43,7 @@ from eventsite.competitions.models import (
     TeamMethod,
 )
 from eventsite.competitions.service import CriterionInput, TierInput
+from eventsite.core.forms import SiteForm
 from eventsite.events.forms import add_error
 
 __all__ = ["add_error"]
@@ -84,7 +84,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class RoundForm(FlaskForm):
+class RoundForm(SiteForm):
     """A round's name, advancing places, aggregation, coverage, paper mode and objection period."""
 
     name = StringField(
@@ -190,7 +190,7 @@ SPARE_ROWS = 2
 TIE_BREAK_PLACES = 3
 
 
-class CriteriaForm(FlaskForm):
+class CriteriaForm(SiteForm):
     """The round's criteria, in order, and its tie-break chain."""
 
     criteria = FieldList(FormField(CriterionRow), min_entries=1)
@@ -258,7 +258,7 @@ def _plain(value) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
-class JudgeForm(FlaskForm):
+class JudgeForm(SiteForm):
     """Assign a judge (by mobile) to tracks of the round."""
 
     mobile = StringField(
@@ -275,14 +275,14 @@ class JudgeForm(FlaskForm):
         self.tracks.choices = [(t.id, t.name) for t in tracks]
 
 
-class AffiliationForm(FlaskForm):
+class AffiliationForm(SiteForm):
     """The teams a judge belongs to (recused from their contestants)."""
 
     judge_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     teams = MultiCheckboxField(_l("Affiliated teams"), coerce=int, validate_choice=False)
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(SiteForm):
     """A judge's declared conflict with one contestant."""
 
     judge_id = SelectField(_l("Judge"), coerce=int, validate_choice=False)
@@ -294,7 +294,7 @@ class ConflictForm(FlaskForm):
         self.registration_id.choices = [(r.id, r.user.name) for r in contestants]
 
 
-class LeaderForm(FlaskForm):
+class LeaderForm(SiteForm):
     """Name a team's leader (领队), who may lodge objections for its contestants."""
 
     team_id = SelectField(_l("Team"), coerce=int, validate_choice=False)
@@ -311,7 +311,7 @@ class LeaderForm(FlaskForm):
         self.team_id.choices = [(t.id, t.name) for t in teams]
 
 
-class StateForm(FlaskForm):
+class StateForm(SiteForm):
     """Withdraw or disqualify a contestant, or put them back."""
 
     state = SelectField(
@@ -323,7 +323,7 @@ class StateForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[Length(max=300)], filters=[_strip])
 
 
-class SheetForm(FlaskForm):
+class SheetForm(SiteForm):
     """A score sheet's version (stale-form check), comment and button; the score boxes are the
     round's criteria (`score_<id>`)."""
 
@@ -337,7 +337,7 @@ class SheetForm(FlaskForm):
     )
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(SiteForm):
     reason = StringField(
         _l("Reason for reopening"),
         validators=[
@@ -348,7 +348,7 @@ class ReopenForm(FlaskForm):
     )
 
 
-class PaperForm(FlaskForm):
+class PaperForm(SiteForm):
     """A clerk types one judge's paper sheet for one contestant."""
 
     judge_id = SelectField(_l("Judge"), coerce=int, validate_choice=False)
@@ -368,7 +368,7 @@ class TierRow(Form):
 TIER_ROWS = 5
 
 
-class AwardsForm(FlaskForm):
+class AwardsForm(SiteForm):
     """Award tiers (by count or percentage, per track or overall) and the team ranking."""
 
     basis = RadioField(
@@ -441,7 +441,7 @@ class AwardsForm(FlaskForm):
             box.errors = [*box.errors, message]
 
 
-class PublishForm(FlaskForm):
+class PublishForm(SiteForm):
     # Only asked when the tolerance check flags criteria; the service refuses without it, so
     # the page's "publish?" confirmation is not asked while it is empty (static/js/site.js).
     flags_checked = BooleanField(
@@ -449,7 +449,7 @@ class PublishForm(FlaskForm):
     )
 
 
-class UnpublishForm(FlaskForm):
+class UnpublishForm(SiteForm):
     reason = StringField(
         _l("Reason for withdrawing the results"),
         validators=[
@@ -460,7 +460,7 @@ class UnpublishForm(FlaskForm):
     )
 
 
-class ObjectionForm(FlaskForm):
+class ObjectionForm(SiteForm):
     """An objection in writing about one contestant's result."""
 
     registration_id = SelectField(_l("Objection concerns"), coerce=int, validate_choice=False)
@@ -481,7 +481,7 @@ class ObjectionForm(FlaskForm):
         self.registration_id.choices = [(r.id, r.user.name) for r in contestants]
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(SiteForm):
     decision = RadioField(
         _l("Decision"),
         choices=lambda: [(d.value, d.title) for d in ObjectionDecision],

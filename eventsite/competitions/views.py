@@ -36,6 +36,7 @@ from eventsite.competitions.permissions import (
     sheet_permission,
 )
 from eventsite.core.exports import XLSX_MIMETYPE, attachment
+from eventsite.core.inputs import storable_int
 from eventsite.core.permissions import login_required
 from eventsite.core.time import format_local, utcnow
 from eventsite.events.models import Event
@@ -338,7 +339,7 @@ def progress(event: Event, round: Round):
 
 
 def _track_arg(board) -> int | None:
-    wanted = request.args.get("track", type=int)
+    wanted = request.args.get("track", type=storable_int)
     return wanted if any(t.id == wanted for t in board.tracks) else None
 
 
@@ -722,7 +723,7 @@ def export_awards(event: Event, round: Round):
 def print_sheets(event: Event, round: Round):
     """Printable blank scoring sheets, one page per judge and contestant (A4)."""
     board = service.load_board(round)
-    judge_id = request.args.get("judge", type=int)
+    judge_id = request.args.get("judge", type=storable_int)
     return render_template(
         "competitions/print.html",
         event=event,
@@ -929,7 +930,7 @@ def results(event: Event):
     """Published results per track: ranks, totals and awards; provisional during 公示."""
     now = utcnow()
     published = service.published_rounds(event, now)
-    round_id = request.args.get("round", type=int)
+    round_id = request.args.get("round", type=storable_int)
     chosen = next((r for r in published if r.id == round_id), published[-1] if published else None)
     board = service.load_board(chosen) if chosen else None
     track_id = _track_arg(board) if board else None

@@ -13,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     session,
     url_for,
 )
@@ -132,6 +133,15 @@ def set_language(code: str):
         current_user.locale = code
         db.session.commit()
     return redirect(safe_next(request.args.get("next")) or url_for("events.index"))
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon():
+    """The site's icon where browsers and tools ask for it without reading the page."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon"
+    )
 
 
 @bp.get("/healthz")

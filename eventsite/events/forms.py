@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import Form
 from wtforms.fields import (
     BooleanField,
@@ -21,6 +20,7 @@ from wtforms.fields import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
+from eventsite.core.forms import SiteForm
 from eventsite.core.time import from_local, to_local
 from eventsite.events import rules
 from eventsite.events.models import Event, EventKind
@@ -63,7 +63,7 @@ def _limit(label, minimum: int, description=None):
     )
 
 
-class EventForm(FlaskForm):
+class EventForm(SiteForm):
     """Create or edit an event; `kind` decides which eligibility fields it has."""
 
     title = StringField(
@@ -162,7 +162,7 @@ class EventForm(FlaskForm):
         return fields
 
 
-class CancelEventForm(FlaskForm):
+class CancelEventForm(SiteForm):
     reason = TextAreaField(
         _l("Reason, sent to every registered member"),
         validators=[
@@ -172,7 +172,7 @@ class CancelEventForm(FlaskForm):
     )
 
 
-class AddOrganizerForm(FlaskForm):
+class AddOrganizerForm(SiteForm):
     mobile = StringField(
         _l("Mobile number of the co-organizer"),
         validators=[DataRequired(message=_l("Please enter a mobile number.")), Length(max=11)],
@@ -189,7 +189,7 @@ class ChoiceRow(Form):
     remove = BooleanField(_l("Remove"))
 
 
-class ChoiceListForm(FlaskForm):
+class ChoiceListForm(SiteForm):
     """An event's teams (or tracks): rename or remove the existing ones, add new ones."""
 
     rows = FieldList(FormField(ChoiceRow))
@@ -226,7 +226,7 @@ def _optional_id(value) -> int | None:
         return None
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(SiteForm):
     """A member registers: the fields depend on the kind of event."""
 
     single_declared = BooleanField(

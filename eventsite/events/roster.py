@@ -13,10 +13,11 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from blinker import Namespace
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, joinedload
@@ -278,19 +279,39 @@ class CheckInRefusal(enum.StrEnum):
     EVENT_CANCELLED = "event_cancelled"
     NOT_CONFIRMED = "not_confirmed"
     ALREADY = "already"
+    TOO_EARLY = "too_early"
 
 
 def check_in_refusal(
-    *, event_cancelled: bool, status: str, checked_in_at: datetime | None
+    *,
+    event_cancelled: bool,
+    status: str,
+    checked_in_at: datetime | None,
+    now: datetime,
+    opens_at: datetime,
 ) -> CheckInRefusal | None:
-    """Only a confirmed registration of a going-ahead event, not yet checked in, checks in."""
+    """Only a confirmed registration of a going-ahead event, not yet checked in, checks in, and
+    not before the check-in opens (a check-in is an arrival at the venue)."""
     if event_cancelled:
         return CheckInRefusal.EVENT_CANCELLED
     if checked_in_at is not None:
         return CheckInRefusal.ALREADY
     if status != S.CONFIRMED:
         return CheckInRefusal.NOT_CONFIRMED
+    if now < opens_at:
+        return CheckInRefusal.TOO_EARLY
     return None
+
+
+#: Check-in opens this many hours before an event starts unless CHECKIN_OPENS_HOURS says
+#: otherwise: early enough for members who come early, too late for a check-in made days ahead
+#: (which would hand a mixer number to someone who may never come).
+DEFAULT_CHECKIN_OPENS_HOURS = 3.0
+
+
+def check_in_opens_at(starts_at: datetime, hours_before: float) -> datetime:
+    """Check-in opens `hours_before` the event starts."""
+    return starts_at - timedelta(hours=hours_before)
 
 
 def token_from_scan(text: str) -> str | None:
@@ -982,6 +1003,13 @@ def refusal_message(refusal: CheckInRefusal, registration: Registration) -> str:
         )
     if refusal == CheckInRefusal.EVENT_CANCELLED:
         return _("This event has been cancelled; nobody can check in.")
+    if refusal == CheckInRefusal.TOO_EARLY:
+        return _(
+            "Check-in opens at %(time)s, %(hours)s hours before the start; %(name)s cannot be checked in yet.",
+            time=format_local(opens_at(registration.event)),
+            hours=f"{checkin_hours():g}",
+            name=registration.user.name,
+        )
     return _(
         "%(name)s cannot be checked in: the registration is “%(status)s”, and only confirmed members check in.",
         name=registration.user.name,
@@ -989,12 +1017,26 @@ def refusal_message(refusal: CheckInRefusal, registration: Registration) -> str:
     )
 
 
-def check_in_state(registration: Registration) -> CheckInRefusal | None:
+def checkin_hours() -> float:
+    """How many hours before its start an event's check-in opens (CHECKIN_OPENS_HOURS)."""
+    return float(current_app.config.get("CHECKIN_OPENS_HOURS", DEFAULT_CHECKIN_OPENS_HOURS))
+
+
+def opens_at(event: Event) -> datetime:
+    """When the event's check-in opens."""
+    return check_in_opens_at(event.starts_at, checkin_hours())
+
+
+def check_in_state(
+    registration: Registration, now: datetime | None = None
+) -> CheckInRefusal | None:
     """Whether this (loaded) registration can be checked in now."""
     return check_in_refusal(
         event_cancelled=registration.event.is_cancelled,
         status=registration.status,
         checked_in_at=registration.checked_in_at,
+        now=now or utcnow(),
+        opens_at=opens_at(registration.event),
     )
 
 
@@ -1051,7 +1093,7 @@ def check_in(
     one check-in and the other is told it was already done.
     """
     now = now or utcnow()
-    refusal = check_in_state(registration)
+    refusal = check_in_state(registration, now)
     if refusal is None:
         result = db.session.execute(
             sa.update(Registration)
@@ -1073,7 +1115,7 @@ def check_in(
             )
             checked_in.send(registration, actor=actor)
             return registration
-        refusal = check_in_state(registration) or CheckInRefusal.ALREADY
+        refusal = check_in_state(registration, now) or CheckInRefusal.ALREADY
     raise CheckInError(refusal_message(refusal, registration), refusal)
 
 

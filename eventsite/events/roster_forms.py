@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from eventsite.accounts.models import Gender
+from eventsite.core.forms import SiteForm
 from eventsite.events.models import RegistrationStatus
 from eventsite.events.roster import RosterFilters
 
@@ -24,7 +24,7 @@ def _team_choices(teams, blank):
     return [("", blank)] + [(str(team.id), team.name) for team in teams]
 
 
-class RosterFilterForm(FlaskForm):
+class RosterFilterForm(SiteForm):
     """The roster's filters, read from the query string."""
 
     class Meta:
@@ -74,7 +74,7 @@ ACTION_CHOICES = [
 ]
 
 
-class BulkActionForm(FlaskForm):
+class BulkActionForm(SiteForm):
     """One action for every ticked registration."""
 
     ids = SelectMultipleField(_l("Selected registrations"), coerce=int, validate_choice=False)
@@ -125,7 +125,7 @@ class BulkActionForm(FlaskForm):
             raise ValidationError(_l("Choose a team or a track to move to."))
 
 
-class RowActionForm(FlaskForm):
+class RowActionForm(SiteForm):
     """An action on one registration (the row's own button)."""
 
     do = SelectField(
@@ -138,7 +138,7 @@ class RowActionForm(FlaskForm):
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(SiteForm):
     """Upload a roster spreadsheet."""
 
     file = FileField(
@@ -150,7 +150,7 @@ class ImportForm(FlaskForm):
     )
 
 
-class DeskSearchForm(FlaskForm):
+class DeskSearchForm(SiteForm):
     """Find a confirmed member at the check-in desk."""
 
     class Meta:
@@ -163,7 +163,7 @@ class DeskSearchForm(FlaskForm):
     )
 
 
-class ScanForm(FlaskForm):
+class ScanForm(SiteForm):
     """Paste what a scanner read from a member's check-in code."""
 
     class Meta:

@@ -24,6 +24,7 @@ from eventsite.core.exports import CSV_MIMETYPE, XLSX_MIMETYPE, attachment, csv_
 from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required
 from eventsite.core.time import format_local, utcnow
+from eventsite.events import checkin as checkin_code
 from eventsite.events import roster
 from eventsite.events.models import RegistrationStatus
 from eventsite.events.permissions import event_permission, manages_event_found_inside
@@ -337,6 +338,8 @@ def check_in_by_token(token):
     if registration is None:
         abort(404)
     if not roster.may_check_in(current_user, registration):
+        if request.method == "GET" and registration.user_id == current_user.id:
+            return _own_code(registration, token)
         abort(403)
     if request.method == "POST":
         try:
@@ -378,8 +381,34 @@ def _render_desk(event, *, scan_form=None, message=None, status=200):
             scan_form=scan_form or ScanForm(formdata=None),
             message=message,
             args=_args(),
+            now=utcnow(),
+            opens_at=roster.opens_at(event),
+            opens_hours=f"{roster.checkin_hours():g}",
         ),
         status,
+    )
+
+
+def _own_code(registration, token: str):
+    """The member opened their own check-in link: their code again, and what it is for."""
+    event = registration.event
+    now = utcnow()
+    usable = (
+        registration.status == RegistrationStatus.CONFIRMED
+        and registration.checked_in_at is None
+        and not event.is_cancelled
+        and not event.has_ended(now)
+    )
+    link = url_for("roster.check_in_by_token", token=token, _external=True)
+    return _no_store(
+        render_template(
+            "roster/own_code.html",
+            registration=registration,
+            event=event,
+            code=checkin_code.qr_svg(link) if usable else None,
+            link=link,
+            opens_at=roster.opens_at(event),
+        )
     )
 
 

@@ -23,6 +23,8 @@ from flask_login import current_user
 from sqlalchemy.orm import contains_eager, joinedload, lazyload
 
 from eventsite.accounts.models import Role
+from eventsite.core.db import retry_once
+from eventsite.core.inputs import storable_int
 from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required, public, role_required
 from eventsite.core.time import to_local, utcnow
@@ -185,7 +187,12 @@ def _viewable_event(event_id: int) -> Event:
 @bp.post("/events/<int:event_id>/register")
 @login_required
 def register(event_id: int):
-    """Register the signed-in member; a refusal is shown beside the field it concerns."""
+    """Register the signed-in member; a refusal is shown beside the field it concerns. A rush
+    that keeps the event's lock too long is tried once more before the busy page."""
+    return retry_once(lambda: _register(event_id))
+
+
+def _register(event_id: int):
     event = _viewable_event(event_id)
     form = RegistrationForm(event=event, user=current_user, full_teams=service.full_teams_of(event))
     if not form.validate():
@@ -220,7 +227,12 @@ def _registered_message(status: str) -> str:
 @bp.post("/events/<int:event_id>/cancel-registration")
 @login_required
 def cancel_registration(event_id: int):
-    """The member cancels their own registration, or leaves the waitlist."""
+    """The member cancels their own registration, or leaves the waitlist; tried once more, like
+    registering, when the event's lock is held too long."""
+    return retry_once(lambda: _cancel_registration(event_id))
+
+
+def _cancel_registration(event_id: int):
     event = _viewable_event(event_id)
     registration = service.find_registration(event.id, current_user.id)
     if registration is None:
@@ -495,7 +507,7 @@ def organizers(event: Event):
     if request.method == "POST":
         try:
             if "remove_user_id" in request.form:
-                user_id = request.form.get("remove_user_id", type=int)
+                user_id = request.form.get("remove_user_id", type=storable_int)
                 service.remove_organizer(event, user_id, current_user)
                 message = _("Organizer removed.")
             elif form.validate():

@@ -4,7 +4,6 @@ deletion; the organizer's settings."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms.fields import (
     BooleanField,
     EmailField,
@@ -23,6 +22,7 @@ from wtforms.validators import (
     Regexp,
 )
 
+from eventsite.core.forms import SiteForm
 from eventsite.events.forms import add_error
 from eventsite.mixers import rules
 from eventsite.mixers.models import MixerProfile, MixerSettings, Reveal, Visibility
@@ -36,7 +36,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(SiteForm):
     """Nickname, introduction, contact card and the two separate consents."""
 
     nickname = StringField(
@@ -112,14 +112,14 @@ class ProfileForm(FlaskForm):
         }
 
 
-class MarkForm(FlaskForm):
+class MarkForm(SiteForm):
     """One tap on the marking page: mark (1) or unmark (0) the attendee with `number`."""
 
     number = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
     marked = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=1)])
 
 
-class IntroductionForm(FlaskForm):
+class IntroductionForm(SiteForm):
     note = TextAreaField(
         _l("Your note"),
         filters=[_strip],
@@ -133,14 +133,14 @@ class IntroductionForm(FlaskForm):
     )
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(SiteForm):
     answer = RadioField(
         choices=[("accept", _l("Accept")), ("decline", _l("Decline"))],
         validators=[InputRequired()],
     )
 
 
-class ReportForm(FlaskForm):
+class ReportForm(SiteForm):
     reason = TextAreaField(
         _l("What happened?"),
         filters=[_strip],
@@ -152,18 +152,18 @@ class ReportForm(FlaskForm):
     )
 
 
-class DeleteDataForm(FlaskForm):
+class DeleteDataForm(SiteForm):
     confirm = BooleanField(
         _l("I understand that my exchange data at this mixer will be deleted."),
         validators=[DataRequired(message=_l("Please tick the box to confirm."))],
     )
 
 
-class RemovalForm(FlaskForm):
+class RemovalForm(SiteForm):
     removed = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=1)])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(SiteForm):
     """The organizer's exchange settings."""
 
     window_hours = IntegerField(

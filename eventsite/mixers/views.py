@@ -24,6 +24,7 @@ from flask_login import current_user
 
 from eventsite.accounts.models import Role
 from eventsite.core.exports import XLSX_MIMETYPE, attachment, xlsx_bytes
+from eventsite.core.inputs import storable_int
 from eventsite.core.permissions import login_required, role_required
 from eventsite.core.time import utcnow
 from eventsite.events.models import Event
@@ -73,7 +74,7 @@ def my_mixers():
 @login_required
 def unblock():
     """Take back one of the member's blocks."""
-    blocked_id = request.form.get("blocked_id", type=int)
+    blocked_id = request.form.get("blocked_id", type=storable_int)
     if blocked_id is None:
         abort(400)
     try:
@@ -286,7 +287,7 @@ def _person(event: Event, number: int, *, listed_only: bool) -> service.Particip
 def _number_arg() -> int:
     """The other attendee's number from the query string (GET) or the form body (POST), never
     the URL path: paths reach the access log, and whom a member asks for or blocks is theirs."""
-    number = request.values.get("number", type=int)
+    number = request.values.get("number", type=storable_int)
     if number is None:
         abort(404)
     return number

@@ -6,7 +6,6 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import Form
 from wtforms.fields import (
     BooleanField,
@@ -29,6 +28,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
+from eventsite.core.forms import SiteForm
 from eventsite.core.time import from_local, to_local
 from eventsite.events.forms import LOCAL_FORMATS, add_error
 from eventsite.sportsmeet import rules
@@ -42,7 +42,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(SiteForm):
     """The meet's points table, per-person item limit and entries lock time."""
 
     points_table = StringField(
@@ -109,7 +109,7 @@ def _whole(label, minimum: int, default: int, maximum: int = 200):
 MULTIPLIER_MIN, MULTIPLIER_MAX = Decimal("0.5"), Decimal(10)
 
 
-class ItemForm(FlaskForm):
+class ItemForm(SiteForm):
     """Create or edit an item."""
 
     name = StringField(
@@ -200,7 +200,7 @@ class ItemForm(FlaskForm):
         }
 
 
-class MobileForm(FlaskForm):
+class MobileForm(SiteForm):
     """A member found by mobile number (a referee or a captain)."""
 
     mobile = StringField(
@@ -235,7 +235,7 @@ def read_whole(text: str | None) -> int | None:
     return int(text)
 
 
-class DrawOrderForm(FlaskForm):
+class DrawOrderForm(SiteForm):
     """The order a draw fills heats or a bracket in: team order, or a drawing of lots whose seed
     the organizer may call out (else one is drawn); `lots_seed` holds the typed seed."""
 
@@ -337,11 +337,11 @@ class MatchDrawForm(DrawOrderForm):
         return valid
 
 
-class FinalDrawForm(FlaskForm):
+class FinalDrawForm(SiteForm):
     size = _whole(_l("Entries in the final"), 2, 8, 50)
 
 
-class EntriesForm(FlaskForm):
+class EntriesForm(SiteForm):
     """A captain's selection: checkboxes named item-<id> carrying registration ids."""
 
     def selection(self, formdata, item_ids) -> dict[int, set[int]]:
@@ -411,7 +411,7 @@ class ResultRow(Form):
     reason = StringField(_l("Reason (DQ or correction)"), validators=[Length(max=300)])
 
 
-class HeatSheetForm(FlaskForm):
+class HeatSheetForm(SiteForm):
     """A heat's results: one row per lane."""
 
     rows = FieldList(FormField(ResultRow))
@@ -471,7 +471,7 @@ class HeatSheetForm(FlaskForm):
         return valid
 
 
-class MatchForm(FlaskForm):
+class MatchForm(SiteForm):
     """Who won a match."""
 
     winner = RadioField(

@@ -23,6 +23,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from eventsite.core.exports import XLSX_MIMETYPE, attachment, xlsx_bytes
+from eventsite.core.inputs import storable_int
 from eventsite.core.permissions import login_required
 from eventsite.core.time import format_local, utcnow
 from eventsite.events.models import Event
@@ -373,7 +374,7 @@ def add_referee(event: Event, item):
 def remove_referee(event: Event, item):
     """Take a referee off the item."""
     try:
-        service.remove_referee(item, request.form.get("user_id", type=int), current_user)
+        service.remove_referee(item, request.form.get("user_id", type=storable_int), current_user)
     except service.MeetError as exc:
         return _refused(event, item, exc)
     db.session.commit()
@@ -456,7 +457,7 @@ def captains(event: Event):
     forms = {team.id: MobileForm(prefix=f"team{team.id}", formdata=None) for team in event.teams}
     status = 200
     if request.method == "POST":
-        team = service.team_of(event, request.form.get("team_id", type=int) or 0)
+        team = service.team_of(event, request.form.get("team_id", type=storable_int) or 0)
         if team is None:
             abort(404)
         removing = "remove_user_id" in request.form
@@ -464,7 +465,7 @@ def captains(event: Event):
         if removing or form.validate():
             try:
                 if removing:
-                    user_id = request.form.get("remove_user_id", type=int)
+                    user_id = request.form.get("remove_user_id", type=storable_int)
                     service.remove_captain(event, team, user_id, current_user)
                 else:
                     service.add_captain(event, team, form.mobile.data, current_user)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -29,6 +30,8 @@ def sports_meet(live_app):
             approval_required=True,
             capacity=200,
             teams=["站前社区队", "铁锋社区队"],
+            # Registration is open for another hour, and check-in already (it opens 3 h ahead).
+            starts_in=timedelta(hours=2),
         )
         db.session.commit()
         return event.id, organizer.mobile
