@@ -272,6 +272,14 @@ def test_withdrawn_contestant_leaves_the_ranking_without_moving_others(app, clie
     row = ranking.split(people[1].user.name)[0].rsplit("<tr", 1)[1]
     assert '<td class="num rank">1' in row  # the second is first now
     assert "40.00" in ranking.split(people[1].user.name)[1][:600]  # their total did not move
+    # The contestant is told, with the reason; a refused disqualification told nobody.
+    from eventsite.core.models import Notification
+
+    [note] = db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == people[0].user_id)
+    ).all()
+    assert note.subject == f"您在“{contest.round.event.title}”中的参赛状态：取消资格"
+    assert "违规使用手机" in note.body
 
 
 def test_awards_by_count_with_a_tie_at_the_cut_and_team_ranking(app, client, auth):

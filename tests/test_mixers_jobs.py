@@ -128,8 +128,10 @@ def test_only_attendees_taking_part_are_told(app, clock):
     assert tick().window_notices == 2
     assert len(inbox(taking_part)) == 1
     assert len(inbox(not_ready)) == 1
-    for member in (removed, left, undeclared, inactive, mixer.organizer):
+    for member in (left, undeclared, inactive, mixer.organizer):
         assert inbox(member) == []
+    # The removed member has only the notice of the removal, no window notice.
+    assert [n.subject for n in inbox(removed)] == [f"您已被移出“{mixer.event.title}”的联系方式交换"]
 
 
 def test_an_attendee_checked_in_after_the_first_tick_is_told_on_the_next(pair, clock):

@@ -287,6 +287,18 @@ def test_removal_takes_a_participant_out(app, clock):
     assert set(service.visible_cards(mixer.event, woman.id, utcnow())) == {man.id}
     details = db.session.scalars(sa.select(AuditEntry.action)).all()
     assert details.count("mixer.remove") == 1 and details.count("mixer.restore") == 1
+    # The member is told both times, in words that name nobody (not who reported them).
+    told = db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == man.id).order_by(Notification.id)
+    ).all()
+    assert [n.subject for n in told] == [
+        f"您已被移出“{mixer.event.title}”的联系方式交换",
+        f"您已恢复参加“{mixer.event.title}”的联系方式交换",
+    ]
+    assert all(n.link == f"/events/{mixer.event.id}/mixer" for n in told)
+    assert not db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == woman.id)
+    ).all()
 
 
 def test_a_report_reaches_the_organizers_without_naming_anyone(app, clock):

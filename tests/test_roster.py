@@ -401,6 +401,13 @@ def test_bulk_move_to_another_team_and_track(app, client, auth, organizer, appro
         (event.teams[0].id, event.tracks[0].id),
     ]
     assert audit_actions(event) == ["registration.move"] * 2
+    # Each member moved is told where to, with a link to the event; the one left alone is not.
+    notes = db.session.scalars(sa.select(Notification).order_by(Notification.user_id)).all()
+    assert [n.user_id for n in notes] == [a.user_id, b.user_id]
+    for note in notes:
+        assert note.subject == f"报名信息已调整：{event.title}"
+        assert f"{event.teams[1].name} / {event.tracks[1].name}" in note.body
+        assert note.link == f"/events/{event.id}"
 
 
 def test_one_refused_row_rolls_back_the_whole_bulk(app, client, auth, organizer, meet):

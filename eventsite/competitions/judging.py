@@ -36,6 +36,7 @@ from eventsite.competitions.setup import (
     published_from,
 )
 from eventsite.core import audit
+from eventsite.core.notifications import notify
 from eventsite.core.time import utcnow
 from eventsite.events.models import (
     ACTIVE_STATUSES,
@@ -51,6 +52,7 @@ from eventsite.events.service import (
     Placement,
     RegistrationChange,
     RegistrationError,
+    event_path,
     registrations_changing,
 )
 from eventsite.extensions import db
@@ -431,7 +433,31 @@ def set_contestant_state(
             reason=reason or "—",
         )
     audit.record("competition.contestant", actor=actor, event=event, detail=detail)
+    _tell_contestant(event, registration.user, state, reason)
     db.session.flush()
+
+
+def _tell_contestant(event: Event, contestant: User, state: str, reason: str) -> None:
+    """The contestant's notice of being withdrawn, disqualified (with the reason) or competing
+    again."""
+    title = event.title
+    if state == "competing":
+        render = lambda: (  # noqa: E731
+            _("You are competing again: %(title)s", title=title),
+            _("The organizer put you back into the ranking of %(title)s.", title=title),
+        )
+    else:
+        state_title = ContestantState(state).title
+        render = lambda: (  # noqa: E731
+            _("Your standing in %(title)s: %(state)s", title=title, state=state_title),
+            _(
+                "The organizer marked you as %(state)s in %(title)s, so you are left out of its ranking.",
+                state=state_title,
+                title=title,
+            )
+            + (" " + _("Reason: %(reason)s", reason=reason) if reason else ""),
+        )
+    notify(contestant, render, link=event_path(event))
 
 
 def may_judge(round_: Round, judge: User, registration: Registration) -> bool:

@@ -614,9 +614,29 @@ def move(
     registration.track_id = new_track
     db.session.flush()
     db.session.expire(registration, ["team", "track"])
-    detail = f"{registration.user.name}: {old} → {_placement(registration)}"
+    placement = _placement(registration)
+    detail = f"{registration.user.name}: {old} → {placement}"
     audit.record("registration.move", actor=actor, event=event, detail=detail)
+    if placement != old and actor.id != registration.user_id:
+        _tell_moved(registration, event, placement)
     return promote_waitlist(event, now, actor=actor)
+
+
+def _tell_moved(registration: Registration, event: Event, placement: str) -> None:
+    """Tell the member the organizer moved their registration to another team or track."""
+    title = event.title
+    notify(
+        registration.user,
+        lambda: (
+            _("Registration changed: %(title)s", title=title),
+            _(
+                "The organizer moved your registration for %(title)s to %(placement)s. If you have questions, please contact the organizer.",
+                title=title,
+                placement=placement,
+            ),
+        ),
+        link=event_path(event),
+    )
 
 
 def _placement(registration: Registration) -> str:

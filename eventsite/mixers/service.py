@@ -1062,7 +1062,31 @@ def set_removed(event: Event, actor: User, number: int, removed: bool, now: date
         event=event,
         detail=f"{person.number} {person.registration.user.name}",
     )
+    _tell_removed(event, person.registration.user, removed)
     db.session.flush()
+
+
+def _tell_removed(event: Event, member: User, removed: bool) -> None:
+    """The member's notice of being taken out of the exchange, or back in; it names nobody, so
+    it never says who reported them."""
+    title = event.title
+    if removed:
+        render = lambda: (  # noqa: E731
+            _("You were taken out of the exchange at %(title)s", title=title),
+            _(
+                "The organizer took you out of the contact exchange of %(title)s: you are no longer listed, and cannot mark or ask for introductions there. If you think this is a mistake, please contact the organizer.",
+                title=title,
+            ),
+        )
+    else:
+        render = lambda: (  # noqa: E731
+            _("You are back in the exchange at %(title)s", title=title),
+            _(
+                "The organizer put you back into the contact exchange of %(title)s.",
+                title=title,
+            ),
+        )
+    notify(member, render, link=f"/events/{event.id}/mixer")
 
 
 # =============================================================================================
