@@ -139,6 +139,19 @@ def _birth_year_field():
     )
 
 
+class UserSearchForm(SiteForm):
+    """The admin's search for members, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Search by name, mobile number or work unit"),
+        validators=[Length(max=100)],
+        render_kw={"type": "search", "maxlength": 100},
+    )
+
+
 class SignupForm(SiteForm):
     name = _name_field()
     mobile = TelField(

@@ -24,10 +24,15 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from eventsite.accounts import attempts, devices, rules, service
-from eventsite.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, SignupForm
+from eventsite.accounts.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    ProfileForm,
+    SignupForm,
+    UserSearchForm,
+)
 from eventsite.accounts.models import GRANTABLE_ROLES, Role, User
 from eventsite.core.db import write_intent
-from eventsite.core.inputs import storable_text
 from eventsite.core.models import AuditEntry, OutboundEmail
 from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required, public, role_required
@@ -237,13 +242,19 @@ def change_password():
 
 
 def _users_page(status: int = 200):
-    query = request.values.get("q", "", type=storable_text).strip()[:100]
+    search = UserSearchForm(formdata=request.values, meta={"csrf": False})
+    if search.q.data and not search.validate():
+        status = 400  # the message sits beside the search box; everyone is listed meanwhile
+        query = ""
+    else:
+        query = (search.q.data or "").strip()
     page = page_arg(request.values)
     users = service.search_users(query, page)
     return render_template(
         "accounts/admin_users.html",
         users=users,
         query=query,
+        search=search,
         grantable_roles=GRANTABLE_ROLES,
     ), status
 

@@ -1,6 +1,6 @@
 """What the site accepts from outside: the limits the database sets on any value a request
-brings, as plain rules, and the two helpers that apply them where a view reads the request
-itself.
+brings, as plain rules, and the helpers that apply them: the URL converter, and the one for
+an id a view reads from the request itself.
 
 PostgreSQL refuses a text with a NUL byte, an INTEGER beyond 32 bits and a NUMERIC(p, s)
 beyond p - s whole digits, and such a refusal used to surface as a 500. Three places keep
@@ -10,9 +10,9 @@ every such value out, so the database never sees one:
   like any id that names nothing (`IdConverter`);
 - form fields: `core.forms.SiteForm`, the base of every form, refuses a NUL in any field and a
   number its column cannot hold, with a message beside the field (a 400);
-- values a view reads from `request.args` / `request.form` directly: `.get(key,
-  type=storable_int)` and `.get(key, type=storable_text)` give the default for such a value,
-  as for any other malformed one.
+- ids a view reads from `request.args` / `request.form` directly: `.get(key,
+  type=storable_int)` gives the default for such a value, as for any other malformed one.
+  Text a person types (search boxes included) always comes through a form.
 """
 
 from __future__ import annotations
@@ -99,14 +99,6 @@ def storable_int(text: str) -> int:
     if not storable_integer(value):
         raise ValueError(f"{stripped[:20]}… is beyond the INTEGER range")
     return value
-
-
-def storable_text(text: str) -> str:
-    """`request.args.get(key, type=storable_text)`: the text unless it holds a NUL; ValueError
-    otherwise, so the lookup gives its default."""
-    if holds_nul(text):
-        raise ValueError("text with a NUL byte")
-    return text
 
 
 class IdConverter(IntegerConverter):
