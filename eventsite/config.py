@@ -22,6 +22,7 @@
 | MIXER_MARK_RATE_LIMIT | 30 per minute;300 per hour | marking taps per member in a mixer's exchange (slows down timing probes) |
 | MEET_BOARD_CACHE_SECONDS | 60 | longest a sports meet's live board is kept unchanged (it is rebuilt at once when a result or an audited change arrives); 0 rebuilds it on every request |
 | PUBLIC_URL | http://127.0.0.1:5000 | absolute links in mail and in QR codes made outside a request |
+| SECURITY_CONTACT | (unset) | where to report a security problem (`mailto:…` or `https://…`), published in `/.well-known/security.txt`; unset, that file is a 404 |
 | TRUSTED_PROXIES | 0 | reverse proxies in front of the app (nginx: 1); their X-Forwarded-For/-Proto/-Host are believed, so the login limit counts each member's own address |
 """
 
@@ -115,6 +116,7 @@ def from_environment() -> dict:
         ),
         "MEET_BOARD_CACHE_SECONDS": float(os.environ.get("MEET_BOARD_CACHE_SECONDS", "60")),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        "SECURITY_CONTACT": os.environ.get("SECURITY_CONTACT", "").strip(),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,

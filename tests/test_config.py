@@ -136,6 +136,7 @@ def test_defaults(instance):
     assert settings["SCHEDULER_IN_PROCESS"] is False
     assert settings["ROSTER_PAGE_SIZE"] == 50
     assert settings["CHECKIN_OPENS_HOURS"] == 3
+    assert settings["SECURITY_CONTACT"] == ""
     assert settings["SESSION_COOKIE_SECURE"] is False
     assert settings["LOGIN_RATE_LIMIT"] == "10 per minute;50 per hour"
     assert settings["LOGIN_ACCOUNT_RATE_LIMIT"] == "20 per hour;50 per day"

@@ -5,6 +5,7 @@ The templates carry nothing the policy would block, so no page depends on what i
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,20 @@ def test_every_script_a_template_loads_is_a_static_file(app):
     assert "js/checkin.js" in sources
     for source in sources:
         assert (ROOT / "static" / source).is_file(), source
+
+
+def test_security_txt_names_the_deployments_contact(app, client, clock):
+    """RFC 9116: the contact, an expiry a year ahead, the languages and the canonical place;
+    without a contact configured there is no file at all."""
+    assert client.get("/.well-known/security.txt").status_code == 404
+    app.config.update(SECURITY_CONTACT="mailto:it@union.example", PUBLIC_URL="https://hd.example/")
+    response = client.get("/.well-known/security.txt")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    expires = (clock.now + timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert response.get_data(as_text=True).splitlines() == [
+        "Contact: mailto:it@union.example",
+        f"Expires: {expires}",
+        "Preferred-Languages: zh, en",
+        "Canonical: https://hd.example/.well-known/security.txt",
+    ]

@@ -296,6 +296,8 @@ GET_STATUS: dict[str, tuple[int, set[str]]] = {
     # without it there is nobody to introduce, block or report.
     "mixers.introduce": (404, set()),
     "mixers.safety": (404, set()),
+    # Only a deployment that names SECURITY_CONTACT publishes security.txt.
+    "core.security_txt": (404, set()),
 }
 
 #: Refused routes whose page the walk's member sees all the same, as the owner of what the

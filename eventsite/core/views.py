@@ -1,7 +1,9 @@
-"""Pages every feature shares: the inbox, the language switch, a health check."""
+"""Pages every feature shares: the inbox, the language switch, a health check, the icon and
+where to report a security problem."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -142,6 +144,24 @@ def favicon():
     return send_from_directory(
         current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon"
     )
+
+
+@bp.get("/.well-known/security.txt")
+@public
+def security_txt():
+    """Where to report a security problem (RFC 9116), when the deployment names a contact."""
+    contact = current_app.config.get("SECURITY_CONTACT")
+    if not contact:
+        abort(404)
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    expires = (utcnow() + timedelta(days=365)).replace(microsecond=0)
+    lines = [
+        f"Contact: {contact}",
+        f"Expires: {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}",
+        "Preferred-Languages: zh, en",
+        f"Canonical: {base}/.well-known/security.txt",
+    ]
+    return "\n".join(lines) + "\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.get("/healthz")
