@@ -16,20 +16,17 @@ from wtforms.validators import (
     DataRequired,
     Email,
     InputRequired,
-    Length,
     NumberRange,
     Optional,
     Regexp,
 )
 
-from eventsite.core.forms import SiteForm
+from eventsite.core.forms import Length, SiteForm
 from eventsite.events.forms import add_error
 from eventsite.mixers import rules
 from eventsite.mixers.models import MixerProfile, MixerSettings, Reveal, Visibility
 
 __all__ = ["add_error"]
-
-MAX_200 = _l("At most 200 characters.")
 
 
 def _strip(value):
@@ -44,14 +41,14 @@ class ProfileForm(SiteForm):
         filters=[_strip],
         validators=[
             DataRequired(message=_l("Please choose a nickname.")),
-            Length(max=20, message=_l("At most 20 characters.")),
+            Length(max=20),
         ],
         description=_l("Shown to the other attendees instead of your name."),
     )
     introduction = TextAreaField(
         _l("A short introduction (optional)"),
         filters=[_strip],
-        validators=[Length(max=rules.INTRODUCTION_MAX, message=MAX_200)],
+        validators=[Length(max=rules.INTRODUCTION_MAX)],
         description=_l("At most 200 characters, shown with your nickname."),
     )
     single_declared = BooleanField(
@@ -68,7 +65,7 @@ class ProfileForm(SiteForm):
     wechat = StringField(
         _l("WeChat id"),
         filters=[_strip],
-        validators=[Optional(), Length(max=40, message=_l("At most 40 characters."))],
+        validators=[Optional(), Length(max=40)],
     )
     email = EmailField(
         _l("Email"),
@@ -125,7 +122,7 @@ class IntroductionForm(SiteForm):
         filters=[_strip],
         validators=[
             DataRequired(message=_l("Please write a short note.")),
-            Length(max=rules.NOTE_MAX, message=MAX_200),
+            Length(max=rules.NOTE_MAX),
         ],
         description=_l(
             "At most 200 characters. They see your nickname, your introduction and this note."
@@ -146,7 +143,7 @@ class ReportForm(SiteForm):
         filters=[_strip],
         validators=[
             DataRequired(message=_l("Please say what happened.")),
-            Length(max=500, message=_l("At most 500 characters.")),
+            Length(max=500),
         ],
         description=_l("Only the mixer's organizers read this."),
     )
