@@ -388,3 +388,48 @@ def test_every_length_limit_of_the_site_is_the_sites_own(app):
     assert found > 30
     assert foreign == [], "use eventsite.core.forms.Length"
     assert worded == [], "a maximum length is worded by Length itself"
+
+
+# --- the contact card's phone ------------------------------------------------------------------
+
+NOT_A_PHONE = (
+    "This is not a phone number: give an 11-digit mainland mobile number (e.g. 13812345678) or "
+    "a landline with its area code (e.g. 0553-5812345)."
+)
+
+
+def save_card(client, auth, phone: str):
+    from tests.mixer_factories import attend, make_mixer
+
+    mixer = make_mixer()
+    member = attend(mixer, gender="male", ready=False)
+    db.session.commit()
+    auth.become(member)
+    g.pop("_login_user", None)
+    response = client.post(
+        f"/events/{mixer.event.id}/mixer/profile",
+        data={"nickname": "晓宇", "single_declared": "y", "phone": phone, "release_card": "y"},
+    )
+    return mixer, member, response
+
+
+@pytest.mark.parametrize("phone", ["1" * 500, "abc电话", "12345", "5812345", "0553-1812345"])
+def test_a_card_phone_no_one_can_call_is_refused_as_not_a_phone(client, auth, clock, phone):
+    from eventsite.mixers import service
+
+    mixer, member, response = save_card(client, auth, phone)
+    assert response.status_code == 400
+    assert errors_beside(response.get_data(as_text=True), "phone") == [NOT_A_PHONE]
+    assert service.profile_of(mixer.event, member.id).card is None
+
+
+@pytest.mark.parametrize(
+    ("phone", "kept"),
+    [("+86 138 1234 5678", "13812345678"), ("（0553）5812345", "0553-5812345")],
+)
+def test_a_card_phone_is_kept_in_its_usual_spelling(client, auth, clock, phone, kept):
+    from eventsite.mixers import service
+
+    mixer, member, response = save_card(client, auth, phone)
+    assert response.status_code == 303
+    assert service.profile_of(mixer.event, member.id).card.phone == kept

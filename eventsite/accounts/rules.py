@@ -1,4 +1,4 @@
-"""Account rules: what counts as a mainland mobile number, an acceptable password, a birth year,
+"""Account rules: what counts as a mainland mobile number, a phone number, an acceptable password, a birth year,
 how a signed-in device is named and kept, and where failed logins are counted.
 
 Plain functions over plain values: no Flask, no database. Forms and the CLI call these and turn
@@ -46,6 +46,29 @@ def normalize_mobile(raw: str | None) -> str | None:
 def is_mainland_mobile(raw: str | None) -> bool:
     """A number is a mainland mobile when it normalises to 11 digits starting 13-19."""
     return normalize_mobile(raw) is not None
+
+
+#: A landline with its area code: 010 and 02X (three digits with the 0) go with an 8-digit
+#: number, 0 and three digits (0553) with a 7- or 8-digit one; a local number never starts
+#: with 0 or 1.
+_LANDLINE = re.compile(
+    r"(0(?:10|2[0-9]))([2-9][0-9]{7})|(0[3-9][0-9]{2})([2-9][0-9]{6,7})", re.ASCII
+)
+#: What people type inside a landline besides digits: "0553-1234567", "(0553) 1234567".
+_PHONE_SEPARATORS = re.compile(r"[\s\-()]+")
+
+
+def normalize_phone(raw: str | None) -> str | None:
+    """A number someone can be called on: a mainland mobile as its 11 digits, or a landline with its area code as "0553-1234567"; None for anything else."""
+    mobile = normalize_mobile(raw)
+    if mobile is not None or not raw:
+        return mobile
+    text = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw))
+    match = _LANDLINE.fullmatch(text)
+    if match is None:
+        return None
+    area, local = match.group(1, 2) if match.group(1) else match.group(3, 4)
+    return f"{area}-{local}"
 
 
 def mobile_digits(query: str) -> str:

@@ -18,9 +18,10 @@ from wtforms.validators import (
     InputRequired,
     NumberRange,
     Optional,
-    Regexp,
+    ValidationError,
 )
 
+from eventsite.accounts.rules import normalize_phone
 from eventsite.core.forms import Length, SiteForm
 from eventsite.events.forms import add_error
 from eventsite.mixers import rules
@@ -31,6 +32,22 @@ __all__ = ["add_error"]
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+class ContactPhone:
+    """Accepts a number a match can call (a mainland mobile, or a landline with its area code,
+    as `accounts.rules.normalize_phone` reads them) and keeps it in its usual spelling."""
+
+    def __call__(self, form, field):
+        number = normalize_phone(field.data)
+        if number is None:
+            raise ValidationError(
+                _l(
+                    "This is not a phone number: give an 11-digit mainland mobile number (e.g. "
+                    "13812345678) or a landline with its area code (e.g. 0553-5812345)."
+                )
+            )
+        field.data = number
 
 
 class ProfileForm(SiteForm):
@@ -57,10 +74,8 @@ class ProfileForm(SiteForm):
     phone = StringField(
         _l("Phone"),
         filters=[_strip],
-        validators=[
-            Optional(),
-            Regexp(r"^[0-9+\- ]{5,20}$", message=_l("Please enter a phone number.")),
-        ],
+        validators=[Optional(), ContactPhone()],
+        description=_l("A mainland mobile number, or a landline with its area code."),
     )
     wechat = StringField(
         _l("WeChat id"),
