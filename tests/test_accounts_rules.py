@@ -376,3 +376,19 @@ def test_every_address_of_one_ipv6_network_counts_together(number):
 )
 def test_a_pause_is_announced_in_whole_minutes_rounded_up(seconds, minutes):
     assert rules.minutes_to_wait(seconds) == minutes
+
+
+@pytest.mark.parametrize("found", [True, False])
+@pytest.mark.parametrize("active", [True, False])
+@pytest.mark.parametrize("idle", [True, False])
+def test_a_session_ends_for_the_first_reason_that_holds(found, active, idle):
+    expected = (
+        rules.SessionEnd.ENDED
+        if not found
+        else rules.SessionEnd.DEACTIVATED
+        if not active
+        else rules.SessionEnd.IDLE
+        if idle
+        else None
+    )
+    assert rules.session_end(device_found=found, account_active=active, idle=idle) == expected

@@ -201,6 +201,29 @@ def last_seen_due(last_seen: datetime, now: datetime, every: timedelta) -> bool:
     return now - last_seen >= every
 
 
+class SessionEnd(enum.StrEnum):
+    """Why a browser's session id signs it in no more; the login page tells the member."""
+
+    #: Its device was signed out from elsewhere: "sign out everywhere else" or a new password.
+    ENDED = "ended"
+    #: Its device went unused past the idle limit.
+    IDLE = "idle"
+    #: The account was deactivated.
+    DEACTIVATED = "deactivated"
+
+
+def session_end(device_found: bool, account_active: bool, idle: bool) -> SessionEnd | None:
+    """A session id signs in while its device exists, unused for no longer than the idle limit,
+    on an active account; otherwise the first of these that fails says why it ended."""
+    if not device_found:
+        return SessionEnd.ENDED
+    if not account_active:
+        return SessionEnd.DEACTIVATED
+    if idle:
+        return SessionEnd.IDLE
+    return None
+
+
 # --- failed logins ------------------------------------------------------------------------
 
 #: An IPv6 subscriber gets a whole /64 (and can pick any address in it): count the network.
