@@ -30,8 +30,9 @@ from wtforms.validators import DataRequired, NumberRange, Optional, ValidationEr
 from eventsite.accounts.models import User
 from eventsite.core.forms import Length, SiteForm, leaf_fields
 from eventsite.core.time import to_local, utcnow
+from eventsite.events.models import EventKind
 from eventsite.extensions import db
-from tests.factories import make_user
+from tests.factories import make_event, make_user
 
 NUL = "This contains a character that cannot be saved (a NUL byte). Please retype it."
 
@@ -433,3 +434,52 @@ def test_a_card_phone_is_kept_in_its_usual_spelling(client, auth, clock, phone, 
     mixer, member, response = save_card(client, auth, phone)
     assert response.status_code == 303
     assert service.profile_of(mixer.event, member.id).card.phone == kept
+
+
+# --- the summary at the top of a page re-rendered with errors ---------------------------------
+
+
+def summary(html: str) -> tuple[str, list[tuple[str, str]]] | None:
+    """(its heading, [(link target, text)]) of the error summary, None when the page has none."""
+    match = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', html, re.S)
+    if match is None:
+        return None
+    heading = re.search(r"<p>(.*?)</p>", match.group(1), re.S).group(1).strip()
+    links = re.findall(r'<a href="#([^"]+)">(.*?)</a>', match.group(1), re.S)
+    return heading, [(target, label.strip()) for target, label in links]
+
+
+def test_a_refused_form_is_summed_up_at_the_top_with_a_link_to_each_field(client):
+    html = client.post(
+        "/signup", data={**SIGNUP, "mobile": "12345", "gender": "", "birth_year": "9" * 20}
+    ).get_data(as_text=True)
+    heading, links = summary(html)
+    year_now = to_local(utcnow()).year
+    assert heading == "Please correct the 3 places marked below:"
+    assert links == [
+        (
+            "mobile",
+            "Mobile number: Please enter an 11-digit mainland mobile number, e.g. 13812345678.",
+        ),
+        ("gender-0", "Gender: Please choose your gender."),  # the first radio button
+        ("birth_year", f"Birth year: Please enter a birth year between 1940 and {year_now - 16}."),
+    ]
+    # Before the summary: the page's content, so it sits at the top, above the form.
+    assert html.index('class="error-summary"') < html.index("<form")
+    assert summary(client.get("/signup").get_data(as_text=True)) is None
+
+
+def test_the_summary_counts_an_error_the_service_put_beside_a_field_and_is_chinese(
+    app, client, auth
+):
+    app.config["BABEL_DEFAULT_LOCALE"] = "zh_Hans_CN"
+    member = make_user(birth_year=1996)
+    mixer = make_event(kind=EventKind.MIXER, title="皖工鹊桥")
+    db.session.commit()
+    auth.become(member)
+    g.pop("_login_user", None)
+    html = client.post(f"/events/{mixer.id}/register", data={}).get_data(as_text=True)
+    heading, [(target, text)] = summary(html)
+    assert heading == "请修改下面标出的 1 处："
+    assert target == "single_declared" and text.startswith("本人声明目前为单身")
+    assert "：" in text

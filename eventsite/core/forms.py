@@ -20,6 +20,9 @@ cannot read, else the column's limit.
 
 Checks that compare several fields belong in `check_across_fields()`, which runs after the
 fields' own checks; a refused field keeps its one message whatever they add.
+
+A page re-rendered with errors names them at its top (`fields_in_error_among`, read by
+base.html's summary), and static/js/site.js brings the first one into view.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from flask_wtf import FlaskForm
 from wtforms import validators
 from wtforms.fields import Field, FieldList, FormField, StringField
 from wtforms.validators import NumberRange, StopValidation, ValidationError
+from wtforms.widgets import ListWidget
 
 from eventsite.core.inputs import (
     INTEGER_BOUNDS,
@@ -228,3 +232,35 @@ class SiteForm(FlaskForm):
                 field.errors = [*entries, *own] if any(entries) or own else []
             elif isinstance(field, FormField):
                 self._gather_list_errors(field.form)
+
+
+def fields_in_error(form) -> list[Field]:
+    """The fields of `form` a member sees that carry an error, in the form's order."""
+    return [
+        field
+        for field in leaf_fields(form)
+        if field.errors and getattr(field.widget, "input_type", None) != "hidden"
+    ]
+
+
+def fields_in_error_among(values) -> list[Field]:
+    """Every field in error of the SiteForms among `values` (a page's template variables, each
+    a form or a list or dict of them), each form once."""
+    forms: dict[int, SiteForm] = {}
+    for value in values:
+        if isinstance(value, dict):
+            candidates = list(value.values())
+        elif isinstance(value, list | tuple):
+            candidates = value
+        else:
+            candidates = [value]
+        for candidate in candidates:
+            if isinstance(candidate, SiteForm):
+                forms.setdefault(id(candidate), candidate)
+    return [field for form in forms.values() for field in fields_in_error(form)]
+
+
+def control_id(field: Field) -> str:
+    """The id of the control a link to `field` reaches: its first option for radio buttons
+    and check boxes in a list, the field's own otherwise."""
+    return f"{field.id}-0" if isinstance(field.widget, ListWidget) else field.id
