@@ -22,37 +22,31 @@
       event.preventDefault();
     }
   });
-  // A page re-rendered with errors names them in a summary at its top: bring the first field
-  // in error into view and put the focus on it, so a phone shows what to correct even when
-  // it sits far down the page; the summary's links do the same for their field.
+  // A page re-rendered with errors marks each field in error (.has-error) and names them in a
+  // summary at its top: bring the first one into view with the focus on it, so a phone shows
+  // what to correct even when it sits far down the page; the summary's links do the same.
   function showField(control) {
     var details = control.closest("details");
     while (details) {
       details.open = true;
       details = details.parentElement && details.parentElement.closest("details");
     }
-    var box = control.closest(".field") || control;
     control.focus({ preventScroll: true });
-    box.scrollIntoView({ block: "center" });
+    (control.closest(".field") || control).scrollIntoView({ block: "center" });
   }
-  var summary = document.querySelector("[data-error-summary]");
-  if (summary) {
-    var controls = [];
-    summary.querySelectorAll("a[href^='#']").forEach(function (link) {
-      var control = document.getElementById(link.getAttribute("href").slice(1));
-      if (!control) { return; }
-      controls.push(control);
+  document.querySelectorAll("[data-error-summary] a[href^='#']").forEach(function (link) {
+    var control = document.getElementById(link.getAttribute("href").slice(1));
+    if (control) {
       link.addEventListener("click", function (event) {
         event.preventDefault();
         showField(control);
       });
-    });
-    // The first in the page's order, which is not always the forms' order.
-    controls.sort(function (a, b) {
-      return a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
-    });
-    if (controls.length) { showField(controls[0]); }
-  }
+    }
+  });
+  var marked = document.querySelector(".has-error");
+  var first = marked && (marked.matches("input, select, textarea") ? marked :
+    marked.querySelector("input:not([type=hidden]), select, textarea"));
+  if (first) { showField(first); }
   // Print buttons.
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
