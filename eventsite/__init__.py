@@ -237,10 +237,21 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from jinja2 import pass_context
+
+    from eventsite.core.forms import control_id, fields_in_error_among
     from eventsite.core.time import format_local, utcnow
 
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.globals["utcnow"] = utcnow
+    app.jinja_env.globals["control_id"] = control_id
+
+    @pass_context
+    def fields_in_error(context) -> list:
+        """The fields in error of the forms this page was given, for the summary at its top."""
+        return fields_in_error_among(context.get_all().values())
+
+    app.jinja_env.globals["fields_in_error"] = fields_in_error
 
     @app.context_processor
     def inject_layout():

@@ -101,6 +101,57 @@ def test_wrong_digit_count_is_refused(digits):
     assert rules.normalize_mobile(digits) is None
 
 
+# --- a phone a match can call (the mixer's contact card) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("13812345678", "13812345678"),
+        ("+86 138-1234-5678", "13812345678"),
+        ("0553-5812345", "0553-5812345"),
+        ("0553 58123456", "0553-58123456"),
+        ("(0553) 5812345", "0553-5812345"),
+        ("（０５５３）５８１２３４５", "0553-5812345"),
+        ("010-62345678", "010-62345678"),
+        ("02187654321", "021-87654321"),
+    ],
+)
+def test_a_phone_is_a_mobile_or_a_landline_with_its_area_code(raw, expected):
+    assert rules.normalize_phone(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        None,
+        "12345",  # five digits: no number anyone can call
+        "1234567",  # a local number without its area code
+        "abc电话",
+        "1" * 500,
+        "010-1234567",  # Beijing numbers have 8 digits
+        "0553-581234",  # too short
+        "0553-581234567",  # too long
+        "0553-0812345",  # a local number never starts with 0 or 1
+        "0553-1812345",
+        "0553-5812345 转 8",  # extensions are not taken
+        "12812345678",  # 12x is no mobile prefix
+        "+852 9123 4567",  # outside the mainland
+    ],
+)
+def test_anything_else_is_no_phone(raw):
+    assert rules.normalize_phone(raw) is None
+
+
+@given(st.text(max_size=30))
+def test_a_phones_normal_form_is_its_own(raw):
+    number = rules.normalize_phone(raw)
+    if number is not None:
+        assert rules.normalize_phone(number) == number
+        assert number == rules.normalize_mobile(number) or number.startswith("0")
+
+
 @pytest.mark.parametrize(
     "query, digits",
     [
@@ -325,3 +376,19 @@ def test_every_address_of_one_ipv6_network_counts_together(number):
 )
 def test_a_pause_is_announced_in_whole_minutes_rounded_up(seconds, minutes):
     assert rules.minutes_to_wait(seconds) == minutes
+
+
+@pytest.mark.parametrize("found", [True, False])
+@pytest.mark.parametrize("active", [True, False])
+@pytest.mark.parametrize("idle", [True, False])
+def test_a_session_ends_for_the_first_reason_that_holds(found, active, idle):
+    expected = (
+        rules.SessionEnd.ENDED
+        if not found
+        else rules.SessionEnd.DEACTIVATED
+        if not active
+        else rules.SessionEnd.IDLE
+        if idle
+        else None
+    )
+    assert rules.session_end(device_found=found, account_active=active, idle=idle) == expected

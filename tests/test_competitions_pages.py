@@ -278,7 +278,7 @@ def test_withdrawn_contestant_leaves_the_ranking_without_moving_others(app, clie
     [note] = db.session.scalars(
         sa.select(Notification).where(Notification.user_id == people[0].user_id)
     ).all()
-    assert note.subject == f"您在“{contest.round.event.title}”中的参赛状态：取消资格"
+    assert note.subject == f"您在「{contest.round.event.title}」中的参赛状态：取消资格"
     assert "违规使用手机" in note.body
 
 

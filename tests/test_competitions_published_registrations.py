@@ -629,7 +629,7 @@ def test_a_registration_change_that_alters_published_results_is_refused_until_wi
 
     with pytest.raises(service.RegistrationError) as refused:
         case.call(e)
-    assert f"“{target.name}”" in refused.value.message  # the round to withdraw, named
+    assert f"「{target.name}」" in refused.value.message  # the round to withdraw, named
     assert snapshot(e.world) == before  # nothing moved, not even before the refusal
     db.session.rollback()
     assert registrations(e) == entries
@@ -800,7 +800,7 @@ def test_a_page_that_would_alter_published_results_refuses_until_withdrawn(app, 
     response = client.post(page.path, data=page.data, content_type="multipart/form-data")
     assert response.status_code == page.refused, response.text
     # Why, and what to do: the member asks the organizer, the organizer withdraws first.
-    assert f"“{e.world.round.name}”" in response.text and "公布" in response.text
+    assert f"「{e.world.round.name}」" in response.text and "公布" in response.text
     assert ("请联系组织者" if page.who != "organizer" else "请先撤回该公布") in response.text
     db.session.rollback()
     assert snapshot(e.world) == before

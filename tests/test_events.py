@@ -693,7 +693,7 @@ def test_a_team_whose_registrations_are_cancelled_can_go(client, auth, organizer
         ({"teams-rows-1-name": "一队"}, "teams-rows-1-name", "一队 appears twice."),
         ({"teams-new_names": "二队"}, "new_names", "二队 appears twice."),
         ({"teams-new_names": "新队\n新队"}, "new_names", "新队 appears twice."),
-        ({"teams-new_names": "长" * 101}, "new_names", "under 100 characters"),
+        ({"teams-new_names": "长" * 101}, "new_names", "At most 100 characters."),
     ],
 )
 def test_bad_team_names_are_refused(client, auth, organizer, change, field, message):

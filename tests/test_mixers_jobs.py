@@ -131,7 +131,9 @@ def test_only_attendees_taking_part_are_told(app, clock):
     for member in (left, undeclared, inactive, mixer.organizer):
         assert inbox(member) == []
     # The removed member has only the notice of the removal, no window notice.
-    assert [n.subject for n in inbox(removed)] == [f"您已被移出“{mixer.event.title}”的联系方式交换"]
+    assert [n.subject for n in inbox(removed)] == [
+        f"您已被移出「{mixer.event.title}」的联系方式交换"
+    ]
 
 
 def test_an_attendee_checked_in_after_the_first_tick_is_told_on_the_next(pair, clock):

@@ -292,8 +292,8 @@ def test_removal_takes_a_participant_out(app, clock):
         sa.select(Notification).where(Notification.user_id == man.id).order_by(Notification.id)
     ).all()
     assert [n.subject for n in told] == [
-        f"您已被移出“{mixer.event.title}”的联系方式交换",
-        f"您已恢复参加“{mixer.event.title}”的联系方式交换",
+        f"您已被移出「{mixer.event.title}」的联系方式交换",
+        f"您已恢复参加「{mixer.event.title}」的联系方式交换",
     ]
     assert all(n.link == f"/events/{mixer.event.id}/mixer" for n in told)
     assert not db.session.scalars(

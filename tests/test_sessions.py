@@ -377,3 +377,97 @@ def test_become_helper_signs_in_on_a_device_that_logout_ends(app, client, auth, 
     client.post("/logout")
     assert not signed_in(client)
     assert devices_of(member) == []
+
+
+# --- a browser signed out elsewhere is told why -----------------------------------------------
+
+ENDED_ELSEWHERE = (
+    "You were signed out on this device from another one: “Sign out everywhere else” was chosen "
+    "there, or the password was changed. Please log in again."
+)
+
+
+def landing(client, path: str = "/my/events") -> str:
+    """The page a member lands on opening `path` (the login page when it needs a login)."""
+    response = client.get(path, follow_redirects=True)
+    assert response.status_code == 200
+    return response.text
+
+
+def flashes(html: str) -> list[str]:
+    return [m.strip() for m in re.findall(r'<p class="flash[^"]*"[^>]*>(.*?)</p>', html, re.S)]
+
+
+def test_a_device_signed_out_from_another_lands_on_the_login_page_told_why(app, member):
+    phone, laptop = browser(app, PHONE_UA), browser(app, LAPTOP_UA)
+    login(phone, member)
+    login(laptop, member)
+    laptop.post("/account/devices/sign-out-others")
+
+    html = landing(phone)
+
+    assert 'name="password"' in html and 'autocomplete="current-password"' in html  # login
+    assert flashes(html) == [tr(app, ENDED_ELSEWHERE)]
+    # Told once: the dead session id is gone, so the next page is simply signed out.
+    assert flashes(landing(phone)) == []
+    assert not signed_in(phone)
+
+
+def test_a_remember_cookie_of_a_device_signed_out_elsewhere_is_told_why_and_dropped(app, member):
+    phone, laptop = browser(app, PHONE_UA), browser(app, LAPTOP_UA)
+    login(phone, member, remember=True)
+    remember = saved_cookie(phone, "remember_token")
+    login(laptop, member)
+    laptop.post("/account/devices/sign-out-others")
+    reopened = app.test_client()  # the phone's browser closed and opened again
+    only_cookie(reopened, "remember_token", remember)
+
+    response = reopened.get("/my/events")
+
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert reopened.get_cookie("remember_token") is None  # deleted on the way out
+    assert flashes(landing(reopened, response.headers["Location"])) == [tr(app, ENDED_ELSEWHERE)]
+
+
+def test_a_device_signed_out_by_a_new_password_is_told_why(app, member):
+    phone, laptop = browser(app, PHONE_UA), browser(app, LAPTOP_UA)
+    login(phone, member)
+    login(laptop, member)
+    laptop.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "password": "a-new-secret-9",
+            "confirm": "a-new-secret-9",
+        },
+    )
+    assert flashes(landing(phone, "/")) == [tr(app, ENDED_ELSEWHERE)]
+
+
+def test_an_idle_device_is_told_it_was_signed_out_for_lack_of_use(app, clock, member):
+    phone = browser(app, PHONE_UA)
+    login(phone, member)
+    days = app.config["SIGN_IN_IDLE_DAYS"]
+    clock.advance(days=days, minutes=1)
+    message = "You were signed out because this device was not used for %(days)s days. Please log in again."
+    assert flashes(landing(phone)) == [tr(app, message, days=days)]
+
+
+def test_a_deactivated_account_is_told_it_is_no_longer_active(app, member):
+    phone = browser(app, PHONE_UA)
+    login(phone, member)
+    member.active = False
+    db.session.commit()
+    message = (
+        "You were signed out: this account is no longer active. If you think this is a mistake, "
+        "please ask your union office."
+    )
+    assert flashes(landing(phone)) == [tr(app, message)]
+
+
+def test_logging_out_here_says_only_that(app, member):
+    phone = browser(app, PHONE_UA)
+    login(phone, member)
+    phone.post("/logout")
+    assert flashes(landing(phone, "/")) == [tr(app, "You have logged out.")]
+    assert flashes(landing(phone)) == []

@@ -207,3 +207,161 @@ def test_messages_rendered_by_python_code_are_chinese_too(site):
     assert "请输入手机号。" in html and "请输入密码。" in html
     html = client.post("/signup", data={"mobile": "12345"}).get_data(as_text=True)
     assert "请输入 11 位中国大陆手机号，如 13812345678。" in html
+
+
+# --- Chinese typography -----------------------------------------------------------------------
+
+#: A Han character, or the full-width punctuation and quotes that stand among them.
+CJK = "[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef“”‘’]"
+HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
+#: ASCII punctuation that Chinese text writes full-width: ： ； ， （ ）.
+ASCII_MARKS = "[:;,()]"
+HALF_WIDTH = [
+    # right after a Han character or full-width mark: "第一名: …", "队伍(表演赛)", "”,"
+    re.compile(f"{CJK}{ASCII_MARKS}"),
+    # right before one: "(登录账号", ":队伍"
+    re.compile(f"{ASCII_MARKS}{CJK}"),
+    # a colon, semicolon or comma that ends a clause (a space follows), e.g. after a
+    # placeholder: "%(item)s: %(n)s"; times (19:00), numbers (5,3,2,1) and URLs have none
+    re.compile(r"[:;,] "),
+]
+#: zh messages that keep ASCII marks on purpose, and why.
+HALF_WIDTH_ALLOWED = {
+    "Enter the time as minutes:seconds (1:02.50) or as seconds (62.50).": (
+        "分:秒 spells the input format itself, which is typed with an ASCII colon (1:02.50)"
+    ),
+    "Enter times as minutes:seconds, e.g. 1:02.50, or seconds, e.g. 45.30.": (
+        "分:秒 spells the input format itself, which is typed with an ASCII colon (1:02.50)"
+    ),
+}
+#: Quotation marks by kind: (opening, closing).
+QUOTES = [("“", "”"), ("‘", "’"), ("「", "」"), ("『", "』"), ("《", "》")]
+#: A value filled in inside “…”: event titles and names often carry “…” themselves.
+PLACEHOLDER_IN_QUOTES = re.compile(r"“[^”]*(%\(\w+\)[sd]|%s|\{\w*\})[^”]*”")
+
+
+def chinese_strings(zh):
+    for message in entries(zh):
+        source = message.id[-1] if message.pluralizable else message.id
+        for text in strings(message):
+            if HAN.search(text):
+                yield source, text
+
+
+def nested(text: str) -> bool:
+    """A quotation inside another of the same kind: “…“…”…”."""
+    for opening, closing in QUOTES:
+        depth = 0
+        for char in text:
+            if char == opening:
+                depth += 1
+                if depth > 1:
+                    return True
+            elif char == closing:
+                depth = max(depth - 1, 0)
+    return False
+
+
+def test_chinese_text_uses_full_width_colons_brackets_commas_and_semicolons(zh):
+    problems = []
+    for source, text in chinese_strings(zh):
+        if source in HALF_WIDTH_ALLOWED:
+            continue
+        # Placeholders are code: %(name)s holds brackets of its own.
+        plain = PLACEHOLDER.sub("\x01", text)
+        marks = [m.group(0) for pattern in HALF_WIDTH for m in pattern.finditer(plain)]
+        if marks:
+            problems.append(f"{text!r}: {marks}")
+    assert not problems, "ASCII : ; , ( ) in Chinese text:\n" + "\n".join(problems)
+
+
+def test_the_allowed_half_width_marks_are_still_used(zh, used_messages):
+    """An exception for a message that is gone would let the next one through unseen."""
+    ids = {m.id for m in entries(zh)}
+    assert all(source in ids and source in used_messages for source in HALF_WIDTH_ALLOWED)
+
+
+def test_chinese_quotations_do_not_nest_in_their_own_kind(zh):
+    """The convention: the site's own words are quoted “…”; a value filled in (an event's title,
+    a name, what a member typed) is set in 「…」, since a title such as “皖工鹊桥·会聚良缘”联谊会
+    carries “…” of its own and would nest in “…”."""
+    nesting = [text for _source, text in chinese_strings(zh) if nested(text)]
+    assert not nesting, "quotation marks nested in their own kind:\n" + "\n".join(nesting)
+    quoted = [text for _source, text in chinese_strings(zh) if PLACEHOLDER_IN_QUOTES.search(text)]
+    assert not quoted, "a filled-in value inside “…” (use 「…」):\n" + "\n".join(quoted)
+
+
+def test_the_checks_catch_what_they_are_for():
+    samples = {
+        "第一名: 站前社区队": True,
+        "龙华社区队: 拔河（表演赛）": True,
+        "(登录账号，此处不能修改)": True,
+        "%(item)s: %(n)s 组": True,
+        "积分依次为 5,3,2,1，时间 19:00，网址 https://example.cn": False,
+        "第一名：站前社区队（登录账号）；下一项": False,
+    }
+    for text, bad in samples.items():
+        plain = PLACEHOLDER.sub("\x01", text)
+        assert any(p.search(plain) for p in HALF_WIDTH) == bad, text
+    assert nested("您已报名“秋遇——2026年“皖工鹊桥”联谊会”。")
+    assert not nested("您已报名「秋遇——2026年“皖工鹊桥”联谊会」。")
+    assert PLACEHOLDER_IN_QUOTES.search("您已报名“%(title)s”。")
+    assert not PLACEHOLDER_IN_QUOTES.search("您已报名「%(title)s」，请在“我的活动”中查看。")
+
+
+#: In a template, ASCII punctuation written against a translated message: `{{ _("Team") }}: …`,
+#: `({{ _("you") }})`. In Chinese the message is Chinese and the mark must be full-width, so
+#: the mark belongs inside the message ("%(label)s: %(value)s", "(%(aside)s)", "%(label)s:").
+MARK_AGAINST_MESSAGE = re.compile(r"""_\((["'])(?:(?!\1).)*\1[^{}]*\}\}\s?[:;(]|\(\{\{-?\s*_\(""")
+#: Templates left as they are, and why.
+TEMPLATES_ALLOWED = {
+    "templates/sportsmeet/_item_list.html": "sports meet pages are reworked on another branch",
+    "templates/sportsmeet/print.html": "sports meet pages are reworked on another branch",
+}
+
+
+def test_templates_put_no_ascii_mark_against_a_translated_message():
+    problems = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        name = path.relative_to(ROOT).as_posix()
+        if name in TEMPLATES_ALLOWED:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = re.sub(r"\{#.*?#\}", "", line)
+            for match in MARK_AGAINST_MESSAGE.finditer(code):
+                problems.append(f"{name}:{number}: {match.group(0)}")
+    assert not problems, "ASCII marks against a translated message:\n" + "\n".join(problems)
+
+
+def test_the_template_check_catches_what_it_is_for():
+    assert MARK_AGAINST_MESSAGE.search('<p>{{ _("Team") }}: {{ team.name }}</p>')
+    assert MARK_AGAINST_MESSAGE.search('<span>({{ _("you") }})</span>')
+    assert MARK_AGAINST_MESSAGE.search("{{ _('Disagreements') }} ({{ n }})")
+    assert not MARK_AGAINST_MESSAGE.search('{{ _("%(label)s: %(value)s", label=_("Team")) }}')
+    assert not MARK_AGAINST_MESSAGE.search('{{ _("Team") }} · {{ team.name }}')
+    assert all((ROOT / name).exists() for name in TEMPLATES_ALLOWED)
+
+
+#: Words a Chinese sentence never doubles: "申请请平台牵线" is a slip.
+DOUBLED = re.compile("请请|的的|您您|在在|和和|了了(?!解)")
+
+
+def test_chinese_text_doubles_no_word_by_slip(zh):
+    slips = [text for _source, text in chinese_strings(zh) if DOUBLED.search(text)]
+    assert not slips, "doubled words:\n" + "\n".join(slips)
+
+
+def test_the_account_page_sets_its_asides_in_full_width_brackets(site):
+    from tests.factories import PASSWORD, make_user
+
+    with site.app_context():
+        member = make_user(name="李娜")
+        db.session.commit()
+        mobile = member.mobile
+    client = site.test_client()
+    client.post("/login", data={"mobile": mobile, "password": PASSWORD})
+    html = client.get("/account").get_data(as_text=True)
+    assert f'{mobile} <span class="muted">（登录账号，此处不能修改）</span>' in html
+    client.get("/lang/en?next=/account")
+    html = client.get("/account").get_data(as_text=True)
+    assert "(your login; it cannot be changed here)" in html

@@ -69,20 +69,29 @@ def sign_in(user: User, *, user_agent: str | None) -> SignedInDevice:
 
 def signed_in_user(session_id: str, now: datetime) -> User | None:
     """The active account whose device this session id opened, unless the device is gone or idle."""
+    return session_state(session_id, now)[0]
+
+
+def session_state(session_id: str, now: datetime) -> tuple[User | None, rules.SessionEnd | None]:
+    """(the member this session id signs in, None) or (None, why it signs in no more); (None,
+    None) for what was never a session id of ours."""
     if not session_id or len(session_id) > _LONGEST_SESSION_ID:
-        return None
+        return None, None
     device = db.session.scalar(
         sa.select(SignedInDevice)
         .options(joinedload(SignedInDevice.user))
         .where(SignedInDevice.token_hash == _digest(session_id))
     )
-    if device is None or not device.user.active:
-        return None
-    if rules.device_idle(device.last_seen_at, now, idle_limit()):
-        return None
+    end = rules.session_end(
+        device_found=device is not None,
+        account_active=device is not None and device.user.active,
+        idle=device is not None and rules.device_idle(device.last_seen_at, now, idle_limit()),
+    )
+    if end is not None:
+        return None, end
     user = device.user
     user.device, user.session_id = device, session_id
-    return user
+    return user, None
 
 
 def seen_due(user: User, now: datetime) -> int | None:

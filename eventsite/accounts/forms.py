@@ -10,14 +10,13 @@ from wtforms.validators import (
     Email,
     EqualTo,
     InputRequired,
-    Length,
     Optional,
     ValidationError,
 )
 
 from eventsite.accounts import rules
 from eventsite.accounts.models import Gender
-from eventsite.core.forms import SiteForm
+from eventsite.core.forms import BoundsCheck, Length, SiteForm
 from eventsite.core.time import to_local, utcnow
 
 PASSWORD_MESSAGES = {
@@ -70,7 +69,7 @@ class StrongPassword:
             raise ValidationError(PASSWORD_MESSAGES[problem])
 
 
-class PlausibleBirthYear:
+class PlausibleBirthYear(BoundsCheck):
     """Birth years from 1940 to the year a member turned 16."""
 
     def __call__(self, form, field):

@@ -1,4 +1,4 @@
-"""Account rules: what counts as a mainland mobile number, an acceptable password, a birth year,
+"""Account rules: what counts as a mainland mobile number, a phone number, an acceptable password, a birth year,
 how a signed-in device is named and kept, and where failed logins are counted.
 
 Plain functions over plain values: no Flask, no database. Forms and the CLI call these and turn
@@ -46,6 +46,29 @@ def normalize_mobile(raw: str | None) -> str | None:
 def is_mainland_mobile(raw: str | None) -> bool:
     """A number is a mainland mobile when it normalises to 11 digits starting 13-19."""
     return normalize_mobile(raw) is not None
+
+
+#: A landline with its area code: 010 and 02X (three digits with the 0) go with an 8-digit
+#: number, 0 and three digits (0553) with a 7- or 8-digit one; a local number never starts
+#: with 0 or 1.
+_LANDLINE = re.compile(
+    r"(0(?:10|2[0-9]))([2-9][0-9]{7})|(0[3-9][0-9]{2})([2-9][0-9]{6,7})", re.ASCII
+)
+#: What people type inside a landline besides digits: "0553-1234567", "(0553) 1234567".
+_PHONE_SEPARATORS = re.compile(r"[\s\-()]+")
+
+
+def normalize_phone(raw: str | None) -> str | None:
+    """A number someone can be called on: a mainland mobile as its 11 digits, or a landline with its area code as "0553-1234567"; None for anything else."""
+    mobile = normalize_mobile(raw)
+    if mobile is not None or not raw:
+        return mobile
+    text = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw))
+    match = _LANDLINE.fullmatch(text)
+    if match is None:
+        return None
+    area, local = match.group(1, 2) if match.group(1) else match.group(3, 4)
+    return f"{area}-{local}"
 
 
 def mobile_digits(query: str) -> str:
@@ -176,6 +199,29 @@ def device_idle(last_seen: datetime, now: datetime, idle_limit: timedelta) -> bo
 def last_seen_due(last_seen: datetime, now: datetime, every: timedelta) -> bool:
     """A device's last-seen time is written again only once `every` has passed since the last one."""
     return now - last_seen >= every
+
+
+class SessionEnd(enum.StrEnum):
+    """Why a browser's session id signs it in no more; the login page tells the member."""
+
+    #: Its device was signed out from elsewhere: "sign out everywhere else" or a new password.
+    ENDED = "ended"
+    #: Its device went unused past the idle limit.
+    IDLE = "idle"
+    #: The account was deactivated.
+    DEACTIVATED = "deactivated"
+
+
+def session_end(device_found: bool, account_active: bool, idle: bool) -> SessionEnd | None:
+    """A session id signs in while its device exists, unused for no longer than the idle limit,
+    on an active account; otherwise the first of these that fails says why it ended."""
+    if not device_found:
+        return SessionEnd.ENDED
+    if not account_active:
+        return SessionEnd.DEACTIVATED
+    if idle:
+        return SessionEnd.IDLE
+    return None
 
 
 # --- failed logins ------------------------------------------------------------------------

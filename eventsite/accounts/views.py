@@ -56,13 +56,45 @@ AUDIT_TITLES = {
 }
 
 
+#: What a browser whose session ended elsewhere is told, on the page it lands on (the login
+#: page, for a page that needs one).
+SESSION_END_MESSAGES = {
+    rules.SessionEnd.ENDED: _l(
+        "You were signed out on this device from another one: “Sign out everywhere else” was "
+        "chosen there, or the password was changed. Please log in again."
+    ),
+    rules.SessionEnd.IDLE: _l(
+        "You were signed out because this device was not used for %(days)s days. Please log in "
+        "again."
+    ),
+    rules.SessionEnd.DEACTIVATED: _l(
+        "You were signed out: this account is no longer active. If you think this is a "
+        "mistake, please ask your union office."
+    ),
+}
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    user = devices.signed_in_user(session_id, utcnow())
+    user, end = devices.session_state(session_id, utcnow())
+    if end is not None:
+        _forget_ended_session(end)
     if user is not None:
         # Written after the request's own work, and only every few minutes (see note_seen).
         g.device_seen_due = devices.seen_due(user, utcnow())
     return user
+
+
+def _forget_ended_session(end: rules.SessionEnd) -> None:
+    """Tell the member once why this browser is signed out, and drop its dead session id and
+    remember-me cookie, so the next request is simply signed out."""
+    session.pop("_user_id", None)
+    session.pop("_fresh", None)
+    session["_remember"] = "clear"  # Flask-Login deletes the remember-me cookie on the way out
+    if not g.get("session_end_told"):
+        g.session_end_told = True
+        days = current_app.config["SIGN_IN_IDLE_DAYS"]
+        flash(str(SESSION_END_MESSAGES[end]) % {"days": days}, "info")
 
 
 @bp.after_app_request

@@ -25,7 +25,6 @@ from wtforms.fields import (
 from wtforms.validators import (
     DataRequired,
     InputRequired,
-    Length,
     NumberRange,
     Optional,
     ValidationError,
@@ -43,7 +42,7 @@ from eventsite.competitions.models import (
     TeamMethod,
 )
 from eventsite.competitions.service import CriterionInput, TierInput
-from eventsite.core.forms import SiteForm
+from eventsite.core.forms import Length, SiteForm
 from eventsite.events.forms import add_error
 
 __all__ = ["add_error"]
@@ -468,11 +467,8 @@ class ObjectionForm(SiteForm):
         _l("Your objection"),
         validators=[
             DataRequired(message=_l("Please describe the objection (at least 10 characters).")),
-            Length(
-                min=10,
-                max=5000,
-                message=_l("Please describe the objection (at least 10 characters)."),
-            ),
+            Length(min=10, message=_l("Please describe the objection (at least 10 characters).")),
+            Length(max=5000),
         ],
         filters=[_strip],
     )

@@ -17,10 +17,10 @@ from wtforms.fields import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from eventsite.core.forms import SiteForm
+from eventsite.core.forms import Length, SiteForm
 from eventsite.core.time import from_local, to_local
 from eventsite.events import rules
 from eventsite.events.models import Event, EventKind
@@ -123,8 +123,8 @@ class EventForm(SiteForm):
         data["loaded_version"] = event.version
         return cls(kind=event.kind, data=data, **kwargs)
 
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
+    def check_across_fields(self) -> bool:
+        valid = True
         starts, ends = self.starts_at.data, self.ends_at.data
         opens, closes = self.registration_opens_at.data, self.registration_closes_at.data
         if starts and self.starts_after and from_local(starts) <= self.starts_after:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, SelectMultipleField, StringField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import InputRequired, ValidationError
 
 from eventsite.accounts.models import Gender
-from eventsite.core.forms import SiteForm
+from eventsite.core.forms import Length, SiteForm
 from eventsite.events.models import RegistrationStatus
 from eventsite.events.roster import RosterFilters
 

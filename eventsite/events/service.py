@@ -924,9 +924,7 @@ def cancel_event(
     if not reason:
         raise EventError(_("Please give a reason; every registered member will read it."), "reason")
     if len(reason) > REASON_MAX:
-        raise EventError(
-            _("Please keep the reason under %(n)d characters.", n=REASON_MAX), "reason"
-        )
+        raise EventError(_("At most %(max)d characters.", max=REASON_MAX), "reason")
     event = lock_event(event.id)
     if event.is_cancelled:
         raise EventError(_("This event is already cancelled."))
@@ -1217,7 +1215,7 @@ def _check_choice_name(name: str, field: str, seen: dict[str, str]) -> None:
     if not name:
         raise EventError(_("Please enter a name."), field)
     if len(name) > NAME_MAX:
-        raise EventError(_("Please keep names under %(n)d characters.", n=NAME_MAX), field)
+        raise EventError(_("At most %(max)d characters.", max=NAME_MAX), field)
     key = name.casefold()
     if key in seen:
         raise EventError(_("%(name)s appears twice.", name=name), field)

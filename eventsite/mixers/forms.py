@@ -16,24 +16,38 @@ from wtforms.validators import (
     DataRequired,
     Email,
     InputRequired,
-    Length,
     NumberRange,
     Optional,
-    Regexp,
+    ValidationError,
 )
 
-from eventsite.core.forms import SiteForm
+from eventsite.accounts.rules import normalize_phone
+from eventsite.core.forms import Length, SiteForm
 from eventsite.events.forms import add_error
 from eventsite.mixers import rules
 from eventsite.mixers.models import MixerProfile, MixerSettings, Reveal, Visibility
 
 __all__ = ["add_error"]
 
-MAX_200 = _l("At most 200 characters.")
-
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+class ContactPhone:
+    """Accepts a number a match can call (a mainland mobile, or a landline with its area code,
+    as `accounts.rules.normalize_phone` reads them) and keeps it in its usual spelling."""
+
+    def __call__(self, form, field):
+        number = normalize_phone(field.data)
+        if number is None:
+            raise ValidationError(
+                _l(
+                    "This is not a phone number: give an 11-digit mainland mobile number (e.g. "
+                    "13812345678) or a landline with its area code (e.g. 0553-5812345)."
+                )
+            )
+        field.data = number
 
 
 class ProfileForm(SiteForm):
@@ -44,14 +58,14 @@ class ProfileForm(SiteForm):
         filters=[_strip],
         validators=[
             DataRequired(message=_l("Please choose a nickname.")),
-            Length(max=20, message=_l("At most 20 characters.")),
+            Length(max=20),
         ],
         description=_l("Shown to the other attendees instead of your name."),
     )
     introduction = TextAreaField(
         _l("A short introduction (optional)"),
         filters=[_strip],
-        validators=[Length(max=rules.INTRODUCTION_MAX, message=MAX_200)],
+        validators=[Length(max=rules.INTRODUCTION_MAX)],
         description=_l("At most 200 characters, shown with your nickname."),
     )
     single_declared = BooleanField(
@@ -60,15 +74,13 @@ class ProfileForm(SiteForm):
     phone = StringField(
         _l("Phone"),
         filters=[_strip],
-        validators=[
-            Optional(),
-            Regexp(r"^[0-9+\- ]{5,20}$", message=_l("Please enter a phone number.")),
-        ],
+        validators=[Optional(), ContactPhone()],
+        description=_l("A mainland mobile number, or a landline with its area code."),
     )
     wechat = StringField(
         _l("WeChat id"),
         filters=[_strip],
-        validators=[Optional(), Length(max=40, message=_l("At most 40 characters."))],
+        validators=[Optional(), Length(max=40)],
     )
     email = EmailField(
         _l("Email"),
@@ -125,7 +137,7 @@ class IntroductionForm(SiteForm):
         filters=[_strip],
         validators=[
             DataRequired(message=_l("Please write a short note.")),
-            Length(max=rules.NOTE_MAX, message=MAX_200),
+            Length(max=rules.NOTE_MAX),
         ],
         description=_l(
             "At most 200 characters. They see your nickname, your introduction and this note."
@@ -146,7 +158,7 @@ class ReportForm(SiteForm):
         filters=[_strip],
         validators=[
             DataRequired(message=_l("Please say what happened.")),
-            Length(max=500, message=_l("At most 500 characters.")),
+            Length(max=500),
         ],
         description=_l("Only the mixer's organizers read this."),
     )

@@ -223,7 +223,9 @@ def save_profile(
     if not nickname:
         raise MixerError(_("Please choose a nickname."), "nickname", 400)
     if len(introduction) > rules.INTRODUCTION_MAX:
-        raise MixerError(_("At most 200 characters."), "introduction", 400)
+        raise MixerError(
+            _("At most %(max)d characters.", max=rules.INTRODUCTION_MAX), "introduction", 400
+        )
     if release_card and not (phone or wechat or email):
         raise MixerError(
             _("Give at least one of phone, WeChat id or email to release a card."), "phone", 400
@@ -810,7 +812,7 @@ def send_request(event: Event, user_id: int, number: int, note: str, now: dateti
     """Ask to be introduced to the attendee with `number`, with a short note."""
     note = _clean(note)
     if len(note) > rules.NOTE_MAX:
-        raise MixerError(_("At most 200 characters."), "note", 400)
+        raise MixerError(_("At most %(max)d characters.", max=rules.NOTE_MAX), "note", 400)
     settings = settings_of(event)
     win = window_of(event, settings)
     people = participants(event)
@@ -965,7 +967,7 @@ def report(event: Event, user_id: int, number: int, reason: str, now: datetime) 
     if not reason:
         raise MixerError(_("Please say what happened."), "reason", 400)
     if len(reason) > 500:
-        raise MixerError(_("At most 500 characters."), "reason", 400)
+        raise MixerError(_("At most %(max)d characters.", max=500), "reason", 400)
     people = participants(event)
     if user_id not in people:
         raise MixerError(_("Only attendees who checked in take part in the exchange."), status=403)

@@ -21,14 +21,13 @@ from wtforms.fields import (
 from wtforms.validators import (
     DataRequired,
     InputRequired,
-    Length,
     NumberRange,
     Optional,
     ValidationError,
 )
 from wtforms.widgets import HiddenInput
 
-from eventsite.core.forms import SiteForm
+from eventsite.core.forms import Length, SiteForm
 from eventsite.core.time import from_local, to_local
 from eventsite.events.forms import LOCAL_FORMATS, add_error
 from eventsite.sportsmeet import rules
@@ -317,8 +316,8 @@ class MatchDrawForm(DrawOrderForm):
         """{entry id: the seed typed} after `validate()`."""
         return dict(self._seeding)
 
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
+    def check_across_fields(self) -> bool:
+        valid = True
         self._seeding: dict[int, int | None] = {}
         if self.method.data != rules.DrawMethod.SEEDED:
             return valid
@@ -445,8 +444,8 @@ class HeatSheetForm(SiteForm):
     def row_for(self, entry_id: int):
         return next((row.form for row in self.rows if row.form.entry_id.data == entry_id), None)
 
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
+    def check_across_fields(self) -> bool:
+        valid = True
         self.parsed: list[ResultInput] = []
         for row in self.rows:
             form = row.form

@@ -22,6 +22,31 @@
       event.preventDefault();
     }
   });
+  // A page re-rendered with errors marks each field in error (.has-error) and names them in a
+  // summary at its top: bring the first one into view with the focus on it, so a phone shows
+  // what to correct even when it sits far down the page; the summary's links do the same.
+  function showField(control) {
+    var details = control.closest("details");
+    while (details) {
+      details.open = true;
+      details = details.parentElement && details.parentElement.closest("details");
+    }
+    control.focus({ preventScroll: true });
+    (control.closest(".field") || control).scrollIntoView({ block: "center" });
+  }
+  document.querySelectorAll("[data-error-summary] a[href^='#']").forEach(function (link) {
+    var control = document.getElementById(link.getAttribute("href").slice(1));
+    if (control) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        showField(control);
+      });
+    }
+  });
+  var marked = document.querySelector(".has-error");
+  var first = marked && (marked.matches("input, select, textarea") ? marked :
+    marked.querySelector("input:not([type=hidden]), select, textarea"));
+  if (first) { showField(first); }
   // Print buttons.
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
