@@ -185,6 +185,7 @@ ASK = {
     "blocks": set(),
     "matched": False,
     "already_asked": False,
+    "their_request_waits": False,
     "open_requests": 0,
 }
 
@@ -208,6 +209,10 @@ def test_a_request_may_be_sent_in_the_introduction_period():
         ({"matched": True}, RequestRefusal.MATCHED),
         ({"already_asked": True}, RequestRefusal.ALREADY_ASKED),
         ({"open_requests": 3}, RequestRefusal.TOO_MANY),
+        ({"their_request_waits": True}, RequestRefusal.THEIR_REQUEST_WAITS),
+        # Answering their request needs no free place: it is said even with 3 open.
+        ({"their_request_waits": True, "open_requests": 3}, RequestRefusal.THEIR_REQUEST_WAITS),
+        ({"their_request_waits": True, "already_asked": True}, RequestRefusal.ALREADY_ASKED),
     ],
 )
 def test_request_refusals(change, refusal):

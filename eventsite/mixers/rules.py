@@ -195,6 +195,7 @@ class RequestRefusal(enum.StrEnum):
     SELF = "self"
     MATCHED = "matched"  # already a match: nothing to introduce
     ALREADY_ASKED = "already_asked"  # one request per recipient
+    THEIR_REQUEST_WAITS = "their_request_waits"  # they asked the requester: answer them instead
     TOO_MANY = "too_many"  # 3 open requests already
     NOT_LISTED = "not_listed"  # blocked, or not someone the requester could see
 
@@ -208,10 +209,12 @@ def request_refusal(
     blocks: set[tuple[int, int]],
     matched: bool,
     already_asked: bool,
+    their_request_waits: bool,
     open_requests: int,
 ) -> RequestRefusal | None:
     """In the 14 days after the close, a ready attendee may ask for one introduction to each
-    attendee they could see and did not match, with at most 3 open at once."""
+    attendee they could see and did not match, unless that attendee's own request to them
+    still waits for their answer (answering it is the way), with at most 3 open at once."""
     if state != WindowState.INTRODUCTIONS:
         return RequestRefusal.PERIOD
     if requester.user_id == recipient.user_id:
@@ -224,6 +227,8 @@ def request_refusal(
         return RequestRefusal.MATCHED
     if already_asked:
         return RequestRefusal.ALREADY_ASKED
+    if their_request_waits:
+        return RequestRefusal.THEIR_REQUEST_WAITS
     if open_requests >= MAX_OPEN_REQUESTS:
         return RequestRefusal.TOO_MANY
     return None

@@ -64,6 +64,9 @@ REQUEST_REFUSALS = {
     rules.RequestRefusal.NOT_LISTED: NOT_LISTED,
     rules.RequestRefusal.MATCHED: _l("You already matched with this attendee."),
     rules.RequestRefusal.ALREADY_ASKED: _l("You have already asked to be introduced to them."),
+    rules.RequestRefusal.THEIR_REQUEST_WAITS: _l(
+        "They have asked to be introduced to you: please answer their request on your results page."
+    ),
     rules.RequestRefusal.TOO_MANY: _l(
         "You have 3 open requests at this mixer; wait until one is answered or expires."
     ),
@@ -658,6 +661,13 @@ class Results:
     open_requests: int = 0
 
     @property
+    def to_answer(self) -> list[ShownRequest]:
+        """Requests to the member still waiting for their answer: the page points to these
+        instead of offering to ask their senders (already visible to the member, who alone
+        knows what they answered)."""
+        return [r for r in self.received if r.view == rules.RequestView.TO_ANSWER]
+
+    @property
     def may_request(self) -> bool:
         return (
             self.state == rules.WindowState.INTRODUCTIONS
@@ -753,12 +763,15 @@ def results(event: Event, user_id: int, now: datetime) -> Results:
     )
     matched_ids = {m.other(user_id) for m in all_matches}
     asked = {r.request.recipient_id for r in sent}
+    # Who waits for the member's answer is pointed to, not offered a request back.
+    waiting = {r.request.requester_id for r in received if r.view == rules.RequestView.TO_ANSWER}
     introducible = [
         p
         for p in people.values()
         if rules.is_listed(me.attendee, p.attendee, settings.visibility, blocks)
         and p.user_id not in matched_ids
         and p.user_id not in asked
+        and p.user_id not in waiting
     ]
     return Results(
         event=event,
@@ -824,6 +837,13 @@ def send_request(event: Event, user_id: int, number: int, note: str, now: dateti
             IntroductionRequest.event_id == event.id, IntroductionRequest.requester_id == user_id
         )
     ).all()
+    theirs = db.session.scalars(
+        sa.select(IntroductionRequest).where(
+            IntroductionRequest.event_id == event.id,
+            IntroductionRequest.requester_id == other.user_id,
+            IntroductionRequest.recipient_id == user_id,
+        )
+    ).one_or_none()
     refusal = rules.request_refusal(
         state=rules.window_state(win, now),
         requester=me.attendee,
@@ -832,6 +852,8 @@ def send_request(event: Event, user_id: int, number: int, note: str, now: dateti
         blocks=_blocks_of(user_id),
         matched=matched is not None,
         already_asked=any(r.recipient_id == other.user_id for r in mine),
+        their_request_waits=theirs is not None
+        and rules.may_answer(theirs.accepted_at, theirs.declined_at, theirs.expires_at, now),
         open_requests=sum(rules.counts_as_open(r.accepted_at, r.expires_at, now) for r in mine),
     )
     if refusal is not None:
@@ -1141,11 +1163,13 @@ class AttendedMixer:
     registration: Registration
     profile: MixerProfile | None
     state: rules.WindowState
+    #: Introduction requests to the member they can still answer (their results page lists them).
+    requests_to_answer: int = 0
 
 
 def my_mixers(user_id: int, now: datetime) -> list[AttendedMixer]:
-    """The mixers the member checked in at, newest first, with their profile and window state,
-    in two queries."""
+    """The mixers the member checked in at, newest first, with their profile, window state and
+    how many introduction requests wait for their answer there, in four queries."""
     rows = db.session.execute(
         sa.select(Event, Registration, MixerProfile)
         .join(Registration, Registration.event_id == Event.id)
@@ -1169,6 +1193,7 @@ def my_mixers(user_id: int, now: datetime) -> list[AttendedMixer]:
             )
         ).all()
     )
+    to_answer = _requests_to_answer(user_id, [event.id for event, _r, _p in rows], now)
     return [
         AttendedMixer(
             event,
@@ -1177,9 +1202,42 @@ def my_mixers(user_id: int, now: datetime) -> list[AttendedMixer]:
             rules.window_state(
                 rules.window(event.ends_at, hours.get(event.id, rules.DEFAULT_WINDOW_HOURS)), now
             ),
+            to_answer.get(event.id, 0),
         )
         for event, registration, profile in rows
     ]
+
+
+def _requests_to_answer(user_id: int, event_ids: list[int], now: datetime) -> dict[int, int]:
+    """By mixer, the requests to the member they may still answer, as their results page shows
+    them (a request between members who blocked each other shows to neither)."""
+    if not event_ids:
+        return {}
+    found = db.session.execute(
+        sa.select(
+            IntroductionRequest.event_id,
+            IntroductionRequest.requester_id,
+            IntroductionRequest.accepted_at,
+            IntroductionRequest.declined_at,
+            IntroductionRequest.expires_at,
+        ).where(
+            IntroductionRequest.event_id.in_(event_ids),
+            IntroductionRequest.recipient_id == user_id,
+            IntroductionRequest.accepted_at.is_(None),
+            IntroductionRequest.declined_at.is_(None),
+            IntroductionRequest.expires_at > now,
+        )
+    ).all()
+    if not found:
+        return {}
+    blocks = _blocks_of(user_id)
+    counts: dict[int, int] = {}
+    for event_id, requester_id, accepted_at, declined_at, expires_at in found:
+        if rules.may_answer(accepted_at, declined_at, expires_at, now) and not rules.is_blocked(
+            blocks, user_id, requester_id
+        ):
+            counts[event_id] = counts.get(event_id, 0) + 1
+    return counts
 
 
 def member_data(event: Event, user_id: int, now: datetime) -> dict:
