@@ -163,6 +163,12 @@ def match_revealed_at(
     return max(matched_at, closes_at)
 
 
+def match_shows(*, revealed: bool, hidden: bool, blocked: bool, both_take_part: bool) -> bool:
+    """A match shows on its members' results pages when it is revealed, neither side hid it,
+    neither blocked the other and both still take part."""
+    return revealed and not hidden and not blocked and both_take_part
+
+
 def card_visible(
     *,
     revealed: bool,
@@ -171,10 +177,21 @@ def card_visible(
     both_take_part: bool,
     both_consent: bool,
 ) -> bool:
-    """A match shows the other's card exactly when it is revealed, neither side hid it, neither
-    blocked the other, both still take part and both currently consent to releasing their cards
-    (nobody receives a card while withholding their own)."""
-    return revealed and not hidden and not blocked and both_take_part and both_consent
+    """A match shows the other's card exactly when the match shows and both currently consent
+    to releasing their cards (nobody receives a card while withholding their own)."""
+    return (
+        match_shows(
+            revealed=revealed, hidden=hidden, blocked=blocked, both_take_part=both_take_part
+        )
+        and both_consent
+    )
+
+
+def match_notices_due(reveal: str, state: WindowState) -> bool:
+    """A new match is told in a notice only at a mixer that shows matches at once and only while
+    its window is open: where matches show at the close nothing may hint at one before it, and
+    from the close the results notice tells everyone."""
+    return reveal == "at_once" and state == WindowState.OPEN
 
 
 def request_expires_at(sent_at: datetime, win: Window) -> datetime:

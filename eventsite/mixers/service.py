@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from eventsite.accounts.models import User
 from eventsite.core import audit
+from eventsite.core.models import SentNotice
 from eventsite.core.notifications import notify
 from eventsite.core.time import to_local
 from eventsite.events.models import Event, EventKind, Registration, RegistrationStatus
@@ -262,7 +263,8 @@ def withdraw_consent(event: Event, user_id: int) -> bool:
 
 def delete_member_data(event: Event, user_id: int, now: datetime) -> None:
     """Delete the member's exchange data at this mixer: nickname, introduction, card, their marks
-    and the marks on them, their matches and introduction requests both ways. The participant
+    and the marks on them, their matches (with the markers of their match notices) and
+    introduction requests both ways. The participant
     number stays with the check-in; blocks stay (they protect the member) and reports stay with
     the organizers. The single-status declaration goes too: it is sensitive personal information
     given with its own consent, so saving the profile again rejoins the exchange only with a fresh
@@ -296,6 +298,8 @@ def delete_member_data(event: Event, user_id: int, now: datetime) -> None:
             ),
         )
     )
+    # Both sides' markers of the member's match notices name the pair.
+    db.session.execute(sa.delete(SentNotice).where(match_notice_markers(event.id, user_id)))
     db.session.flush()
 
 
@@ -579,6 +583,46 @@ def matches_of(event: Event, user_id: int) -> list[Match]:
     return sorted(stored + derived, key=lambda m: (m.matched_at, m.id or 0, m.other(user_id)))
 
 
+def matches_at(event: Event) -> list[Match]:
+    """Every match of the mixer, revealed or not, as `matches_of` gives one member's: the stored
+    ones and an unsaved `Match` for every other pair who marked each other."""
+    stored = list(db.session.scalars(sa.select(Match).where(Match.event_id == event.id)))
+    kept = {(m.user_low_id, m.user_high_id) for m in stored}
+    derived = [
+        _derived(event.id, low, high, at)
+        for low, high, at in mutual_marks(event.id)
+        if (low, high) not in kept
+    ]
+    return sorted(stored + derived, key=lambda m: (m.matched_at, m.user_low_id, m.user_high_id))
+
+
+#: The sent-marker kind of a match notice (`mixers.jobs`) names its pair, "mixer_match:<low
+#: id>-<high id>": it goes with either member's exchange data and with the retention purge.
+MATCH_NOTICE = "mixer_match:"
+
+
+def match_notice_kind(low: int, high: int) -> str:
+    return f"{MATCH_NOTICE}{low}-{high}"
+
+
+def match_notice_markers(event_id: int, user_id: int | None = None):
+    """The condition selecting the mixer's match-notice markers (of pairs including `user_id`,
+    when given)."""
+    of_mixer = sa.and_(
+        SentNotice.event_id == event_id,
+        SentNotice.kind.startswith(MATCH_NOTICE, autoescape=True),
+    )
+    if user_id is None:
+        return of_mixer
+    return sa.and_(
+        of_mixer,
+        sa.or_(
+            SentNotice.kind.startswith(f"{MATCH_NOTICE}{user_id}-", autoescape=True),
+            SentNotice.kind.endswith(f"-{user_id}", autoescape=True),
+        ),
+    )
+
+
 def pair_match(event: Event, a: int, b: int) -> Match | None:
     """The match between two members, stored or derived from their marks; None when there is
     none."""
@@ -698,7 +742,12 @@ def _shown_matches(
         )
         blocked = rules.is_blocked(blocks, user_id, other.user_id)
         both = rules.takes_part(me.attendee) and rules.takes_part(other.attendee)
-        if not revealed or match.hidden_at is not None or blocked or not both:
+        if not rules.match_shows(
+            revealed=revealed,
+            hidden=match.hidden_at is not None,
+            blocked=blocked,
+            both_take_part=both,
+        ):
             continue
         visible = rules.card_visible(
             revealed=revealed,
