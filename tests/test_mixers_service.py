@@ -587,6 +587,8 @@ def test_cards_seen_through_the_services(
                 and pair not in matches
                 and pair not in introduced
                 and b not in [r for r, _ in mine]
+                # b's unanswered request to a waits for a's answer: a answers it, not asks back
+                and a not in [r for r, accepted in asked.get(b, []) if not accepted]
                 and sum(not accepted for _, accepted in mine) < rules.MAX_OPEN_REQUESTS
             )
             try:
