@@ -794,6 +794,33 @@ def test_manage_lists_only_my_events_with_counts(client, auth, organizer):
     assert len(listed_titles(text(client.get("/manage")))) == 3
 
 
+def test_manage_leads_to_each_events_own_set_up_under_one_name(client, auth, organizer):
+    """From 活动管理 an organizer reaches a sports meet's set-up, a competition's set-up and a
+    mixer's exchange settings, named as the page they open names itself (and as the event page
+    names them)."""
+    meet = make_event(organizer=organizer, kind=EventKind.SPORTSMEET, title="运动会")
+    contest = make_event(organizer=organizer, kind=EventKind.COMPETITION, title="竞赛")
+    mixer = make_event(organizer=organizer, kind=EventKind.MIXER, title="联谊")
+    db.session.commit()
+    become(auth, organizer)
+    html = text(client.get("/manage"))
+    links = {
+        meet: (f"/events/{meet.id}/meet/setup", "Meet set-up"),
+        contest: (f"/competitions/{contest.id}", "Competition set-up"),
+        mixer: (f"/events/{mixer.id}/mixer/manage", "Contact exchange settings and counts"),
+    }
+    cards = html.split('<li class="card">')[1:]
+    assert len(cards) == 3
+    for event, (href, label) in links.items():
+        [card] = [c for c in cards if f'href="/events/{event.id}"' in c]
+        assert f'href="{href}">{label}</a>' in card, (event.title, card)
+        others = {h for e, (h, _label) in links.items() if e is not event}
+        assert not any(h in card for h in others)
+        opened = text(client.get(href))
+        assert f"<h1>{label}</h1>" in opened or f"<title>{label}" in opened, href
+        assert f'href="{href}">{label}</a>' in text(client.get(f"/events/{event.id}"))
+
+
 def test_manage_runs_a_fixed_number_of_queries(client, auth, organizer, count_queries):
     def fill(n):
         for _ in range(n):

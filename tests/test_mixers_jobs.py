@@ -1,5 +1,6 @@
 """The exchange's scheduled work with a frozen clock: window opened, closing reminder, results,
-introduction received and expired, and the retention purge, each done once.
+a new match where matches show at once, introduction received and expired, and the retention
+purge, each done once.
 
 Ticks run the way the scheduler runs them (`scheduler.run_notices`, which runs
 `mixers.jobs.run_mixer_jobs` after the event reminders), against the real database.
@@ -22,7 +23,7 @@ from eventsite.extensions import db
 from eventsite.mixers import jobs, rules, service
 from eventsite.mixers.models import IntroductionRequest, Mark, Match, MixerProfile, MixerTally
 from tests.conftest import ON_POSTGRES, base_config
-from tests.mixer_factories import attend, make_mixer, mark, number_of
+from tests.mixer_factories import attend, make_mixer, mark, number_of, set_up
 
 HOUR = timedelta(hours=1)
 
@@ -266,6 +267,192 @@ def test_one_failing_mixer_does_not_stop_the_others(app, clock, monkeypatch):
     monkeypatch.setattr(jobs, "send_window_notices", real)
     assert tick().window_notices == 1
     assert len(inbox(one)) == 1
+
+
+# --- match notices (reveal at once) -----------------------------------------------------------
+
+MATCH_SUBJECT = "A match at 鹊桥秋会"
+
+
+def match_notes(user) -> list[Notification]:
+    return [n for n in inbox(user) if n.subject in (MATCH_SUBJECT, "您在「鹊桥秋会」有了新的配对")]
+
+
+@pytest.fixture
+def at_once(app, clock):
+    """A mixer that shows matches at once, its window open, six attendees, the opened notices
+    sent; the women read Chinese, the men English."""
+    mixer = make_mixer(title="鹊桥秋会", reveal="at_once")
+    men = [attend(mixer, gender="male", nickname=f"山{i}", locale="en") for i in range(3)]
+    women = [attend(mixer, gender="female", nickname=f"云{i}") for i in range(3)]
+    for member in men + women:
+        member.email = f"m{member.id}@example.com"
+    db.session.commit()
+    tick()
+    return mixer, men, women
+
+
+def test_a_match_at_a_mixer_that_shows_them_at_once_is_told_to_both_once(at_once, clock):
+    """The tap writes only the mark; the next tick tells both sides, naming nobody, in the inbox
+    only (mail waits in an outbox admins read: two mails of the same minute would pair them)."""
+    mixer, men, women = at_once
+    mails = db.session.scalar(sa.select(sa.func.count(OutboundEmail.id)))
+    service.set_mark(mixer.event, men[0].id, number_of(mixer, women[0]), True, clock.now)
+    tap = service.set_mark(mixer.event, women[0].id, number_of(mixer, men[0]), True, clock.now)
+    assert tap.match is True
+    db.session.commit()
+    assert match_notes(men[0]) == [] and match_notes(women[0]) == []
+    clock.advance(minutes=1)
+    assert tick().match_notices == 2
+    assert tick().match_notices == 0
+    clock.advance(hours=1)
+    assert tick().match_notices == 0
+    [his] = match_notes(men[0])
+    [hers] = match_notes(women[0])
+    assert his.subject == MATCH_SUBJECT and "contact card" in his.body
+    assert hers.subject == "您在「鹊桥秋会」有了新的配对"
+    for note in (his, hers):
+        assert note.link == f"/events/{mixer.event.id}/mixer/results"
+        assert not any(f"{c}{i}" in note.subject + note.body for c in "山云" for i in range(3))
+    assert db.session.scalar(sa.select(sa.func.count(OutboundEmail.id))) == mails
+    for member in men[1:] + women[1:]:
+        assert match_notes(member) == []
+
+
+def test_only_matches_that_show_are_told(at_once, clock):
+    """A one-sided mark, a match taken back before the tick, a hidden match, a match with a
+    member blocked, and a match with a member taken out of the exchange: no notice at all."""
+    mixer, men, women = at_once
+    event, now = mixer.event, clock.now
+
+    def both(man, woman):
+        mark(mixer, man, woman)
+        mark(mixer, woman, man)
+
+    mark(mixer, men[0], women[0])  # one-sided
+    both(men[1], women[1])
+    mark(mixer, women[1], men[1], on=False)  # taken back
+    both(men[2], women[2])
+    service.hide_match(event, women[2].id, number_of(mixer, men[2]), now)
+    db.session.commit()
+    assert tick().match_notices == 0
+    late = attend(mixer, gender="female", nickname="云9")
+    other = attend(mixer, gender="female", nickname="云8")
+    both(men[0], late)
+    both(men[1], other)
+    service.block(event, late.id, number_of(mixer, men[0]), now)
+    service.set_removed(event, mixer.organizer, number_of(mixer, other), True, now)
+    db.session.commit()
+    assert tick().match_notices == 0
+    assert all(match_notes(m) == [] for m in mixer.attendees)
+
+
+def test_a_mixer_that_shows_matches_at_the_close_says_nothing_of_them_before(pair, clock):
+    """Where matches show at the close, a match is told by nothing but the results notice at
+    the close (which goes to everyone), and no match notice follows it."""
+    mixer, he, she = pair
+    mark(mixer, he, she)
+    mark(mixer, she, he)
+    db.session.commit()
+    tally = tick()
+    assert (tally.window_notices, tally.match_notices) == (2, 0)
+    clock.now = window(mixer).closes_at - 11 * HOUR
+    assert tick().match_notices == 0
+    clock.now = window(mixer).closes_at
+    tally = tick()
+    assert (tally.window_notices, tally.match_notices) == (2, 0)
+    assert subjects(he)[-1] == "The contact exchange of 鹊桥秋会 has closed"
+    assert len(inbox(he)) == len(inbox(she)) == 3
+    kinds = db.session.scalars(sa.select(SentNotice.kind))
+    assert not any(k.startswith(jobs.MATCH_MADE) for k in kinds)
+
+
+def test_a_match_is_told_only_while_the_window_is_open(at_once, clock):
+    """A match made in the last minutes before the close, and a tick that comes only after it:
+    the results notice tells everyone, no match notice goes late."""
+    mixer, men, women = at_once
+    clock.now = window(mixer).closes_at - timedelta(minutes=2)
+    mark(mixer, men[0], women[0])
+    mark(mixer, women[0], men[0])
+    db.session.commit()
+    clock.now = window(mixer).closes_at
+    tally = tick()
+    assert tally.match_notices == 0 and tally.window_notices == 6
+    assert match_notes(men[0]) == []
+
+
+def test_a_match_made_after_a_tick_is_told_on_the_next(at_once, clock):
+    mixer, men, women = at_once
+    mark(mixer, men[0], women[0])
+    mark(mixer, women[0], men[0])
+    db.session.commit()
+    assert tick().match_notices == 2
+    clock.advance(minutes=1)
+    mark(mixer, men[0], women[1])
+    mark(mixer, women[1], men[0])
+    db.session.commit()
+    assert tick().match_notices == 2
+    assert len(match_notes(men[0])) == 2
+    assert len(match_notes(women[0])) == len(match_notes(women[1])) == 1
+
+
+def test_two_schedulers_at_once_tell_each_match_once(at_once, clock, app, monkeypatch, caplog):
+    mixer, men, women = at_once
+    for man, woman in zip(men, women, strict=True):
+        mark(mixer, man, woman)
+        mark(mixer, woman, man)
+    db.session.commit()
+    monkeypatch.setattr(scheduler, "_app", app)
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def run():
+        try:
+            start.wait(10)
+            results.append(scheduler.notices_job().mixers)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=run) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert errors == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert sum(r.match_notices for r in results) == 6
+    db.session.expire_all()
+    assert all(len(match_notes(m)) == 1 for m in men + women)
+
+
+def test_match_markers_go_with_the_members_data_and_with_the_purge(at_once, clock):
+    """The markers name the pair, so they go when a member deletes their exchange data (a
+    match made again after rejoining is told again) and with the retention purge."""
+    mixer, men, women = at_once
+    for man, woman in zip(men[:2], women[:2], strict=True):
+        mark(mixer, man, woman)
+        mark(mixer, woman, man)
+    db.session.commit()
+    assert tick().match_notices == 4
+
+    def pairs_marked() -> set[str]:
+        kinds = db.session.scalars(sa.select(SentNotice.kind))
+        return {k for k in kinds if k.startswith(jobs.MATCH_MADE)}
+
+    assert len(pairs_marked()) == 2
+    service.delete_member_data(mixer.event, women[0].id, clock.now)
+    db.session.commit()
+    assert len(pairs_marked()) == 1
+    set_up(mixer, women[0], nickname="云0")
+    mark(mixer, women[0], men[0])
+    mark(mixer, men[0], women[0])
+    db.session.commit()
+    clock.advance(minutes=1)
+    assert tick().match_notices == 2
+    assert len(match_notes(men[0])) == 2
+    clock.now = window(mixer).closes_at + timedelta(days=30)
+    tick()
+    assert pairs_marked() == set()
 
 
 # --- introduction notices ---------------------------------------------------------------------

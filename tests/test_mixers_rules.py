@@ -175,6 +175,34 @@ def test_card_visible_needs_every_condition():
         assert not rules.card_visible(**(VISIBLE | {name: spoiled})), name
 
 
+@given(
+    revealed=st.booleans(),
+    hidden=st.booleans(),
+    blocked=st.booleans(),
+    both_take_part=st.booleans(),
+    both_consent=st.booleans(),
+)
+def test_a_card_shows_only_on_a_match_that_shows(**conditions):
+    """The card is the match's and the consents': it never shows where the match does not."""
+    consent = conditions.pop("both_consent")
+    shows = rules.match_shows(**conditions)
+    expected = (
+        conditions["revealed"]
+        and conditions["both_take_part"]
+        and not conditions["hidden"]
+        and not conditions["blocked"]
+    )
+    assert shows == expected
+    assert rules.card_visible(**conditions, both_consent=consent) == (shows and consent)
+
+
+@pytest.mark.parametrize("state", list(WindowState))
+@pytest.mark.parametrize("reveal", ["at_once", "at_close"])
+def test_match_notices_go_only_while_open_where_matches_show_at_once(reveal, state):
+    due = rules.match_notices_due(reveal, state)
+    assert due == (reveal == "at_once" and state == WindowState.OPEN)
+
+
 # --- Introduction requests ------------------------------------------------------------------------
 
 ASK = {
@@ -185,6 +213,7 @@ ASK = {
     "blocks": set(),
     "matched": False,
     "already_asked": False,
+    "their_request_waits": False,
     "open_requests": 0,
 }
 
@@ -208,6 +237,10 @@ def test_a_request_may_be_sent_in_the_introduction_period():
         ({"matched": True}, RequestRefusal.MATCHED),
         ({"already_asked": True}, RequestRefusal.ALREADY_ASKED),
         ({"open_requests": 3}, RequestRefusal.TOO_MANY),
+        ({"their_request_waits": True}, RequestRefusal.THEIR_REQUEST_WAITS),
+        # Answering their request needs no free place: it is said even with 3 open.
+        ({"their_request_waits": True, "open_requests": 3}, RequestRefusal.THEIR_REQUEST_WAITS),
+        ({"their_request_waits": True, "already_asked": True}, RequestRefusal.ALREADY_ASKED),
     ],
 )
 def test_request_refusals(change, refusal):

@@ -386,6 +386,37 @@ def test_at_most_three_open_requests_and_one_per_recipient(after_close, clock):
     ask(mixer, man, women[3])
 
 
+def test_a_member_asked_by_someone_answers_them_instead_of_asking_back(after_close, clock):
+    """While her request to him waits for his answer, he is pointed to it and cannot send one
+    of his own to her; once it can no longer be answered (it expired, or he declined it, which
+    only he knows) he may ask her like anyone else."""
+    mixer, man, women = after_close
+    hers = ask(mixer, women[0], man)
+    declined = ask(mixer, women[1], man)
+    results = service.results(mixer.event, man.id, utcnow())
+    assert [r.request.id for r in results.to_answer] == [hers.id, declined.id]
+    assert women[0].id not in {p.user_id for p in results.introducible}
+    assert women[2].id in {p.user_id for p in results.introducible}
+    with pytest.raises(service.MixerError) as refused:
+        ask(mixer, man, women[0])
+    assert (
+        refused.value.message == service.REQUEST_REFUSALS[rules.RequestRefusal.THEIR_REQUEST_WAITS]
+    )
+    assert refused.value.status == 409
+    # His own decline: the request is no longer his to answer, so asking her is his choice.
+    service.answer_request(mixer.event, man.id, declined.id, False, utcnow())
+    assert [r.request.id for r in service.results(mixer.event, man.id, utcnow()).to_answer] == [
+        hers.id
+    ]
+    ask(mixer, man, women[1])
+    # Her requests are asked of him: whom she asked, and what others answered her, never change
+    # what she may do.
+    assert service.results(mixer.event, women[0].id, utcnow()).to_answer == []
+    clock.now = hers.expires_at
+    assert service.results(mixer.event, man.id, utcnow()).to_answer == []
+    ask(mixer, man, women[0])
+
+
 def test_no_introduction_to_a_match(app, clock):
     mixer = make_mixer()
     man, woman = attend(mixer, gender="male"), attend(mixer, gender="female")
@@ -556,6 +587,8 @@ def test_cards_seen_through_the_services(
                 and pair not in matches
                 and pair not in introduced
                 and b not in [r for r, _ in mine]
+                # b's unanswered request to a waits for a's answer: a answers it, not asks back
+                and a not in [r for r, accepted in asked.get(b, []) if not accepted]
                 and sum(not accepted for _, accepted in mine) < rules.MAX_OPEN_REQUESTS
             )
             try:

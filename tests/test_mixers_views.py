@@ -17,7 +17,7 @@ from eventsite.extensions import db
 from eventsite.mixers import service
 from eventsite.mixers.models import Block, IntroductionRequest, Mark, Match, MixerSettings, Report
 from tests.factories import make_registration, make_user
-from tests.mixer_factories import attend, make_mixer, mark, number_of
+from tests.mixer_factories import attend, check_in, make_mixer, mark, number_of, set_up
 
 
 @pytest.fixture
@@ -308,6 +308,107 @@ def test_the_results_page_lists_who_to_ask_and_the_requests(client, auth, clock,
     page = client.get(url(mixer, "/results")).text
     assert "Declined" not in page and "已婉拒" not in page
     assert page.count('class="tag"') == 2  # both requests now show as no match
+
+
+def test_a_request_to_answer_is_pointed_to_instead_of_offering_one_back(client, auth, clock, trio):
+    """小林 asked 阿宇: his page points him to her request, and offers to ask only 小周."""
+    mixer, man, woman, third = trio
+    close(clock, mixer)
+    request = service.send_request(
+        mixer.event, woman.id, number_of(mixer, man), "那天没来得及加微信", utcnow()
+    )
+    db.session.commit()
+    auth.become(man)
+    page = client.get(url(mixer, "/results")).text
+    section = page[page.index('id="introductions"') :]
+    assert f"/introduce?number={number_of(mixer, woman)}" not in page
+    assert f"/introduce?number={number_of(mixer, third)}" in section
+    assert f'id="request-{request.id}"' in page
+    pointer = re.search(rf'<a [^>]*href="#request-{request.id}"[^>]*>([^<]*)</a>', section)
+    assert pointer, section
+    assert "小林" in pointer.group(1) and "请在上方答复" in pointer.group(1)
+    # Asking her anyway (an old page, a typed address) is refused beside the note, nothing sent.
+    refused = client.post(
+        url(mixer, "/introduce"), data={"number": number_of(mixer, woman), "note": "你好"}
+    )
+    assert refused.status_code == 409 and "请在配对结果页答复" in refused.text
+    assert db.session.scalar(sa.select(sa.func.count(IntroductionRequest.id))) == 1
+    # Once he declined it, the pointer goes and she is someone he may ask, as anybody else.
+    client.post(url(mixer, f"/requests/{request.id}/answer"), data={"answer": "decline"})
+    page = client.get(url(mixer, "/results")).text
+    assert 'href="#request-' not in page
+    assert f"/introduce?number={number_of(mixer, woman)}" in page
+
+
+def test_a_request_to_answer_is_pointed_to_even_with_three_requests_open(client, auth, clock):
+    mixer = make_mixer()
+    man = attend(mixer, gender="male")
+    women = [attend(mixer, gender="female", nickname=f"女{i}") for i in range(4)]
+    db.session.commit()
+    close(clock, mixer)
+    for woman in women[:3]:
+        service.send_request(mixer.event, man.id, number_of(mixer, woman), "", utcnow())
+    request = service.send_request(mixer.event, women[3].id, number_of(mixer, man), "", utcnow())
+    db.session.commit()
+    auth.become(man)
+    section = client.get(url(mixer, "/results")).text
+    section = section[section.index('id="introductions"') :]
+    assert f'href="#request-{request.id}"' in section and "女3" in section
+
+
+def to_answer_lines(page: str) -> dict[str, str]:
+    """我的联谊: each mixer's title with the line about requests waiting for the member's answer."""
+    found = {}
+    for item in re.findall(r"<li>(.*?)</li>", page, re.S):
+        title = re.search(r'href="/events/\d+/mixer">([^<]*)</a>', item)
+        line = re.search(r'class="to-answer"[^>]*>(.*?)</a>', item, re.S)
+        if title:
+            found[title.group(1)] = line.group(1).strip() if line else ""
+    return found
+
+
+def attend_as(mixer, user):
+    """`user` checks in at `mixer` and sets up a nickname and a card there."""
+    check_in(mixer, user)
+    set_up(mixer, user)
+
+
+def test_my_mixers_says_how_many_requests_wait_for_my_answer(client, auth, clock):
+    """Per mixer, only requests to the member that they can still answer: not those they sent,
+    answered, saw expire, or that came from someone blocked either way."""
+    first, second = make_mixer(title="鹊桥甲场"), make_mixer(title="鹊桥乙场")
+    man = make_user(gender="male")
+    for mixer in (first, second):
+        attend_as(mixer, man)
+    asking = [attend(first, gender="female", nickname=f"甲{i}") for i in range(5)]
+    other = attend(second, gender="female", nickname="乙0")
+    db.session.commit()
+    close(clock, first)
+    now = utcnow()
+
+    def ask(mixer, who, whom):
+        return service.send_request(mixer.event, who.id, number_of(mixer, whom), "你好", now)
+
+    ask(first, asking[0], man)
+    ask(first, asking[1], man)
+    answered = ask(first, asking[2], man)
+    ask(first, asking[3], man)
+    ask(first, man, asking[4])  # his own request: nothing for him to answer
+    service.answer_request(first.event, man.id, answered.id, False, now)
+    service.block(first.event, man.id, number_of(first, asking[3]), now)
+    ask(second, other, man)
+    db.session.commit()
+    auth.become(man)
+    lines = to_answer_lines(client.get("/my/mixers").text)
+    assert lines == {"鹊桥甲场": "有 2 个牵线请求待您答复", "鹊桥乙场": "有 1 个牵线请求待您答复"}
+    page = client.get("/my/mixers").text
+    assert f'href="/events/{first.event.id}/mixer/results#requests-received"' in page
+    # The others see nothing of it on their own lists.
+    auth.become(asking[0])
+    assert to_answer_lines(client.get("/my/mixers").text) == {"鹊桥甲场": ""}
+    auth.become(man)
+    clock.advance(days=8)  # every request has expired
+    assert to_answer_lines(client.get("/my/mixers").text) == {"鹊桥甲场": "", "鹊桥乙场": ""}
 
 
 def test_a_declined_request_looks_like_waiting_to_the_requester(client, auth, clock, trio):

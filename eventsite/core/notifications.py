@@ -24,11 +24,13 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
-def notify(user, render, *, link: str | None = None) -> Notification:
+def notify(user, render, *, link: str | None = None, mail: bool = True) -> Notification:
     """Queue a message for `user`; `render()` returns (subject, body) in the active locale.
 
     `render` is called under the recipient's own language, so a member who chose English reads
-    English even when an organizer working in Chinese triggered the message.
+    English even when an organizer working in Chinese triggered the message. `mail=False` keeps
+    it to the inbox: for a notice whose mails, read side by side in the admins' outbox, would
+    tell who is tied to whom.
     """
     locale = getattr(user, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
@@ -36,7 +38,7 @@ def notify(user, render, *, link: str | None = None) -> Notification:
         subject, body = str(subject), str(body)
     note = Notification(user_id=user.id, subject=subject, body=body, link=link)
     db.session.add(note)
-    if getattr(user, "email", None):
+    if mail and getattr(user, "email", None):
         if link:
             body = f"{body}\n\n{current_app.config['PUBLIC_URL'].rstrip('/')}{link}"
         db.session.add(OutboundEmail(to_address=user.email, subject=subject, body=body))

@@ -1,5 +1,6 @@
 """Scheduled work for the 鹊桥 exchange: window opened, 12 h before the close, results ready,
-introduction received and expired, and the retention purge.
+a new match at a mixer that shows matches at once, introduction received and expired, and the
+retention purge.
 
 What is due is computed from the mixer's timestamps and the clock, never from a job having run.
 Each notice leaves a `SentNotice` marker claimed with `events.reminders.claim` (INSERT … ON
@@ -12,6 +13,13 @@ Introduction notices are per request: their marker's kind carries the request id
 deletes those markers with the request, so after the retention period nothing records who asked
 whom. The texts name nobody: a notice can be read in the admins' mail outbox, and the requester
 of a declined request learns only that it ended with no match, at its expiry like any other.
+
+Match notices are per pair (`service.match_notice_kind`): a marking tap writes only the
+member's own mark (whether the other side marked must not change its work), so the next tick
+tells both members of a match that shows, where matches show at once and only while the window
+is open. They go to the inbox only: two mails of the same minute, side by side in the admins'
+outbox, would say who matched whom. Their markers go with either member's exchange data and
+with the retention purge.
 
 Functions flush, never commit: `run_mixer_jobs` commits once per mixer.
 """
@@ -36,7 +44,7 @@ from eventsite.events.models import Event, EventKind, EventStatus
 from eventsite.events.reminders import claim
 from eventsite.extensions import db
 from eventsite.mixers import rules, service, stats
-from eventsite.mixers.models import IntroductionRequest, Mark, MixerTally, Reveal
+from eventsite.mixers.models import IntroductionRequest, Mark, MixerProfile, MixerTally, Reveal
 
 log = logging.getLogger(__name__)
 # A failed mixer's traceback may carry PostgreSQL's row details (members' data): blank them.
@@ -48,6 +56,8 @@ WINDOW_CLOSING = "mixer_window_closing"
 RESULTS_READY = "mixer_results_ready"
 INTRODUCTION_RECEIVED = "mixer_intro_received:"
 INTRODUCTION_EXPIRED = "mixer_intro_expired:"
+#: A match notice's kind: this, then the pair's user ids ("mixer_match:12-34").
+MATCH_MADE = service.MATCH_NOTICE
 
 #: The closing reminder goes this long before the window closes.
 CLOSING_LEAD = timedelta(hours=12)
@@ -111,20 +121,22 @@ def mixers_in_play(now: datetime) -> list[int]:
 
 
 def mixers_to_purge(now: datetime) -> list[int]:
-    """Mixers (any status) that ended more than the retention period ago and still hold marks or
-    unaccepted introduction requests; the exact rule is checked per mixer."""
+    """Mixers (any status) that ended more than the retention period ago and still hold marks,
+    unaccepted introduction requests or match-notice markers; the exact rule is checked per
+    mixer."""
     latest_end = now - timedelta(days=retention_days())
     holds_marks = sa.exists().where(Mark.event_id == Event.id)
     holds_requests = sa.exists().where(
         IntroductionRequest.event_id == Event.id, IntroductionRequest.accepted_at.is_(None)
     )
+    holds_match_markers = sa.exists().where(service.match_notice_markers(Event.id))
     return list(
         db.session.scalars(
             sa.select(Event.id)
             .where(
                 Event.kind == EventKind.MIXER,
                 Event.ends_at <= latest_end,
-                sa.or_(holds_marks, holds_requests),
+                sa.or_(holds_marks, holds_requests, holds_match_markers),
             )
             .order_by(Event.ends_at, Event.id)
         )
@@ -214,6 +226,62 @@ def send_window_notices(event: Event, now: datetime) -> int:
             continue
         for user in _claimed_users(kind, event, taking_part, now):
             notify(user, render, link=_exchange_path(event, page))
+            sent += 1
+    db.session.flush()
+    return sent
+
+
+def send_match_notices(event: Event, now: datetime) -> int:
+    """Where matches show at once and while the window is open, tell both members of each match
+    that shows (revealed, not hidden, no block, both taking part) and was not told yet; returns
+    how many were told. Inbox only, naming nobody."""
+    settings = service.settings_of(event)
+    win = service.window_of(event, settings)
+    if not rules.match_notices_due(settings.reveal, rules.window_state(win, now)):
+        return 0
+    told = set(
+        db.session.scalars(sa.select(SentNotice.kind).where(service.match_notice_markers(event.id)))
+    )
+    new = [
+        m
+        for m in service.matches_at(event)
+        if service.match_notice_kind(m.user_low_id, m.user_high_id) not in told
+    ]
+    if not new:
+        return 0
+    ids = {m.user_low_id for m in new} | {m.user_high_id for m in new}
+    people = service.participants(event, MixerProfile.user_id.in_(ids))
+    blocks = service.blocks_touching(ids)
+    title = event.title
+
+    def render():
+        return (
+            _("A match at %(title)s", title=title),
+            _(
+                "Good news: you and another attendee of %(title)s marked each other. Matches at this mixer show at once: you can now see each other's contact cards on your results page.",
+                title=title,
+            ),
+        )
+
+    sent = 0
+    for match in new:
+        low, high = people.get(match.user_low_id), people.get(match.user_high_id)
+        if low is None or high is None:
+            continue
+        shows = rules.match_shows(
+            revealed=now
+            >= rules.match_revealed_at(
+                match.source, settings.reveal, match.matched_at, win.closes_at
+            ),
+            hidden=match.hidden_at is not None,
+            blocked=rules.is_blocked(blocks, low.user_id, high.user_id),
+            both_take_part=rules.takes_part(low.attendee) and rules.takes_part(high.attendee),
+        )
+        if not shows:
+            continue
+        kind = service.match_notice_kind(low.user_id, high.user_id)
+        for user in _claimed_users(kind, event, [low.user_id, high.user_id], now):
+            notify(user, render, link=_exchange_path(event, "/results"), mail=False)
             sent += 1
     db.session.flush()
     return sent
@@ -318,8 +386,9 @@ class Purged:
 def purge(event: Event, now: datetime) -> Purged:
     """Once the retention period has passed since the window closed: keep the mixer's counts in a
     `MixerTally` (written once, before anything goes), store its mutual matches that were only
-    pairs of marks, then delete its marks and its expired unaccepted introduction requests with
-    their notice markers. Matches, accepted requests, profiles and cards stay."""
+    pairs of marks, then delete its marks with the match notices' markers, and its expired
+    unaccepted introduction requests with their notice markers. Matches, accepted requests,
+    profiles and cards stay."""
     win = service.window_of(event)
     days = retention_days()
     if not rules.purge_due(win.closes_at, days, now):
@@ -346,6 +415,8 @@ def purge(event: Event, now: datetime) -> Purged:
         for r in candidates
         if rules.request_purgeable(r.accepted_at, r.expires_at, win.closes_at, days, now)
     ]
+    # The match notices' markers name their pairs: they go with the marks.
+    db.session.execute(sa.delete(SentNotice).where(service.match_notice_markers(event.id)))
     if doomed:
         kinds = [received_kind(i) for i in doomed] + [expired_kind(i) for i in doomed]
         db.session.execute(
@@ -364,6 +435,7 @@ def purge(event: Event, now: datetime) -> Purged:
 @dataclass
 class MixerTickTally:
     window_notices: int = 0
+    match_notices: int = 0
     introduction_notices: int = 0
     purged_marks: int = 0
     purged_requests: int = 0
@@ -399,12 +471,17 @@ def run_mixer_jobs(now: datetime) -> MixerTickTally:
     tally = MixerTickTally()
     in_play = mixers_in_play(now)
     db.session.commit()  # end the read; each mixer below is its own transaction
-    for window, introductions in _each_event(
+    for window, matches, introductions in _each_event(
         in_play,
         "notices",
-        lambda event: (send_window_notices(event, now), send_introduction_notices(event, now)),
+        lambda event: (
+            send_window_notices(event, now),
+            send_match_notices(event, now),
+            send_introduction_notices(event, now),
+        ),
     ):
         tally.window_notices += window
+        tally.match_notices += matches
         tally.introduction_notices += introductions
     to_purge = mixers_to_purge(now)
     db.session.commit()
@@ -413,8 +490,10 @@ def run_mixer_jobs(now: datetime) -> MixerTickTally:
         tally.purged_requests += done.requests
     if tally:
         log.info(
-            "Mixers: %d window notices, %d introduction notices; purged %d marks and %d requests",
+            "Mixers: %d window notices, %d match notices, %d introduction notices; purged %d "
+            "marks and %d requests",
             tally.window_notices,
+            tally.match_notices,
             tally.introduction_notices,
             tally.purged_marks,
             tally.purged_requests,

@@ -163,6 +163,12 @@ def match_revealed_at(
     return max(matched_at, closes_at)
 
 
+def match_shows(*, revealed: bool, hidden: bool, blocked: bool, both_take_part: bool) -> bool:
+    """A match shows on its members' results pages when it is revealed, neither side hid it,
+    neither blocked the other and both still take part."""
+    return revealed and not hidden and not blocked and both_take_part
+
+
 def card_visible(
     *,
     revealed: bool,
@@ -171,10 +177,21 @@ def card_visible(
     both_take_part: bool,
     both_consent: bool,
 ) -> bool:
-    """A match shows the other's card exactly when it is revealed, neither side hid it, neither
-    blocked the other, both still take part and both currently consent to releasing their cards
-    (nobody receives a card while withholding their own)."""
-    return revealed and not hidden and not blocked and both_take_part and both_consent
+    """A match shows the other's card exactly when the match shows and both currently consent
+    to releasing their cards (nobody receives a card while withholding their own)."""
+    return (
+        match_shows(
+            revealed=revealed, hidden=hidden, blocked=blocked, both_take_part=both_take_part
+        )
+        and both_consent
+    )
+
+
+def match_notices_due(reveal: str, state: WindowState) -> bool:
+    """A new match is told in a notice only at a mixer that shows matches at once and only while
+    its window is open: where matches show at the close nothing may hint at one before it, and
+    from the close the results notice tells everyone."""
+    return reveal == "at_once" and state == WindowState.OPEN
 
 
 def request_expires_at(sent_at: datetime, win: Window) -> datetime:
@@ -195,6 +212,7 @@ class RequestRefusal(enum.StrEnum):
     SELF = "self"
     MATCHED = "matched"  # already a match: nothing to introduce
     ALREADY_ASKED = "already_asked"  # one request per recipient
+    THEIR_REQUEST_WAITS = "their_request_waits"  # they asked the requester: answer them instead
     TOO_MANY = "too_many"  # 3 open requests already
     NOT_LISTED = "not_listed"  # blocked, or not someone the requester could see
 
@@ -208,10 +226,12 @@ def request_refusal(
     blocks: set[tuple[int, int]],
     matched: bool,
     already_asked: bool,
+    their_request_waits: bool,
     open_requests: int,
 ) -> RequestRefusal | None:
     """In the 14 days after the close, a ready attendee may ask for one introduction to each
-    attendee they could see and did not match, with at most 3 open at once."""
+    attendee they could see and did not match, unless that attendee's own request to them
+    still waits for their answer (answering it is the way), with at most 3 open at once."""
     if state != WindowState.INTRODUCTIONS:
         return RequestRefusal.PERIOD
     if requester.user_id == recipient.user_id:
@@ -224,6 +244,8 @@ def request_refusal(
         return RequestRefusal.MATCHED
     if already_asked:
         return RequestRefusal.ALREADY_ASKED
+    if their_request_waits:
+        return RequestRefusal.THEIR_REQUEST_WAITS
     if open_requests >= MAX_OPEN_REQUESTS:
         return RequestRefusal.TOO_MANY
     return None

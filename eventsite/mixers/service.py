@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from eventsite.accounts.models import User
 from eventsite.core import audit
+from eventsite.core.models import SentNotice
 from eventsite.core.notifications import notify
 from eventsite.core.time import to_local
 from eventsite.events.models import Event, EventKind, Registration, RegistrationStatus
@@ -64,6 +65,9 @@ REQUEST_REFUSALS = {
     rules.RequestRefusal.NOT_LISTED: NOT_LISTED,
     rules.RequestRefusal.MATCHED: _l("You already matched with this attendee."),
     rules.RequestRefusal.ALREADY_ASKED: _l("You have already asked to be introduced to them."),
+    rules.RequestRefusal.THEIR_REQUEST_WAITS: _l(
+        "They have asked to be introduced to you: please answer their request on your results page."
+    ),
     rules.RequestRefusal.TOO_MANY: _l(
         "You have 3 open requests at this mixer; wait until one is answered or expires."
     ),
@@ -261,7 +265,8 @@ def withdraw_consent(event: Event, user_id: int) -> bool:
 
 def delete_member_data(event: Event, user_id: int, now: datetime) -> None:
     """Delete the member's exchange data at this mixer: nickname, introduction, card, their marks
-    and the marks on them, their matches and introduction requests both ways. The participant
+    and the marks on them, their matches (with the markers of their match notices) and
+    introduction requests both ways. The participant
     number stays with the check-in; blocks stay (they protect the member) and reports stay with
     the organizers. The single-status declaration goes too: it is sensitive personal information
     given with its own consent, so saving the profile again rejoins the exchange only with a fresh
@@ -295,6 +300,8 @@ def delete_member_data(event: Event, user_id: int, now: datetime) -> None:
             ),
         )
     )
+    # Both sides' markers of the member's match notices name the pair.
+    db.session.execute(sa.delete(SentNotice).where(match_notice_markers(event.id, user_id)))
     db.session.flush()
 
 
@@ -578,6 +585,46 @@ def matches_of(event: Event, user_id: int) -> list[Match]:
     return sorted(stored + derived, key=lambda m: (m.matched_at, m.id or 0, m.other(user_id)))
 
 
+def matches_at(event: Event) -> list[Match]:
+    """Every match of the mixer, revealed or not, as `matches_of` gives one member's: the stored
+    ones and an unsaved `Match` for every other pair who marked each other."""
+    stored = list(db.session.scalars(sa.select(Match).where(Match.event_id == event.id)))
+    kept = {(m.user_low_id, m.user_high_id) for m in stored}
+    derived = [
+        _derived(event.id, low, high, at)
+        for low, high, at in mutual_marks(event.id)
+        if (low, high) not in kept
+    ]
+    return sorted(stored + derived, key=lambda m: (m.matched_at, m.user_low_id, m.user_high_id))
+
+
+#: The sent-marker kind of a match notice (`mixers.jobs`) names its pair, "mixer_match:<low
+#: id>-<high id>": it goes with either member's exchange data and with the retention purge.
+MATCH_NOTICE = "mixer_match:"
+
+
+def match_notice_kind(low: int, high: int) -> str:
+    return f"{MATCH_NOTICE}{low}-{high}"
+
+
+def match_notice_markers(event_id: int, user_id: int | None = None):
+    """The condition selecting the mixer's match-notice markers (of pairs including `user_id`,
+    when given)."""
+    of_mixer = sa.and_(
+        SentNotice.event_id == event_id,
+        SentNotice.kind.startswith(MATCH_NOTICE, autoescape=True),
+    )
+    if user_id is None:
+        return of_mixer
+    return sa.and_(
+        of_mixer,
+        sa.or_(
+            SentNotice.kind.startswith(f"{MATCH_NOTICE}{user_id}-", autoescape=True),
+            SentNotice.kind.endswith(f"-{user_id}", autoescape=True),
+        ),
+    )
+
+
 def pair_match(event: Event, a: int, b: int) -> Match | None:
     """The match between two members, stored or derived from their marks; None when there is
     none."""
@@ -660,6 +707,13 @@ class Results:
     open_requests: int = 0
 
     @property
+    def to_answer(self) -> list[ShownRequest]:
+        """Requests to the member still waiting for their answer: the page points to these
+        instead of offering to ask their senders (already visible to the member, who alone
+        knows what they answered)."""
+        return [r for r in self.received if r.view == rules.RequestView.TO_ANSWER]
+
+    @property
     def may_request(self) -> bool:
         return (
             self.state == rules.WindowState.INTRODUCTIONS
@@ -690,7 +744,12 @@ def _shown_matches(
         )
         blocked = rules.is_blocked(blocks, user_id, other.user_id)
         both = rules.takes_part(me.attendee) and rules.takes_part(other.attendee)
-        if not revealed or match.hidden_at is not None or blocked or not both:
+        if not rules.match_shows(
+            revealed=revealed,
+            hidden=match.hidden_at is not None,
+            blocked=blocked,
+            both_take_part=both,
+        ):
             continue
         visible = rules.card_visible(
             revealed=revealed,
@@ -755,12 +814,15 @@ def results(event: Event, user_id: int, now: datetime) -> Results:
     )
     matched_ids = {m.other(user_id) for m in all_matches}
     asked = {r.request.recipient_id for r in sent}
+    # Who waits for the member's answer is pointed to, not offered a request back.
+    waiting = {r.request.requester_id for r in received if r.view == rules.RequestView.TO_ANSWER}
     introducible = [
         p
         for p in people.values()
         if rules.is_listed(me.attendee, p.attendee, settings.visibility, blocks)
         and p.user_id not in matched_ids
         and p.user_id not in asked
+        and p.user_id not in waiting
     ]
     return Results(
         event=event,
@@ -826,6 +888,13 @@ def send_request(event: Event, user_id: int, number: int, note: str, now: dateti
             IntroductionRequest.event_id == event.id, IntroductionRequest.requester_id == user_id
         )
     ).all()
+    theirs = db.session.scalars(
+        sa.select(IntroductionRequest).where(
+            IntroductionRequest.event_id == event.id,
+            IntroductionRequest.requester_id == other.user_id,
+            IntroductionRequest.recipient_id == user_id,
+        )
+    ).one_or_none()
     refusal = rules.request_refusal(
         state=rules.window_state(win, now),
         requester=me.attendee,
@@ -834,6 +903,8 @@ def send_request(event: Event, user_id: int, number: int, note: str, now: dateti
         blocks=_blocks_of(user_id),
         matched=matched is not None,
         already_asked=any(r.recipient_id == other.user_id for r in mine),
+        their_request_waits=theirs is not None
+        and rules.may_answer(theirs.accepted_at, theirs.declined_at, theirs.expires_at, now),
         open_requests=sum(rules.counts_as_open(r.accepted_at, r.expires_at, now) for r in mine),
     )
     if refusal is not None:
@@ -1143,11 +1214,13 @@ class AttendedMixer:
     registration: Registration
     profile: MixerProfile | None
     state: rules.WindowState
+    #: Introduction requests to the member they can still answer (their results page lists them).
+    requests_to_answer: int = 0
 
 
 def my_mixers(user_id: int, now: datetime) -> list[AttendedMixer]:
-    """The mixers the member checked in at, newest first, with their profile and window state,
-    in two queries."""
+    """The mixers the member checked in at, newest first, with their profile, window state and
+    how many introduction requests wait for their answer there, in four queries."""
     rows = db.session.execute(
         sa.select(Event, Registration, MixerProfile)
         .join(Registration, Registration.event_id == Event.id)
@@ -1171,6 +1244,7 @@ def my_mixers(user_id: int, now: datetime) -> list[AttendedMixer]:
             )
         ).all()
     )
+    to_answer = _requests_to_answer(user_id, [event.id for event, _r, _p in rows], now)
     return [
         AttendedMixer(
             event,
@@ -1179,9 +1253,42 @@ def my_mixers(user_id: int, now: datetime) -> list[AttendedMixer]:
             rules.window_state(
                 rules.window(event.ends_at, hours.get(event.id, rules.DEFAULT_WINDOW_HOURS)), now
             ),
+            to_answer.get(event.id, 0),
         )
         for event, registration, profile in rows
     ]
+
+
+def _requests_to_answer(user_id: int, event_ids: list[int], now: datetime) -> dict[int, int]:
+    """By mixer, the requests to the member they may still answer, as their results page shows
+    them (a request between members who blocked each other shows to neither)."""
+    if not event_ids:
+        return {}
+    found = db.session.execute(
+        sa.select(
+            IntroductionRequest.event_id,
+            IntroductionRequest.requester_id,
+            IntroductionRequest.accepted_at,
+            IntroductionRequest.declined_at,
+            IntroductionRequest.expires_at,
+        ).where(
+            IntroductionRequest.event_id.in_(event_ids),
+            IntroductionRequest.recipient_id == user_id,
+            IntroductionRequest.accepted_at.is_(None),
+            IntroductionRequest.declined_at.is_(None),
+            IntroductionRequest.expires_at > now,
+        )
+    ).all()
+    if not found:
+        return {}
+    blocks = _blocks_of(user_id)
+    counts: dict[int, int] = {}
+    for event_id, requester_id, accepted_at, declined_at, expires_at in found:
+        if rules.may_answer(accepted_at, declined_at, expires_at, now) and not rules.is_blocked(
+            blocks, user_id, requester_id
+        ):
+            counts[event_id] = counts.get(event_id, 0) + 1
+    return counts
 
 
 def member_data(event: Event, user_id: int, now: datetime) -> dict:
