@@ -4,6 +4,7 @@ final results and the spreadsheets."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -182,6 +183,38 @@ def test_a_bad_item_is_refused_beside_its_field(organizer_client, meet, changes,
     assert response.status_code == 400
     assert message in errors_beside(response.get_data(as_text=True), field)
     assert count(Item) == 0
+
+
+def test_the_most_members_left_empty_means_no_limit_and_the_form_says_so(organizer_client, meet):
+    url = f"/events/{meet.event.id}/meet/items/new"
+    html = organizer_client.get(url).get_data(as_text=True)
+    # Offered empty, not pre-filled with a limit of one the organizer never chose.
+    assert re.search(r'<input[^>]*id="max_members"[^>]*value=""', html)
+    help_text = html.split('id="max_members"')[1].split("</div>")[0]
+    assert "Leave empty for no limit" in help_text
+    response = organizer_client.post(url, data=ITEM | {"max_members": "", "min_women": "1"})
+    assert response.status_code == 303
+    item = db.session.scalar(sa.select(Item))
+    assert (item.min_members, item.max_members) == (4, None)
+    # A limit can be set later, and taken away again.
+    edit = f"/events/{meet.event.id}/meet/items/{item.id}/edit"
+    assert organizer_client.post(edit, data=ITEM | {"max_members": "8"}).status_code == 303
+    db.session.refresh(item)
+    assert item.max_members == 8
+    assert organizer_client.post(edit, data=ITEM | {"max_members": ""}).status_code == 303
+    db.session.refresh(item)
+    assert item.max_members is None
+    html = organizer_client.get(edit).get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="max_members"[^>]*value=""', html)
+
+
+def test_without_a_limit_the_women_required_need_only_the_fewest_members(organizer_client, meet):
+    response = organizer_client.post(
+        f"/events/{meet.event.id}/meet/items/new",
+        data=ITEM | {"max_members": "", "min_members": "2", "min_women": "3"},
+    )
+    assert response.status_code == 303
+    assert db.session.scalar(sa.select(Item.max_members)) is None
 
 
 def test_item_names_are_unique_within_a_meet(organizer_client, meet):

@@ -135,7 +135,20 @@ class ItemForm(SiteForm):
     )
     place = StringField(_l("Where"), validators=[Length(max=200)], filters=[_strip])
     min_members = _whole(_l("Fewest members per team"), 1, 1)
-    max_members = _whole(_l("Most members per team"), 1, 1)
+    max_members = IntegerField(
+        _l("Most members per team"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=200,
+                message=_l("Enter a whole number from %(min)s to %(max)s, or leave it empty."),
+            ),
+        ],
+        description=_l(
+            "Leave empty for no limit: a team may enter as many of its members as it likes."
+        ),
+    )
     min_women = _whole(_l("At least this many women"), 0, 0)
     multiplier = DecimalField(
         _l("Points multiplier"),

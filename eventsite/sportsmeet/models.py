@@ -127,9 +127,10 @@ class Item(db.Model):
     match_format: Mapped[str] = mapped_column(sa.String(20), default="")
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     place: Mapped[str] = mapped_column(sa.String(200), default="")
-    #: Members a team puts into the item (for individual items: people, each placed alone).
+    #: Members a team puts into the item (for individual items: people, each placed alone);
+    #: no most (None) means no limit: a team enters as many of its members as it likes.
     min_members: Mapped[int] = mapped_column(default=1)
-    max_members: Mapped[int] = mapped_column(default=1)
+    max_members: Mapped[int | None]
     #: Gender mix: at least this many women among a team's members in the item.
     min_women: Mapped[int] = mapped_column(default=0)
     #: Points are multiplied by this (e.g. 2 for a relay).

@@ -218,9 +218,10 @@ def _check_item_fields(event: Event, fields: dict, item: Item | None = None) -> 
         raise MeetError(_("Choose knockout or round robin."), "match_format")
     if fields["result_type"] == ResultKind.HEAD_TO_HEAD and fields.get("individual"):
         raise MeetError(_("Head-to-head items are between teams."), "individual")
-    if fields["max_members"] < fields["min_members"]:
+    most = fields.get("max_members")
+    if most is not None and most < fields["min_members"]:
         raise MeetError(_("The most members cannot be fewer than the fewest."), "max_members")
-    if fields["min_women"] > fields["max_members"]:
+    if most is not None and fields["min_women"] > most:
         raise MeetError(_("More women are required than the entry can hold."), "min_women")
     if item is not None and item.result_type != fields["result_type"] and _has_results(item):
         raise MeetError(
