@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -33,7 +34,7 @@ from eventsite.core.time import from_local, to_local
 from eventsite.events.forms import LOCAL_FORMATS, add_error
 from eventsite.sportsmeet import rules
 from eventsite.sportsmeet.models import Item, MatchFormat, MeetSettings, Outcome, ResultKind
-from eventsite.sportsmeet.service import ResultInput, plain_number
+from eventsite.sportsmeet.service import CurrentDraw, ResultInput, plain_number
 
 __all__ = ["add_error"]
 
@@ -272,6 +273,19 @@ class DrawOrderForm(SiteForm):
         self.method.choices = [(m.value, DRAW_METHOD_TITLES[m]) for m in self.methods]
         self.lots_seed: int | None = None
 
+    @classmethod
+    def for_draw(cls, drawn: CurrentDraw | None, **kwargs):
+        """The form as the current draw was made (its method, and its lanes for heats), so
+        drawing again does not quietly switch to team order; the seed box stays empty, so a
+        new drawing of lots draws a new seed unless one is called out."""
+        return cls(formdata=None, data=cls.draw_data(drawn), **kwargs)
+
+    @classmethod
+    def draw_data(cls, drawn: CurrentDraw | None) -> dict:
+        if drawn is None or drawn.method not in cls.methods:
+            return {}
+        return {"method": drawn.method.value}
+
     @property
     def draw_method(self) -> rules.DrawMethod:
         return rules.DrawMethod(self.method.data)
@@ -296,6 +310,13 @@ class DrawOrderForm(SiteForm):
 class HeatDrawForm(DrawOrderForm):
     lanes = _whole(_l("Lanes (entries per heat)"), 2, 8, 50)
 
+    @classmethod
+    def draw_data(cls, drawn: CurrentDraw | None) -> dict:
+        data = super().draw_data(drawn)
+        if drawn is not None and drawn.lanes:
+            data["lanes"] = drawn.lanes
+        return data
+
 
 class SeedRow(Form):
     """One team's seed in the organizer's seeding."""
@@ -311,10 +332,13 @@ class MatchDrawForm(DrawOrderForm):
 
     seeds = FieldList(FormField(SeedRow))
 
-    def fill(self, entries: list[int]) -> MatchDrawForm:
-        """A seed row for each entry, empty."""
-        for entry_id in entries:
-            self.seeds.append_entry({"entry_id": entry_id, "seed": ""})
+    def fill(self, entries: Mapping[int, int | None]) -> MatchDrawForm:
+        """A seed row for each entry ({entry id: its seed in the current draw, or None}),
+        showing the seed it was drawn with."""
+        for entry_id, seeding in entries.items():
+            self.seeds.append_entry(
+                {"entry_id": entry_id, "seed": "" if seeding is None else str(seeding)}
+            )
         return self
 
     def label_rows(self, labels) -> MatchDrawForm:

@@ -141,6 +141,13 @@ class Item(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     #: The organizer declared the results final; None while they may still change.
     finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: How the current heats or matches were drawn (a rules.DrawMethod value); empty before
+    #: the first draw (and for a draw made before the method was kept).
+    draw_method: Mapped[str] = mapped_column(sa.String(20), default="")
+    #: The seed of the current drawing of lots.
+    draw_seed: Mapped[int | None]
+    #: The entries per heat asked for at the current heat draw.
+    draw_lanes: Mapped[int | None]
 
     event: Mapped[Event] = relationship()
     referees: Mapped[list[ItemReferee]] = relationship(
@@ -185,6 +192,9 @@ class Entry(db.Model):
         sa.ForeignKey("meet_item.id", ondelete="CASCADE"), index=True
     )
     team_id: Mapped[int] = mapped_column(sa.ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    #: The entry's place in the organizer's seeding of the current draw (1 is the top seed);
+    #: None unless the current draw is seeded.
+    seeding: Mapped[int | None]
 
     item: Mapped[Item] = relationship()
     team: Mapped[Team] = relationship()

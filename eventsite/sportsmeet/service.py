@@ -627,9 +627,49 @@ def _entries_in_team_order(item: Item) -> list[Entry]:
     )
 
 
-def draw_entries(item: Item) -> list[int]:
-    """The item's entry ids in team order: the rows of the organizer's seeding form."""
-    return [entry.id for entry in _entries_in_team_order(item)]
+def draw_entries(item: Item) -> dict[int, int | None]:
+    """The item's entries in team order, each with its place in the current draw's seeding
+    (None when the current draw is not seeded): the rows of the organizer's seeding form."""
+    return {entry.id: entry.seeding for entry in _entries_in_team_order(item)}
+
+
+@dataclass(frozen=True)
+class CurrentDraw:
+    """How an item's current heats or matches were drawn; `method` is None for a draw made
+    before the method was kept."""
+
+    method: rules.DrawMethod | None
+    seed: int | None
+    lanes: int | None
+
+
+def current_draw(item: Item) -> CurrentDraw | None:
+    """How the item's current heats or matches were drawn; None when nothing is drawn."""
+    drawn = db.session.scalar(
+        sa.select(
+            sa.exists().where(Heat.item_id == item.id) | sa.exists().where(Match.item_id == item.id)
+        )
+    )
+    if not drawn:
+        return None
+    method = rules.DrawMethod(item.draw_method) if item.draw_method else None
+    return CurrentDraw(method, item.draw_seed, item.draw_lanes)
+
+
+def _keep_draw(
+    item: Item,
+    method: rules.DrawMethod,
+    seed: int | None,
+    lanes: int | None,
+    seeds: Mapping[int, int | None] | None,
+) -> None:
+    """Keep on the item how its draw was made, and on its entries the seeding it used."""
+    item.draw_method = method.value
+    item.draw_seed = seed if method == rules.DrawMethod.LOTS else None
+    item.draw_lanes = lanes
+    seeding = dict(seeds or {}) if method == rules.DrawMethod.SEEDED else {}
+    for entry in db.session.scalars(sa.select(Entry).where(Entry.item_id == item.id)):
+        entry.seeding = seeding.get(entry.id)
 
 
 class SeedingRefused(Exception):
@@ -718,6 +758,7 @@ def draw_heats(
     _refuse_redraw(item)
     order, how = _draw_order(item, entries, method, seed, seeds)
     _clear_draw(item)
+    _keep_draw(item, method, seed, lanes, seeds)
     count = -(-len(order) // lanes)
     heats = [Heat(item_id=item.id, number=n + 1, is_final=count == 1) for n in range(count)]
     for index, entry_id in enumerate(order):
@@ -780,6 +821,7 @@ def draw_matches(
     _refuse_redraw(item)
     order, how = _draw_order(item, entries, method, seed, seeds)
     _clear_draw(item)
+    _keep_draw(item, method, seed, None, seeds)
     if item.match_format == MatchFormat.KNOCKOUT:
         planned = rules.knockout_bracket(order)
     else:
