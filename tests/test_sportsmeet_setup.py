@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -114,6 +114,38 @@ def test_settings_are_saved_normalised_and_audited(organizer_client, meet):
     assert [a for a, _d in audit_actions(meet.event)] == ["meet.settings"]
     page = organizer_client.get(f"/events/{meet.event.id}/meet/setup").get_data(as_text=True)
     assert "7-5-4-3" in page
+
+
+def settings_log(meet) -> list[str]:
+    return [detail for action, detail in audit_actions(meet.event) if action == "meet.settings"]
+
+
+def test_every_changed_setting_is_audited_with_its_old_and_new_value(organizer_client, meet):
+    db.session.add(
+        MeetSettings(
+            event_id=meet.event.id,
+            points_table="5,3,2,1",
+            per_person_limit=2,
+            entries_lock_at=datetime(2026, 11, 7, 4, 0, tzinfo=UTC),  # 12:00 in Beijing
+        )
+    )
+    db.session.commit()
+    url = f"/events/{meet.event.id}/meet/setup"
+    same = {"points_table": "5,3,2,1", "per_person_limit": "2"}
+    # The entries lock moved, nothing else: the log says from when to when.
+    response = organizer_client.post(url, data=same | {"entries_lock_at": "2026-11-06T18:00"})
+    assert response.status_code == 303
+    assert settings_log(meet) == ["Entries lock at: 2026-11-07 12:00 → 2026-11-06 18:00"]
+    # Every setting emptied: what empty means, in words.
+    data = {"points_table": "", "per_person_limit": "", "entries_lock_at": ""}
+    assert organizer_client.post(url, data=data).status_code == 303
+    assert settings_log(meet)[-1] == (
+        "Points by place: 5,3,2,1 → default; Items per person: 2 → no limit; "
+        "Entries lock at: 2026-11-06 18:00 → when the meet starts"
+    )
+    # A save that changes nothing adds nothing.
+    assert organizer_client.post(url, data=data).status_code == 303
+    assert len(settings_log(meet)) == 2
 
 
 @pytest.mark.parametrize(
@@ -237,6 +269,32 @@ def test_editing_an_item_changes_it_and_records_what_changed(organizer_client, m
     db.session.refresh(item)
     assert (item.name, item.multiplier, item.second_attempt) == ("接力跑", Decimal(2), True)
     assert any(a == "meet.item_update" and "multiplier" in d for a, d in audit_actions(meet.event))
+
+
+def test_every_changed_item_setting_is_audited_with_its_old_and_new_value(organizer_client, meet):
+    item = make_item(meet, name="毛毛虫竞速", min_members=1, max_members=3)
+    db.session.commit()
+    url = f"/events/{meet.event.id}/meet/items/{item.id}/edit"
+    changes = {"max_members": "", "multiplier": "2", "second_attempt": "y"}
+    assert organizer_client.post(url, data=ITEM | changes).status_code == 303
+    (detail,) = [d for a, d in audit_actions(meet.event) if a == "meet.item_update"]
+    assert detail == (
+        "毛毛虫竞速: Starts at: — → 2026-11-08 09:30; Where: — → 东操场; "
+        "Fewest members per team: 1 → 4; Most members per team: 3 → no limit; "
+        "At least this many women: 0 → 2; Points multiplier: 1 → 2; "
+        "A second attempt is allowed (the better one counts): No → Yes"
+    )
+    renamed = ITEM | changes | {"name": "趣味接力", "result_type": "count", "max_members": "8"}
+    assert organizer_client.post(url, data=renamed).status_code == 303
+    detail = [d for a, d in audit_actions(meet.event) if a == "meet.item_update"][-1]
+    assert detail == (
+        "趣味接力: Name: 毛毛虫竞速 → 趣味接力; "
+        "How it is decided: Time (lower wins) → Count (higher wins); "
+        "Most members per team: no limit → 8"
+    )
+    # Saved unchanged: nothing more in the log.
+    assert organizer_client.post(url, data=renamed).status_code == 303
+    assert len([a for a, _d in audit_actions(meet.event) if a == "meet.item_update"]) == 2
 
 
 def test_an_item_with_results_cannot_be_removed_nor_change_type(organizer_client, meet):

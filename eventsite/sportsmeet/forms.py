@@ -34,7 +34,13 @@ from eventsite.core.time import from_local, to_local
 from eventsite.events.forms import LOCAL_FORMATS, add_error
 from eventsite.sportsmeet import rules
 from eventsite.sportsmeet.models import Item, MatchFormat, MeetSettings, Outcome, ResultKind
-from eventsite.sportsmeet.service import CurrentDraw, ResultInput, plain_number
+from eventsite.sportsmeet.service import (
+    ITEM_TITLES,
+    SETTINGS_TITLES,
+    CurrentDraw,
+    ResultInput,
+    plain_number,
+)
 
 __all__ = ["add_error"]
 
@@ -47,7 +53,7 @@ class SettingsForm(SiteForm):
     """The meet's points table, per-person item limit and entries lock time."""
 
     points_table = StringField(
-        _l("Points by place"),
+        SETTINGS_TITLES["points_table"],
         validators=[Length(max=200)],
         filters=[_strip],
         description=_l(
@@ -56,7 +62,7 @@ class SettingsForm(SiteForm):
         ),
     )
     per_person_limit = IntegerField(
-        _l("Items per person"),
+        SETTINGS_TITLES["per_person_limit"],
         validators=[
             Optional(),
             NumberRange(min=1, max=50, message=_l("Enter a number from 1 to 50, or leave empty.")),
@@ -64,7 +70,7 @@ class SettingsForm(SiteForm):
         description=_l("The most items one employee may enter; empty for no limit."),
     )
     entries_lock_at = DateTimeLocalField(
-        _l("Entries lock at"),
+        SETTINGS_TITLES["entries_lock_at"],
         format=LOCAL_FORMATS,
         validators=[Optional()],
         invalid_value_message=_l("Please enter a date and time such as 2026-11-20 08:00."),
@@ -114,30 +120,30 @@ class ItemForm(SiteForm):
     """Create or edit an item."""
 
     name = StringField(
-        _l("Name"),
+        ITEM_TITLES["name"],
         validators=[DataRequired(message=_l("Please enter the item's name.")), Length(max=100)],
         filters=[_strip],
     )
     result_type = SelectField(
-        _l("How it is decided"),
+        ITEM_TITLES["result_type"],
         choices=lambda: [(kind.value, kind.title) for kind in ResultKind],
         validators=[InputRequired()],
     )
     match_format = SelectField(
-        _l("Match format (head-to-head only)"),
+        ITEM_TITLES["match_format"],
         choices=lambda: [("", _l("—"))] + [(f.value, f.title) for f in MatchFormat],
         validate_choice=False,
     )
     starts_at = DateTimeLocalField(
-        _l("Starts at"),
+        ITEM_TITLES["starts_at"],
         format=LOCAL_FORMATS,
         validators=[Optional()],
         invalid_value_message=_l("Please enter a date and time such as 2026-11-20 09:30."),
     )
-    place = StringField(_l("Where"), validators=[Length(max=200)], filters=[_strip])
-    min_members = _whole(_l("Fewest members per team"), 1, 1)
+    place = StringField(ITEM_TITLES["place"], validators=[Length(max=200)], filters=[_strip])
+    min_members = _whole(ITEM_TITLES["min_members"], 1, 1)
     max_members = IntegerField(
-        _l("Most members per team"),
+        ITEM_TITLES["max_members"],
         validators=[
             Optional(),
             NumberRange(
@@ -150,9 +156,9 @@ class ItemForm(SiteForm):
             "Leave empty for no limit: a team may enter as many of its members as it likes."
         ),
     )
-    min_women = _whole(_l("At least this many women"), 0, 0)
+    min_women = _whole(ITEM_TITLES["min_women"], 0, 0)
     multiplier = DecimalField(
-        _l("Points multiplier"),
+        ITEM_TITLES["multiplier"],
         default=Decimal(1),
         places=None,
         validators=[
@@ -162,9 +168,9 @@ class ItemForm(SiteForm):
         description=_l("2 for a relay that counts double."),
     )
 
-    second_attempt = BooleanField(_l("A second attempt is allowed (the better one counts)"))
+    second_attempt = BooleanField(ITEM_TITLES["second_attempt"])
     individual = BooleanField(
-        _l("Each member is placed on their own (individual results)"),
+        ITEM_TITLES["individual"],
         description=_l("Otherwise the team's entry is placed as one."),
     )
 
