@@ -210,6 +210,10 @@ def test_a_knockout_with_byes_can_be_drawn_again_until_a_match_is_played(client,
     assert response.status_code == 409
     assert "can no longer be redone" in response.get_data(as_text=True)
     assert first_round(item) == planned_first_round(draw_lots([e.id for e in entries], 9))
+    # The page then offers no draw to ask about and tap in vain: it says the draw stands.
+    html = edit_page(client, meet, item)
+    assert 'class="stacked draw-form"' not in html
+    assert "can no longer be redone" in html.split('id="draw-fixed"')[1].split("</p>")[0]
 
 
 def test_a_round_robin_schedule_by_lot(organizer_client, meet):

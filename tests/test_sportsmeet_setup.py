@@ -288,7 +288,7 @@ def test_every_changed_item_setting_is_audited_with_its_old_and_new_value(organi
     assert organizer_client.post(url, data=renamed).status_code == 303
     detail = [d for a, d in audit_actions(meet.event) if a == "meet.item_update"][-1]
     assert detail == (
-        "趣味接力: Name: 毛毛虫竞速 → 趣味接力; "
+        "趣味接力: Item name: 毛毛虫竞速 → 趣味接力; "
         "How it is decided: Time (lower wins) → Count (higher wins); "
         "Most members per team: no limit → 8"
     )

@@ -196,7 +196,7 @@ def shown_points(points) -> str:
 
 #: What an organizer sets on an item, as the audit log (and the item form) names it.
 ITEM_TITLES = {
-    "name": _l("Name"),
+    "name": _l("Item name"),
     "result_type": _l("How it is decided"),
     "match_format": _l("Match format (head-to-head only)"),
     "starts_at": _l("Starts at"),
@@ -687,11 +687,12 @@ def draw_entries(item: Item) -> dict[int, int | None]:
 @dataclass(frozen=True)
 class CurrentDraw:
     """How an item's current heats or matches were drawn; `method` is None for a draw made
-    before the method was kept."""
+    before the method was kept. `fixed`: results are in, so it can no longer be redone."""
 
     method: rules.DrawMethod | None
     seed: int | None
     lanes: int | None
+    fixed: bool
 
 
 def current_draw(item: Item) -> CurrentDraw | None:
@@ -704,7 +705,7 @@ def current_draw(item: Item) -> CurrentDraw | None:
     if not drawn:
         return None
     method = rules.DrawMethod(item.draw_method) if item.draw_method else None
-    return CurrentDraw(method, item.draw_seed, item.draw_lanes)
+    return CurrentDraw(method, item.draw_seed, item.draw_lanes, fixed=_has_results(item))
 
 
 def _keep_draw(
