@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -425,6 +426,20 @@ def test_check_in_refusal(cancelled, status, checked, now, expected):
     )
 
 
+@pytest.mark.parametrize(
+    ("cancelled", "now", "expected"),
+    [
+        (False, OPENS, None),
+        (False, OPENS + timedelta(days=3), None),
+        (False, OPENS - timedelta(seconds=1), roster.CheckInRefusal.TOO_EARLY),
+        (True, OPENS, roster.CheckInRefusal.EVENT_CANCELLED),
+        (True, OPENS - timedelta(days=5), roster.CheckInRefusal.EVENT_CANCELLED),
+    ],
+)
+def test_desk_refusal(cancelled, now, expected):
+    assert roster.desk_refusal(event_cancelled=cancelled, now=now, opens_at=OPENS) == expected
+
+
 def test_check_in_opens_the_set_hours_before_the_start():
     starts = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
     assert roster.check_in_opens_at(starts, 3) == OPENS
@@ -479,6 +494,52 @@ def test_a_check_in_days_before_the_event_is_refused_and_hands_out_no_number(
     assert checked_in_at(registration) == clock.now
     assert mixer_numbers() == 1
     assert "Check-in opens at" not in client.get(f"/events/{event.id}/checkin").text
+
+
+def desk_search(client, event, query: str) -> str:
+    return client.get(f"/events/{event.id}/checkin", query_string={"q": query}).get_data(
+        as_text=True
+    )
+
+
+def test_before_check_in_opens_the_desk_says_so_once_and_offers_no_button(
+    app, client, auth, clock, early
+):
+    organizer, event, registration = early
+    auth.become(organizer)
+    english(client)
+    button = f'action="/events/{event.id}/checkin/{registration.id}'
+    page = desk_search(client, event, "李明")
+    assert "李明" in page.split('id="search-results"')[1]
+    assert button not in page  # no 签到 button to tap in vain
+    assert page.count("Check-in opens at") == 1
+    # A tap from a page loaded earlier is refused, and the desk says why once, not twice.
+    response = client.post(
+        f"/events/{event.id}/checkin/{registration.id}", query_string={"q": "李明"}
+    )
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert page.count("Check-in opens at") == 1
+    assert 'id="desk-message"' not in page
+    assert re.search(r'<p[^>]*id="checkin-not-open"[^>]*role="alert"', page)
+    assert button not in page
+    assert checked_in_at(registration) is None
+
+    clock.now = event.starts_at - timedelta(hours=3)  # the window opens
+    page = desk_search(client, event, "李明")
+    assert button in page and "Check-in opens at" not in page
+
+
+def test_a_cancelled_events_desk_offers_no_check_in_button(app, client, auth, scene):
+    organizer, event, regs = scene
+    db.session.get(type(event), event.id).status = EventStatus.CANCELLED
+    db.session.commit()
+    auth.become(organizer)
+    english(client)
+    page = desk_search(client, event, "张伟")
+    assert "张伟" in page.split('id="search-results"')[1]
+    assert f'action="/events/{event.id}/checkin/{regs["confirmed"].id}' not in page
+    assert page.count("This event has been cancelled; nobody can check in.") == 1
 
 
 @pytest.mark.parametrize("app_config", [{"CHECKIN_OPENS_HOURS": 72}])

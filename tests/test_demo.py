@@ -381,8 +381,8 @@ def test_the_meets_audit_log_reads_as_titles_not_codes(demo, client, auth):
 
     page = client.get(f"/events/{meet.id}/audit?page=1").get_data(as_text=True)
 
-    assert "<td>meet." not in page
-    assert f"<td>{in_locale(roster.action_title, 'meet.final')}</td>" in page
+    assert '<td class="audit-action">meet.' not in page
+    assert f'<td class="audit-action">{in_locale(roster.action_title, "meet.final")}</td>' in page
 
 
 def test_every_meet_action_the_service_writes_has_a_title():

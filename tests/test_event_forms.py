@@ -283,6 +283,19 @@ def test_edit_saves_changes_and_audits(client, mixer, organizer):
     assert "Title: 旧标题 → 新标题" in entry.detail
 
 
+def test_a_changed_description_is_audited_with_its_old_and_new_text(client, mixer):
+    mixer.description = "周六晚七点，市工人文化宫。"
+    db.session.commit()
+    data = edit_data(mixer, description="周六晚七点半，市工人文化宫三楼。")
+    assert client.post(f"/events/{mixer.id}/edit", data=data).status_code == 303
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "event.update")
+    ).one()
+    assert entry.detail == (
+        "Description: 周六晚七点，市工人文化宫。 → 周六晚七点半，市工人文化宫三楼。"
+    )
+
+
 def test_the_edit_audit_is_in_the_sites_language_whatever_the_organizer_reads(app, client, mixer):
     app.config["BABEL_DEFAULT_LOCALE"] = "zh_Hans_CN"
     client.get("/lang/en")  # the organizer reads the site in English

@@ -321,8 +321,9 @@ EMPTY_POST_ACTS: dict[str, tuple[set[str], set[str]]] = {
     "roster.check_in_registration": ({"organizer", "admin"}, {"registration", "audit_entry"}),
     # The "remove item" button (the scenario's item has no results yet).
     "sportsmeet.delete_item": ({"organizer", "admin"}, {"audit_entry", *ITEM_TABLES}),
-    # Settings left empty are the defaults (points by number of teams, no limits).
-    "sportsmeet.setup": ({"organizer", "admin"}, {"meet_settings", "audit_entry"}),
+    # Settings left empty are the defaults (points by number of teams, no limits): they are
+    # stored, and as no setting changed, the audit log gets nothing.
+    "sportsmeet.setup": ({"organizer", "admin"}, {"meet_settings"}),
     # (The captain's entries grid is not here: with no box ticked it changes nothing and asks
     # for a confirmation, and a drawn item's entries never change through it.)
     # The member's "withdraw my contact card" button. ("Hide this match" names the other

@@ -210,6 +210,10 @@ def test_a_knockout_with_byes_can_be_drawn_again_until_a_match_is_played(client,
     assert response.status_code == 409
     assert "can no longer be redone" in response.get_data(as_text=True)
     assert first_round(item) == planned_first_round(draw_lots([e.id for e in entries], 9))
+    # The page then offers no draw to ask about and tap in vain: it says the draw stands.
+    html = edit_page(client, meet, item)
+    assert 'class="stacked draw-form"' not in html
+    assert "can no longer be redone" in html.split('id="draw-fixed"')[1].split("</p>")[0]
 
 
 def test_a_round_robin_schedule_by_lot(organizer_client, meet):
@@ -345,3 +349,89 @@ def test_the_draw_form_is_on_the_item_page(organizer_client, meet):
         assert f'value="{method}"' in html
     assert 'name="seed"' in html
     assert db.session.scalar(sa.select(sa.func.count(Entry.id))) == 5
+
+
+# --- after a draw, the form shows how it was drawn; drawing again asks first ------------------
+
+
+def edit_page(client, meet, item) -> str:
+    return client.get(f"/events/{meet.event.id}/meet/items/{item.id}/edit").get_data(as_text=True)
+
+
+def draw_form(html: str) -> str:
+    """The draw form's opening tag and body."""
+    return re.search(r'<form[^>]*class="stacked draw-form".*?</form>', html, re.S).group(0)
+
+
+def checked_method(html: str) -> str:
+    """The draw method the form has ticked."""
+    ticked = [
+        tag
+        for tag in re.findall(r'<input[^>]*name="method"[^>]*>', draw_form(html))
+        if re.search(r"\bchecked\b", tag)
+    ]
+    assert len(ticked) == 1, ticked
+    return re.search(r'value="(\w+)"', ticked[0]).group(1)
+
+
+def input_value(html: str, field_id: str) -> str:
+    tag = re.search(rf'<input[^>]*id="{field_id}"[^>]*>', html).group(0)
+    return re.search(r'value="([^"]*)"', tag).group(1)
+
+
+def test_after_a_drawing_of_lots_the_form_shows_lots_and_the_seed_drawn(organizer_client, meet):
+    item, _entries = tug_of_war(meet)
+    assert checked_method(edit_page(organizer_client, meet, item)) == "team_order"
+    assert (
+        draw(organizer_client, meet, item, {"method": "lots", "seed": "123456"}).status_code == 303
+    )
+    html = edit_page(organizer_client, meet, item)
+    assert checked_method(html) == "lots"
+    current = re.search(r'<p class="current-draw"[^>]*>(.*?)</p>', html, re.S).group(1)
+    assert "by drawing lots, seed 123456" in " ".join(current.split())
+    # The seed box stays empty: a new drawing draws a new seed unless one is called out.
+    assert input_value(html, "seed") == ""
+
+
+def test_after_a_seeded_draw_the_form_shows_the_seeding_used(organizer_client, meet):
+    item, entries = tug_of_war(meet)
+    assert draw(organizer_client, meet, item, seeding(entries, [5, 4, 3, 2, 1])).status_code == 303
+    html = edit_page(organizer_client, meet, item)
+    assert checked_method(html) == "seeded"
+    assert [input_value(html, f"seeds-{i}-seed") for i in range(5)] == ["5", "4", "3", "2", "1"]
+    # Drawn again in team order, the seeding is gone with the draw it made.
+    assert draw(organizer_client, meet, item, {"method": "team_order"}).status_code == 303
+    html = edit_page(organizer_client, meet, item)
+    assert checked_method(html) == "team_order"
+    assert [input_value(html, f"seeds-{i}-seed") for i in range(5)] == [""] * 5
+
+
+def test_after_heats_are_drawn_the_form_shows_the_lanes_and_method_used(organizer_client, meet):
+    item = make_item(meet, name="毛毛虫竞速", result_type="time")
+    enter_all(meet, item)
+    db.session.commit()
+    data = {"lanes": "3", "method": "lots", "seed": "2024"}
+    assert draw(organizer_client, meet, item, data).status_code == 303
+    html = edit_page(organizer_client, meet, item)
+    assert checked_method(html) == "lots"
+    assert input_value(html, "lanes") == "3"
+    assert "seed 2024" in html
+
+
+@pytest.mark.parametrize("kind", ["heats", "matches"])
+def test_drawing_again_asks_first_that_it_replaces_the_current_draw(organizer_client, meet, kind):
+    if kind == "matches":
+        item, _entries = tug_of_war(meet)
+    else:
+        item = make_item(meet, name="毛毛虫竞速", result_type="time")
+        enter_all(meet, item)
+        db.session.commit()
+    # The first draw replaces nothing: no question, a plain button.
+    form = draw_form(edit_page(organizer_client, meet, item))
+    assert "data-confirm" not in form and "Draw again" not in form
+    assert draw(organizer_client, meet, item, {"lanes": "3"}).status_code == 303
+    form = draw_form(edit_page(organizer_client, meet, item))
+    question = re.search(r'data-confirm="([^"]*)"', form).group(1)
+    assert "replaces the current draw" in question
+    assert "in team order" in question  # which draw it replaces
+    assert "Draw again" in form

@@ -235,6 +235,41 @@ def test_captain_page_shows_the_lock_time_and_limit(client, meet, team, captain)
     assert "at most 2 items" in page
 
 
+def rules_line(page: str, item) -> str:
+    """The line under an item's name that says what the item asks of each team."""
+    return " ".join(page.split(f'id="item-{item.id}-rules">')[1].split("</p>")[0].split())
+
+
+def test_each_item_says_in_words_how_many_a_team_enters(client, meet, team, captain):
+    single = make_item(meet, name="单人跳绳", min_members=1, max_members=1)
+    relay = make_item(meet, name="接力", min_members=4, max_members=4, min_women=2)
+    rope = make_item(meet, name="跳长绳", min_members=2, max_members=6)
+    shots = make_item(meet, name="投篮", min_members=1, max_members=3, individual=True)
+    free = make_item(meet, name="趣味健步走", min_members=1, max_members=None)
+    tug = make_item(meet, name="拔河", min_members=5, max_members=None)
+    db.session.commit()
+    page = client.get(url(meet, team)).get_data(as_text=True)
+    assert rules_line(page, single) == "Each team enters 1 member · 0 chosen"
+    assert rules_line(page, relay) == "Each team enters 4 members · at least 2 women · 0 chosen"
+    assert rules_line(page, rope) == "Each team enters 2 to 6 members · 0 chosen"
+    assert rules_line(page, shots) == (
+        "Each team enters up to 3 members · each placed on their own · 0 chosen"
+    )
+    assert rules_line(page, free) == "Each team enters as many members as it likes · 0 chosen"
+    assert rules_line(page, tug) == (
+        "Each team enters at least 5 members, with no upper limit · 0 chosen"
+    )
+
+
+def test_an_item_without_a_limit_takes_the_whole_team(client, meet, team, captain):
+    free = make_item(meet, name="趣味健步走", min_members=1, max_members=None)
+    db.session.commit()
+    members = [r.id for r in meet.members[team.id]]
+    response = client.post(url(meet, team), data={f"item-{free.id}": members})
+    assert response.status_code == 303
+    assert saved(team) == {free.id: set(members)}
+
+
 # --- the draw fixes an item's entries; an empty grid needs confirming ---------------------------
 
 

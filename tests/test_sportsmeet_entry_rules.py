@@ -51,6 +51,14 @@ def test_exactly_the_required_women_is_enough():
     assert codes(entry_problems(terms, [1, 2, 3], women={3})) == [EntryProblem.TOO_FEW_WOMEN]
 
 
+@given(st.integers(min_value=0, max_value=60), st.integers(min_value=1, max_value=60))
+def test_an_item_without_a_most_never_has_too_many(size, fewest):
+    terms = ItemTerms(3, fewest, None)
+    problems = entry_problems(terms, range(size), women=set())
+    assert EntryProblem.TOO_MANY not in codes(problems)
+    assert codes(problems) == ([EntryProblem.TOO_FEW] if 0 < size < fewest else [])
+
+
 def test_person_limit_counts_each_item_once_and_names_the_person():
     selection = {1: [10, 11], 2: [10], 3: [10, 10]}
     (problem,) = person_limit_problems(selection, 2)

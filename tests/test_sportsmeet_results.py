@@ -729,7 +729,7 @@ def test_every_result_a_referee_enters_is_audited_with_who_and_what(
     # The organizer reads them in the event's audit log, under a title.
     auth.become(meet.organizer)
     page = client.get(f"/events/{meet.event.id}/audit").get_data(as_text=True)
-    assert page.count("<td>Result entered</td>") == 3
+    assert page.count('<td class="audit-action">Result entered</td>') == 3
     assert f"{names[3]}: 50.00" in page
 
 

@@ -4,7 +4,8 @@ final results and the spreadsheets."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -115,6 +116,38 @@ def test_settings_are_saved_normalised_and_audited(organizer_client, meet):
     assert "7-5-4-3" in page
 
 
+def settings_log(meet) -> list[str]:
+    return [detail for action, detail in audit_actions(meet.event) if action == "meet.settings"]
+
+
+def test_every_changed_setting_is_audited_with_its_old_and_new_value(organizer_client, meet):
+    db.session.add(
+        MeetSettings(
+            event_id=meet.event.id,
+            points_table="5,3,2,1",
+            per_person_limit=2,
+            entries_lock_at=datetime(2026, 11, 7, 4, 0, tzinfo=UTC),  # 12:00 in Beijing
+        )
+    )
+    db.session.commit()
+    url = f"/events/{meet.event.id}/meet/setup"
+    same = {"points_table": "5,3,2,1", "per_person_limit": "2"}
+    # The entries lock moved, nothing else: the log says from when to when.
+    response = organizer_client.post(url, data=same | {"entries_lock_at": "2026-11-06T18:00"})
+    assert response.status_code == 303
+    assert settings_log(meet) == ["Entries lock at: 2026-11-07 12:00 → 2026-11-06 18:00"]
+    # Every setting emptied: what empty means, in words.
+    data = {"points_table": "", "per_person_limit": "", "entries_lock_at": ""}
+    assert organizer_client.post(url, data=data).status_code == 303
+    assert settings_log(meet)[-1] == (
+        "Points by place: 5,3,2,1 → default; Items per person: 2 → no limit; "
+        "Entries lock at: 2026-11-06 18:00 → when the meet starts"
+    )
+    # A save that changes nothing adds nothing.
+    assert organizer_client.post(url, data=data).status_code == 303
+    assert len(settings_log(meet)) == 2
+
+
 @pytest.mark.parametrize(
     "points, message",
     [
@@ -184,6 +217,38 @@ def test_a_bad_item_is_refused_beside_its_field(organizer_client, meet, changes,
     assert count(Item) == 0
 
 
+def test_the_most_members_left_empty_means_no_limit_and_the_form_says_so(organizer_client, meet):
+    url = f"/events/{meet.event.id}/meet/items/new"
+    html = organizer_client.get(url).get_data(as_text=True)
+    # Offered empty, not pre-filled with a limit of one the organizer never chose.
+    assert re.search(r'<input[^>]*id="max_members"[^>]*value=""', html)
+    help_text = html.split('id="max_members"')[1].split("</div>")[0]
+    assert "Leave empty for no limit" in help_text
+    response = organizer_client.post(url, data=ITEM | {"max_members": "", "min_women": "1"})
+    assert response.status_code == 303
+    item = db.session.scalar(sa.select(Item))
+    assert (item.min_members, item.max_members) == (4, None)
+    # A limit can be set later, and taken away again.
+    edit = f"/events/{meet.event.id}/meet/items/{item.id}/edit"
+    assert organizer_client.post(edit, data=ITEM | {"max_members": "8"}).status_code == 303
+    db.session.refresh(item)
+    assert item.max_members == 8
+    assert organizer_client.post(edit, data=ITEM | {"max_members": ""}).status_code == 303
+    db.session.refresh(item)
+    assert item.max_members is None
+    html = organizer_client.get(edit).get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="max_members"[^>]*value=""', html)
+
+
+def test_without_a_limit_the_women_required_need_only_the_fewest_members(organizer_client, meet):
+    response = organizer_client.post(
+        f"/events/{meet.event.id}/meet/items/new",
+        data=ITEM | {"max_members": "", "min_members": "2", "min_women": "3"},
+    )
+    assert response.status_code == 303
+    assert db.session.scalar(sa.select(Item.max_members)) is None
+
+
 def test_item_names_are_unique_within_a_meet(organizer_client, meet):
     make_item(meet, name="毛毛虫竞速")
     db.session.commit()
@@ -204,6 +269,32 @@ def test_editing_an_item_changes_it_and_records_what_changed(organizer_client, m
     db.session.refresh(item)
     assert (item.name, item.multiplier, item.second_attempt) == ("接力跑", Decimal(2), True)
     assert any(a == "meet.item_update" and "multiplier" in d for a, d in audit_actions(meet.event))
+
+
+def test_every_changed_item_setting_is_audited_with_its_old_and_new_value(organizer_client, meet):
+    item = make_item(meet, name="毛毛虫竞速", min_members=1, max_members=3)
+    db.session.commit()
+    url = f"/events/{meet.event.id}/meet/items/{item.id}/edit"
+    changes = {"max_members": "", "multiplier": "2", "second_attempt": "y"}
+    assert organizer_client.post(url, data=ITEM | changes).status_code == 303
+    (detail,) = [d for a, d in audit_actions(meet.event) if a == "meet.item_update"]
+    assert detail == (
+        "毛毛虫竞速: Starts at: — → 2026-11-08 09:30; Where: — → 东操场; "
+        "Fewest members per team: 1 → 4; Most members per team: 3 → no limit; "
+        "At least this many women: 0 → 2; Points multiplier: 1 → 2; "
+        "A second attempt is allowed (the better one counts): No → Yes"
+    )
+    renamed = ITEM | changes | {"name": "趣味接力", "result_type": "count", "max_members": "8"}
+    assert organizer_client.post(url, data=renamed).status_code == 303
+    detail = [d for a, d in audit_actions(meet.event) if a == "meet.item_update"][-1]
+    assert detail == (
+        "趣味接力: Item name: 毛毛虫竞速 → 趣味接力; "
+        "How it is decided: Time (lower wins) → Count (higher wins); "
+        "Most members per team: no limit → 8"
+    )
+    # Saved unchanged: nothing more in the log.
+    assert organizer_client.post(url, data=renamed).status_code == 303
+    assert len([a for a, _d in audit_actions(meet.event) if a == "meet.item_update"]) == 2
 
 
 def test_an_item_with_results_cannot_be_removed_nor_change_type(organizer_client, meet):

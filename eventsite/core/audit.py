@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
+
 from flask import current_app
 from flask_babel import LazyString, force_locale
 
@@ -27,3 +29,24 @@ def record(action: str, *, actor=None, event=None, detail: str | LazyString = ""
     )
     db.session.add(entry)
     return entry
+
+
+def field_changes(
+    changes: Iterable[tuple[str, object, object]],
+    titles: Mapping[str, object],
+    shown: Callable[[str, object], str],
+    *,
+    subject: str = "",
+) -> LazyString:
+    """“Places: 10 → 12; …”: each changed field (name, old, new) by its form label, its values
+    as `shown(name, value)` words them, after `subject: ` when one is given; a lazy string, so
+    `record` writes it in the site's language."""
+    changes = list(changes)
+
+    def text() -> str:
+        listed = "; ".join(
+            f"{titles[name]}: {shown(name, old)} → {shown(name, new)}" for name, old, new in changes
+        )
+        return f"{subject}: {listed}" if subject else listed
+
+    return LazyString(text)

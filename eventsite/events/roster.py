@@ -303,6 +303,17 @@ def check_in_refusal(
     return None
 
 
+def desk_refusal(
+    *, event_cancelled: bool, now: datetime, opens_at: datetime
+) -> CheckInRefusal | None:
+    """The check-in desk checks nobody in at a cancelled event, nor before check-in opens."""
+    if event_cancelled:
+        return CheckInRefusal.EVENT_CANCELLED
+    if now < opens_at:
+        return CheckInRefusal.TOO_EARLY
+    return None
+
+
 #: Check-in opens this many hours before an event starts unless CHECKIN_OPENS_HOURS says
 #: otherwise: early enough for members who come early, too late for a check-in made days ahead
 #: (which would hand a mixer number to someone who may never come).
@@ -1037,6 +1048,13 @@ def check_in_state(
         checked_in_at=registration.checked_in_at,
         now=now or utcnow(),
         opens_at=opens_at(registration.event),
+    )
+
+
+def desk_state(event: Event, now: datetime | None = None) -> CheckInRefusal | None:
+    """Why the event's check-in desk checks nobody in now, or None while it is open."""
+    return desk_refusal(
+        event_cancelled=event.is_cancelled, now=now or utcnow(), opens_at=opens_at(event)
     )
 
 

@@ -366,9 +366,14 @@ def check_in_by_token(token):
     )
 
 
-def _render_desk(event, *, scan_form=None, message=None, status=200):
+def _render_desk(event, *, scan_form=None, message=None, refusal=None, status=200):
     search = DeskSearchForm(request.args)
     query = (search.q.data or "").strip() if search.validate() else ""
+    now = utcnow()
+    closed = roster.desk_state(event, now)
+    # A tap refused because the whole desk is closed is answered by the desk's own notice
+    # (made an alert), not by a second message saying the same.
+    answered = refusal is not None and refusal == closed
     return (
         render_template(
             "roster/checkin.html",
@@ -379,9 +384,10 @@ def _render_desk(event, *, scan_form=None, message=None, status=200):
             results=roster.desk_search(event, query),
             recent=roster.recent_check_ins(event),
             scan_form=scan_form or ScanForm(formdata=None),
-            message=message,
+            message=None if answered else message,
+            answered=answered,
+            closed=closed,
             args=_args(),
-            now=utcnow(),
             opens_at=roster.opens_at(event),
             opens_hours=f"{roster.checkin_hours():g}",
         ),
@@ -453,7 +459,7 @@ def check_in_registration(event, registration_id):
     try:
         roster.check_in(registration, actor=current_user)
     except roster.CheckInError as error:
-        return _render_desk(event, message=error.message, status=409)
+        return _render_desk(event, message=error.message, refusal=error.refusal, status=409)
     db.session.commit()
     flash(_("%(name)s is checked in.", name=registration.user.name), "success")
     return redirect(url_for("roster.checkin", event_id=event.id, **_args()))

@@ -827,17 +827,9 @@ def _shown(value) -> str:
 
 
 def _changes_detail(changes: list[tuple[str, object, object]]) -> LazyString:
-    """“Places: 10 → 12; …” with the form's labels, written in the site's language."""
-
-    def text() -> str:
-        return "; ".join(
-            str(FIELD_TITLES[name])
-            if name == "description"
-            else f"{FIELD_TITLES[name]}: {_shown(old)} → {_shown(new)}"
-            for name, old, new in changes
-        )
-
-    return LazyString(text)
+    """“Places: 10 → 12; …” with the form's labels (the description too, old and new text in
+    full), written in the site's language."""
+    return audit.field_changes(changes, FIELD_TITLES, lambda _name, value: _shown(value))
 
 
 class StaleEventError(EventError):

@@ -35,7 +35,8 @@ class ItemTerms:
 
     item_id: int
     min_members: int
-    max_members: int
+    #: None: no limit.
+    max_members: int | None
     min_women: int = 0
 
 
@@ -56,12 +57,13 @@ class Problem:
 
 
 def entry_problems(terms: ItemTerms, members: Iterable[int], women: set[int]) -> list[Problem]:
-    """A non-empty entry needs between min and max members and at least min_women women."""
+    """A non-empty entry needs at least min members, at most max (when there is a max) and at
+    least min_women women."""
     chosen = set(members)
     if not chosen:
         return []
     problems = []
-    if len(chosen) > terms.max_members:
+    if terms.max_members is not None and len(chosen) > terms.max_members:
         problems.append(
             Problem(
                 EntryProblem.TOO_MANY, terms.item_id, count=len(chosen), limit=terms.max_members

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -32,7 +33,13 @@ from eventsite.core.time import from_local, to_local
 from eventsite.events.forms import LOCAL_FORMATS, add_error
 from eventsite.sportsmeet import rules
 from eventsite.sportsmeet.models import Item, MatchFormat, MeetSettings, Outcome, ResultKind
-from eventsite.sportsmeet.service import ResultInput, plain_number
+from eventsite.sportsmeet.service import (
+    ITEM_TITLES,
+    SETTINGS_TITLES,
+    CurrentDraw,
+    ResultInput,
+    plain_number,
+)
 
 __all__ = ["add_error"]
 
@@ -45,7 +52,7 @@ class SettingsForm(SiteForm):
     """The meet's points table, per-person item limit and entries lock time."""
 
     points_table = StringField(
-        _l("Points by place"),
+        SETTINGS_TITLES["points_table"],
         validators=[Length(max=200)],
         filters=[_strip],
         description=_l(
@@ -54,7 +61,7 @@ class SettingsForm(SiteForm):
         ),
     )
     per_person_limit = IntegerField(
-        _l("Items per person"),
+        SETTINGS_TITLES["per_person_limit"],
         validators=[
             Optional(),
             NumberRange(min=1, max=50, message=_l("Enter a number from 1 to 50, or leave empty.")),
@@ -62,7 +69,7 @@ class SettingsForm(SiteForm):
         description=_l("The most items one employee may enter; empty for no limit."),
     )
     entries_lock_at = DateTimeLocalField(
-        _l("Entries lock at"),
+        SETTINGS_TITLES["entries_lock_at"],
         format=LOCAL_FORMATS,
         validators=[Optional()],
         invalid_value_message=_l("Please enter a date and time such as 2026-11-20 08:00."),
@@ -112,32 +119,45 @@ class ItemForm(SiteForm):
     """Create or edit an item."""
 
     name = StringField(
-        _l("Name"),
+        ITEM_TITLES["name"],
         validators=[DataRequired(message=_l("Please enter the item's name.")), Length(max=100)],
         filters=[_strip],
     )
     result_type = SelectField(
-        _l("How it is decided"),
+        ITEM_TITLES["result_type"],
         choices=lambda: [(kind.value, kind.title) for kind in ResultKind],
         validators=[InputRequired()],
     )
     match_format = SelectField(
-        _l("Match format (head-to-head only)"),
+        ITEM_TITLES["match_format"],
         choices=lambda: [("", _l("—"))] + [(f.value, f.title) for f in MatchFormat],
         validate_choice=False,
     )
     starts_at = DateTimeLocalField(
-        _l("Starts at"),
+        ITEM_TITLES["starts_at"],
         format=LOCAL_FORMATS,
         validators=[Optional()],
         invalid_value_message=_l("Please enter a date and time such as 2026-11-20 09:30."),
     )
-    place = StringField(_l("Where"), validators=[Length(max=200)], filters=[_strip])
-    min_members = _whole(_l("Fewest members per team"), 1, 1)
-    max_members = _whole(_l("Most members per team"), 1, 1)
-    min_women = _whole(_l("At least this many women"), 0, 0)
+    place = StringField(ITEM_TITLES["place"], validators=[Length(max=200)], filters=[_strip])
+    min_members = _whole(ITEM_TITLES["min_members"], 1, 1)
+    max_members = IntegerField(
+        ITEM_TITLES["max_members"],
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=200,
+                message=_l("Enter a whole number from %(min)s to %(max)s, or leave it empty."),
+            ),
+        ],
+        description=_l(
+            "Leave empty for no limit: a team may enter as many of its members as it likes."
+        ),
+    )
+    min_women = _whole(ITEM_TITLES["min_women"], 0, 0)
     multiplier = DecimalField(
-        _l("Points multiplier"),
+        ITEM_TITLES["multiplier"],
         default=Decimal(1),
         places=None,
         validators=[
@@ -147,9 +167,9 @@ class ItemForm(SiteForm):
         description=_l("2 for a relay that counts double."),
     )
 
-    second_attempt = BooleanField(_l("A second attempt is allowed (the better one counts)"))
+    second_attempt = BooleanField(ITEM_TITLES["second_attempt"])
     individual = BooleanField(
-        _l("Each member is placed on their own (individual results)"),
+        ITEM_TITLES["individual"],
         description=_l("Otherwise the team's entry is placed as one."),
     )
 
@@ -258,6 +278,19 @@ class DrawOrderForm(SiteForm):
         self.method.choices = [(m.value, DRAW_METHOD_TITLES[m]) for m in self.methods]
         self.lots_seed: int | None = None
 
+    @classmethod
+    def for_draw(cls, drawn: CurrentDraw | None, **kwargs):
+        """The form as the current draw was made (its method, and its lanes for heats), so
+        drawing again does not quietly switch to team order; the seed box stays empty, so a
+        new drawing of lots draws a new seed unless one is called out."""
+        return cls(formdata=None, data=cls.draw_data(drawn), **kwargs)
+
+    @classmethod
+    def draw_data(cls, drawn: CurrentDraw | None) -> dict:
+        if drawn is None or drawn.method not in cls.methods:
+            return {}
+        return {"method": drawn.method.value}
+
     @property
     def draw_method(self) -> rules.DrawMethod:
         return rules.DrawMethod(self.method.data)
@@ -282,6 +315,13 @@ class DrawOrderForm(SiteForm):
 class HeatDrawForm(DrawOrderForm):
     lanes = _whole(_l("Lanes (entries per heat)"), 2, 8, 50)
 
+    @classmethod
+    def draw_data(cls, drawn: CurrentDraw | None) -> dict:
+        data = super().draw_data(drawn)
+        if drawn is not None and drawn.lanes:
+            data["lanes"] = drawn.lanes
+        return data
+
 
 class SeedRow(Form):
     """One team's seed in the organizer's seeding."""
@@ -297,10 +337,13 @@ class MatchDrawForm(DrawOrderForm):
 
     seeds = FieldList(FormField(SeedRow))
 
-    def fill(self, entries: list[int]) -> MatchDrawForm:
-        """A seed row for each entry, empty."""
-        for entry_id in entries:
-            self.seeds.append_entry({"entry_id": entry_id, "seed": ""})
+    def fill(self, entries: Mapping[int, int | None]) -> MatchDrawForm:
+        """A seed row for each entry ({entry id: its seed in the current draw, or None}),
+        showing the seed it was drawn with."""
+        for entry_id, seeding in entries.items():
+            self.seeds.append_entry(
+                {"entry_id": entry_id, "seed": "" if seeding is None else str(seeding)}
+            )
         return self
 
     def label_rows(self, labels) -> MatchDrawForm:

@@ -127,9 +127,10 @@ class Item(db.Model):
     match_format: Mapped[str] = mapped_column(sa.String(20), default="")
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     place: Mapped[str] = mapped_column(sa.String(200), default="")
-    #: Members a team puts into the item (for individual items: people, each placed alone).
+    #: Members a team puts into the item (for individual items: people, each placed alone);
+    #: no most (None) means no limit: a team enters as many of its members as it likes.
     min_members: Mapped[int] = mapped_column(default=1)
-    max_members: Mapped[int] = mapped_column(default=1)
+    max_members: Mapped[int | None]
     #: Gender mix: at least this many women among a team's members in the item.
     min_women: Mapped[int] = mapped_column(default=0)
     #: Points are multiplied by this (e.g. 2 for a relay).
@@ -140,6 +141,13 @@ class Item(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     #: The organizer declared the results final; None while they may still change.
     finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: How the current heats or matches were drawn (a rules.DrawMethod value); empty before
+    #: the first draw (and for a draw made before the method was kept).
+    draw_method: Mapped[str] = mapped_column(sa.String(20), default="")
+    #: The seed of the current drawing of lots.
+    draw_seed: Mapped[int | None]
+    #: The entries per heat asked for at the current heat draw.
+    draw_lanes: Mapped[int | None]
 
     event: Mapped[Event] = relationship()
     referees: Mapped[list[ItemReferee]] = relationship(
@@ -184,6 +192,9 @@ class Entry(db.Model):
         sa.ForeignKey("meet_item.id", ondelete="CASCADE"), index=True
     )
     team_id: Mapped[int] = mapped_column(sa.ForeignKey("team.id", ondelete="CASCADE"), index=True)
+    #: The entry's place in the organizer's seeding of the current draw (1 is the top seed);
+    #: None unless the current draw is seeded.
+    seeding: Mapped[int | None]
 
     item: Mapped[Item] = relationship()
     team: Mapped[Team] = relationship()

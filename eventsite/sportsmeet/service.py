@@ -24,7 +24,7 @@ from eventsite.accounts.models import Gender, Role, User
 from eventsite.accounts.service import user_by_mobile
 from eventsite.core import audit
 from eventsite.core.models import AuditEntry
-from eventsite.core.time import utcnow
+from eventsite.core.time import format_local, utcnow
 from eventsite.events.models import Event, Registration, RegistrationStatus, Team
 from eventsite.extensions import db
 from eventsite.sportsmeet import entry_rules, rules
@@ -122,6 +122,23 @@ def lock_time(event: Event, settings: MeetSettings) -> datetime:
     return settings.entries_lock_at or event.starts_at
 
 
+#: How the audit log (and the settings form) names each setting of the meet.
+SETTINGS_TITLES = {
+    "points_table": _l("Points by place"),
+    "per_person_limit": _l("Items per person"),
+    "entries_lock_at": _l("Entries lock at"),
+}
+
+
+def _shown_setting(name: str, value) -> str:
+    """A meet setting's value as the audit log words it; an empty one says what empty means."""
+    if name == "points_table":
+        return value or _("default")
+    if name == "entries_lock_at":
+        return format_local(value) if value is not None else _("when the meet starts")
+    return str(value) if value is not None else _("no limit")
+
+
 def save_settings(
     event: Event,
     actor: User,
@@ -130,25 +147,32 @@ def save_settings(
     per_person_limit: int | None,
     entries_lock_at: datetime | None,
 ) -> MeetSettings:
-    """Save the points table, the per-person item limit and the entries lock time."""
+    """Save the points table, the per-person item limit and the entries lock time; each
+    changed setting is audited with its old and new value."""
     table = parse_points_table(points_table)
     settings = db.session.get(MeetSettings, event.id)
     if settings is None:
-        settings = MeetSettings(event_id=event.id)
+        settings = settings_of(event)
         db.session.add(settings)
-    settings.points_table = ",".join(str(points) for points in table)
-    settings.per_person_limit = per_person_limit
-    settings.entries_lock_at = entries_lock_at
-    audit.record(
-        "meet.settings",
-        actor=actor,
-        event=event,
-        detail=_(
-            "points %(points)s; items per person %(limit)s",
-            points=settings.points_table or _("default"),
-            limit=per_person_limit or _("no limit"),
-        ),
-    )
+    wanted = {
+        "points_table": ",".join(str(points) for points in table),
+        "per_person_limit": per_person_limit,
+        "entries_lock_at": entries_lock_at,
+    }
+    changes = [
+        (name, getattr(settings, name), value)
+        for name, value in wanted.items()
+        if getattr(settings, name) != value
+    ]
+    for name, value in wanted.items():
+        setattr(settings, name, value)
+    if changes:
+        audit.record(
+            "meet.settings",
+            actor=actor,
+            event=event,
+            detail=audit.field_changes(changes, SETTINGS_TITLES, _shown_setting),
+        )
     db.session.flush()
     return settings
 
@@ -170,19 +194,41 @@ def shown_points(points) -> str:
 # =============================================================================================
 
 
-ITEM_FIELDS = (
-    "name",
-    "result_type",
-    "match_format",
-    "starts_at",
-    "place",
-    "min_members",
-    "max_members",
-    "min_women",
-    "multiplier",
-    "second_attempt",
-    "individual",
-)
+#: What an organizer sets on an item, as the audit log (and the item form) names it.
+ITEM_TITLES = {
+    "name": _l("Item name"),
+    "result_type": _l("How it is decided"),
+    "match_format": _l("Match format (head-to-head only)"),
+    "starts_at": _l("Starts at"),
+    "place": _l("Where"),
+    "min_members": _l("Fewest members per team"),
+    "max_members": _l("Most members per team"),
+    "min_women": _l("At least this many women"),
+    "multiplier": _l("Points multiplier"),
+    "second_attempt": _l("A second attempt is allowed (the better one counts)"),
+    "individual": _l("Each member is placed on their own (individual results)"),
+}
+
+ITEM_FIELDS = tuple(ITEM_TITLES)
+
+
+def _shown_item_value(name: str, value) -> str:
+    """An item setting's value as the audit log words it."""
+    if name == "max_members" and value is None:
+        return _("no limit")
+    if value is None or value == "":
+        return "—"
+    if name == "result_type":
+        return ResultKind(value).title
+    if name == "match_format":
+        return MatchFormat(value).title
+    if name == "starts_at":
+        return format_local(value)
+    if name == "multiplier":
+        return plain_number(Decimal(value))
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return str(value)
 
 
 def items_of(event: Event) -> list[Item]:
@@ -218,9 +264,10 @@ def _check_item_fields(event: Event, fields: dict, item: Item | None = None) -> 
         raise MeetError(_("Choose knockout or round robin."), "match_format")
     if fields["result_type"] == ResultKind.HEAD_TO_HEAD and fields.get("individual"):
         raise MeetError(_("Head-to-head items are between teams."), "individual")
-    if fields["max_members"] < fields["min_members"]:
+    most = fields.get("max_members")
+    if most is not None and most < fields["min_members"]:
         raise MeetError(_("The most members cannot be fewer than the fewest."), "max_members")
-    if fields["min_women"] > fields["max_members"]:
+    if most is not None and fields["min_women"] > most:
         raise MeetError(_("More women are required than the entry can hold."), "min_women")
     if item is not None and item.result_type != fields["result_type"] and _has_results(item):
         raise MeetError(
@@ -256,18 +303,23 @@ def create_item(event: Event, actor: User, **fields) -> Item:
 
 
 def update_item(item: Item, actor: User, **fields) -> Item:
-    """Change an item's name, type, schedule and entry rules."""
+    """Change an item's name, type, schedule and entry rules; each changed setting is audited
+    with its old and new value."""
     fields = _check_item_fields(item.event, fields, item)
-    changed = [name for name in ITEM_FIELDS if getattr(item, name) != fields[name]]
+    changes = [
+        (name, getattr(item, name), fields[name])
+        for name in ITEM_FIELDS
+        if getattr(item, name) != fields[name]
+    ]
     for name in ITEM_FIELDS:
         setattr(item, name, fields[name])
     db.session.flush()
-    if changed:
+    if changes:
         audit.record(
             "meet.item_update",
             actor=actor,
             event=item.event,
-            detail=f"{item.name}: {', '.join(changed)}",
+            detail=audit.field_changes(changes, ITEM_TITLES, _shown_item_value, subject=item.name),
         )
     return item
 
@@ -626,9 +678,50 @@ def _entries_in_team_order(item: Item) -> list[Entry]:
     )
 
 
-def draw_entries(item: Item) -> list[int]:
-    """The item's entry ids in team order: the rows of the organizer's seeding form."""
-    return [entry.id for entry in _entries_in_team_order(item)]
+def draw_entries(item: Item) -> dict[int, int | None]:
+    """The item's entries in team order, each with its place in the current draw's seeding
+    (None when the current draw is not seeded): the rows of the organizer's seeding form."""
+    return {entry.id: entry.seeding for entry in _entries_in_team_order(item)}
+
+
+@dataclass(frozen=True)
+class CurrentDraw:
+    """How an item's current heats or matches were drawn; `method` is None for a draw made
+    before the method was kept. `fixed`: results are in, so it can no longer be redone."""
+
+    method: rules.DrawMethod | None
+    seed: int | None
+    lanes: int | None
+    fixed: bool
+
+
+def current_draw(item: Item) -> CurrentDraw | None:
+    """How the item's current heats or matches were drawn; None when nothing is drawn."""
+    drawn = db.session.scalar(
+        sa.select(
+            sa.exists().where(Heat.item_id == item.id) | sa.exists().where(Match.item_id == item.id)
+        )
+    )
+    if not drawn:
+        return None
+    method = rules.DrawMethod(item.draw_method) if item.draw_method else None
+    return CurrentDraw(method, item.draw_seed, item.draw_lanes, fixed=_has_results(item))
+
+
+def _keep_draw(
+    item: Item,
+    method: rules.DrawMethod,
+    seed: int | None,
+    lanes: int | None,
+    seeds: Mapping[int, int | None] | None,
+) -> None:
+    """Keep on the item how its draw was made, and on its entries the seeding it used."""
+    item.draw_method = method.value
+    item.draw_seed = seed if method == rules.DrawMethod.LOTS else None
+    item.draw_lanes = lanes
+    seeding = dict(seeds or {}) if method == rules.DrawMethod.SEEDED else {}
+    for entry in db.session.scalars(sa.select(Entry).where(Entry.item_id == item.id)):
+        entry.seeding = seeding.get(entry.id)
 
 
 class SeedingRefused(Exception):
@@ -717,6 +810,7 @@ def draw_heats(
     _refuse_redraw(item)
     order, how = _draw_order(item, entries, method, seed, seeds)
     _clear_draw(item)
+    _keep_draw(item, method, seed, lanes, seeds)
     count = -(-len(order) // lanes)
     heats = [Heat(item_id=item.id, number=n + 1, is_final=count == 1) for n in range(count)]
     for index, entry_id in enumerate(order):
@@ -779,6 +873,7 @@ def draw_matches(
     _refuse_redraw(item)
     order, how = _draw_order(item, entries, method, seed, seeds)
     _clear_draw(item)
+    _keep_draw(item, method, seed, None, seeds)
     if item.match_format == MatchFormat.KNOCKOUT:
         planned = rules.knockout_bracket(order)
     else:

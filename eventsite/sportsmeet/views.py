@@ -288,17 +288,19 @@ def new_item(event: Event):
 
 def _render_edit(event, item, *, form=None, referee_form=None, status=200, **forms):
     board = service.load_board(event, item_id=item.id)
+    drawn = service.current_draw(item)
     match_draw_form = forms.get("match_draw_form")
     if match_draw_form is None and item.is_head_to_head:
-        match_draw_form = MatchDrawForm(formdata=None).fill(service.draw_entries(item))
+        match_draw_form = MatchDrawForm.for_draw(drawn).fill(service.draw_entries(item))
     return render_template(
         "sportsmeet/item_edit.html",
         event=event,
         item=item,
         placed=board.items[0],
+        drawn=drawn,
         form=form or ItemForm.for_item(item, formdata=None),
         referee_form=referee_form or MobileForm(formdata=None),
-        heat_form=forms.get("heat_form") or HeatDrawForm(formdata=None),
+        heat_form=forms.get("heat_form") or HeatDrawForm.for_draw(drawn),
         match_draw_form=match_draw_form and match_draw_form.label_rows(board.labels),
         final_form=forms.get("final_form") or FinalDrawForm(formdata=None),
     ), status

@@ -7,13 +7,16 @@ site, no logout, exports, downloads or language switch. Pages of one kind (the s
 every id but the event's set aside, the same query keys) are visited at most PER_KIND times, so
 72 contestants' explanations cost two visits while each event's roster is seen.
 
-On each page the browser is asked three things:
+On each page the browser is asked four things:
 - the page is no wider than the screen: `document.documentElement.scrollWidth <= innerWidth`;
 - no box scrolls sideways (`scrollWidth > clientWidth` where overflow is not visible): a table
   in a `.table-wrap` fits the page but hides its last columns past the screen's edge;
 - every visible link, button, input, select and summary, and the label of each checkbox or
   radio (the label is what a thumb hits; the box itself when it has none), is at least
-  44 × 44 CSS px. Hidden, disabled and off-screen elements (the skip link) are left out.
+  44 × 44 CSS px. Hidden, disabled and off-screen elements (the skip link) are left out;
+- no text reads down the screen: a text of 3 or more characters that a too narrow box (a
+  table column squeezed to one character) wraps to one character a line, as 操作人 did in
+  the audit log (3 lines or more, none as wide as 1.6 em).
 
 WCAG 2.5.8's inline exception is taken for links only: a link that shares its line with words
 of text (its block holds letters or digits outside links) is sized by the sentence it sits in.
@@ -107,11 +110,36 @@ MEASURE = r"""
     const hidden = el.scrollWidth - el.clientWidth;
     if (hidden > 1 && shown(el)) clipped.push(`${describe(el).slice(0, 60)} hides ${hidden} px sideways`);
   }
+  // Text that reads down instead of across: a box (a table column, most often) squeezed so
+  // narrow that a text of 3 or more characters wraps to one character a line. Each line of a
+  // text is one of its range's client rects; no line as wide as 1.6 em, over 3 lines or more,
+  // is one character a line in Chinese (one em each) and one or two in Latin script.
+  const vertical = [];
+  const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const reported = new Set();
+  for (let node = texts.nextNode(); node; node = texts.nextNode()) {
+    const box = node.parentElement;
+    if ([...node.textContent.replace(/\s+/g, "")].length < 3 || reported.has(box) || !shown(box))
+      continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const lines = [...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0);
+    const tops = new Set(lines.map((r) => Math.round(r.top)));
+    const em = parseFloat(getComputedStyle(box).fontSize);
+    if (tops.size >= 3 && Math.max(...lines.map((r) => r.width)) < 1.6 * em) {
+      reported.add(box);
+      const text = node.textContent.replace(/\s+/g, " ").trim().slice(0, 20);
+      const cls = typeof box.className === "string" && box.className.trim()
+        ? "." + box.className.trim().split(/\s+/).join(".") : "";
+      vertical.push(`<${box.tagName.toLowerCase()}${cls}> "${text}" reads down, one character a line`);
+    }
+  }
   const links = [...document.querySelectorAll("a[href]")].map((a) => a.href);
   return {
     overflow: document.documentElement.scrollWidth - window.innerWidth,
     small,
     clipped,
+    vertical,
     links,
   };
 }
@@ -168,7 +196,11 @@ def crawl(page, base: str) -> tuple[dict[str, list[str]], int]:
             continue
         visited += 1
         found = page.evaluate(MEASURE, MIN_TARGET)
-        found_here = list(found["clipped"]) + [f"tap target {item}" for item in found["small"]]
+        found_here = [
+            *found["clipped"],
+            *found["vertical"],
+            *(f"tap target {item}" for item in found["small"]),
+        ]
         if found["overflow"] > 0:
             found_here.append(f"the page is {found['overflow']} px wider than the screen")
         for offence in dict.fromkeys(found_here):

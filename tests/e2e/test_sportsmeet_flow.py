@@ -304,7 +304,7 @@ def tug_of_war(live_app):
                 event, team, organizer, {item.id: {meet.members[team.id][0].id}}
             )
         db.session.commit()
-        return event.id, item.id, organizer.mobile, service.draw_entries(item)
+        return event.id, item.id, organizer.mobile, list(service.draw_entries(item))
 
 
 def test_an_organizer_draws_lots_and_seeds_a_bracket_on_a_phone(live_app, phone, tug_of_war):
@@ -320,14 +320,26 @@ def test_an_organizer_draws_lots_and_seeds_a_bracket_on_a_phone(live_app, phone,
     assert_fits_phone(page)
     screenshot(page, "meet-08-draw-form")
 
-    # A drawing of lots with the number the captains called out; the page says the seed.
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
+
+    # A drawing of lots with the number the captains called out; the page says the seed. The
+    # first draw replaces nothing, so nothing is asked.
     form = page.locator("form.draw-form")
     form.locator("input[name=method][value=lots]").check()
     form.locator("input[name=seed]").fill("2026")
-    page.once("dialog", lambda dialog: dialog.accept())
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
     expect(page.locator(".flash-success")).to_contain_text("2026")
+    assert asked == []
+    # The form shows the draw as it was made: a second tap draws lots again, not team order.
+    expect(page.locator("#current-draw")).to_contain_text("2026")
+    expect(page.locator("form.draw-form input[name=method][value=lots]")).to_be_checked()
     assert_fits_phone(page)
     with app.app_context():
         first = [
@@ -346,18 +358,19 @@ def test_an_organizer_draws_lots_and_seeds_a_bracket_on_a_phone(live_app, phone,
     form.locator("input[name=method][value=seeded]").check()
     for i, seed in enumerate(["1", "1", "3", "4", "5"]):
         form.locator(f"input[name='seeds-{i}-seed']").fill(seed)
-    page.once("dialog", lambda dialog: dialog.accept())
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
+    # Drawing again asked first, naming the draw it replaces.
+    assert len(asked) == 1 and "2026" in asked[0], asked
     expect(page.locator("#seeds-0-seed-errors")).to_be_visible()
     expect(page.locator("#seeds-1-seed-errors")).to_be_visible()
     assert_fits_phone(page)
     screenshot(page, "meet-09-seeding-refused")
     page.locator("input[name='seeds-1-seed']").fill("2")
-    page.once("dialog", lambda dialog: dialog.accept())
     page.locator("form.draw-form button[type=submit]").click()
     page.wait_for_load_state()
     expect(page.locator(".flash-success")).to_be_visible()
+    assert len(asked) == 2
     with app.app_context():
         byes = {
             m.home_entry_id
