@@ -26,6 +26,7 @@ from eventsite.competitions.rules import (
     Criterion,
     Entrant,
     Judge,
+    Placing,
     ResultsState,
     ScoreFormatError,
     ScoreProblem,
@@ -95,6 +96,7 @@ def sheet(judge: int, contestant: int, **by_criterion: str | None) -> Sheet:
         ("０", D("0")),
         ("８．５", D("8.5")),  # a Chinese keyboard's full-width digits and point
         (".5", D("0.5")),
+        ("8 .5", D("8.5")),  # a space typed inside is dropped, as in a time
         ("10.00", D("10.00")),
         ("", None),
         ("   ", None),
@@ -106,7 +108,21 @@ def test_parse_score_reads_plain_decimals_and_empty_as_not_scored(text, expected
 
 
 @pytest.mark.parametrize(
-    "text", ["abc", "8,5", "--1", "-", "+3", "1e1", "NaN", "Infinity", "8.", "1.2.3"]
+    "text",
+    [
+        "abc",
+        "X8",  # a letter before the number is not a minus
+        "8,5",
+        "--1",
+        "-",
+        "+3",
+        "1e1",
+        "NaN",
+        "Infinity",
+        "8.",
+        "1.2.3",
+        "٣",  # an Arabic-Indic digit is not a score a judge types
+    ],
 )
 def test_parse_score_refuses_anything_else(text):
     with pytest.raises(ScoreFormatError) as caught:
@@ -1407,3 +1423,135 @@ def test_a_negative_tier_size_is_refused_and_an_empty_tier_accepted():
         award_tiers({101: 1, 102: 2}, (1, -1))
     awards = award_tiers({101: 1, 102: 2}, (1, 0, 1))
     assert awards.awarded == {101: 1, 102: 3}
+
+
+def test_a_criterion_of_weight_0_only_breaks_ties_and_a_tolerance_of_0_flags_any_gap():
+    # The set-up form accepts a weight and a tolerance from 0: a criterion weighted 0 adds nothing
+    # to the total but can still decide a tie; a tolerance of 0 asks the judges to agree exactly.
+    criteria = [
+        Criterion(PRACTICAL, maximum=D(10), tolerance=D(0)),
+        Criterion(THEORY, maximum=D(10), weight=D(0), tolerance=D("0.5")),
+    ]
+    sheets = [
+        sheet(1, 101, practical="8", theory="9"),
+        sheet(2, 101, practical="8", theory="9.5"),
+        sheet(1, 102, practical="8.5", theory="3"),
+        sheet(2, 102, practical="7.5", theory="3"),
+    ]
+    people = [Contestant(101), Contestant(102)]
+    ranking = rank_contestants(people, sheets, criteria, rule=MEAN, tie_break=[THEORY])
+    assert [(p.contestant, p.total, p.rank, p.decided_by) for p in ranking.placings] == [
+        (101, D(8), 1, None),
+        (102, D(8), 2, THEORY),
+    ]
+    # 102's judges are 1 apart on practical (above 0); 101's are 0.5 apart on theory (not above).
+    assert ranking.flagged == ((102, PRACTICAL),)
+
+
+def test_a_contestant_status_given_as_the_stored_string_counts_as_that_status():
+    withdrawn = Contestant(102, status="withdrawn")
+    assert withdrawn.status is ContestantStatus.WITHDRAWN and not withdrawn.competing
+    assert Contestant(101, status="competing").competing
+    sheets = [sheet(1, 101, practical="6"), sheet(1, 102, practical="9")]
+    ranking = rank_contestants(
+        [Contestant(101, status="competing"), withdrawn],
+        sheets,
+        [Criterion(PRACTICAL, maximum=D(10))],
+        rule=MEAN,
+    )
+    assert ranking.ranks == {101: 1, 102: None}
+
+
+def test_a_round_without_standardisation_shows_no_standardised_scores():
+    # The explanation page writes "8 → 7.9" only where a score was standardised.
+    sheets = [sheet(j, 101, practical=str(j), theory="5") for j in range(1, 6)]
+    for rule in (MEAN, TRIMMED_TOTAL):
+        placing = rank_contestants([Contestant(101)], sheets, TWO_CRITERIA, rule=rule).placing(101)
+        assert [s.standardised for line in placing.criteria for s in line.scores] == [None] * 10
+        assert all(total.standardised is None for total in placing.judge_totals)
+    standardised = AggregationRule(Aggregation.TRIMMED_TOTAL, standardise=True)
+    placing = rank_contestants([Contestant(101)], sheets, TWO_CRITERIA, rule=standardised)
+    assert all(t.standardised is not None for t in placing.placing(101).judge_totals)
+
+
+def test_every_ranking_of_a_standardised_round_names_the_judges_it_could_not_standardise():
+    # Judge 2 scored one sheet: their score cannot be standardised (it is set to the round mean).
+    criterion = [Criterion(PRACTICAL, maximum=D(10))]
+    people = [Contestant(101, track=1), Contestant(102, track=2)]
+    sheets = [sheet(1, 101, practical="6"), sheet(1, 102, practical="8")]
+    sheets.append(sheet(2, 101, practical="9"))
+    z_scores = AggregationRule(Aggregation.MEAN, standardise=True)
+    assert rank_contestants(people, sheets, criterion, rule=z_scores).unscaled == ((2, PRACTICAL),)
+    assert rank_by_track(people, sheets, criterion, rule=z_scores)[2].unscaled == ((2, PRACTICAL),)
+    assert rank_round(people, sheets, criterion, rule=z_scores).overall.unscaled == (
+        (2, PRACTICAL),
+    )
+    assert rank_contestants(people, sheets, criterion, rule=MEAN).unscaled == ()
+
+
+def test_only_ranked_contestants_share_a_rank():
+    people = [
+        Contestant(101),
+        Contestant(102),
+        Contestant(103),  # no sheet
+        Contestant(104, status=ContestantStatus.DISQUALIFIED),
+    ]
+    sheets = [sheet(1, c, practical="7") for c in (101, 102, 104)]
+    ranking = rank_contestants(people, sheets, [Criterion(PRACTICAL, maximum=D(10))], rule=MEAN)
+    assert [(p.contestant, p.rank, p.shared) for p in ranking.placings] == [
+        (101, 1, True),
+        (102, 1, True),
+        (103, None, False),
+        (104, None, False),
+    ]
+
+
+def test_an_empty_tier_never_reports_a_tie_at_its_cut():
+    # Three tied first against a first tier of 1: the tie crosses the cuts at 1 and (third tier)
+    # at 2, and the third tier gets nobody; the empty second tier (0 %) is reported as planned,
+    # with no tie of its own at the cut it shares with the first.
+    awards = award_tiers({101: 1, 102: 1, 103: 1, 104: 4}, (1, 0, 1))
+    assert [(t.planned, t.awarded, t.boundary_tie) for t in awards.tiers] == [
+        (1, 3, True),
+        (0, 0, False),
+        (1, 0, True),
+    ]
+
+
+def test_a_team_may_count_its_best_member_alone_and_ties_list_by_team_id():
+    # Team 2's best (101) and team 1's best (104) both total 9: rank 1 shared, team 1 listed first
+    # although its member has the higher id.
+    ranking = rank_contestants(
+        [Contestant(101, team=2), Contestant(102, team=2), Contestant(104, team=1)],
+        [sheet(1, 101, practical="9"), sheet(1, 102, practical="8"), sheet(1, 104, practical="9")],
+        [Criterion(PRACTICAL, maximum=D(10))],
+        rule=MEAN,
+    )
+    table = team_standings(ranking.placings, best=1)
+    assert [(t.team, t.rank, t.score, t.members) for t in table] == [
+        (1, 1, D(9), (104,)),
+        (2, 1, D(9), (101,)),
+    ]
+
+
+def test_team_standings_take_placings_given_as_plain_values():
+    def placing(contestant: int, team: int, rank: int, total: str) -> Placing:
+        return Placing(contestant, team, None, ContestantStatus.COMPETING, rank, D(total), ())
+
+    rows = [placing(101, 1, 1, "9.5"), placing(102, 2, 2, "9"), placing(103, 1, 3, "8.25")]
+    table = team_standings(rows, best=2)
+    assert [(t.team, t.rank, t.score) for t in table] == [(1, 1, D("17.75")), (2, 2, D(9))]
+
+
+def test_coverage_asks_one_eligible_judge_unless_told_more():
+    judges = [Judge(1, teams=frozenset({7})), Judge(2)]
+    people = [Contestant(101, team=7), Contestant(102, team=8)]
+    assert coverage(judges, people).short == ()
+    assert coverage(judges, people, minimum=2).short == (101,)
+
+
+def test_the_objection_period_of_another_length():
+    two_days = PUBLISHED + timedelta(days=2)
+    assert objection_open(PUBLISHED, two_days - timedelta(seconds=1), days=2)
+    assert not objection_open(PUBLISHED, two_days, days=2)
+    assert objection_open(PUBLISHED, two_days, days=7)
