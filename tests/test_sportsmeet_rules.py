@@ -204,6 +204,7 @@ def test_time_messages_are_plain_english():
         (D("3723.5"), "1:02:03.50"),
         (D("59.999"), "59.999"),  # thousandths are shown when the time has them
         (D("62.1234"), "1:02.123"),
+        (D("62.0125"), "1:02.013"),  # half up, not to the even digit
         (D("59.9996"), "1:00.000"),  # rounding carries into the minute
         (D("0"), "0.00"),
         (D(7), "7.00"),
@@ -734,6 +735,20 @@ def test_medal_table_orders_by_gold_then_silver_then_bronze_then_team():
     assert [row.team for row in medal_table(scores, TEAMS)] == [13, 14, 11, 12]
 
 
+def test_medal_table_with_equal_gold_and_silver_puts_more_bronze_first():
+    scores = [
+        score(11, 1, 1, 5),
+        score(11, 2, 3, 2),  # 1-0-1
+        score(12, 1, 2, 3),
+        score(12, 2, 1, 5),
+        score(12, 3, 3, 2),
+        score(12, 4, 3, 2),  # 1-1-2
+        score(13, 2, 2, 3),
+        score(13, 3, 1, 5),  # 1-1-0
+    ]
+    assert [row.team for row in medal_table(scores, [11, 12, 13])] == [12, 13, 11]
+
+
 def test_medal_table_lists_teams_without_medals():
     assert medal_table([score(12, 1, 4, 1)], [12, 11]) == [Medals(11, 0, 0, 0), Medals(12, 0, 0, 0)]
 
@@ -925,6 +940,27 @@ def test_winners_recorded_without_sides_are_filled_in():
     assert knockout_placings(bare) == {11: 2, 12: 4, 13: 1, 14: 3}
 
 
+def test_a_bye_on_either_side_advances_the_team_that_is_there():
+    bracket = [Match(1, 0, None, 12), Match(1, 1, 13, None), Match(2, 0, None, None)]
+    assert advance_knockout(bracket) == [
+        Match(1, 0, None, 12, winner=12),
+        Match(1, 1, 13, None, winner=13),
+        Match(2, 0, 12, 13),
+    ]
+
+
+def test_a_winner_who_did_not_reach_the_match_is_not_kept():
+    # 14 lost its semifinal; a final stored with 14 as its winner is still to be played.
+    stored = [
+        Match(1, 0, 11, 14, 11),
+        Match(1, 1, 12, 13, 13),
+        Match(2, 0, None, None, 14),
+        Match(2, 1, None, None),
+    ]
+    assert match_at(advance_knockout(stored), 2, 0) == Match(2, 0, 11, 13)
+    assert knockout_placings(stored) == {11: None, 12: None, 13: None, 14: None}
+
+
 def test_advance_is_pure_and_ignores_input_order():
     bracket = knockout_bracket([11, 12, 13, 14, 15])
     decided = [
@@ -963,6 +999,11 @@ def test_knockout_refuses_bad_input():
         advance_knockout([Match(1, 0, 11, 12), Match(2, 0, None, None)])
     with pytest.raises(ValueError):
         advance_knockout([])
+    semifinals = [Match(2, 0, None, None), Match(2, 1, None, None)]
+    with pytest.raises(ValueError, match="more than once"):
+        advance_knockout([Match(1, 0, 11, 12), Match(1, 1, 13, 11), *semifinals])
+    with pytest.raises(ValueError, match="no team"):
+        advance_knockout([Match(1, 0, 11, 12), Match(1, 1, None, None), *semifinals])
 
 
 # --- round robin -------------------------------------------------------------------------------
@@ -1008,6 +1049,9 @@ def test_round_robin_of_two_and_bad_input():
         round_robin_schedule([11])
     with pytest.raises(ValueError):
         round_robin_schedule([11, 11, 12])
+    for not_whole in (12.5, "12", True):
+        with pytest.raises(ValueError, match="whole numbers"):
+            round_robin_schedule([11, not_whole])
 
 
 def played(schedule: list[Match], results: dict[frozenset[int], int | None]) -> list[Match]:
@@ -1071,6 +1115,53 @@ def test_round_robin_two_team_tie_broken_head_to_head():
         (11, 4, 2),
         (14, 2, 3),
         (13, 2, 4),
+    ]
+
+
+def test_round_robin_two_team_tie_won_head_to_head_by_the_lower_id():
+    schedule = round_robin_schedule(TEAMS)
+    results = {
+        frozenset((11, 12)): 11,  # 11 beat 12 ...
+        frozenset((11, 13)): 13,
+        frozenset((11, 14)): 11,
+        frozenset((12, 13)): 12,
+        frozenset((12, 14)): 12,
+        frozenset((13, 14)): 14,  # ... and 14 beat 13
+    }
+    table = round_robin_table(TEAMS, played(schedule, results))
+    assert [(row.team, row.points, row.place) for row in table] == [
+        (11, 4, 1),
+        (12, 4, 2),
+        (14, 2, 3),
+        (13, 2, 4),
+    ]
+
+
+def test_round_robin_home_and_away_sums_the_points_two_teams_took_off_each_other():
+    # Each pair meets twice. 11 and 12 end level on 3; 11 took 2 + 1 off 12 and 12 only the
+    # draw's 1 (the last match between them alone would make them equal).
+    matches = [
+        Match(1, 0, 11, 12, 11),
+        Match(2, 0, 11, 13, 13),
+        Match(3, 0, 12, 13, 12),
+        Match(4, 0, 12, 11, DRAW),
+        Match(5, 0, 13, 11, 13),
+        Match(6, 0, 13, 12, 13),
+    ]
+    table = round_robin_table([11, 12, 13], matches)
+    assert [(row.team, row.played, row.points, row.place) for row in table] == [
+        (13, 4, 6, 1),
+        (11, 4, 3, 2),
+        (12, 4, 3, 3),
+    ]
+
+
+def test_round_robin_table_skips_a_match_whose_side_is_not_known_yet():
+    matches = [Match(1, 0, 11, None), Match(1, 1, 12, 13, 12), Match(2, 0, None, 13)]
+    assert round_robin_table([11, 12, 13], matches) == [
+        RoundRobinRow(team=12, played=1, won=1, drawn=0, lost=0, points=2, place=1),
+        RoundRobinRow(team=11, played=0, won=0, drawn=0, lost=0, points=0, place=2),
+        RoundRobinRow(team=13, played=1, won=0, drawn=0, lost=1, points=0, place=2),
     ]
 
 
@@ -1435,6 +1526,9 @@ def test_every_round_robin_meets_each_pair_once(n):
     for round_ in range(1, rounds + 1):
         playing = [team for m in matches if m.round == round_ for team in (m.home, m.away)]
         assert len(playing) == len(set(playing)) == n - n % 2
+        # A match is found by its round and slot: each round's slots run 0, 1, 2, …
+        slots = [m.slot for m in matches if m.round == round_]
+        assert slots == list(range(len(slots)))
     home_games = Counter(m.home for m in matches)
     assert max(home_games[t] for t in teams) - min(home_games[t] for t in teams) <= 1
 
@@ -1470,6 +1564,11 @@ def test_the_chain_stops_at_the_given_depth_and_ties_below_it_are_shared():
     assert standings(scores, [13, 14], depth=2) == [
         Standing(team=13, rank=1, points=D(7), places=(1, 0)),
         Standing(team=14, rank=1, points=D(7), places=(1, 0)),
+    ]
+    # A chain of no places: equal points share the rank.
+    assert [(s.team, s.rank, s.places) for s in standings(scores, [13, 14], depth=0)] == [
+        (13, 1, ()),
+        (14, 1, ()),
     ]
     # Before any result every team still shows a count for each place of the chain.
     assert standings([], [13, 14], depth=3)[0].places == (0, 0, 0)
@@ -1541,6 +1640,8 @@ def test_standings_take_decimals_and_whole_numbers_exactly_and_refuse_floats():
         (F(0), D("0.00")),
         (D("2.5"), D("2.50")),
         (7, D("7.00")),
+        (F(-10, 3), D("-3.33")),  # points below zero keep their sign,
+        (F(-1, 8), D("-0.13")),  # and a half is rounded away from zero
     ],
 )
 def test_display_rounds_half_up_to_hundredths(exact, shown):
@@ -1671,10 +1772,23 @@ def test_a_drawing_of_lots_refuses_a_seed_out_of_range_or_not_whole(seed):
         draw_lots([11, 12], seed)
 
 
+def test_a_drawing_of_lots_takes_every_seed_of_the_range():
+    for seed in (0, MAX_DRAW_SEED):
+        assert sorted(draw_lots([11, 12, 13], seed)) == [11, 12, 13]
+
+
 def test_a_drawing_of_lots_refuses_an_entrant_twice():
     with pytest.raises(ValueError, match="more than once"):
         draw_lots([11, 12, 11], 5)
     assert draw_lots([], 5) == [] and draw_lots([11], 5) == [11]
+
+
+@pytest.mark.parametrize("entrant", [12.5, "12", True, None])
+def test_draws_and_seedings_refuse_entrants_that_are_not_whole_numbers(entrant):
+    with pytest.raises(ValueError, match="whole numbers"):
+        draw_lots([11, entrant], 5)
+    with pytest.raises(ValueError, match="whole numbers"):
+        seeding_problems([11, entrant], {11: 1, entrant: 2})
 
 
 def test_seeding_orders_from_the_top_seed():
