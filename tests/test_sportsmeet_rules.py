@@ -1791,6 +1791,12 @@ def test_draws_and_seedings_refuse_entrants_that_are_not_whole_numbers(entrant):
         seeding_problems([11, entrant], {11: 1, entrant: 2})
 
 
+@pytest.mark.parametrize("seed", [1.5, "2", True])
+def test_a_seeding_refuses_a_seed_that_is_not_a_whole_number(seed):
+    with pytest.raises(ValueError, match="whole number"):
+        seeding_problems([21, 22], {21: 1, 22: seed})
+
+
 def test_seeding_orders_from_the_top_seed():
     assert seeded_order([21, 22, 23, 24], {21: 3, 22: 1, 23: 4, 24: 2}) == [22, 24, 21, 23]
     # The top seed of three gets the bye and meets the winner of 2 v 3.
