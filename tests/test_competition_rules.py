@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Context, Decimal, localcontext
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from eventsite.competitions.rules import (
     PRECISION,
@@ -22,7 +24,9 @@ from eventsite.competitions.rules import (
     Contestant,
     ContestantStatus,
     Criterion,
+    Entrant,
     Judge,
+    Placing,
     ResultsState,
     ScoreFormatError,
     ScoreProblem,
@@ -36,6 +40,7 @@ from eventsite.competitions.rules import (
     compare_entries,
     coverage,
     dropped_by_total,
+    entrant_change,
     expected_sheets,
     format_score,
     objection_deadline,
@@ -91,6 +96,7 @@ def sheet(judge: int, contestant: int, **by_criterion: str | None) -> Sheet:
         ("０", D("0")),
         ("８．５", D("8.5")),  # a Chinese keyboard's full-width digits and point
         (".5", D("0.5")),
+        ("8 .5", D("8.5")),  # a space typed inside is dropped, as in a time
         ("10.00", D("10.00")),
         ("", None),
         ("   ", None),
@@ -102,7 +108,21 @@ def test_parse_score_reads_plain_decimals_and_empty_as_not_scored(text, expected
 
 
 @pytest.mark.parametrize(
-    "text", ["abc", "8,5", "--1", "-", "+3", "1e1", "NaN", "Infinity", "8.", "1.2.3"]
+    "text",
+    [
+        "abc",
+        "X8",  # a letter before the number is not a minus
+        "8,5",
+        "--1",
+        "-",
+        "+3",
+        "1e1",
+        "NaN",
+        "Infinity",
+        "8.",
+        "1.2.3",
+        "٣",  # an Arabic-Indic digit is not a score a judge types
+    ],
 )
 def test_parse_score_refuses_anything_else(text):
     with pytest.raises(ScoreFormatError) as caught:
@@ -1170,6 +1190,118 @@ def test_a_judge_who_is_a_contestant_is_recused_from_themself_and_their_team_wha
     assert coverage([contestant_judge], people, minimum=1).short == (101, 106)
 
 
+# --- Registrations: what a change to one alters -----------------------------------------------
+
+
+def entrant(status: str, team: int | None = 1, track: int | None = 10):
+    """A registration as the rule sees it, from its status."""
+    return Entrant(
+        active=status in ("pending", "confirmed", "waitlisted"),
+        confirmed=status == "confirmed",
+        team=team,
+        track=track,
+    )
+
+
+def spec(status: str, team: int | None = 1, track: int | None = 10) -> tuple:
+    """A registration to build with `entrant` inside the test."""
+    return (status, team, track)
+
+
+CONTESTANTS, RECUSAL = "contestants", "recusal"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        # Who competes: a confirmed registration with a track arrives or leaves.
+        (None, spec("confirmed"), CONTESTANTS),
+        (spec("confirmed"), spec("cancelled"), CONTESTANTS),
+        (spec("waitlisted"), spec("confirmed"), CONTESTANTS),
+        (spec("pending"), spec("confirmed"), CONTESTANTS),
+        (spec("cancelled"), spec("confirmed"), CONTESTANTS),
+        # Where: a contestant changes team or track.
+        (spec("confirmed", team=1), spec("confirmed", team=2), CONTESTANTS),
+        (spec("confirmed", track=10), spec("confirmed", track=11), CONTESTANTS),
+        (spec("confirmed", team=1), spec("confirmed", team=None), CONTESTANTS),
+        # A member waiting or asking is no contestant, but a judge who is one is recused from
+        # their own registration and their team while it holds or awaits a place.
+        (None, spec("waitlisted"), RECUSAL),
+        (None, spec("pending"), RECUSAL),
+        (spec("waitlisted"), spec("cancelled"), RECUSAL),
+        (spec("pending"), spec("rejected"), RECUSAL),
+        (spec("pending", team=1), spec("pending", team=2), RECUSAL),
+        (spec("waitlisted", team=None), spec("waitlisted", team=3), RECUSAL),
+        # Nothing a ranking or a recusal is computed from.
+        (spec("pending"), spec("waitlisted"), None),
+        (spec("waitlisted", track=10), spec("waitlisted", track=11), None),
+        (spec("confirmed"), spec("confirmed"), None),
+        (spec("cancelled", team=1), spec("cancelled", team=2), None),
+        (spec("cancelled"), spec("rejected"), None),
+        (None, spec("cancelled"), None),
+        (None, None, None),
+    ],
+)
+def test_entrant_change_worked_examples(before, after, expected):
+    before = entrant(*before) if before else None
+    after = entrant(*after) if after else None
+    assert entrant_change(before, after) == expected
+
+
+def test_a_confirmed_registration_without_a_track_is_no_contestant():
+    # It still holds a place: a judge registered so is recused from their team.
+    assert entrant_change(None, entrant("confirmed", track=None)) == RECUSAL
+
+
+ENTRANTS = st.one_of(
+    st.none(),
+    st.builds(
+        entrant,
+        st.sampled_from(["pending", "confirmed", "waitlisted", "cancelled", "rejected"]),
+        st.sampled_from([None, 1, 2, 3]),
+        st.sampled_from([None, 10, 11]),
+    ),
+)
+
+#: Every kind of contestant a judge might be recused from: one of each team, one without a
+#: team, and the judge's own registration (id 200).
+OTHERS = [Contestant(100 + team, team=team) for team in (1, 2, 3)] + [
+    Contestant(104),
+    Contestant(200),
+]
+
+
+def as_contestants(who: Entrant | None) -> set[Contestant]:
+    """The round's contestants this registration (id 200) makes: itself, if confirmed with a
+    track (`competitions.board.round_registrations`)."""
+    if who is None or not who.confirmed or who.track is None:
+        return set()
+    return {Contestant(200, team=who.team, track=who.track)}
+
+
+def recusals(who: Entrant | None) -> list[bool]:
+    """Whom a judge (id 7) registered so is recused from, by `recused`."""
+    active = who is not None and who.active
+    judge = Judge(
+        7,
+        entries=frozenset({200}) if active else frozenset(),
+        competes_for=frozenset({who.team}) if active and who.team is not None else frozenset(),
+    )
+    return [recused(judge, contestant) for contestant in OTHERS]
+
+
+@given(ENTRANTS, ENTRANTS)
+def test_entrant_change_is_exactly_a_change_of_contestants_or_of_a_judges_recusal(before, after):
+    change = entrant_change(before, after)
+    if as_contestants(before) != as_contestants(after):
+        assert change == CONTESTANTS
+    elif recusals(before) != recusals(after):
+        assert change == RECUSAL
+    else:
+        assert change is None
+    assert entrant_change(after, before) == change
+
+
 # --- Paper sheets: double entry ---------------------------------------------------------------
 
 
@@ -1291,3 +1423,135 @@ def test_a_negative_tier_size_is_refused_and_an_empty_tier_accepted():
         award_tiers({101: 1, 102: 2}, (1, -1))
     awards = award_tiers({101: 1, 102: 2}, (1, 0, 1))
     assert awards.awarded == {101: 1, 102: 3}
+
+
+def test_a_criterion_of_weight_0_only_breaks_ties_and_a_tolerance_of_0_flags_any_gap():
+    # The set-up form accepts a weight and a tolerance from 0: a criterion weighted 0 adds nothing
+    # to the total but can still decide a tie; a tolerance of 0 asks the judges to agree exactly.
+    criteria = [
+        Criterion(PRACTICAL, maximum=D(10), tolerance=D(0)),
+        Criterion(THEORY, maximum=D(10), weight=D(0), tolerance=D("0.5")),
+    ]
+    sheets = [
+        sheet(1, 101, practical="8", theory="9"),
+        sheet(2, 101, practical="8", theory="9.5"),
+        sheet(1, 102, practical="8.5", theory="3"),
+        sheet(2, 102, practical="7.5", theory="3"),
+    ]
+    people = [Contestant(101), Contestant(102)]
+    ranking = rank_contestants(people, sheets, criteria, rule=MEAN, tie_break=[THEORY])
+    assert [(p.contestant, p.total, p.rank, p.decided_by) for p in ranking.placings] == [
+        (101, D(8), 1, None),
+        (102, D(8), 2, THEORY),
+    ]
+    # 102's judges are 1 apart on practical (above 0); 101's are 0.5 apart on theory (not above).
+    assert ranking.flagged == ((102, PRACTICAL),)
+
+
+def test_a_contestant_status_given_as_the_stored_string_counts_as_that_status():
+    withdrawn = Contestant(102, status="withdrawn")
+    assert withdrawn.status is ContestantStatus.WITHDRAWN and not withdrawn.competing
+    assert Contestant(101, status="competing").competing
+    sheets = [sheet(1, 101, practical="6"), sheet(1, 102, practical="9")]
+    ranking = rank_contestants(
+        [Contestant(101, status="competing"), withdrawn],
+        sheets,
+        [Criterion(PRACTICAL, maximum=D(10))],
+        rule=MEAN,
+    )
+    assert ranking.ranks == {101: 1, 102: None}
+
+
+def test_a_round_without_standardisation_shows_no_standardised_scores():
+    # The explanation page writes "8 → 7.9" only where a score was standardised.
+    sheets = [sheet(j, 101, practical=str(j), theory="5") for j in range(1, 6)]
+    for rule in (MEAN, TRIMMED_TOTAL):
+        placing = rank_contestants([Contestant(101)], sheets, TWO_CRITERIA, rule=rule).placing(101)
+        assert [s.standardised for line in placing.criteria for s in line.scores] == [None] * 10
+        assert all(total.standardised is None for total in placing.judge_totals)
+    standardised = AggregationRule(Aggregation.TRIMMED_TOTAL, standardise=True)
+    placing = rank_contestants([Contestant(101)], sheets, TWO_CRITERIA, rule=standardised)
+    assert all(t.standardised is not None for t in placing.placing(101).judge_totals)
+
+
+def test_every_ranking_of_a_standardised_round_names_the_judges_it_could_not_standardise():
+    # Judge 2 scored one sheet: their score cannot be standardised (it is set to the round mean).
+    criterion = [Criterion(PRACTICAL, maximum=D(10))]
+    people = [Contestant(101, track=1), Contestant(102, track=2)]
+    sheets = [sheet(1, 101, practical="6"), sheet(1, 102, practical="8")]
+    sheets.append(sheet(2, 101, practical="9"))
+    z_scores = AggregationRule(Aggregation.MEAN, standardise=True)
+    assert rank_contestants(people, sheets, criterion, rule=z_scores).unscaled == ((2, PRACTICAL),)
+    assert rank_by_track(people, sheets, criterion, rule=z_scores)[2].unscaled == ((2, PRACTICAL),)
+    assert rank_round(people, sheets, criterion, rule=z_scores).overall.unscaled == (
+        (2, PRACTICAL),
+    )
+    assert rank_contestants(people, sheets, criterion, rule=MEAN).unscaled == ()
+
+
+def test_only_ranked_contestants_share_a_rank():
+    people = [
+        Contestant(101),
+        Contestant(102),
+        Contestant(103),  # no sheet
+        Contestant(104, status=ContestantStatus.DISQUALIFIED),
+    ]
+    sheets = [sheet(1, c, practical="7") for c in (101, 102, 104)]
+    ranking = rank_contestants(people, sheets, [Criterion(PRACTICAL, maximum=D(10))], rule=MEAN)
+    assert [(p.contestant, p.rank, p.shared) for p in ranking.placings] == [
+        (101, 1, True),
+        (102, 1, True),
+        (103, None, False),
+        (104, None, False),
+    ]
+
+
+def test_an_empty_tier_never_reports_a_tie_at_its_cut():
+    # Three tied first against a first tier of 1: the tie crosses the cuts at 1 and (third tier)
+    # at 2, and the third tier gets nobody; the empty second tier (0 %) is reported as planned,
+    # with no tie of its own at the cut it shares with the first.
+    awards = award_tiers({101: 1, 102: 1, 103: 1, 104: 4}, (1, 0, 1))
+    assert [(t.planned, t.awarded, t.boundary_tie) for t in awards.tiers] == [
+        (1, 3, True),
+        (0, 0, False),
+        (1, 0, True),
+    ]
+
+
+def test_a_team_may_count_its_best_member_alone_and_ties_list_by_team_id():
+    # Team 2's best (101) and team 1's best (104) both total 9: rank 1 shared, team 1 listed first
+    # although its member has the higher id.
+    ranking = rank_contestants(
+        [Contestant(101, team=2), Contestant(102, team=2), Contestant(104, team=1)],
+        [sheet(1, 101, practical="9"), sheet(1, 102, practical="8"), sheet(1, 104, practical="9")],
+        [Criterion(PRACTICAL, maximum=D(10))],
+        rule=MEAN,
+    )
+    table = team_standings(ranking.placings, best=1)
+    assert [(t.team, t.rank, t.score, t.members) for t in table] == [
+        (1, 1, D(9), (104,)),
+        (2, 1, D(9), (101,)),
+    ]
+
+
+def test_team_standings_take_placings_given_as_plain_values():
+    def placing(contestant: int, team: int, rank: int, total: str) -> Placing:
+        return Placing(contestant, team, None, ContestantStatus.COMPETING, rank, D(total), ())
+
+    rows = [placing(101, 1, 1, "9.5"), placing(102, 2, 2, "9"), placing(103, 1, 3, "8.25")]
+    table = team_standings(rows, best=2)
+    assert [(t.team, t.rank, t.score) for t in table] == [(1, 1, D("17.75")), (2, 2, D(9))]
+
+
+def test_coverage_asks_one_eligible_judge_unless_told_more():
+    judges = [Judge(1, teams=frozenset({7})), Judge(2)]
+    people = [Contestant(101, team=7), Contestant(102, team=8)]
+    assert coverage(judges, people).short == ()
+    assert coverage(judges, people, minimum=2).short == (101,)
+
+
+def test_the_objection_period_of_another_length():
+    two_days = PUBLISHED + timedelta(days=2)
+    assert objection_open(PUBLISHED, two_days - timedelta(seconds=1), days=2)
+    assert not objection_open(PUBLISHED, two_days, days=2)
+    assert objection_open(PUBLISHED, two_days, days=7)

@@ -5,7 +5,8 @@ registration with a track), for which team and in which track, and, for a judge 
 themself, whom they are recused from. The registration engine (events/service.py) and the roster
 (events/roster.py) change registrations without knowing about competitions; before any such
 change they send `service.registrations_changing`, and the competition refuses the change while
-it would alter published results (`competitions.rules.entrant_change` states the rule).
+it would alter published results (`competitions.rules.entrant_change` states the rule; it is
+tested on its own in tests/test_competition_rules.py).
 
 Every public function of those two modules is listed here, as the competition service functions
 are in tests/test_competitions_published.py:
@@ -39,11 +40,8 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 from flask import g
-from hypothesis import given
-from hypothesis import strategies as st
 
 from eventsite.accounts.models import User
-from eventsite.competitions import rules
 from eventsite.competitions import service as competitions
 from eventsite.competitions.models import JudgeAssignment, Round
 from eventsite.core.time import to_local
@@ -56,118 +54,6 @@ from tests.test_competitions_concurrency import THREAD_TIMEOUT, run_together
 from tests.test_competitions_published import World, build_world, publish, snapshot
 
 S = RegistrationStatus
-
-# --- The rule -----------------------------------------------------------------------------------
-
-
-def entrant(status: str, team: int | None = 1, track: int | None = 10):
-    """A registration as the rule sees it, from its status."""
-    return rules.Entrant(
-        active=status in ("pending", "confirmed", "waitlisted"),
-        confirmed=status == "confirmed",
-        team=team,
-        track=track,
-    )
-
-
-def spec(status: str, team: int | None = 1, track: int | None = 10) -> tuple:
-    """A registration to build with `entrant` inside the test."""
-    return (status, team, track)
-
-
-CONTESTANTS, RECUSAL = "contestants", "recusal"
-
-
-@pytest.mark.parametrize(
-    ("before", "after", "expected"),
-    [
-        # Who competes: a confirmed registration with a track arrives or leaves.
-        (None, spec("confirmed"), CONTESTANTS),
-        (spec("confirmed"), spec("cancelled"), CONTESTANTS),
-        (spec("waitlisted"), spec("confirmed"), CONTESTANTS),
-        (spec("pending"), spec("confirmed"), CONTESTANTS),
-        (spec("cancelled"), spec("confirmed"), CONTESTANTS),
-        # Where: a contestant changes team or track.
-        (spec("confirmed", team=1), spec("confirmed", team=2), CONTESTANTS),
-        (spec("confirmed", track=10), spec("confirmed", track=11), CONTESTANTS),
-        (spec("confirmed", team=1), spec("confirmed", team=None), CONTESTANTS),
-        # A member waiting or asking is no contestant, but a judge who is one is recused from
-        # their own registration and their team while it holds or awaits a place.
-        (None, spec("waitlisted"), RECUSAL),
-        (None, spec("pending"), RECUSAL),
-        (spec("waitlisted"), spec("cancelled"), RECUSAL),
-        (spec("pending"), spec("rejected"), RECUSAL),
-        (spec("pending", team=1), spec("pending", team=2), RECUSAL),
-        (spec("waitlisted", team=None), spec("waitlisted", team=3), RECUSAL),
-        # Nothing a ranking or a recusal is computed from.
-        (spec("pending"), spec("waitlisted"), None),
-        (spec("waitlisted", track=10), spec("waitlisted", track=11), None),
-        (spec("confirmed"), spec("confirmed"), None),
-        (spec("cancelled", team=1), spec("cancelled", team=2), None),
-        (spec("cancelled"), spec("rejected"), None),
-        (None, spec("cancelled"), None),
-        (None, None, None),
-    ],
-)
-def test_entrant_change_worked_examples(before, after, expected):
-    before = entrant(*before) if before else None
-    after = entrant(*after) if after else None
-    assert rules.entrant_change(before, after) == expected
-
-
-def test_a_confirmed_registration_without_a_track_is_no_contestant():
-    # It still holds a place: a judge registered so is recused from their team.
-    assert rules.entrant_change(None, entrant("confirmed", track=None)) == RECUSAL
-
-
-ENTRANTS = st.one_of(
-    st.none(),
-    st.builds(
-        entrant,
-        st.sampled_from(["pending", "confirmed", "waitlisted", "cancelled", "rejected"]),
-        st.sampled_from([None, 1, 2, 3]),
-        st.sampled_from([None, 10, 11]),
-    ),
-)
-
-#: Every kind of contestant a judge might be recused from: one of each team, one without a
-#: team, and the judge's own registration (id 200).
-OTHERS = [rules.Contestant(100 + team, team=team) for team in (1, 2, 3)] + [
-    rules.Contestant(104),
-    rules.Contestant(200),
-]
-
-
-def as_contestants(who: rules.Entrant | None) -> set[rules.Contestant]:
-    """The round's contestants this registration (id 200) makes: itself, if confirmed with a
-    track (`competitions.board.round_registrations`)."""
-    if who is None or not who.confirmed or who.track is None:
-        return set()
-    return {rules.Contestant(200, team=who.team, track=who.track)}
-
-
-def recusals(who: rules.Entrant | None) -> list[bool]:
-    """Whom a judge (id 7) registered so is recused from, by `rules.recused`."""
-    active = who is not None and who.active
-    judge = rules.Judge(
-        7,
-        entries=frozenset({200}) if active else frozenset(),
-        competes_for=frozenset({who.team}) if active and who.team is not None else frozenset(),
-    )
-    return [rules.recused(judge, contestant) for contestant in OTHERS]
-
-
-@given(ENTRANTS, ENTRANTS)
-def test_entrant_change_is_exactly_a_change_of_contestants_or_of_a_judges_recusal(before, after):
-    change = rules.entrant_change(before, after)
-    if as_contestants(before) != as_contestants(after):
-        assert change == CONTESTANTS
-    elif recusals(before) != recusals(after):
-        assert change == RECUSAL
-    else:
-        assert change is None
-    assert rules.entrant_change(after, before) == change
-
 
 # --- The world ----------------------------------------------------------------------------------
 

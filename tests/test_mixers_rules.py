@@ -22,9 +22,10 @@ OTHER_MAN = Attendee(3, "male")
 
 
 def test_the_window_opens_at_the_end_and_closes_hours_later():
-    assert WIN.opens_at == END
-    assert WIN.closes_at == END + timedelta(hours=72)
-    assert WIN.introductions_until == END + timedelta(hours=72, days=14)
+    win = rules.window(END, 72)
+    assert win.opens_at == END
+    assert win.closes_at == END + timedelta(hours=72)
+    assert win.introductions_until == END + timedelta(hours=72, days=14)
 
 
 @pytest.mark.parametrize(
@@ -125,6 +126,10 @@ def test_a_member_without_a_card_cannot_mark():
     assert refusal == rules.MarkRefusal.NOT_READY
 
 
+def test_a_mixer_listing_everyone_lets_members_mark_their_own_gender():
+    assert rules.mark_refusal(WindowState.OPEN, MAN, OTHER_MAN, "everyone", set()) is None
+
+
 def test_only_listed_attendees_can_be_marked():
     refusal = rules.mark_refusal(WindowState.OPEN, MAN, OTHER_MAN, "other_gender", set())
     assert refusal == rules.MarkRefusal.NOT_LISTED
@@ -221,6 +226,10 @@ ASK = {
 def test_a_request_may_be_sent_in_the_introduction_period():
     assert rules.request_refusal(**ASK) is None
     assert rules.request_refusal(**(ASK | {"open_requests": 2})) is None
+    # A mixer that lists everyone: someone of the requester's own gender may be asked too.
+    assert (
+        rules.request_refusal(**(ASK | {"visibility": "everyone", "recipient": OTHER_MAN})) is None
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,27 +1,21 @@
 """Draws: heats and brackets in team order, by a drawing of lots (抽签) reproducible from the seed
-the audit log records, or by the organizer's own seeding."""
+the audit log records, or by the organizer's own seeding, through the organizer's pages (the
+rules on their own, `draw_lots` and the seeding, are tested in tests/test_sportsmeet_rules.py)."""
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections import Counter
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import given
-from hypothesis import strategies as st
 
 from eventsite.extensions import db
 from eventsite.sportsmeet.models import Entry, Heat, Match
 from eventsite.sportsmeet.rules import (
     MAX_DRAW_SEED,
-    SeedingProblem,
     draw_lots,
     knockout_bracket,
     round_robin_schedule,
-    seeded_order,
-    seeding_problems,
 )
 from tests.factories import make_user
 from tests.sportsmeet_factories import (
@@ -32,85 +26,6 @@ from tests.sportsmeet_factories import (
     make_item,
     make_meet,
 )
-
-# --- the rules -----------------------------------------------------------------------------------
-
-
-def test_a_drawing_of_lots_is_pinned_to_its_seed():
-    # Recorded seeds must give the same order for ever: a change of the algorithm fails here.
-    assert draw_lots(list(range(11, 19)), 1) == [17, 15, 14, 18, 16, 12, 13, 11]
-    assert draw_lots(list(range(11, 19)), 42) == [18, 15, 13, 12, 16, 11, 17, 14]
-    assert draw_lots([11, 12, 13, 14], 123456) == [12, 14, 11, 13]
-    assert draw_lots([21, 22, 23], 0) == [22, 21, 23]
-
-
-@given(
-    st.lists(st.integers(min_value=1, max_value=10**6), unique=True, max_size=40),
-    st.integers(min_value=0, max_value=MAX_DRAW_SEED),
-    st.randoms(),
-)
-def test_a_drawing_of_lots_is_a_reordering_that_only_the_seed_decides(entrants, seed, rnd):
-    drawn = draw_lots(entrants, seed)
-    assert sorted(drawn) == sorted(entrants)
-    shuffled = list(entrants)
-    rnd.shuffle(shuffled)
-    assert draw_lots(shuffled, seed) == drawn  # the order they were listed in plays no part
-
-
-def test_every_order_is_about_equally_likely():
-    counts = Counter(tuple(draw_lots([1, 2, 3], seed)) for seed in range(6000))
-    assert set(counts) == set(itertools.permutations([1, 2, 3]))
-    assert all(900 <= n <= 1100 for n in counts.values())
-    firsts = Counter(draw_lots(list(range(8)), seed)[0] for seed in range(8000))
-    assert all(900 <= n <= 1100 for n in firsts.values())
-
-
-def test_different_seeds_give_different_draws():
-    assert len({tuple(draw_lots(list(range(8)), seed)) for seed in range(100)}) >= 95
-
-
-@pytest.mark.parametrize("seed", [-1, MAX_DRAW_SEED + 1, True, 1.0, "7"])
-def test_a_drawing_of_lots_refuses_a_seed_out_of_range_or_not_whole(seed):
-    with pytest.raises(ValueError, match="seed"):
-        draw_lots([11, 12], seed)
-
-
-def test_a_drawing_of_lots_refuses_an_entrant_twice():
-    with pytest.raises(ValueError, match="more than once"):
-        draw_lots([11, 12, 11], 5)
-    assert draw_lots([], 5) == [] and draw_lots([11], 5) == [11]
-
-
-def test_seeding_orders_from_the_top_seed():
-    assert seeded_order([21, 22, 23, 24], {21: 3, 22: 1, 23: 4, 24: 2}) == [22, 24, 21, 23]
-    # The top seed of three gets the bye and meets the winner of 2 v 3.
-    bracket = knockout_bracket(seeded_order([21, 22, 23], {21: 2, 22: 3, 23: 1}))
-    assert (bracket[0].home, bracket[0].away, bracket[0].winner) == (23, None, 23)
-
-
-@pytest.mark.parametrize(
-    "seeds, problems",
-    [
-        ({21: 1, 22: 2, 23: 3}, {}),
-        ({21: 1, 22: 2}, {23: SeedingProblem.MISSING}),
-        ({21: 1, 22: 2, 23: None}, {23: SeedingProblem.MISSING}),
-        ({21: 1, 22: 2, 23: 4}, {23: SeedingProblem.RANGE}),
-        ({21: 0, 22: 2, 23: 3}, {21: SeedingProblem.RANGE}),
-        ({21: 1, 22: 1, 23: 3}, {21: SeedingProblem.TAKEN, 22: SeedingProblem.TAKEN}),
-        (
-            {21: 2, 22: 2, 23: 2},
-            {21: SeedingProblem.TAKEN, 22: SeedingProblem.TAKEN, 23: SeedingProblem.TAKEN},
-        ),
-    ],
-)
-def test_seeding_problems_name_each_entrant(seeds, problems):
-    assert seeding_problems([21, 22, 23], seeds) == problems
-    if problems:
-        with pytest.raises(ValueError):
-            seeded_order([21, 22, 23], seeds)
-
-
-# --- through the organizer's pages ---------------------------------------------------------------
 
 
 @pytest.fixture

@@ -41,7 +41,9 @@ def test_too_many_members_is_blocking_and_says_how_many():
 def test_too_few_members_and_women_are_both_reported_and_not_blocking():
     problems = entry_problems(RELAY, [1, 2, 3], women={1})
     assert codes(problems) == [EntryProblem.TOO_FEW, EntryProblem.TOO_FEW_WOMEN]
-    assert problems[1].count == 1 and problems[1].limit == 2
+    # The captain reads "3 members chosen; at least 4 are needed", "1 women chosen; at least 2".
+    assert (problems[0].count, problems[0].limit) == (3, 4)
+    assert (problems[1].count, problems[1].limit) == (1, 2)
     assert not any(p.blocking for p in problems)
 
 
@@ -83,6 +85,14 @@ def test_selection_reports_every_broken_rule_at_once():
         (EntryProblem.TOO_FEW, 3, None),  # the outsider does not count towards the size
         (EntryProblem.PERSON_OVER_LIMIT, None, 1),
     }
+
+
+def test_an_item_the_selection_leaves_out_is_not_entered():
+    items = [RELAY, ItemTerms(2, 1, 3)]
+    problems = selection_problems(
+        items, {2: [1, 2]}, team_members={1, 2, 3}, women=set(), per_person_limit=None
+    )
+    assert problems == []
 
 
 def test_entries_lock_at_the_lock_time_or_else_at_the_start():

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from eventsite.sportsmeet.rules import (
     DRAW,
+    MAX_DRAW_SEED,
     POINTS_QUANTUM,
     ItemScore,
     Match,
@@ -29,6 +30,7 @@ from eventsite.sportsmeet.rules import (
     PointsTableProblem,
     ResultType,
     RoundRobinRow,
+    SeedingProblem,
     Standing,
     TimeFormatError,
     TimeProblem,
@@ -36,6 +38,7 @@ from eventsite.sportsmeet.rules import (
     best_value,
     default_points_table,
     display_points,
+    draw_lots,
     format_time,
     knockout_bracket,
     knockout_placings,
@@ -47,6 +50,8 @@ from eventsite.sportsmeet.rules import (
     points_for_places,
     round_robin_schedule,
     round_robin_table,
+    seeded_order,
+    seeding_problems,
     standings,
 )
 
@@ -199,6 +204,7 @@ def test_time_messages_are_plain_english():
         (D("3723.5"), "1:02:03.50"),
         (D("59.999"), "59.999"),  # thousandths are shown when the time has them
         (D("62.1234"), "1:02.123"),
+        (D("62.0125"), "1:02.013"),  # half up, not to the even digit
         (D("59.9996"), "1:00.000"),  # rounding carries into the minute
         (D("0"), "0.00"),
         (D(7), "7.00"),
@@ -729,6 +735,20 @@ def test_medal_table_orders_by_gold_then_silver_then_bronze_then_team():
     assert [row.team for row in medal_table(scores, TEAMS)] == [13, 14, 11, 12]
 
 
+def test_medal_table_with_equal_gold_and_silver_puts_more_bronze_first():
+    scores = [
+        score(11, 1, 1, 5),
+        score(11, 2, 3, 2),  # 1-0-1
+        score(12, 1, 2, 3),
+        score(12, 2, 1, 5),
+        score(12, 3, 3, 2),
+        score(12, 4, 3, 2),  # 1-1-2
+        score(13, 2, 2, 3),
+        score(13, 3, 1, 5),  # 1-1-0
+    ]
+    assert [row.team for row in medal_table(scores, [11, 12, 13])] == [12, 13, 11]
+
+
 def test_medal_table_lists_teams_without_medals():
     assert medal_table([score(12, 1, 4, 1)], [12, 11]) == [Medals(11, 0, 0, 0), Medals(12, 0, 0, 0)]
 
@@ -920,6 +940,27 @@ def test_winners_recorded_without_sides_are_filled_in():
     assert knockout_placings(bare) == {11: 2, 12: 4, 13: 1, 14: 3}
 
 
+def test_a_bye_on_either_side_advances_the_team_that_is_there():
+    bracket = [Match(1, 0, None, 12), Match(1, 1, 13, None), Match(2, 0, None, None)]
+    assert advance_knockout(bracket) == [
+        Match(1, 0, None, 12, winner=12),
+        Match(1, 1, 13, None, winner=13),
+        Match(2, 0, 12, 13),
+    ]
+
+
+def test_a_winner_who_did_not_reach_the_match_is_not_kept():
+    # 14 lost its semifinal; a final stored with 14 as its winner is still to be played.
+    stored = [
+        Match(1, 0, 11, 14, 11),
+        Match(1, 1, 12, 13, 13),
+        Match(2, 0, None, None, 14),
+        Match(2, 1, None, None),
+    ]
+    assert match_at(advance_knockout(stored), 2, 0) == Match(2, 0, 11, 13)
+    assert knockout_placings(stored) == {11: None, 12: None, 13: None, 14: None}
+
+
 def test_advance_is_pure_and_ignores_input_order():
     bracket = knockout_bracket([11, 12, 13, 14, 15])
     decided = [
@@ -958,6 +999,11 @@ def test_knockout_refuses_bad_input():
         advance_knockout([Match(1, 0, 11, 12), Match(2, 0, None, None)])
     with pytest.raises(ValueError):
         advance_knockout([])
+    semifinals = [Match(2, 0, None, None), Match(2, 1, None, None)]
+    with pytest.raises(ValueError, match="more than once"):
+        advance_knockout([Match(1, 0, 11, 12), Match(1, 1, 13, 11), *semifinals])
+    with pytest.raises(ValueError, match="no team"):
+        advance_knockout([Match(1, 0, 11, 12), Match(1, 1, None, None), *semifinals])
 
 
 # --- round robin -------------------------------------------------------------------------------
@@ -1003,6 +1049,9 @@ def test_round_robin_of_two_and_bad_input():
         round_robin_schedule([11])
     with pytest.raises(ValueError):
         round_robin_schedule([11, 11, 12])
+    for not_whole in (12.5, "12", True):
+        with pytest.raises(ValueError, match="whole numbers"):
+            round_robin_schedule([11, not_whole])
 
 
 def played(schedule: list[Match], results: dict[frozenset[int], int | None]) -> list[Match]:
@@ -1066,6 +1115,53 @@ def test_round_robin_two_team_tie_broken_head_to_head():
         (11, 4, 2),
         (14, 2, 3),
         (13, 2, 4),
+    ]
+
+
+def test_round_robin_two_team_tie_won_head_to_head_by_the_lower_id():
+    schedule = round_robin_schedule(TEAMS)
+    results = {
+        frozenset((11, 12)): 11,  # 11 beat 12 ...
+        frozenset((11, 13)): 13,
+        frozenset((11, 14)): 11,
+        frozenset((12, 13)): 12,
+        frozenset((12, 14)): 12,
+        frozenset((13, 14)): 14,  # ... and 14 beat 13
+    }
+    table = round_robin_table(TEAMS, played(schedule, results))
+    assert [(row.team, row.points, row.place) for row in table] == [
+        (11, 4, 1),
+        (12, 4, 2),
+        (14, 2, 3),
+        (13, 2, 4),
+    ]
+
+
+def test_round_robin_home_and_away_sums_the_points_two_teams_took_off_each_other():
+    # Each pair meets twice. 11 and 12 end level on 3; 11 took 2 + 1 off 12 and 12 only the
+    # draw's 1 (the last match between them alone would make them equal).
+    matches = [
+        Match(1, 0, 11, 12, 11),
+        Match(2, 0, 11, 13, 13),
+        Match(3, 0, 12, 13, 12),
+        Match(4, 0, 12, 11, DRAW),
+        Match(5, 0, 13, 11, 13),
+        Match(6, 0, 13, 12, 13),
+    ]
+    table = round_robin_table([11, 12, 13], matches)
+    assert [(row.team, row.played, row.points, row.place) for row in table] == [
+        (13, 4, 6, 1),
+        (11, 4, 3, 2),
+        (12, 4, 3, 3),
+    ]
+
+
+def test_round_robin_table_skips_a_match_whose_side_is_not_known_yet():
+    matches = [Match(1, 0, 11, None), Match(1, 1, 12, 13, 12), Match(2, 0, None, 13)]
+    assert round_robin_table([11, 12, 13], matches) == [
+        RoundRobinRow(team=12, played=1, won=1, drawn=0, lost=0, points=2, place=1),
+        RoundRobinRow(team=11, played=0, won=0, drawn=0, lost=0, points=0, place=2),
+        RoundRobinRow(team=13, played=1, won=0, drawn=0, lost=1, points=0, place=2),
     ]
 
 
@@ -1430,6 +1526,9 @@ def test_every_round_robin_meets_each_pair_once(n):
     for round_ in range(1, rounds + 1):
         playing = [team for m in matches if m.round == round_ for team in (m.home, m.away)]
         assert len(playing) == len(set(playing)) == n - n % 2
+        # A match is found by its round and slot: each round's slots run 0, 1, 2, …
+        slots = [m.slot for m in matches if m.round == round_]
+        assert slots == list(range(len(slots)))
     home_games = Counter(m.home for m in matches)
     assert max(home_games[t] for t in teams) - min(home_games[t] for t in teams) <= 1
 
@@ -1466,7 +1565,262 @@ def test_the_chain_stops_at_the_given_depth_and_ties_below_it_are_shared():
         Standing(team=13, rank=1, points=D(7), places=(1, 0)),
         Standing(team=14, rank=1, points=D(7), places=(1, 0)),
     ]
+    # A chain of no places: equal points share the rank.
+    assert [(s.team, s.rank, s.places) for s in standings(scores, [13, 14], depth=0)] == [
+        (13, 1, ()),
+        (14, 1, ()),
+    ]
     # Before any result every team still shows a count for each place of the chain.
     assert standings([], [13, 14], depth=3)[0].places == (0, 0, 0)
     with pytest.raises(ValueError):
         standings(scores, [13, 14], depth=-1)
+
+
+# --- exact points: a share is a fraction, rounded only where a person reads it -----------------
+
+
+def test_a_three_way_share_is_exactly_a_third():
+    points = points_for_places({101: 1, 102: 1, 103: 1, 104: 4}, (5, 3, 2, 1))
+    assert points == {101: F(10, 3), 102: F(10, 3), 103: F(10, 3), 104: F(1)}
+    assert all(isinstance(value, Fraction) for value in points.values())
+    assert sum(points.values()) == 11
+
+
+def test_shares_are_multiplied_exactly():
+    # 9 + 7 + 6 among three, × 1.5 (a multiplier with decimals): 22/3 × 3/2 = 11 exactly.
+    points = points_for_places({101: 1, 102: 1, 103: 1}, (9, 7, 6, 5), D("1.5"))
+    assert points == {101: F(11), 102: F(11), 103: F(11)}
+    # 1 point among 8 at the end of a 7-place table is 1/8, not 0.13.
+    tied_last = {100 + i: 7 for i in range(8)}
+    assert points_for_places(tied_last, (7, 6, 5, 4, 3, 2, 1))[100] == F(1, 8)
+
+
+def test_three_shared_firsts_beat_one_first_worth_the_same():
+    table = (10, 0, 0, 0)
+    scores = []
+    for item in (1, 2, 3):  # teams 11, 13 and 14 share first three times
+        shares = points_for_places({11: 1, 13: 1, 14: 1, 12: 4}, table)
+        scores += [ItemScore(team, item, 4 if team == 12 else 1, p) for team, p in shares.items()]
+    # 12 wins item 4 alone for 10 points; the others share second (0 each).
+    shares = points_for_places({12: 1, 11: 2, 13: 2, 14: 2}, table)
+    scores += [ItemScore(team, 4, 1 if team == 12 else 2, p) for team, p in shares.items()]
+    assert standings(scores, [11, 12, 13, 14], depth=4) == [
+        Standing(team=11, rank=1, points=F(10), places=(3, 1, 0, 0)),
+        Standing(team=13, rank=1, points=F(10), places=(3, 1, 0, 0)),
+        Standing(team=14, rank=1, points=F(10), places=(3, 1, 0, 0)),
+        Standing(team=12, rank=4, points=F(10), places=(1, 0, 0, 3)),
+    ]
+
+
+def test_a_sum_of_thirds_decides_against_a_rounded_neighbour():
+    # 2/3 + 2/3 + 2/3 = 2 exactly; rounded first it was 0.67 × 3 = 2.01 and beat a plain 2
+    # that has more first places.
+    scores = [ItemScore(11, item, 2, F(2, 3)) for item in (1, 2, 3)]
+    scores += [ItemScore(12, 1, 1, F(2))]
+    result = standings(scores, [11, 12])
+    assert [(row.team, row.rank, row.points) for row in result] == [(12, 1, 2), (11, 2, 2)]
+
+
+def test_standings_take_decimals_and_whole_numbers_exactly_and_refuse_floats():
+    result = standings([ItemScore(11, 1, 1, D("2.5")), ItemScore(11, 2, 2, 1)], [11])
+    assert result[0].points == F(7, 2) and isinstance(result[0].points, Fraction)
+    with pytest.raises(TypeError):
+        standings([ItemScore(11, 1, 1, 2.5)], [11])
+
+
+@pytest.mark.parametrize(
+    "exact, shown",
+    [
+        (F(10, 3), D("3.33")),
+        (F(20, 3), D("6.67")),
+        (F(1, 8), D("0.13")),  # exactly half a hundredth: half up
+        (F(1, 200), D("0.01")),
+        (F(1, 201), D("0.00")),
+        (F(10), D("10.00")),
+        (F(0), D("0.00")),
+        (D("2.5"), D("2.50")),
+        (7, D("7.00")),
+        (F(-10, 3), D("-3.33")),  # points below zero keep their sign,
+        (F(-1, 8), D("-0.13")),  # and a half is rounded away from zero
+    ],
+)
+def test_display_rounds_half_up_to_hundredths(exact, shown):
+    assert display_points(exact) == shown
+    assert display_points(exact).as_tuple().exponent == POINTS_QUANTUM.as_tuple().exponent
+
+
+def test_display_refuses_a_float():
+    with pytest.raises(TypeError):
+        display_points(3.33)
+
+
+# --- exact points: properties ------------------------------------------------------------------
+
+ordered_tables = st.lists(st.integers(min_value=0, max_value=20), min_size=1, max_size=9).map(
+    lambda points: tuple(sorted(points, reverse=True))
+)
+positive_multipliers = st.decimals(min_value=D("0.5"), max_value=5, places=2)
+
+
+@st.composite
+def meets(draw):
+    """Items of a 4-team meet with many ties (places drawn from few values), each with its
+    table multiplier."""
+    items = []
+    for item in range(1, draw(st.integers(min_value=1, max_value=8)) + 1):
+        values = {team: draw(st.integers(min_value=1, max_value=3)) for team in (11, 12, 13, 14)}
+        dropped = draw(st.sets(st.sampled_from((11, 12, 13, 14)), max_size=2))  # DNF, DQ
+        placed = [value for team, value in values.items() if team not in dropped]
+        places = {
+            team: None if team in dropped else 1 + sum(v < value for v in placed)
+            for team, value in values.items()
+        }
+        items.append((item, places, draw(positive_multipliers)))
+    return items
+
+
+def exact_share(table, places, team, multiplier) -> Fraction:
+    """The independent model: the table's points over the places the tie occupies, shared."""
+    place = places[team]
+    if place is None:
+        return F(0)
+    tied = sum(1 for p in places.values() if p == place)
+    worth = sum(table[place - 1 : place - 1 + tied])
+    return F(worth) * F(multiplier) / tied
+
+
+@given(meets(), ordered_tables)
+def test_points_and_totals_equal_the_exact_shares(items, table):
+    scores = []
+    for item, places, multiplier in items:
+        awarded = points_for_places(places, table, multiplier)
+        for team, place in places.items():
+            assert awarded[team] == exact_share(table, places, team, multiplier)
+            scores.append(ItemScore(team, item, place, awarded[team]))
+    for row in standings(scores, [11, 12, 13, 14]):
+        exact = sum((exact_share(table, places, row.team, m) for _i, places, m in items), F(0))
+        assert row.points == exact
+
+
+fractions = st.fractions(min_value=0, max_value=1000, max_denominator=60)
+
+
+@given(fractions, fractions)
+def test_display_rounding_never_reverses_two_values(a, b):
+    low, high = sorted((a, b))
+    assert display_points(low) <= display_points(high)
+    assert abs(F(display_points(a)) - a) <= F(1, 200)
+
+
+@given(meets(), ordered_tables)
+def test_display_rounding_never_changes_the_order_of_the_standings(items, table):
+    scores = []
+    for item, places, multiplier in items:
+        awarded = points_for_places(places, table, multiplier)
+        scores += [ItemScore(team, item, places[team], awarded[team]) for team in places]
+    table_rows = standings(scores, [11, 12, 13, 14])
+    # The order is decided on exact totals; what the page shows never runs against it.
+    for above, below in itertools.pairwise(table_rows):
+        assert above.points >= below.points
+        assert display_points(above.points) >= display_points(below.points)
+        if above.rank == below.rank:
+            assert above.points == below.points
+    # Ordering by the shown points (stable, from the exact order) gives the same table.
+    reordered = sorted(table_rows, key=lambda row: -display_points(row.points))
+    assert reordered == table_rows
+
+
+# --- draws: a drawing of lots (抽签) and the organizer's seeding ---------------------------------
+
+
+def test_a_drawing_of_lots_is_pinned_to_its_seed():
+    # Recorded seeds must give the same order for ever: a change of the algorithm fails here.
+    assert draw_lots(list(range(11, 19)), 1) == [17, 15, 14, 18, 16, 12, 13, 11]
+    assert draw_lots(list(range(11, 19)), 42) == [18, 15, 13, 12, 16, 11, 17, 14]
+    assert draw_lots([11, 12, 13, 14], 123456) == [12, 14, 11, 13]
+    assert draw_lots([21, 22, 23], 0) == [22, 21, 23]
+
+
+@given(
+    st.lists(st.integers(min_value=1, max_value=10**6), unique=True, max_size=40),
+    st.integers(min_value=0, max_value=MAX_DRAW_SEED),
+    st.randoms(),
+)
+def test_a_drawing_of_lots_is_a_reordering_that_only_the_seed_decides(entrants, seed, rnd):
+    drawn = draw_lots(entrants, seed)
+    assert sorted(drawn) == sorted(entrants)
+    shuffled = list(entrants)
+    rnd.shuffle(shuffled)
+    assert draw_lots(shuffled, seed) == drawn  # the order they were listed in plays no part
+
+
+def test_every_order_is_about_equally_likely():
+    counts = Counter(tuple(draw_lots([1, 2, 3], seed)) for seed in range(6000))
+    assert set(counts) == set(itertools.permutations([1, 2, 3]))
+    assert all(900 <= n <= 1100 for n in counts.values())
+    firsts = Counter(draw_lots(list(range(8)), seed)[0] for seed in range(8000))
+    assert all(900 <= n <= 1100 for n in firsts.values())
+
+
+def test_different_seeds_give_different_draws():
+    assert len({tuple(draw_lots(list(range(8)), seed)) for seed in range(100)}) >= 95
+
+
+@pytest.mark.parametrize("seed", [-1, MAX_DRAW_SEED + 1, True, 1.0, "7"])
+def test_a_drawing_of_lots_refuses_a_seed_out_of_range_or_not_whole(seed):
+    with pytest.raises(ValueError, match="seed"):
+        draw_lots([11, 12], seed)
+
+
+def test_a_drawing_of_lots_takes_every_seed_of_the_range():
+    for seed in (0, MAX_DRAW_SEED):
+        assert sorted(draw_lots([11, 12, 13], seed)) == [11, 12, 13]
+
+
+def test_a_drawing_of_lots_refuses_an_entrant_twice():
+    with pytest.raises(ValueError, match="more than once"):
+        draw_lots([11, 12, 11], 5)
+    assert draw_lots([], 5) == [] and draw_lots([11], 5) == [11]
+
+
+@pytest.mark.parametrize("entrant", [12.5, "12", True, None])
+def test_draws_and_seedings_refuse_entrants_that_are_not_whole_numbers(entrant):
+    with pytest.raises(ValueError, match="whole numbers"):
+        draw_lots([11, entrant], 5)
+    with pytest.raises(ValueError, match="whole numbers"):
+        seeding_problems([11, entrant], {11: 1, entrant: 2})
+
+
+@pytest.mark.parametrize("seed", [1.5, "2", True])
+def test_a_seeding_refuses_a_seed_that_is_not_a_whole_number(seed):
+    with pytest.raises(ValueError, match="whole number"):
+        seeding_problems([21, 22], {21: 1, 22: seed})
+
+
+def test_seeding_orders_from_the_top_seed():
+    assert seeded_order([21, 22, 23, 24], {21: 3, 22: 1, 23: 4, 24: 2}) == [22, 24, 21, 23]
+    # The top seed of three gets the bye and meets the winner of 2 v 3.
+    bracket = knockout_bracket(seeded_order([21, 22, 23], {21: 2, 22: 3, 23: 1}))
+    assert (bracket[0].home, bracket[0].away, bracket[0].winner) == (23, None, 23)
+
+
+@pytest.mark.parametrize(
+    "seeds, problems",
+    [
+        ({21: 1, 22: 2, 23: 3}, {}),
+        ({21: 1, 22: 2}, {23: SeedingProblem.MISSING}),
+        ({21: 1, 22: 2, 23: None}, {23: SeedingProblem.MISSING}),
+        ({21: 1, 22: 2, 23: 4}, {23: SeedingProblem.RANGE}),
+        ({21: 0, 22: 2, 23: 3}, {21: SeedingProblem.RANGE}),
+        ({21: 1, 22: 1, 23: 3}, {21: SeedingProblem.TAKEN, 22: SeedingProblem.TAKEN}),
+        (
+            {21: 2, 22: 2, 23: 2},
+            {21: SeedingProblem.TAKEN, 22: SeedingProblem.TAKEN, 23: SeedingProblem.TAKEN},
+        ),
+    ],
+)
+def test_seeding_problems_name_each_entrant(seeds, problems):
+    assert seeding_problems([21, 22, 23], seeds) == problems
+    if problems:
+        with pytest.raises(ValueError):
+            seeded_order([21, 22, 23], seeds)
