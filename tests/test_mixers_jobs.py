@@ -493,6 +493,26 @@ def test_introduction_received_goes_to_the_recipient_once_naming_nobody(introduc
     assert len(inbox(asker)) == before
 
 
+def test_deleting_ones_data_takes_the_markers_of_ones_requests_along(introductions, clock):
+    """The notice markers name a request by id; once a member deletes their exchange data the
+    requests go, and so do their markers, so nothing records who was asked."""
+    mixer, asker, people, requests = introductions
+    tick()
+
+    def intro_kinds() -> set[str]:
+        kinds = db.session.scalars(sa.select(SentNotice.kind))
+        return {k for k in kinds if k.startswith(jobs.INTRODUCTION_RECEIVED)}
+
+    assert intro_kinds() == {jobs.received_kind(r.id) for r in requests.values()}
+    service.delete_member_data(mixer.event, people["shy"].id, clock.now)
+    db.session.commit()
+    assert intro_kinds() == {jobs.received_kind(requests[w].id) for w in ("busy", "kind")}
+    service.delete_member_data(mixer.event, asker.id, clock.now)
+    db.session.commit()
+    assert intro_kinds() == set()
+    assert db.session.scalar(sa.select(sa.func.count(IntroductionRequest.id))) == 0
+
+
 def test_a_decline_is_told_only_at_expiry_and_like_a_lapse(introductions, clock):
     mixer, asker, people, requests = introductions
     tick()

@@ -31,7 +31,6 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -54,8 +53,8 @@ log.addFilter(RedactDatabaseDetail())
 WINDOW_OPENED = "mixer_window_opened"
 WINDOW_CLOSING = "mixer_window_closing"
 RESULTS_READY = "mixer_results_ready"
-INTRODUCTION_RECEIVED = "mixer_intro_received:"
-INTRODUCTION_EXPIRED = "mixer_intro_expired:"
+INTRODUCTION_RECEIVED = service.INTRODUCTION_RECEIVED
+INTRODUCTION_EXPIRED = service.INTRODUCTION_EXPIRED
 #: A match notice's kind: this, then the pair's user ids ("mixer_match:12-34").
 MATCH_MADE = service.MATCH_NOTICE
 
@@ -63,10 +62,6 @@ MATCH_MADE = service.MATCH_NOTICE
 CLOSING_LEAD = timedelta(hours=12)
 #: The settings form's longest window (720 h): bounds which mixers a tick looks at.
 LONGEST_WINDOW = timedelta(hours=720)
-
-
-def retention_days() -> int:
-    return int(current_app.config.get("MIXER_RETENTION_DAYS", rules.DEFAULT_RETENTION_DAYS))
 
 
 # =============================================================================================
@@ -105,7 +100,9 @@ def expired_kind(request_id: int) -> str:
 def mixers_in_play(now: datetime) -> list[int]:
     """Published mixers that ended and may still have a window notice, an introduction notice or
     a purge due (the longest window, the introduction period and the retention period)."""
-    earliest = now - LONGEST_WINDOW - timedelta(days=rules.INTRODUCTION_DAYS + retention_days())
+    earliest = (
+        now - LONGEST_WINDOW - timedelta(days=rules.INTRODUCTION_DAYS + service.retention_days())
+    )
     return list(
         db.session.scalars(
             sa.select(Event.id)
@@ -124,7 +121,7 @@ def mixers_to_purge(now: datetime) -> list[int]:
     """Mixers (any status) that ended more than the retention period ago and still hold marks,
     unaccepted introduction requests or match-notice markers; the exact rule is checked per
     mixer."""
-    latest_end = now - timedelta(days=retention_days())
+    latest_end = now - timedelta(days=service.retention_days())
     holds_marks = sa.exists().where(Mark.event_id == Event.id)
     holds_requests = sa.exists().where(
         IntroductionRequest.event_id == Event.id, IntroductionRequest.accepted_at.is_(None)
@@ -390,7 +387,7 @@ def purge(event: Event, now: datetime) -> Purged:
     unaccepted introduction requests with their notice markers. Matches, accepted requests,
     profiles and cards stay."""
     win = service.window_of(event)
-    days = retention_days()
+    days = service.retention_days()
     if not rules.purge_due(win.closes_at, days, now):
         return Purged()
     if db.session.get(MixerTally, event.id) is None:
@@ -418,9 +415,11 @@ def purge(event: Event, now: datetime) -> Purged:
     # The match notices' markers name their pairs: they go with the marks.
     db.session.execute(sa.delete(SentNotice).where(service.match_notice_markers(event.id)))
     if doomed:
-        kinds = [received_kind(i) for i in doomed] + [expired_kind(i) for i in doomed]
         db.session.execute(
-            sa.delete(SentNotice).where(SentNotice.event_id == event.id, SentNotice.kind.in_(kinds))
+            sa.delete(SentNotice).where(
+                SentNotice.event_id == event.id,
+                SentNotice.kind.in_(service.introduction_notice_kinds(doomed)),
+            )
         )
         db.session.execute(sa.delete(IntroductionRequest).where(IntroductionRequest.id.in_(doomed)))
     db.session.flush()

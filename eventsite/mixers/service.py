@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
@@ -41,6 +42,12 @@ from eventsite.mixers.models import (
     Reveal,
     Visibility,
 )
+
+
+def retention_days() -> int:
+    """MIXER_RETENTION_DAYS: days after a window closes until marks and expired, unaccepted
+    introduction requests are deleted."""
+    return int(current_app.config.get("MIXER_RETENTION_DAYS", rules.DEFAULT_RETENTION_DAYS))
 
 
 class MixerError(Exception):
@@ -291,15 +298,28 @@ def delete_member_data(event: Event, user_id: int, now: datetime) -> None:
             sa.or_(Match.user_low_id == user_id, Match.user_high_id == user_id),
         )
     )
-    db.session.execute(
-        sa.delete(IntroductionRequest).where(
-            IntroductionRequest.event_id == event.id,
-            sa.or_(
-                IntroductionRequest.requester_id == user_id,
-                IntroductionRequest.recipient_id == user_id,
-            ),
+    requests = list(
+        db.session.scalars(
+            sa.select(IntroductionRequest.id).where(
+                IntroductionRequest.event_id == event.id,
+                sa.or_(
+                    IntroductionRequest.requester_id == user_id,
+                    IntroductionRequest.recipient_id == user_id,
+                ),
+            )
         )
     )
+    if requests:
+        # The markers of the requests' notices would still record who was asked.
+        db.session.execute(
+            sa.delete(SentNotice).where(
+                SentNotice.event_id == event.id,
+                SentNotice.kind.in_(introduction_notice_kinds(requests)),
+            )
+        )
+        db.session.execute(
+            sa.delete(IntroductionRequest).where(IntroductionRequest.id.in_(requests))
+        )
     # Both sides' markers of the member's match notices name the pair.
     db.session.execute(sa.delete(SentNotice).where(match_notice_markers(event.id, user_id)))
     db.session.flush()
@@ -601,6 +621,18 @@ def matches_at(event: Event) -> list[Match]:
 #: The sent-marker kind of a match notice (`mixers.jobs`) names its pair, "mixer_match:<low
 #: id>-<high id>": it goes with either member's exchange data and with the retention purge.
 MATCH_NOTICE = "mixer_match:"
+#: The sent-marker kinds of an introduction request's notices (`mixers.jobs`), followed by the
+#: request's id: they go with the request.
+INTRODUCTION_RECEIVED = "mixer_intro_received:"
+INTRODUCTION_EXPIRED = "mixer_intro_expired:"
+
+
+def introduction_notice_kinds(request_ids: Iterable[int]) -> list[str]:
+    """The markers' kinds of the notices about these requests."""
+    ids = list(request_ids)
+    return [f"{INTRODUCTION_RECEIVED}{i}" for i in ids] + [
+        f"{INTRODUCTION_EXPIRED}{i}" for i in ids
+    ]
 
 
 def match_notice_kind(low: int, high: int) -> str:

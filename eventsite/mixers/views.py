@@ -110,6 +110,7 @@ def home(event: Event):
         window=win,
         state=rules.window_state(win, now),
         time_left=rules.time_left(win, now),
+        retention_days=service.retention_days(),
         delete_form=DeleteDataForm(formdata=None),
     )
 
