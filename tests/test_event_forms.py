@@ -304,7 +304,7 @@ def test_the_edit_audit_is_in_the_sites_language_whatever_the_organizer_reads(ap
     entry = db.session.scalars(
         sa.select(AuditEntry).where(AuditEntry.action == "event.update")
     ).one()
-    assert entry.detail == "名额: 10 → 12"
+    assert entry.detail == "名额：10 → 12"
 
 
 def test_edit_with_no_change_writes_no_audit_entry(client, mixer):

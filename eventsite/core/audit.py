@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from flask import current_app
 from flask_babel import LazyString, force_locale
+from flask_babel import gettext as _
 
 from eventsite.core.models import AuditEntry
 from eventsite.extensions import db
@@ -44,9 +45,19 @@ def field_changes(
     changes = list(changes)
 
     def text() -> str:
-        listed = "; ".join(
-            f"{titles[name]}: {shown(name, old)} → {shown(name, new)}" for name, old, new in changes
-        )
-        return f"{subject}: {listed}" if subject else listed
+        # The marks are the language's own (full-width in Chinese), so each is a message.
+        lines = [
+            _(
+                "%(label)s: %(old)s → %(new)s",
+                label=titles[name],
+                old=shown(name, old),
+                new=shown(name, new),
+            )
+            for name, old, new in changes
+        ]
+        listed = lines[0] if lines else ""
+        for line in lines[1:]:
+            listed = _("%(first)s; %(then)s", first=listed, then=line)
+        return _("%(label)s: %(value)s", label=subject, value=listed) if subject else listed
 
     return LazyString(text)
