@@ -10,6 +10,7 @@ from flask import Flask, g, render_template, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from limits.errors import StorageError
 
 from eventsite import config as settings
 from eventsite.core.db import transient_fault
@@ -222,6 +223,20 @@ def register_error_handlers(app: Flask) -> None:
             _("Busy, please try again"),
             _(
                 "Many members are doing this at the same moment. Nothing was saved; please try again in a few seconds."
+            ),
+        )
+        return response, code, {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}
+
+    @app.errorhandler(StorageError)
+    def counters_unavailable(error):
+        # The login counters' store (Redis) is unreachable: refuse rather than count nothing.
+        db.session.rollback()
+        app.logger.error("rate limit storage unreachable on %s %s", request.method, request.path)
+        response, code = render_error(
+            503,
+            _("Busy, please try again"),
+            _(
+                "Logging in is briefly unavailable. Nothing was changed; please try again in a minute."
             ),
         )
         return response, code, {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)}

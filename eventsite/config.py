@@ -89,6 +89,11 @@ def from_environment() -> dict:
         "LANGUAGES": ["zh_Hans_CN", "en"],
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # An unreachable counter store (Redis) raises limits' StorageError: the route limits
+        # (marking taps) let the request through and log it; a login answers "busy" (503),
+        # since letting logins through uncounted would open the door to guessing.
+        "RATELIMIT_STORAGE_OPTIONS": {"wrap_exceptions": True},
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get(
             "LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour;50 per day"

@@ -267,3 +267,28 @@ def test_the_counts_live_in_redis_and_outlive_a_worker(app, app_config, database
     assert_paused(app, response, PAUSED_NETWORK)
     with other_worker.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "app_config",
+    [
+        {
+            "RATELIMIT_ENABLED": True,
+            # Nothing listens on port 1: the counters' store is down.
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",
+            "RATELIMIT_STORAGE_OPTIONS": {"wrap_exceptions": True, "socket_timeout": 1},
+        }
+    ],
+)
+def test_with_the_counters_store_down_a_login_is_busy_not_an_error(app, app_config, caplog):
+    """A login is refused with the busy page (503, Retry-After), never counted as nothing and
+    never a 500; the store's outage is logged for whoever watches."""
+    member = make_user()
+    db.session.commit()
+    client = app.test_client()
+    for password in (WRONG, PASSWORD):
+        response = attempt(client, member.mobile, password, new_address())
+        assert response.status_code == 503
+        assert response.headers["Retry-After"]
+        assert "请稍后" in response.get_data(as_text=True)
+    assert "rate limit storage unreachable" in caplog.text
