@@ -15,19 +15,15 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from eventsite.accounts import devices, rules
 from eventsite.accounts.models import GRANTABLE_ROLES, Role, User, UserRole
 from eventsite.core import audit
+from eventsite.core.errors import Refused
 from eventsite.extensions import db
 
 #: Admin pages list this many members per page.
 USERS_PER_PAGE = 50
 
 
-class AccountError(Exception):
-    """An account action was refused; `message` is for the person, `field` for the form."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+class AccountError(Refused):
+    """An account action was refused."""
 
 
 #: Sent by `revoke_role` before a role is taken away, as `(user, role=Role, actor=User|None)`.

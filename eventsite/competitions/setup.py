@@ -25,18 +25,14 @@ from eventsite.competitions.models import (
     ScoreSheet,
 )
 from eventsite.core import audit
+from eventsite.core.errors import Refused
 from eventsite.events.models import Event
 from eventsite.events.service import lock_event
 from eventsite.extensions import db
 
 
-class CompetitionError(Exception):
-    """A competition action was refused; `message` is for the person, `field` for the form."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class CompetitionError(Refused):
+    """A competition action was refused."""
 
 
 class SheetRefused(Exception):

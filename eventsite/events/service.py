@@ -22,6 +22,7 @@ from sqlalchemy.orm import lazyload
 from eventsite.accounts.models import Role, User, UserRole
 from eventsite.accounts.service import AccountError, role_revoking, user_by_mobile
 from eventsite.core import audit
+from eventsite.core.errors import Refused
 from eventsite.core.notifications import notify
 from eventsite.core.time import format_local, to_local, utcnow
 from eventsite.events import rules
@@ -41,13 +42,8 @@ from eventsite.extensions import db
 S = RegistrationStatus
 
 
-class RegistrationError(Exception):
-    """A registration action was refused; `message` is for the member, `field` for the form."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class RegistrationError(Refused):
+    """A registration action was refused."""
 
 
 PROBLEM_MESSAGES = {

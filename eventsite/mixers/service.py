@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from eventsite.accounts.models import User
 from eventsite.core import audit
+from eventsite.core.errors import Refused
 from eventsite.core.models import SentNotice
 from eventsite.core.notifications import notify
 from eventsite.core.time import to_local
@@ -50,13 +51,11 @@ def retention_days() -> int:
     return int(current_app.config.get("MIXER_RETENTION_DAYS", rules.DEFAULT_RETENTION_DAYS))
 
 
-class MixerError(Exception):
-    """An exchange action was refused; `message` is for the person, `field` for the form."""
+class MixerError(Refused):
+    """An exchange action was refused; `status` is the answer's HTTP status."""
 
     def __init__(self, message: str, field: str | None = None, status: int = 409):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+        super().__init__(message, field)
         self.status = status
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from eventsite.accounts.models import Gender, Role, User
 from eventsite.accounts.service import user_by_mobile
 from eventsite.core import audit
+from eventsite.core.errors import Refused
 from eventsite.core.models import AuditEntry
 from eventsite.core.time import format_local, utcnow
 from eventsite.events.models import Event, Registration, RegistrationStatus, Team
@@ -45,13 +46,8 @@ from eventsite.sportsmeet.models import (
 )
 
 
-class MeetError(Exception):
-    """A sports meet action was refused; `message` is for the person, `field` for the form."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class MeetError(Refused):
+    """A sports meet action was refused."""
 
 
 class SheetError(Exception):
