@@ -113,6 +113,7 @@ def register_models() -> None:
     import eventsite.core.models  # noqa: F401
     import eventsite.events.models  # noqa: F401
     import eventsite.mixers.models  # noqa: F401
+    import eventsite.sms.models  # noqa: F401
     import eventsite.sportsmeet.models  # noqa: F401
 
 

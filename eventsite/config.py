@@ -14,6 +14,8 @@
 | SIGN_IN_IDLE_DAYS | 30 | a signed-in device (session or remember-me cookie) unused this many days is signed out |
 | MAIL_SERVER | (unset) | SMTP host; unset keeps mail in the outbox table, visible to admins |
 | MAIL_PORT / MAIL_USERNAME / MAIL_PASSWORD / MAIL_USE_TLS / MAIL_FROM | 25 / – / – / false / eventsite@localhost | SMTP details |
+| SMS_BACKEND | outbox | how text messages leave: `outbox` keeps them for admins to read (and prints codes on the console in development), `tencent` or `aliyun` send them through that provider's SDK |
+| SMS_SIGN_NAME | 职工活动 | the registered SMS signature (签名), shown as 【签名】 in front of every text |
 | SCHEDULER_JOBSTORE_URL | DATABASE_URL | where APScheduler keeps its jobs |
 | SCHEDULER_TICK_SECONDS | 60 | how often the scheduler looks for due notices |
 | ROSTER_PAGE_SIZE | 50 | rows per roster page |
@@ -108,6 +110,8 @@ def from_environment() -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "eventsite@localhost"),
+        "SMS_BACKEND": os.environ.get("SMS_BACKEND", "outbox"),
+        "SMS_SIGN_NAME": os.environ.get("SMS_SIGN_NAME", "职工活动"),
         "SCHEDULER_JOBSTORE_URL": database_url(os.environ.get("SCHEDULER_JOBSTORE_URL"))
         if os.environ.get("SCHEDULER_JOBSTORE_URL")
         else db_url,

@@ -1,0 +1,94 @@
+"""SMS rules: the kinds of message, quiet hours, how many segments a text costs, retry back-off.
+
+Pure functions of their arguments; the clock and the zone are passed in.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+class SmsKind(enum.StrEnum):
+    """What a text message is about; each maps to one provider template (SMS_TEMPLATES)."""
+
+    #: A verification code (sign-up, sign-in, password reset, a new mobile number).
+    CODE = "code"
+    #: The old number is told that the account's mobile number changed.
+    MOBILE_CHANGED = "mobile_changed"
+    REGISTRATION_CONFIRMED = "registration_confirmed"
+    WAITLIST_PROMOTED = "waitlist_promoted"
+    EVENT_CHANGED = "event_changed"
+    EVENT_CANCELLED = "event_cancelled"
+    EVENT_REMINDER = "event_reminder"
+    MIXER_RESULTS = "mixer_results"
+    INTRODUCTION_REQUEST = "introduction_request"
+    ROSTER_MESSAGE = "roster_message"
+
+
+#: Kinds that go whatever the member chose and whatever the hour: a code is asked for now.
+ALWAYS_SENT = frozenset({SmsKind.CODE, SmsKind.MOBILE_CHANGED})
+
+#: Quiet hours in the site's zone: no SMS from 22:00 to 08:00 but the kinds in ALWAYS_SENT.
+QUIET_START = time(22, 0)
+QUIET_END = time(8, 0)
+
+
+def quiet_until(now: datetime, zone: ZoneInfo, kind: SmsKind) -> datetime | None:
+    """When a message of `kind` queued at `now` (aware) may leave, if quiet hours hold it.
+
+    None: it may leave now. Otherwise the next 08:00 in `zone`, as an aware datetime in UTC.
+    """
+    if kind in ALWAYS_SENT:
+        return None
+    local = now.astimezone(zone)
+    clock = local.timetz().replace(tzinfo=None)
+    if QUIET_END <= clock < QUIET_START:
+        return None
+    day = local.date() if clock < QUIET_END else local.date() + timedelta(days=1)
+    morning = datetime.combine(day, QUIET_END, tzinfo=zone)
+    return morning.astimezone(now.tzinfo)
+
+
+#: Characters a GSM-7 message may hold (the basic set; the extension table counts double).
+_GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENDED = set("^{}\\[~]|€\f")
+
+
+def segments(text: str) -> int:
+    """How many SMS a carrier bills for `text` (the signature included by the caller).
+
+    A text with any character outside GSM-7 (any Chinese) is sent as UCS-2: 70 characters fit
+    one message, a longer text goes in parts of 67. A GSM-7 text: 160, then parts of 153.
+    An empty text costs nothing.
+    """
+    if not text:
+        return 0
+    if all(char in _GSM_BASIC or char in _GSM_EXTENDED for char in text):
+        length = sum(2 if char in _GSM_EXTENDED else 1 for char in text)
+        single, part = 160, 153
+    else:
+        length = len(text)
+        single, part = 70, 67
+    if length <= single:
+        return 1
+    return math.ceil(length / part)
+
+
+#: A message the provider refused for a passing reason is tried again at most this many times.
+MAX_ATTEMPTS = 5
+#: The first retry waits this long; each further one twice as long, at most RETRY_CEILING.
+RETRY_BASE = timedelta(seconds=30)
+RETRY_CEILING = timedelta(hours=1)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait before trying again a message that has failed `attempts` times (>= 1)."""
+    if attempts < 1:
+        raise ValueError("retry_delay needs a message that failed at least once")
+    return min(RETRY_BASE * 2 ** (attempts - 1), RETRY_CEILING)
