@@ -44,3 +44,16 @@ def test_a_rolled_back_transaction_queues_nothing(app):
     queue_sms("13800000000", SmsKind.EVENT_CANCELLED, {"event": "联谊会"})
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count(SmsMessage.id))) == 0
+
+
+def test_a_notice_with_an_sms_kind_is_also_texted(app):
+    from eventsite.core.notifications import notify
+
+    member = make_user()
+    notify(member, lambda: ("s", "b"), sms=SmsKind.EVENT_CANCELLED, sms_params={"event": "联谊会"})
+    notify(member, lambda: ("s", "b"))
+    db.session.commit()
+    rows = db.session.scalars(sa.select(SmsMessage)).all()
+    assert [(row.user_id, row.mobile, row.kind) for row in rows] == [
+        (member.id, member.mobile, "event_cancelled")
+    ]

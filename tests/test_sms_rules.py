@@ -88,3 +88,13 @@ def test_retry_back_off_doubles_up_to_an_hour():
     assert rules.retry_delay(20) == timedelta(hours=1)
     with pytest.raises(ValueError):
         rules.retry_delay(0)
+
+
+@pytest.mark.parametrize("kind", list(SmsKind))
+def test_what_a_member_is_texted(kind):
+    always = kind in rules.ALWAYS_SENT
+    assert rules.member_wants(kind) is (always or kind in rules.SENT_BY_DEFAULT)
+    assert rules.member_wants(kind, {str(kind): False}) is always
+    assert rules.member_wants(kind, {str(kind): True}) is True
+    other = {str(k): False for k in SmsKind if k != kind}
+    assert rules.member_wants(kind, other) is rules.member_wants(kind)

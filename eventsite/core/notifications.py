@@ -17,6 +17,9 @@ from flask_babel import force_locale
 from eventsite.core.models import Notification, OutboundEmail
 from eventsite.core.time import utcnow
 from eventsite.extensions import db
+from eventsite.sms import rules as sms_rules
+from eventsite.sms.rules import SmsKind
+from eventsite.sms.service import queue_sms
 
 log = logging.getLogger(__name__)
 
@@ -24,13 +27,24 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
-def notify(user, render, *, link: str | None = None, mail: bool = True) -> Notification:
+def notify(
+    user,
+    render,
+    *,
+    link: str | None = None,
+    mail: bool = True,
+    sms: SmsKind | None = None,
+    sms_params: dict | None = None,
+) -> Notification:
     """Queue a message for `user`; `render()` returns (subject, body) in the active locale.
 
     `render` is called under the recipient's own language, so a member who chose English reads
     English even when an organizer working in Chinese triggered the message. `mail=False` keeps
     it to the inbox: for a notice whose mails, read side by side in the admins' outbox, would
     tell who is tied to whom.
+
+    `sms`: the notice also goes by text message of that kind with the template's `sms_params`,
+    when the member has a mobile number and wants that kind by SMS (`sms.rules.member_wants`).
     """
     locale = getattr(user, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
@@ -42,6 +56,9 @@ def notify(user, render, *, link: str | None = None, mail: bool = True) -> Notif
         if link:
             body = f"{body}\n\n{current_app.config['PUBLIC_URL'].rstrip('/')}{link}"
         db.session.add(OutboundEmail(to_address=user.email, subject=subject, body=body))
+    choices = getattr(user, "sms_choices", None)
+    if sms is not None and getattr(user, "mobile", None) and sms_rules.member_wants(sms, choices):
+        queue_sms(user.mobile, sms, sms_params or {}, user=user, locale=locale)
     return note
 
 

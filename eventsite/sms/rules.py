@@ -31,6 +31,36 @@ class SmsKind(enum.StrEnum):
 #: Kinds that go whatever the member chose and whatever the hour: a code is asked for now.
 ALWAYS_SENT = frozenset({SmsKind.CODE, SmsKind.MOBILE_CHANGED})
 
+#: Kinds a member is texted unless they turned them off in their profile: what a member who
+#: does not open the site would otherwise miss. Every other kind stays in the inbox unless the
+#: member turned it on.
+SENT_BY_DEFAULT = frozenset(
+    {
+        SmsKind.REGISTRATION_CONFIRMED,
+        SmsKind.WAITLIST_PROMOTED,
+        SmsKind.EVENT_CHANGED,
+        SmsKind.EVENT_CANCELLED,
+        SmsKind.EVENT_REMINDER,
+        SmsKind.MIXER_RESULTS,
+        SmsKind.INTRODUCTION_REQUEST,
+        SmsKind.ROSTER_MESSAGE,
+    }
+)
+
+
+def member_wants(kind: SmsKind, chosen: dict[str, bool] | None = None) -> bool:
+    """Is a member texted a notice of `kind`, given what they `chosen` per kind in their profile?
+
+    ALWAYS_SENT kinds always go; a kind the member chose follows their choice; any other kind
+    follows SENT_BY_DEFAULT.
+    """
+    if kind in ALWAYS_SENT:
+        return True
+    if chosen and str(kind) in chosen:
+        return bool(chosen[str(kind)])
+    return kind in SENT_BY_DEFAULT
+
+
 #: Quiet hours in the site's zone: no SMS from 22:00 to 08:00 but the kinds in ALWAYS_SENT.
 QUIET_START = time(22, 0)
 QUIET_END = time(8, 0)
