@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from hypothesis import given
@@ -27,6 +27,21 @@ def test_the_limit_allows_per_day_messages_and_refuses_the_next():
     assert rules.refusal(recipients=1, sent_today=4, per_day=3) == MessageRefusal.DAILY_LIMIT
     # A limit of 0 turns roster messages off.
     assert rules.refusal(recipients=5, sent_today=0, per_day=0) == MessageRefusal.DAILY_LIMIT
+
+
+def test_the_same_message_just_sent_is_not_sent_again():
+    now = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
+    assert not rules.repeated(None, now)
+    assert rules.repeated(now - timedelta(minutes=9, seconds=59), now)
+    assert not rules.repeated(now - timedelta(minutes=10), now)
+    assert (
+        rules.refusal(recipients=3, sent_today=0, per_day=3, repeat=True) == MessageRefusal.REPEATED
+    )
+    # Nobody to send it to is still the first thing said.
+    assert (
+        rules.refusal(recipients=0, sent_today=3, per_day=3, repeat=True)
+        == MessageRefusal.NO_RECIPIENTS
+    )
 
 
 def test_the_day_is_the_sites_day():

@@ -189,8 +189,8 @@ def test_the_send_is_recorded_and_audited(client, auth, contest):
 def test_the_daily_limit_counts_the_sites_day(client, auth, contest, clock):
     organizer, event, _people = contest
     auth.become(organizer)
-    for _ in range(3):
-        assert send(client, event, "?status=confirmed")[1].status_code == 303
+    for number in range(3):
+        assert send(client, event, "?status=confirmed", f"第{number}条")[1].status_code == 303
     refused = client.post(
         f"/events/{event.id}/roster/message?status=waitlisted", data={"text": "再来一条"}
     )
@@ -212,9 +212,33 @@ def test_a_send_past_the_limit_is_refused_too(client, auth, contest, app):
     previewed = re.search(r'name="previewed" value="([0-9a-f]{64})"', page.text).group(1)
     url = f"/events/{event.id}/roster/message/send"
     assert client.post(url, data={**data, "previewed": previewed}).status_code == 303
+    again = client.post(url, data={"text": "二", "previewed": previewed})
+    assert again.status_code == 409
+    assert "已达每日上限" in again.text
+    assert db.session.scalar(sa.select(sa.func.count(RosterMessage.id))) == 1
+
+
+def test_a_second_press_of_send_sends_nothing_more(client, auth, contest, clock):
+    organizer, event, _people = contest
+    auth.become(organizer)
+    data = {"text": "明早八点集合", "by_sms": "y"}
+    page = client.post(f"/events/{event.id}/roster/message?status=confirmed", data=data)
+    previewed = re.search(r'name="previewed" value="([0-9a-f]{64})"', page.text).group(1)
+    url = f"/events/{event.id}/roster/message/send?status=confirmed"
+    assert client.post(url, data={**data, "previewed": previewed}).status_code == 303
+    clock.advance(minutes=2)
     again = client.post(url, data={**data, "previewed": previewed})
     assert again.status_code == 409
-    assert db.session.scalar(sa.select(sa.func.count(RosterMessage.id))) == 1
+    assert "10:00" in again.text and "不会重复发送" in again.text
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 5
+    assert db.session.scalar(sa.select(sa.func.count(SmsMessage.id))) == 5
+    # The same text to other members, or to the same ones later, is a message of its own.
+    assert send(client, event, "?status=waitlisted")[1].status_code == 303
+    clock.advance(minutes=10)
+    assert (
+        client.post(f"/events/{event.id}/roster/message?status=confirmed", data=data).status_code
+        == 200
+    )
 
 
 def test_an_empty_list_is_refused(client, auth, contest):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections.abc import Iterable, Mapping
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from eventsite.sms import rules as sms_rules
@@ -24,17 +24,32 @@ TEXT_MAX = 300
 DEFAULT_PER_DAY = 3
 
 
+#: The same text to the same members within this time is a second press of "Send", not news.
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
 class MessageRefusal(enum.StrEnum):
     """Why a roster message cannot be sent."""
 
     NO_RECIPIENTS = "no_recipients"
+    REPEATED = "repeated"
     DAILY_LIMIT = "daily_limit"
 
 
-def refusal(*, recipients: int, sent_today: int, per_day: int) -> MessageRefusal | None:
-    """A message needs at least one recipient, and fewer than `per_day` sent today already."""
+def repeated(last_same: datetime | None, now: datetime) -> bool:
+    """Was the same text sent to the same members less than REPEAT_WINDOW before `now`?"""
+    return last_same is not None and now - last_same < REPEAT_WINDOW
+
+
+def refusal(
+    *, recipients: int, sent_today: int, per_day: int, repeat: bool = False
+) -> MessageRefusal | None:
+    """A message needs at least one recipient, must not repeat one just sent to the same
+    members, and needs fewer than `per_day` sent today already."""
     if recipients == 0:
         return MessageRefusal.NO_RECIPIENTS
+    if repeat:
+        return MessageRefusal.REPEATED
     if sent_today >= per_day:
         return MessageRefusal.DAILY_LIMIT
     return None

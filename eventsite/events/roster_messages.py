@@ -24,7 +24,7 @@ from eventsite.accounts.models import User
 from eventsite.core import audit
 from eventsite.core.errors import Refused
 from eventsite.core.notifications import notify
-from eventsite.core.time import utcnow
+from eventsite.core.time import format_local, utcnow
 from eventsite.events import message_rules as rules
 from eventsite.events import service
 from eventsite.events.models import (
@@ -139,13 +139,36 @@ def sent_today(audience: Audience, now: datetime) -> int:
     """Messages sent today (the site's day) from the same budget: the event's organizers' roster
     messages, or this team's leaders' and captains' messages."""
     start = rules.day_start(now, ZoneInfo(current_app.config["TIMEZONE"]))
-    team_id = audience.team.id if audience.team is not None else None
     stmt = sa.select(sa.func.count(RosterMessage.id)).where(
-        RosterMessage.event_id == audience.event.id,
-        RosterMessage.sent_at >= start,
-        RosterMessage.team_id.is_(None) if team_id is None else RosterMessage.team_id == team_id,
+        _scope(audience), RosterMessage.sent_at >= start
     )
     return db.session.scalar(stmt) or 0
+
+
+def _scope(audience: Audience):
+    """The messages that share the audience's daily limit: the organizers' or this team's."""
+    if audience.team is None:
+        return sa.and_(RosterMessage.event_id == audience.event.id, RosterMessage.team_id.is_(None))
+    return sa.and_(
+        RosterMessage.event_id == audience.event.id, RosterMessage.team_id == audience.team.id
+    )
+
+
+def last_same(audience: Audience, text: str, now: datetime) -> datetime | None:
+    """When the same text last went to the same members (as described in the site's language),
+    within the repeat window; None if it did not."""
+    if not text:
+        return None
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        words = describe(audience)[:500]
+    return db.session.scalar(
+        sa.select(sa.func.max(RosterMessage.sent_at)).where(
+            _scope(audience),
+            RosterMessage.audience == words,
+            RosterMessage.text == text,
+            RosterMessage.sent_at > now - rules.REPEAT_WINDOW,
+        )
+    )
 
 
 @dataclass
@@ -168,6 +191,8 @@ class Preview:
     per_day: int
     refusal: rules.MessageRefusal | None
     fingerprint: str
+    #: When the same text went to the same members just before (a second press of "Send").
+    repeated_at: datetime | None = None
     #: The message goes to one team (its leaders' and captains' own daily limit).
     to_team: bool = False
     users: list[User] = field(repr=False, default_factory=list)
@@ -186,15 +211,26 @@ class Preview:
 
     @property
     def refusal_message(self) -> str | None:
-        return refusal_message(self.refusal, self.per_day, to_team=self.to_team)
+        return refusal_message(
+            self.refusal, self.per_day, to_team=self.to_team, repeated_at=self.repeated_at
+        )
 
 
 def refusal_message(
-    refusal: rules.MessageRefusal | None, limit: int, *, to_team: bool = False
+    refusal: rules.MessageRefusal | None,
+    limit: int,
+    *,
+    to_team: bool = False,
+    repeated_at: datetime | None = None,
 ) -> str | None:
     """Why the message cannot be sent, in words; None when it can."""
     if refusal is None:
         return None
+    if refusal == rules.MessageRefusal.REPEATED:
+        return _(
+            "The same message went to the same members at %(time)s; it is not sent twice.",
+            time=format_local(repeated_at, "%H:%M"),
+        )
     if refusal == rules.MessageRefusal.NO_RECIPIENTS:
         if to_team:
             return _("The team has no confirmed member, so there is nobody to send it to.")
@@ -223,7 +259,8 @@ def sms_text(event: Event, text: str, language: str) -> str:
 
 
 def preview(audience: Audience, text: str, by_sms: bool, now: datetime | None = None) -> Preview:
-    """What sending `text` to `audience` would do now: two queries (recipients, today's count)."""
+    """What sending `text` to `audience` would do now, in three queries (the recipients,
+    today's count, the same text sent just before)."""
     now = now or utcnow()
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     rows = recipients(audience)
@@ -238,6 +275,7 @@ def preview(audience: Audience, text: str, by_sms: bool, now: datetime | None = 
     bodies = {language: sms_text(audience.event, text, language) for language in languages}
     limit = per_day()
     today = sent_today(audience, now)
+    repeated_at = last_same(audience, text, now)
     return Preview(
         audience=describe(audience),
         text=text,
@@ -250,8 +288,14 @@ def preview(audience: Audience, text: str, by_sms: bool, now: datetime | None = 
         held_until=texts_leave_at(now) if texted_users else None,
         sent_today=today,
         per_day=limit,
-        refusal=rules.refusal(recipients=len(users), sent_today=today, per_day=limit),
+        refusal=rules.refusal(
+            recipients=len(users),
+            sent_today=today,
+            per_day=limit,
+            repeat=rules.repeated(repeated_at, now),
+        ),
         fingerprint=rules.fingerprint([u.id for u in users], [u.id for u in texted_users]),
+        repeated_at=repeated_at,
         to_team=audience.team is not None,
         users=users,
     )
