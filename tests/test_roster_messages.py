@@ -415,3 +415,22 @@ def test_a_captain_messages_their_team_of_a_sports_meet(client, auth, app):
     assert recipients_of(meet) == {"队长", "队员"}
     assert client.get(f"/events/{meet.id}/meet/teams/{away.id}/message").status_code == 403
     assert "下午拔河" in client.get(base).text
+
+
+def test_a_member_who_turned_roster_texts_off_is_not_texted_nor_counted(app, contest):
+    """The member's choice per kind (`user.sms_choices`, read as `notify` reads it): the preview
+    counts exactly the texts the send queues."""
+    from eventsite.events import roster_messages
+    from eventsite.events.roster import RosterFilters
+
+    organizer, event, people = contest
+    people["甲"].sms_choices = {"roster_message": False}
+    people["乙"].sms_choices = {"event_reminder": False}
+    audience = roster_messages.Audience(event, RosterFilters(status="confirmed"))
+    with app.test_request_context():
+        shown = roster_messages.preview(audience, "你好", True)
+        assert (shown.recipients, shown.texted) == (5, 4)
+        roster_messages.send(audience, "你好", True, actor=organizer, previewed=shown.fingerprint)
+    texted = set(db.session.scalars(sa.select(SmsMessage.user_id)))
+    assert len(texted) == 4 and people["甲"].id not in texted and people["乙"].id in texted
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 5
