@@ -77,6 +77,7 @@ def texts_leave_at(now: datetime) -> datetime | None:
 
 
 def per_day() -> int:
+    """Messages allowed per day to one budget (ROSTER_MESSAGES_PER_DAY)."""
     return current_app.config["ROSTER_MESSAGES_PER_DAY"]
 
 
@@ -302,6 +303,7 @@ def preview(audience: Audience, text: str, by_sms: bool, now: datetime | None = 
 
 
 def _subject(audience: Audience, author: User):
+    """The notice's subject, rendered in each recipient's language: who writes to whom."""
     event = audience.event
     if audience.team is not None:
         return lambda: _(
