@@ -19,6 +19,7 @@
 | SCHEDULER_JOBSTORE_URL | DATABASE_URL | where APScheduler keeps its jobs |
 | SCHEDULER_TICK_SECONDS | 60 | how often the scheduler looks for due notices |
 | ROSTER_PAGE_SIZE | 50 | rows per roster page |
+| ROSTER_MESSAGES_PER_DAY | 3 | messages an event's organizers may send to its roster per day (the site's day), and as many again each team's leaders and captains to their team |
 | CHECKIN_OPENS_HOURS | 3 | how many hours before an event starts its check-in opens; an earlier check-in is refused (it would hand a mixer number to someone not there) |
 | MIXER_RETENTION_DAYS | 30 | days after a mixer's exchange window closes until its marks and its expired, unaccepted introduction requests are deleted (a request is kept until it expires, declined or not) |
 | MIXER_MARK_RATE_LIMIT | 30 per minute;300 per hour | marking taps per member in a mixer's exchange (slows down timing probes) |
@@ -118,6 +119,7 @@ def from_environment() -> dict:
         "SCHEDULER_TICK_SECONDS": int(os.environ.get("SCHEDULER_TICK_SECONDS", "60")),
         "SCHEDULER_IN_PROCESS": _flag("SCHEDULER_IN_PROCESS"),
         "ROSTER_PAGE_SIZE": int(os.environ.get("ROSTER_PAGE_SIZE", "50")),
+        "ROSTER_MESSAGES_PER_DAY": int(os.environ.get("ROSTER_MESSAGES_PER_DAY", "3")),
         "CHECKIN_OPENS_HOURS": float(os.environ.get("CHECKIN_OPENS_HOURS", "3")),
         "MIXER_RETENTION_DAYS": int(os.environ.get("MIXER_RETENTION_DAYS", "30")),
         "MIXER_MARK_RATE_LIMIT": os.environ.get(

@@ -31,6 +31,7 @@ VARIABLES = (
     "SCHEDULER_TICK_SECONDS",
     "SCHEDULER_IN_PROCESS",
     "ROSTER_PAGE_SIZE",
+    "ROSTER_MESSAGES_PER_DAY",
     "CHECKIN_OPENS_HOURS",
     "PUBLIC_URL",
 )
@@ -135,6 +136,7 @@ def test_defaults(instance):
     assert settings["MAIL_SERVER"] is None
     assert settings["SCHEDULER_IN_PROCESS"] is False
     assert settings["ROSTER_PAGE_SIZE"] == 50
+    assert settings["ROSTER_MESSAGES_PER_DAY"] == 3
     assert settings["CHECKIN_OPENS_HOURS"] == 3
     assert settings["SECURITY_CONTACT"] == ""
     assert settings["SESSION_COOKIE_SECURE"] is False
@@ -151,6 +153,7 @@ def test_variables_override_defaults(instance, monkeypatch):
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     monkeypatch.setenv("MAIL_USE_TLS", "yes")
     monkeypatch.setenv("ROSTER_PAGE_SIZE", "20")
+    monkeypatch.setenv("ROSTER_MESSAGES_PER_DAY", "5")
     monkeypatch.setenv("LOGIN_ADDRESS_RATE_LIMIT", "100 per hour")
     monkeypatch.setenv("SIGN_IN_IDLE_DAYS", "7")
     monkeypatch.setenv("CHECKIN_OPENS_HOURS", "1.5")
@@ -162,6 +165,7 @@ def test_variables_override_defaults(instance, monkeypatch):
     assert settings["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     assert settings["MAIL_USE_TLS"] is True
     assert settings["ROSTER_PAGE_SIZE"] == 20
+    assert settings["ROSTER_MESSAGES_PER_DAY"] == 5
     assert settings["LOGIN_ADDRESS_RATE_LIMIT"] == "100 per hour"
     assert settings["SIGN_IN_IDLE_DAYS"] == 7
     assert settings["CHECKIN_OPENS_HOURS"] == 1.5

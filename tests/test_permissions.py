@@ -57,6 +57,8 @@ ALLOWED = {
     "competition:judge": {"judge"},
     "competition:sheet": {"judge", "organizer", "admin"},
     "competition:objector": {"member"},
+    # The member leads the competition's team too (and may message it).
+    "competition:leader": {"member", "organizer", "admin"},
 }
 
 
@@ -160,7 +162,8 @@ def scenario(app):
 
 def competition_scenario(event, judge, registration) -> dict:
     """A paper-mode round of the competition with one criterion, the judge on its track, and
-    the judge's draft sheet for the member (a draft, so the round cannot be published)."""
+    the judge's draft sheet for the member (a draft, so the round cannot be published); the
+    member leads their own team."""
     from decimal import Decimal
 
     from eventsite.competitions.models import (
@@ -169,6 +172,7 @@ def competition_scenario(event, judge, registration) -> dict:
         Round,
         Score,
         ScoreSheet,
+        TeamLeader,
     )
 
     contest_round = Round(event_id=event.id, name="决赛", position=1, double_entry=True)
@@ -182,7 +186,8 @@ def competition_scenario(event, judge, registration) -> dict:
         round_id=contest_round.id, judge_id=judge.id, registration_id=registration.id
     )
     sheet.scores = [Score(criterion_id=contest_round.criteria[0].id, value=Decimal(5))]
-    db.session.add_all([assignment, sheet])
+    leader = TeamLeader(team_id=registration.team_id, user_id=registration.user_id)
+    db.session.add_all([assignment, sheet, leader])
     db.session.flush()
     return {
         "round_id": contest_round.id,
@@ -370,7 +375,7 @@ def check_get(client, rule, url, role, allowed, permission):
 
 
 #: Permissions an event's organizer list once granted; a former organizer gets 403 on each.
-MANAGE_PERMISSIONS = {"event:manage", "meet:referee", "meet:captain"}
+MANAGE_PERMISSIONS = {"event:manage", "meet:referee", "meet:captain", "competition:leader"}
 
 
 def check_post(app, client, rule, url, role, allowed, permission):

@@ -368,6 +368,27 @@ def team_leaders_of(event: Event) -> dict[int, list[TeamLeader]]:
     return found
 
 
+def leads_team(user, team: Team) -> bool:
+    """Is `user` a leader (领队) of `team`?"""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.get(TeamLeader, (team.id, user.id)) is not None
+
+
+def teams_led(user, event: Event) -> list[Team]:
+    """The event's teams `user` leads (one query)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Team)
+            .join(TeamLeader, TeamLeader.team_id == Team.id)
+            .where(Team.event_id == event.id, TeamLeader.user_id == user.id)
+            .order_by(Team.position, Team.id)
+        )
+    )
+
+
 def add_team_leader(event: Event, actor: User, team_id: int, mobile: str) -> TeamLeader:
     """A team's leader (领队) may lodge objections for the team's contestants."""
     team = next((t for t in event.teams if t.id == team_id), None)

@@ -8,6 +8,8 @@ judge_required                             a holder of the judge role assigned t
                                            not recused)
 sheet_permission                           the sheet's own judge, or a manager of the event
 objector_required                          a contestant of the round or a leader of a team
+team_leader_required                       a leader of the team in the URL, or a manager of
+                                           the event
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from eventsite.accounts.models import Role
 from eventsite.competitions import service
 from eventsite.competitions.models import JudgeAssignment, ScoreSheet
 from eventsite.core.permissions import declare
-from eventsite.events.models import Event, EventKind
+from eventsite.events.models import Event, EventKind, Team
 from eventsite.events.permissions import can_manage, can_view, event_permission
 from eventsite.extensions import db, login_manager
 
@@ -30,6 +32,7 @@ from eventsite.extensions import db, login_manager
 JUDGE = "competition:judge"
 SHEET = "competition:sheet"
 OBJECTOR = "competition:objector"
+LEADER = "competition:leader"
 
 
 def _round(event: Event, kwargs: dict) -> None:
@@ -135,3 +138,21 @@ def objector_required(view):
         return view(*args, event=event, contestants=contestants, **kwargs)
 
     return declare(wrapped, OBJECTOR)
+
+
+def team_leader_required(view):
+    """A leader (领队) of the team in the URL, or a manager of the event: 403 otherwise."""
+
+    @wraps(view)
+    def wrapped(*args, event_id: int, team_id: int, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        event = _competition_for(event_id)
+        team = db.session.get(Team, team_id)
+        if team is None or team.event_id != event.id:
+            abort(404)
+        if not (can_manage(current_user, event) or service.leads_team(current_user, team)):
+            abort(403)
+        return view(*args, event=event, team=team, **kwargs)
+
+    return declare(wrapped, LEADER)

@@ -33,6 +33,7 @@ from eventsite.competitions.judging import (
     exclusions_of,
     is_judge_of,
     judges_of_event,
+    leads_team,
     may_judge,
     recusal_panel,
     recused,
@@ -41,6 +42,7 @@ from eventsite.competitions.judging import (
     set_affiliations,
     set_contestant_state,
     team_leaders_of,
+    teams_led,
     unassign_judge,
 )
 from eventsite.competitions.results import (
@@ -139,6 +141,7 @@ __all__ = [
     "in_round",
     "is_judge_of",
     "judges_of_event",
+    "leads_team",
     "load_board",
     "lodge_objection",
     "may_judge",
@@ -178,6 +181,7 @@ __all__ = [
     "sheet_history",
     "sheet_of",
     "team_leaders_of",
+    "teams_led",
     "team_ranking",
     "unassign_judge",
     "update_round",

@@ -34,11 +34,13 @@ from eventsite.competitions.permissions import (
     judge_required,
     objector_required,
     sheet_permission,
+    team_leader_required,
 )
 from eventsite.core.exports import XLSX_MIMETYPE, attachment
 from eventsite.core.inputs import storable_int
 from eventsite.core.permissions import login_required
 from eventsite.core.time import format_local, utcnow
+from eventsite.events import message_pages, roster_messages
 from eventsite.events.models import Event
 from eventsite.events.permissions import can_manage
 from eventsite.extensions import db
@@ -205,6 +207,44 @@ def add_leader(event: Event):
     db.session.commit()
     flash(_("Team leader added."), "success")
     return redirect(url_for("competitions.setup", event_id=event.id), 303)
+
+
+@bp.app_context_processor
+def teams_led_in_pages() -> dict:
+    """`teams_led(event)` for the event page: the competition's teams the member leads, whom
+    they may message (one indexed query, only where the page asks)."""
+
+    def teams_led(event: Event) -> list:
+        return service.teams_led(current_user, event)
+
+    return {"teams_led": teams_led}
+
+
+def _team_message_steps(event: Event, team) -> message_pages.Steps:
+    write = url_for("competitions.team_message", event_id=event.id, team_id=team.id)
+    return message_pages.Steps(
+        write=write,
+        send=url_for("competitions.send_team_message", event_id=event.id, team_id=team.id),
+        done=write,
+        back=url_for("events.detail", event_id=event.id),
+        back_label=_("Back to the event"),
+    )
+
+
+@bp.route("/<int:event_id>/teams/<int:team_id>/message", methods=["GET", "POST"])
+@team_leader_required
+def team_message(event: Event, team):
+    """A team leader writes to the team's confirmed contestants, and previews the message."""
+    audience = roster_messages.Audience(event, team=team)
+    return message_pages.write(audience, _team_message_steps(event, team))
+
+
+@bp.post("/<int:event_id>/teams/<int:team_id>/message/send")
+@team_leader_required
+def send_team_message(event: Event, team):
+    """Send the previewed message to the team's confirmed contestants."""
+    audience = roster_messages.Audience(event, team=team)
+    return message_pages.send(audience, _team_message_steps(event, team))
 
 
 @bp.post("/<int:event_id>/conflicts")

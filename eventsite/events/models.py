@@ -279,3 +279,30 @@ class Registration(db.Model):
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} event={self.event_id} user={self.user_id} {self.status}>"
+
+
+class RosterMessage(db.Model):
+    """A message an organizer sent to a filtered roster, or a team leader or captain to their
+    team: by inbox, and by SMS to those who want roster messages by SMS. The notices and texts
+    themselves are the members' own rows; this is the record the daily limit counts."""
+
+    __tablename__ = "roster_message"
+    __table_args__ = (sa.Index("ix_roster_message_event_sent", "event_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
+    #: The team a leader's or captain's message went to; None for an organizer's roster message.
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    #: Who it went to, in words, in the site's language ("Status: Confirmed · Team: …").
+    audience: Mapped[str] = mapped_column(sa.String(500))
+    text: Mapped[str] = mapped_column(sa.Text)
+    by_sms: Mapped[bool] = mapped_column(default=False)
+    recipients: Mapped[int] = mapped_column(default=0)
+    #: Texts queued (recipients with a mobile who want roster messages by SMS) and their cost.
+    sms_count: Mapped[int] = mapped_column(default=0)
+    sms_segments: Mapped[int] = mapped_column(default=0)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+
+    author: Mapped[User | None] = relationship()
+    team: Mapped[Team | None] = relationship()

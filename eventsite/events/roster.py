@@ -412,7 +412,9 @@ class RosterFilters:
         )
 
 
-def _apply_filters(stmt, event_id: int, filters: RosterFilters):
+def apply_filters(stmt, event_id: int, filters: RosterFilters):
+    """`stmt` (over Registration joined with User) narrowed to the event's rows the filters
+    keep: what the roster page lists, exports and messages."""
     stmt = stmt.where(Registration.event_id == event_id)
     if filters.status:
         stmt = stmt.where(Registration.status == filters.status)
@@ -451,13 +453,13 @@ def _roster_rows(event_id: int, filters: RosterFilters):
         )
         .order_by(Registration.registered_at, Registration.id)
     )
-    return _apply_filters(stmt, event_id, filters)
+    return apply_filters(stmt, event_id, filters)
 
 
 def roster_page(event: Event, filters: RosterFilters, page: int, per_page: int) -> Page:
     """One page of the filtered roster: a count and one joined page query, whatever its size."""
     count = sa.select(sa.func.count(Registration.id)).join(User, User.id == Registration.user_id)
-    total = db.session.scalar(_apply_filters(count, event.id, filters)) or 0
+    total = db.session.scalar(apply_filters(count, event.id, filters)) or 0
     page = _clamp_page(page, total, per_page)
     items = db.session.scalars(
         _roster_rows(event.id, filters).limit(per_page).offset((page - 1) * per_page)
@@ -909,6 +911,7 @@ ACTION_TITLES = {
     "registration.promote": _l("Promoted from the waitlist"),
     "roster.import": _l("Roster imported"),
     "roster.export": _l("Roster exported"),
+    "roster.message": _l("Message sent to members"),
     "account.claim_code": _l("New claim code issued"),
     "checkin.check_in": _l("Member checked in"),
     "checkin.undo": _l("Check-in undone"),

@@ -1,14 +1,23 @@
-"""Forms of the roster pages: filters, bulk and single-row actions, import, check-in desk."""
+"""Forms of the roster pages: filters, bulk and single-row actions, import, check-in desk,
+roster messages."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectField, SelectMultipleField, StringField
-from wtforms.validators import InputRequired, ValidationError
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from eventsite.accounts.models import Gender
 from eventsite.core.forms import Length, SiteForm
+from eventsite.events import message_rules
 from eventsite.events.models import RegistrationStatus
 from eventsite.events.roster import RosterFilters
 
@@ -177,3 +186,28 @@ class ScanForm(SiteForm):
         ],
         render_kw={"autocomplete": "off", "inputmode": "url"},
     )
+
+
+def _one_line_ends(text):
+    """A typed text without surrounding blanks, its line ends as one character each."""
+    return text.replace("\r\n", "\n").strip() if isinstance(text, str) else text
+
+
+class RosterMessageForm(SiteForm):
+    """A message to the roster as filtered, or to a team: its text and whether to text it too."""
+
+    text = TextAreaField(
+        _l("Message"),
+        filters=[_one_line_ends],
+        validators=[
+            DataRequired(message=_l("Write the message.")),
+            Length(max=message_rules.TEXT_MAX),
+        ],
+        description=_l(
+            "Members read it in their inbox; those who chose it also get it by SMS, with the "
+            "site's signature and the event's name in front."
+        ),
+    )
+    by_sms = BooleanField(_l("Also by SMS to members who want roster messages by SMS"))
+    #: The recipients the preview showed (message_rules.fingerprint): sent back with "Send".
+    previewed = HiddenField(validators=[Length(max=64)])

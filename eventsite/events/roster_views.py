@@ -25,7 +25,7 @@ from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required
 from eventsite.core.time import format_local, utcnow
 from eventsite.events import checkin as checkin_code
-from eventsite.events import roster
+from eventsite.events import message_pages, roster, roster_messages
 from eventsite.events.models import RegistrationStatus
 from eventsite.events.permissions import event_permission, manages_event_found_inside
 from eventsite.events.roster_forms import (
@@ -190,6 +190,62 @@ def update(event, registration_id):
         ]
         return _render_roster(event, refusals=problems, status=400)
     return _run_action(event, [registration_id], form.do.data, form)
+
+
+# --- messages to the roster as filtered ----------------------------------------------------------
+
+
+def _message_steps(event) -> message_pages.Steps:
+    """The message's steps for the roster as this request filters it."""
+    filters = _args()
+    filters.pop("page", None)
+    return message_pages.Steps(
+        write=url_for("roster.message", event_id=event.id, **filters),
+        send=url_for("roster.send_message", event_id=event.id, **filters),
+        done=url_for("roster.messages", event_id=event.id),
+        back=url_for("roster.roster", event_id=event.id, **filters),
+        back_label=_("Back to the roster"),
+    )
+
+
+def _message_audience(event) -> roster_messages.Audience | None:
+    _form, filters, valid = _filter_form(roster.event_teams(event), roster.event_tracks(event))
+    return roster_messages.Audience(event, filters) if valid else None
+
+
+@bp.route("/events/<int:event_id>/roster/message", methods=["GET", "POST"])
+@event_permission("manage")
+def message(event):
+    """Write a message to the members the roster's filters list (every page), and preview it."""
+    audience = _message_audience(event)
+    if audience is None:
+        return _render_roster(event)
+    return message_pages.write(audience, _message_steps(event))
+
+
+@bp.post("/events/<int:event_id>/roster/message/send")
+@event_permission("manage")
+def send_message(event):
+    """Send the previewed message to the roster as filtered, by inbox and where chosen by SMS."""
+    audience = _message_audience(event)
+    if audience is None:
+        return _render_roster(event)
+    return message_pages.send(audience, _message_steps(event))
+
+
+@bp.get("/events/<int:event_id>/roster/messages")
+@event_permission("manage")
+def messages(event):
+    """The messages sent to this event's members (the roster's and its teams'), newest first."""
+    now = utcnow()
+    everyone = roster_messages.Audience(event)
+    return render_template(
+        "roster/messages.html",
+        event=event,
+        sent=roster_messages.sent_messages(event),
+        sent_today=roster_messages.sent_today(everyone, now),
+        per_day=roster_messages.per_day(),
+    )
 
 
 # --- export -----------------------------------------------------------------------------------

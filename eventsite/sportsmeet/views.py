@@ -26,6 +26,7 @@ from eventsite.core.exports import XLSX_MIMETYPE, attachment, xlsx_bytes
 from eventsite.core.inputs import storable_int
 from eventsite.core.permissions import login_required
 from eventsite.core.time import format_local, utcnow
+from eventsite.events import message_pages, roster_messages
 from eventsite.events.models import Event
 from eventsite.events.permissions import can_manage
 from eventsite.extensions import db
@@ -565,6 +566,33 @@ def team_entries(event: Event, team):
     db.session.commit()
     flash(_("Entries saved."), "success")
     return redirect(url_for("sportsmeet.team_entries", event_id=event.id, team_id=team.id), 303)
+
+
+def _team_message_steps(event: Event, team) -> message_pages.Steps:
+    write = url_for("sportsmeet.team_message", event_id=event.id, team_id=team.id)
+    return message_pages.Steps(
+        write=write,
+        send=url_for("sportsmeet.send_team_message", event_id=event.id, team_id=team.id),
+        done=write,
+        back=url_for("sportsmeet.team_entries", event_id=event.id, team_id=team.id),
+        back_label=_("Back to the team's entries"),
+    )
+
+
+@bp.route("/events/<int:event_id>/meet/teams/<int:team_id>/message", methods=["GET", "POST"])
+@captain_required
+def team_message(event: Event, team):
+    """A captain writes to the team's confirmed members, and previews the message."""
+    audience = roster_messages.Audience(event, team=team)
+    return message_pages.write(audience, _team_message_steps(event, team))
+
+
+@bp.post("/events/<int:event_id>/meet/teams/<int:team_id>/message/send")
+@captain_required
+def send_team_message(event: Event, team):
+    """Send the previewed message to the team's confirmed members."""
+    audience = roster_messages.Audience(event, team=team)
+    return message_pages.send(audience, _team_message_steps(event, team))
 
 
 # --- Referees ------------------------------------------------------------------------------------
