@@ -1,13 +1,13 @@
 """roster messages: what organizers sent to a filtered roster, and leaders and captains to their team
 
-Revision ID: 0015_roster_messages
+Revision ID: 0012_roster_messages
 Revises: 0011_sms_queue
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0015_roster_messages'
+revision = '0012_roster_messages'
 down_revision = '0011_sms_queue'
 branch_labels = None
 depends_on = None
