@@ -271,13 +271,13 @@ def test_a_code_works_until_its_last_second(client, clock):
 def test_a_used_code_does_not_work_twice(app, client):
     member = make_user()
     db.session.commit()
-    client.post("/login/code", data={"mobile": member.mobile})
+    client.post("/sms-login", data={"mobile": member.mobile})
     code = texted_code(member.mobile)
-    assert client.post("/login/code/verify", data={"code": code}).status_code == 302
+    assert client.post("/sms-login/verify", data={"code": code}).status_code == 302
     client.post("/logout")
     with client.session_transaction() as session:
         session["code_numbers"] = {"sign_in": member.mobile}
-    again = client.post("/login/code/verify", data={"code": code})
+    again = client.post("/sms-login/verify", data={"code": code})
     assert again.status_code == 400
     assert field_errors(again.text, "code") == [
         tr(app, "This code has already been used. Please ask for a new one.")
@@ -316,7 +316,7 @@ def test_another_code_waits_a_minute_and_replaces_the_first(app, client, clock):
 
 def test_the_minute_counts_for_the_number_over_every_purpose(client, clock):
     client.post("/signup", data={"mobile": STRANGER})
-    assert client.post("/login/code", data={"mobile": STRANGER}).status_code == 429
+    assert client.post("/sms-login", data={"mobile": STRANGER}).status_code == 429
     assert client.post("/password/forgot", data={"mobile": STRANGER}).status_code == 429
 
 
@@ -379,14 +379,14 @@ class TestLimits:
         limit = 10  # LOGIN_RATE_LIMIT: 10 per minute per address and number
         tries = 0
         while tries < limit:
-            client.post("/login/code", data={"mobile": member.mobile})
+            client.post("/sms-login", data={"mobile": member.mobile})
             code = texted_code(member.mobile)
             for _ in range(min(MAX_ATTEMPTS, limit - tries)):
-                client.post("/login/code/verify", data={"code": wrong(code)})
+                client.post("/sms-login/verify", data={"code": wrong(code)})
                 tries += 1
             clock.advance(seconds=61)
-        client.post("/login/code", data={"mobile": member.mobile})
-        paused = client.post("/login/code/verify", data={"code": texted_code(member.mobile)})
+        client.post("/sms-login", data={"mobile": member.mobile})
+        paused = client.post("/sms-login/verify", data={"code": texted_code(member.mobile)})
         assert paused.status_code == 429 and not signed_in(client)
         # The password is paused for this number too: one allowance for every way in.
         assert (
@@ -415,14 +415,14 @@ def test_a_member_signs_in_by_code_on_a_new_device(app, client):
     member = make_user()
     db.session.commit()
     login = client.get("/login")
-    assert 'href="/login/code"' in login.text and 'href="/password/forgot"' in login.text
-    asked = client.post("/login/code?next=/inbox", data={"mobile": member.mobile})
-    assert asked.headers["Location"] == "/login/code/verify?next=/inbox"
+    assert 'href="/sms-login"' in login.text and 'href="/password/forgot"' in login.text
+    asked = client.post("/sms-login?next=/inbox", data={"mobile": member.mobile})
+    assert asked.headers["Location"] == "/sms-login/verify?next=/inbox"
     [text] = sms_rows(member.mobile)
     assert text.user_id == member.id
 
     done = client.post(
-        "/login/code/verify?next=/inbox", data={"code": text.params["code"], "remember": "y"}
+        "/sms-login/verify?next=/inbox", data={"code": text.params["code"], "remember": "y"}
     )
     assert done.status_code == 302 and done.headers["Location"] == "/inbox"
     assert signed_in(client) and client.get_cookie("remember_token") is not None
@@ -434,7 +434,7 @@ def test_a_member_signs_in_by_code_on_a_new_device(app, client):
 def test_a_deactivated_account_gets_no_sign_in_code(client):
     member = make_user(active=False)
     db.session.commit()
-    assert client.post("/login/code", data={"mobile": member.mobile}).status_code == 302
+    assert client.post("/sms-login", data={"mobile": member.mobile}).status_code == 302
     assert sms_rows() == []
 
 
@@ -576,7 +576,7 @@ def _walk(client, first: str, second: str, mobile: str, clock) -> list[tuple[int
     "first, second",
     [
         ("/signup", "/signup/details"),
-        ("/login/code", "/login/code/verify"),
+        ("/sms-login", "/sms-login/verify"),
         ("/password/forgot", "/password/reset"),
     ],
 )
@@ -603,7 +603,7 @@ def test_the_code_pages_answer_a_members_number_as_a_strangers(app, client, cloc
                 Purpose(
                     {
                         "/signup": "sign_up",
-                        "/login/code": "sign_in",
+                        "/sms-login": "sign_in",
                         "/password/forgot": "reset_password",
                     }[first]
                 ),

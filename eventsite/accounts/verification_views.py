@@ -250,7 +250,7 @@ def signup_claim():
 # --- signing in by code --------------------------------------------------------------------
 
 
-@bp.route("/login/code", methods=["GET", "POST"])
+@bp.route("/sms-login", methods=["GET", "POST"])
 @public
 def login_by_code():
     """Signing in by code (验证码登录), first step: the number."""
@@ -259,7 +259,7 @@ def login_by_code():
     return _ask_for_code(Purpose.SIGN_IN, CodeRequestForm(), "accounts/login_code.html")
 
 
-@bp.route("/login/code/verify", methods=["GET", "POST"])
+@bp.route("/sms-login/verify", methods=["GET", "POST"])
 @public
 def login_by_code_verify():
     """Signing in by code, second step: a right code logs in as the password does; wrong codes

@@ -94,12 +94,12 @@ def test_sign_up_log_out_reset_the_password_and_log_in_by_code(live_app, phone, 
 
     # Log in by code (验证码登录), the tab beside the password.
     skip_ahead(seconds=61)
-    page.locator("a[href='/login/code']").click()
+    page.locator("a[href='/sms-login']").click()
     page.wait_for_load_state()
     assert_fits_phone(page)
     page.fill("#mobile", MOBILE)
     submit(page)
-    assert page.url.endswith("/login/code/verify")
+    assert page.url.endswith("/sms-login/verify")
     page.fill("#code", code_for(app, MOBILE))
     screenshot(page, "sms-03-login-code")
     submit(page)
