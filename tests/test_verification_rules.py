@@ -175,3 +175,10 @@ def test_a_wait_is_shown_in_whole_seconds_rounded_up(wait, seconds):
 @pytest.mark.parametrize("mobile, masked", [("13905512345", "139****2345"), ("123", "****")])
 def test_a_number_told_to_another_is_masked(mobile, masked):
     assert codes.mask_mobile(mobile) == masked
+
+
+@pytest.mark.parametrize(
+    "seconds, hours", [(60, None), (7200, None), (7201, 3), (86_400, 24), (86_399.5, 24)]
+)
+def test_a_long_wait_is_told_in_hours(seconds, hours):
+    assert codes.hours_to_wait(seconds) == hours

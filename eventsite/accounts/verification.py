@@ -108,22 +108,37 @@ def _count_code(address: str | None, mobile: str) -> None:
     for counter, item, ids in counters:
         if not strategy.test(item, *ids):
             seconds = max(1, int(strategy.get_window_stats(item, *ids).reset_time - now) + 1)
-            minutes = rules.minutes_to_wait(seconds)
-            if counter == MOBILE:
-                message = _l(
-                    "This number has been sent as many codes as are allowed for now. Please "
-                    "try again in about %(minutes)s minutes.",
-                    minutes=minutes,
-                )
-            else:
-                message = _l(
-                    "Too many codes were asked for from your network. Please try again in "
-                    "about %(minutes)s minutes.",
-                    minutes=minutes,
-                )
-            raise VerificationError(message, "mobile", retry_after=seconds)
+            raise VerificationError(_limit_message(counter, seconds), "mobile", retry_after=seconds)
     for _counter, item, ids in counters:
         strategy.hit(item, *ids)
+
+
+def _limit_message(counter: str, seconds: int):
+    """Why no code goes now, and for about how long: in minutes, or in hours past two hours."""
+    hours = codes.hours_to_wait(seconds)
+    if counter == MOBILE:
+        if hours is not None:
+            return _l(
+                "This number has been sent as many codes as are allowed for now. Please try "
+                "again in about %(hours)s hours.",
+                hours=hours,
+            )
+        return _l(
+            "This number has been sent as many codes as are allowed for now. Please try again "
+            "in about %(minutes)s minutes.",
+            minutes=rules.minutes_to_wait(seconds),
+        )
+    if hours is not None:
+        return _l(
+            "Too many codes were asked for from your network. Please try again in about "
+            "%(hours)s hours.",
+            hours=hours,
+        )
+    return _l(
+        "Too many codes were asked for from your network. Please try again in about "
+        "%(minutes)s minutes.",
+        minutes=rules.minutes_to_wait(seconds),
+    )
 
 
 def last_issued_at(mobile: str) -> datetime | None:

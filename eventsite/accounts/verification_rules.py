@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import math
 import re
 import unicodedata
 from datetime import datetime, timedelta
@@ -128,6 +129,14 @@ def whole_seconds(wait: timedelta) -> int:
     """A wait as the page shows it and Retry-After sends it: whole seconds, rounded up."""
     seconds = wait.total_seconds()
     return int(seconds) + (seconds > int(seconds))
+
+
+def hours_to_wait(seconds: float) -> int | None:
+    """A wait of more than two hours is told in whole hours, rounded up; a shorter one is not
+    (None: tell it in minutes)."""
+    if seconds <= 2 * 3600:
+        return None
+    return math.ceil(seconds / 3600)
 
 
 def mask_mobile(mobile: str) -> str:
