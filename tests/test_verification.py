@@ -436,11 +436,14 @@ def test_a_member_signs_in_by_code_on_a_new_device(app, client):
     assert client.get("/account").status_code == 200
 
 
-def test_a_deactivated_account_gets_no_sign_in_code(client):
-    member = make_user(active=False)
+@pytest.mark.parametrize("first", ["/sms-login", "/password/forgot"])
+def test_a_deactivated_or_unclaimed_account_gets_no_sign_in_or_reset_code(client, first):
+    inactive = make_user(active=False)
     db.session.commit()
-    assert client.post("/sms-login", data={"mobile": member.mobile}).status_code == 302
-    assert sms_rows() == []
+    unclaimed, _claim = imported()
+    for number in (inactive.mobile, unclaimed.mobile):
+        assert client.post(first, data={"mobile": number}).status_code == 302
+    assert sms_rows() == []  # the imported member claims the account by signing up
 
 
 # --- a forgotten password ------------------------------------------------------------------
