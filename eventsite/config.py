@@ -11,6 +11,8 @@
 | LOGIN_RATE_LIMIT | 10 per minute;50 per hour | failed logins per client address and mobile number |
 | LOGIN_ACCOUNT_RATE_LIMIT | 20 per hour;50 per day | failed logins per mobile number from all addresses; using it up tells the account's owner |
 | LOGIN_ADDRESS_RATE_LIMIT | 30 per 10 minutes;200 per day | failed logins per client address (an IPv6 /64) over all numbers: stops password spraying |
+| SMS_CODE_MOBILE_LIMIT | 10 per day | verification codes one mobile number may be sent (counted whether or not an account has it) |
+| SMS_CODE_ADDRESS_LIMIT | 60 per hour;200 per day | verification codes asked for from one client address (an IPv6 /64), over all numbers |
 | SIGN_IN_IDLE_DAYS | 30 | a signed-in device (session or remember-me cookie) unused this many days is signed out |
 | MAIL_SERVER | (unset) | SMTP host; unset keeps mail in the outbox table, visible to admins |
 | MAIL_PORT / MAIL_USERNAME / MAIL_PASSWORD / MAIL_USE_TLS / MAIL_FROM | 25 / – / – / false / eventsite@localhost | SMTP details |
@@ -103,6 +105,11 @@ def from_environment() -> dict:
         ),
         "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get(
             "LOGIN_ADDRESS_RATE_LIMIT", "30 per 10 minutes;200 per day"
+        ),
+        # Verification codes, counted in the same storage; an unreachable Redis refuses to send.
+        "SMS_CODE_MOBILE_LIMIT": os.environ.get("SMS_CODE_MOBILE_LIMIT", "10 per day"),
+        "SMS_CODE_ADDRESS_LIMIT": os.environ.get(
+            "SMS_CODE_ADDRESS_LIMIT", "60 per hour;200 per day"
         ),
         "SIGN_IN_IDLE_DAYS": int(os.environ.get("SIGN_IN_IDLE_DAYS", "30")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,

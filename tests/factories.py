@@ -101,3 +101,35 @@ def make_registration(event: Event, user: User, status=RegistrationStatus.CONFIR
     db.session.add(registration)
     db.session.flush()
     return registration
+
+
+def texted_code(mobile: str) -> str | None:
+    """The last verification code texted to `mobile`, read from the SMS outbox (None: none)."""
+    import sqlalchemy as sa
+
+    from eventsite.sms.models import SmsMessage
+
+    db.session.rollback()
+    message = db.session.scalar(
+        sa.select(SmsMessage)
+        .where(SmsMessage.mobile == mobile, SmsMessage.kind == "code")
+        .order_by(SmsMessage.id.desc())
+    )
+    return message.params["code"] if message is not None else None
+
+
+def sign_up_by_code(client, data: dict, *, query_string=None):
+    """Sign up as a newcomer does: ask for a code for data["mobile"], then send the details
+    with the code the outbox holds. Returns the second step's response (the first step's when
+    it refused the number)."""
+    from eventsite.accounts.rules import normalize_mobile
+
+    asked = client.post(
+        "/signup", data={"mobile": data.get("mobile", "")}, query_string=query_string
+    )
+    if asked.status_code != 302:
+        return asked
+
+    details = {key: value for key, value in data.items() if key not in {"mobile", "claim_code"}}
+    details.setdefault("code", texted_code(normalize_mobile(data["mobile"])))
+    return client.post("/signup/details", data=details, query_string=query_string)

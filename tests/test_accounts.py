@@ -15,8 +15,9 @@ from eventsite.accounts import service as account_service
 from eventsite.accounts.models import User
 from eventsite.core.time import to_local, utcnow
 from eventsite.extensions import db
+from eventsite.sms.models import SmsMessage
 from tests.conftest import AuthActions
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, sign_up_by_code, texted_code
 
 LOGIN_FAILED = "The mobile number or password is incorrect."
 
@@ -84,9 +85,12 @@ SIGNUP = {
 
 
 def test_signup_page_ties_every_label_to_its_input(client):
-    response = client.get("/signup")
+    first = client.get("/signup")
+    assert '<label for="mobile" id="mobile-label">' in first.text and 'id="mobile"' in first.text
+    client.post("/signup", data={"mobile": SIGNUP["mobile"]})
+    response = client.get("/signup/details")
     assert response.status_code == 200
-    for name in ("name", "mobile", "email", "password", "confirm", "work_unit", "birth_year"):
+    for name in ("code", "name", "email", "password", "confirm", "work_unit", "birth_year"):
         assert f'<label for="{name}" id="{name}-label">' in response.text
         assert f'id="{name}"' in response.text
     assert 'type="radio"' in response.text and 'value="female"' in response.text
@@ -96,7 +100,7 @@ def test_signup_page_ties_every_label_to_its_input(client):
 
 
 def test_signup_creates_the_member_and_logs_them_in(app, client):
-    response = client.post("/signup?next=/account", data=SIGNUP)
+    response = sign_up_by_code(client, SIGNUP, query_string={"next": "/account"})
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/account"
@@ -115,7 +119,7 @@ def test_signup_creates_the_member_and_logs_them_in(app, client):
 
 
 def test_signup_without_next_goes_to_the_event_list(app, client):
-    response = client.post("/signup", data={**SIGNUP, "email": ""})
+    response = sign_up_by_code(client, {**SIGNUP, "email": ""})
     assert response.headers["Location"] == url(app, "events.index")
     assert db.session.scalar(sa.select(User.email)) is None
 
@@ -132,7 +136,7 @@ def test_signup_without_next_goes_to_the_event_list(app, client):
     ],
 )
 def test_signup_ignores_a_next_that_leaves_the_site(app, client, next_url):
-    response = client.post("/signup", query_string={"next": next_url}, data=SIGNUP)
+    response = sign_up_by_code(client, SIGNUP, query_string={"next": next_url})
     assert response.status_code == 302
     assert response.headers["Location"] == url(app, "events.index")
 
@@ -162,7 +166,7 @@ BAD_SIGNUPS = [
 
 @pytest.mark.parametrize("field, change, message", BAD_SIGNUPS)
 def test_bad_signup_input_is_refused_beside_its_field(app, client, field, change, message):
-    response = client.post("/signup", data={**SIGNUP, **change})
+    response = sign_up_by_code(client, {**SIGNUP, **change})
 
     assert response.status_code == 400
     errors = field_errors(response.text, field)
@@ -178,29 +182,27 @@ def test_bad_signup_input_is_refused_beside_its_field(app, client, field, change
 
 
 def test_signup_keeps_what_was_typed_when_refused(client):
-    response = client.post("/signup", data={**SIGNUP, "birth_year": "1800"})
+    response = sign_up_by_code(client, {**SIGNUP, "birth_year": "1800"})
     assert 'value="王晓明"' in response.text
     assert 'value="芜湖职业技术学院"' in response.text
     assert SIGNUP["password"] not in response.text  # passwords are never echoed
 
 
-def test_a_registered_number_is_refused_in_any_spelling(app, client):
+def test_a_registered_number_is_told_so_only_after_its_code(app, client):
     existing = make_user(mobile="13905512345")
     db.session.commit()
 
-    response = client.post("/signup", data={**SIGNUP, "mobile": "139 0551 2345"})
+    response = sign_up_by_code(client, {**SIGNUP, "mobile": "139 0551 2345"})
 
-    assert response.status_code == 400
-    assert field_errors(response.text, "mobile") == [tr(app, "This number is already registered.")]
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
     assert user_count() == 1
     assert db.session.scalar(sa.select(User.name)) == existing.name
     assert logged_in_user_id(client) is None
 
 
 def test_the_password_may_not_be_the_mobile_in_another_spelling(app, client):
-    response = client.post(
-        "/signup",
-        data={**SIGNUP, "password": "139-0551-2345", "confirm": "139-0551-2345"},
+    response = sign_up_by_code(
+        client, {**SIGNUP, "password": "139-0551-2345", "confirm": "139-0551-2345"}
     )
     assert response.status_code == 400
     assert field_errors(response.text, "password") == [
@@ -394,14 +396,20 @@ def test_logout_is_post_only(app, client, auth):
 
 @pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
 def test_a_post_without_csrf_token_is_refused_and_changes_nothing(app, client):
-    refused = client.post("/signup", data=SIGNUP)
+    refused = client.post("/signup", data={"mobile": SIGNUP["mobile"]})
     assert refused.status_code == 400
     assert tr(app, "Form expired") in refused.text
     assert user_count() == 0
+    assert db.session.scalar(sa.select(sa.func.count(SmsMessage.id))) == 0
 
     page = client.get("/signup")
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
-    accepted = client.post("/signup", data={**SIGNUP, "csrf_token": token})
+    asked = client.post("/signup", data={"mobile": SIGNUP["mobile"], "csrf_token": token})
+    assert asked.status_code == 302
+    details = {k: v for k, v in SIGNUP.items() if k != "mobile"}
+    code = texted_code("13905512345")
+    assert client.post("/signup/details", data={**details, "code": code}).status_code == 400
+    accepted = client.post("/signup/details", data={**details, "code": code, "csrf_token": token})
     assert accepted.status_code == 302
     assert user_count() == 1
 
@@ -595,8 +603,8 @@ def imported_account(name: str = "王小明", mobile: str = "13905512345") -> tu
 
 
 CLAIM_CODE_NEEDED = (
-    "This number is already registered. If your organizer imported you, enter the claim code "
-    "they gave you."
+    "This mobile number and claim code do not match an imported account waiting to be "
+    "claimed. Check both, or sign up with a code sent to your mobile."
 )
 
 
@@ -604,7 +612,7 @@ def test_a_member_takes_over_the_account_a_roster_import_made_with_the_claim_cod
     imported, code = imported_account(name="王小明")  # the team leader's list misspelt the name
     assert not imported.check_password("")
 
-    response = client.post("/signup", data={**SIGNUP, "claim_code": code.lower()})
+    response = client.post("/signup/claim", data={**SIGNUP, "claim_code": code.lower()})
 
     assert response.status_code == 302
     db.session.expire_all()
@@ -635,10 +643,11 @@ def test_an_imported_account_is_not_taken_over_without_its_code(app, client, typ
     stored = imported.claim_code_hash
     claim = {"same name, no code": "", "another account's code": other_code}.get(typed, typed)
 
-    response = client.post("/signup", data={**SIGNUP, "claim_code": claim})
+    response = client.post("/signup/claim", data={**SIGNUP, "claim_code": claim})
 
     assert response.status_code == 400
-    assert field_errors(response.text, "claim_code") == [tr(app, CLAIM_CODE_NEEDED)]
+    expected = "Please enter the claim code." if not claim else CLAIM_CODE_NEEDED
+    assert field_errors(response.text, "claim_code") == [tr(app, expected)]
     assert field_errors(response.text, "mobile") == []
     db.session.expire_all()
     user = db.session.get(User, imported.id)
@@ -649,16 +658,10 @@ def test_an_imported_account_is_not_taken_over_without_its_code(app, client, typ
 
 
 def test_a_claim_code_without_an_imported_account_creates_nothing(app, client):
-    response = client.post("/signup", data={**SIGNUP, "claim_code": "ABCD2345"})
+    response = client.post("/signup/claim", data={**SIGNUP, "claim_code": "ABCD2345"})
 
     assert response.status_code == 400
-    assert field_errors(response.text, "claim_code") == [
-        tr(
-            app,
-            "No imported account with this number is waiting to be claimed. Check the mobile "
-            "number, or leave the claim code empty.",
-        )
-    ]
+    assert field_errors(response.text, "claim_code") == [tr(app, CLAIM_CODE_NEEDED)]
     assert user_count() == 0
 
 
@@ -667,10 +670,11 @@ def test_a_claim_code_does_not_open_a_members_own_account(app, client):
     db.session.commit()
     old_hash = member.password_hash
 
-    response = client.post("/signup", data={**SIGNUP, "claim_code": "ABCD2345"})
+    response = client.post("/signup/claim", data={**SIGNUP, "claim_code": "ABCD2345"})
 
     assert response.status_code == 400
-    assert field_errors(response.text, "mobile") == [tr(app, "This number is already registered.")]
+    assert field_errors(response.text, "claim_code") == [tr(app, CLAIM_CODE_NEEDED)]
+    assert field_errors(response.text, "mobile") == []
     db.session.expire_all()
     assert db.session.get(User, member.id).password_hash == old_hash
 
@@ -703,7 +707,7 @@ def test_roles_are_not_granted_to_an_unclaimed_account(app, client, auth):
 
 
 def test_a_birth_year_that_is_not_a_number_gets_one_message(app, client):
-    response = client.post("/signup", data={**SIGNUP, "birth_year": "19x5"})
+    response = sign_up_by_code(client, {**SIGNUP, "birth_year": "19x5"})
 
     assert response.status_code == 400
     errors = response.text.split('id="birth_year-errors"')[1].split("</ul>")[0]

@@ -90,8 +90,9 @@ def issued_codes(response) -> dict[str, tuple[str, str]]:
 
 
 def sign_up(client, mobile: str, claim_code: str = "", name: str = "自己填的名字"):
+    """The claim code's sign-up, for members without a phone (`test_verification` claims by SMS)."""
     return client.post(
-        "/signup",
+        "/signup/claim",
         data={
             "name": name,
             "mobile": mobile,

@@ -18,7 +18,7 @@ from markupsafe import escape
 from eventsite.accounts.models import SignedInDevice, User
 from eventsite.extensions import db
 from tests.conftest import AuthActions
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, make_user, sign_up_by_code
 
 PHONE_UA = (
     "Mozilla/5.0 (Linux; Android 14; V2309A) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -351,9 +351,9 @@ def test_the_csrf_token_is_renewed_at_login(app, client, member):
 
 
 def test_sign_up_signs_the_new_member_in_on_a_device(app, client):
-    response = client.post(
-        "/signup",
-        data={
+    response = sign_up_by_code(
+        client,
+        {
             "name": "王晓明",
             "mobile": "13905512345",
             "password": "huangshan-2026",

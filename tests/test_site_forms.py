@@ -194,13 +194,15 @@ SIGNUP = {
     "work_unit": "芜湖职业技术学院",
     "gender": "male",
     "birth_year": "1996",
+    "claim_code": "ABCD2345",
 }
 
 
 def test_a_signup_with_a_nul_and_several_mistakes_shows_them_all_at_once(client):
-    """The newcomer's signup (report item 2): every mistake is told in the first answer."""
+    """The newcomer's signup (report item 2): every mistake is told in the first answer (the
+    claim code's sign-up: the form with every field of a member's details and the number)."""
     response = client.post(
-        "/signup",
+        "/signup/claim",
         data={
             **SIGNUP,
             "name": "名" * 4000,
@@ -307,7 +309,7 @@ def test_a_number_beyond_its_column_is_told_in_the_fields_own_words(app, name, v
 @pytest.mark.parametrize("year", ["9" * 20, "99999999999", "-2147483649", "2147483648"])
 def test_a_huge_birth_year_gets_the_birth_year_message_in_chinese(app, client, year):
     app.config["BABEL_DEFAULT_LOCALE"] = "zh_Hans_CN"
-    response = client.post("/signup", data={**SIGNUP, "birth_year": year})
+    response = client.post("/signup/claim", data={**SIGNUP, "birth_year": year})
     assert response.status_code == 400
     errors = errors_beside(response.get_data(as_text=True), "birth_year")
     latest = to_local(utcnow()).year - 16
@@ -451,7 +453,8 @@ def summary(html: str) -> tuple[str, list[tuple[str, str]]] | None:
 
 def test_a_refused_form_is_summed_up_at_the_top_with_a_link_to_each_field(client):
     html = client.post(
-        "/signup", data={**SIGNUP, "mobile": "12345", "gender": "", "birth_year": "9" * 20}
+        "/signup/claim",
+        data={**SIGNUP, "mobile": "12345", "gender": "", "birth_year": "9" * 20},
     ).get_data(as_text=True)
     heading, links = summary(html)
     year_now = to_local(utcnow()).year
@@ -466,7 +469,7 @@ def test_a_refused_form_is_summed_up_at_the_top_with_a_link_to_each_field(client
     ]
     # Before the summary: the page's content, so it sits at the top, above the form.
     assert html.index('class="error-summary"') < html.index("<form")
-    assert summary(client.get("/signup").get_data(as_text=True)) is None
+    assert summary(client.get("/signup/claim").get_data(as_text=True)) is None
 
 
 def test_the_summary_counts_an_error_the_service_put_beside_a_field_and_is_chinese(

@@ -358,7 +358,7 @@ def test_the_account_page_sets_its_asides_in_full_width_brackets(site):
     client = site.test_client()
     client.post("/login", data={"mobile": mobile, "password": PASSWORD})
     html = client.get("/account").get_data(as_text=True)
-    assert f'{mobile} <span class="muted">（登录账号，此处不能修改）</span>' in html
+    assert f'{mobile} <span class="muted">（登录账号）</span>' in html
     client.get("/lang/en?next=/account")
     html = client.get("/account").get_data(as_text=True)
-    assert "(your login; it cannot be changed here)" in html
+    assert "(your login)" in html

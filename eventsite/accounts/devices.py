@@ -136,3 +136,12 @@ def sign_out_others(user: User) -> int:
     if user.device is not None:
         others = others.where(SignedInDevice.id != user.device.id)
     return db.session.execute(others).rowcount
+
+
+def sign_out_everywhere(user: User) -> int:
+    """End every device of the member, this request's included; how many ended."""
+    ended = db.session.execute(
+        sa.delete(SignedInDevice).where(SignedInDevice.user_id == user.id)
+    ).rowcount
+    user.device = user.session_id = None
+    return ended

@@ -14,8 +14,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from eventsite.accounts import rules
+from eventsite.accounts import rules, verification_rules
 from eventsite.accounts.models import Gender
+from eventsite.accounts.verification_rules import CODE_DIGITS
 from eventsite.core.forms import BoundsCheck, Length, SiteForm
 from eventsite.core.time import to_local, utcnow
 
@@ -151,14 +152,120 @@ class UserSearchForm(SiteForm):
     )
 
 
-class SignupForm(SiteForm):
-    name = _name_field()
-    mobile = TelField(
-        _l("Mobile number"),
+def _mobile_field(label=None, description=None):
+    return TelField(
+        label or _l("Mobile number"),
         filters=[strip],
         validators=[DataRequired(_l("Please enter your mobile number.")), MainlandMobile()],
-        description=_l("You log in with this number."),
+        description=description,
         render_kw={"autocomplete": "tel", "inputmode": "tel", "maxlength": 20},
+    )
+
+
+class SixDigitCode:
+    """Accepts the six digits of a texted code (full-width digits and spaces allowed)."""
+
+    def __call__(self, form, field):
+        code = verification_rules.normalize_code(field.data)
+        if code is None:
+            raise ValidationError(
+                _l("The code is %(n)s digits, as in the text message.", n=CODE_DIGITS)
+            )
+        field.data = code
+
+
+def _code_field():
+    return StringField(
+        _l("Verification code"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Please enter the code from the text message.")),
+            Length(max=20),
+            SixDigitCode(),
+        ],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "numeric",
+            "maxlength": 20,
+            "spellcheck": "false",
+        },
+    )
+
+
+def _new_password_fields(label, repeat_label):
+    password = PasswordField(
+        label,
+        validators=[InputRequired(_l("Please choose a password.")), StrongPassword()],
+        description=_l("At least 8 characters."),
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        repeat_label,
+        validators=[
+            InputRequired(_l("Please repeat the password.")),
+            EqualTo("password", _l("The two passwords are not the same.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    return password, confirm
+
+
+class CodeRequestForm(SiteForm):
+    """The first step of every code's page: the number the code goes to."""
+
+    mobile = _mobile_field()
+
+
+class NewMobileForm(SiteForm):
+    """The first step of a new mobile number: the number the code goes to."""
+
+    mobile = _mobile_field(
+        _l("New mobile number"), _l("A code goes to this number; you log in with it afterwards.")
+    )
+
+
+class _ForNumber:
+    """A form of a code's second step: the number the code went to, which the new password may
+    not equal, comes from the first step."""
+
+    def __init__(self, *args, mobile: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_mobile = mobile
+
+
+class SignupForm(_ForNumber, SiteForm):
+    """Sign-up's second step: the code texted to the number, and the member's details."""
+
+    code = _code_field()
+    name = _name_field()
+    email = _email_field()
+    password, confirm = _new_password_fields(_l("Password"), _l("Repeat the password"))
+    work_unit = _work_unit_field()
+    gender = _gender_field()
+    birth_year = _birth_year_field()
+
+
+class ClaimSignupForm(SiteForm):
+    """Taking over an imported account with the printed claim code, for members without a phone."""
+
+    name = _name_field()
+    mobile = _mobile_field(
+        description=_l("The number your organizer imported; you log in with it.")
+    )
+    claim_code = StringField(
+        _l("Claim code"),
+        filters=[strip],
+        validators=[DataRequired(_l("Please enter the claim code.")), Length(max=20)],
+        description=_l(
+            "The 8-character code your organizer gave you through your team leader. It lets "
+            "you take over the account made for you."
+        ),
+        render_kw={
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+            "maxlength": 20,
+        },
     )
     email = _email_field()
     password = PasswordField(
@@ -178,21 +285,26 @@ class SignupForm(SiteForm):
     work_unit = _work_unit_field()
     gender = _gender_field()
     birth_year = _birth_year_field()
-    claim_code = StringField(
-        _l("Claim code (optional)"),
-        filters=[strip],
-        validators=[Optional(), Length(max=20)],
-        description=_l(
-            "Only if your organizer imported you for an event: the 8-character code they gave "
-            "you through your team leader. It lets you take over the account made for you."
-        ),
-        render_kw={
-            "autocomplete": "off",
-            "autocapitalize": "characters",
-            "spellcheck": "false",
-            "maxlength": 20,
-        },
-    )
+
+
+class CodeLoginForm(SiteForm):
+    """Signing in by code's second step."""
+
+    code = _code_field()
+    remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class PasswordResetForm(_ForNumber, SiteForm):
+    """A forgotten password's second step: the code and the new password."""
+
+    code = _code_field()
+    password, confirm = _new_password_fields(_l("New password"), _l("Repeat the new password"))
+
+
+class MobileChangeForm(SiteForm):
+    """A new mobile number's second step: the code texted to it."""
+
+    code = _code_field()
 
 
 class LoginForm(SiteForm):

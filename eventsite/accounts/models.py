@@ -78,6 +78,9 @@ class User(UserMixin, db.Model):
     #: Hash of the one-time code an organizer's roster import issued for this account; the
     #: member gives it when signing up to take the account over.
     claim_code_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    #: When the member last proved by an SMS code that the mobile number is theirs (sign-up,
+    #: a password reset, a new number); empty for accounts made otherwise (imports, claim codes).
+    mobile_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     role_grants: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -170,3 +173,28 @@ class SignedInDevice(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
 
     user: Mapped[User] = relationship()
+
+
+class VerificationCode(db.Model):
+    """The code last texted to a mobile number for one purpose (`verification_rules.Purpose`).
+
+    Only an HMAC of the code is kept. A new code for the same number and purpose replaces the
+    row; a row is written even when no text goes out (signing in to a number no account has),
+    so every answer about a number is the same whether or not it belongs to a member.
+    """
+
+    __tablename__ = "verification_code"
+    __table_args__ = (sa.UniqueConstraint("mobile", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mobile: Mapped[str] = mapped_column(sa.String(11))
+    purpose: Mapped[str] = mapped_column(sa.String(20))
+    #: HMAC-SHA256 (hex) under SECRET_KEY of purpose, number and code.
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    #: For a new mobile number: the member who asked, the only one the code works for.
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Checks so far, right or wrong; MAX_ATTEMPTS of them use the code up.
+    attempts: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

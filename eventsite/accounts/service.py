@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from functools import cache
 
 import sqlalchemy as sa
@@ -33,13 +34,9 @@ class AccountError(Refused):
 role_revoking = Namespace().signal("role-revoking")
 
 MOBILE_TAKEN = _l("This number is already registered.")
-CLAIM_CODE_NEEDED = _l(
-    "This number is already registered. If your organizer imported you, enter the claim code "
-    "they gave you."
-)
 NOTHING_TO_CLAIM = _l(
-    "No imported account with this number is waiting to be claimed. Check the mobile number, "
-    "or leave the claim code empty."
+    "This mobile number and claim code do not match an imported account waiting to be "
+    "claimed. Check both, or sign up with a code sent to your mobile."
 )
 WRONG_CURRENT_PASSWORD = _l("The current password is not correct.")
 
@@ -62,9 +59,12 @@ def sign_up(
     birth_year: int,
     email: str | None = None,
     claim_code: str | None = None,
+    verified_at: datetime | None = None,
 ) -> User:
-    """Create a member account, or take over the one a roster import made for this mobile number
-    when `claim_code` is the code issued for it; refuses a registered number otherwise.
+    """Create a member account for a number proved by an SMS code at `verified_at`
+    (`accounts.verification`), or take over the account an organizer's roster import made for
+    the number: by that SMS code, or, for a member without a phone, by the `claim_code` the
+    import issued. Without a verified number nothing new is created.
 
     Taking over keeps the name the organizer imported (a later import of the same list matches
     the account by mobile and that name; the member may change it on their profile page) and
@@ -78,24 +78,25 @@ def sign_up(
         # Lock the row, so two sign-ups with the same code cannot both take the account over.
         db.session.refresh(existing, with_for_update=True)
     if existing is not None and existing.is_unclaimed:
-        if not rules.claim_code_matches(
+        if verified_at is None and not rules.claim_code_matches(
             existing.claim_code_hash, _claim_secret(), existing.mobile, claim_code
         ):
-            raise AccountError(CLAIM_CODE_NEEDED, "claim_code")
+            raise AccountError(NOTHING_TO_CLAIM, "claim_code")
         existing.email = email or existing.email
         existing.work_unit = work_unit
         existing.gender = gender
         existing.birth_year = birth_year
         existing.claim_code_hash = None
+        existing.mobile_verified_at = verified_at
         existing.set_password(password)
         db.session.flush()
         return existing
+    if verified_at is None:
+        # The same answer for a member's number, a stranger's and a wrong code: the claim
+        # page tells nobody who has an account.
+        raise AccountError(NOTHING_TO_CLAIM, "claim_code")
     if existing is not None:
         raise AccountError(MOBILE_TAKEN, "mobile")
-    if rules.normalize_claim_code(claim_code):
-        # A code without an imported account: most likely a mistyped mobile number, and a new
-        # account under it would leave the member's real imported account unclaimed.
-        raise AccountError(NOTHING_TO_CLAIM, "claim_code")
     user = User(
         name=name,
         mobile=number,
@@ -103,6 +104,7 @@ def sign_up(
         work_unit=work_unit,
         gender=gender,
         birth_year=birth_year,
+        mobile_verified_at=verified_at,
     )
     user.set_password(password)
     try:

@@ -28,7 +28,6 @@ from eventsite.accounts.forms import (
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
-    SignupForm,
     UserSearchForm,
 )
 from eventsite.accounts.models import GRANTABLE_ROLES, Role, User
@@ -130,50 +129,12 @@ def _next_or_events() -> str:
 
 
 def _put_error(form, error: service.AccountError) -> None:
+    """Show a refusal beside its field, or at the top of the form when the form has no such field."""
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
-
-
-@bp.route("/signup", methods=["GET", "POST"])
-@public
-def signup():
-    """Create an account and log the new member in."""
-    if current_user.is_authenticated:
-        return redirect(_next_or_events())
-    form = SignupForm()
-    if form.validate_on_submit():
-        try:
-            user = service.sign_up(
-                name=form.name.data,
-                mobile=form.mobile.data,
-                email=form.email.data,
-                password=form.password.data,
-                work_unit=form.work_unit.data,
-                gender=form.gender.data,
-                birth_year=form.birth_year.data,
-                claim_code=form.claim_code.data,
-            )
-        except service.AccountError as error:
-            _put_error(form, error)
-        else:
-            db.session.commit()
-            _sign_in(user)
-            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
-            if not rules.same_name(user.name, form.name.data):
-                flash(
-                    _(
-                        "Your name stays as your organizer entered it, %(name)s, so their lists "
-                        "still find you. You can change it under My account.",
-                        name=user.name,
-                    ),
-                    "info",
-                )
-            return redirect(_next_or_events())
-    status = 400 if request.method == "POST" else 200
-    return render_template("accounts/signup.html", form=form), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -374,3 +335,8 @@ def admin_audit():
         error_out=False,
     )
     return render_template("accounts/admin_audit.html", entries=entries, titles=AUDIT_TITLES)
+
+
+# The pages of SMS codes (sign-up, signing in by code, a forgotten password, a new number) use
+# this blueprint and the helpers above.
+from eventsite.accounts import verification_views  # noqa: E402, F401

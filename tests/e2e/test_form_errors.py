@@ -81,9 +81,10 @@ def test_a_registration_refused_below_the_fold_shows_its_error_on_screen(live_ap
 def test_a_signup_with_several_mistakes_names_them_all_and_shows_the_first(live_app, phone):
     _app, url = live_app
     page = phone()
-    page.goto(f"{url}/signup")
+    page.goto(f"{url}/signup/claim")  # the sign-up form that holds every field at once
     page.fill("#name", "吴晓明")
     page.fill("#mobile", "12345")
+    page.fill("#claim_code", "ABCD2345")
     page.fill("#password", "qiaoqiao-2025")
     page.fill("#confirm", "qiaoqiao-2026")
     page.fill("#work_unit", "齐齐哈尔市职工大学")
