@@ -78,6 +78,9 @@ class User(UserMixin, db.Model):
     #: Hash of the one-time code an organizer's roster import issued for this account; the
     #: member gives it when signing up to take the account over.
     claim_code_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    #: The kinds of notice the member chose to get (true) or not (false) by SMS as well, by
+    #: `sms.rules.SmsKind` value; a kind not listed follows `sms.rules.SENT_BY_DEFAULT`.
+    sms_choices: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
     role_grants: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -178,6 +178,13 @@ def update_profile(
     return user
 
 
+def set_sms_choices(user: User, choices: dict[str, bool]) -> User:
+    """Save which kinds of notice the member gets by SMS as well ({kind: wanted})."""
+    user.sms_choices = {str(kind): bool(wanted) for kind, wanted in choices.items()}
+    db.session.flush()
+    return user
+
+
 def change_password(user: User, *, current: str, new: str) -> None:
     """Set a new password after checking the current one; every other signed-in device of the
     member is signed out (the one making the change stays)."""
