@@ -430,3 +430,35 @@ def test_the_organizer_sets_the_confirmation_time_in_the_edit_form(app, client, 
     )
     assert bad.status_code == 400
     assert db.session.get(Event, event.id).promotion_confirm_hours == 6
+
+
+# --- mixers: the results and introduction requests, never a match ------------------------------
+
+
+def test_mixer_results_and_introduction_requests_are_texted_naming_nobody(app, clock):
+    from eventsite.mixers import service as mixers
+    from tests.mixer_factories import attend, make_mixer, mark, number_of
+
+    mixer = make_mixer(title="鹊桥冬会", reveal="at_once")
+    asker = attend(mixer, gender="male", nickname="暗恋者", name="孟求")
+    liked = attend(mixer, gender="female", nickname="小鹿")
+    other = attend(mixer, gender="female", nickname="白鹭")
+    db.session.commit()
+    scheduler.run_notices(clock.now)  # the window opened: inbox only
+    mark(mixer, asker, liked)
+    mark(mixer, liked, asker)
+    db.session.commit()
+    scheduler.run_notices(clock.now)  # a match shown at once: inbox only
+    assert subjects(liked)[-1] == "A match at 鹊桥冬会"
+    assert texts(asker) == texts(liked) == texts(other) == []
+    clock.now = mixers.window_of(mixer.event).closes_at + HOUR
+    scheduler.run_notices(clock.now)
+    for member in (asker, liked, other):
+        assert texts(member) == [("mixer_results", {"event": "鹊桥冬会"})]
+    mixers.send_request(mixer.event, asker.id, number_of(mixer, other), "想认识您", clock.now)
+    db.session.commit()
+    scheduler.run_notices(clock.now)
+    assert texts(other)[-1] == ("introduction_request", {"event": "鹊桥冬会"})
+    assert len(texts(asker)) == 1
+    bodies = db.session.scalars(sa.select(SmsMessage.body)).all()
+    assert not any("暗恋者" in body or "孟求" in body or "想认识" in body for body in bodies)
