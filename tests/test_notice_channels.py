@@ -462,3 +462,18 @@ def test_mixer_results_and_introduction_requests_are_texted_naming_nobody(app, c
     assert len(texts(asker)) == 1
     bodies = db.session.scalars(sa.select(SmsMessage.body)).all()
     assert not any("暗恋者" in body or "孟求" in body or "想认识" in body for body in bodies)
+
+
+def test_arriving_at_the_desk_takes_an_offered_place(offered, clock, organizer):
+    from eventsite.events import roster
+
+    event, first, _second = offered
+    event.starts_at = clock.now + 2 * HOUR  # the desk is open
+    offer = service.find_registration(event.id, first.id)
+    deadline = offer.offer_expires_at
+    roster.check_in(offer, actor=organizer)
+    db.session.commit()
+    clock.now = deadline
+    assert scheduler.run_notices(clock.now).lapsed_offers == 0
+    taken = refreshed(offer)[0]
+    assert taken.status == "confirmed" and taken.checked_in_at is not None and not taken.is_offer

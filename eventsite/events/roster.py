@@ -1124,7 +1124,8 @@ def check_in(
                 Registration.checked_in_at.is_(None),
                 Registration.status == S.CONFIRMED,
             )
-            .values(checked_in_at=now, checked_in_by_id=actor.id)
+            # Arriving takes a place offered from the waitlist: the offer is answered.
+            .values(checked_in_at=now, checked_in_by_id=actor.id, offer_expires_at=None)
             .execution_options(synchronize_session=False)
         )
         db.session.refresh(registration)
