@@ -477,3 +477,15 @@ def test_arriving_at_the_desk_takes_an_offered_place(offered, clock, organizer):
     assert scheduler.run_notices(clock.now).lapsed_offers == 0
     taken = refreshed(offer)[0]
     assert taken.status == "confirmed" and taken.checked_in_at is not None and not taken.is_offer
+
+
+def test_an_event_moved_earlier_brings_an_offers_deadline_to_its_new_start(
+    offered, clock, organizer
+):
+    event, first, _second = offered
+    new_start = clock.now + 10 * HOUR
+    service.update_event(event, organizer, starts_at=new_start, ends_at=new_start + 4 * HOUR)
+    db.session.commit()
+    offer = service.find_registration(event.id, first.id)
+    assert offer.offer_expires_at == new_start
+    assert subjects(first)[-1] == "Event changed: 趣味运动会"

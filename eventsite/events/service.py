@@ -932,6 +932,17 @@ def update_event(
     event.updated_at = max(now, event.updated_at + timedelta(microseconds=1))
     db.session.flush()
     audit.record("event.update", actor=actor, event=event, detail=_changes_detail(changes))
+    if "starts_at" in noticed:
+        # An offer's deadline never falls after the start, wherever the start moves.
+        db.session.execute(
+            sa.update(Registration)
+            .where(
+                Registration.event_id == event.id,
+                Registration.status == S.CONFIRMED,
+                Registration.offer_expires_at > event.starts_at,
+            )
+            .values(offer_expires_at=event.starts_at)
+        )
     if event.is_published:
         notices.tell_changed(event, noticed)
     return promote_waitlist(event, now, actor=actor) if loosened else []
