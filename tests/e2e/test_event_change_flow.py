@@ -1,5 +1,6 @@
 """An organizer moves an event by a day in the edit form; every registered member (confirmed,
-waitlisted, awaiting approval) has the notice in their inbox and the text message queued."""
+waitlisted, awaiting approval) has the notice in their inbox and the text message queued. Then
+the confirmed member cancels, and the waitlisted one confirms the place offered to them."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from eventsite.accounts.models import User
 from eventsite.core.models import Notification
 from eventsite.core.time import format_local, to_local, utcnow
+from eventsite.events import service
 from eventsite.events.models import Event, EventKind, RegistrationStatus
 from eventsite.events.notices import sms_time
 from eventsite.extensions import db
@@ -103,3 +106,35 @@ def test_an_organizer_moves_an_event_and_every_registered_member_is_told(
     assert_fits_phone(member)
     assert member.get_by_text("活动变更通知：站前街道职工趣味运动会").count() >= 1
     screenshot(member, "event-moved-inbox")
+
+    # The confirmed member drops out: the place is offered to the waitlisted one, who confirms
+    # it on the event's page, before the deadline it shows.
+    with app.app_context():
+        holder = service.find_registration(event_id, members["甲"][0])
+        service.cancel_registration(holder, actor=holder.user)
+        offer = service.find_registration(event_id, members["乙"][0])
+        assert offer.is_offer
+        deadline = format_local(offer.offer_expires_at)
+        db.session.commit()
+    member.goto(f"{url}/events/{event_id}")
+    assert_fits_phone(member)
+    box = member.locator("#my-registration")
+    assert "名额待确认" in box.inner_text() and deadline in box.inner_text()
+    screenshot(member, "place-offered")
+    box.locator("button", has_text="确认名额").click()
+    member.wait_for_load_state()
+    assert "名额已确认" in member.locator("body").inner_text()
+    with app.app_context():
+        taken = service.find_registration(event_id, members["乙"][0])
+        assert taken.status == "confirmed" and not taken.is_offer
+
+    # Their SMS choices, on the same phone.
+    member.goto(f"{url}/account")
+    assert_fits_phone(member)
+    member.uncheck("#event_reminder")
+    member.locator("#sms button[type=submit]").click()
+    member.wait_for_load_state()
+    screenshot(member, "sms-choices")
+    with app.app_context():
+        choices = db.session.get(User, members["乙"][0]).sms_choices
+        assert choices["event_reminder"] is False and choices["event_changed"] is True
