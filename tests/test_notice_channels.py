@@ -489,3 +489,13 @@ def test_an_event_moved_earlier_brings_an_offers_deadline_to_its_new_start(
     offer = service.find_registration(event.id, first.id)
     assert offer.offer_expires_at == new_start
     assert subjects(first)[-1] == "Event changed: 趣味运动会"
+
+
+def test_the_roster_export_says_a_place_is_offered_and_until_when(offered, clock):
+    from eventsite.events import roster
+
+    event, first, _second = offered
+    rows = roster.export_rows(event, roster.RosterFilters())
+    [row] = [row for row in rows if row[0] == first.name]
+    deadline = format_local(clock.now + 24 * HOUR)
+    assert row[8] == f"Offered; to confirm by {deadline}"

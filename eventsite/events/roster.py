@@ -560,7 +560,12 @@ def export_rows(event: Event, filters: RosterFilters) -> list[list]:
                 reg.team.name if reg.team else "",
                 reg.track.name if reg.track else "",
                 reg.status_enum.title,
-                reg.status_reason,
+                _(
+                    "Offered; to confirm by %(deadline)s",
+                    deadline=format_local(reg.offer_expires_at),
+                )
+                if reg.is_offer
+                else reg.status_reason,
                 format_local(reg.registered_at),
                 format_local(reg.checked_in_at),
             ]
