@@ -296,16 +296,19 @@ def rush(server: Gunicorn, requests, args) -> loadgen.Outcome:
     return loadgen.rush(server.port, requests, concurrency=args.rush_concurrency, timeout=120)
 
 
-def notification_count(url: str) -> int:
+def message_counts(url: str) -> tuple[int, int]:
+    """(inbox messages, SMS rows) in the database now."""
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        count = conn.execute(sa.text("SELECT count(*) FROM notification")).scalar()
+        inbox = conn.execute(sa.text("SELECT count(*) FROM notification")).scalar()
+        texts = conn.execute(sa.text("SELECT count(*) FROM sms_message")).scalar()
     engine.dispose()
-    return count
+    return inbox, texts
 
 
-def rush_outcome(url: str, event_id: int, notifications_before: int) -> dict:
-    """Registrations of the rush's event by status, and the inbox messages the rush wrote."""
+def rush_outcome(url: str, event_id: int, before: tuple[int, int]) -> dict:
+    """Registrations of the rush's event by status, and the inbox messages and SMS rows the rush
+    wrote (an SMS for each confirmed place; none for the waitlist)."""
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         rows = conn.execute(
@@ -315,9 +318,11 @@ def rush_outcome(url: str, event_id: int, notifications_before: int) -> dict:
             {"id": event_id},
         ).all()
     engine.dispose()
+    inbox, texts = message_counts(url)
     return {
         **{status: count for status, count in sorted(rows)},
-        "inbox messages": notification_count(url) - notifications_before,
+        "inbox messages": inbox - before[0],
+        "sms messages": texts - before[1],
     }
 
 
@@ -816,16 +821,17 @@ def measure_rush(app_server, base_server, data, sessions, url, args) -> dict:
         for user_id in members
     ]
     print("(a) rush …", flush=True)
-    before = notification_count(url)
+    before = message_counts(url)
     rush_app = rush(app_server, app_requests, args)
     outcome_app = rush_outcome(url, data.rush_event, before)
-    before = notification_count(url)
+    before = message_counts(url)
     rush_base = rush(base_server, base_requests, args)
     outcome_base = rush_outcome(url, data.rush_event_baseline, before)
     correct = (
         outcome_app.get("confirmed") == 100
         and outcome_app.get("waitlisted") == 900
         and outcome_app.get("inbox messages") == 1000
+        and outcome_app.get("sms messages") == 100
         and rush_app.statuses == {303: 1000}
     )
     return {

@@ -34,7 +34,7 @@ from flask.cli import with_appcontext
 
 from eventsite.core.notifications import deliver_outbox
 from eventsite.core.time import utcnow
-from eventsite.events import reminders
+from eventsite.events import offers, reminders
 from eventsite.events.models import Event
 from eventsite.extensions import db
 from eventsite.mixers import jobs as mixer_jobs
@@ -66,7 +66,8 @@ def job_specs(app: Flask) -> list[JobSpec]:
         JobSpec(
             "notices",
             "eventsite.scheduler:notices_job",
-            "Event reminders, registration-closing notices, mixer exchange notices and purge",
+            "Event reminders, registration-closing notices, lapsed offers, mixer exchange "
+            "notices and purge",
             app.config["SCHEDULER_TICK_SECONDS"],
         ),
         JobSpec(
@@ -87,17 +88,21 @@ def include_name(name, type_, parent_names) -> bool:
 class NoticeTally:
     reminders: int = 0
     closing_notices: int = 0
+    #: Offered places passed on to the next in line, their deadline having come unanswered.
+    lapsed_offers: int = 0
     #: The 鹊桥 exchange's notices and retention purge (`mixers.jobs`).
     mixers: mixer_jobs.MixerTickTally = dataclasses.field(default_factory=mixer_jobs.MixerTickTally)
 
 
 def run_notices(now: datetime | None = None) -> NoticeTally:
-    """Send every due reminder and closing notice, committing once per event (needs app context)."""
+    """Send every due reminder and closing notice and pass on every lapsed offer, committing once
+    per event (needs app context)."""
     now = now or utcnow()
     tally = NoticeTally()
     batches = [
         (reminders.events_due_reminder, reminders.send_event_reminder, "reminders"),
         (reminders.events_due_closing_notice, reminders.send_closing_notice, "closing_notices"),
+        (offers.events_with_lapsed_offers, offers.lapse_offers, "lapsed_offers"),
     ]
     for find_due, send, field in batches:
         event_ids = [event.id for event in find_due(now)]
@@ -112,11 +117,12 @@ def run_notices(now: datetime | None = None) -> NoticeTally:
                 log.exception("%s for event %s failed; the next tick retries", field, event_id)
                 continue
             setattr(tally, field, getattr(tally, field) + sent)
-    if tally.reminders or tally.closing_notices:
+    if tally.reminders or tally.closing_notices or tally.lapsed_offers:
         log.info(
-            "Sent %d event reminders and %d registration-closing notices",
+            "Sent %d event reminders and %d registration-closing notices; %d offers lapsed",
             tally.reminders,
             tally.closing_notices,
+            tally.lapsed_offers,
         )
     # The mixers' exchange notices and retention purge: one transaction per mixer, like above.
     tally.mixers = mixer_jobs.run_mixer_jobs(now)

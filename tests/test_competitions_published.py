@@ -239,6 +239,8 @@ KEEPS = {
 
 #: Functions that only read.
 READS = {
+    "leads_team",
+    "teams_led",
     "plain",
     "problem_message",
     "score_field",

@@ -45,7 +45,7 @@ from eventsite.accounts.models import User
 from eventsite.competitions import service as competitions
 from eventsite.competitions.models import JudgeAssignment, Round
 from eventsite.core.time import to_local
-from eventsite.events import roster, service
+from eventsite.events import offers, roster, service
 from eventsite.events.models import Event, Registration, RegistrationStatus, Track
 from eventsite.extensions import db
 from tests.competition_factories import fill_all, make_contest
@@ -351,6 +351,7 @@ KEEPS = {
 
 #: Functions that only read (`lock_event` locks the event row, and writes nothing).
 READS = {
+    "apply_filters",
     # events/service.py
     "event_path",
     "lock_event",
@@ -464,7 +465,7 @@ def asks_first(node: ast.AST) -> bool:
 
 def test_every_write_of_a_registration_is_announced_first():
     writers, silent = [], []
-    for module in MODULES:
+    for module in (*MODULES, offers):
         tree = ast.parse(inspect.getsource(module))
         for node in tree.body:
             if isinstance(node, ast.FunctionDef) and writes_placement(node):
@@ -473,6 +474,7 @@ def test_every_write_of_a_registration_is_announced_first():
                     silent.append(f"{module.__name__}.{node.name}")
     # The check finds the engine's writers (a broken check would find none and pass).
     assert {"register", "cancel_registration", "approve", "reject", "move"} <= set(writers)
+    assert "lapse_offers" in writers
     assert silent == [], "These write a registration without sending registrations_changing"
 
 

@@ -165,7 +165,7 @@ def capacity_rush(app, monkeypatch, *, members: int, seats: int, cancellations: 
     """`members` register at once for `seats`; then `cancellations` confirmed cancel at once."""
     confirmed_notice = subject(app, "Registration confirmed: %(title)s", title="拔河")
     waitlisted_notice = subject(app, "On the waitlist: %(title)s", title="拔河")
-    promoted_notice = subject(app, "A place is yours: %(title)s", title="拔河")
+    promoted_notice = subject(app, "A place is offered to you: %(title)s", title="拔河")
     organizer = make_user(roles=["organizer"])
     event = make_event(
         organizer=organizer, kind=EventKind.SPORTSMEET, capacity=seats, teams=["站前社区"],

@@ -362,7 +362,10 @@ def test_capacity_increase_promotes_the_waitlist_in_order_and_notifies(client, a
     )
     notified = db.session.scalars(sa.select(Notification.user_id)).all()
     assert sorted(notified) == sorted([first.id, second.id])
-    assert "2 members moved from the waitlist" in text(client.get(f"/events/{event.id}/edit"))
+    # Each is offered the place, to confirm within the event's confirmation time.
+    assert "2 members on the waitlist were offered the new places" in text(
+        client.get(f"/events/{event.id}/edit")
+    )
 
 
 def test_removing_the_capacity_promotes_everyone(app, organizer):

@@ -64,3 +64,32 @@ def test_downgrade_to_base_and_upgrade_again(app):
     assert model_tables <= table_names()
     with db.engine.connect() as connection:
         assert schema_differences(connection) == []
+
+
+def test_a_downgrade_that_rebuilds_the_user_table_keeps_what_refers_to_accounts(app):
+    """SQLite changes a table by copying it and dropping the old one; with foreign keys on,
+    dropping `user` would cascade into every table that refers to an account."""
+    from eventsite.core.models import Notification
+    from eventsite.events.models import Registration
+    from tests.factories import make_event, make_registration, make_user
+
+    member = make_user()
+    make_registration(make_event(), member)
+    db.session.add(Notification(user_id=member.id, subject="s", body="b"))
+    db.session.commit()
+
+    def counts():
+        db.session.remove()
+        return (
+            db.session.scalar(sa.select(sa.func.count()).select_from(Registration)),
+            db.session.scalar(sa.select(sa.func.count()).select_from(Notification)),
+        )
+
+    before = counts()
+    assert before == (1, 1)
+    db.session.remove()
+    downgrade(revision="0011_sms_queue")  # past two revisions that change `user`
+    assert counts() == before
+    db.session.remove()
+    upgrade()
+    assert counts() == before

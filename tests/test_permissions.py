@@ -342,6 +342,8 @@ EMPTY_POST_ACTS: dict[str, tuple[set[str], set[str]]] = {
     # walk signs each role in anew before every route, so there are others).
     "accounts.logout": (set(ROLES) - {"anonymous"}, {"signed_in_device"}),
     "accounts.sign_out_others": (set(ROLES) - {"anonymous"}, {"signed_in_device"}),
+    # The SMS choices: every box left unticked is a choice too (no optional notice by SMS).
+    "accounts.sms_choices": (set(ROLES) - {"anonymous"}, {"user"}),
 }
 
 

@@ -16,6 +16,7 @@ from werkzeug.security import generate_password_hash
 
 from eventsite.accounts.models import User
 from eventsite.core.models import AuditEntry, Notification, OutboundEmail
+from eventsite.core.time import format_local
 from eventsite.events import rules, service
 from eventsite.events.models import EventKind, EventStatus, Registration
 from eventsite.events.service import RegistrationError
@@ -136,7 +137,7 @@ def test_a_raised_capacity_is_filled_from_the_waitlist(app, clock, organizer):
     promoted = service.promote_waitlist(locked)
     assert [r.id for r in promoted] == [r2.id, r3.id]
     assert statuses(r1, r2, r3, r4) == ["confirmed", "confirmed", "confirmed", "waitlisted"]
-    assert subjects(r2.user)[-1] == "A place is yours: 趣味运动会"
+    assert subjects(r2.user)[-1] == "A place is offered to you: 趣味运动会"
 
 
 def test_a_newcomer_never_takes_a_place_a_waitlisted_member_fits(app, clock, organizer):
@@ -366,7 +367,7 @@ def test_moving_out_of_a_full_team_promotes_that_teams_waitlist(app, clock, orga
     assert (a1.team_id, a2.team_id) == (team_b, team_a)
     assert audit_log(event) == [
         ("registration.move", organizer.id, "甲: 站前社区 → 铁锋社区"),
-        ("registration.promote", None, "乙"),
+        ("registration.offer", None, f"乙 ({format_local(a2.offer_expires_at)})"),
     ]
 
 
@@ -489,9 +490,10 @@ def test_member_cancels_before_start_without_notification_noise(app, clock, orga
     service.cancel_registration(mine, actor=leaving)
     assert mine.status == "cancelled" and mine.status_reason == ""
     assert len(notes(leaving)) == before  # the member knows: no message to themselves
-    assert subjects(waiting)[-1] == "A place is yours: 趣味运动会"  # the promoted one is told
-    assert notes(waiting)[-1].link == MY_EVENTS
-    assert [a for a, *_ in audit_log(event)] == ["registration.promote"]
+    # The promoted one is offered the place, to confirm on the event's page.
+    assert subjects(waiting)[-1] == "A place is offered to you: 趣味运动会"
+    assert notes(waiting)[-1].link == f"/events/{event.id}"
+    assert [a for a, *_ in audit_log(event)] == ["registration.offer"]
     assert theirs.status == "confirmed"
 
 
@@ -798,9 +800,10 @@ def test_every_promoted_member_is_told_once(app, clock, organizer):
     locked = service.lock_event(event.id)
     locked.capacity = 4
     service.promote_waitlist(locked)
-    promoted_subjects = [subjects(r.user).count("A place is yours: 趣味运动会") for r in regs]
+    offered = "A place is offered to you: 趣味运动会"
+    promoted_subjects = [subjects(r.user).count(offered) for r in regs]
     assert promoted_subjects == [0, 0, 1, 1, 0]
-    assert [a for a, *_ in audit_log(event)] == ["registration.promote"] * 2
+    assert [a for a, *_ in audit_log(event)] == ["registration.offer"] * 2
 
 
 # --- waitlist position -----------------------------------------------------------------------
@@ -881,7 +884,7 @@ def test_register_cancel_and_leave_the_waitlist_through_the_routes(
     _as(auth, first)  # frees the place: the second member, not the third, gets it
     assert client.post(f"/events/{event_id}/cancel-registration").status_code == 303
     assert rows() == [(ids[0], "cancelled"), (ids[1], "confirmed"), (ids[2], "cancelled")]
-    assert subjects(second)[-1] == "A place is yours: 趣味运动会"
+    assert subjects(second)[-1] == "A place is offered to you: 趣味运动会"
 
     clock.now = event.starts_at
     _as(auth, second)

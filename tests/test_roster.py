@@ -378,7 +378,7 @@ def test_bulk_cancel_promotes_the_waitlist(app, client, auth, clock, organizer):
         "confirmed",
         "confirmed",
     ]
-    assert audit_actions(event) == ["registration.cancel", "registration.promote"]
+    assert audit_actions(event) == ["registration.cancel", "registration.offer"]
 
 
 def test_bulk_move_to_another_team_and_track(app, client, auth, organizer, approval_event):

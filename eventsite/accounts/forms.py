@@ -19,6 +19,7 @@ from eventsite.accounts.models import Gender
 from eventsite.accounts.verification_rules import CODE_DIGITS
 from eventsite.core.forms import BoundsCheck, Length, SiteForm
 from eventsite.core.time import to_local, utcnow
+from eventsite.sms.rules import ALWAYS_SENT, SmsKind, member_wants
 
 PASSWORD_MESSAGES = {
     rules.PasswordProblem.TOO_SHORT: _l(
@@ -328,6 +329,45 @@ class ProfileForm(SiteForm):
     work_unit = _work_unit_field()
     gender = _gender_field()
     birth_year = _birth_year_field()
+
+
+#: The kinds of notice a member chooses to get by SMS as well, as the profile names them; codes
+#: (ALWAYS_SENT) always go and are not listed.
+SMS_CHOICE_LABELS = {
+    SmsKind.REGISTRATION_CONFIRMED: _l("My registration is confirmed"),
+    SmsKind.WAITLIST_PROMOTED: _l(
+        "A place from the waitlist is offered to me, to confirm by a deadline"
+    ),
+    SmsKind.EVENT_CHANGED: _l("An event I registered for moves to another time or venue"),
+    SmsKind.EVENT_CANCELLED: _l("An event I registered for is cancelled"),
+    SmsKind.EVENT_REMINDER: _l("A reminder the day before an event"),
+    SmsKind.MIXER_RESULTS: _l("The results of a mixer's contact exchange are ready"),
+    SmsKind.INTRODUCTION_REQUEST: _l("Someone at a mixer asks to be introduced to me"),
+    SmsKind.ROSTER_MESSAGE: _l("An organizer writes to everyone registered for an event"),
+}
+assert set(SMS_CHOICE_LABELS) == set(SmsKind) - ALWAYS_SENT
+
+
+class SmsChoicesForm(SiteForm):
+    """Which kinds of notice the member gets by SMS as well as in the inbox: one box per kind."""
+
+    @classmethod
+    def for_user(cls, user, **kwargs) -> SmsChoicesForm:
+        """The form ticked as the member gets SMS now (their choices, else the defaults)."""
+        data = {str(kind): member_wants(kind, user.sms_choices) for kind in SMS_CHOICE_LABELS}
+        return cls(data=data, **kwargs)
+
+    @property
+    def kind_fields(self) -> list:
+        return [self[str(kind)] for kind in SMS_CHOICE_LABELS]
+
+    def choices(self) -> dict[str, bool]:
+        """{kind: wanted} for every kind the member may choose."""
+        return {str(kind): bool(self[str(kind)].data) for kind in SMS_CHOICE_LABELS}
+
+
+for _kind, _label in SMS_CHOICE_LABELS.items():
+    setattr(SmsChoicesForm, str(_kind), BooleanField(_label))
 
 
 class PasswordChangeForm(SiteForm):

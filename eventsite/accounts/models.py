@@ -81,6 +81,9 @@ class User(UserMixin, db.Model):
     #: When the member last proved by an SMS code that the mobile number is theirs (sign-up,
     #: a password reset, a new number); empty for accounts made otherwise (imports, claim codes).
     mobile_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The kinds of notice the member chose to get (true) or not (false) by SMS as well, by
+    #: `sms.rules.SmsKind` value; a kind not listed follows `sms.rules.SENT_BY_DEFAULT`.
+    sms_choices: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
     role_grants: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -295,8 +295,13 @@ def sign_up(*, mobile: str, code: str | None, **details) -> User:
 
 
 def sign_in(address: str | None, mobile: str, code: str | None) -> User | attempts.Pause:
-    """The account whose sign-in code this is, or the Pause failed logins imposed."""
-    return _owner_signing_in(Purpose.SIGN_IN, address, mobile, code)
+    """The account whose sign-in code this is, or the Pause failed logins imposed. The code
+    proves the number: an account made without one (an admin the command line created) counts
+    as verified from now on."""
+    owner = _owner_signing_in(Purpose.SIGN_IN, address, mobile, code)
+    if isinstance(owner, User) and owner.mobile_verified_at is None:
+        owner.mobile_verified_at = utcnow()
+    return owner
 
 
 def reset_password(

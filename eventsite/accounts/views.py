@@ -28,6 +28,7 @@ from eventsite.accounts.forms import (
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
+    SmsChoicesForm,
     UserSearchForm,
 )
 from eventsite.accounts.models import GRANTABLE_ROLES, Role, User
@@ -193,12 +194,30 @@ def profile():
         flash(_("Your details are saved."), "success")
         return redirect(url_for("accounts.profile"))
     status = 400 if request.method == "POST" else 200
+    return _render_profile(form=form, status=status)
+
+
+def _render_profile(form=None, sms_form=None, status=200):
     return render_template(
         "accounts/profile.html",
-        form=form,
+        form=form or ProfileForm(obj=current_user, formdata=None),
+        sms_form=sms_form or SmsChoicesForm.for_user(current_user, formdata=None),
         devices=devices.devices_of(current_user),
         current_device=current_user.device,
     ), status
+
+
+@bp.post("/account/sms")
+@login_required
+def sms_choices():
+    """Save which kinds of notice the member gets by SMS as well as in the inbox."""
+    form = SmsChoicesForm()
+    if not form.validate():
+        return _render_profile(sms_form=form, status=400)
+    service.set_sms_choices(current_user, form.choices())
+    db.session.commit()
+    flash(_("Your SMS choices are saved."), "success")
+    return redirect(url_for("accounts.profile", _anchor="sms"))
 
 
 @bp.post("/account/devices/sign-out-others")

@@ -85,6 +85,22 @@ class EventForm(SiteForm):
         description=_l("Leave empty for no limit; extra registrations wait on a list."),
     )
     approval_required = BooleanField(_l("The organizer approves each registration"))
+    promotion_confirm_hours = IntegerField(
+        _l("Hours to confirm a place offered from the waitlist"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=0,
+                max=rules.MAX_CONFIRM_HOURS,
+                message=_l("Enter a whole number of hours from %(min)s to %(max)s."),
+            ),
+        ],
+        description=_l(
+            "A freed place is held for the next member on the waitlist this long, but never past "
+            "the start; unconfirmed, it goes to the one after. 0: the place is theirs at once. "
+            "Empty: 24 hours."
+        ),
+    )
     min_age = _limit(
         _l("Youngest age admitted"),
         rules.MIXER_MINIMUM_AGE,
@@ -118,7 +134,12 @@ class EventForm(SiteForm):
         }
         data |= {
             name: getattr(event, name)
-            for name in ("capacity", "approval_required", *KIND_FIELDS[EventKind(event.kind)])
+            for name in (
+                "capacity",
+                "approval_required",
+                "promotion_confirm_hours",
+                *KIND_FIELDS[EventKind(event.kind)],
+            )
         }
         data["loaded_version"] = event.version
         return cls(kind=event.kind, data=data, **kwargs)
@@ -156,10 +177,24 @@ class EventForm(SiteForm):
             "venue": self.venue.data.strip(),
             "capacity": self.capacity.data,
             "approval_required": bool(self.approval_required.data),
+            "promotion_confirm_hours": (
+                rules.DEFAULT_CONFIRM_HOURS
+                if self.promotion_confirm_hours.data is None
+                else self.promotion_confirm_hours.data
+            ),
         }
         fields |= {name: from_local(self[name].data) for name in DATETIME_FIELDS}
         fields |= {name: self[name].data for name in KIND_FIELDS[self.kind]}
         return fields
+
+
+class OfferAnswerForm(SiteForm):
+    """A member's answer to a place offered from the waitlist."""
+
+    answer = SelectField(
+        choices=[("confirm", _l("Confirm my place")), ("decline", _l("Decline"))],
+        validators=[InputRequired()],
+    )
 
 
 class CancelEventForm(SiteForm):

@@ -96,6 +96,9 @@ class Event(db.Model):
     #: Confirmed places; None means no limit.
     capacity: Mapped[int | None]
     approval_required: Mapped[bool] = mapped_column(default=False)
+    #: Hours a member offered a freed place has to confirm it before it goes to the next in
+    #: line; 0: a freed place is theirs at once (`rules.offer_deadline`).
+    promotion_confirm_hours: Mapped[int] = mapped_column(default=24)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
     updated_at: Mapped[datetime] = mapped_column(
@@ -257,6 +260,9 @@ class Registration(db.Model):
     #: When the registration joined the waitlist; the waitlist is served in this order.
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
+    #: A confirmed place offered from the waitlist and held until the member confirms it by this
+    #: moment; it lapses to the next in line after it. None: the place is the member's outright.
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
@@ -276,6 +282,11 @@ class Registration(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_offer(self) -> bool:
+        """A place offered from the waitlist that the member has yet to confirm."""
+        return self.status == RegistrationStatus.CONFIRMED and self.offer_expires_at is not None
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} event={self.event_id} user={self.user_id} {self.status}>"

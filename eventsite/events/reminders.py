@@ -32,8 +32,10 @@ from eventsite.events.models import (
     Registration,
     RegistrationStatus,
 )
+from eventsite.events.notices import sms_event
 from eventsite.events.service import MY_EVENTS_PATH, event_path, status_counts
 from eventsite.extensions import db
+from eventsite.sms.rules import SmsKind
 
 #: SentNotice kinds.
 EVENT_REMINDER = "event_reminder"
@@ -111,12 +113,15 @@ def send_event_reminder(event: Event, now: datetime) -> int:
         .where(
             Registration.event_id == event.id,
             Registration.status == RegistrationStatus.CONFIRMED,
+            # A place offered and not yet confirmed is reminded of once it is confirmed.
+            Registration.offer_expires_at.is_(None),
             User.active.is_(True),
             _not_yet_sent(EVENT_REMINDER, event.id),
         )
     )
     users = _users(claim(EVENT_REMINDER, event, recipients, now))
     title, venue, start = event.title, event.venue, event.starts_at
+    params = sms_event(event)
     for user in users:
         notify(
             user,
@@ -134,6 +139,8 @@ def send_event_reminder(event: Event, now: datetime) -> int:
                 ),
             ),
             link=MY_EVENTS_PATH,
+            sms=SmsKind.EVENT_REMINDER,
+            sms_params=params,
         )
     db.session.flush()
     return len(users)

@@ -562,7 +562,12 @@ def export_rows(event: Event, filters: RosterFilters) -> list[list]:
                 reg.team.name if reg.team else "",
                 reg.track.name if reg.track else "",
                 reg.status_enum.title,
-                reg.status_reason,
+                _(
+                    "Offered; to confirm by %(deadline)s",
+                    deadline=format_local(reg.offer_expires_at),
+                )
+                if reg.is_offer
+                else reg.status_reason,
                 format_local(reg.registered_at),
                 format_local(reg.checked_in_at),
             ]
@@ -909,6 +914,10 @@ ACTION_TITLES = {
     "registration.cancel": _l("Registration cancelled by the organizer"),
     "registration.move": _l("Moved to another team or track"),
     "registration.promote": _l("Promoted from the waitlist"),
+    "registration.offer": _l("Place offered from the waitlist, to confirm by the time given"),
+    "registration.offer_confirm": _l("Offered place confirmed"),
+    "registration.offer_decline": _l("Offered place declined"),
+    "registration.offer_lapse": _l("Offered place not confirmed in time; passed on"),
     "roster.import": _l("Roster imported"),
     "roster.export": _l("Roster exported"),
     "roster.message": _l("Message sent to members"),
@@ -1123,7 +1132,8 @@ def check_in(
                 Registration.checked_in_at.is_(None),
                 Registration.status == S.CONFIRMED,
             )
-            .values(checked_in_at=now, checked_in_by_id=actor.id)
+            # Arriving takes a place offered from the waitlist: the offer is answered.
+            .values(checked_in_at=now, checked_in_by_id=actor.id, offer_expires_at=None)
             .execution_options(synchronize_session=False)
         )
         db.session.refresh(registration)

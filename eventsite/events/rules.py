@@ -308,3 +308,54 @@ def notice_due(moment: datetime, now: datetime, lead: timedelta) -> bool:
     """A notice `lead` ahead of `moment` is due from `lead` before it until the moment itself."""
     after, until = notice_window(now, lead)
     return after < moment <= until
+
+
+# --- Places offered from the waitlist ----------------------------------------------------------
+
+#: Hours a member offered a freed place has to confirm it, unless the organizer sets otherwise.
+DEFAULT_CONFIRM_HOURS = 24
+#: The longest confirmation time an organizer may set (a week).
+MAX_CONFIRM_HOURS = 168
+#: A member is never asked to confirm in less time than this (or than the event's own
+#: confirmation time, if shorter): with less left before the event starts, the place is theirs
+#: at once, since a place nobody could take in time helps no one.
+MIN_OFFER_WINDOW = timedelta(hours=2)
+
+
+def offer_deadline(now: datetime, starts_at: datetime, confirm_hours: int) -> datetime | None:
+    """By when a member offered a freed place at `now` must confirm it: `confirm_hours` later but
+    never after the event starts; None (the place is theirs outright) when the event asks for no
+    confirmation or less than the shorter of MIN_OFFER_WINDOW and `confirm_hours` would be left."""
+    if confirm_hours <= 0:
+        return None
+    wanted = timedelta(hours=confirm_hours)
+    deadline = min(now + wanted, starts_at)
+    if deadline - now < min(wanted, MIN_OFFER_WINDOW):
+        return None
+    return deadline
+
+
+def offer_open(expires_at: datetime | None, now: datetime) -> bool:
+    """An offered place may still be confirmed: it has a deadline and `now` is before it."""
+    return expires_at is not None and now < expires_at
+
+
+def offer_lapsed(expires_at: datetime | None, now: datetime) -> bool:
+    """An offered place goes to the next in line once its deadline has come unanswered."""
+    return expires_at is not None and now >= expires_at
+
+
+def notice_changes(
+    before: Mapping[str, object], after: Mapping[str, object]
+) -> dict[str, tuple[object, object]]:
+    """What registered members are told of an edit: the start, end or venue that changed
+    ({field: (old, new)}); other details change without a notice."""
+    return {
+        name: (before[name], after[name])
+        for name in NOTICED_FIELDS
+        if name in after and before.get(name) != after[name]
+    }
+
+
+#: The event details whose change every registered member hears of.
+NOTICED_FIELDS = ("starts_at", "ends_at", "venue")

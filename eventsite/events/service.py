@@ -25,7 +25,7 @@ from eventsite.core import audit
 from eventsite.core.errors import Refused
 from eventsite.core.notifications import notify
 from eventsite.core.time import format_local, to_local, utcnow
-from eventsite.events import rules
+from eventsite.events import notices, rules
 from eventsite.events.models import (
     ACTIVE_STATUSES,
     Event,
@@ -38,6 +38,7 @@ from eventsite.events.models import (
     Track,
 )
 from eventsite.extensions import db
+from eventsite.sms.rules import SmsKind
 
 S = RegistrationStatus
 
@@ -348,6 +349,7 @@ def register(
     registration.registered_at = now
     registration.status_changed_at = now
     registration.waitlisted_at = now if status == S.WAITLISTED else None
+    registration.offer_expires_at = None
     registration.checked_in_at = None
     registration.checked_in_by_id = None
     registration.status_reason = ""
@@ -425,7 +427,14 @@ def _announce(registration: Registration, event: Event, user: User) -> None:
         )
     else:  # pragma: no cover - every status is listed above
         return
-    notify(user, render, link=event_path(event) if status != S.CONFIRMED else MY_EVENTS_PATH)
+    confirmed = status == S.CONFIRMED
+    notify(
+        user,
+        render,
+        link=MY_EVENTS_PATH if confirmed else event_path(event),
+        sms=SmsKind.REGISTRATION_CONFIRMED if confirmed else None,
+        sms_params=notices.sms_event(event) if confirmed else None,
+    )
 
 
 def promote_waitlist(
@@ -433,7 +442,10 @@ def promote_waitlist(
 ) -> list[Registration]:
     """Fill free places from the waitlist, first come first served; the caller holds the lock.
 
-    `actor` is whose action freed the places (None for the engine itself).
+    Each place is offered: held for the member until the deadline `rules.offer_deadline` sets
+    (the scheduler's `offers.lapse_offers` passes it on if they do not confirm), or theirs at once
+    when the event asks no confirmation or too little time is left. `actor` is whose action
+    freed the places (None for the engine itself).
     """
     now = now or utcnow()
     if event.is_cancelled or event.has_ended(now):
@@ -456,28 +468,67 @@ def promote_waitlist(
         actor,
         [_change(reg, status=S.CONFIRMED) for reg, _user in waiting if reg.id in chosen],
     )
+    deadline = rules.offer_deadline(now, event.starts_at, event.promotion_confirm_hours)
     promoted = []
     for registration, user in waiting:
         if registration.id not in chosen:
             continue
         registration.status = S.CONFIRMED
         registration.status_changed_at = now
+        registration.offer_expires_at = deadline
         promoted.append(registration)
-        title = event.title
-        notify(
-            user,
-            lambda title=title: (
-                _("A place is yours: %(title)s", title=title),
-                _(
-                    "A place at %(title)s has freed up and is now yours: your registration is confirmed. If you can no longer come, please cancel so the next member gets it.",
-                    title=title,
-                ),
-            ),
-            link=MY_EVENTS_PATH,
-        )
-        audit.record("registration.promote", event=event, detail=user.name)
+        if deadline is None:
+            _tell_promoted(event, user)
+            audit.record("registration.promote", event=event, detail=user.name)
+        else:
+            _tell_offered(event, user, deadline)
+            audit.record(
+                "registration.offer",
+                event=event,
+                detail=f"{user.name} ({format_local(deadline)})",
+            )
     db.session.flush()
     return promoted
+
+
+def _tell_promoted(event: Event, user: User) -> None:
+    """Tell a member a freed place is theirs outright."""
+    title = event.title
+    notify(
+        user,
+        lambda: (
+            _("A place is yours: %(title)s", title=title),
+            _(
+                "A place at %(title)s has freed up and is now yours: your registration is confirmed. If you can no longer come, please cancel so the next member gets it.",
+                title=title,
+            ),
+        ),
+        link=MY_EVENTS_PATH,
+        sms=SmsKind.REGISTRATION_CONFIRMED,
+        sms_params=notices.sms_event(event),
+    )
+
+
+def _tell_offered(event: Event, user: User, deadline: datetime) -> None:
+    """Tell a member a freed place is held for them until `deadline`, if they confirm it."""
+    title = event.title
+    notify(
+        user,
+        lambda: (
+            _("A place is offered to you: %(title)s", title=title),
+            _(
+                "A place at %(title)s has freed up and is held for you until %(deadline)s. Please confirm it on the event's page by then; if you do not, it goes to the next member on the waitlist.",
+                title=title,
+                deadline=format_local(deadline),
+            ),
+        ),
+        link=event_path(event),
+        sms=SmsKind.WAITLIST_PROMOTED,
+        sms_params={
+            "event": notices.sms_name(event.title),
+            "deadline": notices.sms_time(deadline),
+        },
+    )
 
 
 def _locked_registration(registration: Registration) -> tuple[Event, Registration]:
@@ -511,6 +562,7 @@ def cancel_registration(
     registration.status_changed_at = now
     registration.status_reason = "" if by_member else reason
     registration.waitlisted_at = None
+    registration.offer_expires_at = None
     db.session.flush()
     if not by_member:
         audit.record(
@@ -718,6 +770,7 @@ EVENT_FIELDS = (
     "registration_closes_at",
     "capacity",
     "approval_required",
+    "promotion_confirm_hours",
     "min_age",
     "max_age",
     "quota_male",
@@ -748,6 +801,7 @@ FIELD_TITLES = {
     "registration_closes_at": _l("Registration closes"),
     "capacity": _l("Places"),
     "approval_required": _l("The organizer approves each registration"),
+    "promotion_confirm_hours": _l("Hours to confirm a place offered from the waitlist"),
     "min_age": _l("Youngest age admitted"),
     "max_age": _l("Oldest age admitted"),
     "quota_male": _l("Places for men"),
@@ -862,6 +916,9 @@ def update_event(
     fields = _event_fields(event.kind, fields)
     _check_limits_hold(event, fields)
     loosened = _loosened(event, fields)
+    noticed = rules.notice_changes(
+        {name: getattr(event, name) for name in rules.NOTICED_FIELDS}, fields
+    )
     changes: list[tuple[str, object, object]] = []
     for name, value in fields.items():
         old = getattr(event, name)
@@ -875,6 +932,19 @@ def update_event(
     event.updated_at = max(now, event.updated_at + timedelta(microseconds=1))
     db.session.flush()
     audit.record("event.update", actor=actor, event=event, detail=_changes_detail(changes))
+    if "starts_at" in noticed:
+        # An offer's deadline never falls after the start, wherever the start moves.
+        db.session.execute(
+            sa.update(Registration)
+            .where(
+                Registration.event_id == event.id,
+                Registration.status == S.CONFIRMED,
+                Registration.offer_expires_at > event.starts_at,
+            )
+            .values(offer_expires_at=event.starts_at)
+        )
+    if event.is_published:
+        notices.tell_changed(event, noticed)
     return promote_waitlist(event, now, actor=actor) if loosened else []
 
 
@@ -930,6 +1000,7 @@ def cancel_event(
         registration.status = S.CANCELLED.value
         registration.status_reason = reason
         registration.waitlisted_at = None
+        registration.offer_expires_at = None
         registration.status_changed_at = now
         notify(
             user,
@@ -944,6 +1015,8 @@ def cancel_event(
                 ),
             ),
             link=event_path(event),
+            sms=SmsKind.EVENT_CANCELLED,
+            sms_params={"event": notices.sms_name(title)},
         )
     event.status = EventStatus.CANCELLED.value
     event.cancelled_at = now

@@ -28,12 +28,13 @@ from eventsite.core.inputs import storable_int
 from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required, public, role_required
 from eventsite.core.time import to_local, utcnow
-from eventsite.events import checkin, rules, service
+from eventsite.events import checkin, offers, rules, service
 from eventsite.events.forms import (
     AddOrganizerForm,
     CancelEventForm,
     ChoiceListForm,
     EventForm,
+    OfferAnswerForm,
     RegistrationForm,
     add_error,
 )
@@ -254,6 +255,44 @@ def _cancel_registration(event_id: int):
     return redirect(url_for("events.detail", event_id=event_id), 303)
 
 
+@bp.post("/events/<int:event_id>/offer")
+@login_required
+def answer_offer(event_id: int):
+    """The member confirms or declines the place offered to them from the waitlist; tried once
+    more, like registering, when the event's lock is held too long."""
+    return retry_once(lambda: _answer_offer(event_id))
+
+
+def _answer_offer(event_id: int):
+    event = _viewable_event(event_id)
+    registration = service.find_registration(event.id, current_user.id)
+    if registration is None:
+        abort(404)
+    form = OfferAnswerForm()
+    if not form.validate():
+        db.session.rollback()
+        flash(_("Please confirm or decline the place."), "error")
+        return _render_detail(event, None, 400)
+    confirming = form.answer.data == "confirm"
+    try:
+        if confirming:
+            offers.confirm_offer(registration, actor=current_user)
+        else:
+            offers.decline_offer(registration, actor=current_user)
+    except service.RegistrationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _render_detail(db.session.get(Event, event_id), None, 400)
+    db.session.commit()
+    flash(
+        _("Your place is confirmed. Your check-in code is under My events.")
+        if confirming
+        else _("You declined the place; it goes to the next member on the waitlist."),
+        "success",
+    )
+    return redirect(url_for("events.detail", event_id=event_id), 303)
+
+
 def _waitlist_positions(user_id: int, event_ids: list[int]) -> dict[int, int]:
     """{registration_id: position} for the member's waitlisted registrations, in one query."""
     if not event_ids:
@@ -316,7 +355,7 @@ def my_events():
     links = {
         reg.id: _checkin_url(reg)
         for reg, event in upcoming
-        if reg.status == S.CONFIRMED and not event.has_ended(now)
+        if reg.status == S.CONFIRMED and not reg.is_offer and not event.has_ended(now)
     }
     codes = {reg_id: checkin.qr_svg(link) for reg_id, link in links.items()}
     cancellable = {
@@ -346,6 +385,7 @@ def qr_svg(registration_id: int):
         registration is None
         or registration.user_id != current_user.id
         or registration.status != S.CONFIRMED
+        or registration.is_offer
         or registration.event.has_ended(utcnow())
     ):
         abort(404)
@@ -448,7 +488,17 @@ def edit(event: Event):
         return _render_edit(event, form=form, status=400)
     db.session.commit()
     flash(_("Changes saved."), "success")
-    if promoted:
+    offered = sum(1 for registration in promoted if registration.offer_expires_at is not None)
+    if promoted and offered:
+        flash(
+            _(
+                "%(n)d members on the waitlist were offered the new places and told; each has "
+                "until the time shown on the roster to confirm.",
+                n=len(promoted),
+            ),
+            "info",
+        )
+    elif promoted:
         flash(
             _(
                 "%(n)d members moved from the waitlist into the new places and were told.",

@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from flask import current_app
@@ -108,8 +109,27 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        with sqlite_foreign_keys_off(connection):
+            with context.begin_transaction():
+                context.run_migrations()
+
+
+@contextmanager
+def sqlite_foreign_keys_off(connection):
+    """On SQLite, no foreign-key actions while migrating, as SQLite's own procedure for changing
+    a table asks: a batch operation copies a table and drops the old one, and dropping `user`
+    with foreign keys on would cascade and delete every row that refers to an account. The
+    pragma only takes effect outside a transaction, so it is set on the driver's connection
+    before the migrations' transaction begins, and set back on for the pool afterwards."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.dbapi_connection
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -40,10 +40,12 @@ from eventsite.core.notifications import notify
 from eventsite.core.privacy import RedactDatabaseDetail
 from eventsite.core.time import format_local
 from eventsite.events.models import Event, EventKind, EventStatus
+from eventsite.events.notices import sms_name
 from eventsite.events.reminders import claim
 from eventsite.extensions import db
 from eventsite.mixers import rules, service, stats
 from eventsite.mixers.models import IntroductionRequest, Mark, MixerProfile, MixerTally, Reveal
+from eventsite.sms.rules import SmsKind
 
 log = logging.getLogger(__name__)
 # A failed mixer's traceback may carry PostgreSQL's row details (members' data): blank them.
@@ -214,6 +216,10 @@ def send_window_notices(event: Event, now: datetime) -> int:
             ),
         )
 
+    # Only the results notice goes by SMS as well: it says what the inbox says, the same to every
+    # attendee whether or not they matched anyone.
+    by_sms = {RESULTS_READY: SmsKind.MIXER_RESULTS}
+    sms_params = {"event": sms_name(title)}
     for kind, render, page in (
         (WINDOW_OPENED, opened, "/mark"),
         (WINDOW_CLOSING, closing, "/mark"),
@@ -222,7 +228,13 @@ def send_window_notices(event: Event, now: datetime) -> int:
         if kind not in due:
             continue
         for user in _claimed_users(kind, event, taking_part, now):
-            notify(user, render, link=_exchange_path(event, page))
+            notify(
+                user,
+                render,
+                link=_exchange_path(event, page),
+                sms=by_sms.get(kind),
+                sms_params=sms_params,
+            )
             sent += 1
     db.session.flush()
     return sent
@@ -347,6 +359,9 @@ def send_introduction_notices(event: Event, now: datetime) -> int:
                     ),
                 ),
                 link=_exchange_path(event, "/results"),
+                # Like the inbox notice, the text names nobody: only the mixer.
+                sms=SmsKind.INTRODUCTION_REQUEST,
+                sms_params={"event": sms_name(title)},
             )
             sent += 1
     for request in expired:
