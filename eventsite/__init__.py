@@ -128,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.events.roster_views import bp as roster_bp
     from eventsite.events.views import bp as events_bp
     from eventsite.mixers.views import bp as mixers_bp
+    from eventsite.sms.views import bp as sms_bp
     from eventsite.sportsmeet.views import bp as sportsmeet_bp
 
     app.register_blueprint(core_bp)
@@ -137,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sportsmeet_bp)
     app.register_blueprint(competitions_bp)
     app.register_blueprint(mixers_bp)
+    app.register_blueprint(sms_bp)
 
 
 def register_cli(app: Flask) -> None:
