@@ -75,6 +75,31 @@ def test_sends_are_paced_to_the_providers_rate(app, clock):
     assert paced.now - clock.now == timedelta(seconds=1)
 
 
+def test_a_run_that_falls_behind_takes_fresh_slots_instead_of_sending_in_a_burst(app, clock):
+    app.config["SMS_RATE_PER_SECOND"] = 4
+    queue_codes(4)
+    paced = PacedClock(clock.now)
+    sent_at = []
+
+    class SlowProvider:
+        """Takes two seconds to answer the first message (a slow network)."""
+
+        name = "slow"
+        delivers = False
+
+        def send(self, message):
+            sent_at.append(paced.now)
+            if len(sent_at) == 1:
+                paced.now += timedelta(seconds=2)
+            return None
+
+    assert deliver_sms(clock=paced, sleep=paced.sleep, gateway=SlowProvider()).sent == 4
+    gaps = [later - earlier for earlier, later in zip(sent_at, sent_at[1:], strict=False)]
+    assert gaps[0] == timedelta(seconds=2)
+    assert gaps[1:] == [timedelta(seconds=0.25)] * 2  # paced again, not three at once
+    assert [m.status for m in rows()] == ["sent"] * 4
+
+
 def test_a_run_claims_about_one_interval_of_sending(app, clock):
     app.config["SMS_RATE_PER_SECOND"] = 0.5  # ten seconds: five messages
     queue_codes(7)

@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 10
 #: How long a claimed row stays held after its slot: longer than a provider call can take.
 MESSAGE_HOLD = timedelta(minutes=2)
+#: A run this many seconds behind its next slot gives its remaining claims back and takes fresh
+#: slots: sending them late, back to back, would exceed the rate together with other runs.
+LATE_SECONDS = 0.25
 #: PostgreSQL advisory lock that serialises the claims, so two runs never hand out one slot.
 CLAIM_LOCK_KEY = 0x5_3D5_5E4D
 
@@ -173,6 +176,43 @@ def _refused_values(outgoing: SmsMessage, refusal: SmsRefused, now: datetime) ->
     return {"status": SmsStatus.FAILED, "last_error": error}
 
 
+def _release(claimed: list[tuple[int, datetime, datetime]]) -> None:
+    """Give claimed messages back to the queue, unsent; commit."""
+    for message_id, _slot, hold in claimed:
+        db.session.execute(
+            sa.update(SmsMessage)
+            .where(SmsMessage.id == message_id, SmsMessage.claimed_until == hold)
+            .values(claimed_until=None)
+        )
+    db.session.commit()
+
+
+def _send_one(message_id: int, hold: datetime, gateway, clock, tally: SmsTally) -> None:
+    """Take one claimed message, send it through `gateway`, record the outcome in `tally`."""
+    outgoing = _take(message_id, hold, clock())
+    if outgoing is None:
+        tally.skipped += 1
+        return
+    try:
+        reference = gateway.send(outgoing)
+    except SmsRefused as refusal:
+        values = _refused_values(outgoing, refusal, clock())
+        log.warning("SMS %s refused by %s: %s", message_id, gateway.name, refusal)
+    except Exception as error:  # an SDK fault is a passing one: retried, never lost
+        log.exception("SMS %s: %s failed", message_id, gateway.name)
+        refusal = SmsRefused(error.__class__.__name__, str(error), retryable=True)
+        values = _refused_values(outgoing, refusal, clock())
+    else:
+        values = _sent_values(outgoing, reference, clock(), gateway.delivers)
+    _record(outgoing, values)
+    if values["status"] == SmsStatus.SENT:
+        tally.sent += 1
+    elif values["status"] == SmsStatus.QUEUED:
+        tally.retried += 1
+    else:
+        tally.failed += 1
+
+
 def deliver_sms(
     now: datetime | None = None,
     *,
@@ -189,30 +229,28 @@ def deliver_sms(
     rate = app.config["SMS_RATE_PER_SECOND"]
     batch = batch or max(1, math.ceil(rate * INTERVAL_SECONDS))
     tally = SmsTally()
-    for message_id, slot, hold in claim_due(now, batch, rate):
-        wait = (slot - clock()).total_seconds()
-        if wait > 0:
-            sleep(wait)
-        outgoing = _take(message_id, hold, clock())
-        if outgoing is None:
-            tally.skipped += 1
-            continue
-        try:
-            reference = gateway.send(outgoing)
-        except SmsRefused as refusal:
-            values = _refused_values(outgoing, refusal, clock())
-            log.warning("SMS %s refused by %s: %s", message_id, gateway.name, refusal)
-        except Exception as error:  # an SDK fault is a passing one: retried, never lost
-            log.exception("SMS %s: %s failed", message_id, gateway.name)
-            refusal = SmsRefused(error.__class__.__name__, str(error), retryable=True)
-            values = _refused_values(outgoing, refusal, clock())
-        else:
-            values = _sent_values(outgoing, reference, clock(), gateway.delivers)
-        _record(outgoing, values)
-        if values["status"] == SmsStatus.SENT:
-            tally.sent += 1
-        elif values["status"] == SmsStatus.QUEUED:
-            tally.retried += 1
-        else:
-            tally.failed += 1
+    step = timedelta(seconds=1 / rate)
+    started = clock()
+    previous: datetime | None = None  # when this run last sent
+    claimed = claim_due(now, batch, rate)
+    while claimed:
+        behind = None
+        for index, (message_id, slot, hold) in enumerate(claimed):
+            moment = slot if previous is None else max(slot, previous + step)
+            if (clock() - moment).total_seconds() > LATE_SECONDS:
+                behind = claimed[index:]
+                break
+            wait = (moment - clock()).total_seconds()
+            if wait > 0:
+                sleep(wait)
+            previous = clock()
+            _send_one(message_id, hold, gateway, clock, tally)
+        if behind is None:
+            break
+        # Sending the rest late would crowd the slots of other runs: give them back, and
+        # take fresh slots after the last one any run holds.
+        _release(behind)
+        if (clock() - started).total_seconds() > INTERVAL_SECONDS:
+            break
+        claimed = claim_due(clock(), len(behind), rate)
     return tally
