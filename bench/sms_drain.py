@@ -185,15 +185,25 @@ def sender(args) -> int:
     """One sender process: deliver_sms until nothing is queued; prints its tally as JSON."""
     from eventsite import create_app
     from eventsite.extensions import db
+    from eventsite.sms.gateway import gateway_for
     from eventsite.sms.models import SmsMessage, SmsStatus
     from eventsite.sms.sending import deliver_sms
 
     app = create_app()
     tally = collections.Counter()
+    sends: list[float] = []  # when this sender called the SDK, to see the pacing it kept
+    gateway = gateway_for(app)
+    send = gateway.send
+
+    def noted_send(message):
+        sends.append(time.time())
+        return send(message)
+
+    gateway.send = noted_send
     started = time.process_time()
     with app.app_context():
         while True:
-            run = deliver_sms(batch=args.batch)
+            run = deliver_sms(batch=args.batch, gateway=gateway)
             tally.update(sent=run.sent, retried=run.retried, failed=run.failed)
             tally.update(skipped=run.skipped)
             if not (run.sent or run.retried or run.failed or run.skipped):
@@ -204,7 +214,7 @@ def sender(args) -> int:
                 if not left:
                     break
                 time.sleep(0.05)  # another sender holds the rest
-    print(json.dumps({**tally, "cpu": time.process_time() - started}))
+    print(json.dumps({**tally, "cpu": time.process_time() - started, "sends": sends}))
     return 0
 
 
@@ -224,6 +234,16 @@ def queue_messages(count: int) -> None:
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
+
+
+def max_in_a_second(moments: list[float]) -> int:
+    """The most of the sorted `moments` that fall within any one second."""
+    most, first = 0, 0
+    for last, moment in enumerate(moments):
+        while moment - moments[first] >= 1:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
 
 
 def main(argv=None) -> int:
@@ -275,6 +295,8 @@ def main(argv=None) -> int:
     duplicates = sum(count - 1 for count in provider.received.values() if count > 1)
     sending = (provider.last - provider.first) if provider.first else 0.0
     cpu = sum(tally["cpu"] for tally in tallies)
+    sends = sorted(moment for tally in tallies for moment in tally["sends"])
+    busiest = max_in_a_second(sends)
     report = {
         "messages": args.messages,
         "senders": args.senders,
@@ -286,6 +308,7 @@ def main(argv=None) -> int:
         "sender_cpu_per_1000": round(cpu / args.messages * 1000, 3),
         "postgres_cpu_per_1000": round(backend_seconds / args.messages * 1000, 3),
         "per_sender_sent": [tally.get("sent", 0) for tally in tallies],
+        "most_sent_in_one_second": busiest,
         "received_by_provider": received,
         "refused_by_provider": provider.refused,
         "duplicates": duplicates,

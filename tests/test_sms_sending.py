@@ -18,7 +18,7 @@ from eventsite.sms import rules
 from eventsite.sms.gateway import gateway_for
 from eventsite.sms.models import SmsMessage, SmsStatus
 from eventsite.sms.rules import SmsKind
-from eventsite.sms.sending import MESSAGE_HOLD, claim_due, deliver_sms
+from eventsite.sms.sending import LATE_SECONDS, MESSAGE_HOLD, claim_due, deliver_sms
 from eventsite.sms.service import queue_sms
 from tests.conftest import ON_POSTGRES
 from tests.test_sms_gateway import TENCENT, TENCENT_URL, tencent_answer
@@ -98,6 +98,31 @@ def test_a_run_that_falls_behind_takes_fresh_slots_instead_of_sending_in_a_burst
     assert gaps[0] == timedelta(seconds=2)
     assert gaps[1:] == [timedelta(seconds=0.25)] * 2  # paced again, not three at once
     assert [m.status for m in rows()] == ["sent"] * 4
+
+
+def test_a_run_a_little_slower_than_the_rate_does_not_drift_into_later_slots(app, clock):
+    app.config["SMS_RATE_PER_SECOND"] = 10
+    queue_codes(30)
+    paced = PacedClock(clock.now)
+    sent_at = []
+
+    class SluggishProvider:
+        """Answers in 0.15 s: the run can keep only two thirds of the rate."""
+
+        name = "sluggish"
+        delivers = False
+
+        def send(self, message):
+            sent_at.append(paced.now)
+            paced.now += timedelta(seconds=0.15)
+            return None
+
+    assert deliver_sms(clock=paced, sleep=paced.sleep, gateway=SluggishProvider()).sent == 30
+    # Each left at most a quarter of a second (and one answer) after the slot it was sent in:
+    # each time the run fell that far behind, it took fresh slots instead of drifting on.
+    late = max(m.sent_at - m.send_after for m in rows())
+    assert late <= timedelta(seconds=LATE_SECONDS + 0.15)
+    assert len(sent_at) == 30
 
 
 def test_a_run_claims_about_one_interval_of_sending(app, clock):

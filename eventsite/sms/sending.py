@@ -176,13 +176,13 @@ def _refused_values(outgoing: SmsMessage, refusal: SmsRefused, now: datetime) ->
     return {"status": SmsStatus.FAILED, "last_error": error}
 
 
-def _release(claimed: list[tuple[int, datetime, datetime]]) -> None:
-    """Give claimed messages back to the queue, unsent; commit."""
+def _release(claimed: list[tuple[int, datetime, datetime]], now: datetime) -> None:
+    """Give claimed messages back to the queue, unsent and due at once; commit."""
     for message_id, _slot, hold in claimed:
         db.session.execute(
             sa.update(SmsMessage)
             .where(SmsMessage.id == message_id, SmsMessage.claimed_until == hold)
-            .values(claimed_until=None)
+            .values(claimed_until=None, send_after=now)
         )
     db.session.commit()
 
@@ -236,10 +236,12 @@ def deliver_sms(
     while claimed:
         behind = None
         for index, (message_id, slot, hold) in enumerate(claimed):
-            moment = slot if previous is None else max(slot, previous + step)
-            if (clock() - moment).total_seconds() > LATE_SECONDS:
+            # Behind the slot itself, not just the last send: a run a little slower than the
+            # rate would otherwise drift into the slots other runs hold.
+            if (clock() - slot).total_seconds() > LATE_SECONDS:
                 behind = claimed[index:]
                 break
+            moment = slot if previous is None else max(slot, previous + step)
             wait = (moment - clock()).total_seconds()
             if wait > 0:
                 sleep(wait)
@@ -249,7 +251,7 @@ def deliver_sms(
             break
         # Sending the rest late would crowd the slots of other runs: give them back, and
         # take fresh slots after the last one any run holds.
-        _release(behind)
+        _release(behind, clock())
         if (clock() - started).total_seconds() > INTERVAL_SECONDS:
             break
         claimed = claim_due(clock(), len(behind), rate)
