@@ -203,7 +203,7 @@ def sender(args) -> int:
     started = time.process_time()
     with app.app_context():
         while True:
-            run = deliver_sms(batch=args.batch, gateway=gateway)
+            run = deliver_sms(batch=args.batch or None, gateway=gateway)
             tally.update(sent=run.sent, retried=run.retried, failed=run.failed)
             tally.update(skipped=run.skipped)
             if not (run.sent or run.retried or run.failed or run.skipped):

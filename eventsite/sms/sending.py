@@ -1,13 +1,16 @@
 """Sending the SMS queue: the scheduler's `sms` job, run after the commits that queued the texts.
 
-A run claims the due rows and gives each a moment to leave (a slot), then sends them one by one
-through the gateway, each at its slot, and records each outcome in its own commit:
+A run claims the due rows a second's worth at a time and gives each a moment to leave (a slot),
+sends them one by one through the gateway, each at its slot, records each outcome in its own
+commit, and claims again until it has filled its interval (INTERVAL_SECONDS):
 
 1. The claim (one transaction): rows queued, due (`send_after` ≤ now) and not held by another
    run (`claimed_until` empty or past) are locked (PostgreSQL `FOR UPDATE SKIP LOCKED`; SQLite's
    write transaction), given slots spaced 1 / SMS_RATE_PER_SECOND apart after the last slot any
    run holds (PostgreSQL serialises this with an advisory lock), so all senders together keep
-   to the provider's rate, and held until the last slot plus MESSAGE_HOLD.
+   to the provider's rate, and held until the last slot plus MESSAGE_HOLD. A run that falls
+   more than LATE_SECONDS behind a slot (a slow provider, a busy machine) gives the rest back
+   and claims afresh, rather than send them late into the slots of other runs.
 2. Before each send (one commit): the row is taken only if this run still holds it, the attempt
    counted and the hold renewed; a run whose hold ran out leaves it to whoever took it over.
 3. After the send (one commit): sent (the provider's reference; a verification code scrubbed
@@ -40,8 +43,10 @@ from eventsite.sms.rules import SmsKind
 
 log = logging.getLogger(__name__)
 
-#: The scheduler's `sms` job runs this often; a run claims about this many seconds of sending.
+#: The scheduler's `sms` job runs this often; a run sends for about this long, claim by claim.
 INTERVAL_SECONDS = 10
+#: A claim takes about this many seconds of sending at the rate.
+CLAIM_SECONDS = 1
 #: How long a claimed row stays held after its slot: longer than a provider call can take.
 MESSAGE_HOLD = timedelta(minutes=2)
 #: A run this many seconds behind its next slot gives its remaining claims back and takes fresh
@@ -227,32 +232,28 @@ def deliver_sms(
     app = current_app._get_current_object()
     gateway = gateway or gateway_for(app)
     rate = app.config["SMS_RATE_PER_SECOND"]
-    batch = batch or max(1, math.ceil(rate * INTERVAL_SECONDS))
+    batch = batch or max(1, math.ceil(rate * CLAIM_SECONDS))
     tally = SmsTally()
     step = timedelta(seconds=1 / rate)
     started = clock()
     previous: datetime | None = None  # when this run last sent
-    claimed = claim_due(now, batch, rate)
-    while claimed:
-        behind = None
+    moment = now
+    # Small claims, one after another until the run has filled its interval: a slow run then
+    # leaves little unsent time in the slot order, and another run gets its share at once.
+    while (clock() + step - started).total_seconds() <= INTERVAL_SECONDS:
+        claimed = claim_due(moment, batch, rate)
+        if not claimed:
+            break
         for index, (message_id, slot, hold) in enumerate(claimed):
             # Behind the slot itself, not just the last send: a run a little slower than the
             # rate would otherwise drift into the slots other runs hold.
             if (clock() - slot).total_seconds() > LATE_SECONDS:
-                behind = claimed[index:]
+                _release(claimed[index:], clock())
                 break
-            moment = slot if previous is None else max(slot, previous + step)
-            wait = (moment - clock()).total_seconds()
-            if wait > 0:
-                sleep(wait)
+            wait = (max(slot, previous + step) if previous else slot) - clock()
+            if wait.total_seconds() > 0:
+                sleep(wait.total_seconds())
             previous = clock()
             _send_one(message_id, hold, gateway, clock, tally)
-        if behind is None:
-            break
-        # Sending the rest late would crowd the slots of other runs: give them back, and
-        # take fresh slots after the last one any run holds.
-        _release(behind, clock())
-        if (clock() - started).total_seconds() > INTERVAL_SECONDS:
-            break
-        claimed = claim_due(clock(), len(behind), rate)
+        moment = clock()
     return tally
