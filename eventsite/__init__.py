@@ -16,6 +16,7 @@ from eventsite import config as settings
 from eventsite.core.db import transient_fault
 from eventsite.core.inputs import IdConverter
 from eventsite.extensions import babel, csrf, db, limiter, login_manager, migrate
+from eventsite.sms.gateway import check_configuration as check_sms_configuration
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -35,6 +36,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
     if test_config:
         app.config.from_mapping(test_config)
+    if not app.config.get("TESTING"):
+        # A wrong SMS backend, a missing key or template stops the start, not the first text.
+        check_sms_configuration(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -124,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.events.roster_views import bp as roster_bp
     from eventsite.events.views import bp as events_bp
     from eventsite.mixers.views import bp as mixers_bp
+    from eventsite.sms.views import bp as sms_bp
     from eventsite.sportsmeet.views import bp as sportsmeet_bp
 
     app.register_blueprint(core_bp)
@@ -133,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sportsmeet_bp)
     app.register_blueprint(competitions_bp)
     app.register_blueprint(mixers_bp)
+    app.register_blueprint(sms_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -18,6 +18,12 @@
 | MAIL_PORT / MAIL_USERNAME / MAIL_PASSWORD / MAIL_USE_TLS / MAIL_FROM | 25 / – / – / false / eventsite@localhost | SMTP details |
 | SMS_BACKEND | outbox | how text messages leave: `outbox` keeps them for admins to read (and prints codes on the console in development), `tencent` or `aliyun` send them through that provider's SDK |
 | SMS_SIGN_NAME | 职工活动 | the registered SMS signature (签名), shown as 【签名】 in front of every text |
+| SMS_TEMPLATES | {} | JSON: each kind of message → `{"template": "its approved template id", "params": [its parameter names in the template's order]}`; every kind needs one with `tencent` or `aliyun` (docs/deployment.md) |
+| SMS_RATE_PER_SECOND | 20 | texts sent per second at most, by all senders together (the provider's rate limit) |
+| SMS_TENCENT_SECRET_ID / SMS_TENCENT_SECRET_KEY / SMS_TENCENT_SDK_APP_ID | – | Tencent Cloud API key and the SMS application's SdkAppId (`tencent`) |
+| SMS_TENCENT_REGION / SMS_TENCENT_ENDPOINT | ap-guangzhou / sms.tencentcloudapi.com | Tencent Cloud region and API host |
+| SMS_ALIYUN_ACCESS_KEY_ID / SMS_ALIYUN_ACCESS_KEY_SECRET | – | Alibaba Cloud AccessKey (`aliyun`) |
+| SMS_ALIYUN_ENDPOINT | dysmsapi.aliyuncs.com | Alibaba Cloud SMS API host |
 | SCHEDULER_JOBSTORE_URL | DATABASE_URL | where APScheduler keeps its jobs |
 | SCHEDULER_TICK_SECONDS | 60 | how often the scheduler looks for due notices |
 | ROSTER_PAGE_SIZE | 50 | rows per roster page |
@@ -33,6 +39,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -69,6 +76,20 @@ def _flag(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _json_object(name: str) -> dict:
+    """A setting holding a JSON object; unset is {}, anything else a ConfigurationError."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as error:
+        raise ConfigurationError(f"{name} is not valid JSON: {error}") from error
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"{name} must be a JSON object")
+    return value
 
 
 def from_environment() -> dict:
@@ -120,6 +141,16 @@ def from_environment() -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "eventsite@localhost"),
         "SMS_BACKEND": os.environ.get("SMS_BACKEND", "outbox"),
         "SMS_SIGN_NAME": os.environ.get("SMS_SIGN_NAME", "职工活动"),
+        "SMS_TEMPLATES": _json_object("SMS_TEMPLATES"),
+        "SMS_RATE_PER_SECOND": float(os.environ.get("SMS_RATE_PER_SECOND", "20")),
+        "SMS_TENCENT_SECRET_ID": os.environ.get("SMS_TENCENT_SECRET_ID") or None,
+        "SMS_TENCENT_SECRET_KEY": os.environ.get("SMS_TENCENT_SECRET_KEY") or None,
+        "SMS_TENCENT_SDK_APP_ID": os.environ.get("SMS_TENCENT_SDK_APP_ID") or None,
+        "SMS_TENCENT_REGION": os.environ.get("SMS_TENCENT_REGION", "ap-guangzhou"),
+        "SMS_TENCENT_ENDPOINT": os.environ.get("SMS_TENCENT_ENDPOINT", "sms.tencentcloudapi.com"),
+        "SMS_ALIYUN_ACCESS_KEY_ID": os.environ.get("SMS_ALIYUN_ACCESS_KEY_ID") or None,
+        "SMS_ALIYUN_ACCESS_KEY_SECRET": os.environ.get("SMS_ALIYUN_ACCESS_KEY_SECRET") or None,
+        "SMS_ALIYUN_ENDPOINT": os.environ.get("SMS_ALIYUN_ENDPOINT", "dysmsapi.aliyuncs.com"),
         "SCHEDULER_JOBSTORE_URL": database_url(os.environ.get("SCHEDULER_JOBSTORE_URL"))
         if os.environ.get("SCHEDULER_JOBSTORE_URL")
         else db_url,

@@ -38,6 +38,7 @@ from eventsite.events import offers, reminders
 from eventsite.events.models import Event
 from eventsite.extensions import db
 from eventsite.mixers import jobs as mixer_jobs
+from eventsite.sms import sending as sms_sending
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,9 @@ def job_specs(app: Flask) -> list[JobSpec]:
         ),
         JobSpec(
             "mail", "eventsite.scheduler:mail_job", "Send the mail outbox", MAIL_INTERVAL_SECONDS
+        ),
+        JobSpec(
+            "sms", "eventsite.scheduler:sms_job", "Send the SMS queue", sms_sending.INTERVAL_SECONDS
         ),
     ]
 
@@ -137,6 +141,14 @@ def run_mail() -> int:
     return sent
 
 
+def run_sms() -> sms_sending.SmsTally:
+    """Send the due SMS queue through SMS_BACKEND's gateway (needs app context)."""
+    tally = sms_sending.deliver_sms()
+    if tally.sent or tally.retried or tally.failed:
+        log.info("SMS: %d sent, %d to retry, %d failed", tally.sent, tally.retried, tally.failed)
+    return tally
+
+
 def _in_app_context(body):
     if _app is None:
         raise RuntimeError("The scheduler was not started with an app (eventsite.scheduler.start)")
@@ -152,6 +164,11 @@ def notices_job():
 def mail_job():
     """Scheduled entry point: `run_mail` inside the scheduler's app context."""
     return _in_app_context(run_mail)
+
+
+def sms_job():
+    """Scheduled entry point: `run_sms` inside the scheduler's app context."""
+    return _in_app_context(run_sms)
 
 
 # --- the scheduler ----------------------------------------------------------------------------
@@ -303,6 +320,11 @@ def tick_command():
         else "MAIL_SERVER not set, kept in the outbox"
     )
     click.echo(f"mail: {mail}")
+    sms = run_sms()
+    click.echo(
+        f"sms ({current_app.config['SMS_BACKEND']}): {sms.sent} sent, {sms.retried} to retry, "
+        f"{sms.failed} failed"
+    )
 
 
 __all__ = [
@@ -315,7 +337,9 @@ __all__ = [
     "notices_job",
     "run_mail",
     "run_notices",
+    "run_sms",
     "scheduler_cli",
+    "sms_job",
     "start",
     "stop",
 ]

@@ -88,7 +88,7 @@ def admin(auth):
     return user
 
 
-ADMIN_PAGES = ["/admin/users", "/admin/outbox", "/admin/audit"]
+ADMIN_PAGES = ["/admin/users", "/admin/outbox", "/admin/sms", "/admin/audit"]
 
 
 # --- who may enter ------------------------------------------------------------------------

@@ -79,6 +79,7 @@ PAGES = [
     ("/inbox", "member", "报名成功"),
     ("/admin/users", "admin", "会员甲"),
     ("/admin/outbox", "admin", None),
+    ("/admin/sms", "admin", None),
     ("/admin/audit", "admin", "organizer: 组织者"),
     ("/events/{event}/roster", "organizer", "会员甲"),
     ("/events/{event}/audit", "organizer", "趣味运动会"),

@@ -26,6 +26,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from eventsite import create_app, scheduler
 from eventsite.core.models import Notification, SentNotice
 from eventsite.extensions import db
+from eventsite.sms.models import SmsMessage
+from eventsite.sms.rules import SmsKind
+from eventsite.sms.service import queue_sms
 from tests.conftest import base_config
 from tests.factories import make_event, make_registration, make_user
 
@@ -65,10 +68,11 @@ def test_jobs_have_ids_triggers_with_the_zone_and_misfire_settings(app):
     sched = scheduler.build_scheduler(app)
     assert isinstance(sched, BackgroundScheduler)
     jobs = jobs_of(sched)
-    assert set(jobs) == {"notices", "mail"}
+    assert set(jobs) == {"notices", "mail", "sms"}
     expected = {
         "notices": ("eventsite.scheduler:notices_job", 30),
         "mail": ("eventsite.scheduler:mail_job", 60),
+        "sms": ("eventsite.scheduler:sms_job", 10),
     }
     for job_id, (func_ref, seconds) in expected.items():
         job = jobs[job_id]
@@ -83,6 +87,7 @@ def test_jobs_have_ids_triggers_with_the_zone_and_misfire_settings(app):
     assert [(job.id, replace) for job, _store, replace in sched._pending_jobs] == [
         ("notices", True),
         ("mail", True),
+        ("sms", True),
     ]
     assert sched.timezone == ZoneInfo("Asia/Urumqi")
     assert isinstance(scheduler.build_scheduler(app, blocking=True), BlockingScheduler)
@@ -103,7 +108,7 @@ def test_the_job_store_keeps_jobs_across_restarts_without_duplicates(app, tmp_pa
         sched.start(paused=True)  # raises ConflictingIdError without replace_existing
         try:
             jobs = jobs_of(sched)
-            assert set(jobs) == {"notices", "mail"}
+            assert set(jobs) == {"notices", "mail", "sms"}
             # Read back from the store: the trigger kept its zone and the job its settings.
             assert jobs["notices"].trigger.timezone == ZoneInfo("Asia/Urumqi")
             assert jobs["notices"].misfire_grace_time == 30 and jobs["notices"].coalesce
@@ -113,7 +118,7 @@ def test_the_job_store_keeps_jobs_across_restarts_without_duplicates(app, tmp_pa
     with engine.connect() as conn:
         ids = sorted(conn.exec_driver_sql(f"SELECT id FROM {scheduler.JOBSTORE_TABLE}").scalars())
     engine.dispose()
-    assert ids == ["mail", "notices"]
+    assert ids == ["mail", "notices", "sms"]
 
 
 def test_apschedulers_table_is_not_ours_and_migrations_ignore_it(app, database_uri):
@@ -157,7 +162,7 @@ def test_the_reloaders_serving_child_starts_one(database_uri, monkeypatch):
     sched = app.extensions["eventsite.scheduler"]
     try:
         assert isinstance(sched, BackgroundScheduler) and sched.running
-        assert set(jobs_of(sched)) == {"notices", "mail"}
+        assert set(jobs_of(sched)) == {"notices", "mail", "sms"}
         assert scheduler._app is app
     finally:
         scheduler.stop(app)
@@ -214,6 +219,19 @@ def test_tick_runs_every_job_once(app, runner, clock):
     assert "notices: 0 event reminders, 0 registration-closing notices" in again.output
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(SentNotice.id))) == 2
+
+
+def test_tick_sends_the_sms_queue(app, runner, clock):
+    queue_sms("13800000001", SmsKind.CODE, {"code": "493817", "minutes": "10"})
+    db.session.commit()
+    result = runner.invoke(args=["scheduler", "tick"])
+    assert result.exit_code == 0, result.output
+    assert "sms (outbox): 1 sent, 0 to retry, 0 failed" in result.output
+    again = runner.invoke(args=["scheduler", "tick"])
+    assert "sms (outbox): 0 sent, 0 to retry, 0 failed" in again.output
+    db.session.expire_all()
+    message = db.session.scalars(sa.select(SmsMessage)).one()
+    assert (message.status, message.attempts) == ("sent", 1)
 
 
 def test_scheduler_run_ticks_in_the_foreground_and_stops_on_ctrl_c(app, database_uri, tmp_path):

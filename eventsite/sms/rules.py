@@ -122,3 +122,95 @@ def retry_delay(attempts: int) -> timedelta:
     if attempts < 1:
         raise ValueError("retry_delay needs a message that failed at least once")
     return min(RETRY_BASE * 2 ** (attempts - 1), RETRY_CEILING)
+
+
+#: The parameters each kind's template may use, by name (`texts.render` fills the same names).
+KIND_PARAMS: dict[SmsKind, tuple[str, ...]] = {
+    SmsKind.CODE: ("code", "minutes"),
+    SmsKind.MOBILE_CHANGED: ("mobile",),
+    SmsKind.REGISTRATION_CONFIRMED: ("event", "time"),
+    SmsKind.WAITLIST_PROMOTED: ("event", "deadline"),
+    SmsKind.EVENT_CHANGED: ("event", "time", "place"),
+    SmsKind.EVENT_CANCELLED: ("event",),
+    SmsKind.EVENT_REMINDER: ("event", "time", "place"),
+    SmsKind.MIXER_RESULTS: ("event",),
+    SmsKind.INTRODUCTION_REQUEST: ("event",),
+    SmsKind.ROSTER_MESSAGE: ("event", "text"),
+}
+
+
+def template_problems(templates: dict) -> list[str]:
+    """What is wrong with an SMS_TEMPLATES mapping: each kind needs a template id and a list
+    of parameter names its kind has (in the template's order); empty when it is complete."""
+    problems = []
+    for kind in SmsKind:
+        entry = templates.get(str(kind))
+        if not isinstance(entry, dict) or not str(entry.get("template") or "").strip():
+            problems.append(f"{kind}: no template id")
+            continue
+        names = entry.get("params", [])
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            problems.append(f"{kind}: params must be a list of parameter names")
+            continue
+        unknown = [name for name in names if name not in KIND_PARAMS[kind]]
+        if unknown:
+            known = ", ".join(KIND_PARAMS[kind])
+            problems.append(f"{kind}: unknown parameter {', '.join(unknown)} (it has {known})")
+    for key in templates:
+        if key not in {str(kind) for kind in SmsKind}:
+            problems.append(f"{key}: no such kind of message")
+    return problems
+
+
+def masked_mobile(mobile: str) -> str:
+    """A mobile number as an admin page shows it: the first three and last four digits."""
+    digits = mobile.removeprefix("+86")
+    if len(digits) < 8:
+        return "*" * len(digits)
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def masked_code(text: str, code: str) -> str:
+    """`text` with every occurrence of the verification `code` replaced by asterisks."""
+    return text.replace(code, "*" * len(code)) if code else text
+
+
+#: Provider codes a later try can get past: rate limits, an empty balance, the provider's own
+#: faults, the network. Every other code (a blocked or invalid number, a template or signature
+#: not approved, a missing parameter, bad credentials) fails the message for good.
+TENCENT_PASSING = ("LimitExceeded.", "RequestLimitExceeded", "InternalError", "ResourceUnavailable")
+TENCENT_PASSING_EXACT = frozenset(
+    {
+        "FailedOperation.InsufficientBalanceInSmsPackage",
+        "ClientNetworkError",
+        "ServerNetworkError",
+        "NetworkError",
+    }
+)
+ALIYUN_PASSING_EXACT = frozenset(
+    {
+        "isv.BUSINESS_LIMIT_CONTROL",
+        "isv.DAY_LIMIT_CONTROL",
+        "isv.AMOUNT_NOT_ENOUGH",
+        "isp.SYSTEM_ERROR",
+        "isp.GATEWAY_ERROR",
+        "ServiceUnavailable",
+        "InternalError",
+        "NetworkError",
+    }
+)
+
+
+def provider_retryable(provider: str, code: str) -> bool:
+    """Can trying again later help a message `provider` ("tencent", "aliyun") refused with `code`?"""
+    if provider == "tencent":
+        return code in TENCENT_PASSING_EXACT or code.startswith(TENCENT_PASSING)
+    if provider == "aliyun":
+        return code in ALIYUN_PASSING_EXACT or code.startswith("Throttling")
+    return False
+
+
+def pacing_slots(start: datetime, count: int, rate: float) -> list[datetime]:
+    """The moments `count` messages may leave at `rate` per second, the first at `start`."""
+    step = timedelta(seconds=1 / rate)
+    return [start + step * index for index in range(count)]
