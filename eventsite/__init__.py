@@ -124,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.events.roster_views import bp as roster_bp
     from eventsite.events.views import bp as events_bp
     from eventsite.mixers.views import bp as mixers_bp
+    from eventsite.privacy.views import bp as privacy_bp
     from eventsite.sportsmeet.views import bp as sportsmeet_bp
 
     app.register_blueprint(core_bp)
@@ -133,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sportsmeet_bp)
     app.register_blueprint(competitions_bp)
     app.register_blueprint(mixers_bp)
+    app.register_blueprint(privacy_bp)
 
 
 def register_cli(app: Flask) -> None:
@@ -291,6 +293,11 @@ def register_request_hooks(app: Flask) -> None:
         token = g.pop("write_intent_token", None)
         if token is not None:
             write_intent.reset(token)
+
+    from eventsite.accounts.notice import gate
+
+    # After the read-only marker, so the member the gate loads is read in the right transaction.
+    app.before_request(gate)
 
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     from eventsite.core.privacy import guard_logs

@@ -193,6 +193,10 @@ class SignupForm(SiteForm):
             "maxlength": 20,
         },
     )
+    privacy = BooleanField(
+        _l("I have read and agree to the Privacy Notice"),
+        validators=[DataRequired(_l("Please read the privacy notice and agree to it."))],
+    )
 
 
 class LoginForm(SiteForm):
@@ -208,6 +212,10 @@ class LoginForm(SiteForm):
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class NoticeAnswerForm(SiteForm):
+    """Accept or decline the privacy notice: the button pressed is the answer."""
 
 
 class ProfileForm(SiteForm):
