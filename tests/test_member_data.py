@@ -18,6 +18,7 @@ from eventsite.extensions import db
 from eventsite.mixers.models import Mark
 from eventsite.privacy import erasure
 from eventsite.sms.models import SmsMessage, SmsStatus
+from tests.competition_factories import fill_all, make_contest
 from tests.factories import PASSWORD, make_event, make_registration, make_user
 
 S = RegistrationStatus
@@ -145,3 +146,75 @@ def test_the_only_administrator_may_not_delete_the_account(client, auth):
     db.session.refresh(admin)
     assert admin.active and admin.deleted_at is None
     assert db.session.scalar(sa.select(sa.func.count(User.id)).where(User.active)) == 1
+
+
+def test_published_results_keep_the_deleted_contestant_without_their_name(client, auth):
+    contest = make_contest(min_judges=1)
+    fill_all(contest, lambda j, c: [str(10 - c), str(20 - 2 * c)])
+    contest.round.published_at = utcnow() - timedelta(hours=1)
+    contestant = contest.everyone()[0]
+    member = contestant.user
+    real_name = member.name
+    db.session.commit()
+    event_id = contest.event.id
+    assert real_name in client.get(f"/competitions/{event_id}/results").text
+
+    auth.become(member)
+    download = client.get("/account/data.json").get_data(as_text=True)
+    assert contest.round.name in download and "专业知识" in download
+    # Judges are numbered, not named: none of their accounts shows.
+    assert not any(judge.mobile in download for judge in contest.judges)
+    assert client.post("/account/delete", data={"password": PASSWORD}).status_code == 302
+
+    # The published registration stays as the record (the engine refused to cancel it) and
+    # the results page shows the place without the name.
+    db.session.expire_all()
+    assert db.session.get(Registration, contestant.id).status == S.CONFIRMED
+    page = client.get(f"/competitions/{event_id}/results").text
+    assert real_name not in page
+    assert str(erasure.DELETED_NAME) in page or "已注销会员" in page
+
+
+def test_the_audit_log_shows_a_deleted_actor_as_a_deleted_member(app, client, auth):
+    admin = make_user(roles=["admin"])
+    member = make_user(name="吴晓明")
+    db.session.commit()
+    auth.become(member)
+    client.post("/account/delete", data={"password": PASSWORD})
+    auth.become(admin)
+    page = client.get("/admin/audit").text
+    assert "已注销会员" in page and "吴晓明" not in page
+
+
+def test_the_mixer_part_is_the_members_own_and_deletion_removes_it_both_ways(client, auth):
+    from eventsite.mixers import service as mixers
+    from eventsite.mixers.models import Mark, MixerProfile
+
+    member = make_user(name="吴晓明")
+    admirer = make_user(name="李小红", gender="female")
+    liked = make_user(name="张小芳", gender="female")
+    event = make_event(kind=EventKind.MIXER, title="皖工鹊桥", starts_in=timedelta(days=-2))
+    numbers = {}
+    for person, nickname in ((member, "晓明"), (admirer, "小红"), (liked, "小芳")):
+        registration = make_registration(event, person, checked_in_at=utcnow() - timedelta(days=2))
+        profile = mixers.assign_number(registration)
+        profile.nickname = nickname
+        registration.single_declared_at = utcnow() - timedelta(days=2)
+        numbers[person.id] = profile.number
+    db.session.add(Mark(event_id=event.id, marker_id=member.id, marked_id=liked.id))
+    db.session.add(Mark(event_id=event.id, marker_id=admirer.id, marked_id=member.id))
+    db.session.commit()
+    auth.become(member)
+
+    (mixer,) = client.get("/account/data.json").json["鹊桥联谊"]
+    assert mixer[0] == ["联谊活动", "皖工鹊桥"]
+    marks = next(value for label, value in mixer if "标记" in label)
+    assert marks == str(numbers[liked.id])  # their own mark
+    # Never who marked them: neither the admirer's nickname nor their number is in any row.
+    values = [str(value) for _label, value in mixer]
+    assert "小红" not in values and str(numbers[admirer.id]) not in values
+
+    assert client.post("/account/delete", data={"password": PASSWORD}).status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Mark)) == 0
+    profile = db.session.scalar(sa.select(MixerProfile).where(MixerProfile.user_id == member.id))
+    assert profile.nickname == "" and profile.card is None

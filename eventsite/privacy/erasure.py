@@ -24,9 +24,9 @@ from eventsite.core.models import AuditEntry, Notification, OutboundEmail
 from eventsite.events import service as events
 from eventsite.events.models import ACTIVE_STATUSES, Event, Registration
 from eventsite.extensions import db
+from eventsite.mixers import service as mixers
 from eventsite.mixers.models import (
     Block,
-    ContactCard,
     IntroductionRequest,
     Mark,
     Match,
@@ -83,7 +83,7 @@ def delete_account(user: User, *, password: str, now: datetime) -> int:
         if user.has_role(role):
             accounts.revoke_role(user, role, actor=None)
     cancelled = _cancel_open_registrations(user, now)
-    _remove_exchange(user)
+    _remove_exchange(user, now)
     _remove_messages(user)
     db.session.execute(sa.delete(Captain).where(Captain.user_id == user.id))
     db.session.execute(sa.delete(TeamLeader).where(TeamLeader.user_id == user.id))
@@ -132,33 +132,33 @@ def _cancel_open_registrations(user: User, now: datetime) -> int:
     return cancelled
 
 
-def _remove_exchange(user: User) -> None:
-    """A mixer's marks, matches, introduction requests, blocks and contact cards go with the
-    account, in both directions; the participant number stays, without nickname or text."""
-    mine = sa.or_
-    db.session.execute(
-        sa.delete(Mark).where(mine(Mark.marker_id == user.id, Mark.marked_id == user.id))
-    )
-    db.session.execute(
-        sa.delete(Match).where(mine(Match.user_low_id == user.id, Match.user_high_id == user.id))
-    )
-    db.session.execute(
-        sa.delete(IntroductionRequest).where(
-            mine(
+def _remove_exchange(user: User, now: datetime) -> None:
+    """At every mixer the member took part in, their exchange data goes as when they delete it
+    themselves (`mixers.service.delete_member_data`: marks both ways, matches, introduction
+    requests, the notices' markers that name a pair, card, nickname, introduction, the
+    single-status declaration); their blocks go too, both ways, as no account is left to
+    protect or to be kept away."""
+    involved = sa.union(
+        sa.select(MixerProfile.event_id).where(MixerProfile.user_id == user.id),
+        sa.select(Mark.event_id).where(
+            sa.or_(Mark.marker_id == user.id, Mark.marked_id == user.id)
+        ),
+        sa.select(Match.event_id).where(
+            sa.or_(Match.user_low_id == user.id, Match.user_high_id == user.id)
+        ),
+        sa.select(IntroductionRequest.event_id).where(
+            sa.or_(
                 IntroductionRequest.requester_id == user.id,
                 IntroductionRequest.recipient_id == user.id,
             )
-        )
-    )
+        ),
+    ).subquery()
+    for event in db.session.scalars(
+        sa.select(Event).where(Event.id.in_(sa.select(involved.c[0]))).order_by(Event.id)
+    ):
+        mixers.delete_member_data(event, user.id, now)
     db.session.execute(
-        sa.delete(Block).where(mine(Block.blocker_id == user.id, Block.blocked_id == user.id))
-    )
-    profiles = sa.select(MixerProfile.id).where(MixerProfile.user_id == user.id)
-    db.session.execute(sa.delete(ContactCard).where(ContactCard.profile_id.in_(profiles)))
-    db.session.execute(
-        sa.update(MixerProfile)
-        .where(MixerProfile.user_id == user.id)
-        .values(nickname="", introduction="")
+        sa.delete(Block).where(sa.or_(Block.blocker_id == user.id, Block.blocked_id == user.id))
     )
 
 
