@@ -218,3 +218,16 @@ def test_the_mixer_part_is_the_members_own_and_deletion_removes_it_both_ways(cli
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Mark)) == 0
     profile = db.session.scalar(sa.select(MixerProfile).where(MixerProfile.user_id == member.id))
     assert profile.nickname == "" and profile.card is None
+
+
+def test_a_deleted_account_cannot_be_given_a_role(client, auth):
+    admin = make_user(roles=["admin"])
+    member = make_user()
+    db.session.commit()
+    auth.become(member)
+    client.post("/account/delete", data={"password": PASSWORD})
+    auth.become(admin)
+    response = client.post(f"/admin/users/{member.id}/grant", data={"role": "organizer"})
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert not member.role_grants

@@ -337,6 +337,12 @@ EMPTY_POST_ACTS: dict[str, tuple[set[str], set[str]]] = {
     # walk signs each role in anew before every route, so there are others).
     "accounts.logout": (set(ROLES) - {"anonymous"}, {"signed_in_device"}),
     "accounts.sign_out_others": (set(ROLES) - {"anonymous"}, {"signed_in_device"}),
+    # "I do not accept" the privacy notice: recorded in the audit log, and this device signed
+    # out. ("I accept" changes nothing for the walk's members, who accepted when they joined.)
+    "accounts.decline_privacy_notice": (
+        set(ROLES) - {"anonymous"},
+        {"audit_entry", "signed_in_device"},
+    ),
 }
 
 

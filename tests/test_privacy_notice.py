@@ -191,3 +191,21 @@ def test_scripts_get_json_not_a_redirect(client, auth):
         headers={"Accept": "application/json"},
     )
     assert tap.status_code == 403 and tap.json["error"]
+
+
+def test_a_scanned_check_in_link_comes_back_after_accepting(client, auth):
+    from eventsite.events.checkin import token_for
+
+    organizer = make_user(roles=["organizer"], privacy_version=None)
+    event = make_event(organizer=organizer)
+    registration = make_registration(event, make_user())
+    db.session.commit()
+    auth.become(organizer)
+    link = f"/checkin/{token_for(registration)}"
+
+    response = client.get(link)
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/privacy?next={link}"
+    accepted = client.post(f"/privacy/accept?next={link}")
+    assert accepted.headers["Location"] == link
+    assert client.get(link).status_code == 200

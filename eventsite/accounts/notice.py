@@ -89,7 +89,7 @@ def gate():
     if answer is rules.NoticeGate.JSON:
         message = _("Please read and accept the privacy notice first.")
         return jsonify(ok=False, error=message, message=message, notice=notice_url), 403
-    back = request.full_path if request.method == "GET" else request.referrer
+    back = request.full_path.rstrip("?") if request.method == "GET" else request.referrer
     return redirect(url_for("accounts.privacy_notice", next=_site_path(back)), 303)
 
 
