@@ -231,3 +231,39 @@ def test_a_deleted_account_cannot_be_given_a_role(client, auth):
     assert response.status_code == 400
     db.session.expire_all()
     assert not member.role_grants
+
+
+def test_the_download_holds_sports_meet_results_and_the_texts_status(client, auth):
+    from decimal import Decimal
+
+    from eventsite.sportsmeet.models import Entry, EntryMember, Heat, Item, Result
+
+    member = make_user()
+    meet = make_event(kind=EventKind.SPORTSMEET, teams=["站前一队"], title="趣味运动会")
+    registration = make_registration(meet, member, team_id=meet.teams[0].id)
+    item = Item(event_id=meet.id, name="毛毛虫竞速", result_type="time")
+    db.session.add(item)
+    db.session.flush()
+    entry = Entry(item_id=item.id, team_id=meet.teams[0].id)
+    entry.members = [EntryMember(registration_id=registration.id)]
+    heat = Heat(item_id=item.id, number=1)
+    db.session.add_all([entry, heat])
+    db.session.flush()
+    db.session.add(Result(heat_id=heat.id, entry_id=entry.id, value=Decimal("35.200")))
+    db.session.add(
+        SmsMessage(
+            user_id=member.id,
+            mobile=member.mobile,
+            kind="reminder",
+            body="x",
+            status=SmsStatus.SENT,
+        )
+    )
+    db.session.commit()
+    auth.become(member)
+
+    data = client.get("/account/data.json").json
+    (shown,) = data["运动会成绩"]
+    assert shown["项目"] == "毛毛虫竞速" and shown["队伍"] == "站前一队"
+    assert shown["成绩"][0]["成绩"] == "35.2"
+    assert data["短信"][0]["状态"] == "已发送"

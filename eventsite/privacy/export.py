@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from eventsite.accounts import devices
@@ -26,8 +27,15 @@ from eventsite.core.time import to_local
 from eventsite.events.models import Event, EventKind, Registration, RegistrationStatus
 from eventsite.extensions import db
 from eventsite.mixers import service as mixers
-from eventsite.sms.models import SmsMessage
-from eventsite.sportsmeet.models import Entry, EntryMember, Heat, Item, Result
+from eventsite.sms.models import SmsMessage, SmsStatus
+from eventsite.sportsmeet.models import Entry, EntryMember, Heat, Item, Outcome, Result
+
+#: A text message's status as the member reads it.
+SMS_STATUS_TITLES = {
+    SmsStatus.QUEUED: _l("Waiting to be sent"),
+    SmsStatus.SENT: _l("Sent"),
+    SmsStatus.FAILED: _l("Not delivered"),
+}
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -190,7 +198,7 @@ def _meet_results(user: User) -> list[dict]:
                     _("Heat"): heat.number,
                     _("Result"): _number(result.value),
                     _("Second attempt"): _number(result.second_value),
-                    _("Outcome"): result.outcome,
+                    _("Outcome"): Outcome(result.outcome).title,
                     _("Entered at"): _time(result.entered_at),
                 }
                 for result, heat in results.get(entry.id, [])
@@ -238,7 +246,7 @@ def _text_messages(user: User) -> list[dict]:
         {
             _("Mobile number"): row.mobile,
             _("Message"): row.body,
-            _("Status"): row.status,
+            _("Status"): str(SMS_STATUS_TITLES.get(row.status, row.status)),
             _("Queued at"): _time(row.created_at),
             _("Sent at"): _time(row.sent_at),
         }
