@@ -296,8 +296,10 @@ def register_request_hooks(app: Flask) -> None:
 
     from eventsite.accounts.notice import gate
 
-    # After the read-only marker, so the member the gate loads is read in the right transaction.
-    app.before_request(gate)
+    # On every blueprint (every route is on one; static files are not), so it runs after the
+    # app's own hooks: the read-only marker first, for the transaction the member is read in.
+    for name in app.blueprints:
+        app.before_request_funcs.setdefault(name, []).append(gate)
 
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     from eventsite.core.privacy import guard_logs

@@ -107,8 +107,10 @@ def test_signup_with_the_box_records_the_version_and_the_time(client, clock):
     assert user.privacy_version == notice.PRIVACY_NOTICE_VERSION
     assert user.privacy_accepted_at == clock.now
     assert audit_actions(user) == ["privacy.accept"]
-    # Accepted: the next page is served, not the notice.
-    assert client.get("/account").status_code == 200
+    # Accepted: the next page is served, not the notice, and says what was accepted.
+    profile = client.get("/account")
+    assert profile.status_code == 200
+    assert notice.PRIVACY_NOTICE_VERSION in profile.text
 
 
 # --- a changed notice, and accounts from before it -------------------------------------------------
@@ -209,3 +211,11 @@ def test_a_scanned_check_in_link_comes_back_after_accepting(client, auth):
     accepted = client.post(f"/privacy/accept?next={link}")
     assert accepted.headers["Location"] == link
     assert client.get(link).status_code == 200
+
+
+def test_every_route_is_behind_the_gate(app):
+    """Every route belongs to a blueprint, whose hooks hold the gate (static files excepted)."""
+    gated = {name for name, hooks in app.before_request_funcs.items() if notice.gate in hooks}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint != "static":
+            assert rule.endpoint.split(".")[0] in gated, rule.endpoint
