@@ -128,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.events.roster_views import bp as roster_bp
     from eventsite.events.views import bp as events_bp
     from eventsite.mixers.views import bp as mixers_bp
+    from eventsite.privacy.views import bp as privacy_bp
     from eventsite.sms.views import bp as sms_bp
     from eventsite.sportsmeet.views import bp as sportsmeet_bp
 
@@ -139,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(competitions_bp)
     app.register_blueprint(mixers_bp)
     app.register_blueprint(sms_bp)
+    app.register_blueprint(privacy_bp)
 
 
 def register_cli(app: Flask) -> None:
@@ -297,6 +299,13 @@ def register_request_hooks(app: Flask) -> None:
         token = g.pop("write_intent_token", None)
         if token is not None:
             write_intent.reset(token)
+
+    from eventsite.accounts.notice import gate
+
+    # On every blueprint (every route is on one; static files are not), so it runs after the
+    # app's own hooks: the read-only marker first, for the transaction the member is read in.
+    for name in app.blueprints:
+        app.before_request_funcs.setdefault(name, []).append(gate)
 
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     from eventsite.core.privacy import guard_logs

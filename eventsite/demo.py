@@ -30,6 +30,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
 from eventsite.accounts.models import Gender, Role, User, UserRole
+from eventsite.accounts.notice import PRIVACY_NOTICE_VERSION
 from eventsite.core import time as core_time
 from eventsite.core.time import from_local, to_local, utcnow
 from eventsite.events.models import (
@@ -280,6 +281,12 @@ def load(now: datetime) -> list[tuple[Event, int]]:
             competition_scoring(now, event, organizer, staff[Role.JUDGE], password_hash)
     loaded.append(mixer_exchange(now, organizer, staff[Role.MEMBER], password_hash))
     loaded.append(mixer_introductions(now, organizer, staff[Role.MEMBER], password_hash))
+    # Every demo account signed up through the site, so each accepted the notice as it joined.
+    db.session.execute(
+        sa.update(User)
+        .where(User.privacy_version.is_(None))
+        .values(privacy_version=PRIVACY_NOTICE_VERSION, privacy_accepted_at=User.created_at)
+    )
     return loaded
 
 

@@ -6,6 +6,7 @@ import itertools
 from datetime import timedelta
 
 from eventsite.accounts.models import User, UserRole
+from eventsite.accounts.notice import PRIVACY_NOTICE_VERSION
 from eventsite.core.time import utcnow
 from eventsite.events.models import (
     Event,
@@ -45,6 +46,11 @@ def make_user(*, roles=(), gender="male", birth_year=1995, name=None, email=None
         birth_year=birth_year,
         **fields,
     )
+    if "privacy_version" not in fields:
+        # A member who signed up accepted the notice in force; pass privacy_version=None for
+        # an account from before the notice.
+        user.privacy_version = PRIVACY_NOTICE_VERSION
+        user.privacy_accepted_at = utcnow()
     user.password_hash = password_hash()
     user.role_grants = [UserRole(role=str(role)) for role in roles]
     db.session.add(user)

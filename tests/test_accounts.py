@@ -75,6 +75,7 @@ SIGNUP = {
     "email": "wxm@example.cn",
     "password": "huangshan-2026",
     "confirm": "huangshan-2026",
+    "privacy": "y",
     "work_unit": "芜湖职业技术学院",
     "gender": "male",
     "birth_year": "1996",

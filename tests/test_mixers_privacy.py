@@ -100,6 +100,8 @@ CSRF = re.compile(r'(name="csrf_token"[^>]*value=|name="csrf-token"[^>]*content=
 AUDIT_ROW = re.compile(r"audit-\d+")
 #: The account page's signed-in devices: a new one per walk's login, with the clock's times, and
 #: the "sign out everywhere else" form that shows once there is more than one.
+#: The signed-in devices in "Download my data" (each walk signs the viewer in on a new device).
+DEVICE_JSON = re.compile(r'"(?:已登录的设备|Signed-in devices)": \[.*?\n  \]', re.S)
 DEVICE_LIST = re.compile(r'<ul class="devices">.*?</section>', re.S)
 HTML_ESCAPES = {"&#34;": '"', "&#39;": "'", "&amp;": "&", "&lt;": "<", "&gt;": ">"}
 
@@ -351,6 +353,7 @@ def readable(response) -> str:
         text = data.decode("utf-8", "replace")
     for escaped, plain in HTML_ESCAPES.items():
         text = text.replace(escaped, plain)
+    text = DEVICE_JSON.sub("devices", text)
     return DEVICE_LIST.sub("devices", AUDIT_ROW.sub("audit-N", CSRF.sub("CSRF", text)))
 
 

@@ -344,6 +344,12 @@ EMPTY_POST_ACTS: dict[str, tuple[set[str], set[str]]] = {
     "accounts.sign_out_others": (set(ROLES) - {"anonymous"}, {"signed_in_device"}),
     # The SMS choices: every box left unticked is a choice too (no optional notice by SMS).
     "accounts.sms_choices": (set(ROLES) - {"anonymous"}, {"user"}),
+    # "I do not accept" the privacy notice: recorded in the audit log, and this device signed
+    # out. ("I accept" changes nothing for the walk's members, who accepted when they joined.)
+    "accounts.decline_privacy_notice": (
+        set(ROLES) - {"anonymous"},
+        {"audit_entry", "signed_in_device"},
+    ),
 }
 
 

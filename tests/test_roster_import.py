@@ -98,6 +98,7 @@ def sign_up(client, mobile: str, claim_code: str = "", name: str = "自己填的
             "mobile": mobile,
             "password": "huangshan-2026",
             "confirm": "huangshan-2026",
+            "privacy": "y",
             "work_unit": "芜湖职业技术学院",
             "gender": "male",
             "birth_year": "1990",

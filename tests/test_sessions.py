@@ -358,6 +358,7 @@ def test_sign_up_signs_the_new_member_in_on_a_device(app, client):
             "mobile": "13905512345",
             "password": "huangshan-2026",
             "confirm": "huangshan-2026",
+            "privacy": "y",
             "work_unit": "芜湖职业技术学院",
             "gender": "male",
             "birth_year": "1996",

@@ -34,6 +34,7 @@ DETAILS = {
     "work_unit": "芜湖职业技术学院",
     "gender": "male",
     "birth_year": "1996",
+    "privacy": "y",
 }
 
 

@@ -225,6 +225,13 @@ class NewMobileForm(SiteForm):
     )
 
 
+def _privacy_field():
+    return BooleanField(
+        _l("I have read and agree to the Privacy Notice"),
+        validators=[DataRequired(_l("Please read the privacy notice and agree to it."))],
+    )
+
+
 class _ForNumber:
     """A form of a code's second step: the number the code went to, which the new password may
     not equal, comes from the first step."""
@@ -244,6 +251,7 @@ class SignupForm(_ForNumber, SiteForm):
     work_unit = _work_unit_field()
     gender = _gender_field()
     birth_year = _birth_year_field()
+    privacy = _privacy_field()
 
 
 class ClaimSignupForm(SiteForm):
@@ -286,6 +294,7 @@ class ClaimSignupForm(SiteForm):
     work_unit = _work_unit_field()
     gender = _gender_field()
     birth_year = _birth_year_field()
+    privacy = _privacy_field()
 
 
 class CodeLoginForm(SiteForm):
@@ -321,6 +330,10 @@ class LoginForm(SiteForm):
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class NoticeAnswerForm(SiteForm):
+    """Accept or decline the privacy notice: the button pressed is the answer."""
 
 
 class ProfileForm(SiteForm):

@@ -84,6 +84,13 @@ class User(UserMixin, db.Model):
     #: The kinds of notice the member chose to get (true) or not (false) by SMS as well, by
     #: `sms.rules.SmsKind` value; a kind not listed follows `sms.rules.SENT_BY_DEFAULT`.
     sms_choices: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: The version of the privacy notice (`accounts.notice.PRIVACY_NOTICE_VERSION`) the member
+    #: accepted last, and when; empty until they accept one.
+    privacy_version: Mapped[str | None] = mapped_column(sa.String(20))
+    privacy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the member deleted their account: the row stays, emptied of personal details, so the
+    #: audit log and published results that point at it still hold (see `privacy.erasure`).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     role_grants: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -115,7 +122,7 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
-        if self.is_unclaimed:
+        if self.is_unclaimed or self.deleted_at is not None:
             return False
         return check_password_hash(self.password_hash, password)
 

@@ -246,3 +246,30 @@ def address_scope(address: str | None) -> str:
 def minutes_to_wait(seconds: float) -> int:
     """A pause is announced in whole minutes, rounded up, and never as 0."""
     return max(1, math.ceil(seconds / 60))
+
+
+class NoticeGate(enum.StrEnum):
+    """What a signed-in request meets while its member has not accepted the current privacy
+    notice."""
+
+    #: Served as asked: signing out, the notice itself, the language, static files and the like.
+    PASS = "pass"
+    #: A script or a scanner waits for JSON: a 403 in JSON that names the notice's page.
+    JSON = "json"
+    #: A page: the browser is sent to the notice, and back where it was going after accepting.
+    NOTICE = "notice"
+
+
+def notice_accepted(accepted_version: str | None, current_version: str) -> bool:
+    """A member has accepted the notice only in the very version now in force."""
+    return accepted_version == current_version
+
+
+def notice_gate(
+    *, accepted: bool, endpoint: str | None, exempt: frozenset[str], wants_json: bool
+) -> NoticeGate:
+    """Until the current notice is accepted, only the exempt endpoints (and a 404, which has
+    none) are served; anything else is answered in the form its caller reads."""
+    if accepted or endpoint is None or endpoint in exempt:
+        return NoticeGate.PASS
+    return NoticeGate.JSON if wants_json else NoticeGate.NOTICE

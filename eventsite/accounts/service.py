@@ -228,6 +228,8 @@ def grant_role(user: User, role: str, *, actor: User | None = None) -> bool:
     chosen = _grantable(role)
     if user.has_role(chosen):
         return False
+    if user.deleted_at is not None:
+        raise AccountError(_l("This account is deleted; it cannot hold a role."), "role")
     if user.is_unclaimed:
         raise AccountError(
             _l(

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from eventsite.accounts import attempts, rules, service, verification
+from eventsite.accounts import attempts, notice, rules, service, verification
 from eventsite.accounts.forms import (
     ClaimSignupForm,
     CodeLoginForm,
@@ -193,6 +193,7 @@ def signup_details():
         except VerificationError as error:
             _refused(form, error)
         else:
+            notice.accept(user)
             db.session.commit()
             _forget_number(Purpose.SIGN_UP)
             _sign_in(user)
@@ -238,6 +239,7 @@ def signup_claim():
             db.session.rollback()
             _put_error(form, error)
         else:
+            notice.accept(user)
             db.session.commit()
             _sign_in(user)
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")

@@ -23,9 +23,10 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from eventsite.accounts import attempts, devices, rules, service
+from eventsite.accounts import attempts, devices, notice, rules, service
 from eventsite.accounts.forms import (
     LoginForm,
+    NoticeAnswerForm,
     PasswordChangeForm,
     ProfileForm,
     SmsChoicesForm,
@@ -53,6 +54,9 @@ LOGIN_FAILED = _l("The mobile number or password is incorrect.")
 AUDIT_TITLES = {
     "role.grant": _l("Role granted"),
     "role.revoke": _l("Role revoked"),
+    "privacy.accept": _l("Privacy notice accepted"),
+    "privacy.decline": _l("Privacy notice declined"),
+    "account.delete": _l("Account deleted"),
 }
 
 
@@ -172,6 +176,60 @@ def logout():
         db.session.commit()
     logout_user()
     flash(_("You have logged out."), "success")
+    return redirect(url_for("events.index"))
+
+
+@bp.get("/privacy")
+@public
+def privacy_notice():
+    """The privacy notice; a signed-in member who has not accepted this version answers it here."""
+    answering = current_user.is_authenticated and not notice.has_accepted(current_user)
+    return render_template(
+        "accounts/privacy_notice.html",
+        version=notice.PRIVACY_NOTICE_VERSION,
+        controller=notice.controller(),
+        contact=current_app.config["PRIVACY_CONTACT"],
+        retention_days=current_app.config["MIXER_RETENTION_DAYS"],
+        idle_days=current_app.config["SIGN_IN_IDLE_DAYS"],
+        answering=answering,
+        changed=answering and current_user.privacy_version is not None,
+        form=NoticeAnswerForm(),
+        next=safe_next(request.args.get("next")),
+    )
+
+
+@bp.post("/privacy/accept")
+@login_required
+def accept_privacy_notice():
+    """Accept the notice now in force, then go on where the member was going."""
+    if not NoticeAnswerForm().validate_on_submit():
+        abort(400)
+    if not notice.has_accepted(current_user):
+        notice.accept(current_user)
+        db.session.commit()
+        flash(_("Thank you. You have accepted the privacy notice."), "success")
+    return redirect(_next_or_events())
+
+
+@bp.post("/privacy/decline")
+@login_required
+def decline_privacy_notice():
+    """Decline the notice: the member is signed out on this device, and told what that means."""
+    if not NoticeAnswerForm().validate_on_submit():
+        abort(400)
+    notice.decline(current_user)
+    devices.sign_out(current_user)
+    db.session.commit()
+    logout_user()
+    flash(
+        _(
+            "You did not accept the privacy notice, so you are signed out: the site cannot be "
+            "used without it. Your account and registrations stay as they were. To use the site "
+            "again, log in and accept the notice; to have your data removed, log in and choose "
+            "“Delete my account” on the notice page."
+        ),
+        "info",
+    )
     return redirect(url_for("events.index"))
 
 

@@ -89,6 +89,7 @@ def test_a_signup_with_several_mistakes_names_them_all_and_shows_the_first(live_
     page.fill("#confirm", "qiaoqiao-2026")
     page.fill("#work_unit", "齐齐哈尔市职工大学")
     page.fill("#birth_year", "99999999999999999999")
+    page.check("#privacy")
     page.locator("form.stacked button[type=submit]").click()
     page.wait_for_load_state()
 

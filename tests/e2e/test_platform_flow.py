@@ -58,6 +58,7 @@ def test_sign_up_register_approve_and_check_in(live_app, sports_meet, phone):
     member.fill("#work_unit", "齐齐哈尔市职工大学")
     member.check("#gender-0")
     member.fill("#birth_year", "1996")
+    member.check("#privacy")
     screenshot(member, "01-signup")
     member.locator("form.stacked button[type=submit]").click()
     member.wait_for_load_state()
