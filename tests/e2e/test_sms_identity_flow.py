@@ -64,6 +64,7 @@ def test_sign_up_log_out_reset_the_password_and_log_in_by_code(live_app, phone, 
     page.fill("#work_unit", "齐齐哈尔市职工大学")
     page.check("#gender-0")
     page.fill("#birth_year", "1996")
+    page.check("#privacy")
     screenshot(page, "sms-01-signup-code")
     submit(page)
     assert "/signup" not in page.url and "/login" not in page.url
