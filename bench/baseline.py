@@ -95,6 +95,14 @@ INSERT_NOTIFICATION = sa.text(
     "VALUES (:user_id, :subject, :body, :link, :now) RETURNING id"
 )
 
+#: A confirmed place is also texted (sms.rules.SENT_BY_DEFAULT): one queued row, as the app writes.
+INSERT_SMS = sa.text(
+    "INSERT INTO sms_message (user_id, mobile, kind, params, body, segments, status, created_at, "
+    "send_after, attempts) "
+    'VALUES (:user_id, (SELECT "user".mobile FROM "user" WHERE "user".id = :user_id), '
+    "'registration_confirmed', :params, :body, 1, 'queued', :now, :now, 0) RETURNING id"
+)
+
 
 def _naive_utc_now() -> datetime:
     # The app stores naive UTC (core.models.UTCDateTime).
@@ -246,8 +254,8 @@ def create_app(url: str | None = None) -> Flask:
 
     @app.post("/events/<int:event_id>/register")
     def register(event_id: int):
-        """Lock the event row, count confirmed places, insert the registration and the inbox
-        message, commit."""
+        """Lock the event row, count confirmed places, insert the registration, the inbox
+        message and, for a confirmed place, the queued SMS; commit."""
         user_id = request.form.get("user_id", type=int)
         now = _naive_utc_now()
         with engine.begin() as conn:
@@ -279,6 +287,16 @@ def create_app(url: str | None = None) -> Flask:
                     "now": now,
                 },
             )
+            if has_place:
+                conn.execute(
+                    INSERT_SMS,
+                    {
+                        "user_id": user_id,
+                        "params": json.dumps({"event": event["title"][:20], "time": ""}),
+                        "body": f"【职工活动】您已报名「{event['title']}」。",
+                        "now": now,
+                    },
+                )
         return _json({"status": status})
 
     return app
