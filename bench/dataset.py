@@ -17,6 +17,7 @@ from werkzeug.security import generate_password_hash
 from bench.loadgen import HOST, USER_AGENT
 from eventsite.accounts import devices
 from eventsite.accounts.models import User, UserRole
+from eventsite.accounts.notice import PRIVACY_NOTICE_VERSION
 from eventsite.core.models import Notification
 from eventsite.core.time import utcnow
 from eventsite.events.models import (
@@ -110,6 +111,14 @@ def _roster_rows(event_id: int, user_ids, team_ids, now) -> list[dict]:
     return rows
 
 
+def _accepted_notice() -> dict:
+    """Members who accepted the current privacy notice, as every member has after sign-up."""
+    return {"privacy_version": PRIVACY_NOTICE_VERSION, "privacy_accepted_at": utcnow()}
+
+
+ACCEPTED_NOTICE = _accepted_notice()
+
+
 def seed() -> Dataset:
     """Members, an organizer, 60 listed events, two rush mixers and two rosters (call in an app
     context on a freshly migrated database)."""
@@ -128,6 +137,7 @@ def seed() -> Dataset:
                 "birth_year": 1988 + i % 12,
                 "active": True,
                 "created_at": now,
+                **ACCEPTED_NOTICE,
             }
             for i in range(MEMBERS + 1)
         ],
@@ -331,6 +341,7 @@ def seed_meet(organizer_id: int | None = None) -> MeetDataset:
                     "birth_year": 1980,
                     "active": True,
                     "created_at": now,
+                    **ACCEPTED_NOTICE,
                 }
             ],
         )
@@ -348,6 +359,7 @@ def seed_meet(organizer_id: int | None = None) -> MeetDataset:
                 "birth_year": 1975 + i % 25,
                 "active": True,
                 "created_at": now,
+                **ACCEPTED_NOTICE,
             }
             for i in range(MEET_ENTRANTS)
         ],

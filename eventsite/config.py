@@ -32,7 +32,7 @@
 | MIXER_RETENTION_DAYS | 30 | days after a mixer's exchange window closes until its marks and its expired, unaccepted introduction requests are deleted (a request is kept until it expires, declined or not) |
 | MIXER_MARK_RATE_LIMIT | 30 per minute;300 per hour | marking taps per member in a mixer's exchange (slows down timing probes) |
 | MEET_BOARD_CACHE_SECONDS | 60 | longest a sports meet's live board is kept unchanged (it is rebuilt at once when a result or an audited change arrives); 0 rebuilds it on every request |
-| PRIVACY_CONTROLLER | 本站运营工会 | who processes members' personal information, as the privacy notice names it (the union's full name, e.g. 芜湖市总工会) |
+| PRIVACY_CONTROLLER | (unset) | who processes members' personal information, as the privacy notice names it (the union's full name, e.g. 芜湖市总工会); unset, the notice speaks of "the trade union that holds the events on this site" |
 | PRIVACY_CONTACT | (unset) | how members reach the union about their personal information (a phone number, an address, a mail address), shown in the privacy notice; unset, the notice points to the union office that runs the event |
 | DATA_EXPORT_RATE_LIMIT | 5 per hour;20 per day | downloads of a member's own data ("Download my data") per member |
 | PUBLIC_URL | http://127.0.0.1:5000 | absolute links in mail and in QR codes made outside a request |
@@ -167,7 +167,7 @@ def from_environment() -> dict:
             "MIXER_MARK_RATE_LIMIT", "30 per minute;300 per hour"
         ),
         "MEET_BOARD_CACHE_SECONDS": float(os.environ.get("MEET_BOARD_CACHE_SECONDS", "60")),
-        "PRIVACY_CONTROLLER": os.environ.get("PRIVACY_CONTROLLER", "").strip() or "本站运营工会",
+        "PRIVACY_CONTROLLER": os.environ.get("PRIVACY_CONTROLLER", "").strip(),
         "PRIVACY_CONTACT": os.environ.get("PRIVACY_CONTACT", "").strip(),
         "DATA_EXPORT_RATE_LIMIT": os.environ.get("DATA_EXPORT_RATE_LIMIT", "5 per hour;20 per day"),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),

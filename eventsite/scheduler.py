@@ -144,8 +144,14 @@ def run_mail() -> int:
 def run_sms() -> sms_sending.SmsTally:
     """Send the due SMS queue through SMS_BACKEND's gateway (needs app context)."""
     tally = sms_sending.deliver_sms()
-    if tally.sent or tally.retried or tally.failed:
-        log.info("SMS: %d sent, %d to retry, %d failed", tally.sent, tally.retried, tally.failed)
+    if tally.sent or tally.retried or tally.failed or tally.withdrawn:
+        log.info(
+            "SMS: %d sent, %d to retry, %d failed, %d withdrawn (no longer true)",
+            tally.sent,
+            tally.retried,
+            tally.failed,
+            tally.withdrawn,
+        )
     return tally
 
 
@@ -323,7 +329,7 @@ def tick_command():
     sms = run_sms()
     click.echo(
         f"sms ({current_app.config['SMS_BACKEND']}): {sms.sent} sent, {sms.retried} to retry, "
-        f"{sms.failed} failed"
+        f"{sms.failed} failed, {sms.withdrawn} withdrawn"
     )
 
 

@@ -124,7 +124,7 @@ def test_deleting_erases_the_member_cancels_through_the_engine_and_keeps_the_rec
     )
     sms = db.session.scalar(sa.select(SmsMessage))
     assert sms.mobile != old_mobile and sms.body == "" and sms.user_id is None
-    assert sms.status == SmsStatus.FAILED
+    assert sms.status == SmsStatus.WITHDRAWN
     details = db.session.scalars(sa.select(AuditEntry.detail)).all()
     assert not any(old_mobile in d or "吴晓明" in d for d in details)
     assert "account.delete" in db.session.scalars(sa.select(AuditEntry.action)).all()

@@ -98,3 +98,43 @@ def test_what_a_member_is_texted(kind):
     assert rules.member_wants(kind, {str(kind): True}) is True
     other = {str(k): False for k in SmsKind if k != kind}
     assert rules.member_wants(kind, other) is rules.member_wants(kind)
+
+
+STATES = [None, "pending", "confirmed", "waitlisted", "cancelled", "rejected"]
+NOW = {"event": "趣味运动会", "time": "12月8日 14:00", "place": "工人文化宫"}
+
+
+@pytest.mark.parametrize("kind", list(SmsKind))
+@pytest.mark.parametrize("status", STATES)
+@pytest.mark.parametrize("offer_open", [False, True])
+@pytest.mark.parametrize("cancelled", [False, True])
+@pytest.mark.parametrize("same_details", [True, False])
+def test_a_queued_text_leaves_only_while_it_is_true(
+    kind, status, offer_open, cancelled, same_details
+):
+    if offer_open and status != "confirmed":
+        return  # an offer is a confirmed registration with a deadline
+    queued = NOW if same_details else {**NOW, "time": "12月7日 14:00"}
+    current = rules.still_current(
+        kind,
+        event_cancelled=cancelled,
+        registration_status=status,
+        offer_open=offer_open,
+        queued_params=queued,
+        event_params=NOW,
+    )
+    if kind in rules.ALWAYS_SENT or kind == SmsKind.EVENT_CANCELLED:
+        expected = True
+    elif cancelled:
+        expected = False
+    elif kind == SmsKind.WAITLIST_PROMOTED:
+        expected = status == "confirmed" and offer_open
+    elif kind == SmsKind.REGISTRATION_CONFIRMED:
+        expected = status == "confirmed" and not offer_open
+    elif kind == SmsKind.EVENT_REMINDER:
+        expected = status == "confirmed"
+    elif kind == SmsKind.EVENT_CHANGED:
+        expected = status in ("pending", "confirmed", "waitlisted") and same_details
+    else:  # mixer results, introductions, an organizer's message: true once said
+        expected = True
+    assert current is expected

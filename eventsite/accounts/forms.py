@@ -356,7 +356,7 @@ SMS_CHOICE_LABELS = {
     SmsKind.EVENT_REMINDER: _l("A reminder the day before an event"),
     SmsKind.MIXER_RESULTS: _l("The results of a mixer's contact exchange are ready"),
     SmsKind.INTRODUCTION_REQUEST: _l("Someone at a mixer asks to be introduced to me"),
-    SmsKind.ROSTER_MESSAGE: _l("An organizer writes to everyone registered for an event"),
+    SmsKind.ROSTER_MESSAGE: _l("The organizers of an event I registered for write to me"),
 }
 assert set(SMS_CHOICE_LABELS) == set(SmsKind) - ALWAYS_SENT
 

@@ -104,5 +104,8 @@ def _site_path(url: str | None) -> str | None:
 
 
 def controller() -> str:
-    """Who processes members' personal information: the union running this site."""
-    return current_app.config["PRIVACY_CONTROLLER"]
+    """Who processes members' personal information: the union running this site, by the name
+    PRIVACY_CONTROLLER gives, else described."""
+    return current_app.config["PRIVACY_CONTROLLER"] or _(
+        "the trade union that holds the events on this site"
+    )

@@ -35,6 +35,7 @@ def notify(
     mail: bool = True,
     sms: SmsKind | None = None,
     sms_params: dict | None = None,
+    sms_event=None,
 ) -> Notification:
     """Queue a message for `user`; `render()` returns (subject, body) in the active locale.
 
@@ -44,7 +45,8 @@ def notify(
     tell who is tied to whom.
 
     `sms`: the notice also goes by text message of that kind with the template's `sms_params`,
-    when the member has a mobile number and wants that kind by SMS (`sms.rules.member_wants`).
+    when the member has a mobile number and wants that kind by SMS (`sms.rules.member_wants`);
+    `sms_event` is the event it is about (a text that stopped being true is withdrawn).
     """
     locale = getattr(user, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
@@ -58,7 +60,7 @@ def notify(
         db.session.add(OutboundEmail(to_address=user.email, subject=subject, body=body))
     choices = getattr(user, "sms_choices", None)
     if sms is not None and getattr(user, "mobile", None) and sms_rules.member_wants(sms, choices):
-        queue_sms(user.mobile, sms, sms_params or {}, user=user, locale=locale)
+        queue_sms(user.mobile, sms, sms_params or {}, user=user, event=sms_event, locale=locale)
     return note
 
 

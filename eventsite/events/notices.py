@@ -48,6 +48,28 @@ def sms_event(event: Event) -> dict[str, str]:
     }
 
 
+def text_facts(user_id: int | None, event_id: int) -> dict | None:
+    """What decides whether a queued text about event `event_id` to member `user_id` is still
+    true (the keyword arguments of `sms.rules.still_current` but the kind and the text's own
+    params); None when the event is gone."""
+    event = db.session.get(Event, event_id)
+    if event is None:
+        return None
+    registration = None
+    if user_id is not None:
+        registration = db.session.scalars(
+            sa.select(Registration).where(
+                Registration.event_id == event_id, Registration.user_id == user_id
+            )
+        ).one_or_none()
+    return {
+        "event_cancelled": event.is_cancelled,
+        "registration_status": registration.status if registration is not None else None,
+        "offer_open": registration is not None and registration.is_offer,
+        "event_params": sms_event(event),
+    }
+
+
 def registered_members(event: Event) -> list[User]:
     """The members with a pending, confirmed or waitlisted registration, in arrival order."""
     return list(
@@ -88,7 +110,12 @@ def tell_changed(event: Event, changes: Mapping[str, tuple[object, object]]) -> 
 
     for member in members:
         notify(
-            member, render, link=f"/events/{event.id}", sms=SmsKind.EVENT_CHANGED, sms_params=params
+            member,
+            render,
+            link=f"/events/{event.id}",
+            sms=SmsKind.EVENT_CHANGED,
+            sms_params=params,
+            sms_event=event,
         )
     return len(members)
 

@@ -141,6 +141,7 @@ def send_event_reminder(event: Event, now: datetime) -> int:
             link=MY_EVENTS_PATH,
             sms=SmsKind.EVENT_REMINDER,
             sms_params=params,
+            sms_event=event,
         )
     db.session.flush()
     return len(users)

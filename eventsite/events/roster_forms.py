@@ -204,8 +204,9 @@ class RosterMessageForm(SiteForm):
             Length(max=message_rules.TEXT_MAX),
         ],
         description=_l(
-            "Members read it in their inbox; those who chose it also get it by SMS, with the "
-            "site's signature and the event's name in front."
+            "At most %(n)s characters. Members read it in their inbox; those who chose it also "
+            "get it by SMS, with the site's signature and the event's short name in front.",
+            n=message_rules.TEXT_MAX,
         ),
     )
     by_sms = BooleanField(_l("Also by SMS to members who want roster messages by SMS"))

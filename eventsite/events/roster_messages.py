@@ -26,7 +26,7 @@ from eventsite.core.errors import Refused
 from eventsite.core.notifications import notify
 from eventsite.core.time import format_local, utcnow
 from eventsite.events import message_rules as rules
-from eventsite.events import service
+from eventsite.events import notices, service
 from eventsite.events.models import (
     Event,
     Registration,
@@ -256,7 +256,11 @@ def refusal_message(
 def sms_text(event: Event, text: str, language: str) -> str:
     """The text message as a member reading `language` gets it, signature included."""
     with force_locale(language):
-        return signed(texts.render(SmsKind.ROSTER_MESSAGE, {"event": event.title, "text": text}))
+        return signed(
+            texts.render(
+                SmsKind.ROSTER_MESSAGE, {"event": notices.sms_name(event.title), "text": text}
+            )
+        )
 
 
 def preview(audience: Audience, text: str, by_sms: bool, now: datetime | None = None) -> Preview:
@@ -341,7 +345,8 @@ def send(
             lambda: (subject(), text),
             link=link,
             sms=SmsKind.ROSTER_MESSAGE if by_sms else None,
-            sms_params={"event": event.title, "text": text},
+            sms_params={"event": notices.sms_name(event.title), "text": text},
+            sms_event=event,
         )
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         words = describe(audience)

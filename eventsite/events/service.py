@@ -434,6 +434,7 @@ def _announce(registration: Registration, event: Event, user: User) -> None:
         link=MY_EVENTS_PATH if confirmed else event_path(event),
         sms=SmsKind.REGISTRATION_CONFIRMED if confirmed else None,
         sms_params=notices.sms_event(event) if confirmed else None,
+        sms_event=event,
     )
 
 
@@ -506,6 +507,7 @@ def _tell_promoted(event: Event, user: User) -> None:
         link=MY_EVENTS_PATH,
         sms=SmsKind.REGISTRATION_CONFIRMED,
         sms_params=notices.sms_event(event),
+        sms_event=event,
     )
 
 
@@ -528,6 +530,7 @@ def _tell_offered(event: Event, user: User, deadline: datetime) -> None:
             "event": notices.sms_name(event.title),
             "deadline": notices.sms_time(deadline),
         },
+        sms_event=event,
     )
 
 
@@ -1017,6 +1020,7 @@ def cancel_event(
             link=event_path(event),
             sms=SmsKind.EVENT_CANCELLED,
             sms_params={"event": notices.sms_name(title)},
+            sms_event=event,
         )
     event.status = EventStatus.CANCELLED.value
     event.cancelled_at = now

@@ -28,7 +28,7 @@ from eventsite.core.inputs import storable_int
 from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required, public, role_required
 from eventsite.core.time import to_local, utcnow
-from eventsite.events import checkin, offers, rules, service
+from eventsite.events import checkin, notices, offers, rules, service
 from eventsite.events.forms import (
     AddOrganizerForm,
     CancelEventForm,
@@ -468,12 +468,16 @@ def edit(event: Event):
     form = EventForm(kind=event.kind)
     if not form.validate():
         return _render_edit(event, form=form, status=400)
+    fields = form.event_fields()
+    noticed = rules.notice_changes(
+        {name: getattr(event, name) for name in rules.NOTICED_FIELDS}, fields
+    )
     try:
         promoted = service.update_event(
             event,
             current_user,
             loaded_version=form.loaded_version.data or None,
-            **form.event_fields(),
+            **fields,
         )
     except service.RegistrationError as exc:
         db.session.rollback()
@@ -488,6 +492,17 @@ def edit(event: Event):
         return _render_edit(event, form=form, status=400)
     db.session.commit()
     flash(_("Changes saved."), "success")
+    if noticed and event.is_published:
+        told = len(notices.registered_members(event))
+        if told:
+            flash(
+                _(
+                    "The %(n)d registered members were told of the new time or venue in their "
+                    "inbox, and by SMS where they chose it (texts wait for 08:00 at night).",
+                    n=told,
+                ),
+                "info",
+            )
     offered = sum(1 for registration in promoted if registration.offer_expires_at is not None)
     if promoted and offered:
         flash(

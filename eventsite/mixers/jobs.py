@@ -362,6 +362,7 @@ def send_introduction_notices(event: Event, now: datetime) -> int:
                 # Like the inbox notice, the text names nobody: only the mixer.
                 sms=SmsKind.INTRODUCTION_REQUEST,
                 sms_params={"event": sms_name(title)},
+                sms_event=event,
             )
             sent += 1
     for request in expired:

@@ -172,7 +172,7 @@ def _remove_messages(user: User) -> None:
     db.session.execute(
         sa.update(SmsMessage)
         .where(theirs, SmsMessage.status == SmsStatus.QUEUED)
-        .values(status=SmsStatus.FAILED, last_error="account deleted")
+        .values(status=SmsStatus.WITHDRAWN, last_error=None)
     )
     db.session.execute(
         sa.update(SmsMessage)

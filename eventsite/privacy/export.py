@@ -35,6 +35,7 @@ SMS_STATUS_TITLES = {
     SmsStatus.QUEUED: _l("Waiting to be sent"),
     SmsStatus.SENT: _l("Sent"),
     SmsStatus.FAILED: _l("Not delivered"),
+    SmsStatus.WITHDRAWN: _l("Not sent: no longer true"),
 }
 
 

@@ -20,6 +20,9 @@ class SmsStatus(enum.StrEnum):
     SENT = "sent"
     #: Refused for good (a blocked number, a bad template) or out of attempts; see last_error.
     FAILED = "failed"
+    #: Not sent because it stopped being true while it waited (a held offer already answered,
+    #: a registration cancelled, a change superseded, an account deleted): `sms.rules.still_current`.
+    WITHDRAWN = "withdrawn"
 
 
 class SmsMessage(db.Model):
@@ -38,6 +41,10 @@ class SmsMessage(db.Model):
     #: The member it is for; empty for a code sent to a number no account has (yet).
     user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    #: The event it is about, if any: what decides at sending time whether it is still true.
+    event_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("event.id", ondelete="CASCADE"), index=True
     )
     mobile: Mapped[str] = mapped_column(sa.String(20))
     kind: Mapped[str] = mapped_column(sa.String(40))

@@ -30,6 +30,7 @@ STATUS_TITLES = {
     SmsStatus.QUEUED: _l("Waiting to be sent"),
     SmsStatus.SENT: _l("Sent"),
     SmsStatus.FAILED: _l("Failed"),
+    SmsStatus.WITHDRAWN: _l("Withdrawn: no longer true"),
 }
 
 

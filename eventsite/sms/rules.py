@@ -61,6 +61,48 @@ def member_wants(kind: SmsKind, chosen: dict[str, bool] | None = None) -> bool:
     return kind in SENT_BY_DEFAULT
 
 
+#: Kinds whose truth depends on the member's registration at the event, and what it must be.
+_NEEDS_CONFIRMED = frozenset(
+    {SmsKind.REGISTRATION_CONFIRMED, SmsKind.WAITLIST_PROMOTED, SmsKind.EVENT_REMINDER}
+)
+_ACTIVE = frozenset({"pending", "confirmed", "waitlisted"})
+
+
+def still_current(
+    kind: SmsKind,
+    *,
+    event_cancelled: bool,
+    registration_status: str | None,
+    offer_open: bool,
+    queued_params: dict,
+    event_params: dict,
+) -> bool:
+    """Is a queued text of `kind` about an event still true when its turn to leave comes?
+
+    Texts wait (quiet hours, a retry), and meanwhile the member may have answered an offer, or
+    cancelled, or the organizer changed the event again: a text that stopped being true is not
+    sent. `registration_status` is the member's registration at the event now (None: none),
+    `offer_open` whether it is a place offered and not yet answered, `event_params` the event's
+    name, time and place as a text would give them now.
+    """
+    if kind in ALWAYS_SENT or kind == SmsKind.EVENT_CANCELLED:
+        return True
+    if event_cancelled:
+        return False
+    if kind in _NEEDS_CONFIRMED and registration_status != "confirmed":
+        return False
+    if kind == SmsKind.WAITLIST_PROMOTED:
+        return offer_open
+    if kind == SmsKind.REGISTRATION_CONFIRMED:
+        return not offer_open
+    if kind == SmsKind.EVENT_CHANGED:
+        if registration_status not in _ACTIVE:
+            return False
+        # A later change sends its own text: this one must still say what holds now.
+        return all(queued_params.get(key) == event_params.get(key) for key in ("time", "place"))
+    return True
+
+
 #: Quiet hours in the site's zone: no SMS from 22:00 to 08:00 but the kinds in ALWAYS_SENT.
 QUIET_START = time(22, 0)
 QUIET_END = time(8, 0)

@@ -59,6 +59,8 @@ CLAIM_LOCK_KEY = 0x5_3D5_5E4D
 @dataclass
 class SmsTally:
     sent: int = 0
+    #: Stopped being true while it waited (`rules.still_current`): not sent.
+    withdrawn: int = 0
     #: Refused for a passing reason: queued again after the back-off.
     retried: int = 0
     failed: int = 0
@@ -123,6 +125,8 @@ def _take(message_id: int, hold: datetime, now: datetime) -> SmsMessage | None:
         )
         .values(attempts=SmsMessage.attempts + 1, claimed_until=renewed)
         .returning(
+            SmsMessage.user_id,
+            SmsMessage.event_id,
             SmsMessage.mobile,
             SmsMessage.kind,
             SmsMessage.params,
@@ -135,6 +139,8 @@ def _take(message_id: int, hold: datetime, now: datetime) -> SmsMessage | None:
         return None
     outgoing = SmsMessage(
         id=message_id,
+        user_id=taken.user_id,
+        event_id=taken.event_id,
         mobile=taken.mobile,
         kind=taken.kind,
         params=dict(taken.params or {}),
@@ -192,11 +198,29 @@ def _release(claimed: list[tuple[int, datetime, datetime]], now: datetime) -> No
     db.session.commit()
 
 
+def _still_current(outgoing: SmsMessage) -> bool:
+    """Is a text about an event still true now (`rules.still_current`)? One read; commits."""
+    if outgoing.event_id is None:
+        return True
+    # Events sit above this package: imported here, where a text is about to leave.
+    from eventsite.events.notices import text_facts
+
+    facts = text_facts(outgoing.user_id, outgoing.event_id)
+    db.session.commit()
+    if facts is None:
+        return False
+    return rules.still_current(SmsKind(outgoing.kind), queued_params=outgoing.params, **facts)
+
+
 def _send_one(message_id: int, hold: datetime, gateway, clock, tally: SmsTally) -> None:
     """Take one claimed message, send it through `gateway`, record the outcome in `tally`."""
     outgoing = _take(message_id, hold, clock())
     if outgoing is None:
         tally.skipped += 1
+        return
+    if not _still_current(outgoing):
+        _record(outgoing, {"status": SmsStatus.WITHDRAWN, "last_error": None})
+        tally.withdrawn += 1
         return
     try:
         reference = gateway.send(outgoing)

@@ -27,6 +27,7 @@ def queue_sms(
     params: dict,
     *,
     user=None,
+    event=None,
     locale: str | None = None,
     now: datetime | None = None,
 ) -> SmsMessage:
@@ -34,7 +35,8 @@ def queue_sms(
 
     The text is rendered in `locale` (else the user's language, else the site's default) for the
     outbox and the segment count. Outside ALWAYS_SENT kinds, quiet hours hold it until 08:00.
-    Nothing is sent here: the scheduler sends queued rows after the commit.
+    Nothing is sent here: the scheduler sends queued rows after the commit. `event`: what the
+    text is about; the sender withdraws it if it stopped being true meanwhile.
     """
     now = now or utcnow()
     config = current_app.config
@@ -45,6 +47,7 @@ def queue_sms(
     held = rules.quiet_until(now, ZoneInfo(config["TIMEZONE"]), kind)
     message = SmsMessage(
         user_id=getattr(user, "id", None),
+        event_id=getattr(event, "id", None),
         mobile=mobile,
         kind=str(kind),
         params=params,
