@@ -267,3 +267,19 @@ def test_the_download_holds_sports_meet_results_and_the_texts_status(client, aut
     assert shown["项目"] == "毛毛虫竞速" and shown["队伍"] == "站前一队"
     assert shown["成绩"][0]["成绩"] == "35.2"
     assert data["短信"][0]["状态"] == "已发送"
+
+
+def test_the_download_never_shows_a_verification_code(client, auth):
+    """A code for a new number went to that number's phone: reading it in one's own download
+    would prove a number one does not hold."""
+    from eventsite.sms.rules import SmsKind
+    from eventsite.sms.service import queue_sms
+
+    member = make_user()
+    queue_sms("13912345678", SmsKind.CODE, {"code": "482916", "minutes": 5}, user=member)
+    db.session.commit()
+    auth.become(member)
+    download = client.get("/account/data.json")
+    (text,) = download.json["短信"]
+    assert "482916" not in download.get_data(as_text=True)
+    assert "******" in str(text)

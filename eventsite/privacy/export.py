@@ -27,7 +27,9 @@ from eventsite.core.time import to_local
 from eventsite.events.models import Event, EventKind, Registration, RegistrationStatus
 from eventsite.extensions import db
 from eventsite.mixers import service as mixers
+from eventsite.sms import rules as sms_rules
 from eventsite.sms.models import SmsMessage, SmsStatus
+from eventsite.sms.rules import SmsKind
 from eventsite.sportsmeet.models import Entry, EntryMember, Heat, Item, Outcome, Result
 
 #: A text message's status as the member reads it.
@@ -239,6 +241,14 @@ def _notifications(user: User) -> list[dict]:
     ]
 
 
+def _without_code(row: SmsMessage) -> str:
+    """A text as the download gives it: a verification code never, since the code of a new
+    number went to that number's phone, not necessarily the member's own."""
+    if row.kind != SmsKind.CODE:
+        return row.body
+    return sms_rules.masked_code(row.body, str((row.params or {}).get("code", "")))
+
+
 def _text_messages(user: User) -> list[dict]:
     rows = db.session.scalars(
         sa.select(SmsMessage).where(SmsMessage.user_id == user.id).order_by(SmsMessage.id)
@@ -246,7 +256,7 @@ def _text_messages(user: User) -> list[dict]:
     return [
         {
             _("Mobile number"): row.mobile,
-            _("Message"): row.body,
+            _("Message"): _without_code(row),
             _("Status"): str(SMS_STATUS_TITLES.get(row.status, row.status)),
             _("Queued at"): _time(row.created_at),
             _("Sent at"): _time(row.sent_at),
