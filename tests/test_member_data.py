@@ -122,7 +122,7 @@ def test_deleting_erases_the_member_cancels_through_the_engine_and_keeps_the_rec
     assert (
         db.session.scalar(sa.select(sa.func.count()).where(Notification.user_id == member.id)) == 0
     )
-    sms = db.session.scalar(sa.select(SmsMessage))
+    sms = db.session.scalar(sa.select(SmsMessage).where(SmsMessage.kind == "reminder"))
     assert sms.mobile != old_mobile and sms.body == "" and sms.user_id is None
     assert sms.status == SmsStatus.WITHDRAWN
     details = db.session.scalars(sa.select(AuditEntry.detail)).all()

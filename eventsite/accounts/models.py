@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -83,7 +84,11 @@ class User(UserMixin, db.Model):
     mobile_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The kinds of notice the member chose to get (true) or not (false) by SMS as well, by
     #: `sms.rules.SmsKind` value; a kind not listed follows `sms.rules.SENT_BY_DEFAULT`.
-    sms_choices: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: JSONB on PostgreSQL: a query that selects accounts DISTINCT compares every column, and
+    #: PostgreSQL has no equality for plain JSON.
+    sms_choices: Mapped[dict] = mapped_column(
+        sa.JSON().with_variant(JSONB(), "postgresql"), default=dict
+    )
     #: The version of the privacy notice (`accounts.notice.PRIVACY_NOTICE_VERSION`) the member
     #: accepted last, and when; empty until they accept one.
     privacy_version: Mapped[str | None] = mapped_column(sa.String(20))

@@ -6,6 +6,7 @@ Revises: 0013_sms_identity
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0014_notice_channels"
 down_revision = "0013_sms_identity"
@@ -23,7 +24,14 @@ def upgrade():
     with op.batch_alter_table("registration", schema=None) as batch_op:
         batch_op.add_column(sa.Column("offer_expires_at", sa.DateTime(), nullable=True))
     with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("sms_choices", sa.JSON(), nullable=False, server_default="{}"))
+        batch_op.add_column(
+            sa.Column(
+                "sms_choices",
+                sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
+                nullable=False,
+                server_default="{}",
+            )
+        )
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.alter_column("promotion_confirm_hours", server_default=None)
     with op.batch_alter_table("user", schema=None) as batch_op:
