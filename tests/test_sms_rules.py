@@ -138,3 +138,16 @@ def test_a_queued_text_leaves_only_while_it_is_true(
     else:  # mixer results, introductions, an organizer's message: true once said
         expected = True
     assert current is expected
+
+
+@pytest.mark.parametrize("key", ["time", "place"])
+def test_a_change_text_is_superseded_by_a_later_time_or_venue(key):
+    queued = {**NOW, key: "另一个值"}
+    assert not rules.still_current(
+        SmsKind.EVENT_CHANGED,
+        event_cancelled=False,
+        registration_status="confirmed",
+        offer_open=False,
+        queued_params=queued,
+        event_params=NOW,
+    )
