@@ -26,13 +26,14 @@ BUSY_RETRY_AFTER_SECONDS = 5
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: settings, extensions, blueprints, CLI, error pages."""
+    config = settings.from_environment()
     app = Flask(
         __name__,
-        instance_path=str(settings.INSTANCE_PATH),
+        instance_path=config["INSTANCE_PATH"],
         template_folder=str(settings.PROJECT_ROOT / "templates"),
         static_folder=str(settings.PROJECT_ROOT / "static"),
     )
-    app.config.from_mapping(settings.from_environment())
+    app.config.from_mapping(config)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
     if test_config:
         app.config.from_mapping(test_config)

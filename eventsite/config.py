@@ -2,6 +2,8 @@
 
 | variable | default | meaning |
 |---|---|---|
+| EVENTSITE_ENV_FILE | (unset) | a settings file the app reads itself (`NAME=value` lines, values taken as written, no quotes); the process environment overrides it. Production: /etc/eventsite/env; `flask config check` checks it |
+| EVENTSITE_INSTANCE_PATH | instance/ in the checkout | the folder for the SQLite file, the development key, backups |
 | EVENTSITE_ENV | development | `production` makes SECRET_KEY mandatory and cookies secure |
 | SECRET_KEY | generated once into instance/secret_key (development only) | signs sessions, CSRF and check-in tokens |
 | DATABASE_URL | sqlite:///instance/eventsite.db | SQLAlchemy URL; `postgresql://…` uses psycopg 3 |
@@ -43,136 +45,267 @@
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The instance folder unless EVENTSITE_INSTANCE_PATH (in the environment or the settings file)
+#: names another.
 INSTANCE_PATH = Path(os.environ.get("EVENTSITE_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+#: The variable naming the settings file the app reads itself (production: /etc/eventsite/env).
+SETTINGS_FILE_VARIABLE = "EVENTSITE_ENV_FILE"
+
+_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 
 
 class ConfigurationError(RuntimeError):
     """A setting is missing or malformed; the message says which."""
 
+    def __init__(self, message: str, setting: str | None = None):
+        super().__init__(message)
+        #: The variable at fault, when one is.
+        self.setting = setting
 
-def database_url(raw: str | None) -> str:
+
+@dataclass(frozen=True)
+class SettingsFile:
+    """What a settings file holds: its values, and what is wrong with its lines."""
+
+    values: dict[str, str]
+    problems: list[str]
+
+
+def parse_settings_file(text: str) -> SettingsFile:
+    """Read `NAME=value` lines: `#` starts a comment line, blank lines are skipped.
+
+    The value is everything after the first `=`, trimmed, taken as written: no quotes removed, no
+    `$` expanded, no backslash escapes. A quoted value, a backslash or an `export` is refused
+    rather than guessed at, since systemd and the shell would each read it differently
+    (`pa$$w0rd` in a shell is `pa` + the shell's process id + `w0rd`).
+    """
+    values: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    problems: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        where = f"line {number}"
+        if line.startswith("export "):
+            problems.append(f"{where}: write NAME=value without `export`")
+            continue
+        name, equals, value = line.partition("=")
+        name, value = name.strip(), value.strip()
+        if not equals:
+            problems.append(f"{where}: not NAME=value")
+            continue
+        if not _NAME.fullmatch(name):
+            problems.append(
+                f"{where}: {name!r} is not a variable name (capital letters, digits and _)"
+            )
+            continue
+        if value[:1] in ("'", '"'):
+            problems.append(
+                f"{where}: {name} is quoted; write the value without quotes, it is taken as written"
+            )
+            continue
+        if "\\" in value:
+            problems.append(f"{where}: {name} contains a backslash, which is not allowed here")
+            continue
+        if name in values:
+            problems.append(f"{where}: {name} is set twice (first on line {first_line[name]})")
+            continue
+        values[name] = value
+        first_line[name] = number
+    return SettingsFile(values, problems)
+
+
+def read_settings_file(path: str | Path) -> SettingsFile:
+    """`parse_settings_file` of the file at `path`; an unreadable file is one problem."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return SettingsFile({}, [f"cannot read {path}: {error.__class__.__name__}: {error}"])
+    return parse_settings_file(text)
+
+
+def settings_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The settings in force: the file named by EVENTSITE_ENV_FILE, overridden by `environ`.
+
+    The process environment wins, so a one-off `TIMEZONE=… flask …` still works; a file with a
+    malformed line stops the start (ConfigurationError listing every problem).
+    """
+    environ = dict(os.environ if environ is None else environ)
+    path = environ.get(SETTINGS_FILE_VARIABLE, "").strip()
+    if not path:
+        return environ
+    settings_file = read_settings_file(path)
+    if settings_file.problems:
+        raise ConfigurationError(
+            f"{path}: " + "; ".join(settings_file.problems), SETTINGS_FILE_VARIABLE
+        )
+    return {**settings_file.values, **environ}
+
+
+def instance_path(env: Mapping[str, str]) -> Path:
+    raw = env.get("EVENTSITE_INSTANCE_PATH", "").strip()
+    return Path(raw) if raw else INSTANCE_PATH
+
+
+def database_url(raw: str | None, instance: Path | None = None) -> str:
     """Normalise a DATABASE_URL: PostgreSQL URLs use the psycopg 3 driver."""
     if not raw:
-        return f"sqlite:///{INSTANCE_PATH / 'eventsite.db'}"
+        return f"sqlite:///{(instance or INSTANCE_PATH) / 'eventsite.db'}"
     for prefix in ("postgres://", "postgresql://"):
         if raw.startswith(prefix):
             return "postgresql+psycopg://" + raw[len(prefix) :]
     return raw
 
 
-def _development_secret_key() -> str:
-    INSTANCE_PATH.mkdir(parents=True, exist_ok=True)
-    key_file = INSTANCE_PATH / "secret_key"
+def _development_secret_key(instance: Path) -> str:
+    instance.mkdir(parents=True, exist_ok=True)
+    key_file = instance / "secret_key"
     if not key_file.exists():
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
 
 
-def _flag(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
+def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    value = env.get(name)
+    if value is None or not value.strip():
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    value = value.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigurationError(f"{name} must be true or false, not {value!r}", name)
 
 
-def _json_object(name: str) -> dict:
+def _integer(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}", name) from None
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return float(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, not {raw!r}", name) from None
+    if not math.isfinite(value):
+        raise ConfigurationError(f"{name} must be a finite number, not {raw!r}", name)
+    return value
+
+
+def _json_object(env: Mapping[str, str], name: str) -> dict:
     """A setting holding a JSON object; unset is {}, anything else a ConfigurationError."""
-    raw = os.environ.get(name, "").strip()
+    raw = env.get(name, "").strip()
     if not raw:
         return {}
     try:
         value = json.loads(raw)
     except ValueError as error:
-        raise ConfigurationError(f"{name} is not valid JSON: {error}") from error
+        raise ConfigurationError(f"{name} is not valid JSON: {error}", name) from error
     if not isinstance(value, dict):
-        raise ConfigurationError(f"{name} must be a JSON object")
+        raise ConfigurationError(f"{name} must be a JSON object", name)
     return value
 
 
-def from_environment() -> dict:
-    """Build the Flask config mapping from the process environment."""
-    env = os.environ.get("EVENTSITE_ENV", "development")
-    production = env == "production"
-    secret_key = os.environ.get("SECRET_KEY")
+def from_environment(environ: Mapping[str, str] | None = None) -> dict:
+    """Build the Flask config mapping from the settings file and the process environment."""
+    env = settings_environment(environ)
+    env_name = env.get("EVENTSITE_ENV", "development")
+    if env_name not in ("development", "production"):
+        raise ConfigurationError(
+            f"EVENTSITE_ENV must be development or production, not {env_name!r}", "EVENTSITE_ENV"
+        )
+    production = env_name == "production"
+    instance = instance_path(env)
+    secret_key = env.get("SECRET_KEY", "").strip()
     if not secret_key:
         if production:
-            raise ConfigurationError("SECRET_KEY must be set when EVENTSITE_ENV=production")
-        secret_key = _development_secret_key()
-    db_url = database_url(os.environ.get("DATABASE_URL"))
+            raise ConfigurationError(
+                "SECRET_KEY must be set when EVENTSITE_ENV=production", "SECRET_KEY"
+            )
+        secret_key = _development_secret_key(instance)
+    db_url = database_url(env.get("DATABASE_URL"), instance)
     return {
-        "ENV_NAME": env,
+        "ENV_NAME": env_name,
+        "INSTANCE_PATH": str(instance),
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": db_url,
         # hide_parameters: SQL parameters (members' mobiles, names) never appear in database
         # error messages, tracebacks or logs.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
-        "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
-        "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "zh_Hans_CN"),
-        "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
+        "TIMEZONE": env.get("TIMEZONE", "Asia/Shanghai"),
+        "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "zh_Hans_CN"),
+        "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE", "Asia/Shanghai"),
         "LANGUAGES": ["zh_Hans_CN", "en"],
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # An unreachable counter store (Redis) raises limits' StorageError: the route limits
         # (marking taps) let the request through and log it; a login answers "busy" (503),
         # since letting logins through uncounted would open the door to guessing.
         "RATELIMIT_STORAGE_OPTIONS": {"wrap_exceptions": True},
         "RATELIMIT_SWALLOW_ERRORS": True,
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
-        "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get(
-            "LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour;50 per day"
-        ),
-        "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get(
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": env.get("LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour;50 per day"),
+        "LOGIN_ADDRESS_RATE_LIMIT": env.get(
             "LOGIN_ADDRESS_RATE_LIMIT", "30 per 10 minutes;200 per day"
         ),
         # Verification codes, counted in the same storage; an unreachable Redis refuses to send.
-        "SMS_CODE_MOBILE_LIMIT": os.environ.get("SMS_CODE_MOBILE_LIMIT", "10 per day"),
-        "SMS_CODE_ADDRESS_LIMIT": os.environ.get(
-            "SMS_CODE_ADDRESS_LIMIT", "60 per hour;200 per day"
-        ),
-        "SIGN_IN_IDLE_DAYS": int(os.environ.get("SIGN_IN_IDLE_DAYS", "30")),
-        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
-        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
-        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
-        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
-        "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
-        "MAIL_FROM": os.environ.get("MAIL_FROM", "eventsite@localhost"),
-        "SMS_BACKEND": os.environ.get("SMS_BACKEND", "outbox"),
-        "SMS_SIGN_NAME": os.environ.get("SMS_SIGN_NAME", "职工活动"),
-        "SMS_TEMPLATES": _json_object("SMS_TEMPLATES"),
-        "SMS_RATE_PER_SECOND": float(os.environ.get("SMS_RATE_PER_SECOND", "20")),
-        "SMS_TENCENT_SECRET_ID": os.environ.get("SMS_TENCENT_SECRET_ID") or None,
-        "SMS_TENCENT_SECRET_KEY": os.environ.get("SMS_TENCENT_SECRET_KEY") or None,
-        "SMS_TENCENT_SDK_APP_ID": os.environ.get("SMS_TENCENT_SDK_APP_ID") or None,
-        "SMS_TENCENT_REGION": os.environ.get("SMS_TENCENT_REGION", "ap-guangzhou"),
-        "SMS_TENCENT_ENDPOINT": os.environ.get("SMS_TENCENT_ENDPOINT", "sms.tencentcloudapi.com"),
-        "SMS_ALIYUN_ACCESS_KEY_ID": os.environ.get("SMS_ALIYUN_ACCESS_KEY_ID") or None,
-        "SMS_ALIYUN_ACCESS_KEY_SECRET": os.environ.get("SMS_ALIYUN_ACCESS_KEY_SECRET") or None,
-        "SMS_ALIYUN_ENDPOINT": os.environ.get("SMS_ALIYUN_ENDPOINT", "dysmsapi.aliyuncs.com"),
-        "SCHEDULER_JOBSTORE_URL": database_url(os.environ.get("SCHEDULER_JOBSTORE_URL"))
-        if os.environ.get("SCHEDULER_JOBSTORE_URL")
+        "SMS_CODE_MOBILE_LIMIT": env.get("SMS_CODE_MOBILE_LIMIT", "10 per day"),
+        "SMS_CODE_ADDRESS_LIMIT": env.get("SMS_CODE_ADDRESS_LIMIT", "60 per hour;200 per day"),
+        "SIGN_IN_IDLE_DAYS": _integer(env, "SIGN_IN_IDLE_DAYS", 30),
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": _integer(env, "MAIL_PORT", 25),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag(env, "MAIL_USE_TLS"),
+        "MAIL_FROM": env.get("MAIL_FROM", "eventsite@localhost"),
+        "SMS_BACKEND": env.get("SMS_BACKEND", "outbox"),
+        "SMS_SIGN_NAME": env.get("SMS_SIGN_NAME", "职工活动"),
+        "SMS_TEMPLATES": _json_object(env, "SMS_TEMPLATES"),
+        "SMS_RATE_PER_SECOND": _number(env, "SMS_RATE_PER_SECOND", 20),
+        "SMS_TENCENT_SECRET_ID": env.get("SMS_TENCENT_SECRET_ID") or None,
+        "SMS_TENCENT_SECRET_KEY": env.get("SMS_TENCENT_SECRET_KEY") or None,
+        "SMS_TENCENT_SDK_APP_ID": env.get("SMS_TENCENT_SDK_APP_ID") or None,
+        "SMS_TENCENT_REGION": env.get("SMS_TENCENT_REGION", "ap-guangzhou"),
+        "SMS_TENCENT_ENDPOINT": env.get("SMS_TENCENT_ENDPOINT", "sms.tencentcloudapi.com"),
+        "SMS_ALIYUN_ACCESS_KEY_ID": env.get("SMS_ALIYUN_ACCESS_KEY_ID") or None,
+        "SMS_ALIYUN_ACCESS_KEY_SECRET": env.get("SMS_ALIYUN_ACCESS_KEY_SECRET") or None,
+        "SMS_ALIYUN_ENDPOINT": env.get("SMS_ALIYUN_ENDPOINT", "dysmsapi.aliyuncs.com"),
+        "SCHEDULER_JOBSTORE_URL": database_url(env.get("SCHEDULER_JOBSTORE_URL"), instance)
+        if env.get("SCHEDULER_JOBSTORE_URL")
         else db_url,
-        "SCHEDULER_TICK_SECONDS": int(os.environ.get("SCHEDULER_TICK_SECONDS", "60")),
-        "SCHEDULER_IN_PROCESS": _flag("SCHEDULER_IN_PROCESS"),
-        "ROSTER_PAGE_SIZE": int(os.environ.get("ROSTER_PAGE_SIZE", "50")),
-        "ROSTER_MESSAGES_PER_DAY": int(os.environ.get("ROSTER_MESSAGES_PER_DAY", "3")),
-        "CHECKIN_OPENS_HOURS": float(os.environ.get("CHECKIN_OPENS_HOURS", "3")),
-        "MIXER_RETENTION_DAYS": int(os.environ.get("MIXER_RETENTION_DAYS", "30")),
-        "MIXER_MARK_RATE_LIMIT": os.environ.get(
-            "MIXER_MARK_RATE_LIMIT", "30 per minute;300 per hour"
-        ),
-        "MEET_BOARD_CACHE_SECONDS": float(os.environ.get("MEET_BOARD_CACHE_SECONDS", "60")),
-        "PRIVACY_CONTROLLER": os.environ.get("PRIVACY_CONTROLLER", "").strip(),
-        "PRIVACY_CONTACT": os.environ.get("PRIVACY_CONTACT", "").strip(),
-        "DATA_EXPORT_RATE_LIMIT": os.environ.get("DATA_EXPORT_RATE_LIMIT", "5 per hour;20 per day"),
-        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
-        "SECURITY_CONTACT": os.environ.get("SECURITY_CONTACT", "").strip(),
-        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        "SCHEDULER_TICK_SECONDS": _integer(env, "SCHEDULER_TICK_SECONDS", 60),
+        "SCHEDULER_IN_PROCESS": _flag(env, "SCHEDULER_IN_PROCESS"),
+        "ROSTER_PAGE_SIZE": _integer(env, "ROSTER_PAGE_SIZE", 50),
+        "ROSTER_MESSAGES_PER_DAY": _integer(env, "ROSTER_MESSAGES_PER_DAY", 3),
+        "CHECKIN_OPENS_HOURS": _number(env, "CHECKIN_OPENS_HOURS", 3),
+        "MIXER_RETENTION_DAYS": _integer(env, "MIXER_RETENTION_DAYS", 30),
+        "MIXER_MARK_RATE_LIMIT": env.get("MIXER_MARK_RATE_LIMIT", "30 per minute;300 per hour"),
+        "MEET_BOARD_CACHE_SECONDS": _number(env, "MEET_BOARD_CACHE_SECONDS", 60),
+        "PRIVACY_CONTROLLER": env.get("PRIVACY_CONTROLLER", "").strip(),
+        "PRIVACY_CONTACT": env.get("PRIVACY_CONTACT", "").strip(),
+        "DATA_EXPORT_RATE_LIMIT": env.get("DATA_EXPORT_RATE_LIMIT", "5 per hour;20 per day"),
+        "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        "SECURITY_CONTACT": env.get("SECURITY_CONTACT", "").strip(),
+        "TRUSTED_PROXIES": _integer(env, "TRUSTED_PROXIES", 0),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "SESSION_COOKIE_SAMESITE": "Lax",
