@@ -295,8 +295,8 @@ def test_healthz_answers_ok_after_asking_the_database(client, count_queries):
     with count_queries() as counter:
         response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.text == "ok"
-    assert response.mimetype == "text/plain"
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.mimetype == "application/json"
     assert any("SELECT 1" in statement for statement in counter.statements)
 
 
