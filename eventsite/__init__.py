@@ -266,9 +266,11 @@ def register_error_handlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from jinja2 import pass_context
 
+    from eventsite.core import static_files
     from eventsite.core.forms import control_id, fields_in_error_among
     from eventsite.core.time import format_local, utcnow
 
+    static_files.init_app(app)
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.globals["utcnow"] = utcnow
     app.jinja_env.globals["control_id"] = control_id
