@@ -44,7 +44,6 @@ from eventsite.events.models import Event
 from eventsite.extensions import db
 from eventsite.health import rules as health_rules
 from eventsite.health import service as health
-from eventsite.health.models import JobOutcome
 from eventsite.mixers import jobs as mixer_jobs
 from eventsite.sms import sending as sms_sending
 
@@ -171,9 +170,9 @@ def run_with_heartbeat(job_id: str, body):
     try:
         result = body()
     except Exception:
-        health.record_finish(job_id, started, utcnow(), JobOutcome.ERROR)
+        health.record_finish(job_id, started, utcnow(), health_rules.JobOutcome.ERROR)
         raise
-    health.record_finish(job_id, started, utcnow(), JobOutcome.OK)
+    health.record_finish(job_id, started, utcnow(), health_rules.JobOutcome.OK)
     return result
 
 

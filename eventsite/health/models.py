@@ -15,11 +15,6 @@ from eventsite.core.models import UTCDateTime
 from eventsite.extensions import db
 
 
-class JobOutcome:
-    OK = "ok"
-    ERROR = "error"
-
-
 class SchedulerHeartbeat(db.Model):
     """The last run of one scheduler job (`eventsite.scheduler.job_specs` ids)."""
 
@@ -30,7 +25,8 @@ class SchedulerHeartbeat(db.Model):
     last_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: When the last run that came to an end ended, well or not; empty until one has.
     last_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: "ok" or "error" (the run raised); empty while the first run is under way.
+    #: `rules.JobOutcome`: "ok", or "error" when the run raised; empty while the first run is
+    #: under way.
     last_outcome: Mapped[str | None] = mapped_column(sa.String(10))
     #: The machine and process of the last run (a standby scheduler shows here when it runs).
     host: Mapped[str] = mapped_column(sa.String(255))

@@ -8,12 +8,18 @@ are for the operator's monitoring and shell, like the CLI's other output.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-#: The heartbeat's last outcome of a run that raised (`health.models.JobOutcome.ERROR`).
-FAILED_RUN = "error"
+
+class JobOutcome(enum.StrEnum):
+    """How a scheduler job's run ended, as its heartbeat records it."""
+
+    OK = "ok"
+    #: The run raised (its log has the traceback).
+    ERROR = "error"
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,7 @@ def scheduler_check(facts: HealthFacts, thresholds: Thresholds) -> CheckResult:
     newest = max(facts.job_runs, key=lambda run: run.last_seen)
     age = facts.now - newest.last_seen
     where = f"{newest.job_id} on {newest.host}, pid {newest.pid}"
-    failed = sorted(run.job_id for run in facts.job_runs if run.outcome == FAILED_RUN)
+    failed = sorted(run.job_id for run in facts.job_runs if run.outcome == JobOutcome.ERROR)
     note = f"; the last run of {', '.join(failed)} failed (see its log)" if failed else ""
     if age > thresholds.scheduler:
         return CheckResult(
