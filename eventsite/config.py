@@ -28,6 +28,9 @@
 | SMS_ALIYUN_ENDPOINT | dysmsapi.aliyuncs.com | Alibaba Cloud SMS API host |
 | SCHEDULER_JOBSTORE_URL | DATABASE_URL | where APScheduler keeps its jobs |
 | SCHEDULER_TICK_SECONDS | 60 | how often the scheduler looks for due notices |
+| SCHEDULER_STALE_SECONDS | 120 | the health checks (`/status`, `flask scheduler status`) fail when no scheduler job has run for longer than this |
+| MAIL_STALE_SECONDS | 300 | with MAIL_SERVER set, the health checks fail when a mail still to send has waited longer than this |
+| STATUS_TOKEN | (unset) | a long random secret: `Authorization: Bearer <STATUS_TOKEN>` reads `/status` without signing in (monitoring); unset, only a signed-in admin reads it |
 | ROSTER_PAGE_SIZE | 50 | rows per roster page |
 | ROSTER_MESSAGES_PER_DAY | 3 | messages an event's organizers may send to its roster per day (the site's day), and as many again each team's leaders and captains to their team |
 | CHECKIN_OPENS_HOURS | 3 | how many hours before an event starts its check-in opens; an earlier check-in is refused (it would hand a mixer number to someone not there) |
@@ -294,6 +297,9 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict:
         else db_url,
         "SCHEDULER_TICK_SECONDS": _integer(env, "SCHEDULER_TICK_SECONDS", 60),
         "SCHEDULER_IN_PROCESS": _flag(env, "SCHEDULER_IN_PROCESS"),
+        "SCHEDULER_STALE_SECONDS": _integer(env, "SCHEDULER_STALE_SECONDS", 120),
+        "MAIL_STALE_SECONDS": _integer(env, "MAIL_STALE_SECONDS", 300),
+        "STATUS_TOKEN": env.get("STATUS_TOKEN", "").strip() or None,
         "ROSTER_PAGE_SIZE": _integer(env, "ROSTER_PAGE_SIZE", 50),
         "ROSTER_MESSAGES_PER_DAY": _integer(env, "ROSTER_MESSAGES_PER_DAY", 3),
         "CHECKIN_OPENS_HOURS": _number(env, "CHECKIN_OPENS_HOURS", 3),

@@ -9,6 +9,10 @@ clock, and every notice leaves a sent-marker (`events.reminders`, `mixers.jobs`)
 missed tick or a second scheduler never sends anything twice. Jobs live in APScheduler's own
 table (`apscheduler_jobs`, created by APScheduler in SCHEDULER_JOBSTORE_URL, not by our
 migrations) under explicit ids, replaced at every start.
+
+Every job run writes its heartbeat (`health.models.SchedulerHeartbeat`: when it started and
+ended, how, where) in its own short transactions; `flask scheduler status` and `/status` fail
+when the newest run is older than SCHEDULER_STALE_SECONDS.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import dataclasses
 import logging
 import os
 import signal
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -37,6 +42,8 @@ from eventsite.core.time import utcnow
 from eventsite.events import offers, reminders
 from eventsite.events.models import Event
 from eventsite.extensions import db
+from eventsite.health import rules as health_rules
+from eventsite.health import service as health
 from eventsite.mixers import jobs as mixer_jobs
 from eventsite.sms import sending as sms_sending
 
@@ -155,26 +162,40 @@ def run_sms() -> sms_sending.SmsTally:
     return tally
 
 
-def _in_app_context(body):
+def run_with_heartbeat(job_id: str, body):
+    """Run `body` as a run of the job `job_id`, its start and end written to the heartbeat
+    (needs app context); the heartbeat never fails the run, and the run's error still raises."""
+    started = utcnow()
+    health.record_start(job_id, started)
+    try:
+        result = body()
+    except Exception:
+        health.record_finish(job_id, started, utcnow(), health_rules.JobOutcome.ERROR)
+        raise
+    health.record_finish(job_id, started, utcnow(), health_rules.JobOutcome.OK)
+    return result
+
+
+def _in_app_context(job_id: str, body):
     if _app is None:
         raise RuntimeError("The scheduler was not started with an app (eventsite.scheduler.start)")
     with _app.app_context():
-        return body()
+        return run_with_heartbeat(job_id, body)
 
 
 def notices_job():
     """Scheduled entry point: `run_notices` inside the scheduler's app context."""
-    return _in_app_context(run_notices)
+    return _in_app_context("notices", run_notices)
 
 
 def mail_job():
     """Scheduled entry point: `run_mail` inside the scheduler's app context."""
-    return _in_app_context(run_mail)
+    return _in_app_context("mail", run_mail)
 
 
 def sms_job():
     """Scheduled entry point: `run_sms` inside the scheduler's app context."""
-    return _in_app_context(run_sms)
+    return _in_app_context("sms", run_sms)
 
 
 # --- the scheduler ----------------------------------------------------------------------------
@@ -308,9 +329,9 @@ def run_command():
 @scheduler_cli.command("tick")
 @with_appcontext
 def tick_command():
-    """Run every job once, now."""
-    tally = run_notices()
-    sent = run_mail()
+    """Run every job once, now (each run writes its heartbeat, as the scheduler's do)."""
+    tally = run_with_heartbeat("notices", run_notices)
+    sent = run_with_heartbeat("mail", run_mail)
     click.echo(
         f"notices: {tally.reminders} event reminders, {tally.closing_notices} registration-closing notices"
     )
@@ -326,11 +347,24 @@ def tick_command():
         else "MAIL_SERVER not set, kept in the outbox"
     )
     click.echo(f"mail: {mail}")
-    sms = run_sms()
+    sms = run_with_heartbeat("sms", run_sms)
     click.echo(
         f"sms ({current_app.config['SMS_BACKEND']}): {sms.sent} sent, {sms.retried} to retry, "
         f"{sms.failed} failed, {sms.withdrawn} withdrawn"
     )
+
+
+@scheduler_cli.command("status")
+@with_appcontext
+def status_command():
+    """Print each health check (database, scheduler heartbeat, mail, SMS), one line each; exit 1
+    when any fails (for monitoring)."""
+    _facts, results = health.check_health(utcnow(), current_app.config)
+    width = max(len(result.name) for result in results)
+    for result in results:
+        click.echo(f"{result.status:<8} {result.name:<{width}}  {result.reason}")
+    if not health_rules.all_ok(results):
+        sys.exit(1)
 
 
 __all__ = [
@@ -344,6 +378,7 @@ __all__ = [
     "run_mail",
     "run_notices",
     "run_sms",
+    "run_with_heartbeat",
     "scheduler_cli",
     "sms_job",
     "start",
