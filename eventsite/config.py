@@ -37,6 +37,8 @@
 | DATA_EXPORT_RATE_LIMIT | 5 per hour;20 per day | downloads of a member's own data ("Download my data") per member |
 | PUBLIC_URL | http://127.0.0.1:5000 | absolute links in mail and in QR codes made outside a request |
 | SECURITY_CONTACT | (unset) | where to report a security problem (`mailto:…` or `https://…`), published in `/.well-known/security.txt`; unset, that file is a 404 |
+| BACKUP_DIR | instance/backups | where `flask backup` writes its dumps (created 0700 if missing; each dump 0600) |
+| BACKUP_KEEP_DAYS | 30 | `flask backup` removes its dumps older than this many days (never the one it just wrote) |
 | TRUSTED_PROXIES | 0 | reverse proxies in front of the app (nginx: 1); their X-Forwarded-For/-Proto/-Host are believed, so the login limit counts each member's own address |
 """
 
@@ -172,6 +174,8 @@ def from_environment() -> dict:
         "DATA_EXPORT_RATE_LIMIT": os.environ.get("DATA_EXPORT_RATE_LIMIT", "5 per hour;20 per day"),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "SECURITY_CONTACT": os.environ.get("SECURITY_CONTACT", "").strip(),
+        "BACKUP_DIR": os.environ.get("BACKUP_DIR") or str(INSTANCE_PATH / "backups"),
+        "BACKUP_KEEP_DAYS": int(os.environ.get("BACKUP_KEEP_DAYS", "30")),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
