@@ -160,7 +160,8 @@ def test_valid_label(label, valid):
     st.from_regex(backup_rules.LABEL, fullmatch=True).filter(lambda s: len(s) <= 40),
     st.datetimes(
         min_value=datetime(2000, 1, 1),  # noqa: DTZ001 (hypothesis wants naive bounds)
-        max_value=datetime(2999, 1, 1),  # noqa: DTZ001, timezones=st.just(UTC)
+        max_value=datetime(2999, 1, 1),  # noqa: DTZ001
+        timezones=st.just(UTC),
     ),
     st.sampled_from(["pgdump", "sqlite"]),
 )
