@@ -51,7 +51,14 @@ def _private_umask():
 def libpq_uri(database_uri: str) -> tuple[str, str | None]:
     """(the URL pg_dump understands, without password or SQLAlchemy's driver name; the password)."""
     url = sa.make_url(database_uri)
-    plain = url.set(drivername="postgresql", password=None)
+    plain = sa.URL.create(
+        "postgresql",
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    )
     return plain.render_as_string(hide_password=False), url.password
 
 
