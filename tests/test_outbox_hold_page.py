@@ -110,7 +110,7 @@ def test_a_release_without_a_valid_choice_changes_nothing(client, admin, clock, 
     assert response.status_code == 302
     db.session.expire_all()
     assert hold.held_since() is not None
-    assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id))) == 0
+    assert db.session.scalars(sa.select(AuditEntry.action)).all() == ["outbox.hold"]
 
 
 def test_releasing_when_nothing_is_held_changes_nothing(client, admin):
@@ -153,6 +153,9 @@ def test_the_hold_is_entered_once_and_the_identity_recorded_again(app, clock):
     assert hold.check_identity() is True
     assert hold.check_identity() is False  # recorded the live one: no second hold
     db.session.commit()
+    [entry] = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "outbox.hold"))
+    assert entry.actor_id is None
+    assert entry.detail == "待发邮件和短信已暂扣：数据库系从备份恢复或复制而来"
     current = hold.current_hold()
     assert current.held_since == clock.now
     assert current.database_identity == hold.live_identity()

@@ -6,13 +6,15 @@ from datetime import datetime
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l
 
 from eventsite.core import audit
 from eventsite.extensions import db
 from eventsite.outbox import rules, service
 
-#: Who released a hold from the command line, as the row and the audit log say.
+#: Who released a hold from the command line: in the hold's row, and in the audit log.
 COMMAND_LINE = "command line"
+COMMAND_LINE_TITLE = _l("the command line")
 
 outbox_cli = click.Group(
     "outbox", help="Outgoing mail and SMS held after a restore: review and release."
@@ -62,8 +64,6 @@ def status_command():
 def hold_command():
     """Hold outgoing mail and SMS now (after restoring the database's files by hand)."""
     entered = service.enter_hold(rules.HELD_BY_HAND)
-    if entered:
-        audit.record("outbox.hold", detail=service.hold_detail(COMMAND_LINE))
     db.session.commit()
     click.echo("Outgoing mail and SMS are held." if entered else "Already held.")
 
@@ -82,7 +82,7 @@ def release_command(discard: bool):
         db.session.rollback()
         click.echo("Not held: nothing to release.")
         return
-    audit.record("outbox.release", detail=service.release_detail(outcome, COMMAND_LINE))
+    audit.record("outbox.release", detail=service.release_detail(outcome, COMMAND_LINE_TITLE))
     db.session.commit()
     if discard:
         click.echo(

@@ -14,6 +14,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
+from eventsite.core import audit
 from eventsite.core.models import OutboundEmail
 from eventsite.core.notifications import MAX_ATTEMPTS
 from eventsite.core.time import utcnow
@@ -24,6 +25,14 @@ from eventsite.sms.models import SmsMessage, SmsStatus
 from eventsite.sms.rules import ALWAYS_SENT
 
 log = logging.getLogger(__name__)
+
+#: The audit log's words for a hold, by its reason.
+HOLD_DETAILS = {
+    rules.RESTORED: _l(
+        "Outgoing mail and text messages held: the database was restored from a backup or copied"
+    ),
+    rules.HELD_BY_HAND: _l("Outgoing mail and text messages held by an operator"),
+}
 
 #: Held messages the admins' page and `flask outbox status` list one by one, newest last.
 LISTED = 200
@@ -74,6 +83,7 @@ def _begin(hold: OutboxHold, reason: str, now: datetime) -> None:
     hold.hold_reason = reason
     hold.released_at = None
     hold.released_by = None
+    audit.record("outbox.hold", detail=HOLD_DETAILS[reason])
 
 
 def _record_first(identity: str, now: datetime) -> None:
@@ -260,12 +270,7 @@ def release(by: str, *, discard: bool, now: datetime | None = None) -> Release |
     return Release(mails=mails, texts=texts, discarded=discard)
 
 
-def hold_detail(reason: str) -> LazyString:
-    """The audit log's words for a hold an operator entered."""
-    return _l("Outgoing mail and text messages held: %(reason)s", reason=reason)
-
-
-def release_detail(outcome: Release, by: str) -> LazyString:
+def release_detail(outcome: Release, by: str | LazyString) -> LazyString:
     """The audit log's words for a release: what it let go or discarded, and who."""
     if outcome.discarded:
         return _l(
