@@ -166,3 +166,12 @@ def test_the_command_reports_a_failure_with_a_non_zero_exit(app, monkeypatch, tm
     result = invoke(app, "--dir", str(tmp_path))
     assert result.exit_code == 1
     assert "Error: pg_dump was not found" in result.output
+
+
+def test_a_folder_that_cannot_be_created_is_a_clear_error(app, tmp_path):
+    in_the_way = tmp_path / "backups"
+    in_the_way.write_text("a file where the folder should be")
+    result = invoke(app, "--dir", str(in_the_way / "nightly"))
+    assert result.exit_code == 1
+    assert "Cannot create the backup folder" in result.output
+    assert "Traceback" not in result.output

@@ -142,7 +142,13 @@ def write_backup(
     final = directory / name
     partial = directory / f".{name}.partial"
     with _private_umask():
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as error:
+            raise BackupError(
+                f"Cannot create the backup folder {directory}: {error.strerror}. Create it once "
+                "as root, owned by the service user with mode 0700, or choose another BACKUP_DIR."
+            ) from error
         if final.exists():
             raise BackupError(f"{final} exists already; wait a second and try again")
         try:
@@ -154,6 +160,8 @@ def write_backup(
             _fsync(partial)
             os.replace(partial, final)
             _fsync(directory)
+        except (OSError, sqlite3.Error) as error:
+            raise BackupError(f"Writing {final} failed: {error}") from error
         finally:
             partial.unlink(missing_ok=True)
     outcome = BackupOutcome(path=final, size=final.stat().st_size)
