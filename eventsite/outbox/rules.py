@@ -15,6 +15,8 @@ RESTORED = "database restored or copied"
 HELD_BY_HAND = "held by an operator"
 #: What `flask outbox release --discard` writes on every message it discards.
 DISCARDED = "discarded after a restore, never sent"
+#: Who released a hold from the command line, as the hold's row records it.
+COMMAND_LINE = "command line"
 #: The identity of a live SQLite database: SQLite has none of its own, so every live file
 #: shares it; what tells a copy apart is the mark `flask backup` leaves in it (`copy_mark`).
 SQLITE_IDENTITY = "sqlite"

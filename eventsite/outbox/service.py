@@ -34,6 +34,9 @@ HOLD_DETAILS = {
     rules.HELD_BY_HAND: _l("Outgoing mail and text messages held by an operator"),
 }
 
+#: The command line, as the hold's page and the audit log name it.
+COMMAND_LINE_TITLE = _l("the command line")
+
 #: Held messages the admins' page and `flask outbox status` list one by one, newest last.
 LISTED = 200
 
@@ -240,9 +243,10 @@ class Release:
     discarded: bool
 
 
-def release(by: str, *, discard: bool, now: datetime | None = None) -> Release | None:
-    """End the hold: let what it held go (`discard=False`) or mark every held mail and text
-    discarded, never to be sent; None when no hold lasts."""
+def release(actor=None, *, discard: bool, now: datetime | None = None) -> Release | None:
+    """End the hold for `actor` (an admin; None: the command line): let what it held go
+    (`discard=False`) or mark every held mail and text discarded, never to be sent; audited.
+    None when no hold lasts."""
     now = now or utcnow()
     hold = _locked_hold()
     if hold is None or not hold.is_held:
@@ -265,12 +269,23 @@ def release(by: str, *, discard: bool, now: datetime | None = None) -> Release |
         mails = db.session.scalar(sa.select(sa.func.count(OutboundEmail.id)).where(_held_mail()))
         texts = db.session.scalar(sa.select(sa.func.count(SmsMessage.id)).where(_held_sms(since)))
     hold.released_at = now
-    hold.released_by = by[:100]
+    hold.released_by = actor.name[:100] if actor is not None else rules.COMMAND_LINE
+    outcome = Release(mails=mails, texts=texts, discarded=discard)
+    audit.record(
+        "outbox.release",
+        actor=actor,
+        detail=_release_detail(outcome, released_by_title(hold.released_by)),
+    )
     db.session.flush()
-    return Release(mails=mails, texts=texts, discarded=discard)
+    return outcome
 
 
-def release_detail(outcome: Release, by: str | LazyString) -> LazyString:
+def released_by_title(released_by: str | None) -> str | LazyString | None:
+    """Who released a hold, as pages and the audit log name them."""
+    return COMMAND_LINE_TITLE if released_by == rules.COMMAND_LINE else released_by
+
+
+def _release_detail(outcome: Release, by: str | LazyString) -> LazyString:
     """The audit log's words for a release: what it let go or discarded, and who."""
     if outcome.discarded:
         return _l(

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from eventsite.accounts.models import Role
-from eventsite.core import audit
 from eventsite.core.permissions import role_required
 from eventsite.extensions import db
 from eventsite.outbox import rules, service
@@ -39,6 +38,7 @@ def hold_page():
         messages=service.held_messages(current.held_since) if held else None,
         kind_titles=KIND_TITLES,
         reason_titles=REASON_TITLES,
+        released_by=service.released_by_title(current.released_by) if current else None,
     )
 
 
@@ -50,16 +50,11 @@ def release():
     if action not in RELEASE_ACTIONS:
         flash(_("Choose whether to send or to discard the held messages."), "error")
         return redirect(url_for("outbox.hold_page"))
-    outcome = service.release(current_user.name, discard=RELEASE_ACTIONS[action])
+    outcome = service.release(current_user, discard=RELEASE_ACTIONS[action])
     if outcome is None:
         db.session.rollback()
         flash(_("Nothing is held: mail and text messages are being sent."), "info")
         return redirect(url_for("outbox.hold_page"))
-    audit.record(
-        "outbox.release",
-        actor=current_user,
-        detail=service.release_detail(outcome, current_user.name),
-    )
     db.session.commit()
     if outcome.discarded:
         flash(
