@@ -165,3 +165,15 @@ def test_the_hold_is_entered_once_and_the_identity_recorded_again(app, clock):
     clock.advance(minutes=5)
     assert hold.check_identity() is False
     assert hold.current_hold().held_since == clock.now - timedelta(minutes=5)
+
+
+def test_the_page_tells_who_released_the_last_hold(app, client, admin, clock):
+    held_scene(clock)
+    clock.advance(minutes=3)
+    assert "1 mails" in app.test_cli_runner().invoke(args=["outbox", "release"]).output
+    page = client.get("/admin/outbox/hold").text
+    assert "Nothing is held" in page
+    assert "was released" in page and "by the command line" in page
+    [entry] = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "outbox.release"))
+    assert entry.actor_id is None
+    assert entry.detail == "由命令行解除暂扣：1封邮件和1条短信放行发送"
