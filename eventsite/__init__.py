@@ -119,6 +119,7 @@ def register_models() -> None:
     import eventsite.events.models  # noqa: F401
     import eventsite.health.models  # noqa: F401
     import eventsite.mixers.models  # noqa: F401
+    import eventsite.outbox.models  # noqa: F401
     import eventsite.sms.models  # noqa: F401
     import eventsite.sportsmeet.models  # noqa: F401
 
@@ -131,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.events.views import bp as events_bp
     from eventsite.health.views import bp as health_bp
     from eventsite.mixers.views import bp as mixers_bp
+    from eventsite.outbox.views import bp as outbox_bp
     from eventsite.privacy.views import bp as privacy_bp
     from eventsite.sms.views import bp as sms_bp
     from eventsite.sportsmeet.views import bp as sportsmeet_bp
@@ -143,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(competitions_bp)
     app.register_blueprint(mixers_bp)
     app.register_blueprint(sms_bp)
+    app.register_blueprint(outbox_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(health_bp)
 
@@ -150,10 +153,14 @@ def register_blueprints(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from eventsite import demo, scheduler
     from eventsite.accounts import cli as accounts_cli
+    from eventsite.backups.cli import backup_command
+    from eventsite.outbox.cli import outbox_cli
 
     app.cli.add_command(accounts_cli.users_cli)
     app.cli.add_command(demo.demo_cli)
     app.cli.add_command(scheduler.scheduler_cli)
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(backup_command)
 
 
 def register_error_handlers(app: Flask) -> None:

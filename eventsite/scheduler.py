@@ -4,6 +4,10 @@ Exactly one process runs jobs: `flask scheduler run` in production, or, for deve
 background scheduler that `make run` starts inside the dev server (SCHEDULER_IN_PROCESS=1),
 guarded so Werkzeug's reloader never starts two. Web workers never run jobs.
 
+Every job run first compares the database's identity with the one it recorded
+(`outbox.service.check_identity`): on a restored or copied database it holds outgoing mail and
+SMS until an operator releases them, so the lost hours' messages are not sent a second time.
+
 Jobs only notify (and purge what retention ended); what is due is derived from data and the
 clock, and every notice leaves a sent-marker (`events.reminders`, `mixers.jobs`), so a restart, a
 missed tick or a second scheduler never sends anything twice. Jobs live in APScheduler's own
@@ -45,6 +49,8 @@ from eventsite.extensions import db
 from eventsite.health import rules as health_rules
 from eventsite.health import service as health
 from eventsite.mixers import jobs as mixer_jobs
+from eventsite.outbox import rules as hold_rules
+from eventsite.outbox import service as hold
 from eventsite.sms import sending as sms_sending
 
 log = logging.getLogger(__name__)
@@ -95,6 +101,15 @@ def include_name(name, type_, parent_names) -> bool:
 # --- job bodies -------------------------------------------------------------------------------
 
 
+def outbox_held_since(now: datetime | None = None) -> datetime | None:
+    """Check the database's identity (entering the hold on a restored one), commit, and return
+    when the lasting hold began, or None when nothing is held (needs app context)."""
+    hold.check_identity(now)
+    since = hold.held_since()
+    db.session.commit()
+    return since
+
+
 @dataclass
 class NoticeTally:
     reminders: int = 0
@@ -109,6 +124,8 @@ def run_notices(now: datetime | None = None) -> NoticeTally:
     """Send every due reminder and closing notice and pass on every lapsed offer, committing once
     per event (needs app context)."""
     now = now or utcnow()
+    # While held, what the notices queue waits with the rest for the operator.
+    outbox_held_since(now)
     tally = NoticeTally()
     batches = [
         (reminders.events_due_reminder, reminders.send_event_reminder, "reminders"),
@@ -141,7 +158,9 @@ def run_notices(now: datetime | None = None) -> NoticeTally:
 
 
 def run_mail() -> int:
-    """Send the mail outbox when MAIL_SERVER is set (needs app context)."""
+    """Send the mail outbox when MAIL_SERVER is set and no hold lasts (needs app context)."""
+    if not hold_rules.mail_sendable(outbox_held_since()):
+        return 0
     sent = deliver_outbox()
     if sent:
         log.info("Sent %d mails", sent)
@@ -149,8 +168,10 @@ def run_mail() -> int:
 
 
 def run_sms() -> sms_sending.SmsTally:
-    """Send the due SMS queue through SMS_BACKEND's gateway (needs app context)."""
-    tally = sms_sending.deliver_sms()
+    """Send the due SMS queue through SMS_BACKEND's gateway; while held, only what
+    `outbox.rules.sms_sendable` lets through (needs app context)."""
+    since = outbox_held_since()
+    tally = sms_sending.deliver_sms(only=hold.sendable_sms(since) if since else None)
     if tally.sent or tally.retried or tally.failed or tally.withdrawn:
         log.info(
             "SMS: %d sent, %d to retry, %d failed, %d withdrawn (no longer true)",
@@ -346,6 +367,9 @@ def tick_command():
         if current_app.config.get("MAIL_SERVER")
         else "MAIL_SERVER not set, kept in the outbox"
     )
+    since = hold.held_since()
+    if since is not None:
+        mail = f"held since {since.isoformat(timespec='seconds')} (see `flask outbox status`)"
     click.echo(f"mail: {mail}")
     sms = run_with_heartbeat("sms", run_sms)
     click.echo(

@@ -210,10 +210,29 @@ def test_status_with_the_token_after_a_fresh_tick_is_ok(app, client, clock):
         "scheduler": "ok",
         "mail": "ok",
         "sms": "ok",
+        "outbox": "ok",
     }
     assert body["checks"]["scheduler"]["reason"].startswith("last job run 30 s ago")
     assert [job["job"] for job in body["jobs"]] == ["mail", "notices", "sms"]
     assert body["jobs"][0]["last_outcome"] == "ok"
+
+
+def test_status_fails_while_the_outbox_is_held(client, clock):
+    from eventsite.outbox import service as outbox
+
+    tick_all(clock)
+    outbox.enter_hold()
+    db.session.commit()
+    clock.advance(seconds=30)
+    code, body = status(client)
+    assert code == 503
+    assert body["checks"]["outbox"]["status"] == "failing"
+    assert "/admin/outbox/hold" in body["checks"]["outbox"]["reason"]
+    outbox.release(discard=False)
+    db.session.commit()
+    code, body = status(client)
+    assert code == 200
+    assert body["checks"]["outbox"] == {"status": "ok", "reason": "not held"}
 
 
 def test_status_fails_when_the_scheduler_never_ran(client, clock):
@@ -402,6 +421,7 @@ def test_status_command_prints_each_check_and_exits_0_when_all_are_ok(runner, cl
         ["ok", "scheduler"],
         ["ok", "mail"],
         ["ok", "sms"],
+        ["ok", "outbox"],
     ]
     assert "last job run 0 s ago" in lines[1]
 

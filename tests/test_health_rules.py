@@ -243,13 +243,19 @@ def test_sms_not_checked_without_a_database():
 
 def test_every_check_reports_in_order():
     results = rules.run_checks(facts(job_runs=(run(),)), LIMITS)
-    assert [result.name for result in results] == ["database", "scheduler", "mail", "sms"]
+    assert [result.name for result in results] == [
+        "database",
+        "scheduler",
+        "mail",
+        "sms",
+        "outbox",
+    ]
     assert rules.all_ok(results)
 
 
 def test_one_failing_check_makes_the_whole_failing():
     results = rules.run_checks(facts(), LIMITS)  # the scheduler never ran
-    assert [result.ok for result in results] == [True, False, True, True]
+    assert [result.ok for result in results] == [True, False, True, True, True]
     assert not rules.all_ok(results)
 
 
@@ -258,7 +264,7 @@ def test_a_dead_database_fails_every_check_that_needs_it():
         facts(database_error="OperationalError", mail_enabled=True, sms_provider="tencent"),
         LIMITS,
     )
-    assert [result.ok for result in results] == [False, False, False, False]
+    assert [result.ok for result in results] == [False, False, False, False, False]
 
 
 def test_no_checks_is_not_healthy():
@@ -266,9 +272,45 @@ def test_no_checks_is_not_healthy():
 
 
 def test_one_more_check_joins_the_list():
-    def outbox_check(facts, thresholds):
-        return CheckResult("outbox", False, "held")
+    def backlog_check(facts, thresholds):
+        return CheckResult("backlog", False, "too long")
 
-    results = rules.run_checks(facts(job_runs=(run(),)), LIMITS, (*rules.CHECKS, outbox_check))
-    assert [result.name for result in results][-1] == "outbox"
+    results = rules.run_checks(facts(job_runs=(run(),)), LIMITS, (*rules.CHECKS, backlog_check))
+    assert [result.name for result in results][-1] == "backlog"
     assert not rules.all_ok(results)
+
+
+# --- outbox -------------------------------------------------------------------------------------
+
+
+def test_an_outbox_not_held_is_ok():
+    assert rules.outbox_check(facts(), LIMITS) == CheckResult("outbox", True, "not held")
+
+
+def test_a_held_outbox_fails_and_says_since_when_why_and_what_to_do():
+    result = rules.outbox_check(
+        facts(
+            outbox_held_since=NOW - timedelta(minutes=7),
+            outbox_hold_reason="database restored or copied",
+        ),
+        LIMITS,
+    )
+    assert not result.ok
+    assert result.reason == (
+        "mail and SMS held for 7 min (database restored or copied): review at"
+        " /admin/outbox/hold, then flask outbox release [--discard]"
+    )
+
+
+def test_a_held_outbox_without_a_reason_still_fails():
+    result = rules.outbox_check(facts(outbox_held_since=NOW), LIMITS)
+    assert not result.ok
+    assert result.reason.startswith("mail and SMS held for 0 s: review")
+
+
+def test_outbox_not_checked_without_a_database():
+    result = rules.outbox_check(
+        facts(database_error="OperationalError", outbox_held_since=NOW), LIMITS
+    )
+    assert not result.ok
+    assert result.reason.startswith("not checked")

@@ -59,6 +59,10 @@ class HealthFacts:
     sms_provider: str | None = None
     #: Since when the longest-waiting due text (queued, `send_after` passed) has been due.
     oldest_due_sms_at: datetime | None = None
+    #: Since when outgoing mail and SMS are held (a restored or copied database, or an operator's
+    #: `flask outbox hold`) and why; None: not held.
+    outbox_held_since: datetime | None = None
+    outbox_hold_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -177,8 +181,25 @@ def sms_check(facts: HealthFacts, thresholds: Thresholds) -> CheckResult:
     return CheckResult("sms", True, f"the longest-waiting due text has waited {describe_age(age)}")
 
 
+def outbox_check(facts: HealthFacts, thresholds: Thresholds) -> CheckResult:
+    """The outbox fails while it is held: nothing leaves until an operator releases or discards
+    what is held (/admin/outbox/hold, `flask outbox release`), so monitoring must say so."""
+    if facts.database_error is not None:
+        return _unread("outbox", facts)
+    if facts.outbox_held_since is None:
+        return CheckResult("outbox", True, "not held")
+    age = facts.now - facts.outbox_held_since
+    why = f" ({facts.outbox_hold_reason})" if facts.outbox_hold_reason else ""
+    return CheckResult(
+        "outbox",
+        False,
+        f"mail and SMS held for {describe_age(age)}{why}: review at /admin/outbox/hold, then"
+        " flask outbox release [--discard]",
+    )
+
+
 #: Every check, in the order they are reported.
-CHECKS: tuple[Check, ...] = (database_check, scheduler_check, mail_check, sms_check)
+CHECKS: tuple[Check, ...] = (database_check, scheduler_check, mail_check, sms_check, outbox_check)
 
 
 def run_checks(

@@ -15,6 +15,8 @@ from eventsite.core.notifications import MAX_ATTEMPTS as MAIL_MAX_ATTEMPTS
 from eventsite.extensions import db
 from eventsite.health import rules
 from eventsite.health.models import SchedulerHeartbeat
+from eventsite.outbox import rules as outbox_rules
+from eventsite.outbox.models import OutboxHold
 from eventsite.sms.models import SmsMessage, SmsStatus
 
 log = logging.getLogger(__name__)
@@ -75,7 +77,7 @@ def thresholds(config) -> rules.Thresholds:
 
 
 def read_facts(now: datetime, config) -> rules.HealthFacts:
-    """Read what the checks judge, three small queries; a database that does not answer is a
+    """Read what the checks judge, four small queries; a database that does not answer is a
     fact too (needs app context)."""
     mail_enabled = bool(config.get("MAIL_SERVER"))
     backend = config.get("SMS_BACKEND") or OUTBOX_BACKEND
@@ -102,6 +104,9 @@ def read_facts(now: datetime, config) -> rules.HealthFacts:
             if provider
             else None
         )
+        hold = db.session.execute(
+            sa.select(OutboxHold.held_since, OutboxHold.released_at, OutboxHold.hold_reason)
+        ).first()
         db.session.rollback()  # end the read: a monitoring request holds no transaction open
     except sa.exc.SQLAlchemyError as error:
         db.session.rollback()
@@ -112,6 +117,7 @@ def read_facts(now: datetime, config) -> rules.HealthFacts:
             mail_enabled=mail_enabled,
             sms_provider=provider,
         )
+    held = hold is not None and outbox_rules.is_held(hold.held_since, hold.released_at)
     return rules.HealthFacts(
         now=now,
         job_runs=tuple(
@@ -129,6 +135,8 @@ def read_facts(now: datetime, config) -> rules.HealthFacts:
         oldest_unsent_mail_at=oldest_mail,
         sms_provider=provider,
         oldest_due_sms_at=oldest_sms,
+        outbox_held_since=hold.held_since if held else None,
+        outbox_hold_reason=hold.hold_reason if held else None,
     )
 
 

@@ -2,14 +2,14 @@
 the host and process that ran it, for the health checks
 
 Revision ID: 0018_scheduler_heartbeat
-Revises: 0016_sms_about_event
+Revises: 0017_outbox_hold
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0018_scheduler_heartbeat"
-down_revision = "0016_sms_about_event"
+down_revision = "0017_outbox_hold"
 branch_labels = None
 depends_on = None
 
