@@ -117,7 +117,9 @@ def register_models() -> None:
     import eventsite.competitions.models  # noqa: F401
     import eventsite.core.models  # noqa: F401
     import eventsite.events.models  # noqa: F401
+    import eventsite.health.models  # noqa: F401
     import eventsite.mixers.models  # noqa: F401
+    import eventsite.outbox.models  # noqa: F401
     import eventsite.sms.models  # noqa: F401
     import eventsite.sportsmeet.models  # noqa: F401
 
@@ -128,7 +130,9 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.core.views import bp as core_bp
     from eventsite.events.roster_views import bp as roster_bp
     from eventsite.events.views import bp as events_bp
+    from eventsite.health.views import bp as health_bp
     from eventsite.mixers.views import bp as mixers_bp
+    from eventsite.outbox.views import bp as outbox_bp
     from eventsite.privacy.views import bp as privacy_bp
     from eventsite.sms.views import bp as sms_bp
     from eventsite.sportsmeet.views import bp as sportsmeet_bp
@@ -141,16 +145,22 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(competitions_bp)
     app.register_blueprint(mixers_bp)
     app.register_blueprint(sms_bp)
+    app.register_blueprint(outbox_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(health_bp)
 
 
 def register_cli(app: Flask) -> None:
     from eventsite import demo, scheduler
     from eventsite.accounts import cli as accounts_cli
+    from eventsite.backups.cli import backup_command
+    from eventsite.outbox.cli import outbox_cli
 
     app.cli.add_command(accounts_cli.users_cli)
     app.cli.add_command(demo.demo_cli)
     app.cli.add_command(scheduler.scheduler_cli)
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(backup_command)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -264,9 +274,11 @@ def register_error_handlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from jinja2 import pass_context
 
+    from eventsite.core import static_files
     from eventsite.core.forms import control_id, fields_in_error_among
     from eventsite.core.time import format_local, utcnow
 
+    static_files.init_app(app)
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.globals["utcnow"] = utcnow
     app.jinja_env.globals["control_id"] = control_id

@@ -28,6 +28,9 @@
 | SMS_ALIYUN_ENDPOINT | dysmsapi.aliyuncs.com | Alibaba Cloud SMS API host |
 | SCHEDULER_JOBSTORE_URL | DATABASE_URL | where APScheduler keeps its jobs |
 | SCHEDULER_TICK_SECONDS | 60 | how often the scheduler looks for due notices |
+| SCHEDULER_STALE_SECONDS | 120 | the health checks (`/status`, `flask scheduler status`) fail when no scheduler job has run for longer than this |
+| MAIL_STALE_SECONDS | 300 | with MAIL_SERVER set, the health checks fail when a mail still to send has waited longer than this |
+| STATUS_TOKEN | (unset) | a long random secret: `Authorization: Bearer <STATUS_TOKEN>` reads `/status` without signing in (monitoring); unset, only a signed-in admin reads it |
 | ROSTER_PAGE_SIZE | 50 | rows per roster page |
 | ROSTER_MESSAGES_PER_DAY | 3 | messages an event's organizers may send to its roster per day (the site's day), and as many again each team's leaders and captains to their team |
 | CHECKIN_OPENS_HOURS | 3 | how many hours before an event starts its check-in opens; an earlier check-in is refused (it would hand a mixer number to someone not there) |
@@ -39,6 +42,8 @@
 | DATA_EXPORT_RATE_LIMIT | 5 per hour;20 per day | downloads of a member's own data ("Download my data") per member |
 | PUBLIC_URL | http://127.0.0.1:5000 | absolute links in mail and in QR codes made outside a request |
 | SECURITY_CONTACT | (unset) | where to report a security problem (`mailto:…` or `https://…`), published in `/.well-known/security.txt`; unset, that file is a 404 |
+| BACKUP_DIR | instance/backups | where `flask backup` writes its dumps (created 0700 if missing; each dump 0600) |
+| BACKUP_KEEP_DAYS | 30 | `flask backup` removes its dumps older than this many days (never the one it just wrote) |
 | TRUSTED_PROXIES | 0 | reverse proxies in front of the app (nginx: 1); their X-Forwarded-For/-Proto/-Host are believed, so the login limit counts each member's own address |
 """
 
@@ -294,6 +299,9 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict:
         else db_url,
         "SCHEDULER_TICK_SECONDS": _integer(env, "SCHEDULER_TICK_SECONDS", 60),
         "SCHEDULER_IN_PROCESS": _flag(env, "SCHEDULER_IN_PROCESS"),
+        "SCHEDULER_STALE_SECONDS": _integer(env, "SCHEDULER_STALE_SECONDS", 120),
+        "MAIL_STALE_SECONDS": _integer(env, "MAIL_STALE_SECONDS", 300),
+        "STATUS_TOKEN": env.get("STATUS_TOKEN", "").strip() or None,
         "ROSTER_PAGE_SIZE": _integer(env, "ROSTER_PAGE_SIZE", 50),
         "ROSTER_MESSAGES_PER_DAY": _integer(env, "ROSTER_MESSAGES_PER_DAY", 3),
         "CHECKIN_OPENS_HOURS": _number(env, "CHECKIN_OPENS_HOURS", 3),
@@ -305,6 +313,8 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict:
         "DATA_EXPORT_RATE_LIMIT": env.get("DATA_EXPORT_RATE_LIMIT", "5 per hour;20 per day"),
         "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "SECURITY_CONTACT": env.get("SECURITY_CONTACT", "").strip(),
+        "BACKUP_DIR": env.get("BACKUP_DIR", "").strip() or str(instance / "backups"),
+        "BACKUP_KEEP_DAYS": _integer(env, "BACKUP_KEEP_DAYS", 30),
         "TRUSTED_PROXIES": _integer(env, "TRUSTED_PROXIES", 0),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,

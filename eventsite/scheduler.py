@@ -4,11 +4,19 @@ Exactly one process runs jobs: `flask scheduler run` in production, or, for deve
 background scheduler that `make run` starts inside the dev server (SCHEDULER_IN_PROCESS=1),
 guarded so Werkzeug's reloader never starts two. Web workers never run jobs.
 
+Every job run first compares the database's identity with the one it recorded
+(`outbox.service.check_identity`): on a restored or copied database it holds outgoing mail and
+SMS until an operator releases them, so the lost hours' messages are not sent a second time.
+
 Jobs only notify (and purge what retention ended); what is due is derived from data and the
 clock, and every notice leaves a sent-marker (`events.reminders`, `mixers.jobs`), so a restart, a
 missed tick or a second scheduler never sends anything twice. Jobs live in APScheduler's own
 table (`apscheduler_jobs`, created by APScheduler in SCHEDULER_JOBSTORE_URL, not by our
 migrations) under explicit ids, replaced at every start.
+
+Every job run writes its heartbeat (`health.models.SchedulerHeartbeat`: when it started and
+ended, how, where) in its own short transactions; `flask scheduler status` and `/status` fail
+when the newest run is older than SCHEDULER_STALE_SECONDS.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import dataclasses
 import logging
 import os
 import signal
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -37,7 +46,11 @@ from eventsite.core.time import utcnow
 from eventsite.events import offers, reminders
 from eventsite.events.models import Event
 from eventsite.extensions import db
+from eventsite.health import rules as health_rules
+from eventsite.health import service as health
 from eventsite.mixers import jobs as mixer_jobs
+from eventsite.outbox import rules as hold_rules
+from eventsite.outbox import service as hold
 from eventsite.sms import sending as sms_sending
 
 log = logging.getLogger(__name__)
@@ -88,6 +101,15 @@ def include_name(name, type_, parent_names) -> bool:
 # --- job bodies -------------------------------------------------------------------------------
 
 
+def outbox_held_since(now: datetime | None = None) -> datetime | None:
+    """Check the database's identity (entering the hold on a restored one), commit, and return
+    when the lasting hold began, or None when nothing is held (needs app context)."""
+    hold.check_identity(now)
+    since = hold.held_since()
+    db.session.commit()
+    return since
+
+
 @dataclass
 class NoticeTally:
     reminders: int = 0
@@ -102,6 +124,8 @@ def run_notices(now: datetime | None = None) -> NoticeTally:
     """Send every due reminder and closing notice and pass on every lapsed offer, committing once
     per event (needs app context)."""
     now = now or utcnow()
+    # While held, what the notices queue waits with the rest for the operator.
+    outbox_held_since(now)
     tally = NoticeTally()
     batches = [
         (reminders.events_due_reminder, reminders.send_event_reminder, "reminders"),
@@ -134,7 +158,9 @@ def run_notices(now: datetime | None = None) -> NoticeTally:
 
 
 def run_mail() -> int:
-    """Send the mail outbox when MAIL_SERVER is set (needs app context)."""
+    """Send the mail outbox when MAIL_SERVER is set and no hold lasts (needs app context)."""
+    if not hold_rules.mail_sendable(outbox_held_since()):
+        return 0
     sent = deliver_outbox()
     if sent:
         log.info("Sent %d mails", sent)
@@ -142,8 +168,10 @@ def run_mail() -> int:
 
 
 def run_sms() -> sms_sending.SmsTally:
-    """Send the due SMS queue through SMS_BACKEND's gateway (needs app context)."""
-    tally = sms_sending.deliver_sms()
+    """Send the due SMS queue through SMS_BACKEND's gateway; while held, only what
+    `outbox.rules.sms_sendable` lets through (needs app context)."""
+    since = outbox_held_since()
+    tally = sms_sending.deliver_sms(only=hold.sendable_sms(since) if since else None)
     if tally.sent or tally.retried or tally.failed or tally.withdrawn:
         log.info(
             "SMS: %d sent, %d to retry, %d failed, %d withdrawn (no longer true)",
@@ -155,26 +183,40 @@ def run_sms() -> sms_sending.SmsTally:
     return tally
 
 
-def _in_app_context(body):
+def run_with_heartbeat(job_id: str, body):
+    """Run `body` as a run of the job `job_id`, its start and end written to the heartbeat
+    (needs app context); the heartbeat never fails the run, and the run's error still raises."""
+    started = utcnow()
+    health.record_start(job_id, started)
+    try:
+        result = body()
+    except Exception:
+        health.record_finish(job_id, started, utcnow(), health_rules.JobOutcome.ERROR)
+        raise
+    health.record_finish(job_id, started, utcnow(), health_rules.JobOutcome.OK)
+    return result
+
+
+def _in_app_context(job_id: str, body):
     if _app is None:
         raise RuntimeError("The scheduler was not started with an app (eventsite.scheduler.start)")
     with _app.app_context():
-        return body()
+        return run_with_heartbeat(job_id, body)
 
 
 def notices_job():
     """Scheduled entry point: `run_notices` inside the scheduler's app context."""
-    return _in_app_context(run_notices)
+    return _in_app_context("notices", run_notices)
 
 
 def mail_job():
     """Scheduled entry point: `run_mail` inside the scheduler's app context."""
-    return _in_app_context(run_mail)
+    return _in_app_context("mail", run_mail)
 
 
 def sms_job():
     """Scheduled entry point: `run_sms` inside the scheduler's app context."""
-    return _in_app_context(run_sms)
+    return _in_app_context("sms", run_sms)
 
 
 # --- the scheduler ----------------------------------------------------------------------------
@@ -308,9 +350,9 @@ def run_command():
 @scheduler_cli.command("tick")
 @with_appcontext
 def tick_command():
-    """Run every job once, now."""
-    tally = run_notices()
-    sent = run_mail()
+    """Run every job once, now (each run writes its heartbeat, as the scheduler's do)."""
+    tally = run_with_heartbeat("notices", run_notices)
+    sent = run_with_heartbeat("mail", run_mail)
     click.echo(
         f"notices: {tally.reminders} event reminders, {tally.closing_notices} registration-closing notices"
     )
@@ -325,12 +367,28 @@ def tick_command():
         if current_app.config.get("MAIL_SERVER")
         else "MAIL_SERVER not set, kept in the outbox"
     )
+    since = hold.held_since()
+    if since is not None:
+        mail = f"held since {since.isoformat(timespec='seconds')} (see `flask outbox status`)"
     click.echo(f"mail: {mail}")
-    sms = run_sms()
+    sms = run_with_heartbeat("sms", run_sms)
     click.echo(
         f"sms ({current_app.config['SMS_BACKEND']}): {sms.sent} sent, {sms.retried} to retry, "
         f"{sms.failed} failed, {sms.withdrawn} withdrawn"
     )
+
+
+@scheduler_cli.command("status")
+@with_appcontext
+def status_command():
+    """Print each health check (database, scheduler heartbeat, mail, SMS), one line each; exit 1
+    when any fails (for monitoring)."""
+    _facts, results = health.check_health(utcnow(), current_app.config)
+    width = max(len(result.name) for result in results)
+    for result in results:
+        click.echo(f"{result.status:<8} {result.name:<{width}}  {result.reason}")
+    if not health_rules.all_ok(results):
+        sys.exit(1)
 
 
 __all__ = [
@@ -344,6 +402,7 @@ __all__ = [
     "run_mail",
     "run_notices",
     "run_sms",
+    "run_with_heartbeat",
     "scheduler_cli",
     "sms_job",
     "start",

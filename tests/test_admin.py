@@ -588,6 +588,101 @@ def test_create_admin_promotes_an_existing_account(runner):
     assert len(audit_rows()) == 1
 
 
+def test_create_admin_gives_a_new_administrator_an_email(runner):
+    result = runner.invoke(
+        args=[
+            "users", "create-admin", "--name", "工会管理员", "--mobile", "13900000001",
+            "--password", "union-admin-2026", "--gender", "female", "--birth-year", "1980",
+            "--email", "  admin@union.example.cn ",
+        ]
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert "E-mail: admin@union.example.cn" in result.output
+    user = db.session.scalar(sa.select(User).where(User.mobile == "13900000001"))
+    assert (user.is_admin, user.email) == (True, "admin@union.example.cn")
+
+
+def test_create_admin_promotes_an_existing_account_and_sets_its_email(runner):
+    member = make_user(mobile="13900000003", email="old@example.cn")
+    db.session.commit()
+
+    result = runner.invoke(
+        args=["users", "create-admin", "--mobile", "13900000003", "--email", "new@example.cn"]
+    )
+
+    assert result.exit_code == 0, result.output
+    db.session.refresh(member)
+    assert roles_of(member.id) == {"admin"}
+    assert member.email == "new@example.cn"
+
+
+def test_create_admin_without_email_keeps_the_accounts_email(runner):
+    member = make_user(mobile="13900000003", email="kept@example.cn")
+    db.session.commit()
+
+    result = runner.invoke(args=["users", "create-admin", "--mobile", "13900000003"])
+
+    assert result.exit_code == 0, result.output
+    assert "E-mail: kept@example.cn" in result.output
+    db.session.refresh(member)
+    assert (member.is_admin, member.email) == (True, "kept@example.cn")
+
+
+def test_create_admin_sets_the_email_of_an_administrator_already(runner):
+    admin = make_user(mobile="13900000003", roles=["admin"], email=None)
+    db.session.commit()
+
+    result = runner.invoke(
+        args=["users", "create-admin", "--mobile", "13900000003", "--email", "a@example.cn"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "already an administrator; e-mail set to a@example.cn" in result.output
+    db.session.refresh(admin)
+    assert admin.email == "a@example.cn"
+    same = runner.invoke(
+        args=["users", "create-admin", "--mobile", "13900000003", "--email", "a@example.cn"]
+    )
+    assert "nothing changed" in same.output
+
+
+@pytest.mark.parametrize(
+    "address", ["not-an-address", "lnn@", "a@b@example.cn", "x" * 250 + "@ex.cn"]
+)
+def test_create_admin_refuses_an_email_the_profile_refuses(app, runner, address):
+    member = make_user(mobile="13900000003", email="kept@example.cn")
+    db.session.commit()
+
+    result = runner.invoke(
+        args=["users", "create-admin", "--mobile", "13900000003", "--email", address]
+    )
+
+    assert result.exit_code == 2
+    assert "--email" in result.output
+    db.session.refresh(member)
+    assert (member.is_admin, member.email) == (False, "kept@example.cn")
+
+
+def test_create_admin_refuses_an_email_with_the_profiles_message(app, runner):
+    result = runner.invoke(
+        args=["users", "create-admin", "--mobile", "13900000003", "--email", "lnn@"]
+    )
+    assert (
+        in_default_locale(app, "Please enter a valid email address, or leave it empty.")
+        in result.output
+    )
+
+
+def test_create_admin_refuses_an_empty_email(runner):
+    make_user(mobile="13900000003")
+    db.session.commit()
+    result = runner.invoke(
+        args=["users", "create-admin", "--mobile", "13900000003", "--email", "  "]
+    )
+    assert result.exit_code == 2
+    assert "give an address, or leave the option out" in result.output
+
+
 def in_default_locale(app, message: str, **variables) -> str:
     """`message` as the command prints it: translated to the site's default language."""
     with app.test_request_context(), force_locale(app.config["BABEL_DEFAULT_LOCALE"]):

@@ -332,7 +332,7 @@ def test_counts_json_and_the_desk_counts(app, client, auth, scene):
     html = client.get(f"/events/{event.id}/checkin").get_data(as_text=True)
     assert '<strong data-count="checked_in">2</strong>' in html
     assert f'data-url="/events/{event.id}/checkin/counts.json"' in html
-    assert '<script src="/static/js/checkin.js" defer></script>' in html
+    assert re.search(r'<script src="/static/js/checkin.js\?v=[0-9a-f]{10}" defer></script>', html)
     assert "setInterval(refresh, 10000)" in client.get("/static/js/checkin.js").get_data(
         as_text=True
     )

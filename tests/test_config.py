@@ -34,6 +34,9 @@ VARIABLES = (
     "ROSTER_MESSAGES_PER_DAY",
     "CHECKIN_OPENS_HOURS",
     "PUBLIC_URL",
+    "SCHEDULER_STALE_SECONDS",
+    "MAIL_STALE_SECONDS",
+    "STATUS_TOKEN",
 )
 
 
@@ -145,6 +148,9 @@ def test_defaults(instance):
     assert settings["LOGIN_ADDRESS_RATE_LIMIT"] == "30 per 10 minutes;200 per day"
     assert settings["SIGN_IN_IDLE_DAYS"] == 30
     assert settings["REMEMBER_COOKIE_SAMESITE"] == "Lax"
+    assert settings["SCHEDULER_STALE_SECONDS"] == 120
+    assert settings["MAIL_STALE_SECONDS"] == 300
+    assert settings["STATUS_TOKEN"] is None
 
 
 def test_variables_override_defaults(instance, monkeypatch):
@@ -157,6 +163,9 @@ def test_variables_override_defaults(instance, monkeypatch):
     monkeypatch.setenv("LOGIN_ADDRESS_RATE_LIMIT", "100 per hour")
     monkeypatch.setenv("SIGN_IN_IDLE_DAYS", "7")
     monkeypatch.setenv("CHECKIN_OPENS_HOURS", "1.5")
+    monkeypatch.setenv("SCHEDULER_STALE_SECONDS", "300")
+    monkeypatch.setenv("MAIL_STALE_SECONDS", "600")
+    monkeypatch.setenv("STATUS_TOKEN", " s3cret-token ")
 
     settings = config.from_environment()
 
@@ -169,6 +178,9 @@ def test_variables_override_defaults(instance, monkeypatch):
     assert settings["LOGIN_ADDRESS_RATE_LIMIT"] == "100 per hour"
     assert settings["SIGN_IN_IDLE_DAYS"] == 7
     assert settings["CHECKIN_OPENS_HOURS"] == 1.5
+    assert settings["SCHEDULER_STALE_SECONDS"] == 300
+    assert settings["MAIL_STALE_SECONDS"] == 600
+    assert settings["STATUS_TOKEN"] == "s3cret-token"
 
 
 def test_trusted_proxy_makes_the_login_limit_count_the_members_own_address(database_uri):

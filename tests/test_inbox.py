@@ -295,8 +295,8 @@ def test_healthz_answers_ok_after_asking_the_database(client, count_queries):
     with count_queries() as counter:
         response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.text == "ok"
-    assert response.mimetype == "text/plain"
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.mimetype == "application/json"
     assert any("SELECT 1" in statement for statement in counter.statements)
 
 
@@ -320,4 +320,6 @@ def test_the_icon_is_served_where_browsers_look_for_it(client):
     assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
     page = client.get("/events").text
     assert '<link rel="icon" href="/favicon.ico" sizes="32x32">' in page
-    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    assert re.search(
+        r'<link rel="icon" href="/static/favicon.svg\?v=[0-9a-f]{10}" type="image/svg\+xml">', page
+    )

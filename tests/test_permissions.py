@@ -157,6 +157,13 @@ def scenario(app):
     values["mixers"] = mixer_scenario(organizer, former, member)
     values["competitions"] = competition_scenario(event, judge, registration)
     db.session.commit()
+    # Every scheduler job ran just now, so /status answers 200 (all checks ok) to those it lets
+    # in; an hour's grace, so that however slowly the walk runs the heartbeat never goes stale.
+    from eventsite.scheduler import job_specs, run_with_heartbeat
+
+    for spec in job_specs(app):
+        run_with_heartbeat(spec.id, lambda: None)
+    app.config["SCHEDULER_STALE_SECONDS"] = 3600
     return users, values, event
 
 

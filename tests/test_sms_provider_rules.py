@@ -91,3 +91,50 @@ def test_a_code_is_masked_wherever_it_appears():
         == "验证码******，请勿泄露******"
     )
     assert rules.masked_code("没有验证码", "") == "没有验证码"
+
+
+def test_a_template_without_params_takes_none():
+    templates = {**COMPLETE, "mixer_results": {"template": "7"}}
+    assert rules.template_problems(templates) == []
+
+
+def test_every_kind_in_trouble_is_named_with_the_parameters_it_has():
+    templates = {
+        **COMPLETE,
+        "event_changed": {"template": "1", "params": ["event", "venue", "hour"]},
+        "event_reminder": {"template": "2", "params": "event"},
+        "code": {"params": ["code"]},
+    }
+    assert rules.template_problems(templates) == [
+        "code: no template id",
+        "event_changed: unknown parameter venue, hour (it has event, time, place)",
+        "event_reminder: params must be a list of parameter names",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mobile", "shown"),
+    [
+        ("13800000001", "138****0001"),
+        ("+8613912345678", "139****5678"),
+        ("12345678", "123****5678"),
+        ("1234567", "*******"),
+        ("", ""),
+    ],
+)
+def test_an_admin_sees_a_mobile_number_masked(mobile, shown):
+    assert rules.masked_mobile(mobile) == shown
+
+
+def test_a_retry_needs_a_failure_first():
+    with pytest.raises(ValueError, match="retry_delay needs a message that failed at least once"):
+        rules.retry_delay(0)
+
+
+def test_a_held_message_is_given_in_the_zone_it_was_queued_in():
+    from zoneinfo import ZoneInfo
+
+    now = datetime(2026, 12, 6, 15, 0, tzinfo=UTC)  # 23:00 in Shanghai
+    until = rules.quiet_until(now, ZoneInfo("Asia/Shanghai"), SmsKind.EVENT_REMINDER)
+    assert until == datetime(2026, 12, 7, 0, 0, tzinfo=UTC)
+    assert until.tzinfo is UTC

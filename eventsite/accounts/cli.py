@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import click
+from werkzeug.datastructures import MultiDict
 
 from eventsite.accounts import rules, service
-from eventsite.accounts.forms import PASSWORD_MESSAGES, current_year
+from eventsite.accounts.forms import PASSWORD_MESSAGES, EmailAddressForm, current_year
 from eventsite.accounts.models import GRANTABLE_ROLES, Gender, User
 from eventsite.extensions import db
 
@@ -16,6 +17,16 @@ ROLE_CHOICE = click.Choice([str(role) for role in GRANTABLE_ROLES])
 
 def _describe(user: User) -> str:
     return f"{user.name} ({user.mobile})"
+
+
+def _checked_email(address: str) -> str:
+    """`address` as the profile form would save it (trimmed), or the form's own refusal."""
+    form = EmailAddressForm(formdata=MultiDict({"email": address}), meta={"csrf": False})
+    if not form.validate():
+        raise click.BadParameter(str(form.email.errors[0]), param_hint="--email")
+    if not form.email.data:
+        raise click.BadParameter("give an address, or leave the option out.", param_hint="--email")
+    return form.email.data
 
 
 def _find(mobile: str) -> User:
@@ -36,12 +47,19 @@ def _find(mobile: str) -> User:
 @click.option("--work-unit", default="工会", show_default=True, help="Work unit of a new account.")
 @click.option("--gender", type=click.Choice([g.value for g in Gender]), help="For a new account.")
 @click.option("--birth-year", type=int, help="For a new account.")
-def create_admin(mobile, name, password, work_unit, gender, birth_year):
+@click.option(
+    "--email",
+    help="E-mail address of the account, where notices go too (an existing account's is "
+    "replaced; left out, it stays).",
+)
+def create_admin(mobile, name, password, work_unit, gender, birth_year, email):
     """Make MOBILE an administrator, creating the account if it does not exist."""
     if not rules.is_mainland_mobile(mobile):
         raise click.BadParameter(
             f"{mobile!r} is not an 11-digit mainland mobile number.", param_hint="--mobile"
         )
+    if email is not None:
+        email = _checked_email(email)
     existing = service.user_by_mobile(mobile)
     if existing is None:
         missing = [
@@ -71,7 +89,12 @@ def create_admin(mobile, name, password, work_unit, gender, birth_year):
         if problem is not None:
             raise click.BadParameter(str(PASSWORD_MESSAGES[problem]), param_hint="--password")
     elif existing.is_admin:
-        click.echo(f"{_describe(existing)} is already an administrator; nothing changed.")
+        if email is None or email == existing.email:
+            click.echo(f"{_describe(existing)} is already an administrator; nothing changed.")
+            return
+        existing.email = email
+        db.session.commit()
+        click.echo(f"{_describe(existing)} is already an administrator; e-mail set to {email}.")
         return
     try:
         user, created = service.create_admin(
@@ -81,6 +104,7 @@ def create_admin(mobile, name, password, work_unit, gender, birth_year):
             work_unit=work_unit.strip(),
             gender=gender,
             birth_year=birth_year,
+            email=email,
         )
     except service.AccountError as error:
         db.session.rollback()
@@ -90,6 +114,8 @@ def create_admin(mobile, name, password, work_unit, gender, birth_year):
         click.echo(f"Created administrator {_describe(user)}.")
     else:
         click.echo(f"Granted the administrator role to the existing account {_describe(user)}.")
+    if user.email:
+        click.echo(f"E-mail: {user.email}")
 
 
 @users_cli.command("grant")

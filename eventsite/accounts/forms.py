@@ -344,6 +344,12 @@ class ProfileForm(SiteForm):
     birth_year = _birth_year_field()
 
 
+class EmailAddressForm(SiteForm):
+    """An e-mail address alone, checked as the profile checks it (`users create-admin --email`)."""
+
+    email = _email_field()
+
+
 #: The kinds of notice a member chooses to get by SMS as well, as the profile names them; codes
 #: (ALWAYS_SENT) always go and are not listed.
 SMS_CHOICE_LABELS = {

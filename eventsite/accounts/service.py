@@ -273,8 +273,10 @@ def create_admin(
     work_unit: str = "",
     gender: str | None = None,
     birth_year: int | None = None,
+    email: str | None = None,
 ) -> tuple[User, bool]:
-    """Make `mobile` an administrator, creating the account when it does not exist yet.
+    """Make `mobile` an administrator, creating the account when it does not exist yet, and
+    give it the e-mail `email` when one is given (an existing account's otherwise stays).
 
     Returns the account and whether it was created. The caller has validated the inputs. The
     operator at the server vouches for the number, so no SMS code is asked for; the number counts
@@ -293,5 +295,7 @@ def create_admin(
         user.set_password(password)
         db.session.add(user)
         db.session.flush()
+    if email:
+        user.email = email
     grant_role(user, Role.ADMIN)
     return user, created

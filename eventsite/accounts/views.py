@@ -40,6 +40,7 @@ from eventsite.core.permissions import login_required, public, role_required
 from eventsite.core.time import utcnow
 from eventsite.core.views import safe_next
 from eventsite.extensions import db, login_manager
+from eventsite.outbox.service import held_since
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ AUDIT_TITLES = {
     "privacy.accept": _l("Privacy notice accepted"),
     "privacy.decline": _l("Privacy notice declined"),
     "account.delete": _l("Account deleted"),
+    "outbox.hold": _l("Outgoing messages held"),
+    "outbox.release": _l("Outgoing messages released"),
 }
 
 
@@ -396,6 +399,7 @@ def admin_outbox():
         "accounts/admin_outbox.html",
         mails=mails,
         smtp_configured=bool(current_app.config.get("MAIL_SERVER")),
+        outbox_held_since=held_since(),
     )
 
 

@@ -82,7 +82,11 @@ class OutboundEmail(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
+    #: The server's last refusal; for a discarded mail, why it was discarded.
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    #: Set when an operator discarded it, never to be sent (`flask outbox release --discard`
+    #: after a restore: it may repeat a mail the lost hours sent); kept for the record.
+    discarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SentNotice(db.Model):

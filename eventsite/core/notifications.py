@@ -84,7 +84,11 @@ def deliver_outbox(limit: int = 100) -> int:
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         return 0
-    unsent = sa.and_(OutboundEmail.sent_at.is_(None), OutboundEmail.attempts < MAX_ATTEMPTS)
+    unsent = sa.and_(
+        OutboundEmail.sent_at.is_(None),
+        OutboundEmail.discarded_at.is_(None),
+        OutboundEmail.attempts < MAX_ATTEMPTS,
+    )
     pending = db.session.scalars(
         sa.select(OutboundEmail.id).where(unsent).order_by(OutboundEmail.id).limit(limit)
     ).all()

@@ -18,9 +18,10 @@ Event-scoped permissions live in `eventsite.events.permissions`.
 
 from __future__ import annotations
 
+import hmac
 from functools import wraps
 
-from flask import abort
+from flask import abort, current_app, request
 from flask_login import current_user
 from flask_login import login_required as _flask_login_required
 
@@ -55,5 +56,32 @@ def role_required(*roles):
             return view(*args, **kwargs)
 
         return declare(wrapped, "role:" + ",".join(str(r) for r in roles))
+
+    return decorator
+
+
+def admin_or_bearer_token(setting: str):
+    """A signed-in admin, or a request carrying `Authorization: Bearer <token>` where the token
+    is the app's `setting` (unset: no token is accepted). A token that does not match is refused
+    (403) without looking at the session; without one, the view is an admin page like any other.
+    Declared as "role:admin": the token is not a role, and to the walk the route is the admins'.
+    """
+
+    def decorator(view):
+        admin_view = role_required("admin")(view)
+
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() == "bearer":
+                expected = current_app.config.get(setting) or ""
+                if not expected or not hmac.compare_digest(
+                    presented.strip().encode(), expected.encode()
+                ):
+                    abort(403)
+                return view(*args, **kwargs)
+            return admin_view(*args, **kwargs)
+
+        return declare(wrapped, admin_view.permission)
 
     return decorator

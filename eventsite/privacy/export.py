@@ -38,6 +38,7 @@ SMS_STATUS_TITLES = {
     SmsStatus.SENT: _l("Sent"),
     SmsStatus.FAILED: _l("Not delivered"),
     SmsStatus.WITHDRAWN: _l("Not sent: no longer true"),
+    SmsStatus.DISCARDED: _l("Not sent: held after a restore of the site's data"),
 }
 
 

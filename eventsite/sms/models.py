@@ -23,6 +23,9 @@ class SmsStatus(enum.StrEnum):
     #: Not sent because it stopped being true while it waited (a held offer already answered,
     #: a registration cancelled, a change superseded, an account deleted): `sms.rules.still_current`.
     WITHDRAWN = "withdrawn"
+    #: Never sent: held after a restore and discarded by an operator (`flask outbox release
+    #: --discard`), as it may repeat a text the lost hours sent; last_error says so.
+    DISCARDED = "discarded"
 
 
 class SmsMessage(db.Model):

@@ -31,6 +31,7 @@ STATUS_TITLES = {
     SmsStatus.SENT: _l("Sent"),
     SmsStatus.FAILED: _l("Failed"),
     SmsStatus.WITHDRAWN: _l("Withdrawn: no longer true"),
+    SmsStatus.DISCARDED: _l("Discarded after a restore"),
 }
 
 

@@ -68,21 +68,25 @@ class SmsTally:
     skipped: int = 0
 
 
-def _claimable(now: datetime):
+def _claimable(now: datetime, only=None):
     return sa.and_(
         SmsMessage.status == SmsStatus.QUEUED,
         SmsMessage.send_after <= now,
         sa.or_(SmsMessage.claimed_until.is_(None), SmsMessage.claimed_until <= now),
+        sa.true() if only is None else only,
     )
 
 
-def claim_due(now: datetime, batch: int, rate: float) -> list[tuple[int, datetime, datetime]]:
-    """Claim up to `batch` due messages and commit: (id, slot, hold) each, in sending order."""
+def claim_due(
+    now: datetime, batch: int, rate: float, only=None
+) -> list[tuple[int, datetime, datetime]]:
+    """Claim up to `batch` due messages (that also meet the SQL condition `only`, if given) and
+    commit: (id, slot, hold) each, in sending order."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(CLAIM_LOCK_KEY)))
     ids = db.session.scalars(
         sa.select(SmsMessage.id)
-        .where(_claimable(now))
+        .where(_claimable(now, only))
         .order_by(SmsMessage.send_after, SmsMessage.id)
         .limit(batch)
         .with_for_update(skip_locked=True)
@@ -249,9 +253,11 @@ def deliver_sms(
     batch: int | None = None,
     clock: Callable[[], datetime] = utcnow,
     sleep: Callable[[float], None] = time.sleep,
+    only=None,
 ) -> SmsTally:
     """Send the due SMS queue through the configured gateway at SMS_RATE_PER_SECOND (needs app
-    context; commits). `clock` and `sleep` pace the sends; tests pass their own."""
+    context; commits). `clock` and `sleep` pace the sends; tests pass their own. `only`: an SQL
+    condition a message must also meet to leave in this run (the outbox hold's)."""
     now = now or clock()
     app = current_app._get_current_object()
     gateway = gateway or gateway_for(app)
@@ -265,7 +271,7 @@ def deliver_sms(
     # Small claims, one after another until the run has filled its interval: a slow run then
     # leaves little unsent time in the slot order, and another run gets its share at once.
     while (clock() + step - started).total_seconds() <= INTERVAL_SECONDS:
-        claimed = claim_due(moment, batch, rate)
+        claimed = claim_due(moment, batch, rate, only)
         if not claimed:
             break
         for index, (message_id, slot, hold) in enumerate(claimed):

@@ -11,6 +11,7 @@ from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import role_required
 from eventsite.core.time import utcnow
 from eventsite.extensions import db
+from eventsite.outbox.service import held_since
 from eventsite.sms import outbox, rules
 from eventsite.sms.models import SmsStatus
 
@@ -50,4 +51,5 @@ def admin_outbox():
         status_titles=outbox.STATUS_TITLES,
         shown_text=outbox.shown_text,
         masked_mobile=rules.masked_mobile,
+        outbox_held_since=held_since(),
     )
