@@ -119,6 +119,7 @@ def register_models() -> None:
     import eventsite.events.models  # noqa: F401
     import eventsite.health.models  # noqa: F401
     import eventsite.mixers.models  # noqa: F401
+    import eventsite.organizations.models  # noqa: F401
     import eventsite.outbox.models  # noqa: F401
     import eventsite.sms.models  # noqa: F401
     import eventsite.sportsmeet.models  # noqa: F401

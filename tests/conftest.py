@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, settings
 from eventsite import create_app
 from eventsite.core import time as clock_module
 from eventsite.extensions import db
+from eventsite.organizations.service import insert_root
 from tests.factories import PASSWORD
 
 # Property tests judge results, not speed: on a busy two-core CI machine a slow example is no
@@ -97,6 +98,7 @@ def database_uri(database_template, tmp_path):
             if tables:
                 quoted = ", ".join(f'"{t}"' for t in tables)
                 conn.exec_driver_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+                insert_root(conn)  # the migrations' root organization
         engine.dispose()
     else:
         path = tmp_path / "test.db"

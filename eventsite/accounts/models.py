@@ -16,6 +16,10 @@ from eventsite.core.models import UTCDateTime
 from eventsite.core.time import utcnow
 from eventsite.extensions import db
 
+#: The root organization (`organizations.service.ROOT_ID`), which the first migration of the
+#: tree creates: a grant without an organization is a grant on the root.
+ROOT_ORGANIZATION_ID = 1
+
 
 class Role(enum.StrEnum):
     """What a member may do beyond registering; an account may hold several."""
@@ -141,11 +145,17 @@ class User(UserMixin, db.Model):
         return {Role.MEMBER} | {Role(grant.role) for grant in self.role_grants}
 
     def has_role(self, role: Role | str) -> bool:
+        """Holds `role` on some organization."""
         return Role(role) in self.roles
+
+    def role_organization_ids(self, role: Role | str) -> set[int]:
+        """The organizations `role` was granted on (it holds on everything below them too)."""
+        return {grant.organization_id for grant in self.role_grants if grant.role == str(role)}
 
     @property
     def is_admin(self) -> bool:
-        return self.has_role(Role.ADMIN)
+        """A platform admin: an admin of the root organization."""
+        return ROOT_ORGANIZATION_ID in self.role_organization_ids(Role.ADMIN)
 
     @property
     def gender_title(self) -> str:
@@ -164,6 +174,14 @@ class UserRole(db.Model):
         sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    #: The organization the role is held on, and so on everything below it; a grant on the root
+    #: holds everywhere (an admin of the root is a platform admin).
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organization.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+        default=ROOT_ORGANIZATION_ID,
+    )
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
 
     user: Mapped[User] = relationship(back_populates="role_grants")

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventsite.accounts.models import User
+from eventsite.accounts.models import ROOT_ORGANIZATION_ID, User
 from eventsite.core.models import UTCDateTime
 from eventsite.core.time import utcnow
 from eventsite.events import rules
@@ -100,6 +100,13 @@ class Event(db.Model):
     #: line; 0: a freed place is theirs at once (`rules.offer_deadline`).
     promotion_confirm_hours: Mapped[int] = mapped_column(default=24)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    #: The organization holding the event: its organizers and admins, and those of every
+    #: organization above it, manage it.
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organization.id", ondelete="RESTRICT"),
+        index=True,
+        default=ROOT_ORGANIZATION_ID,
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=lambda: utcnow(), onupdate=lambda: utcnow()
