@@ -96,14 +96,6 @@ DEMO_ACCOUNTS = (
     ),
 )
 
-#: Where each seed event belongs: the Wuhu mixers to the city union, the national final to the
-#: national federation, the sports meet to the street union.
-EVENT_UNIONS = {
-    EventKind.MIXER: "芜湖市总工会",
-    EventKind.COMPETITION: "中华全国总工会",
-    EventKind.SPORTSMEET: "站前街道总工会",
-}
-
 #: The demo admin's mobile marks the demo as loaded.
 MARKER_MOBILE = DEMO_ACCOUNTS[0].mobile
 
@@ -259,6 +251,13 @@ ROOT_SHORT_NAME = "全总"
 HOTLINE = "职工服务热线 12351"
 WUHU_UNION = "芜湖市总工会"
 STREET_UNION = "站前街道总工会"
+#: Where each seed event belongs: the Wuhu mixers to the city union, the national final to the
+#: national federation, the sports meet to the street union.
+EVENT_UNIONS = {
+    EventKind.MIXER: WUHU_UNION,
+    EventKind.COMPETITION: ROOT_NAME,
+    EventKind.SPORTSMEET: STREET_UNION,
+}
 #: The provincial union behind each of the competition's teams, in `COMPETITION_TEAMS` order.
 COMPETITION_TEAM_UNIONS = tuple(
     f"{province}{'市' if province in ('北京', '天津', '上海') else '省'}总工会"
