@@ -29,6 +29,7 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
+from eventsite import demo_history
 from eventsite.accounts.models import Gender, Role, User, UserRole
 from eventsite.accounts.notice import PRIVACY_NOTICE_VERSION
 from eventsite.core import time as core_time
@@ -44,6 +45,8 @@ from eventsite.events.models import (
     Track,
 )
 from eventsite.extensions import db
+from eventsite.organizations import service as org_service
+from eventsite.organizations.models import Organization, OrganizationLevel
 from eventsite.sportsmeet import service
 from eventsite.sportsmeet.models import Item, Outcome, ResultKind
 from eventsite.sportsmeet.rules import parse_time
@@ -62,6 +65,9 @@ class DemoAccount:
     work_unit: str
     gender: str
     age: int
+    #: The organization the role is granted on (its name in `DEMO_ORGANIZATIONS`); the root
+    #: (中华全国总工会) when empty, so the role holds everywhere.
+    organization: str = ""
 
 
 DEMO_ACCOUNTS = (
@@ -71,6 +77,23 @@ DEMO_ACCOUNTS = (
     # An ordinary member, registered for nothing upcoming, so a newcomer's path can be tried at
     # once; he attended the earlier mixer, whose contact exchange is open.
     DemoAccount(Role.MEMBER, "13900000004", "吴晓宇", "芜湖职业技术学院", Gender.MALE, 29),
+    # An organizer per level of the federation: each holds the role on their union and on
+    # everything below it, and nowhere else.
+    DemoAccount(
+        Role.ORGANIZER, "13900000005", "许晓梅", "安徽省总工会", Gender.FEMALE, 42, "安徽省总工会"
+    ),
+    DemoAccount(
+        Role.ORGANIZER, "13900000006", "钱志刚", "芜湖市总工会", Gender.MALE, 38, "芜湖市总工会"
+    ),
+    DemoAccount(
+        Role.ORGANIZER,
+        "13900000007",
+        "韩冬梅",
+        "站前街道总工会",
+        Gender.FEMALE,
+        47,
+        "站前街道总工会",
+    ),
 )
 
 #: The demo admin's mobile marks the demo as loaded.
@@ -207,6 +230,126 @@ SPORTSMEET_WORK_UNITS = (
 )
 
 
+# (0) The federation the seed page's unions belong to. The root is the national federation (the
+# migration names it 工会; the demo gives it its name); below it the Anhui provincial union with
+# the Wuhu city union, its 片区 service point and a few enterprise unions; the provincial unions
+# of the competition's twelve teams; and the Qiqihar branch down to the street union whose four
+# community unions field the sports meet's teams.
+
+
+@dataclass(frozen=True)
+class DemoOrganization:
+    name: str
+    short_name: str
+    level: OrganizationLevel
+    children: tuple[DemoOrganization, ...] = ()
+    contact: str = ""
+
+
+ROOT_NAME = "中华全国总工会"
+ROOT_SHORT_NAME = "全总"
+HOTLINE = "职工服务热线 12351"
+WUHU_UNION = "芜湖市总工会"
+STREET_UNION = "站前街道总工会"
+#: Where each seed event belongs: the Wuhu mixers to the city union, the national final to the
+#: national federation, the sports meet to the street union.
+EVENT_UNIONS = {
+    EventKind.MIXER: WUHU_UNION,
+    EventKind.COMPETITION: ROOT_NAME,
+    EventKind.SPORTSMEET: STREET_UNION,
+}
+#: The provincial union behind each of the competition's teams, in `COMPETITION_TEAMS` order.
+COMPETITION_TEAM_UNIONS = tuple(
+    f"{province}{'市' if province in ('北京', '天津', '上海') else '省'}总工会"
+    for province in COMPETITION_TEAMS
+)
+#: The community union behind each of the sports meet's teams, in `SPORTSMEET_TEAMS` order.
+SPORTSMEET_TEAM_UNIONS = tuple(team.removesuffix("队") + "工会" for team in SPORTSMEET_TEAMS)
+
+Level = OrganizationLevel
+WUHU = DemoOrganization(
+    WUHU_UNION,
+    "芜湖市总",
+    Level.CITY,
+    (
+        DemoOrganization(
+            "镜湖区范罗山片区工会服务站",
+            "范罗山片区",
+            Level.SERVICE_POINT,
+            (
+                DemoOrganization(
+                    "芜湖江城汽车零部件有限公司工会", "江城汽配工会", Level.ENTERPRISE
+                ),
+                DemoOrganization("芜湖长江港航物流有限公司工会", "港航物流工会", Level.ENTERPRISE),
+            ),
+            contact="镜湖区范罗山街道 片区服务站",
+        ),
+        DemoOrganization("芜湖职业技术学院工会", "芜职院工会", Level.ENTERPRISE),
+        DemoOrganization("皖南医学院工会", "皖南医学院工会", Level.ENTERPRISE),
+        DemoOrganization("芜湖市第一人民医院工会", "市一院工会", Level.ENTERPRISE),
+    ),
+    contact=HOTLINE,
+)
+DEMO_ORGANIZATIONS = (
+    DemoOrganization("安徽省总工会", "安徽省总", Level.PROVINCE, (WUHU,), contact=HOTLINE),
+    *(
+        DemoOrganization(name, name.removesuffix("总工会") + "总", Level.PROVINCE)
+        for name in COMPETITION_TEAM_UNIONS
+    ),
+    DemoOrganization(
+        "黑龙江省总工会",
+        "黑龙江省总",
+        Level.PROVINCE,
+        (
+            DemoOrganization(
+                "齐齐哈尔市总工会",
+                "齐齐哈尔市总",
+                Level.CITY,
+                (
+                    DemoOrganization(
+                        "铁锋区总工会",
+                        "铁锋区总",
+                        Level.DISTRICT,
+                        (
+                            DemoOrganization(
+                                STREET_UNION,
+                                "站前街道总工会",
+                                Level.STREET,
+                                tuple(
+                                    DemoOrganization(name, name, Level.COMMUNITY)
+                                    for name in SPORTSMEET_TEAM_UNIONS
+                                ),
+                            ),
+                        ),
+                    ),
+                    DemoOrganization("齐齐哈尔市职工大学", "市职工大学", Level.OTHER),
+                ),
+            ),
+        ),
+        contact=HOTLINE,
+    ),
+)
+
+
+def build_organizations() -> dict[str, Organization]:
+    """Name the root and create the tree below it; returns every organization by name."""
+    root = org_service.root()
+    root.name, root.short_name, root.contact = ROOT_NAME, ROOT_SHORT_NAME, HOTLINE
+    made = {root.name: root}
+
+    def add(parent: Organization, spec: DemoOrganization) -> None:
+        organization = org_service.create(
+            parent, spec.name, short_name=spec.short_name, level=spec.level, contact=spec.contact
+        )
+        made[spec.name] = organization
+        for child in spec.children:
+            add(organization, child)
+
+    for spec in DEMO_ORGANIZATIONS:
+        add(root, spec)
+    return made
+
+
 @dataclass
 class Participant:
     """A demo member to create and register: their account fields and their arrival time."""
@@ -242,13 +385,16 @@ def is_loaded() -> bool:
     return db.session.scalar(sa.select(User.id).where(User.mobile == MARKER_MOBILE)) is not None
 
 
-def load(now: datetime) -> list[tuple[Event, int]]:
-    """Create the demo accounts, the three events and their registrations; flush, don't commit."""
+def load(now: datetime) -> tuple[list[tuple[Event, int]], demo_history.Loaded]:
+    """Create the organizations, the demo accounts, the three events and their registrations,
+    the earlier Wuhu mixers and the Wuhu union's year of history; flush, don't commit."""
     # One hash (one salt) for all 336 demo accounts: hashing each would take tens of seconds,
     # and these accounts share a published password anyway.
     password_hash = generate_password_hash(DEMO_PASSWORD)
     year = to_local(now).year
+    organizations = build_organizations()
     staff = {}
+    level_organizers = {}
     for account in DEMO_ACCOUNTS:
         user = User(
             name=account.name,
@@ -260,9 +406,19 @@ def load(now: datetime) -> list[tuple[Event, int]]:
             created_at=now - timedelta(days=30),
         )
         if account.role != Role.MEMBER:
-            user.role_grants = [UserRole(role=account.role, granted_at=now - timedelta(days=30))]
-        staff[account.role] = user
-    db.session.add_all(staff.values())
+            held_on = organizations[account.organization or ROOT_NAME]
+            user.role_grants = [
+                UserRole(
+                    role=account.role,
+                    organization_id=held_on.id,
+                    granted_at=now - timedelta(days=30),
+                )
+            ]
+        if account.organization:
+            level_organizers[account.organization] = user
+        else:
+            staff[account.role] = user
+    db.session.add_all([*staff.values(), *level_organizers.values()])
     db.session.flush()
     organizer = staff[Role.ORGANIZER]
 
@@ -273,21 +429,30 @@ def load(now: datetime) -> list[tuple[Event, int]]:
         (sportsmeet, 13900003000),
     ):
         event, participants, confirm_delay = build(now, organizer, random.Random(first_mobile))
+        event.organization_id = organizations[EVENT_UNIONS[event.kind]].id
         register_all(event, participants, first_mobile, password_hash, confirm_delay)
         loaded.append((event, len(participants)))
         if event.kind == EventKind.SPORTSMEET:
             meet_day(event, organizer, staff[Role.JUDGE])
         if event.kind == EventKind.COMPETITION:
             competition_scoring(now, event, organizer, staff[Role.JUDGE], password_hash)
-    loaded.append(mixer_exchange(now, organizer, staff[Role.MEMBER], password_hash))
-    loaded.append(mixer_introductions(now, organizer, staff[Role.MEMBER], password_hash))
+    for earlier in (mixer_exchange, mixer_introductions):
+        event, attended = earlier(now, organizer, staff[Role.MEMBER], password_hash)
+        event.organization_id = organizations[WUHU_UNION].id
+        loaded.append((event, attended))
+    history = demo_history.load_history(
+        now,
+        level_organizers[WUHU_UNION],
+        {spec.name: organizations[spec.name] for spec in demo_history.hosts(WUHU)},
+        password_hash,
+    )
     # Every demo account signed up through the site, so each accepted the notice as it joined.
     db.session.execute(
         sa.update(User)
         .where(User.privacy_version.is_(None))
         .values(privacy_version=PRIVACY_NOTICE_VERSION, privacy_accepted_at=User.created_at)
     )
-    return loaded
+    return loaded, history
 
 
 def publish(organizer: User, event: Event, teams=(), tracks=()) -> Event:
@@ -1173,11 +1338,22 @@ def echo_accounts() -> None:
     click.echo("")
     click.echo(f"Demo accounts (password {DEMO_PASSWORD} for each; demo only):")
     for account in DEMO_ACCOUNTS:
-        click.echo(f"  {account.role.value:<10} {account.mobile}  {account.name}")
+        held_on = f"  organizer of {account.organization} and below" if account.organization else ""
+        click.echo(f"  {account.role.value:<10} {account.mobile}  {account.name}{held_on}")
     click.echo(
         "Participants (mobiles 13900001000-13900001059, 13900002000-13900002071, "
         "13900003000-13900003199) use the same password."
     )
+    last = db.session.scalar(
+        sa.select(sa.func.max(User.mobile)).where(
+            User.mobile.like(str(demo_history.FIRST_MOBILE)[:6] + "%")
+        )
+    )
+    if last is not None:
+        click.echo(
+            f"{WUHU_UNION}'s past year of mixers: attendees' mobiles "
+            f"{demo_history.FIRST_MOBILE}-{last}."
+        )
     exchange = db.session.scalar(sa.select(Event).where(Event.description == EXCHANGE_DESCRIPTION))
     if exchange is not None:
         click.echo(
@@ -1224,7 +1400,7 @@ def load_command() -> None:
         click.echo("Demo data is already loaded; nothing changed.")
     else:
         try:
-            loaded = load(utcnow())
+            loaded, history = load(utcnow())
             db.session.commit()
         except Exception:
             db.session.rollback()
@@ -1232,4 +1408,8 @@ def load_command() -> None:
         click.echo("Demo data loaded:")
         for event, registered in loaded:
             click.echo(f"  #{event.id} {event.title}: {registered} registered")
+        click.echo(
+            f"  {WUHU_UNION}'s past year: {history.mixers} more mixers, {history.attendances} "
+            f"attendances by {history.members} members"
+        )
     echo_accounts()

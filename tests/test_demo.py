@@ -24,6 +24,8 @@ from eventsite.demo import (
     MEET_ITEMS,
     SPORTSMEET_TITLE,
 )
+from eventsite.demo_history import FIRST_MOBILE as HISTORY_FIRST_MOBILE
+from eventsite.demo_history import HISTORY_MIXERS
 from eventsite.events import roster, service
 from eventsite.events.models import (
     Event,
@@ -36,6 +38,9 @@ from eventsite.events.models import (
     Track,
 )
 from eventsite.extensions import db
+from eventsite.mixers.models import IntroductionRequest, Mark, MixerProfile, MixerTally
+from eventsite.mixers.models import Match as MixerMatch
+from eventsite.organizations.models import Organization, OrganizationLink
 from eventsite.sportsmeet import service as meet_service
 from eventsite.sportsmeet.models import (
     Captain,
@@ -91,6 +96,13 @@ def row_counts() -> dict[str, int]:
             *MEET_MODELS,
             Result,
             Match,
+            Organization,
+            OrganizationLink,
+            MixerProfile,
+            MixerTally,
+            Mark,
+            MixerMatch,
+            IntroductionRequest,
         )
     }
 
@@ -123,6 +135,9 @@ def test_demo_accounts_have_one_role_each_and_the_demo_password(demo):
         "13900000002": {Role.MEMBER, Role.ORGANIZER},
         "13900000003": {Role.MEMBER, Role.JUDGE},
         "13900000004": {Role.MEMBER},
+        "13900000005": {Role.MEMBER, Role.ORGANIZER},
+        "13900000006": {Role.MEMBER, Role.ORGANIZER},
+        "13900000007": {Role.MEMBER, Role.ORGANIZER},
     }
     assert all(user.check_password(DEMO_PASSWORD) for user in accounts.values())
     for mobile in accounts:
@@ -131,8 +146,14 @@ def test_demo_accounts_have_one_role_each_and_the_demo_password(demo):
 
 
 def test_demo_organizer_organises_all_three_published_events(demo):
+    """The seed's three events and the two earlier Wuhu mixers are hers; the Wuhu union's year
+    of history is its own organizer's (tests/test_demo_organizations.py)."""
     organizer = db.session.scalars(sa.select(User).where(User.mobile == "13900000002")).one()
+    wuhu = db.session.scalars(sa.select(User).where(User.mobile == "13900000006")).one()
     events = db.session.scalars(sa.select(Event)).all()
+    history = [event for event in events if event.organizer_ids == {wuhu.id}]
+    events = [event for event in events if event not in history]
+    assert len(events) == 5 and len(history) == HISTORY_MIXERS
     assert {event.kind for event in events} == set(EventKind)
     for event in events:
         assert event.status == EventStatus.PUBLISHED
@@ -408,8 +429,19 @@ def test_a_second_load_changes_nothing_and_prints_the_accounts_again(demo, runne
     before = row_counts()
     # The earlier mixer's exchange adds 23 attendees and the teachers' mixer 15; the demo member
     # attended both. The competition's written round adds 25 judges (five per track).
-    assert before["user"] == 4 + 60 + 72 + 200 + 23 + 15 + 25
-    assert before["registration"] == 60 + 72 + 200 + 24 + 16
+    # The organizers per level add three accounts; the Wuhu union's year of mixers its members
+    # (mobiles from 13900100000) and their registrations.
+    history_members = db.session.scalar(
+        sa.select(sa.func.count(User.id)).where(User.mobile >= str(HISTORY_FIRST_MOBILE))
+    )
+    history_registrations = db.session.scalar(
+        sa.select(sa.func.count(Registration.id))
+        .join(User, User.id == Registration.user_id)
+        .where(User.mobile >= str(HISTORY_FIRST_MOBILE))
+    )
+    assert before["user"] == 4 + 3 + 60 + 72 + 200 + 23 + 15 + 25 + history_members
+    assert before["registration"] == 60 + 72 + 200 + 24 + 16 + history_registrations
+    assert before["organization"] == 1 + 29
     assert before["meet_item"] == 8
     assert before["meet_captain"] == 4
     assert before["meet_entry"] == 4 * 7 + 4 * 3

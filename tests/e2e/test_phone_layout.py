@@ -32,6 +32,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 import sqlalchemy as sa
 
+from eventsite.accounts.models import User
 from eventsite.competitions.models import Round
 from eventsite.core.time import utcnow
 from eventsite.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load
@@ -155,12 +156,30 @@ def demo_site(tmp_path_factory):
             load(utcnow())
             db.session.commit()
             captain = db.session.scalars(sa.select(Captain).order_by(Captain.team_id)).first()
-            accounts = {account.role.value: account.mobile for account in DEMO_ACCOUNTS}
+            # One account per role: the organizer of the seed's events (held on the root), not
+            # the organizers per level of the federation.
+            accounts = {
+                account.role.value: account.mobile
+                for account in DEMO_ACCOUNTS
+                if not account.organization
+            }
             accounts["captain"] = captain.user.mobile
-            events = {event.kind: event.id for event in db.session.scalars(sa.select(Event))}
-            # the earlier mixer, whose contact exchange is open
+            organizer = db.session.scalar(
+                sa.select(User.id).where(User.mobile == accounts["organizer"])
+            )
+            # The seed's events (the Wuhu union's year of history has its own organizer).
+            events = {
+                event.kind: event.id
+                for event in db.session.scalars(
+                    sa.select(Event).where(Event.created_by_id == organizer).order_by(Event.id)
+                )
+            }
+            # the earlier mixer, whose contact exchange is open: the last to end
             events["exchange"] = db.session.scalar(
-                sa.select(Event.id).where(Event.kind == EventKind.MIXER, Event.ends_at < utcnow())
+                sa.select(Event.id)
+                .where(Event.kind == EventKind.MIXER, Event.ends_at < utcnow())
+                .order_by(Event.ends_at.desc())
+                .limit(1)
             )
             events["round"] = db.session.scalar(
                 sa.select(Round.id).where(Round.event_id == events[EventKind.COMPETITION])
