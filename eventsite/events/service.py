@@ -28,6 +28,7 @@ from eventsite.core.time import format_local, to_local, utcnow
 from eventsite.events import notices, rules
 from eventsite.events.models import (
     ACTIVE_STATUSES,
+    AUDIENCE_TITLES,
     Event,
     EventKind,
     EventOrganizer,
@@ -257,12 +258,68 @@ def terms_of(event: Event) -> rules.EventTerms:
     )
 
 
+_OUTSIDE_AUDIENCE_MESSAGES = {
+    rules.OutsideAudience.NO_UNION: _l(
+        "This event is open to the verified members of 「%(organization)s」 and the unions "
+        "below it. Choose your union under “My union” to ask it to verify you."
+    ),
+    rules.OutsideAudience.NOT_VERIFIED: _l(
+        "This event is open to the verified members of 「%(organization)s」 and the unions "
+        "below it; your union has yet to verify your membership."
+    ),
+    rules.OutsideAudience.OTHER_UNION: _l(
+        "This event is open to the verified members of 「%(organization)s」 and the unions "
+        "below it; your union is not one of them."
+    ),
+}
+
+
+def audience_problem(event: Event, user: User) -> str | None:
+    """Why `user` is outside the event's audience, in their words; None if they are inside it.
+
+    One query for a members-only event (is the member's union inside the event's organization's
+    subtree); none for an event open to everyone.
+    """
+    if event.audience == rules.Audience.EVERYONE:
+        return None
+    from eventsite.organizations.service import is_within
+
+    within = user.organization_id is not None and is_within(
+        user.organization_id, event.organization_id
+    )
+    problem = rules.audience_problem(event.audience, user.membership_status, within)
+    if problem is None:
+        return None
+    return _OUTSIDE_AUDIENCE_MESSAGES[problem] % {"organization": event.organization.name}
+
+
+def open_to(user) -> sa.ColumnElement[bool]:
+    """An SQL condition on `Event`: the events `user` (signed in or not) may register for by
+    audience: every event for everyone, and for a verified member the members-only events of
+    their union and of every organization above it (one indexed subquery on the closure table)."""
+    for_everyone = Event.audience == rules.Audience.EVERYONE
+    union_id = user.verified_organization_id if user.is_authenticated else None
+    if union_id is None:
+        return for_everyone
+    from eventsite.organizations.service import ancestor_ids
+
+    return sa.or_(
+        for_everyone,
+        sa.and_(
+            Event.audience == rules.Audience.MEMBERS,
+            Event.organization_id.in_(ancestor_ids(union_id)),
+        ),
+    )
+
+
 def standing_problems(event: Event, user: User) -> list[str]:
-    """Why the member cannot register whatever they enter in the form (a mixer's age rules)."""
+    """Why the member cannot register whatever they enter in the form (the event's audience, a
+    mixer's age rules)."""
+    problems = [problem for problem in [audience_problem(event, user)] if problem]
     if event.kind != EventKind.MIXER:
-        return []
+        return problems
     applicant = rules.Applicant(birth_year=user.birth_year, single_declared=True)
-    return [
+    return problems + [
         str(PROBLEM_MESSAGES[problem])
         for problem in rules.eligibility_problems(terms_of(event), applicant)
         if rules.PROBLEM_FIELD[problem] is None
@@ -308,6 +365,9 @@ def register(
         raise RegistrationError(_("You are already registered for this event."))
     if existing is not None and existing.status == S.REJECTED:
         raise RegistrationError(_("The organizer has declined your registration for this event."))
+    outside = audience_problem(event, user)
+    if outside is not None:
+        raise RegistrationError(outside)
     kind = event.kind
     applicant = rules.Applicant(
         birth_year=user.birth_year,
@@ -773,6 +833,7 @@ EVENT_FIELDS = (
     "registration_closes_at",
     "capacity",
     "approval_required",
+    "audience",
     "promotion_confirm_hours",
     "min_age",
     "max_age",
@@ -804,6 +865,7 @@ FIELD_TITLES = {
     "registration_closes_at": _l("Registration closes"),
     "capacity": _l("Places"),
     "approval_required": _l("The organizer approves each registration"),
+    "audience": _l("Open to"),
     "promotion_confirm_hours": _l("Hours to confirm a place offered from the waitlist"),
     "min_age": _l("Youngest age admitted"),
     "max_age": _l("Oldest age admitted"),
@@ -882,7 +944,13 @@ def _shown(value) -> str:
 def _changes_detail(changes: list[tuple[str, object, object]]) -> LazyString:
     """“Places: 10 → 12; …” with the form's labels (the description too, old and new text in
     full), written in the site's language."""
-    return audit.field_changes(changes, FIELD_TITLES, lambda _name, value: _shown(value))
+    return audit.field_changes(
+        changes,
+        FIELD_TITLES,
+        lambda name, value: (
+            str(AUDIENCE_TITLES[rules.Audience(value)]) if name == "audience" else _shown(value)
+        ),
+    )
 
 
 class StaleEventError(EventError):

@@ -48,6 +48,8 @@ from eventsite.events.models import (
 )
 from eventsite.events.permissions import can_manage, can_view, event_permission
 from eventsite.extensions import db
+from eventsite.organizations.models import Organization, OrganizationLink
+from eventsite.organizations.service import subtree_ids
 
 bp = Blueprint("events", __name__)
 
@@ -75,11 +77,20 @@ def index():
     if kind not in {k.value for k in EventKind}:
         kind = ""
     when = "past" if request.args.get("when") == "past" else "upcoming"
+    listed = Event.status.in_([EventStatus.PUBLISHED.value, EventStatus.CANCELLED.value])
+    organizations = organization_choices(listed)
+    organization_id = request.args.get("org", type=storable_int)
+    if organization_id not in {organization.id for organization in organizations}:
+        organization_id = None
     stmt = (
         sa.select(Event)
-        .where(Event.status.in_([EventStatus.PUBLISHED.value, EventStatus.CANCELLED.value]))
-        .options(lazyload(Event.organizers))  # the list never shows who organizes
+        .where(listed, service.open_to(current_user))
+        # The list never shows who organizes; each event's organization is one of the choices
+        # above, already in the session, so naming a members-only event's costs no query.
+        .options(lazyload(Event.organizers))
     )
+    if organization_id is not None:
+        stmt = stmt.where(Event.organization_id.in_(subtree_ids(organization_id)))
     if kind:
         stmt = stmt.where(Event.kind == kind)
     if when == "past":
@@ -102,7 +113,24 @@ def index():
         kind=kind,
         when=when,
         kinds=list(EventKind),
+        organizations=organizations,
+        organization_id=organization_id,
         now=now,
+    )
+
+
+def organization_choices(listed: sa.ColumnElement[bool]) -> list[Organization]:
+    """The organizations the list filters by: those holding a listed event and every one above
+    them, so a city's filter shows its districts' events too (one query, by depth and name)."""
+    holding = sa.select(OrganizationLink.ancestor_id).join(
+        Event, Event.organization_id == OrganizationLink.descendant_id
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Organization)
+            .where(Organization.id.in_(holding.where(listed)))
+            .order_by(Organization.depth, Organization.name, Organization.id)
+        )
     )
 
 
