@@ -312,3 +312,70 @@ def test_only_an_admin_of_the_union_or_above_imports(client, auth, tree):
     assert f"/organizations/{tree['wuhu'].id}/members/import" in text(
         client.get("/membership/requests")
     )
+
+
+# --- The member's own data --------------------------------------------------------------------
+
+
+def test_the_data_download_holds_the_membership(client, auth, tree):
+    admin = admin_of(tree["factory"], name="厂工会主席")
+    member = make_user(
+        name="王芳",
+        organization_id=tree["factory"].id,
+        membership_status="verified",
+        membership_verified_by_id=admin.id,
+    )
+    db.session.commit()
+    auth.become(member)
+    union = client.get("/account/data.json").json["Account"]["Union"]
+    assert union["Name"] == "芜湖某机械厂工会"
+    assert union["Membership"] == "Verified"
+    assert union["Verified by"] == "厂工会主席"
+
+
+def test_deleting_the_account_forgets_the_union(client, auth, tree):
+    from tests.factories import PASSWORD
+
+    member = make_user(organization_id=tree["factory"].id, membership_status="verified")
+    db.session.commit()
+    auth.become(member)
+    response = client.post("/account/delete", data={"password": PASSWORD, "confirm": "y"})
+    assert response.status_code in (302, 303)
+    db.session.refresh(member)
+    assert member.deleted_at is not None
+    assert (member.organization_id, member.membership_status) == (None, "none")
+
+
+# --- Rosters and exports show the member's union ----------------------------------------------
+
+
+def test_the_roster_and_its_exports_show_the_union(client, auth, tree):
+    from tests.factories import make_event, make_registration
+
+    organizer = make_user(roles=["organizer"])
+    event = make_event(organizer=organizer, teams=["一队"])
+    verified = make_user(
+        name="王芳", organization_id=tree["factory"].id, membership_status="verified"
+    )
+    asked = make_user(
+        name="李娜", organization_id=tree["qiqihar"].id, membership_status="requested"
+    )
+    nobody = make_user(name="赵强")
+    for user in (verified, asked, nobody):
+        make_registration(event, user, team_id=event.teams[0].id)
+    db.session.commit()
+    auth.become(organizer)
+    page = text(client.get(f"/events/{event.id}/roster"))
+    assert '芜湖某机械厂工会 <span class="tag verified">Verified</span>' in page
+    assert '齐齐哈尔市总工会 <span class="tag">Awaiting review</span>' in page
+    csv_text = client.get(f"/events/{event.id}/roster.csv").data.decode("utf-8-sig")
+    header, *rows = [line.split(",") for line in csv_text.strip().splitlines()]
+    assert header[3:5] == ["Union", "Membership"]
+    assert {row[0]: tuple(row[3:5]) for row in rows} == {
+        "王芳": ("芜湖某机械厂工会", "Verified"),
+        "李娜": ("齐齐哈尔市总工会", "Awaiting review"),
+        "赵强": ("", "No union"),
+    }
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/events/{event.id}/roster.xlsx").data))
+    values = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    assert values[0][3] == "Union" and values[1][3] == "芜湖某机械厂工会"

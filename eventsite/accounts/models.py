@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -15,6 +16,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from eventsite.core.models import UTCDateTime
 from eventsite.core.time import utcnow
 from eventsite.extensions import db
+
+if TYPE_CHECKING:
+    from eventsite.organizations.models import Organization
 
 #: The root organization (`organizations.service.ROOT_ID`), which the first migration of the
 #: tree creates: a grant without an organization is a grant on the root.
@@ -138,6 +142,8 @@ class User(UserMixin, db.Model):
     role_grants: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+    #: The member's union (verified or asked): rosters join it to show it.
+    organization: Mapped[Organization | None] = relationship(foreign_keys=[organization_id])
 
     #: The signed-in device this request comes from, while it is being served: set by
     #: `accounts.devices` at login and by the user loader (never stored on the row).

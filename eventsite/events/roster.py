@@ -444,10 +444,12 @@ def _roster_rows(event_id: int, filters: RosterFilters):
     stmt = (
         sa.select(Registration)
         .join(Registration.user)
+        .outerjoin(User.organization)
         .outerjoin(Registration.team)
         .outerjoin(Registration.track)
         .options(
             contains_eager(Registration.user).lazyload(User.role_grants),
+            contains_eager(Registration.user).contains_eager(User.organization),
             contains_eager(Registration.team),
             contains_eager(Registration.track),
         )
@@ -536,6 +538,8 @@ def export_header() -> list[str]:
         _("Name"),
         _("Mobile"),
         _("Work unit"),
+        _("Union"),
+        _("Membership"),
         _("Gender"),
         _("Birth year"),
         _("Team"),
@@ -557,6 +561,8 @@ def export_rows(event: Event, filters: RosterFilters) -> list[list]:
                 user.name,
                 user.mobile,
                 user.work_unit,
+                user.organization.name if user.organization else "",
+                user.membership_title,
                 gender_title(reg.gender),
                 reg.birth_year,
                 reg.team.name if reg.team else "",
