@@ -236,6 +236,23 @@ class ChoiceRow(Form):
     remove = BooleanField(_l("Remove"))
 
 
+class TeamsFromOrganizationForm(SiteForm):
+    """Make a team of every organization directly below the chosen one."""
+
+    organization_id = SelectField(
+        _l("Organization"),
+        coerce=int,
+        description=_l(
+            "A team is added for each organization directly below it (each provincial union, "
+            "each community union) that has none yet; rename them afterwards if you like."
+        ),
+    )
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization_id.choices = list(choices)
+
+
 class ChoiceListForm(SiteForm):
     """An event's teams (or tracks): rename or remove the existing ones, add new ones."""
 

@@ -221,6 +221,28 @@ def audience_problem(
     return None
 
 
+def _same_team_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def teams_to_add(
+    children: Sequence[tuple[int, str]], teams: Sequence[tuple[int | None, str]]
+) -> list[tuple[int, str]]:
+    """The organizations (id, name) among `children` that become new teams, in their order: each
+    child an event has no team for yet, neither one made from it nor one of the same name
+    (`teams`: the event's teams as (organization id or None, name)). Taking the teams from an
+    organization twice, or after adding one by hand, adds only what is missing."""
+    taken_ids = {organization_id for organization_id, _name in teams if organization_id}
+    names = [name for _organization_id, name in teams]
+    added: list[tuple[int, str]] = []
+    for organization_id, name in children:
+        if organization_id in taken_ids or any(_same_team_name(name, n) for n in names):
+            continue
+        added.append((organization_id, name))
+        names.append(name)
+    return added
+
+
 class RegistrationState(enum.StrEnum):
     """Where an event's registration stands."""
 

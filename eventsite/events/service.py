@@ -1246,6 +1246,87 @@ def set_teams(
     _set_choices(event, actor, Team, rename or {}, set(remove), list(add))
 
 
+#: How far below the event's organization the teams' parent organization may be chosen, and how
+#: many organizations the choice lists at most.
+TEAM_SOURCE_DEPTH = 2
+TEAM_SOURCE_LIMIT = 200
+
+
+def team_source_organizations(event: Event) -> list[tuple[int, str]]:
+    """The organizations whose children can become the event's teams, as (id, label): the
+    event's organization and those up to `TEAM_SOURCE_DEPTH` levels below it that have
+    organizations below them, indented by level (one query)."""
+    from eventsite.organizations.models import Organization, OrganizationLink
+
+    child = sa.orm.aliased(Organization)
+    rows = db.session.execute(
+        sa.select(Organization.id, Organization.name, OrganizationLink.depth)
+        .join(OrganizationLink, OrganizationLink.descendant_id == Organization.id)
+        .where(
+            OrganizationLink.ancestor_id == event.organization_id,
+            OrganizationLink.depth <= TEAM_SOURCE_DEPTH,
+            sa.exists().where(child.parent_id == Organization.id),
+        )
+        .order_by(OrganizationLink.depth, Organization.name, Organization.id)
+        .limit(TEAM_SOURCE_LIMIT)
+    ).all()
+    return [(row.id, "　" * row.depth + row.name) for row in rows]
+
+
+def teams_from_organization(event: Event, actor: User, organization_id: int) -> int:
+    """Add a team for each organization directly below `organization_id` (the provincial unions
+    of a national final, the community unions of a street's meet) that the event has no team for
+    yet; each team remembers its organization. The organization is the event's or one below it.
+    Returns how many teams were added."""
+    from eventsite.organizations.models import Organization
+    from eventsite.organizations.service import is_within
+
+    event = lock_event(event.id)
+    if event.is_cancelled:
+        raise EventError(_("A cancelled event cannot be changed."))
+    if event.kind == EventKind.MIXER:
+        raise EventError(_("This kind of event has no such list."))
+    organization = db.session.get(Organization, organization_id)
+    if organization is None or not is_within(organization_id, event.organization_id):
+        raise EventError(_("Choose the event's organization or one below it."), "organization_id")
+    children = db.session.execute(
+        sa.select(Organization.id, Organization.name)
+        .where(Organization.parent_id == organization_id)
+        .order_by(Organization.name, Organization.id)
+    ).all()
+    if not children:
+        raise EventError(
+            _(
+                "「%(organization)s」 has no organizations below it.",
+                organization=organization.name,
+            ),
+            "organization_id",
+        )
+    added = rules.teams_to_add(
+        [(child.id, child.name) for child in children],
+        [(team.organization_id, team.name) for team in event.teams],
+    )
+    if not added:
+        raise EventError(
+            _(
+                "Every organization below 「%(organization)s」 already has its team.",
+                organization=organization.name,
+            ),
+            "organization_id",
+        )
+    position = max((team.position for team in event.teams), default=-1) + 1
+    for offset, (child_id, name) in enumerate(added):
+        event.teams.append(Team(name=name, position=position + offset, organization_id=child_id))
+    db.session.flush()
+    audit.record(
+        "event.teams",
+        actor=actor,
+        event=event,
+        detail="; ".join(f"+ {name}" for _child_id, name in added),
+    )
+    return len(added)
+
+
 def set_tracks(
     event: Event,
     actor: User,

@@ -36,6 +36,7 @@ from eventsite.events.forms import (
     EventForm,
     OfferAnswerForm,
     RegistrationForm,
+    TeamsFromOrganizationForm,
     add_error,
 )
 from eventsite.events.models import (
@@ -640,6 +641,9 @@ def teams(event: Event):
         name: ChoiceListForm(prefix=name, formdata=None).fill(getattr(event, name))
         for name in lists
     }
+    from_organization = TeamsFromOrganizationForm(
+        formdata=None, choices=service.team_source_organizations(event)
+    )
     status = 200
     if request.method == "POST":
         which = request.args.get("list", "teams")
@@ -668,4 +672,34 @@ def teams(event: Event):
                 flash(_("Teams saved.") if which == "teams" else _("Tracks saved."), "success")
                 return redirect(url_for("events.teams", event_id=event.id), 303)
         status = 400
-    return render_template("events/teams.html", event=event, forms=forms), status
+    return render_template(
+        "events/teams.html", event=event, forms=forms, from_organization=from_organization
+    ), status
+
+
+@bp.post("/events/<int:event_id>/teams/from-organization")
+@event_permission("manage")
+def teams_from_organization(event: Event):
+    """Add a team for each organization directly below the chosen one, in one action."""
+    if event.kind == EventKind.MIXER:
+        abort(404)
+    lists = ["teams", "tracks"] if event.kind == EventKind.COMPETITION else ["teams"]
+    form = TeamsFromOrganizationForm(choices=service.team_source_organizations(event))
+    if form.validate():
+        try:
+            added = service.teams_from_organization(event, current_user, form.organization_id.data)
+        except service.RegistrationError as exc:
+            db.session.rollback()
+            event = db.session.get(Event, event.id)
+            add_error(form, exc.message, exc.field)
+        else:
+            db.session.commit()
+            flash(_("%(n)s teams added.", n=added), "success")
+            return redirect(url_for("events.teams", event_id=event.id), 303)
+    forms = {
+        name: ChoiceListForm(prefix=name, formdata=None).fill(getattr(event, name))
+        for name in lists
+    }
+    return render_template(
+        "events/teams.html", event=event, forms=forms, from_organization=form
+    ), 400
