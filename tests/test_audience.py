@@ -6,14 +6,10 @@ and the event list through the real app and database.
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
-from eventsite.accounts.models import MembershipStatus
-from eventsite.events import rules, service
+from eventsite.events import service
 from eventsite.events.models import Event, EventKind, EventStatus, Registration
-from eventsite.events.rules import Audience, OutsideAudience
 from eventsite.extensions import db
 from eventsite.organizations import service as organizations
 from tests.factories import make_event, make_user
@@ -22,43 +18,6 @@ from tests.factories import make_event, make_user
 @pytest.fixture
 def app_config():
     return {"BABEL_DEFAULT_LOCALE": "en"}
-
-
-# --- The rule ---------------------------------------------------------------------------------
-
-
-def expected(audience: str, status: str, within: bool) -> OutsideAudience | None:
-    if audience == Audience.EVERYONE:
-        return None
-    if status == "none":
-        return OutsideAudience.NO_UNION
-    if not within:
-        return OutsideAudience.OTHER_UNION
-    return None if status == "verified" else OutsideAudience.NOT_VERIFIED
-
-
-@pytest.mark.parametrize(
-    ("audience", "status", "within"),
-    list(itertools.product(list(Audience), list(MembershipStatus), [True, False])),
-)
-def test_audience_rule_over_every_combination(audience, status, within):
-    assert rules.audience_problem(audience, status, within) == expected(audience, status, within)
-
-
-def test_only_a_verified_member_inside_the_subtree_joins_a_members_only_event():
-    admitted = [
-        (status, within)
-        for status, within in itertools.product(list(MembershipStatus), [True, False])
-        if rules.audience_problem(Audience.MEMBERS, status, within) is None
-    ]
-    assert admitted == [(MembershipStatus.VERIFIED, True)]
-
-
-def test_an_event_for_everyone_refuses_nobody():
-    assert all(
-        rules.audience_problem(Audience.EVERYONE, status, within) is None
-        for status, within in itertools.product(list(MembershipStatus), [True, False])
-    )
 
 
 # --- Through the app ----------------------------------------------------------------------------

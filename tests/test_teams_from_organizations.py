@@ -3,13 +3,10 @@ action (the 12 provincial teams of a national final; a street union's four commu
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 import sqlalchemy as sa
 
 from eventsite.core.models import AuditEntry
-from eventsite.events import rules
 from eventsite.events.models import EventKind, EventStatus, Team
 from eventsite.extensions import db
 from eventsite.organizations import service as organizations
@@ -19,36 +16,6 @@ from tests.factories import make_event, make_user
 @pytest.fixture
 def app_config():
     return {"BABEL_DEFAULT_LOCALE": "en"}
-
-
-# --- The rule ---------------------------------------------------------------------------------
-
-
-def test_every_child_without_a_team_becomes_one_in_order():
-    children = [(1, "山东"), (2, "江苏"), (3, "安徽")]
-    assert rules.teams_to_add(children, []) == children
-
-
-def test_children_with_a_team_by_organization_or_by_name_are_skipped():
-    children = [(1, "山东"), (2, "江苏"), (3, "安徽")]
-    # Made from organization 1 and renamed since; 江苏 added by hand (any spacing or case).
-    teams = [(1, "山东代表队"), (None, " 江苏 ")]
-    assert rules.teams_to_add(children, teams) == [(3, "安徽")]
-
-
-def test_two_children_of_one_name_make_one_team():
-    assert rules.teams_to_add([(1, "Team A"), (2, "team  a")], []) == [(1, "Team A")]
-
-
-@pytest.mark.parametrize(
-    "taken", [set(c) for n in range(4) for c in itertools.combinations(range(3), n)]
-)
-def test_taking_twice_adds_nothing_more(taken):
-    children = [(1, "甲"), (2, "乙"), (3, "丙")]
-    teams = [(children[i][0], children[i][1]) for i in sorted(taken)]
-    first = rules.teams_to_add(children, teams)
-    assert {c for c in children} == set(teams) | set(first)
-    assert rules.teams_to_add(children, teams + first) == []
 
 
 # --- Through the app ----------------------------------------------------------------------------
