@@ -132,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.events.roster_views import bp as roster_bp
     from eventsite.events.views import bp as events_bp
     from eventsite.health.views import bp as health_bp
+    from eventsite.membership.views import bp as membership_bp
     from eventsite.mixers.views import bp as mixers_bp
     from eventsite.outbox.views import bp as outbox_bp
     from eventsite.privacy.views import bp as privacy_bp
@@ -149,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(outbox_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(membership_bp)
 
 
 def register_cli(app: Flask) -> None:

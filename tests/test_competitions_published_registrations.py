@@ -326,6 +326,13 @@ def _release_organizer(e: Entries):
 
 
 #: Functions that write, but never a registration's status, team or track.
+def _teams_from_organization(e) -> None:
+    from eventsite.organizations import service as organizations
+
+    organizations.create(organizations.root(), "福建省总工会")
+    service.teams_from_organization(e.event, e.organizer, organizations.ROOT_ID)
+
+
 KEEPS = {
     "create_event": lambda e: service.create_event(
         e.organizer,
@@ -342,6 +349,7 @@ KEEPS = {
     "release_organizer": _release_organizer,
     "set_teams": lambda e: service.set_teams(e.event, e.organizer, add=["福建队"]),
     "set_tracks": lambda e: service.set_tracks(e.event, e.organizer, add=["西班牙语"]),
+    "teams_from_organization": _teams_from_organization,
     "check_in": _check_in_and_undo,
     "undo_check_in": _check_in_and_undo,
     "record_export": lambda e: roster.record_export(
@@ -363,6 +371,9 @@ READS = {
     "places_and_full_teams",
     "terms_of",
     "standing_problems",
+    "audience_problem",
+    "open_to",
+    "team_source_organizations",
     "find_registration",
     "waitlist_position",
     "placement_of",

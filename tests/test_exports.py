@@ -27,6 +27,8 @@ HEADER_MSGIDS = [
     "Name",
     "Mobile",
     "Work unit",
+    "Union",
+    "Membership",
     "Gender",
     "Birth year",
     "Team",
@@ -211,17 +213,20 @@ def test_csv_export_has_bom_headers_in_the_locale_and_every_row(app, client, aut
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     with app.test_request_context(), force_locale("zh_Hans_CN"):
         expected_header = [_(m) for m in HEADER_MSGIDS]
-        confirmed, rejected, female, male = (
+        confirmed, rejected, female, male, no_union = (
             S.CONFIRMED.title,
             S.REJECTED.title,
             _("Female"),
             _("Male"),
+            _("No union"),
         )
     assert rows[0] == expected_header
     assert rows[1] == [
         "张三",
         "15900000001",
         "芜湖职业技术学院",
+        "",
+        no_union,
         female,
         "1992",
         "山东队",
@@ -235,6 +240,8 @@ def test_csv_export_has_bom_headers_in_the_locale_and_every_row(app, client, aut
         "'=李四",
         "15900000002",
         "芜湖职业技术学院",
+        "",
+        no_union,
         male,
         "1995",
         "江苏队",
@@ -308,7 +315,8 @@ def test_xlsx_export_round_trips_through_openpyxl(app, client, auth, competition
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert len(rows) == 2
     assert rows[1][:3] == ["张三", "15900000001", "芜湖职业技术学院"]
-    assert rows[1][4] == 1992 and rows[1][5:7] == ["山东队", "商务英语"]
+    assert rows[1][3:5] == [None, "未加入工会"]  # no union chosen (the union has a test of its own)
+    assert rows[1][6] == 1992 and rows[1][7:9] == ["山东队", "商务英语"]
     assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
     assert (
         db.session.scalars(sa.select(AuditEntry.detail))

@@ -136,6 +136,9 @@ def scenario(app):
         "token": checkin.token_for(registration),
         "code": "en",
         "user_id": member.id,
+        # The root organization: the walk's admin administers it, nobody else holds a role on it
+        # that reaches its member pages.
+        "organization_id": 1,
         "notification_id": 1,
         "id": 1,
         "role": "judge",

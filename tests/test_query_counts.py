@@ -531,3 +531,62 @@ def test_mixer_stats_queries_do_not_grow_with_the_mixers(app, client, auth, coun
     large = measure(app, client, auth, count_queries, admin.id, "/admin/mixer-stats")
     assert small[0] == large[0] <= MAX_QUERIES, (small[0], large[0])
     assert small[1] != large[1]
+
+
+# --- The event list over a deep organization tree: a member's audience and the organization filter
+
+
+def _deep_tree(depth: int, fanout: int):
+    """A chain `depth` organizations deep below the root, each with `fanout` - 1 siblings; the
+    chain's organizations, top first."""
+    from eventsite.organizations import service as organizations
+
+    chain, parent = [], organizations.root()
+    for level in range(depth):
+        siblings = [
+            organizations.create(parent, f"第{level}层{n}号工会{next(_serial)}")
+            for n in range(fanout)
+        ]
+        chain.append(siblings[0])
+        parent = siblings[0]
+    return chain
+
+
+def _members_only_events(organizations: list, count: int) -> None:
+    for n in range(count):
+        make_event(
+            organization_id=organizations[n % len(organizations)].id,
+            audience="members" if n % 2 else "everyone",
+            title=f"会员活动{n}",
+        )
+    db.session.commit()
+
+
+def test_event_list_queries_do_not_grow_with_a_deep_tree(app, client, auth, count_queries, clock):
+    """A member verified deep in the tree, the anonymous visitor and the organization filter cost
+    the same statements over 2 levels and 3 events as over 12 levels and 120 events."""
+    chain = _deep_tree(2, 2)
+    member = make_user(organization_id=chain[-1].id, membership_status="verified")
+    _members_only_events(chain, 3)
+    urls = [
+        (member.id, "/events"),
+        (None, "/events"),
+        (member.id, "/events?org={org}"),
+        (member.id, "/events?page=2"),
+    ]
+
+    def counts(org_id: int) -> dict:
+        return {
+            url: measure(app, client, auth, count_queries, who, url.format(org=org_id))
+            for who, url in urls
+        }
+
+    small = counts(chain[0].id)
+    deep = _deep_tree(12, 3)
+    member = db.session.get(User, member.id)
+    member.organization_id = deep[-1].id
+    _members_only_events(deep, 120)
+    large = counts(deep[0].id)
+    report = {url: (small[url][0], large[url][0]) for url in small}
+    assert all(a == b <= MAX_QUERIES for a, b in report.values()), report
+    assert all(small[url][1] != large[url][1] for url in small)

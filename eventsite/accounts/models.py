@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -15,6 +16,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from eventsite.core.models import UTCDateTime
 from eventsite.core.time import utcnow
 from eventsite.extensions import db
+
+if TYPE_CHECKING:
+    from eventsite.organizations.models import Organization
 
 #: The root organization (`organizations.service.ROOT_ID`), which the first migration of the
 #: tree creates: a grant without an organization is a grant on the root.
@@ -40,6 +44,26 @@ _ROLE_TITLES = {
     Role.JUDGE: _l("Judge / referee"),
     Role.ADMIN: _l("Administrator"),
 }
+
+
+class MembershipStatus(enum.StrEnum):
+    """Where a member stands with the grassroots union they say they belong to."""
+
+    NONE = "none"
+    REQUESTED = "requested"
+    VERIFIED = "verified"
+
+    @property
+    def title(self) -> str:
+        return str(_MEMBERSHIP_TITLES[self])
+
+
+_MEMBERSHIP_TITLES = {
+    MembershipStatus.NONE: _l("No union"),
+    MembershipStatus.REQUESTED: _l("Awaiting review"),
+    MembershipStatus.VERIFIED: _l("Verified"),
+}
+
 
 #: Roles an admin grants; every account is a member without a row.
 GRANTABLE_ROLES = (Role.ORGANIZER, Role.JUDGE, Role.ADMIN)
@@ -100,10 +124,26 @@ class User(UserMixin, db.Model):
     #: When the member deleted their account: the row stays, emptied of personal details, so the
     #: audit log and published results that point at it still hold (see `privacy.erasure`).
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The grassroots union the member belongs to (or asked to join: see `membership_status`);
+    #: None until they choose one or a union's list names them.
+    organization_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organization.id", ondelete="SET NULL"), index=True
+    )
+    #: `MembershipStatus`: none, requested (the union's admin has yet to decide) or verified
+    #: (by the union's list or an admin's approval).
+    membership_status: Mapped[str] = mapped_column(sa.String(20), default=MembershipStatus.NONE)
+    #: When the status last changed (the request, the verification, a decline).
+    membership_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Who verified the membership: the admin who approved it or imported the union's list.
+    membership_verified_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
 
     role_grants: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+    #: The member's union (verified or asked): rosters join it to show it.
+    organization: Mapped[Organization | None] = relationship(foreign_keys=[organization_id])
 
     #: The signed-in device this request comes from, while it is being served: set by
     #: `accounts.devices` at login and by the user loader (never stored on the row).
@@ -156,6 +196,17 @@ class User(UserMixin, db.Model):
     def is_admin(self) -> bool:
         """A platform admin: an admin of the root organization."""
         return ROOT_ORGANIZATION_ID in self.role_organization_ids(Role.ADMIN)
+
+    @property
+    def verified_organization_id(self) -> int | None:
+        """The member's union if the membership is verified, else None."""
+        if self.membership_status == MembershipStatus.VERIFIED:
+            return self.organization_id
+        return None
+
+    @property
+    def membership_title(self) -> str:
+        return MembershipStatus(self.membership_status).title
 
     @property
     def gender_title(self) -> str:

@@ -23,7 +23,7 @@ from wtforms.widgets import HiddenInput
 from eventsite.core.forms import Length, SiteForm
 from eventsite.core.time import from_local, to_local
 from eventsite.events import rules
-from eventsite.events.models import Event, EventKind
+from eventsite.events.models import AUDIENCE_TITLES, Event, EventKind
 
 #: Browsers send datetime-local values as 2026-11-20T19:00; the first format is also how we render.
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
@@ -85,6 +85,16 @@ class EventForm(SiteForm):
         description=_l("Leave empty for no limit; extra registrations wait on a list."),
     )
     approval_required = BooleanField(_l("The organizer approves each registration"))
+    audience = SelectField(
+        _l("Open to"),
+        choices=[(str(audience), title) for audience, title in AUDIENCE_TITLES.items()],
+        # Left out of a submission (an older page), an event stays open to everyone.
+        default=str(rules.Audience.EVERYONE),
+        description=_l(
+            "Members-only: the members a union of the event's organization or below it has "
+            "verified (by its list or by approving their request)."
+        ),
+    )
     promotion_confirm_hours = IntegerField(
         _l("Hours to confirm a place offered from the waitlist"),
         validators=[
@@ -137,6 +147,7 @@ class EventForm(SiteForm):
             for name in (
                 "capacity",
                 "approval_required",
+                "audience",
                 "promotion_confirm_hours",
                 *KIND_FIELDS[EventKind(event.kind)],
             )
@@ -177,6 +188,7 @@ class EventForm(SiteForm):
             "venue": self.venue.data.strip(),
             "capacity": self.capacity.data,
             "approval_required": bool(self.approval_required.data),
+            "audience": self.audience.data,
             "promotion_confirm_hours": (
                 rules.DEFAULT_CONFIRM_HOURS
                 if self.promotion_confirm_hours.data is None
@@ -222,6 +234,23 @@ class ChoiceRow(Form):
     id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     name = StringField(_l("Name"), validators=[Length(max=100)])
     remove = BooleanField(_l("Remove"))
+
+
+class TeamsFromOrganizationForm(SiteForm):
+    """Make a team of every organization directly below the chosen one."""
+
+    organization_id = SelectField(
+        _l("Organization"),
+        coerce=int,
+        description=_l(
+            "A team is added for each organization directly below it (each provincial union, "
+            "each community union) that has none yet; rename them afterwards if you like."
+        ),
+    )
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization_id.choices = list(choices)
 
 
 class ChoiceListForm(SiteForm):

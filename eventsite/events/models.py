@@ -14,6 +14,7 @@ from eventsite.core.models import UTCDateTime
 from eventsite.core.time import utcnow
 from eventsite.events import rules
 from eventsite.extensions import db
+from eventsite.organizations.models import Organization
 
 
 class EventKind(enum.StrEnum):
@@ -78,6 +79,13 @@ ACTIVE_STATUSES = (
 )
 
 
+#: How the event form and the audit log name each audience (`rules.Audience`).
+AUDIENCE_TITLES = {
+    rules.Audience.EVERYONE: _l("All members"),
+    rules.Audience.MEMBERS: _l("Members of the event's organization and the unions below it"),
+}
+
+
 class Event(db.Model):
     """A mixer, competition or sports meet that members register for."""
 
@@ -107,6 +115,9 @@ class Event(db.Model):
         index=True,
         default=ROOT_ORGANIZATION_ID,
     )
+    #: `rules.Audience`: who may register: everyone, or the verified members of the event's
+    #: organization and the organizations below it.
+    audience: Mapped[str] = mapped_column(sa.String(20), default="everyone")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: utcnow())
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=lambda: utcnow(), onupdate=lambda: utcnow()
@@ -128,6 +139,7 @@ class Event(db.Model):
     team_cap: Mapped[int | None]
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    organization: Mapped[Organization] = relationship()
     organizers: Mapped[list[EventOrganizer]] = relationship(
         back_populates="event", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -207,8 +219,14 @@ class Team(db.Model):
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(100))
     position: Mapped[int] = mapped_column(default=0)
+    #: The organization the team stands for (a provincial union, a community union) when it was
+    #: made from one; None for a team named by hand.
+    organization_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organization.id", ondelete="SET NULL")
+    )
 
     event: Mapped[Event] = relationship(back_populates="teams")
+    organization: Mapped[Organization | None] = relationship()
 
 
 class Track(db.Model):

@@ -444,10 +444,12 @@ def _roster_rows(event_id: int, filters: RosterFilters):
     stmt = (
         sa.select(Registration)
         .join(Registration.user)
+        .outerjoin(User.organization)
         .outerjoin(Registration.team)
         .outerjoin(Registration.track)
         .options(
             contains_eager(Registration.user).lazyload(User.role_grants),
+            contains_eager(Registration.user).contains_eager(User.organization),
             contains_eager(Registration.team),
             contains_eager(Registration.track),
         )
@@ -536,6 +538,8 @@ def export_header() -> list[str]:
         _("Name"),
         _("Mobile"),
         _("Work unit"),
+        _("Union"),
+        _("Membership"),
         _("Gender"),
         _("Birth year"),
         _("Team"),
@@ -557,6 +561,8 @@ def export_rows(event: Event, filters: RosterFilters) -> list[list]:
                 user.name,
                 user.mobile,
                 user.work_unit,
+                user.organization.name if user.organization else "",
+                user.membership_title,
                 gender_title(reg.gender),
                 reg.birth_year,
                 reg.team.name if reg.team else "",
@@ -922,6 +928,11 @@ ACTION_TITLES = {
     "roster.export": _l("Roster exported"),
     "roster.message": _l("Message sent to members"),
     "account.claim_code": _l("New claim code issued"),
+    "membership.request": _l("Asked a union to verify their membership"),
+    "membership.leave": _l("Left their union"),
+    "membership.approve": _l("Membership request approved"),
+    "membership.decline": _l("Membership request declined"),
+    "membership.import": _l("Union member list imported"),
     "checkin.check_in": _l("Member checked in"),
     "checkin.undo": _l("Check-in undone"),
     "event.create": _l("Event created"),

@@ -180,6 +180,69 @@ GENDERS = ("male", "female")
 ACTIVE_STATUSES = frozenset({"pending", "confirmed", "waitlisted"})
 
 
+class Audience(enum.StrEnum):
+    """Who may register for an event."""
+
+    #: Every member with an account.
+    EVERYONE = "everyone"
+    #: The verified members of the event's organization and of every organization below it.
+    MEMBERS = "members"
+
+
+class OutsideAudience(enum.StrEnum):
+    """Why a member is outside a members-only event's audience."""
+
+    #: The member has named no union.
+    NO_UNION = "no_union"
+    #: The member's union is one inside the audience, but the union has yet to verify them.
+    NOT_VERIFIED = "not_verified"
+    #: The member belongs to a union outside the event's organization's subtree.
+    OTHER_UNION = "other_union"
+
+
+def audience_problem(
+    audience: str, membership_status: str, union_within: bool
+) -> OutsideAudience | None:
+    """Why a member may not register for an event of `audience`, or None if they may.
+
+    `membership_status` is the member's (`accounts.models.MembershipStatus` value: none,
+    requested, verified); `union_within`: the member's union (verified or not) is the event's
+    organization or below it. Everyone may register for an event for everyone; a members-only
+    event takes only a verified member of a union inside its organization's subtree.
+    """
+    if audience == Audience.EVERYONE:
+        return None
+    if membership_status == "none":
+        return OutsideAudience.NO_UNION
+    if not union_within:
+        return OutsideAudience.OTHER_UNION
+    if membership_status != "verified":
+        return OutsideAudience.NOT_VERIFIED
+    return None
+
+
+def _same_team_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def teams_to_add(
+    children: Sequence[tuple[int, str]], teams: Sequence[tuple[int | None, str]]
+) -> list[tuple[int, str]]:
+    """The organizations (id, name) among `children` that become new teams, in their order: each
+    child an event has no team for yet, neither one made from it nor one of the same name
+    (`teams`: the event's teams as (organization id or None, name)). Taking the teams from an
+    organization twice, or after adding one by hand, adds only what is missing."""
+    taken_ids = {organization_id for organization_id, _name in teams if organization_id}
+    names = [name for _organization_id, name in teams]
+    added: list[tuple[int, str]] = []
+    for organization_id, name in children:
+        if organization_id in taken_ids or any(_same_team_name(name, n) for n in names):
+            continue
+        added.append((organization_id, name))
+        names.append(name)
+    return added
+
+
 class RegistrationState(enum.StrEnum):
     """Where an event's registration stands."""
 

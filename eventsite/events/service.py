@@ -28,6 +28,7 @@ from eventsite.core.time import format_local, to_local, utcnow
 from eventsite.events import notices, rules
 from eventsite.events.models import (
     ACTIVE_STATUSES,
+    AUDIENCE_TITLES,
     Event,
     EventKind,
     EventOrganizer,
@@ -257,12 +258,68 @@ def terms_of(event: Event) -> rules.EventTerms:
     )
 
 
+_OUTSIDE_AUDIENCE_MESSAGES = {
+    rules.OutsideAudience.NO_UNION: _l(
+        "This event is open to the verified members of 「%(organization)s」 and the unions "
+        "below it. Choose your union under “My union” to ask it to verify you."
+    ),
+    rules.OutsideAudience.NOT_VERIFIED: _l(
+        "This event is open to the verified members of 「%(organization)s」 and the unions "
+        "below it; your union has yet to verify your membership."
+    ),
+    rules.OutsideAudience.OTHER_UNION: _l(
+        "This event is open to the verified members of 「%(organization)s」 and the unions "
+        "below it; your union is not one of them."
+    ),
+}
+
+
+def audience_problem(event: Event, user: User) -> str | None:
+    """Why `user` is outside the event's audience, in their words; None if they are inside it.
+
+    One query for a members-only event (is the member's union inside the event's organization's
+    subtree); none for an event open to everyone.
+    """
+    if event.audience == rules.Audience.EVERYONE:
+        return None
+    from eventsite.organizations.service import is_within
+
+    within = user.organization_id is not None and is_within(
+        user.organization_id, event.organization_id
+    )
+    problem = rules.audience_problem(event.audience, user.membership_status, within)
+    if problem is None:
+        return None
+    return _OUTSIDE_AUDIENCE_MESSAGES[problem] % {"organization": event.organization.name}
+
+
+def open_to(user) -> sa.ColumnElement[bool]:
+    """An SQL condition on `Event`: the events `user` (signed in or not) may register for by
+    audience: every event for everyone, and for a verified member the members-only events of
+    their union and of every organization above it (one indexed subquery on the closure table)."""
+    for_everyone = Event.audience == rules.Audience.EVERYONE
+    union_id = user.verified_organization_id if user.is_authenticated else None
+    if union_id is None:
+        return for_everyone
+    from eventsite.organizations.service import ancestor_ids
+
+    return sa.or_(
+        for_everyone,
+        sa.and_(
+            Event.audience == rules.Audience.MEMBERS,
+            Event.organization_id.in_(ancestor_ids(union_id)),
+        ),
+    )
+
+
 def standing_problems(event: Event, user: User) -> list[str]:
-    """Why the member cannot register whatever they enter in the form (a mixer's age rules)."""
+    """Why the member cannot register whatever they enter in the form (the event's audience, a
+    mixer's age rules)."""
+    problems = [problem for problem in [audience_problem(event, user)] if problem]
     if event.kind != EventKind.MIXER:
-        return []
+        return problems
     applicant = rules.Applicant(birth_year=user.birth_year, single_declared=True)
-    return [
+    return problems + [
         str(PROBLEM_MESSAGES[problem])
         for problem in rules.eligibility_problems(terms_of(event), applicant)
         if rules.PROBLEM_FIELD[problem] is None
@@ -308,6 +365,9 @@ def register(
         raise RegistrationError(_("You are already registered for this event."))
     if existing is not None and existing.status == S.REJECTED:
         raise RegistrationError(_("The organizer has declined your registration for this event."))
+    outside = audience_problem(event, user)
+    if outside is not None:
+        raise RegistrationError(outside)
     kind = event.kind
     applicant = rules.Applicant(
         birth_year=user.birth_year,
@@ -773,6 +833,7 @@ EVENT_FIELDS = (
     "registration_closes_at",
     "capacity",
     "approval_required",
+    "audience",
     "promotion_confirm_hours",
     "min_age",
     "max_age",
@@ -804,6 +865,7 @@ FIELD_TITLES = {
     "registration_closes_at": _l("Registration closes"),
     "capacity": _l("Places"),
     "approval_required": _l("The organizer approves each registration"),
+    "audience": _l("Open to"),
     "promotion_confirm_hours": _l("Hours to confirm a place offered from the waitlist"),
     "min_age": _l("Youngest age admitted"),
     "max_age": _l("Oldest age admitted"),
@@ -882,7 +944,13 @@ def _shown(value) -> str:
 def _changes_detail(changes: list[tuple[str, object, object]]) -> LazyString:
     """“Places: 10 → 12; …” with the form's labels (the description too, old and new text in
     full), written in the site's language."""
-    return audit.field_changes(changes, FIELD_TITLES, lambda _name, value: _shown(value))
+    return audit.field_changes(
+        changes,
+        FIELD_TITLES,
+        lambda name, value: (
+            str(AUDIENCE_TITLES[rules.Audience(value)]) if name == "audience" else _shown(value)
+        ),
+    )
 
 
 class StaleEventError(EventError):
@@ -1176,6 +1244,87 @@ def set_teams(
     Errors name the field "item-<id>" for an existing team and "new_names" for new ones.
     """
     _set_choices(event, actor, Team, rename or {}, set(remove), list(add))
+
+
+#: How far below the event's organization the teams' parent organization may be chosen, and how
+#: many organizations the choice lists at most.
+TEAM_SOURCE_DEPTH = 2
+TEAM_SOURCE_LIMIT = 200
+
+
+def team_source_organizations(event: Event) -> list[tuple[int, str]]:
+    """The organizations whose children can become the event's teams, as (id, label): the
+    event's organization and those up to `TEAM_SOURCE_DEPTH` levels below it that have
+    organizations below them, indented by level (one query)."""
+    from eventsite.organizations.models import Organization, OrganizationLink
+
+    child = sa.orm.aliased(Organization)
+    rows = db.session.execute(
+        sa.select(Organization.id, Organization.name, OrganizationLink.depth)
+        .join(OrganizationLink, OrganizationLink.descendant_id == Organization.id)
+        .where(
+            OrganizationLink.ancestor_id == event.organization_id,
+            OrganizationLink.depth <= TEAM_SOURCE_DEPTH,
+            sa.exists().where(child.parent_id == Organization.id),
+        )
+        .order_by(OrganizationLink.depth, Organization.name, Organization.id)
+        .limit(TEAM_SOURCE_LIMIT)
+    ).all()
+    return [(row.id, "　" * row.depth + row.name) for row in rows]
+
+
+def teams_from_organization(event: Event, actor: User, organization_id: int) -> int:
+    """Add a team for each organization directly below `organization_id` (the provincial unions
+    of a national final, the community unions of a street's meet) that the event has no team for
+    yet; each team remembers its organization. The organization is the event's or one below it.
+    Returns how many teams were added."""
+    from eventsite.organizations.models import Organization
+    from eventsite.organizations.service import is_within
+
+    event = lock_event(event.id)
+    if event.is_cancelled:
+        raise EventError(_("A cancelled event cannot be changed."))
+    if event.kind == EventKind.MIXER:
+        raise EventError(_("This kind of event has no such list."))
+    organization = db.session.get(Organization, organization_id)
+    if organization is None or not is_within(organization_id, event.organization_id):
+        raise EventError(_("Choose the event's organization or one below it."), "organization_id")
+    children = db.session.execute(
+        sa.select(Organization.id, Organization.name)
+        .where(Organization.parent_id == organization_id)
+        .order_by(Organization.name, Organization.id)
+    ).all()
+    if not children:
+        raise EventError(
+            _(
+                "「%(organization)s」 has no organizations below it.",
+                organization=organization.name,
+            ),
+            "organization_id",
+        )
+    added = rules.teams_to_add(
+        [(child.id, child.name) for child in children],
+        [(team.organization_id, team.name) for team in event.teams],
+    )
+    if not added:
+        raise EventError(
+            _(
+                "Every organization below 「%(organization)s」 already has its team.",
+                organization=organization.name,
+            ),
+            "organization_id",
+        )
+    position = max((team.position for team in event.teams), default=-1) + 1
+    for offset, (child_id, name) in enumerate(added):
+        event.teams.append(Team(name=name, position=position + offset, organization_id=child_id))
+    db.session.flush()
+    audit.record(
+        "event.teams",
+        actor=actor,
+        event=event,
+        detail="; ".join(f"+ {name}" for _child_id, name in added),
+    )
+    return len(added)
 
 
 def set_tracks(

@@ -36,6 +36,7 @@ from eventsite.events.forms import (
     EventForm,
     OfferAnswerForm,
     RegistrationForm,
+    TeamsFromOrganizationForm,
     add_error,
 )
 from eventsite.events.models import (
@@ -48,6 +49,8 @@ from eventsite.events.models import (
 )
 from eventsite.events.permissions import can_manage, can_view, event_permission
 from eventsite.extensions import db
+from eventsite.organizations.models import Organization, OrganizationLink
+from eventsite.organizations.service import subtree_ids
 
 bp = Blueprint("events", __name__)
 
@@ -75,11 +78,20 @@ def index():
     if kind not in {k.value for k in EventKind}:
         kind = ""
     when = "past" if request.args.get("when") == "past" else "upcoming"
+    listed = Event.status.in_([EventStatus.PUBLISHED.value, EventStatus.CANCELLED.value])
+    organizations = organization_choices(listed)
+    organization_id = request.args.get("org", type=storable_int)
+    if organization_id not in {organization.id for organization in organizations}:
+        organization_id = None
     stmt = (
         sa.select(Event)
-        .where(Event.status.in_([EventStatus.PUBLISHED.value, EventStatus.CANCELLED.value]))
-        .options(lazyload(Event.organizers))  # the list never shows who organizes
+        .where(listed, service.open_to(current_user))
+        # The list never shows who organizes; each event's organization is one of the choices
+        # above, already in the session, so naming a members-only event's costs no query.
+        .options(lazyload(Event.organizers))
     )
+    if organization_id is not None:
+        stmt = stmt.where(Event.organization_id.in_(subtree_ids(organization_id)))
     if kind:
         stmt = stmt.where(Event.kind == kind)
     if when == "past":
@@ -102,7 +114,24 @@ def index():
         kind=kind,
         when=when,
         kinds=list(EventKind),
+        organizations=organizations,
+        organization_id=organization_id,
         now=now,
+    )
+
+
+def organization_choices(listed: sa.ColumnElement[bool]) -> list[Organization]:
+    """The organizations the list filters by: those holding a listed event and every one above
+    them, so a city's filter shows its districts' events too (one query, by depth and name)."""
+    holding = sa.select(OrganizationLink.ancestor_id).join(
+        Event, Event.organization_id == OrganizationLink.descendant_id
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Organization)
+            .where(Organization.id.in_(holding.where(listed)))
+            .order_by(Organization.depth, Organization.name, Organization.id)
+        )
     )
 
 
@@ -612,6 +641,9 @@ def teams(event: Event):
         name: ChoiceListForm(prefix=name, formdata=None).fill(getattr(event, name))
         for name in lists
     }
+    from_organization = TeamsFromOrganizationForm(
+        formdata=None, choices=service.team_source_organizations(event)
+    )
     status = 200
     if request.method == "POST":
         which = request.args.get("list", "teams")
@@ -640,4 +672,34 @@ def teams(event: Event):
                 flash(_("Teams saved.") if which == "teams" else _("Tracks saved."), "success")
                 return redirect(url_for("events.teams", event_id=event.id), 303)
         status = 400
-    return render_template("events/teams.html", event=event, forms=forms), status
+    return render_template(
+        "events/teams.html", event=event, forms=forms, from_organization=from_organization
+    ), status
+
+
+@bp.post("/events/<int:event_id>/teams/from-organization")
+@event_permission("manage")
+def teams_from_organization(event: Event):
+    """Add a team for each organization directly below the chosen one, in one action."""
+    if event.kind == EventKind.MIXER:
+        abort(404)
+    lists = ["teams", "tracks"] if event.kind == EventKind.COMPETITION else ["teams"]
+    form = TeamsFromOrganizationForm(choices=service.team_source_organizations(event))
+    if form.validate():
+        try:
+            added = service.teams_from_organization(event, current_user, form.organization_id.data)
+        except service.RegistrationError as exc:
+            db.session.rollback()
+            event = db.session.get(Event, event.id)
+            add_error(form, exc.message, exc.field)
+        else:
+            db.session.commit()
+            flash(_("%(n)s teams added.", n=added), "success")
+            return redirect(url_for("events.teams", event_id=event.id), 303)
+    forms = {
+        name: ChoiceListForm(prefix=name, formdata=None).fill(getattr(event, name))
+        for name in lists
+    }
+    return render_template(
+        "events/teams.html", event=event, forms=forms, from_organization=form
+    ), 400

@@ -97,6 +97,12 @@ def delete_account(user: User, *, password: str, now: datetime) -> int:
     user.mobile = placeholder
     user.email = None
     user.work_unit = ""
+    # Which union the member belonged to is theirs too: the union's figures count members, not
+    # deleted accounts.
+    user.organization_id = None
+    user.membership_status = "none"
+    user.membership_changed_at = None
+    user.membership_verified_by_id = None
     user.locale = None
     user.claim_code_hash = None
     user.password_hash = DELETED_PASSWORD_HASH

@@ -20,13 +20,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from eventsite.accounts import devices
-from eventsite.accounts.models import Gender, User
+from eventsite.accounts.models import Gender, MembershipStatus, User
 from eventsite.competitions.models import Criterion, Round, Score, ScoreSheet
 from eventsite.core.models import Notification
 from eventsite.core.time import to_local
 from eventsite.events.models import Event, EventKind, Registration, RegistrationStatus
 from eventsite.extensions import db
 from eventsite.mixers import service as mixers
+from eventsite.organizations.models import Organization
 from eventsite.sms import rules as sms_rules
 from eventsite.sms.models import SmsMessage, SmsStatus
 from eventsite.sms.rules import SmsKind
@@ -77,6 +78,24 @@ def as_json(data: dict) -> bytes:
     return json.dumps(data, ensure_ascii=False, indent=2).encode()
 
 
+def _union(user: User) -> dict | None:
+    """The member's union and its verification; None when they chose none."""
+    if user.organization_id is None:
+        return None
+    organization = db.session.get(Organization, user.organization_id)
+    verifier = (
+        db.session.get(User, user.membership_verified_by_id)
+        if user.membership_verified_by_id
+        else None
+    )
+    return {
+        _("Name"): organization.name,
+        _("Membership"): MembershipStatus(user.membership_status).title,
+        _("Since"): _time(user.membership_changed_at),
+        _("Verified by"): verifier.name if verifier else None,
+    }
+
+
 def _account(user: User) -> dict:
     return {
         _("Name"): user.name,
@@ -87,6 +106,7 @@ def _account(user: User) -> dict:
         _("Birth year"): user.birth_year,
         _("Language"): user.locale,
         _("Roles"): [role.title for role in sorted(user.roles)],
+        _("Union"): _union(user),
         _("Account created at"): _time(user.created_at),
         _("Privacy notice accepted"): user.privacy_version,
         _("Privacy notice accepted at"): _time(user.privacy_accepted_at),
