@@ -219,7 +219,27 @@ def settings_findings(environ: Mapping[str, str]) -> tuple[list[Finding], dict |
     except settings.ConfigurationError as error:
         findings.append(Finding(PROBLEM, "SMS", str(error)))
     else:
-        findings.append(Finding(OK, "SMS_BACKEND", config["SMS_BACKEND"]))
+        if production and config["SMS_BACKEND"] == "outbox":
+            findings.append(
+                Finding(
+                    NOTE,
+                    "SMS_BACKEND",
+                    "outbox: no text leaves, so nobody can sign up, sign in by code or reset a "
+                    "password; set tencent or aliyun once the signature and templates are "
+                    "approved (docs/deployment.md)",
+                )
+            )
+        else:
+            findings.append(Finding(OK, "SMS_BACKEND", config["SMS_BACKEND"]))
+    if production and not config["PRIVACY_CONTACT"]:
+        findings.append(
+            Finding(
+                NOTE,
+                "PRIVACY_CONTACT",
+                "unset: the privacy notice names no way to reach the union about personal "
+                "information (a phone number, an office address or a mail address)",
+            )
+        )
     return findings, config
 
 

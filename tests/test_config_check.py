@@ -246,3 +246,15 @@ def test_the_check_knows_every_documented_setting():
             }
     documented = {name for name in documented if set(name) <= set(string.ascii_uppercase + "_")}
     assert documented - known_settings() == set()
+
+
+def test_production_without_an_sms_provider_or_privacy_contact_is_pointed_out(settings_file):
+    path = settings_file(GOOD_FILE.replace("SMS_TEMPLATES", "# SMS_TEMPLATES"))
+    findings, _ = settings_findings({"EVENTSITE_ENV_FILE": str(path)})
+    notes = {f.subject: f.message for f in findings if f.level == NOTE}
+    assert "nobody can sign up" in notes["SMS_BACKEND"]
+    assert "PRIVACY_CONTACT" in notes
+    findings, _ = settings_findings(
+        {"EVENTSITE_ENV_FILE": str(path), "PRIVACY_CONTACT": "0553-1234567"}
+    )
+    assert "PRIVACY_CONTACT" not in {f.subject for f in findings}
