@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-from eventsite.accounts.models import User, UserRole
+from eventsite.accounts.models import ROOT_ORGANIZATION_ID, User, UserRole
 from eventsite.accounts.notice import PRIVACY_NOTICE_VERSION
 from eventsite.core.time import utcnow
 from eventsite.events.models import (
@@ -35,7 +35,17 @@ def password_hash(password: str = PASSWORD) -> str:
     return _password_hashes[password]
 
 
-def make_user(*, roles=(), gender="male", birth_year=1995, name=None, email=None, **fields) -> User:
+def make_user(
+    *,
+    roles=(),
+    gender="male",
+    birth_year=1995,
+    name=None,
+    email=None,
+    organization_id: int = ROOT_ORGANIZATION_ID,
+    **fields,
+) -> User:
+    """A member holding `roles` on `organization_id` (the root unless told)."""
     mobile = fields.pop("mobile", None) or str(next(_mobiles))
     user = User(
         name=name or f"会员{mobile[-4:]}",
@@ -52,7 +62,7 @@ def make_user(*, roles=(), gender="male", birth_year=1995, name=None, email=None
         user.privacy_version = PRIVACY_NOTICE_VERSION
         user.privacy_accepted_at = utcnow()
     user.password_hash = password_hash()
-    user.role_grants = [UserRole(role=str(role)) for role in roles]
+    user.role_grants = [UserRole(role=str(role), organization_id=organization_id) for role in roles]
     db.session.add(user)
     db.session.flush()
     return user
