@@ -149,3 +149,16 @@ def sign_up_by_code(client, data: dict, *, query_string=None):
     details = {key: value for key, value in data.items() if key not in {"mobile", "claim_code"}}
     details.setdefault("code", texted_code(normalize_mobile(data["mobile"])))
     return client.post("/signup/details", data=details, query_string=query_string)
+
+
+def make_organization(name: str = "合肥市总工会", *, parent=None, level: str = "city"):
+    """An organization below `parent` (the root unless told)."""
+    from eventsite.organizations import service as organizations
+
+    return organizations.create(parent or organizations.root(), name, level=level)
+
+
+def make_outside_organizer(**fields) -> User:
+    """An organizer of another organization (below the root, beside the events' own): an
+    organizer of another event, who manages none of the root's."""
+    return make_user(roles=["organizer"], organization_id=make_organization().id, **fields)

@@ -150,11 +150,11 @@ def grant(mobile, role, organization_id):
         db.session.rollback()
         raise click.ClickException(str(error.message)) from error
     db.session.commit()
-    where = f"{organization.name} (id {organization.id})"
+    where = "" if organization.id == ROOT_ORGANIZATION_ID else f" on {organization.name}"
     if changed:
-        click.echo(f"Granted {role} on {where} to {_describe(user)}.")
+        click.echo(f"Granted {role}{where} to {_describe(user)}.")
     else:
-        click.echo(f"{_describe(user)} already holds {role} on {where}; nothing changed.")
+        click.echo(f"{_describe(user)} already holds {role}{where}; nothing changed.")
 
 
 @users_cli.command("revoke")

@@ -60,6 +60,9 @@ AUDIT_TITLES = {
     "account.delete": _l("Account deleted"),
     "outbox.hold": _l("Outgoing messages held"),
     "outbox.release": _l("Outgoing messages released"),
+    "organization.create": _l("Organization added"),
+    "organization.update": _l("Organization changed"),
+    "organization.move": _l("Organization moved"),
 }
 
 

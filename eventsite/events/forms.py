@@ -137,6 +137,9 @@ class EventForm(SiteForm):
             delattr(self, "organization_id")  # an event keeps its organization when edited
         else:
             self.organization_id.choices = organizations
+            if not self.organization_id.raw_data and organizations:
+                # Not sent at all (a browser always sends one): the first, the highest one.
+                self.organization_id.data = organizations[0][0]
         for other, names in KIND_FIELDS.items():
             if other != self.kind:
                 for name in names:

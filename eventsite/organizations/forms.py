@@ -44,7 +44,7 @@ class OrganizationDetailsForm(SiteForm):
     """An organization's name, short name, level and contact."""
 
     name = StringField(
-        _l("Name"),
+        _l("Organization name"),
         validators=[DataRequired(message=_l("Please enter the name.")), Length(max=100)],
     )
     short_name = StringField(

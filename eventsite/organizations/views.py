@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from eventsite.accounts import service as accounts
@@ -114,10 +115,10 @@ def create(organization: Organization):
     audit.record(
         "organization.create",
         actor=current_user,
-        detail=_("%(name)s, below %(parent)s", name=child.name, parent=organization.name),
+        detail=_l("%(name)s, below %(parent)s", name=child.name, parent=organization.name),
     )
     db.session.commit()
-    flash(_("「%(name)s」 was added.", name=child.name), "success")
+    flash(_("“%(name)s” was added.", name=child.name), "success")
     return redirect(url_for("organizations.tree"), 303)
 
 
@@ -164,7 +165,7 @@ def move(organization: Organization):
     audit.record(
         "organization.move",
         actor=current_user,
-        detail=_(
+        detail=_l(
             "%(name)s: %(old)s → %(new)s",
             name=organization.name,
             old=old_parent.name,
@@ -175,7 +176,7 @@ def move(organization: Organization):
     db.session.commit()
     flash(
         _(
-            "「%(name)s」 is now below 「%(parent)s」.",
+            "“%(name)s” is now below “%(parent)s”.",
             name=organization.name,
             parent=new_parent.name,
         ),
