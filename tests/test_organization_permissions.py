@@ -449,3 +449,54 @@ def test_users_grant_takes_an_organization(runner, tree):
         args=["users", "grant", member.mobile, "organizer", "--organization", "999999"]
     )
     assert result.exit_code != 0 and "no organization has the id 999999" in result.output
+
+
+# --- Statements per page do not grow with the tree ----------------------------------------
+
+DEEP_PAGES = [
+    ("province_admin", "/admin/organizations"),
+    ("province_admin", "/admin/mixer-stats"),
+    ("province_admin", "/manage"),
+    ("city_organizer", "/manage"),
+    ("city_organizer", "/events/new?kind=sportsmeet"),
+    ("city_organizer", "/events/{event}/edit"),
+    ("city_organizer", "/events/{event}/roster"),
+]
+
+
+def _grow_tree(below: Organization, levels: int, fan_out: int) -> Organization:
+    """`fan_out` organizations below each, `levels` deep, each with an event; the deepest last."""
+    frontier = [below]
+    for _level in range(levels):
+        frontier = [
+            organizations.create(org, f"{org.name[:40]}·{i}", level="other")
+            for org in frontier
+            for i in range(fan_out)
+        ]
+        for org in frontier:
+            make_event(kind=EventKind.SPORTSMEET, organization_id=org.id, title=org.name[:100])
+    return frontier[-1]
+
+
+def test_organization_pages_issue_as_many_statements_for_a_deep_tree(
+    app, client, auth, count_queries, tree
+):
+    from tests.test_query_counts import MAX_QUERIES, measure
+
+    province_admin = make_user(roles=["admin"], organization_id=tree["province"].id)
+    city_organizer = make_user(roles=["organizer"], organization_id=tree["city"].id)
+    deep_org = _grow_tree(tree["district"], levels=1, fan_out=2)
+    event = make_event(kind=EventKind.SPORTSMEET, organization_id=deep_org.id)
+    db.session.commit()
+    who = {"province_admin": province_admin.id, "city_organizer": city_organizer.id}
+    urls = [(who[role], url.format(event=event.id)) for role, url in DEEP_PAGES]
+    small = {url: measure(app, client, auth, count_queries, user, url)[0] for user, url in urls}
+    # Five levels more below the deepest (nine below the root), and a wide sibling city:
+    # over a hundred organizations, each with an event.
+    _grow_tree(deep_org, levels=5, fan_out=2)
+    _grow_tree(tree["sibling"], levels=2, fan_out=6)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organization)) > 100
+    large = {url: measure(app, client, auth, count_queries, user, url)[0] for user, url in urls}
+    assert large == small
+    assert max(large.values()) <= MAX_QUERIES, large

@@ -27,9 +27,9 @@ def can_manage(user, event: Event) -> bool:
         return False
     if user.is_admin:
         return True
-    if holds(user, Role.ORGANIZER, event.organization_id):
-        return True
-    return may_co_organize(user.roles) and user.id in event.organizer_ids
+    if not may_co_organize(user.roles):
+        return False  # a member with neither role manages nothing (and costs no query)
+    return holds(user, Role.ORGANIZER, event.organization_id) or user.id in event.organizer_ids
 
 
 def may_co_organize(roles) -> bool:
