@@ -449,6 +449,16 @@ def test_users_grant_takes_an_organization(runner, tree):
         args=["users", "grant", member.mobile, "organizer", "--organization", "999999"]
     )
     assert result.exit_code != 0 and "no organization has the id 999999" in result.output
+    result = runner.invoke(
+        args=["users", "revoke", member.mobile, "organizer", "--organization", tree["sibling"].id]
+    )
+    assert result.exit_code == 0 and "does not hold organizer" in result.output
+    result = runner.invoke(
+        args=["users", "revoke", member.mobile, "organizer", "--organization", tree["city"].id]
+    )
+    assert result.exit_code == 0 and "Revoked organizer" in result.output
+    db.session.expire_all()
+    assert member.role_organization_ids(Role.ORGANIZER) == set() and member.is_admin
 
 
 # --- Statements per page do not grow with the tree ----------------------------------------

@@ -160,11 +160,19 @@ def grant(mobile, role, organization_id):
 @users_cli.command("revoke")
 @click.argument("mobile")
 @click.argument("role", type=ROLE_CHOICE)
-def revoke(mobile, role):
+@click.option(
+    "--organization",
+    "organization_id",
+    type=click.IntRange(1, 2**31 - 1),
+    help="Id of the organization whose grant is taken away; left out, every grant of ROLE.",
+)
+def revoke(mobile, role, organization_id):
     """Take the ROLE (organizer, judge or admin) away from the account MOBILE."""
     user = _find(mobile)
+    if organization_id is not None:
+        organization_id = _organization(organization_id).id
     try:
-        changed = service.revoke_role(user, role)
+        changed = service.revoke_role(user, role, organization_id=organization_id)
     except service.AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error.message)) from error
