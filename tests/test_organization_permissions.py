@@ -510,3 +510,30 @@ def test_organization_pages_issue_as_many_statements_for_a_deep_tree(
     large = {url: measure(app, client, auth, count_queries, user, url)[0] for user, url in urls}
     assert large == small
     assert max(large.values()) <= MAX_QUERIES, large
+
+
+def test_an_organizations_admin_counts_the_mixers_of_their_subtree_only(client, auth, tree):
+    from datetime import timedelta
+
+    from eventsite.core.time import utcnow
+    from eventsite.mixers import stats
+    from tests.mixer_factories import attend, make_mixer
+
+    closed = {}
+    for name in ("city", "district", "sibling"):
+        mixer = make_mixer(ended_ago=timedelta(days=5), window_hours=24, title=f"联谊-{name}")
+        mixer.event.organization_id = tree[name].id
+        for _ in range({"city": 1, "district": 2, "sibling": 4}[name]):
+            attend(mixer)
+        closed[name] = mixer.event.id
+    city_admin = make_user(roles=["admin"], organization_id=tree["city"].id)
+    db.session.commit()
+    scope = managed_organization_ids(city_admin, Role.ADMIN)
+    assert sorted(stats.closed_mixers(utcnow(), scope)[0]) == sorted(
+        [closed["city"], closed["district"]]
+    )
+    assert stats.union_stats(utcnow(), scope).total.attendees == 3
+    assert stats.union_stats(utcnow()).total.attendees == 7  # the platform's whole union
+    auth.become(city_admin)
+    page = client.get("/admin/mixer-stats").get_data(as_text=True)
+    assert '<td data-label="Participants">3</td>' in page
