@@ -134,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.health.views import bp as health_bp
     from eventsite.membership.views import bp as membership_bp
     from eventsite.mixers.views import bp as mixers_bp
+    from eventsite.organizations.views import bp as organizations_bp
     from eventsite.outbox.views import bp as outbox_bp
     from eventsite.privacy.views import bp as privacy_bp
     from eventsite.sms.views import bp as sms_bp
@@ -151,6 +152,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(membership_bp)
+    app.register_blueprint(organizations_bp)
 
 
 def register_cli(app: Flask) -> None:

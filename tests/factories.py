@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-from eventsite.accounts.models import User, UserRole
+from eventsite.accounts.models import ROOT_ORGANIZATION_ID, User, UserRole
 from eventsite.accounts.notice import PRIVACY_NOTICE_VERSION
 from eventsite.core.time import utcnow
 from eventsite.events.models import (
@@ -35,7 +35,18 @@ def password_hash(password: str = PASSWORD) -> str:
     return _password_hashes[password]
 
 
-def make_user(*, roles=(), gender="male", birth_year=1995, name=None, email=None, **fields) -> User:
+def make_user(
+    *,
+    roles=(),
+    gender="male",
+    birth_year=1995,
+    name=None,
+    email=None,
+    roles_on: int = ROOT_ORGANIZATION_ID,
+    **fields,
+) -> User:
+    """A member holding `roles` on the organization `roles_on` (the root unless told); a
+    `organization_id` among `fields` is the member's own union."""
     mobile = fields.pop("mobile", None) or str(next(_mobiles))
     user = User(
         name=name or f"会员{mobile[-4:]}",
@@ -52,7 +63,7 @@ def make_user(*, roles=(), gender="male", birth_year=1995, name=None, email=None
         user.privacy_version = PRIVACY_NOTICE_VERSION
         user.privacy_accepted_at = utcnow()
     user.password_hash = password_hash()
-    user.role_grants = [UserRole(role=str(role)) for role in roles]
+    user.role_grants = [UserRole(role=str(role), organization_id=roles_on) for role in roles]
     db.session.add(user)
     db.session.flush()
     return user
@@ -139,3 +150,16 @@ def sign_up_by_code(client, data: dict, *, query_string=None):
     details = {key: value for key, value in data.items() if key not in {"mobile", "claim_code"}}
     details.setdefault("code", texted_code(normalize_mobile(data["mobile"])))
     return client.post("/signup/details", data=details, query_string=query_string)
+
+
+def make_organization(name: str = "合肥市总工会", *, parent=None, level: str = "city"):
+    """An organization below `parent` (the root unless told)."""
+    from eventsite.organizations import service as organizations
+
+    return organizations.create(parent or organizations.root(), name, level=level)
+
+
+def make_outside_organizer(**fields) -> User:
+    """An organizer of another organization (below the root, beside the events' own): an
+    organizer of another event, who manages none of the root's."""
+    return make_user(roles=["organizer"], roles_on=make_organization().id, **fields)

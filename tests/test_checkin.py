@@ -16,7 +16,7 @@ from eventsite.events import roster
 from eventsite.events.checkin import token_for
 from eventsite.events.models import EventKind, EventStatus, Registration, RegistrationStatus
 from eventsite.extensions import db
-from tests.factories import make_event, make_registration, make_user
+from tests.factories import make_event, make_outside_organizer, make_registration, make_user
 
 S = RegistrationStatus
 
@@ -202,8 +202,10 @@ def test_organizer_of_another_event_another_member_and_anonymous_are_kept_out(
     _organizer, event, regs = scene
     reg = regs["confirmed"]
     url = f"/checkin/{token_for(reg)}"
-    other_organizer = make_user(roles=["organizer"])
-    make_event(organizer=other_organizer)
+    other_organizer = make_outside_organizer()
+    make_event(
+        organizer=other_organizer, organization_id=other_organizer.role_grants[0].organization_id
+    )
     db.session.commit()
     for user in (other_organizer, db.session.get(User, regs["other"].user_id)):
         switch_to(auth, user)

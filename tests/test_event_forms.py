@@ -13,7 +13,7 @@ from flask import g
 from eventsite.core.models import AuditEntry
 from eventsite.events.models import Event, EventKind, EventOrganizer, EventStatus
 from eventsite.extensions import db
-from tests.factories import make_event, make_registration, make_user
+from tests.factories import make_event, make_outside_organizer, make_registration, make_user
 
 
 def become(auth, user) -> None:
@@ -404,7 +404,7 @@ def test_member_without_organizer_role_cannot_create(client, auth, app):
 
 
 def test_edit_by_organizer_of_another_event_is_forbidden(client, auth, mixer):
-    other = make_user(roles=["organizer"])
+    other = make_outside_organizer()
     db.session.commit()
     become(auth, other)
     before = snapshot(mixer.id)

@@ -22,7 +22,7 @@ from eventsite.events.models import (
     Track,
 )
 from eventsite.extensions import db
-from tests.factories import make_event, make_registration, make_user
+from tests.factories import make_event, make_outside_organizer, make_registration, make_user
 
 
 def become(auth, user) -> None:
@@ -456,7 +456,7 @@ def test_cancelling_twice_is_refused(client, auth, organizer):
 
 def test_other_organizer_cannot_publish_or_cancel(client, auth, organizer):
     event = make_event(organizer=organizer, status=EventStatus.DRAFT, kind=EventKind.MIXER)
-    other = make_user(roles=["organizer"])
+    other = make_outside_organizer()
     db.session.commit()
     become(auth, other)
     assert (
@@ -780,9 +780,14 @@ def test_mixers_have_no_teams_page(client, auth, organizer):
 # --- The organizer's list ---------------------------------------------------------------------------
 
 
-def test_manage_lists_only_my_events_with_counts(client, auth, organizer):
-    mine = make_event(organizer=organizer, title="我的活动", capacity=5)
-    make_event(organizer=organizer, title="我的草稿", status=EventStatus.DRAFT)
+def test_manage_lists_only_my_events_with_counts(client, auth):
+    """An organizer of a city lists the city's events, not those of the rest of the union."""
+    organizer = make_outside_organizer()
+    city = organizer.role_grants[0].organization_id
+    mine = make_event(organizer=organizer, title="我的活动", capacity=5, organization_id=city)
+    make_event(
+        organizer=organizer, title="我的草稿", status=EventStatus.DRAFT, organization_id=city
+    )
     make_event(organizer=make_user(roles=["organizer"]), title="别人的活动")
     for status in ("confirmed", "confirmed", "waitlisted", "pending", "cancelled"):
         make_registration(mine, make_user(), status=status)

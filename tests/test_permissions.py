@@ -1,8 +1,12 @@
 """Walk the URL map: every route declares a permission, and every role gets what it declares.
 
-Roles tried on every route: anonymous, member, organizer of another event, the event's
-organizer, a former organizer (still on the event's organizer list, organizer role revoked),
-judge, admin. GET routes are requested: an allowed role gets 200 (or a redirect that is not to
+The scenario's organizations: the root, a province below it, two cities below the province
+and a district below the first city. Its events belong to the first city. Roles tried on every
+route: anonymous, member, organizer of another event (an organizer of the district below the
+events' city, with an event of the district's own), the event's organizer (an organizer of the
+city, on the event's list), a former organizer (still on the event's organizer list, organizer
+role revoked), judge, an organizer of the sibling city (with an event of their own), an admin of
+the province above the city, and a platform admin (an admin of the root). GET routes are requested: an allowed role gets 200 (or a redirect that is not to
 the login page) unless GET_STATUS says otherwise; a refused one 403/404 (anonymous: the login
 page). POST routes are sent without a body by every role: a refused role is turned away, an
 allowed one gets a form error or a redirect, never a 500; either way nothing changes, except on
@@ -38,36 +42,46 @@ ROLES = (
     "organizer",
     "former_organizer",
     "judge",
+    "sibling_organizer",
+    "parent_admin",
     "admin",
 )
+
+#: Those who manage the scenario's events: its organizer, the admin of the organization above
+#: its organization, and the platform admin.
+MANAGERS = {"organizer", "parent_admin", "admin"}
 
 #: What each declared permission lets a role do on the scenario's draft-free event.
 ALLOWED = {
     "public": set(ROLES),
     "login": set(ROLES) - {"anonymous"},
     "event:view": set(ROLES),
-    "event:manage": {"organizer", "admin"},
+    "event:manage": MANAGERS,
     # Sports meets: the scenario's judge referees its item and its member captains its team.
-    "meet:referee": {"judge", "organizer", "admin"},
-    "meet:captain": {"member", "organizer", "admin"},
+    "meet:referee": {"judge", *MANAGERS},
+    "meet:captain": {"member", *MANAGERS},
     # Mixers: the scenario's member checked in at the mixer; nobody else sees a member's exchange.
     "mixer:attendee": {"member"},
     # Competitions: the scenario's judge scores the competition's round and wrote the member's
     # sheet (still a draft); the member is its contestant and may object.
     "competition:judge": {"judge"},
-    "competition:sheet": {"judge", "organizer", "admin"},
+    "competition:sheet": {"judge", *MANAGERS},
     "competition:objector": {"member"},
     # The member leads the competition's team too (and may message it).
-    "competition:leader": {"member", "organizer", "admin"},
+    "competition:leader": {"member", *MANAGERS},
+    # The outboxes, every account, the site's health: the platform's admins only.
+    "platform:admin": {"admin"},
+    # The walk's organization is the events' city: the province's admin administers it too.
+    "organization:admin": {"parent_admin", "admin"},
 }
 
 
 def expected_roles(permission: str) -> set[str]:
     if permission.startswith("role:"):
         wanted = set(permission[len("role:") :].split(","))
-        holders = {"admin"}
+        holders = {"admin", "parent_admin"}
         if "organizer" in wanted:
-            holders |= {"organizer", "other_organizer"}
+            holders |= {"organizer", "other_organizer", "sibling_organizer"}
         if "judge" in wanted:
             holders.add("judge")
         if "member" in wanted:
@@ -76,12 +90,27 @@ def expected_roles(permission: str) -> set[str]:
     return ALLOWED[permission]
 
 
+def organization_tree() -> dict:
+    """root → 安徽省总工会 → 芜湖市总工会 (→ 镜湖区总工会) and 合肥市总工会."""
+    from eventsite.organizations import service as organizations
+
+    province = organizations.create(organizations.root(), "安徽省总工会", level="province")
+    city = organizations.create(province, "芜湖市总工会", level="city")
+    district = organizations.create(city, "镜湖区总工会", level="district")
+    sibling = organizations.create(province, "合肥市总工会", level="city")
+    return {"province": province, "city": city, "district": district, "sibling": sibling}
+
+
 @pytest.fixture
 def scenario(app):
-    organizer = make_user(roles=["organizer"], name="组织者")
-    other = make_user(roles=["organizer"], name="别的组织者")
+    tree = organization_tree()
+    city = tree["city"].id
+    organizer = make_user(roles=["organizer"], name="组织者", roles_on=city)
+    other = make_user(roles=["organizer"], name="别的组织者", roles_on=tree["district"].id)
+    sibling = make_user(roles=["organizer"], name="兄弟组织者", roles_on=tree["sibling"].id)
     former = make_user(name="前组织者")  # the organizer role was revoked; the links stayed
     judge = make_user(roles=["judge"], name="裁判")
+    parent_admin = make_user(roles=["admin"], name="省工会管理员", roles_on=tree["province"].id)
     admin = make_user(roles=["admin"], name="管理员")
     member = make_user(name="会员")
     # Starting in two hours: registration is still open, and check-in already.
@@ -92,12 +121,29 @@ def scenario(app):
         tracks=["商务英语"],
         capacity=10,
         starts_in=timedelta(hours=2),
+        organization_id=city,
     )
-    make_event(organizer=other, kind=EventKind.SPORTSMEET, teams=["站前社区队"])
+    make_event(
+        organizer=other,
+        kind=EventKind.SPORTSMEET,
+        teams=["站前社区队"],
+        organization_id=tree["district"].id,
+    )
+    make_event(
+        organizer=sibling,
+        kind=EventKind.SPORTSMEET,
+        teams=["合肥队"],
+        organization_id=tree["sibling"].id,
+    )
     registration = make_registration(
         event, member, team_id=event.teams[0].id, track_id=event.tracks[0].id
     )
-    meet = make_event(organizer=organizer, kind=EventKind.SPORTSMEET, teams=["站前社区队"])
+    meet = make_event(
+        organizer=organizer,
+        kind=EventKind.SPORTSMEET,
+        teams=["站前社区队"],
+        organization_id=city,
+    )
     db.session.add_all(
         [
             EventOrganizer(event_id=event.id, user_id=former.id),
@@ -128,17 +174,17 @@ def scenario(app):
         "organizer": organizer,
         "former_organizer": former,
         "judge": judge,
+        "sibling_organizer": sibling,
+        "parent_admin": parent_admin,
         "admin": admin,
     }
     values = {
+        "organization_id": city,
         "event_id": event.id,
         "registration_id": registration.id,
         "token": checkin.token_for(registration),
         "code": "en",
         "user_id": member.id,
-        # The root organization: the walk's admin administers it, nobody else holds a role on it
-        # that reaches its member pages.
-        "organization_id": 1,
         "notification_id": 1,
         "id": 1,
         "role": "judge",
@@ -217,6 +263,7 @@ def mixer_scenario(organizer, former, member) -> dict:
     from tests.mixer_factories import Mixer, check_in, make_mixer, mark, number_of, set_up
 
     mixer: Mixer = make_mixer(organizer=organizer, reveal="at_once")
+    mixer.event.organization_id = organizer.role_grants[0].organization_id
     db.session.add(EventOrganizer(event_id=mixer.event.id, user_id=former.id))
     partner = make_user(gender="female", name="搭档")
     for user in (member, partner):
@@ -332,22 +379,22 @@ EMPTY_POST_ACTS: dict[str, tuple[set[str], set[str]]] = {
     # The member's "cancel my registration" button.
     "events.cancel_registration": ({"member"}, {"registration"}),
     # The check-in desk's buttons: the token or the registration id in the URL says who.
-    "roster.check_in_by_token": ({"organizer", "admin"}, {"registration", "audit_entry"}),
-    "roster.check_in_registration": ({"organizer", "admin"}, {"registration", "audit_entry"}),
+    "roster.check_in_by_token": (MANAGERS, {"registration", "audit_entry"}),
+    "roster.check_in_registration": (MANAGERS, {"registration", "audit_entry"}),
     # The "remove item" button (the scenario's item has no results yet).
-    "sportsmeet.delete_item": ({"organizer", "admin"}, {"audit_entry", *ITEM_TABLES}),
+    "sportsmeet.delete_item": (MANAGERS, {"audit_entry", *ITEM_TABLES}),
     # Settings left empty are the defaults (points by number of teams, no limits): they are
     # stored, and as no setting changed, the audit log gets nothing.
-    "sportsmeet.setup": ({"organizer", "admin"}, {"meet_settings"}),
+    "sportsmeet.setup": (MANAGERS, {"meet_settings"}),
     # (The captain's entries grid is not here: with no box ticked it changes nothing and asks
     # for a confirmation, and a drawn item's entries never change through it.)
     # The member's "withdraw my contact card" button. ("Hide this match" names the other
     # attendee's number in its form: an empty post hides nothing.)
     "mixers.withdraw": ({"member"}, {"mixer_contact_card"}),
     # The organizer's "mark as reviewed" button on a report.
-    "mixers.review": ({"organizer", "admin"}, {"mixer_report", "audit_entry"}),
+    "mixers.review": (MANAGERS, {"mixer_report", "audit_entry"}),
     # The "remove" button beside a judge's track assignment.
-    "competitions.unassign_judge": ({"organizer", "admin"}, {"comp_judge", "audit_entry"}),
+    "competitions.unassign_judge": (MANAGERS, {"comp_judge", "audit_entry"}),
     # "Log out" ends this device's session, and "sign out everywhere else" the others (the
     # walk signs each role in anew before every route, so there are others).
     "accounts.logout": (set(ROLES) - {"anonymous"}, {"signed_in_device"}),
@@ -462,7 +509,9 @@ def test_draft_event_is_hidden_from_everyone_but_its_managers(app, client, auth,
     for role, expected in [
         ("member", 404),
         ("other_organizer", 404),
+        ("sibling_organizer", 404),
         ("organizer", 200),
+        ("parent_admin", 200),
         ("admin", 200),
     ]:
         auth.become(users[role])
@@ -474,7 +523,7 @@ def test_draft_event_is_hidden_from_everyone_but_its_managers(app, client, auth,
 def test_checkin_token_needs_the_events_organizer(app, client, auth, scenario):
     users, values, _event = scenario
     url = f"/checkin/{values['token']}"
-    for role in ("member", "other_organizer", "former_organizer", "judge"):
+    for role in ("member", "other_organizer", "sibling_organizer", "former_organizer", "judge"):
         auth.become(users[role])
         assert client.post(url).status_code == 403, role
     assert db.session.scalar(sa.select(Registration.checked_in_at)) is None

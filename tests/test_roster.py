@@ -17,7 +17,7 @@ from eventsite.core.time import utcnow
 from eventsite.events import roster
 from eventsite.events.models import EventKind, Registration, RegistrationStatus
 from eventsite.extensions import db
-from tests.factories import make_event, make_registration, make_user
+from tests.factories import make_event, make_outside_organizer, make_registration, make_user
 
 S = RegistrationStatus
 PAGE_SIZE = 5
@@ -546,7 +546,7 @@ def test_only_the_events_managers_see_or_change_its_roster(
     app, client, auth, organizer, approval_event, who
 ):
     event, (a, _b, _c) = approval_event
-    other = make_event(organizer=make_user(roles=["organizer"]), kind=EventKind.SPORTSMEET)
+    other = make_event(organizer=make_outside_organizer(), kind=EventKind.SPORTSMEET)
     user = db.session.get(User, other.created_by_id) if who == "other_organizer" else make_user()
     db.session.commit()
     auth.become(user)

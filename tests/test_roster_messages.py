@@ -15,7 +15,7 @@ from eventsite.events.models import EventKind, RegistrationStatus, RosterMessage
 from eventsite.extensions import db
 from eventsite.sms.models import SmsMessage
 from eventsite.sportsmeet.models import Captain
-from tests.factories import make_event, make_registration, make_user
+from tests.factories import make_event, make_outside_organizer, make_registration, make_user
 
 S = RegistrationStatus
 
@@ -311,7 +311,7 @@ def test_change_the_text_goes_back_with_it(client, auth, contest):
 
 def test_an_organizer_of_another_event_and_a_member_are_turned_away(client, auth, contest):
     _organizer, event, people = contest
-    other = make_user(roles=["organizer"])
+    other = make_outside_organizer()
     db.session.commit()
     for user in (other, people["甲"]):
         auth.become(user)

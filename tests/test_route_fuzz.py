@@ -2,7 +2,8 @@
 
 Walks every route of `app.url_map` on the scenario of tests/test_permissions.py (a competition,
 a sports meet and a mixer with real rows behind every id) as each of its roles (anonymous,
-member, organizer of another event, the event's organizer, a former organizer, judge, admin),
+member, organizer of another event, the event's organizer, a former organizer, judge, organizer
+of a sibling organization, admin of the organization above, platform admin),
 and asserts that nothing answers 5xx, and that no value was stopped only by the database (the
 DataError page, the last net under core.inputs):
 
@@ -46,7 +47,7 @@ from tests.test_permissions import ROLES, build, routes, scenario  # noqa: F401 
 
 #: Where each role starts in ROTATING: the event's organizer and the admin, who reach the same
 #: forms, get complementary halves, so together they send every value to every field.
-ROTATION_START = {role: 5 if role == "admin" else 0 for role in ROLES}
+ROTATION_START = {role: 5 if role in ("admin", "parent_admin") else 0 for role in ROLES}
 
 #: Hostile values every field, query parameter and text path argument may get. The first two
 #: go to every field; the others rotate.
@@ -74,6 +75,8 @@ FORMS_REACHED = {
     "other_organizer": 5,
     "organizer": 45,
     "former_organizer": 5,
+    "sibling_organizer": 5,
+    "parent_admin": 45,
     "judge": 8,
     "admin": 45,
 }

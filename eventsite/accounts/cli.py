@@ -7,8 +7,9 @@ from werkzeug.datastructures import MultiDict
 
 from eventsite.accounts import rules, service
 from eventsite.accounts.forms import PASSWORD_MESSAGES, EmailAddressForm, current_year
-from eventsite.accounts.models import GRANTABLE_ROLES, Gender, User
+from eventsite.accounts.models import GRANTABLE_ROLES, ROOT_ORGANIZATION_ID, Gender, User
 from eventsite.extensions import db
+from eventsite.organizations.models import Organization
 
 users_cli = click.Group("users", help="Manage member accounts.")
 
@@ -118,32 +119,60 @@ def create_admin(mobile, name, password, work_unit, gender, birth_year, email):
         click.echo(f"E-mail: {user.email}")
 
 
+def _organization(organization_id: int) -> Organization:
+    organization = db.session.get(Organization, organization_id)
+    if organization is None:
+        raise click.BadParameter(
+            f"no organization has the id {organization_id}.", param_hint="--organization"
+        )
+    return organization
+
+
 @users_cli.command("grant")
 @click.argument("mobile")
 @click.argument("role", type=ROLE_CHOICE)
-def grant(mobile, role):
-    """Give the account MOBILE the ROLE (organizer, judge or admin)."""
+@click.option(
+    "--organization",
+    "organization_id",
+    type=click.IntRange(1, 2**31 - 1),
+    default=ROOT_ORGANIZATION_ID,
+    show_default=True,
+    help="Id of the organization the role is held on (and on everything below it); the "
+    "default is the root, where an admin is a platform admin.",
+)
+def grant(mobile, role, organization_id):
+    """Give the account MOBILE the ROLE (organizer, judge or admin) on an organization."""
     user = _find(mobile)
+    organization = _organization(organization_id)
     try:
-        changed = service.grant_role(user, role)
+        changed = service.grant_role(user, role, organization_id=organization.id)
     except service.AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error.message)) from error
     db.session.commit()
+    where = "" if organization.id == ROOT_ORGANIZATION_ID else f" on {organization.name}"
     if changed:
-        click.echo(f"Granted {role} to {_describe(user)}.")
+        click.echo(f"Granted {role}{where} to {_describe(user)}.")
     else:
-        click.echo(f"{_describe(user)} already holds {role}; nothing changed.")
+        click.echo(f"{_describe(user)} already holds {role}{where}; nothing changed.")
 
 
 @users_cli.command("revoke")
 @click.argument("mobile")
 @click.argument("role", type=ROLE_CHOICE)
-def revoke(mobile, role):
+@click.option(
+    "--organization",
+    "organization_id",
+    type=click.IntRange(1, 2**31 - 1),
+    help="Id of the organization whose grant is taken away; left out, every grant of ROLE.",
+)
+def revoke(mobile, role, organization_id):
     """Take the ROLE (organizer, judge or admin) away from the account MOBILE."""
     user = _find(mobile)
+    if organization_id is not None:
+        organization_id = _organization(organization_id).id
     try:
-        changed = service.revoke_role(user, role)
+        changed = service.revoke_role(user, role, organization_id=organization_id)
     except service.AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error.message)) from error

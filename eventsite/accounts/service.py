@@ -14,10 +14,17 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eventsite.accounts import devices, rules
-from eventsite.accounts.models import GRANTABLE_ROLES, Role, User, UserRole
+from eventsite.accounts.models import (
+    GRANTABLE_ROLES,
+    ROOT_ORGANIZATION_ID,
+    Role,
+    User,
+    UserRole,
+)
 from eventsite.core import audit
 from eventsite.core.errors import Refused
 from eventsite.extensions import db
+from eventsite.organizations.models import Organization
 
 #: Admin pages list this many members per page.
 USERS_PER_PAGE = 50
@@ -223,10 +230,25 @@ def _grantable(role: str) -> Role:
     return chosen
 
 
-def grant_role(user: User, role: str, *, actor: User | None = None) -> bool:
-    """Give `user` a role (recorded in the audit log); False when they already hold it."""
+def _where(organization_id: int) -> str:
+    """The organization after an audit detail (" @ name") unless the grant is on the root."""
+    if organization_id == ROOT_ORGANIZATION_ID:
+        return ""
+    organization = db.session.get(Organization, organization_id)
+    return f" @ {organization.name}" if organization is not None else ""
+
+
+def grant_role(
+    user: User,
+    role: str,
+    *,
+    actor: User | None = None,
+    organization_id: int = ROOT_ORGANIZATION_ID,
+) -> bool:
+    """Give `user` a role on an organization (the root unless told; recorded in the audit log);
+    False when they already hold that grant."""
     chosen = _grantable(role)
-    if user.has_role(chosen):
+    if (str(chosen), organization_id) in {(g.role, g.organization_id) for g in user.role_grants}:
         return False
     if user.deleted_at is not None:
         raise AccountError(_l("This account is deleted; it cannot hold a role."), "role")
@@ -239,28 +261,43 @@ def grant_role(user: User, role: str, *, actor: User | None = None) -> bool:
             ),
             "role",
         )
-    user.role_grants.append(UserRole(role=str(chosen)))
-    audit.record("role.grant", actor=actor, detail=f"{chosen}: {user.name} ({user.mobile})")
+    user.role_grants.append(UserRole(role=str(chosen), organization_id=organization_id))
+    audit.record(
+        "role.grant",
+        actor=actor,
+        detail=f"{chosen}: {user.name} ({user.mobile}){_where(organization_id)}",
+    )
     db.session.flush()
     return True
 
 
-def revoke_role(user: User, role: str, *, actor: User | None = None) -> bool:
-    """Take a role away (recorded in the audit log); an admin may not drop their own admin role,
-    and the features receiving `role_revoking` may refuse or tidy up (see there)."""
+def revoke_role(
+    user: User,
+    role: str,
+    *,
+    actor: User | None = None,
+    organization_id: int | None = None,
+) -> bool:
+    """Take a role away (recorded in the audit log): on one organization, or on every one when
+    `organization_id` is None. An admin may not drop their own admin role, and when the member
+    is left without the role anywhere, the features receiving `role_revoking` may refuse or tidy
+    up (see there)."""
     chosen = _grantable(role)
     if chosen is Role.ADMIN and actor is not None and actor.id == user.id:
         raise AccountError(
             _l("You cannot remove your own administrator role. Ask another administrator."),
             "role",
         )
-    grants = [grant for grant in user.role_grants if grant.role == str(chosen)]
+    held = [grant for grant in user.role_grants if grant.role == str(chosen)]
+    grants = [g for g in held if organization_id is None or g.organization_id == organization_id]
     if not grants:
         return False
-    role_revoking.send(user, role=chosen, actor=actor)
+    if len(grants) == len(held):
+        role_revoking.send(user, role=chosen, actor=actor)
     for grant in grants:
         user.role_grants.remove(grant)
-    audit.record("role.revoke", actor=actor, detail=f"{chosen}: {user.name} ({user.mobile})")
+    where = "" if organization_id is None else _where(organization_id)
+    audit.record("role.revoke", actor=actor, detail=f"{chosen}: {user.name} ({user.mobile}){where}")
     db.session.flush()
     return True
 

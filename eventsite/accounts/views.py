@@ -36,7 +36,7 @@ from eventsite.accounts.models import GRANTABLE_ROLES, Role, User
 from eventsite.core.db import write_intent
 from eventsite.core.models import AuditEntry, OutboundEmail
 from eventsite.core.pagination import page_arg
-from eventsite.core.permissions import login_required, public, role_required
+from eventsite.core.permissions import login_required, platform_admin_required, public
 from eventsite.core.time import utcnow
 from eventsite.core.views import safe_next
 from eventsite.extensions import db, login_manager
@@ -60,6 +60,9 @@ AUDIT_TITLES = {
     "account.delete": _l("Account deleted"),
     "outbox.hold": _l("Outgoing messages held"),
     "outbox.release": _l("Outgoing messages released"),
+    "organization.create": _l("Organization added"),
+    "organization.update": _l("Organization changed"),
+    "organization.move": _l("Organization moved"),
 }
 
 
@@ -333,7 +336,7 @@ def _users_page(status: int = 200):
 
 
 @bp.get("/admin/users")
-@role_required(Role.ADMIN)
+@platform_admin_required
 def admin_users():
     """Find members by name, mobile or work unit and see their roles."""
     return _users_page()
@@ -372,21 +375,21 @@ def _change_role(user_id: int, grant: bool):
 
 
 @bp.post("/admin/users/<int:user_id>/grant")
-@role_required(Role.ADMIN)
+@platform_admin_required
 def grant_role(user_id: int):
     """Give a member the organizer, judge or admin role."""
     return _change_role(user_id, grant=True)
 
 
 @bp.post("/admin/users/<int:user_id>/revoke")
-@role_required(Role.ADMIN)
+@platform_admin_required
 def revoke_role(user_id: int):
     """Take the organizer, judge or admin role away from a member."""
     return _change_role(user_id, grant=False)
 
 
 @bp.get("/admin/outbox")
-@role_required(Role.ADMIN)
+@platform_admin_required
 def admin_outbox():
     """The mail outbox, newest first: what was sent, and what waits when no SMTP is set up."""
     mails = db.paginate(
@@ -404,7 +407,7 @@ def admin_outbox():
 
 
 @bp.get("/admin/audit")
-@role_required(Role.ADMIN)
+@platform_admin_required
 def admin_audit():
     """Platform-level audit entries (role changes and the like), newest first."""
     entries = db.paginate(

@@ -9,9 +9,13 @@ and checks that each endpoint has a declared permission and what every role gets
     @login_required
     def profile(): ...
 
-    @bp.route("/admin/users")
-    @role_required(Role.ADMIN)
-    def admin_users(): ...
+    @bp.route("/admin/events")
+    @role_required(Role.ORGANIZER)
+    def manage(): ...            # lists only what the member's organizations hold
+
+    @bp.route("/admin/outbox")
+    @platform_admin_required
+    def admin_outbox(): ...
 
 Event-scoped permissions live in `eventsite.events.permissions`.
 """
@@ -42,7 +46,9 @@ def login_required(view):
 
 
 def role_required(*roles):
-    """A signed-in member holding at least one of `roles` (admins pass every role check)."""
+    """A signed-in member holding at least one of `roles` on some organization (an admin of
+    any organization passes every role check). The view itself keeps to the organizations the
+    member holds the role on (`organizations.permissions.managed_organization_ids`)."""
 
     def decorator(view):
         @wraps(view)
@@ -51,7 +57,7 @@ def role_required(*roles):
                 from eventsite.extensions import login_manager
 
                 return login_manager.unauthorized()
-            if not (current_user.is_admin or any(current_user.has_role(r) for r in roles)):
+            if not (current_user.has_role("admin") or any(current_user.has_role(r) for r in roles)):
                 abort(403)
             return view(*args, **kwargs)
 
@@ -60,15 +66,33 @@ def role_required(*roles):
     return decorator
 
 
+def platform_admin_required(view):
+    """A platform admin (an admin of the root organization): pages about the whole site, such
+    as the outboxes, every account and the site's health, which no organization's admin gets."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            from eventsite.extensions import login_manager
+
+            return login_manager.unauthorized()
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return declare(wrapped, "platform:admin")
+
+
 def admin_or_bearer_token(setting: str):
-    """A signed-in admin, or a request carrying `Authorization: Bearer <token>` where the token
+    """A signed-in platform admin, or a request carrying `Authorization: Bearer <token>` where the token
     is the app's `setting` (unset: no token is accepted). A token that does not match is refused
     (403) without looking at the session; without one, the view is an admin page like any other.
-    Declared as "role:admin": the token is not a role, and to the walk the route is the admins'.
+    Declared as "platform:admin": the token is not a role, and to the walk the route is the
+    platform admins'.
     """
 
     def decorator(view):
-        admin_view = role_required("admin")(view)
+        admin_view = platform_admin_required(view)
 
         @wraps(view)
         def wrapped(*args, **kwargs):

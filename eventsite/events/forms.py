@@ -24,6 +24,7 @@ from eventsite.core.forms import Length, SiteForm
 from eventsite.core.time import from_local, to_local
 from eventsite.events import rules
 from eventsite.events.models import AUDIENCE_TITLES, Event, EventKind
+from eventsite.organizations.forms import OrganizationField
 
 #: Browsers send datetime-local values as 2026-11-20T19:00; the first format is also how we render.
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
@@ -122,14 +123,33 @@ class EventForm(SiteForm):
     team_cap = _limit(
         _l("Members per team"), 1, description=_l("Confirmed members per team; empty for no cap.")
     )
+    #: The organization holding a new event, among those the organizer may organize for.
+    organization_id = OrganizationField(
+        _l("Organization"),
+        description=_l("Its organizers and admins, and those above it, manage the event."),
+    )
     #: The event's `updated_at` when the form was loaded, so a save over someone else's is refused.
     loaded_version = StringField(widget=HiddenInput())
 
-    def __init__(self, *args, kind: str, starts_after: datetime | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        kind: str,
+        starts_after: datetime | None = None,
+        organizations: list[tuple[int, str]] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.kind = EventKind(kind)
         #: A new event must start after this moment (UTC); edits may keep a past start.
         self.starts_after = starts_after
+        if organizations is None:
+            delattr(self, "organization_id")  # an event keeps its organization when edited
+        else:
+            self.organization_id.choices = organizations
+            if not self.organization_id.raw_data and organizations:
+                # Not sent at all (a browser always sends one): the first, the highest one.
+                self.organization_id.data = organizations[0][0]
         for other, names in KIND_FIELDS.items():
             if other != self.kind:
                 for name in names:

@@ -11,19 +11,30 @@ from eventsite.accounts.models import Role
 from eventsite.core.permissions import declare
 from eventsite.events.models import Event, EventStatus
 from eventsite.extensions import db, login_manager
+from eventsite.organizations.permissions import holds
 
 #: view: anyone may see a published or cancelled event; drafts only its managers.
-#: manage: the event's creator and co-organizers while they hold the organizer role, and admins.
+#: manage: organizers and admins holding on the event's organization (a grant on it or above it),
+#: the co-organizers on its list while they hold the organizer or admin role, platform admins.
 ACTIONS = ("view", "manage")
 
 
 def can_manage(user, event: Event) -> bool:
-    """Admins manage every event; anyone else needs the organizer role and a place on its list."""
+    """Platform admins manage every event; an organizer or admin of the event's organization
+    (or of one above it) manages it; so does a co-organizer on its list who holds the organizer
+    or admin role on some organization (a co-host from elsewhere)."""
     if not getattr(user, "is_authenticated", False):
         return False
     if user.is_admin:
         return True
-    return user.has_role(Role.ORGANIZER) and user.id in event.organizer_ids
+    if not may_co_organize(user.roles):
+        return False  # a member with neither role manages nothing (and costs no query)
+    return holds(user, Role.ORGANIZER, event.organization_id) or user.id in event.organizer_ids
+
+
+def may_co_organize(roles) -> bool:
+    """A member on an event's organizer list manages it while holding one of these roles."""
+    return Role.ORGANIZER in roles or Role.ADMIN in roles
 
 
 def can_view(user, event: Event) -> bool:

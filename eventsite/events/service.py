@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import lazyload
 
-from eventsite.accounts.models import Role, User, UserRole
+from eventsite.accounts.models import ROOT_ORGANIZATION_ID, Role, User, UserRole
 from eventsite.accounts.service import AccountError, role_revoking, user_by_mobile
 from eventsite.core import audit
 from eventsite.core.errors import Refused
@@ -885,10 +885,18 @@ def _event_fields(kind: str, fields: dict) -> dict:
     }
 
 
-def create_event(organizer: User, *, kind: str, **fields) -> Event:
-    """Create a draft event of `kind`; its creator becomes its first organizer."""
+def create_event(
+    organizer: User, *, kind: str, organization_id: int = ROOT_ORGANIZATION_ID, **fields
+) -> Event:
+    """Create a draft event of `kind` held by `organization_id` (the caller checked the
+    organizer may organize for it); its creator becomes its first organizer."""
     kind = EventKind(kind)
-    event = Event(kind=kind.value, status=EventStatus.DRAFT.value, created_by_id=organizer.id)
+    event = Event(
+        kind=kind.value,
+        status=EventStatus.DRAFT.value,
+        created_by_id=organizer.id,
+        organization_id=organization_id,
+    )
     for name, value in _event_fields(kind, fields).items():
         setattr(event, name, value)
     event.organizers.append(EventOrganizer(user_id=organizer.id))

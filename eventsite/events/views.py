@@ -49,7 +49,10 @@ from eventsite.events.models import (
 )
 from eventsite.events.permissions import can_manage, can_view, event_permission
 from eventsite.extensions import db
+from eventsite.organizations import service as organization_service
+from eventsite.organizations.forms import indented
 from eventsite.organizations.models import Organization, OrganizationLink
+from eventsite.organizations.permissions import managed_organization_ids
 from eventsite.organizations.service import subtree_ids
 
 bp = Blueprint("events", __name__)
@@ -430,12 +433,19 @@ def qr_svg(registration_id: int):
 @bp.get("/manage")
 @role_required(Role.ORGANIZER)
 def manage():
-    """The events the organizer runs (admins: every event), with registrations by status."""
+    """The events the organizer manages (those of the organizations they organize for or
+    administer, and those they co-organize; platform admins: every event), with registrations
+    by status."""
     stmt = sa.select(Event).order_by(Event.starts_at.desc(), Event.id.desc())
     if not current_user.is_admin:
         stmt = stmt.where(
-            Event.id.in_(
-                sa.select(EventOrganizer.event_id).where(EventOrganizer.user_id == current_user.id)
+            sa.or_(
+                Event.organization_id.in_(managed_organization_ids(current_user, Role.ORGANIZER)),
+                Event.id.in_(
+                    sa.select(EventOrganizer.event_id).where(
+                        EventOrganizer.user_id == current_user.id
+                    )
+                ),
             )
         )
     page = db.paginate(
@@ -458,13 +468,21 @@ def create():
         status = 400 if raw_kind or request.method == "POST" else 200
         return render_template("events/new.html", kinds=list(EventKind), bad=bool(raw_kind)), status
     now = utcnow()
-    form = EventForm(kind=raw_kind, starts_after=now)
+    organizations = organization_service.in_tree_order(
+        managed_organization_ids(current_user, Role.ORGANIZER)
+    )
+    form = EventForm(kind=raw_kind, starts_after=now, organizations=indented(organizations))
     if request.method == "GET" and not form.is_submitted():
         form.registration_opens_at.data = _local_hour(now + timedelta(hours=1))
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("events/form.html", form=form, event=None), status
-    event = service.create_event(current_user, kind=raw_kind, **form.event_fields())
+    event = service.create_event(
+        current_user,
+        kind=raw_kind,
+        organization_id=form.organization_id.data,
+        **form.event_fields(),
+    )
     db.session.commit()
     flash(_("Draft saved. It is not public until you publish it."), "success")
     if event.kind == EventKind.MIXER:

@@ -1,10 +1,8 @@
 """Membership: a member asks a union to verify them, the union's admin decides, or the union's
 list verifies them in one import. Functions flush; the view commits.
 
-Who may decide and import: an admin of the member's union or of an organization above it.
-`holds` and `managed_organization_ids` are the `orgperm` helper's
-`organizations.permissions` functions, written here privately over the closure table until that
-module is on main (same signatures, same meaning; the lead unifies them at merge).
+Who may decide and import: an admin of the member's union or of an organization above it
+(`organizations.permissions.holds`).
 """
 
 from __future__ import annotations
@@ -12,12 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from eventsite.accounts.models import MembershipStatus, Role, User, UserRole
+from eventsite.accounts.models import MembershipStatus, Role, User
 from eventsite.accounts.rules import normalize_mobile, same_name
 from eventsite.core import audit
 from eventsite.core.errors import Refused
@@ -27,8 +24,8 @@ from eventsite.core.time import utcnow
 from eventsite.events import roster
 from eventsite.extensions import db
 from eventsite.membership import rules
-from eventsite.organizations.models import Organization, OrganizationLink
-from eventsite.organizations.service import ancestor_ids
+from eventsite.organizations.models import Organization
+from eventsite.organizations.permissions import holds, managed_organization_ids
 
 #: Organizations a name search shows at most.
 SEARCH_RESULTS = 20
@@ -41,38 +38,6 @@ class MembershipError(Refused):
 
 
 # --- Who may decide ---------------------------------------------------------------------------
-
-
-def holds(user, role: Role | str, organization_id: int) -> bool:
-    """Does `user` hold `role` on `organization_id`: a grant of it on that organization or on one
-    above it? One query, remembered for the request."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    cache = g.setdefault("_membership_holds", {})
-    key = (user.id, str(role), organization_id)
-    if key not in cache:
-        cache[key] = (
-            db.session.scalar(
-                sa.select(sa.literal(True))
-                .where(
-                    UserRole.user_id == user.id,
-                    UserRole.role == str(role),
-                    UserRole.organization_id.in_(ancestor_ids(organization_id)),
-                )
-                .limit(1)
-            )
-            is not None
-        )
-    return cache[key]
-
-
-def managed_organization_ids(user, role: Role | str) -> sa.Select:
-    """A SELECT of the ids of every organization `user` holds `role` on (each grant's subtree)."""
-    return (
-        sa.select(OrganizationLink.descendant_id)
-        .join(UserRole, UserRole.organization_id == OrganizationLink.ancestor_id)
-        .where(UserRole.user_id == user.id, UserRole.role == str(role))
-    )
 
 
 def may_manage_members(user, organization_id: int | None) -> bool:

@@ -164,10 +164,13 @@ class UnionStats:
     in_window: int = 0
 
 
-def closed_mixers(now: datetime) -> tuple[list[int], int]:
+def closed_mixers(
+    now: datetime, organization_ids: sa.Select | None = None
+) -> tuple[list[int], int]:
     """The published mixers whose exchange window has closed by `now`, and how many more have
-    ended with their window still open: one query (the window's length is per mixer)."""
-    rows = db.session.execute(
+    ended with their window still open: one query (the window's length is per mixer). Only
+    those of the organizations `organization_ids` selects, when given."""
+    stmt = (
         sa.select(Event.id, Event.ends_at, MixerSettings.window_hours)
         .outerjoin(MixerSettings, MixerSettings.event_id == Event.id)
         .where(
@@ -175,7 +178,10 @@ def closed_mixers(now: datetime) -> tuple[list[int], int]:
             Event.status == EventStatus.PUBLISHED,
             Event.ends_at <= now,
         )
-    ).all()
+    )
+    if organization_ids is not None:
+        stmt = stmt.where(Event.organization_id.in_(organization_ids))
+    rows = db.session.execute(stmt).all()
     closed = [
         event_id
         for event_id, ends_at, hours in rows
@@ -199,10 +205,10 @@ def mixer_counts(event_ids: list[int]) -> list[tuple[datetime, dict[str, int]]]:
     return [(row.starts_at, {n: getattr(row, n) for n in COUNTS}) for row in rows]
 
 
-def union_stats(now: datetime) -> UnionStats:
+def union_stats(now: datetime, organization_ids: sa.Select | None = None) -> UnionStats:
     """The union's mixers whose exchange has closed, by year and by month of their local start,
-    newest first."""
-    closed, in_window = closed_mixers(now)
+    newest first; only those of the organizations `organization_ids` selects, when given."""
+    closed, in_window = closed_mixers(now, organization_ids)
     years: dict[str, Period] = {}
     months: dict[str, Period] = {}
     total = Period("total")

@@ -43,6 +43,7 @@ from eventsite.mixers.forms import (
 )
 from eventsite.mixers.permissions import attendee_required, mixer_permission
 from eventsite.mixers.stats import union_stats
+from eventsite.organizations.permissions import managed_organization_ids
 
 bp = Blueprint("mixers", __name__)
 
@@ -496,5 +497,7 @@ def review(event: Event, report_id: int):
 @bp.get("/admin/mixer-stats")
 @role_required(Role.ADMIN)
 def stats():
-    """The union's mixers by year and month: counts only, nothing about any person."""
-    return render_template("mixers/stats.html", stats=union_stats(utcnow()))
+    """The mixers of the organizations the admin administers (a platform admin: every one) by
+    year and month: counts only, nothing about any person."""
+    scope = None if current_user.is_admin else managed_organization_ids(current_user, Role.ADMIN)
+    return render_template("mixers/stats.html", stats=union_stats(utcnow(), scope))

@@ -43,3 +43,28 @@ def links_after_move(
         for node, below in subtree
     ]
     return removed, added
+
+
+def tree_order(nodes: Iterable[tuple[int, int | None]]) -> list[int]:
+    """The ids of `nodes` ((id, parent id) pairs, siblings in the order wanted) depth first,
+    each after its parent; a node whose parent is not among them starts a tree of its own."""
+    nodes = list(nodes)
+    present = {node for node, _ in nodes}
+    children: dict[int | None, list[int]] = {}
+    for node, parent in nodes:
+        children.setdefault(parent if parent in present else None, []).append(node)
+    order: list[int] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(reversed(children.get(node, [])))
+    return order
+
+
+def may_move_within(
+    holds_on_moved_parent: bool, holds_on_new_parent: bool, moved_is_root: bool
+) -> bool:
+    """An admin moves an organization strictly inside what they administer (they hold admin on
+    its parent) under another organization they administer; the root never moves."""
+    return not moved_is_root and holds_on_moved_parent and holds_on_new_parent

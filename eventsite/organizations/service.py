@@ -152,3 +152,36 @@ def move(organization: Organization, new_parent: Organization) -> None:
     organization.parent_id = new_parent.id
     db.session.flush()
     db.session.expire_all()
+
+
+def in_tree_order(organization_ids: sa.Select) -> list[Organization]:
+    """The organizations `organization_ids` selects, each after its parent, siblings by name
+    (one query; the order is worked out from the rows)."""
+    organizations = db.session.scalars(
+        sa.select(Organization)
+        .where(Organization.id.in_(organization_ids))
+        .order_by(Organization.depth, Organization.name, Organization.id)
+    ).all()
+    by_id = {organization.id: organization for organization in organizations}
+    return [
+        by_id[node] for node in rules.tree_order((org.id, org.parent_id) for org in organizations)
+    ]
+
+
+def update(organization: Organization, *, name: str, short_name: str, level: str, contact: str):
+    """Change an organization's details; returns the (field, old, new) triples that changed."""
+    values = {
+        "name": name,
+        "short_name": short_name,
+        "level": str(OrganizationLevel(level)),
+        "contact": contact,
+    }
+    changes = [
+        (field, getattr(organization, field), value)
+        for field, value in values.items()
+        if getattr(organization, field) != value
+    ]
+    for field, _old, value in changes:
+        setattr(organization, field, value)
+    db.session.flush()
+    return changes

@@ -7,8 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from eventsite.accounts.models import Role
-from eventsite.core.permissions import role_required
+from eventsite.core.permissions import platform_admin_required
 from eventsite.extensions import db
 from eventsite.outbox import rules, service
 from eventsite.sms.outbox import KIND_TITLES
@@ -26,7 +25,7 @@ RELEASE_ACTIONS = {"send": False, "discard": True}
 
 
 @bp.get("/admin/outbox/hold")
-@role_required(Role.ADMIN)
+@platform_admin_required
 def hold_page():
     """Whether outgoing mail and SMS are held, since when and why, and what is held."""
     current = service.current_hold()
@@ -43,7 +42,7 @@ def hold_page():
 
 
 @bp.post("/admin/outbox/hold/release")
-@role_required(Role.ADMIN)
+@platform_admin_required
 def release():
     """End the hold: send what it held, or discard it, never to be sent."""
     action = request.form.get("action", "")

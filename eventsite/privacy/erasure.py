@@ -17,7 +17,14 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from eventsite.accounts import service as accounts
-from eventsite.accounts.models import GRANTABLE_ROLES, Role, SignedInDevice, User, UserRole
+from eventsite.accounts.models import (
+    GRANTABLE_ROLES,
+    ROOT_ORGANIZATION_ID,
+    Role,
+    SignedInDevice,
+    User,
+    UserRole,
+)
 from eventsite.competitions.models import TeamLeader
 from eventsite.core import audit
 from eventsite.core.models import AuditEntry, Notification, OutboundEmail
@@ -57,7 +64,12 @@ def refusal(user: User) -> str | None:
         sa.select(sa.func.count())
         .select_from(UserRole)
         .join(User, User.id == UserRole.user_id)
-        .where(UserRole.role == Role.ADMIN, User.id != user.id, User.active.is_(True))
+        .where(
+            UserRole.role == Role.ADMIN,
+            UserRole.organization_id == ROOT_ORGANIZATION_ID,
+            User.id != user.id,
+            User.active.is_(True),
+        )
     )
     if others:
         return None

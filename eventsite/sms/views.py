@@ -6,9 +6,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template, request
 
-from eventsite.accounts.models import Role
 from eventsite.core.pagination import page_arg
-from eventsite.core.permissions import role_required
+from eventsite.core.permissions import platform_admin_required
 from eventsite.core.time import utcnow
 from eventsite.extensions import db
 from eventsite.outbox.service import held_since
@@ -22,7 +21,7 @@ OUTBOX_PAGE_SIZE = 50
 
 
 @bp.get("/admin/sms")
-@role_required(Role.ADMIN)
+@platform_admin_required
 def admin_outbox():
     """Every text message, newest first, with its status; filtered by status, a page at a time."""
     status = request.args.get("status", "")
