@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from eventsite.events import checkin
 from eventsite.events.models import EventKind, EventOrganizer, EventStatus, Registration
 from eventsite.extensions import db
+from eventsite.organizations.service import ROOT_ID
 from eventsite.sportsmeet.models import (
     Captain,
     Entry,
@@ -137,6 +138,7 @@ def scenario(app):
         "code": "en",
         "user_id": member.id,
         "notification_id": 1,
+        "organization_id": ROOT_ID,
         "id": 1,
         "role": "judge",
         "team_id": event.teams[0].id,
