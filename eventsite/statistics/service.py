@@ -185,10 +185,10 @@ class Statistics:
 # --- Queries ----------------------------------------------------------------------------------
 
 
-def _held(organization_id: int, bounds: list[datetime], now: datetime, *, by_unit: bool):
-    """A subquery of the events held in the year below `organization_id`: event_id, kind, month
-    (1–12) and, `by_unit`, unit_id (the child of the organization above the event's, or the
-    organization itself)."""
+def _held(organization_id: int, bounds: list[datetime], now: datetime):
+    """The events held in the year below `organization_id` (a CTE): event_id, kind, month (1–12)
+    and unit_id (the child of the organization above the event's, or the organization itself:
+    exactly one link row of the closure table per event)."""
     month = sa.case(*((Event.starts_at < bounds[m], m) for m in MONTHS[:-1]), else_=12).label(
         "month"
     )
@@ -200,44 +200,133 @@ def _held(organization_id: int, bounds: list[datetime], now: datetime, *, by_uni
         Event.starts_at < bounds[12],
         Event.organization_id.in_(subtree_ids(organization_id)),
     )
-    if by_unit:
-        link = OrganizationLink
-        children = sa.select(Organization.id).where(Organization.parent_id == organization_id)
-        query = query.add_columns(link.ancestor_id.label("unit_id")).join(
-            link,
-            sa.and_(
-                link.descendant_id == Event.organization_id,
-                sa.or_(
-                    sa.and_(link.ancestor_id == organization_id, link.depth == 0),
-                    link.ancestor_id.in_(children),
-                ),
+    link = OrganizationLink
+    children = sa.select(Organization.id).where(Organization.parent_id == organization_id)
+    query = query.add_columns(link.ancestor_id.label("unit_id")).join(
+        link,
+        sa.and_(
+            link.descendant_id == Event.organization_id,
+            sa.or_(
+                sa.and_(link.ancestor_id == organization_id, link.depth == 0),
+                link.ancestor_id.in_(children),
             ),
+        ),
+    )
+    return query.cte("held")
+
+
+def _grouped(source, groupings: dict[str, tuple[str, ...]], aggregates) -> dict[str, dict]:
+    """One statement: `aggregates(source)` over `source` grouped each way of `groupings`
+    ({name: column names}; no columns: the whole), put together with UNION ALL. Returns
+    {name: {key tuple: aggregate tuple}}; the rows are the groups, never the data."""
+    names = list(dict.fromkeys(k for keys in groupings.values() for k in keys))
+    selects = []
+    for grouping, keys in groupings.items():
+        columns = [sa.literal(grouping, sa.String).label("grouping")]
+        columns += [
+            source.c[n] if n in keys else sa.cast(sa.null(), source.c[n].type).label(n)
+            for n in names
+        ]
+        selects.append(
+            sa.select(*columns, *aggregates(source))
+            .select_from(source)
+            .group_by(*(source.c[k] for k in keys))
         )
-    return query.subquery("held")
+    found: dict[str, dict] = {grouping: {} for grouping in groupings}
+    for row in db.session.execute(sa.union_all(*selects)).all():
+        keys = groupings[row[0]]
+        key = tuple(row[1 + names.index(k)] for k in keys)
+        found[row[0]][key] = tuple(int(v or 0) for v in row[1 + len(names) :])
+    return found
 
 
-def _figures(held, *keys) -> dict[tuple, Figures]:
+def _sum(column):
+    return sa.func.coalesce(sa.func.sum(column), 0)
+
+
+def _attendance(held, groupings) -> dict[str, dict[tuple, tuple]]:
+    """Events, registrations, confirmed, checked in and waitlist served per grouping: the
+    registrations are added up per event first (one pass, no DISTINCT), then per group."""
     r = Registration
-    attended = sa.and_(r.status == CONFIRMED, r.checked_in_at.is_not(None))
 
     def tally(condition):
-        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+        return _sum(sa.case((condition, 1), else_=0))
 
-    rows = db.session.execute(
+    per_registrations = (
         sa.select(
-            *keys,
-            sa.func.count(sa.distinct(held.c.event_id)),
-            sa.func.count(r.id),
-            sa.func.count(sa.distinct(sa.case((attended, r.user_id)))),
-            tally(r.status == CONFIRMED),
-            tally(attended),
-            tally(sa.and_(r.status == CONFIRMED, r.waitlisted_at.is_not(None))),
+            r.event_id,
+            sa.func.count(r.id).label("registrations"),
+            tally(r.status == CONFIRMED).label("confirmed"),
+            tally(sa.and_(r.status == CONFIRMED, r.checked_in_at.is_not(None))).label("checked_in"),
+            tally(sa.and_(r.status == CONFIRMED, r.waitlisted_at.is_not(None))).label("served"),
+        )
+        .where(r.event_id.in_(sa.select(held.c.event_id)))
+        .group_by(r.event_id)
+        .subquery("per_registrations")
+    )
+    per_event = (
+        sa.select(
+            held.c.kind,
+            held.c.month,
+            held.c.unit_id,
+            *(
+                per_registrations.c[n]
+                for n in ("registrations", "confirmed", "checked_in", "served")
+            ),
         )
         .select_from(held)
-        .outerjoin(r, r.event_id == held.c.event_id)
-        .group_by(*keys)
-    ).all()
-    return {tuple(row[: len(keys)]): Figures(*(int(v) for v in row[len(keys) :])) for row in rows}
+        .outerjoin(per_registrations, per_registrations.c.event_id == held.c.event_id)
+        .cte("per_event")
+    )
+    return _grouped(
+        per_event,
+        groupings,
+        lambda s: [
+            sa.func.count(),
+            _sum(s.c.registrations),
+            _sum(s.c.confirmed),
+            _sum(s.c.checked_in),
+            _sum(s.c.served),
+        ],
+    )
+
+
+def _participants(held, groupings) -> dict[str, dict[tuple, int]]:
+    """Distinct members who checked in, per grouping (one statement). The (unit, month, kind,
+    member) quadruples are made distinct once; each grouping then counts its distinct (key,
+    member) pairs by hashing, not by sorting for a COUNT(DISTINCT)."""
+    r = Registration
+    attended = (
+        sa.select(held.c.kind, held.c.month, held.c.unit_id, r.user_id)
+        .distinct()
+        .select_from(held)
+        .join(r, r.event_id == held.c.event_id)
+        .where(r.status == CONFIRMED, r.checked_in_at.is_not(None))
+        .cte("attended")
+    )
+    names = list(dict.fromkeys(k for keys in groupings.values() for k in keys))
+    selects = []
+    for grouping, keys in groupings.items():
+        pairs = (
+            sa.select(*(attended.c[k] for k in keys), attended.c.user_id)
+            .distinct()
+            .subquery(f"pairs_{grouping}")
+        )
+        columns = [sa.literal(grouping, sa.String).label("grouping")]
+        columns += [
+            pairs.c[n] if n in keys else sa.cast(sa.null(), attended.c[n].type).label(n)
+            for n in names
+        ]
+        selects.append(
+            sa.select(*columns, sa.func.count())
+            .select_from(pairs)
+            .group_by(*(pairs.c[k] for k in keys))
+        )
+    found: dict[str, dict[tuple, int]] = {grouping: {} for grouping in groupings}
+    for row in db.session.execute(sa.union_all(*selects)).all():
+        keys = groupings[row[0]]
+        found[row[0]][tuple(row[1 + names.index(k)] for k in keys)] = int(row[-1])
+    return found
 
 
 def _window_closed(now: datetime):
@@ -245,12 +334,13 @@ def _window_closed(now: datetime):
     return _plus_hours(Event.ends_at, hours) <= sa.literal(now, UTCDateTime)
 
 
-def _mixer_figures(held, now: datetime, *keys: str) -> dict[tuple, MixerFigures]:
-    """Closed mixers' counts, one row per mixer inside the database, summed by `keys`."""
+def _mixer_figures(held, now: datetime, groupings) -> dict[str, dict[tuple, MixerFigures]]:
+    """Closed mixers' counts, one row per mixer inside the database, summed per grouping."""
     live = count_columns()
     per_mixer = (
         sa.select(
-            *(held.c[key] for key in keys),
+            held.c.month,
+            held.c.unit_id,
             *(sa.func.coalesce(getattr(MixerTally, n), live[n]).label(n) for n in COUNTS),
         )
         .select_from(held)
@@ -258,18 +348,15 @@ def _mixer_figures(held, now: datetime, *keys: str) -> dict[tuple, MixerFigures]
         .outerjoin(MixerTally, MixerTally.event_id == Event.id)
         .outerjoin(MixerSettings, MixerSettings.event_id == Event.id)
         .where(held.c.kind == EventKind.MIXER, _window_closed(now))
-        .subquery("per_mixer")
+        .cte("per_mixer")
     )
     names = ("attendees", "matches", "matched_members", "introductions_accepted")
-    rows = db.session.execute(
-        sa.select(
-            *(per_mixer.c[key] for key in keys),
-            sa.func.count(),
-            *(sa.func.coalesce(sa.func.sum(per_mixer.c[n]), 0) for n in names),
-        ).group_by(*(per_mixer.c[key] for key in keys))
-    ).all()
+    found = _grouped(
+        per_mixer, groupings, lambda s: [sa.func.count(), *(_sum(s.c[n]) for n in names)]
+    )
     return {
-        tuple(row[: len(keys)]): MixerFigures(*(int(v) for v in row[len(keys) :])) for row in rows
+        grouping: {key: MixerFigures(*values) for key, values in rows.items()}
+        for grouping, rows in found.items()
     }
 
 
@@ -345,24 +432,84 @@ def first_year(organization_id: int) -> int | None:
     return to_local(first).year
 
 
+#: PostgreSQL's memory for each sort and hash of the statistics' statements (this transaction
+#: only): a province's year is a few hundred thousand registrations, which the default 4 MB
+#: would spill to disk.
+WORK_MEM = "64MB"
+
+
+def _give_sorts_room() -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+
+
 def statistics(organization: Organization, year: int, years: list[int], now: datetime):
     """The year's figures for `organization` and everything below it (a fixed number of
     statements whatever the size of the tree or the number of events)."""
     bounds = rules.month_starts(year, local_zone())
-    held = _held(organization.id, bounds, now, by_unit=False)
-    held_units = _held(organization.id, bounds, now, by_unit=True)
+    held = _held(organization.id, bounds, now)
+    groupings = {"kind_month": ("kind", "month"), "unit": ("unit_id",)}
+    attendance = _attendance(held, groupings)
+    _give_sorts_room()
+    participants = _participants(
+        held,
+        {
+            "total": (),
+            "month": ("month",),
+            "kind": ("kind",),
+            "kind_month": ("kind", "month"),
+            "unit": ("unit_id",),
+        },
+    )
 
-    total = _figures(held).get((), Figures())
-    months = {m: f for (m,), f in _figures(held, held.c.month).items()}
-    kinds = {k: f for (k,), f in _figures(held, held.c.kind).items()}
-    kind_months: dict[str, dict[int, Figures]] = {}
-    for (kind, month), figures in _figures(held, held.c.kind, held.c.month).items():
-        kind_months.setdefault(kind, {})[month] = figures
-    unit_figures = {u: f for (u,), f in _figures(held_units, held_units.c.unit_id).items()}
+    def figures(counts: tuple, people: int | None) -> Figures:
+        events, registrations, confirmed, checked_in, served = counts
+        return Figures(
+            events=events,
+            registrations=registrations,
+            participants=people or 0,
+            confirmed=confirmed,
+            checked_in=checked_in,
+            waitlist_served=served,
+        )
 
-    mixers = _mixer_figures(held, now).get((), MixerFigures())
-    mixer_months = {m: f for (m,), f in _mixer_figures(held, now, "month").items()}
-    unit_mixers = {u: f for (u,), f in _mixer_figures(held_units, now, "unit_id").items()}
+    def added(rows: list[tuple]) -> tuple:
+        return tuple(sum(column) for column in zip(*rows, strict=True)) if rows else (0,) * 5
+
+    by_kind_month = attendance["kind_month"]
+    kinds = [str(k) for k in EventKind]
+    total = figures(added(list(by_kind_month.values())), participants["total"].get(()))
+    months = {
+        m: figures(
+            added([v for (_k, month), v in by_kind_month.items() if month == m]),
+            participants["month"].get((m,)),
+        )
+        for m in MONTHS
+    }
+    kind_figures = {
+        k: figures(
+            added([v for (kind, _m), v in by_kind_month.items() if kind == k]),
+            participants["kind"].get((k,)),
+        )
+        for k in kinds
+    }
+    kind_months = {
+        k: {
+            m: figures(by_kind_month.get((k, m), (0,) * 5), participants["kind_month"].get((k, m)))
+            for m in MONTHS
+        }
+        for k in kinds
+    }
+    unit_figures = {
+        unit: figures(counts, participants["unit"].get((unit,)))
+        for (unit,), counts in attendance["unit"].items()
+    }
+    mixer_groups = _mixer_figures(
+        held, now, {"total": (), "month": ("month",), "unit": ("unit_id",)}
+    )
+    mixers = mixer_groups["total"].get((), MixerFigures())
+    mixer_months = {m: f for (m,), f in mixer_groups["month"].items()}
+    unit_mixers = {u: f for (u,), f in mixer_groups["unit"].items()}
 
     children = db.session.scalars(
         sa.select(Organization)
@@ -384,17 +531,14 @@ def statistics(organization: Organization, year: int, years: list[int], now: dat
         year=year,
         years=years,
         total=total,
-        months={m: months.get(m, Figures()) for m in MONTHS},
-        kinds={str(k): kinds.get(str(k), Figures()) for k in EventKind},
-        kind_months={
-            str(k): {m: kind_months.get(str(k), {}).get(m, Figures()) for m in MONTHS}
-            for k in EventKind
-        },
+        months=months,
+        kinds=kind_figures,
+        kind_months=kind_months,
         mixers=mixers,
         mixer_months={m: mixer_months.get(m, MixerFigures()) for m in MONTHS},
         units=units,
         mixers_in_window=_mixers_in_window(held, now),
-        contestants=kinds.get(str(EventKind.COMPETITION), Figures()).confirmed,
+        contestants=kind_figures[str(EventKind.COMPETITION)].confirmed,
         awards=_awards(held),
         teams=teams,
         entries=entries,
