@@ -6,7 +6,7 @@
    BENCH_DATABASE_URL, as bench/run.py does), migrates it and fills it with COPY (no ORM row by
    row): 5,000 organizations (province → 16 cities → 240 districts → grassroots unions) with
    their closure links, 200,000 members, 2,000 events held this year in the grassroots unions
-   (a quarter of them mixers), 400,000 registrations (200 an event: 80 % confirmed, most
+   (a quarter of them mixers), 400,000 registrations (200 an event: 90 % confirmed, most
    checked in, some served from the waitlist, the rest cancelled). Then VACUUM ANALYZE.
 2. In-process (the app as production configures it, through Flask's test client with a signed
    session cookie, as bench/dataset.Sessions makes them) requests, several times each: the
