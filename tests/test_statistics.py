@@ -373,6 +373,7 @@ def test_the_page_has_its_charts_and_their_numbers_as_tables(client, auth, scena
     assert "<script" not in body.split("<svg", 1)[1].split("</svg>")[0]
     assert "<table" in body and '<td data-label="配对率">&lt;5</td>' in body
     assert "安徽省总工会" in body and "芜湖" in body and "合肥" in body
+    assert "显示为「&lt;5」" in body  # the mask is text, escaped like any value
     # The figures are counts: no member's name shows.
     assert "会员1" not in body
 
