@@ -139,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.privacy.views import bp as privacy_bp
     from eventsite.sms.views import bp as sms_bp
     from eventsite.sportsmeet.views import bp as sportsmeet_bp
+    from eventsite.statistics.views import bp as statistics_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
@@ -153,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(membership_bp)
     app.register_blueprint(organizations_bp)
+    app.register_blueprint(statistics_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -71,6 +71,7 @@ from eventsite.events.models import Event, Registration
 from eventsite.extensions import db
 from eventsite.mixers import rules, service
 from eventsite.mixers.models import IntroductionRequest, Mark
+from eventsite.organizations.service import ROOT_ID
 from tests.factories import PASSWORD, make_event, make_registration, make_user
 from tests.mixer_factories import Mixer, check_in, make_mixer, number_of, set_up
 
@@ -287,6 +288,7 @@ def urls(app, s: Scenario, viewer: User | None, *, mixer_only: bool = False) -> 
     ).all()
     own = [r for r in registrations if viewer is not None and r.user_id == viewer.id]
     candidates = {
+        "organization_id": [ROOT_ID],
         "event_id": [s.mixer.event.id] if mixer_only else [s.mixer.event.id, s.other_event.id],
         "registration_id": sorted({r.id for r in own + registrations[:1]}),
         "token": [token_for(registrations[0])],

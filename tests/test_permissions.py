@@ -73,6 +73,7 @@ ALLOWED = {
     "platform:admin": {"admin"},
     # The walk's organization is the events' city: the province's admin administers it too.
     "organization:admin": {"parent_admin", "admin"},
+    "organization:organizer": {"organizer", "parent_admin", "admin"},
 }
 
 

@@ -98,20 +98,27 @@ def managed_organization_ids(user, role: Role | str) -> sa.Select:
     )
 
 
-def organization_permission(view):
+def organization_role_required(role: Role | str):
     """View decorator: loads the organization from the `organization_id` URL argument and lets
-    through only an admin holding on it (404 when it does not exist, 403 when not theirs);
-    passes it to the view as `organization`."""
+    through only someone holding `role` on it (404 when it does not exist, 403 when not theirs);
+    passes it to the view as `organization`. Declared "organization:<role>"."""
 
-    @wraps(view)
-    def wrapped(*args, organization_id: int, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        organization = db.session.get(Organization, organization_id)
-        if organization is None:
-            abort(404)
-        if not holds(current_user, Role.ADMIN, organization.id):
-            abort(403)
-        return view(*args, organization=organization, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, organization_id: int, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            organization = db.session.get(Organization, organization_id)
+            if organization is None:
+                abort(404)
+            if not holds(current_user, role, organization.id):
+                abort(403)
+            return view(*args, organization=organization, **kwargs)
 
-    return declare(wrapped, "organization:admin")
+        return declare(wrapped, f"organization:{role}")
+
+    return decorator
+
+
+#: Its admins, and those of every organization above it.
+organization_permission = organization_role_required(Role.ADMIN)

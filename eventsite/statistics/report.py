@@ -1,0 +1,133 @@
+"""The 年度工作统计 workbook: a sheet of totals, one by month, one by sub-organization, one per
+event kind; the same figures as the page, masked the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+
+from eventsite.core.exports import add_sheet, workbook_bytes
+from eventsite.events.models import EventKind
+from eventsite.statistics import rules
+from eventsite.statistics.service import Figures, MixerFigures, Statistics, Unit
+
+
+def unit_name(unit: Unit) -> str:
+    """A row of the sub-organization table: the child's name, or the organization's own events."""
+    if unit.own:
+        return _("%(name)s (its own events)", name=unit.organization.display_name)
+    return unit.organization.display_name
+
+
+def figure_header() -> list[str]:
+    return [
+        _("Events held"),
+        _("Registrations made"),
+        _("Unique participants"),
+        _("Confirmed places"),
+        _("Members checked in"),
+        _("Attendance rate"),
+        _("No-show rate"),
+        _("Waitlist served"),
+    ]
+
+
+def figure_row(f: Figures) -> list:
+    return [
+        f.events,
+        f.registrations,
+        f.participants,
+        f.confirmed,
+        f.checked_in,
+        rules.percent(f.attendance_rate),
+        rules.percent(f.no_show_rate),
+        f.waitlist_served,
+    ]
+
+
+def mixer_header() -> list[str]:
+    return [
+        _("Mixers counted"),
+        _("Mixer participants"),
+        _("Matched pairs"),
+        _("Members with a match"),
+        _("Match rate"),
+        _("Introductions accepted"),
+    ]
+
+
+def mixer_row(m: MixerFigures, *, masked: bool = False) -> list:
+    if masked:
+        shown = m.masked()
+        rate = shown["match_rate"]
+        return [
+            shown["mixers"],
+            shown["participants"],
+            shown["matches"],
+            shown["matched_members"],
+            rules.percent(rate),
+            shown["introductions_accepted"],
+        ]
+    return [
+        m.mixers,
+        m.participants,
+        m.matches,
+        m.matched_members,
+        rules.percent(m.match_rate),
+        m.introductions_accepted,
+    ]
+
+
+def totals_rows(stats: Statistics) -> list[list]:
+    f, m = stats.total, stats.mixers
+    rows = [[label, value] for label, value in zip(figure_header(), figure_row(f), strict=True)]
+    rows += [[label, value] for label, value in zip(mixer_header(), mixer_row(m), strict=True)]
+    rows.append([_("Competition contestants"), stats.contestants])
+    rows += [[_("Awards: %(tier)s", tier=a.tier), a.places] for a in stats.awards]
+    rows.append([_("Sports meet teams"), stats.teams])
+    rows.append([_("Sports meet entries"), stats.entries])
+    return rows
+
+
+def workbook(stats: Statistics, month_label: Callable[[int], str]) -> bytes:
+    book = Workbook(write_only=True)
+    name = stats.organization.name
+    title = _("Annual work statistics of %(name)s, %(year)s", name=name, year=stats.year)
+    add_sheet(book, _("Totals"), [_("Item"), _("Figure")], totals_rows(stats), note=title)
+    add_sheet(
+        book,
+        _("By month"),
+        [_("Month"), *figure_header(), *mixer_header()],
+        [
+            [month_label(month), *figure_row(f), *mixer_row(stats.mixer_months[month])]
+            for month, f in stats.months.items()
+        ],
+        note=title,
+    )
+    add_sheet(
+        book,
+        _("By sub-organization"),
+        [_("Organization"), *figure_header(), *mixer_header()],
+        [
+            [unit_name(u), *figure_row(u.figures), *mixer_row(u.mixers, masked=True)]
+            for u in stats.units
+        ],
+        note=_(
+            "Mixer counts from 1 to 4 are shown as “<5”, so that no attendee can be singled out."
+        ),
+    )
+    for kind in EventKind:
+        add_sheet(
+            book,
+            kind.title,
+            [_("Month"), *figure_header()],
+            [
+                [month_label(month), *figure_row(f)]
+                for month, f in stats.kind_months[str(kind)].items()
+            ]
+            + [[_("Whole year"), *figure_row(stats.kinds[str(kind)])]],
+            note=title,
+        )
+    return workbook_bytes(book)
