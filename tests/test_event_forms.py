@@ -512,3 +512,25 @@ def test_two_saves_in_one_clock_tick_still_get_different_versions(client, mixer,
         f"/events/{mixer.id}/edit", data=edit_data(mixer, title="二", loaded_version=first)
     )
     assert response.status_code == 409
+
+
+def test_co_hosts_are_saved_audited_and_shown_by_name(client, mixer):
+    data = edit_data(mixer, co_hosts="  中国商业联合会、山东省总工会 ")
+    assert client.post(f"/events/{mixer.id}/edit", data=data).status_code == 303
+    db.session.expire_all()
+    event = db.session.get(Event, mixer.id)
+    assert event.co_hosts == "中国商业联合会、山东省总工会"
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "event.update")
+    ).one()
+    assert entry.detail == "Co-hosts:  → 中国商业联合会、山东省总工会"
+    html = client.get(f"/events/{mixer.id}").get_data(as_text=True)
+    assert f"{event.organization.name}; co-hosted by 中国商业联合会、山东省总工会" in html
+
+
+def test_too_long_co_hosts_are_refused_beside_the_field(client, mixer):
+    before = snapshot(mixer.id)
+    response = client.post(f"/events/{mixer.id}/edit", data=edit_data(mixer, co_hosts="会" * 201))
+    assert response.status_code == 400
+    assert errors_beside(response.get_data(as_text=True), "co_hosts")
+    assert snapshot(mixer.id) == before

@@ -76,6 +76,14 @@ class EventForm(SiteForm):
         _l("Venue"),
         validators=[DataRequired(message=_l("Please enter the venue.")), Length(max=200)],
     )
+    co_hosts = StringField(
+        _l("Co-hosts"),
+        validators=[Length(max=200)],
+        description=_l(
+            "Other organizations holding the event together with yours, as the notice names "
+            "them (leave empty when there are none)."
+        ),
+    )
     starts_at = _when(_l("Starts"))
     ends_at = _when(_l("Ends"))
     registration_opens_at = _when(_l("Registration opens"))
@@ -158,7 +166,9 @@ class EventForm(SiteForm):
     @classmethod
     def for_event(cls, event: Event, **kwargs) -> EventForm:
         """The form filled with an event's current values, times in the local zone."""
-        data = {name: getattr(event, name) for name in ("title", "description", "venue")}
+        data = {
+            name: getattr(event, name) for name in ("title", "description", "venue", "co_hosts")
+        }
         data |= {
             name: to_local(getattr(event, name)).replace(tzinfo=None) for name in DATETIME_FIELDS
         }
@@ -206,6 +216,7 @@ class EventForm(SiteForm):
             "title": self.title.data.strip(),
             "description": (self.description.data or "").strip(),
             "venue": self.venue.data.strip(),
+            "co_hosts": (self.co_hosts.data or "").strip(),
             "capacity": self.capacity.data,
             "approval_required": bool(self.approval_required.data),
             "audience": self.audience.data,

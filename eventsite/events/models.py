@@ -97,6 +97,9 @@ class Event(db.Model):
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     venue: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: Who holds the event together with its organization, by name as the poster prints them
+    #: ("中国商业联合会、山东省总工会"); a ministry or a college may co-host, not only a union.
+    co_hosts: Mapped[str] = mapped_column(sa.String(200), default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     registration_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
