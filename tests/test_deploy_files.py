@@ -2,10 +2,13 @@
 as root, installs and uses them for real).
 
 - nginx logs the method and the path only, never the query string or the referrer, forwards the
-  Host with its port, hides its version, speaks TLS 1.2+ only;
+  Host with its port and sets every X-Forwarded-* header the app trusts, hides its version,
+  speaks TLS 1.2+ only;
+- gunicorn writes no access log (it would log check-in tokens); the backup runs in Beijing time;
 - the headers nginx adds to what it answers itself are the app's own values;
 - the units read the settings through EVENTSITE_ENV_FILE, never systemd's EnvironmentFile=;
-- the docs' rehearsed blocks are the ones the rehearsal runs, by name.
+- the docs' rehearsed blocks are the ones the rehearsal runs, by name; each stops at an error and
+  reads the site's values from the values file; nginx's user is never given the settings' group.
 """
 
 from __future__ import annotations
@@ -45,6 +48,12 @@ def test_the_access_log_keeps_method_and_path_only():
 def test_host_keeps_its_port_and_nginx_hides_its_version():
     assert directives("proxy_set_header")[0] == "Host $http_host"
     assert "Host $host" not in directives("proxy_set_header")
+    # TRUSTED_PROXIES=1: the app believes X-Forwarded-For, -Proto and -Host, so nginx sets all
+    # three itself (a client's own would otherwise pass through).
+    forwarded = {d.split()[0]: d.split(None, 1)[1] for d in directives("proxy_set_header")}
+    assert forwarded["X-Forwarded-For"] == "$proxy_add_x_forwarded_for"
+    assert forwarded["X-Forwarded-Proto"] == "$scheme"
+    assert forwarded["X-Forwarded-Host"] == "$http_host"
     assert directives("server_tokens") == ["off", "off"]
     assert directives("ssl_protocols") == ["TLSv1.2 TLSv1.3"]
 
@@ -90,16 +99,23 @@ def test_units_read_the_settings_through_the_app(unit):
     assert argv[0].startswith("/srv/eventsite/app/.venv/bin/")
 
 
-def test_the_web_units_access_log_has_the_path_without_query_string():
+def test_gunicorn_writes_no_access_log_and_takes_its_workers_from_the_environment():
+    """nginx logs every request with a check-in token masked; gunicorn's %(U)s would write the
+    token into the journal. The worker count is WEB_CONCURRENCY, so a drop-in can change it."""
     out = subprocess.run(
         [sys.executable, str(DEPLOY / "rehearse.py"), "unit", str(DEPLOY / UNITS[0])],
         capture_output=True,
         check=True,
     ).stdout.decode()
-    argv = out.rstrip("\0").split("\0")
-    log_format = argv[argv.index("--access-logformat") + 1]
-    assert "%(U)s" in log_format and "%(r)s" not in log_format and "%(q)s" not in log_format
-    assert "%(f)s" not in log_format  # no referrer
+    items = out.rstrip("\0").split("\0")
+    environment, argv = items[2 : items.index("--")], items[items.index("--") + 1 :]
+    assert not any(a.startswith(("--access-log", "--workers", "-w")) for a in argv), argv
+    assert "WEB_CONCURRENCY=2" in environment
+
+
+def test_the_nightly_backup_runs_in_beijing_time():
+    timer = (DEPLOY / "eventsite-backup.timer").read_text(encoding="utf-8")
+    assert re.findall(r"^OnCalendar=(.*)$", timer, re.M) == ["*-*-* 02:30:00 Asia/Shanghai"]
 
 
 def test_the_docs_rehearsed_blocks_are_the_ones_the_rehearsal_runs(tmp_path):
@@ -120,5 +136,13 @@ def test_the_docs_rehearsed_blocks_are_the_ones_the_rehearsal_runs(tmp_path):
     assert out == expected.group(1)
     settings = (tmp_path / "settings.sh").read_text()
     assert "EnvironmentFile" not in settings and "set -a" not in settings
+    assert "[ -e /etc/eventsite/env ]" in settings  # never overwrites the SECRET_KEY in use
     for block in tmp_path.glob("*.sh"):
+        lines = block.read_text().splitlines()
         assert "sudo " not in block.read_text(), block.name
+        assert lines[0] == "set -eu", block.name  # stop at the first error
+        if block.name != "values.sh":  # the values from the file, not from an earlier shell
+            assert lines[1] == ". /root/eventsite-values.sh", block.name
+    user = (tmp_path / "user.sh").read_text()
+    assert "www-data" not in user and "usermod" not in user  # nginx never reads the settings
+    assert "chmod 0711 /srv/eventsite" in user
