@@ -142,7 +142,8 @@ class Event(db.Model):
     team_cap: Mapped[int | None]
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
-    organization: Mapped[Organization] = relationship()
+    #: Loaded with the event (a join, not a statement of its own): its page names it.
+    organization: Mapped[Organization] = relationship(lazy="joined", innerjoin=True)
     organizers: Mapped[list[EventOrganizer]] = relationship(
         back_populates="event", cascade="all, delete-orphan", lazy="selectin"
     )

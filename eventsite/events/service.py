@@ -142,11 +142,12 @@ def lock_event(event_id: int) -> Event:
     stmt = (
         sa.select(Event)
         .where(Event.id == event_id)
-        .options(lazyload(Event.organizers))
+        .options(lazyload(Event.organizers), lazyload(Event.organization))
         .execution_options(populate_existing=True)
     )
     if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(key_share=True)
+        # Only the event row: never its organization's, which every event there shares.
+        stmt = stmt.with_for_update(key_share=True, of=Event)
     event = db.session.scalars(stmt).one_or_none()
     if event is None:
         raise RegistrationError(_("This event does not exist."))
@@ -1197,10 +1198,11 @@ def release_organizer(user: User, actor: User | None) -> int:
         sa.select(Event)
         .where(Event.id.in_(event_ids))
         .order_by(Event.id)
+        .options(lazyload(Event.organization))
         .execution_options(populate_existing=True)
     )
     if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(key_share=True)
+        stmt = stmt.with_for_update(key_share=True, of=Event)
     events = {event.id: event for event in db.session.scalars(stmt)}
     others = _managers_besides(event_ids, user.id)
     orphans = sorted(

@@ -451,9 +451,20 @@ def manage():
     page = db.paginate(
         stmt, page=_page(), per_page=_page_size("EVENTS_PAGE_SIZE", 20), error_out=False
     )
+    granted = current_user.role_organization_ids(Role.ORGANIZER) | (
+        current_user.role_organization_ids(Role.ADMIN)
+    )
+    my_organizations = (
+        db.session.scalars(
+            sa.select(Organization).where(Organization.id.in_(granted)).order_by(Organization.id)
+        ).all()
+        if granted
+        else []
+    )
     return render_template(
         "events/manage.html",
         page=page,
+        my_organizations=my_organizations,
         counts=service.status_counts(event.id for event in page.items),
         now=utcnow(),
     )

@@ -58,25 +58,17 @@ def mixer_header() -> list[str]:
     ]
 
 
-def mixer_row(m: MixerFigures, *, masked: bool = False) -> list:
-    if masked:
-        shown = m.masked()
-        rate = shown["match_rate"]
-        return [
-            shown["mixers"],
-            shown["participants"],
-            shown["matches"],
-            shown["matched_members"],
-            rules.percent(rate),
-            shown["introductions_accepted"],
-        ]
+def mixer_row(m: MixerFigures) -> list:
+    """A mixer figures' cells, masked ("<5") wherever they are shown: in a total too, since a
+    total with one sub-organization or one month is that sub-organization's or month's figure."""
+    shown = m.masked()
     return [
-        m.mixers,
-        m.participants,
-        m.matches,
-        m.matched_members,
-        rules.percent(m.match_rate),
-        m.introductions_accepted,
+        shown["mixers"],
+        shown["participants"],
+        shown["matches"],
+        shown["matched_members"],
+        rules.percent(shown["match_rate"]),
+        shown["introductions_accepted"],
     ]
 
 
@@ -110,10 +102,7 @@ def workbook(stats: Statistics, month_label: Callable[[int], str]) -> bytes:
         book,
         _("By sub-organization"),
         [_("Organization"), *figure_header(), *mixer_header()],
-        [
-            [unit_name(u), *figure_row(u.figures), *mixer_row(u.mixers, masked=True)]
-            for u in stats.units
-        ],
+        [[unit_name(u), *figure_row(u.figures), *mixer_row(u.mixers)] for u in stats.units],
         note=_(
             "Mixer counts from 1 to 4 are shown as “<5”, so that no attendee can be singled out."
         ),

@@ -134,7 +134,7 @@ class MixerFigures:
         return rules.rate(self.matched_members, self.participants)
 
     def masked(self) -> dict[str, int | str | float | None]:
-        """The figures as a sub-organization's row shows them: counts of 1 to 4 as "<5"."""
+        """The figures as every table shows them: counts of 1 to 4 as "<5"."""
         return {
             "mixers": self.mixers,
             "participants": rules.masked(self.participants),
