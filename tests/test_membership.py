@@ -328,3 +328,11 @@ def test_the_roster_and_its_exports_show_the_union(client, auth, tree):
     book = openpyxl.load_workbook(io.BytesIO(client.get(f"/events/{event.id}/roster.xlsx").data))
     values = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
     assert values[0][3] == "Union" and values[1][3] == "芜湖某机械厂工会"
+
+
+@pytest.mark.parametrize("q", ["芜湖\x00", "工" * 101])
+def test_a_search_the_database_cannot_take_is_refused_beside_the_box(client, auth, tree, q):
+    auth.become(make_user())
+    response = client.get("/account/union", query_string={"q": q})
+    assert response.status_code == 400
+    assert 'id="q-errors"' in text(response)

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import IntegerField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms import IntegerField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange
 
 from eventsite.core.forms import SiteForm
 from eventsite.core.inputs import INTEGER_MAX
+
+
+class UnionSearchForm(SiteForm):
+    """The member's search for their union by name, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(
+        _l("Union name"),
+        validators=[Length(max=100)],
+        render_kw={"type": "search", "maxlength": 100},
+    )
 
 
 class ChooseUnionForm(SiteForm):

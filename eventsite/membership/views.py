@@ -12,7 +12,12 @@ from eventsite.core.permissions import login_required, role_required
 from eventsite.events import roster
 from eventsite.extensions import db
 from eventsite.membership import service
-from eventsite.membership.forms import ButtonForm, ChooseUnionForm, MemberListForm
+from eventsite.membership.forms import (
+    ButtonForm,
+    ChooseUnionForm,
+    MemberListForm,
+    UnionSearchForm,
+)
 from eventsite.organizations.models import Organization
 
 bp = Blueprint("membership", __name__)
@@ -51,7 +56,12 @@ def my_union():
                         "success",
                     )
                     return redirect(url_for("membership.my_union"))
-    q = request.args.get("q", "")
+    search = UnionSearchForm(formdata=request.args, meta={"csrf": False})
+    if search.q.data and not search.validate():
+        status = 400  # the message sits beside the search box; nothing is searched
+        q = ""
+    else:
+        q = (search.q.data or "").strip()
     union = (
         db.session.get(Organization, current_user.organization_id)
         if current_user.organization_id
@@ -62,6 +72,7 @@ def my_union():
         form=form,
         leave_form=ButtonForm(),
         union=union,
+        search=search,
         q=q,
         results=service.search(q),
     ), status
