@@ -121,6 +121,7 @@ def register_models() -> None:
     import eventsite.mixers.models  # noqa: F401
     import eventsite.organizations.models  # noqa: F401
     import eventsite.outbox.models  # noqa: F401
+    import eventsite.questions.models  # noqa: F401
     import eventsite.sms.models  # noqa: F401
     import eventsite.sportsmeet.models  # noqa: F401
 

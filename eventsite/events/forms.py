@@ -36,6 +36,7 @@ KIND_FIELDS = {
     EventKind.MIXER: ("min_age", "max_age", "quota_male", "quota_female"),
     EventKind.COMPETITION: (),
     EventKind.SPORTSMEET: ("team_cap",),
+    EventKind.GENERAL: (),
 }
 
 

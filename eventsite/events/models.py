@@ -21,6 +21,8 @@ class EventKind(enum.StrEnum):
     MIXER = "mixer"
     COMPETITION = "competition"
     SPORTSMEET = "sportsmeet"
+    #: Every other union activity: a lecture, a trip, a screening, a volunteer or care day.
+    GENERAL = "general"
 
     @property
     def title(self) -> str:
@@ -31,6 +33,7 @@ _KIND_TITLES = {
     EventKind.MIXER: _l("Singles mixer"),
     EventKind.COMPETITION: _l("Skills competition"),
     EventKind.SPORTSMEET: _l("Fun sports meet"),
+    EventKind.GENERAL: _l("Union activity"),
 }
 
 
