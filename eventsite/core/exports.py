@@ -10,6 +10,7 @@ import csv
 import io
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import Response
@@ -174,6 +175,23 @@ def decode_csv(data: bytes) -> str:
 
 def is_xlsx(data: bytes) -> bool:
     return data[:4] == b"PK\x03\x04"
+
+
+@dataclass
+class UploadReport:
+    """What an upload of a table did, or why it did nothing: problems with the file as a whole,
+    and every message for each row by its number in the file. Nothing is kept unless `ok`."""
+
+    file_problems: list[str] = field(default_factory=list)
+    row_problems: dict[int, list[str]] = field(default_factory=dict)
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_problems and not self.row_problems
+
+    def add_message(self, line: int, message: str) -> None:
+        self.row_problems.setdefault(line, []).append(message)
 
 
 def read_table(data: bytes, *, max_rows: int, max_columns: int = 40) -> list[tuple[int, list[str]]]:

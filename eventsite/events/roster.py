@@ -26,7 +26,7 @@ from eventsite.accounts import service as accounts
 from eventsite.accounts.models import UNCLAIMED_PASSWORD_HASH, Gender, User
 from eventsite.accounts.rules import normalize_mobile, same_name
 from eventsite.core import audit
-from eventsite.core.exports import TableError, read_table
+from eventsite.core.exports import TableError, UploadReport, read_table
 from eventsite.core.models import AuditEntry
 from eventsite.core.time import format_local, to_local, utcnow
 from eventsite.events import service
@@ -673,14 +673,9 @@ class IssuedCode:
 
 
 @dataclass
-class ImportOutcome:
-    """What an import did, or why it did nothing."""
+class ImportOutcome(UploadReport):
+    """What a roster import did, or why it did nothing."""
 
-    #: Problems with the file as a whole (unreadable, a missing column, too many rows).
-    file_problems: list[str] = field(default_factory=list)
-    #: Row number in the file → every message for that row.
-    row_problems: dict[int, list[str]] = field(default_factory=dict)
-    rows: int = 0
     accounts_created: int = 0
     confirmed: int = 0
     waitlisted: int = 0
@@ -690,12 +685,8 @@ class ImportOutcome:
     #: The new accounts' one-time claim codes, in file order: shown to the organizer once.
     claim_codes: list[IssuedCode] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return not self.file_problems and not self.row_problems
-
     def add(self, line: int, problem: RowProblem, value: str = "") -> None:
-        self.row_problems.setdefault(line, []).append(str(ROW_MESSAGES[problem]) % {"value": value})
+        self.add_message(line, str(ROW_MESSAGES[problem]) % {"value": value})
 
 
 def import_refusal(event: Event, now: datetime) -> str | None:

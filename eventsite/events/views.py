@@ -52,7 +52,7 @@ from eventsite.extensions import db
 from eventsite.organizations import service as organization_service
 from eventsite.organizations.forms import indented
 from eventsite.organizations.models import Organization, OrganizationLink
-from eventsite.organizations.permissions import managed_organization_ids
+from eventsite.organizations.permissions import granted_organizations, managed_organization_ids
 from eventsite.organizations.service import subtree_ids
 
 bp = Blueprint("events", __name__)
@@ -451,20 +451,10 @@ def manage():
     page = db.paginate(
         stmt, page=_page(), per_page=_page_size("EVENTS_PAGE_SIZE", 20), error_out=False
     )
-    granted = current_user.role_organization_ids(Role.ORGANIZER) | (
-        current_user.role_organization_ids(Role.ADMIN)
-    )
-    my_organizations = (
-        db.session.scalars(
-            sa.select(Organization).where(Organization.id.in_(granted)).order_by(Organization.id)
-        ).all()
-        if granted
-        else []
-    )
     return render_template(
         "events/manage.html",
         page=page,
-        my_organizations=my_organizations,
+        my_organizations=granted_organizations(current_user),
         counts=service.status_counts(event.id for event in page.items),
         now=utcnow(),
     )

@@ -18,7 +18,7 @@ from eventsite.accounts.models import MembershipStatus, Role, User
 from eventsite.accounts.rules import normalize_mobile, same_name
 from eventsite.core import audit
 from eventsite.core.errors import Refused
-from eventsite.core.exports import TableError, read_table
+from eventsite.core.exports import TableError, UploadReport, read_table
 from eventsite.core.notifications import notify
 from eventsite.core.time import utcnow
 from eventsite.events import roster
@@ -157,57 +157,49 @@ def _pending(member_id: int, actor: User) -> User:
 
 def approve(member_id: int, actor: User) -> User:
     """Verify a member's request; they are told. LookupError: not a request `actor` decides."""
-    member = _pending(member_id, actor)
-    organization = db.session.get(Organization, member.organization_id)
-    _set(member, organization.id, MembershipStatus.VERIFIED, verified_by=actor)
-    audit.record(
-        "membership.approve",
-        actor=actor,
-        detail=_l(
-            "%(name)s verified as a member of 「%(organization)s」",
-            name=member.name,
-            organization=organization.name,
-        ),
-    )
-    name = organization.name
-    notify(
-        member,
-        lambda: (
-            _("Your union membership is verified"),
-            _("「%(organization)s」 has verified you as its member.", organization=name),
-        ),
-        link="/account/union",
-    )
-    return member
+    return _decide(member_id, actor, verified=True)
 
 
 def decline(member_id: int, actor: User) -> User:
     """Decline a member's request: they belong to no union again and are told."""
+    return _decide(member_id, actor, verified=False)
+
+
+def _decide(member_id: int, actor: User, *, verified: bool) -> User:
+    """Settle a pending request either way, record it, and tell the member."""
     member = _pending(member_id, actor)
     organization = db.session.get(Organization, member.organization_id)
-    _set(member, None, MembershipStatus.NONE, verified_by=None)
-    audit.record(
-        "membership.decline",
-        actor=actor,
-        detail=_l(
+    name = organization.name
+    if verified:
+        _set(member, organization.id, MembershipStatus.VERIFIED, verified_by=actor)
+        action = "membership.approve"
+        detail = _l(
+            "%(name)s verified as a member of 「%(organization)s」",
+            name=member.name,
+            organization=name,
+        )
+        render = lambda: (  # noqa: E731
+            _("Your union membership is verified"),
+            _("「%(organization)s」 has verified you as its member.", organization=name),
+        )
+    else:
+        _set(member, None, MembershipStatus.NONE, verified_by=None)
+        action = "membership.decline"
+        detail = _l(
             "%(name)s's request to join 「%(organization)s」 declined",
             name=member.name,
-            organization=organization.name,
-        ),
-    )
-    name = organization.name
-    notify(
-        member,
-        lambda: (
+            organization=name,
+        )
+        render = lambda: (  # noqa: E731
             _("Your union membership request was declined"),
             _(
                 "「%(organization)s」 has declined your request to be verified as its member. If "
                 "you belong to it, please contact the union's office.",
                 organization=name,
             ),
-        ),
-        link="/account/union",
-    )
+        )
+    audit.record(action, actor=actor, detail=detail)
+    notify(member, render, link="/account/union")
     return member
 
 
@@ -235,23 +227,13 @@ class UnmatchedRow:
 
 
 @dataclass
-class ListOutcome:
-    """What a list import did, or why it did nothing (as `roster.ImportOutcome`)."""
+class ListOutcome(UploadReport):
+    """What a member-list import did, or why it did nothing."""
 
-    file_problems: list[str] = field(default_factory=list)
-    row_problems: dict[int, list[str]] = field(default_factory=dict)
-    rows: int = 0
     verified: int = 0
     already: int = 0
     #: Rows whose mobile has no account: nothing is created for them (see `rules.ListVerdict`).
     unmatched: list[UnmatchedRow] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.file_problems and not self.row_problems
-
-    def add(self, line: int, message: str) -> None:
-        self.row_problems.setdefault(line, []).append(message)
 
 
 def import_list(organization: Organization, data: bytes, *, actor: User) -> ListOutcome:
@@ -292,18 +274,18 @@ def import_list(organization: Organization, data: bytes, *, actor: User) -> List
         raw_mobile = cell("mobile")
         mobile = normalize_mobile(raw_mobile)
         if not name:
-            outcome.add(line, str(roster.ROW_MESSAGES[roster.RowProblem.NAME_MISSING]))
+            outcome.add_message(line, str(roster.ROW_MESSAGES[roster.RowProblem.NAME_MISSING]))
         elif len(name) > 50:
-            outcome.add(line, str(roster.ROW_MESSAGES[roster.RowProblem.NAME_TOO_LONG]))
+            outcome.add_message(line, str(roster.ROW_MESSAGES[roster.RowProblem.NAME_TOO_LONG]))
         if mobile is None:
-            outcome.add(
+            outcome.add_message(
                 line,
                 str(roster.ROW_MESSAGES[roster.RowProblem.MOBILE_INVALID]) % {"value": raw_mobile},
             )
         if name and len(name) <= 50 and mobile is not None:
             rows.append(UnmatchedRow(line, name, mobile))
     for line, earlier in roster.duplicate_lines(rows).items():
-        outcome.add(
+        outcome.add_message(
             line,
             str(roster.ROW_MESSAGES[roster.RowProblem.MOBILE_DUPLICATE]) % {"value": earlier},
         )
@@ -322,7 +304,7 @@ def import_list(organization: Organization, data: bytes, *, actor: User) -> List
         )
         if verdict in rules.PROBLEM_VERDICTS:
             value = elsewhere.get(user.organization_id, "")
-            outcome.add(row.line, str(_LIST_PROBLEMS[verdict]) % {"value": value})
+            outcome.add_message(row.line, str(_LIST_PROBLEMS[verdict]) % {"value": value})
         elif verdict == rules.ListVerdict.NO_ACCOUNT:
             outcome.unmatched.append(row)
         elif verdict == rules.ListVerdict.ALREADY:

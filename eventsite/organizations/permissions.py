@@ -98,6 +98,19 @@ def managed_organization_ids(user, role: Role | str) -> sa.Select:
     )
 
 
+def granted_organizations(user) -> list[Organization]:
+    """The organizations `user` was granted organizer or admin on, by id: the tops of the
+    subtrees whose statistics and member lists they may open (their 活动管理 links to each)."""
+    granted = user.role_organization_ids(Role.ORGANIZER) | user.role_organization_ids(Role.ADMIN)
+    if not granted:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Organization).where(Organization.id.in_(granted)).order_by(Organization.id)
+        )
+    )
+
+
 def organization_role_required(role: Role | str):
     """View decorator: loads the organization from the `organization_id` URL argument and lets
     through only someone holding `role` on it (404 when it does not exist, 403 when not theirs);
