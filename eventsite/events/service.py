@@ -1002,10 +1002,8 @@ def _check_limits_hold(event: Event, fields: dict) -> None:
     if capacity is not None and capacity < occupancy.confirmed != members:
         raise EventError(
             _(
-                "%(members)d members and their companions already hold %(count)d confirmed "
-                "places here, so this cannot be lower than %(count)d. Cancel registrations on "
-                "the roster first.",
-                members=members,
+                "Members and their companions already hold %(count)d confirmed places here, so "
+                "this cannot be lower than %(count)d. Cancel registrations on the roster first.",
                 count=occupancy.confirmed,
             ),
             "capacity",
