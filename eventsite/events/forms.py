@@ -351,7 +351,7 @@ def companion_choices(max_companions: int) -> list[tuple[int, str]]:
 
 class CompanionsField(SelectField):
     """How many companions the member brings: a choice from 0 to the event's maximum; anything
-    else is refused beside the field."""
+    else, or nothing, is refused beside the field."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(
@@ -363,7 +363,8 @@ class CompanionsField(SelectField):
         )
 
     def pre_validate(self, form):
-        if self.data not in {value for value, _title in self.choices}:
+        # Not sent at all (a page always sends the choice shown): asked, never assumed.
+        if not self.raw_data or self.data not in {value for value, _title in self.choices}:
             raise StopValidation(str(_l("Choose how many companions you bring.")))
 
 
