@@ -432,3 +432,25 @@ def test_a_competitions_export_keeps_its_columns(client, auth, organizer):
         csv.reader(io.StringIO(client.get(f"/events/{event.id}/roster.csv").data.decode()))
     )
     assert "Companions" not in header
+
+
+def test_the_check_in_page_says_who_comes_in_chinese(client, auth, organizer, care_day):
+    from eventsite.events import checkin
+
+    registration = make_registration(care_day, make_user(), companions=2)
+    db.session.commit()
+    become(auth, organizer)
+    with client.session_transaction() as session:
+        session["locale"] = "zh_Hans_CN"
+    page = text(client.get(f"/checkin/{checkin.token_for(registration)}"))
+    assert "本人 + 2 名家属" in page
+
+
+def test_an_empty_registration_is_asked_how_many_companions(client, auth, care_day):
+    member = make_user()
+    db.session.commit()
+    become(auth, member)
+    response = client.post(f"/events/{care_day.id}/register", data={})
+    assert response.status_code == 400
+    assert "Choose how many companions you bring." in errors_beside(text(response), "companions")
+    assert registration_of(care_day, member) is None

@@ -944,6 +944,7 @@ ACTION_TITLES = {
     "registration.offer_confirm": _l("Offered place confirmed"),
     "registration.offer_decline": _l("Offered place declined"),
     "registration.offer_lapse": _l("Offered place not confirmed in time; passed on"),
+    "registration.companions": _l("Companions changed by the member"),
     "roster.import": _l("Roster imported"),
     "roster.export": _l("Roster exported"),
     "roster.message": _l("Message sent to members"),
