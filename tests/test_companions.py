@@ -454,3 +454,70 @@ def test_an_empty_registration_is_asked_how_many_companions(client, auth, care_d
     assert response.status_code == 400
     assert "Choose how many companions you bring." in errors_beside(text(response), "companions")
     assert registration_of(care_day, member) is None
+
+
+def test_a_general_event_counts_in_the_union_statistics(client, auth, clock):
+    """Held, registrations, attendance: a union activity counts like every kind, on a line of
+    its own in the page's table by kind and on a sheet of its own in the workbook."""
+    from datetime import UTC, datetime
+
+    from openpyxl import load_workbook
+
+    from eventsite.accounts.models import UserRole
+    from eventsite.organizations import service as organizations
+
+    city = organizations.create(organizations.root(), "芜湖市总工会", short_name="芜湖")
+    start = datetime(2026, 9, 10, 6, tzinfo=UTC)
+    lecture = make_event(
+        kind=EventKind.GENERAL,
+        organization_id=city.id,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        registration_opens_at=start - timedelta(days=30),
+        registration_closes_at=start - timedelta(days=1),
+        max_companions=2,
+    )
+    members = [make_user(name=f"职工{i}") for i in range(7)]
+    for i, member in enumerate(members):
+        make_registration(lecture, member, companions=i % 3, checked_in_at=start if i < 6 else None)
+    admin = make_user(name="市管理员")
+    db.session.add(UserRole(user_id=admin.id, role="admin", organization_id=city.id))
+    db.session.commit()
+    become(auth, admin)
+    with client.session_transaction() as session:
+        session["locale"] = "zh_Hans_CN"
+    body = text(client.get(f"/organizations/{city.id}/statistics?year=2026"))
+    row = re.search(r'<th scope="row">工会活动</th>(.*?)</tr>', body, re.S)
+    assert row is not None
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))
+    # Held, registrations, members who came, attendance and no-show rates.
+    assert cells[:5] == ["1", "7", "6", "85.7%", "14.3%"]
+    response = client.get(f"/organizations/{city.id}/statistics.xlsx?year=2026")
+    book = load_workbook(io.BytesIO(response.data))
+    assert "工会活动" in book.sheetnames
+    totals = {row[0]: row[1] for row in book["合计"].iter_rows(min_row=3, values_only=True)}
+    assert (totals["举办活动数"], totals["报名人次"], totals["签到人数"]) == (1, 7, 6)
+
+
+def test_a_general_roster_exported_with_companions_imports_with_none(
+    client, auth, organizer, care_day
+):
+    """The import page takes a union activity's list (no team or track column); imported
+    members come alone (companions 0), whatever the exported column said."""
+    make_registration(care_day, make_user(name="周一", mobile="15922220001"), companions=2)
+    second = make_event(organizer=organizer, kind=EventKind.GENERAL, title="第二期", capacity=10)
+    db.session.commit()
+    become(auth, organizer)
+    assert client.get(f"/events/{second.id}/roster/import").status_code == 200
+    exported = client.get(f"/events/{care_day.id}/roster.csv").data
+    response = client.post(
+        f"/events/{second.id}/roster/import",
+        data={"file": (io.BytesIO(exported), "名单.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    [imported] = db.session.scalars(
+        sa.select(Registration).where(Registration.event_id == second.id)
+    ).all()
+    assert (imported.status, imported.companions, imported.team_id) == ("confirmed", 0, None)
