@@ -521,3 +521,13 @@ def test_a_general_roster_exported_with_companions_imports_with_none(
         sa.select(Registration).where(Registration.event_id == second.id)
     ).all()
     assert (imported.status, imported.companions, imported.team_id) == ("confirmed", 0, None)
+
+
+def test_the_manage_page_counts_the_seats_of_a_general_event(client, auth, organizer, care_day):
+    make_registration(care_day, make_user(), companions=3)
+    db.session.commit()
+    become(auth, organizer)
+    page = text(client.get("/manage"))
+    assert re.search(
+        r'class="seats"><strong>4</strong><span>Places taken, with companions / 5', page
+    )

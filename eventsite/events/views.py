@@ -516,6 +516,14 @@ def manage():
         page=page,
         my_organizations=my_organizations,
         counts=service.status_counts(event.id for event in page.items),
+        # Seats (members and companions) the union activities on the page hold, in one query.
+        seats={
+            event_id: occupancy.confirmed
+            for event_id, occupancy in service.occupancies_of(
+                event.id for event in page.items
+            ).items()
+        },
+        companion_kinds=rules.COMPANION_KINDS,
         now=utcnow(),
     )
 
