@@ -302,3 +302,91 @@ def test_twenty_members_rush_five_seats_on_sqlite(app, monkeypatch):
 @on_sqlite
 def test_mixer_quotas_hold_under_a_rush_on_sqlite(app, monkeypatch):
     quota_rush(app, monkeypatch, per_gender=8, quota=3, cancellations=2)
+
+
+def companions_job(lock_order: LockOrder, registration_id: int, user_id: int, companions: int):
+    """Change a member's companions; a refusal (the seats do not fit) is an outcome, not a fault."""
+
+    def job():
+        lock_order.acting_for(user_id)
+        registration = db.session.get(Registration, registration_id)
+        try:
+            promoted = service.change_companions(registration, companions, actor=registration.user)
+        except service.RegistrationError:
+            return "refused"
+        return [r.user_id for r in promoted]
+
+    return job
+
+
+def companions_rush(app, monkeypatch, *, members: int, capacity: int) -> None:
+    """Members bringing 0 to 3 companions rush a union activity's seats; then every confirmed
+    member changes their companions at once (some more, some fewer). Seats never exceed the
+    capacity, and the outcome is the one serving them one by one in lock order gives."""
+    organizer = make_user(roles=["organizer"])
+    event = make_event(
+        organizer=organizer, kind=EventKind.GENERAL, capacity=capacity, max_companions=3,
+        promotion_confirm_hours=0, title="疗休养", starts_in=timedelta(days=3),
+    )  # fmt: skip
+    event_id = event.id
+    brings = {make_user().id: i % 4 for i in range(members)}
+    db.session.commit()
+    lock_order = LockOrder(monkeypatch)
+
+    run_together(
+        app,
+        [register_job(lock_order, event_id, uid, companions=n) for uid, n in brings.items()],
+    )
+    arrival = lock_order.members
+    assert sorted(arrival) == sorted(brings)
+    # Served one by one in lock order: a party takes its seats if they fit, else waits.
+    free, expected, waiting = capacity, {}, []
+    for uid in arrival:
+        seats = 1 + brings[uid]
+        expected[uid] = "confirmed" if seats <= free else "waitlisted"
+        if seats <= free:
+            free -= seats
+        else:
+            waiting.append(uid)
+    regs = {r.user_id: r for r in rows(event_id)}
+    assert {uid: r.status for uid, r in regs.items()} == expected
+    assert sum(r.seats for r in regs.values() if r.status == "confirmed") <= capacity
+    assert waitlist_order(event_id) == waiting
+
+    # Every confirmed member changes at once: the first half to 3 companions, the rest to none.
+    confirmed = [uid for uid in arrival if expected[uid] == "confirmed"]
+    wanted = {uid: 3 if i % 2 == 0 else 0 for i, uid in enumerate(confirmed)}
+    jobs = [companions_job(lock_order, regs[uid].id, uid, n) for uid, n in wanted.items()]
+    db.session.commit()
+    lock_order.reset()
+    run_together(app, jobs)
+
+    seats = {uid: 1 + brings[uid] for uid in confirmed}
+    for uid in lock_order.members:  # replay in lock order
+        extra = wanted[uid] - brings[uid]
+        if extra > 0 and sum(seats.values()) + extra > capacity:
+            continue  # refused: nothing changes
+        seats[uid] = 1 + wanted[uid]
+        if extra < 0:
+            free = capacity - sum(seats.values())
+            for waiting_uid in list(waiting):
+                if 1 + brings[waiting_uid] <= free:
+                    seats[waiting_uid] = 1 + brings[waiting_uid]
+                    free -= seats[waiting_uid]
+                    waiting.remove(waiting_uid)
+    after = {r.user_id: r for r in rows(event_id)}
+    held = {uid: r.seats for uid, r in after.items() if r.status == "confirmed"}
+    assert held == seats
+    assert sum(held.values()) <= capacity
+    assert service.occupancy_of(event_id).confirmed == sum(held.values())
+    assert waitlist_order(event_id) == waiting
+
+
+@on_postgres
+def test_companions_never_take_more_seats_than_capacity_on_postgres(app, monkeypatch):
+    companions_rush(app, monkeypatch, members=40, capacity=25)
+
+
+@on_sqlite
+def test_companions_never_take_more_seats_than_capacity_on_sqlite(app, monkeypatch):
+    companions_rush(app, monkeypatch, members=14, capacity=12)

@@ -206,6 +206,7 @@ def scenario(app):
     #: and reported them.
     values["mixers"] = mixer_scenario(organizer, former, member)
     values["competitions"] = competition_scenario(event, judge, registration)
+    values["general"] = general_scenario(organizer, former, member, city)
     db.session.commit()
     # Every scheduler job ran just now, so /status answers 200 (all checks ok) to those it lets
     # in; an hour's grace, so that however slowly the walk runs the heartbeat never goes stale.
@@ -215,6 +216,26 @@ def scenario(app):
         run_with_heartbeat(spec.id, lambda: None)
     app.config["SCHEDULER_STALE_SECONDS"] = 3600
     return users, values, event
+
+
+def general_scenario(organizer, former, member, organization_id) -> dict:
+    """A union activity (工会活动) of the city starting in two hours, where the member holds a
+    confirmed place with two companions; walked by `test_each_role_on_a_general_event`."""
+    general = make_event(
+        organizer=organizer,
+        kind=EventKind.GENERAL,
+        capacity=20,
+        max_companions=3,
+        starts_in=timedelta(hours=2),
+        organization_id=organization_id,
+    )
+    db.session.add(EventOrganizer(event_id=general.id, user_id=former.id))
+    registration = make_registration(general, member, companions=2)
+    return {
+        "event_id": general.id,
+        "registration_id": registration.id,
+        "token": checkin.token_for(registration),
+    }
 
 
 def competition_scenario(event, judge, registration) -> dict:
@@ -528,3 +549,36 @@ def test_checkin_token_needs_the_events_organizer(app, client, auth, scenario):
         auth.become(users[role])
         assert client.post(url).status_code == 403, role
     assert db.session.scalar(sa.select(Registration.checked_in_at)) is None
+
+
+#: The event pages walked again on the scenario's general event, where the teams page is not
+#: found (a union activity has no teams).
+GENERAL_GET_STATUS = {"events.teams": (404, set())}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_on_a_general_event(app, client, auth, scenario, role, monkeypatch):
+    """Every event, roster and check-in route on a union activity gives each role what it
+    declares, as on the competition."""
+    users, values, _event = scenario
+    walked = values | values["general"]
+    for endpoint, answer in GENERAL_GET_STATUS.items():
+        monkeypatch.setitem(GET_STATUS, endpoint, answer)
+    checked = 0
+    for rule in routes(app):
+        if not rule.endpoint.startswith(("events.", "roster.")) or not (
+            {"event_id", "registration_id", "token"} & set(rule.arguments)
+        ):
+            continue
+        if role != "anonymous":
+            auth.become(users[role])
+        permission = app.view_functions[rule.endpoint].permission
+        allowed = role in expected_roles(permission)
+        url = build(rule, walked)
+        if "GET" in rule.methods:
+            check_get(client, rule, url, role, allowed, permission)
+            checked += 1
+        if "POST" in rule.methods and not acts(rule.endpoint, role):
+            check_post(app, client, rule, url, role, allowed, permission)
+            checked += 1
+    assert checked > 20

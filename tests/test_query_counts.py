@@ -84,6 +84,8 @@ class World:
     event: int
     team: int
     track: int
+    #: A union activity (工会活动) the member brings companions to; everyone grown registers.
+    general: int = 0
     sizes: dict = field(default_factory=lambda: dict.fromkeys(SMALL, 0))
 
 
@@ -113,6 +115,16 @@ def world(app, clock) -> World:
         track=event.tracks[1].id,
     )
     assert mine.id
+    general = make_event(
+        organizer=organizer,
+        kind=EventKind.GENERAL,
+        title="职工讲堂",
+        capacity=5000,
+        max_companions=3,
+    )
+    make_registration(general, member, companions=2)
+    db.session.commit()
+    built.general = general.id
     grow(built, SMALL)
     return built
 
@@ -177,6 +189,20 @@ def grow(world: World, target: dict) -> None:
             }
         )
     _insert(Registration, rows)
+    # Everyone grown registers for the union activity too, bringing 0 to 3 companions.
+    _insert(
+        Registration,
+        [
+            {
+                **row,
+                "event_id": world.general,
+                "team_id": None,
+                "track_id": None,
+                "companions": i % 4,
+            }
+            for i, row in enumerate(rows)
+        ],
+    )
 
     # Events of every kind and status, half upcoming and half past, run by the organizer; the
     # member is registered for each in one status or another, beside a few other members.
@@ -188,7 +214,7 @@ def grow(world: World, target: dict) -> None:
         status = event_statuses[i % len(event_statuses)]
         event_rows.append(
             {
-                "kind": str(kinds[i % 3]),
+                "kind": str(kinds[i % len(kinds)]),
                 "status": str(status),
                 "title": f"活动{batch}-{i}",
                 "description": "说明",
@@ -348,6 +374,15 @@ PAGES = {
     ],
     "admin outbox": [("admin", "/admin/outbox"), ("admin", "/admin/outbox?page=2")],
     "admin audit": [("admin", "/admin/audit"), ("admin", "/admin/audit?page=2")],
+    "general event": [
+        (None, "/events/{general}"),
+        ("member", "/events/{general}"),
+        ("organizer", "/events/{general}"),
+        ("organizer", "/events/{general}/roster"),
+        ("organizer", "/events/{general}/roster?status=confirmed"),
+        ("organizer", "/events/{general}/checkin?q=批量"),
+        (None, "/events?kind=general"),
+    ],
     "organizers and teams": [
         ("organizer", "/events/{event}/organizers"),
         ("organizer", "/events/{event}/teams"),
@@ -359,7 +394,12 @@ PAGES = {
 def test_page_queries_do_not_grow_with_the_data(app, client, auth, count_queries, world, family):
     ids = {"member": world.member, "organizer": world.organizer, "admin": world.admin, None: None}
     urls = [
-        (who, url.format(event=world.event, team=world.team, track=world.track))
+        (
+            who,
+            url.format(
+                event=world.event, team=world.team, track=world.track, general=world.general
+            ),
+        )
         for who, url in PAGES[family]
     ]
     small = {

@@ -534,3 +534,40 @@ def test_no_hostile_input_gets_a_5xx(app, client, auth, scenario, role):  # noqa
     assert len(walk.fuzzed_forms) >= FORMS_REACHED[role]
     # One line per endpoint, place and error: the same fault behind many values reads once.
     assert sorted({failure.kind() for failure in walk.failures}) == []
+
+
+#: Routes whose forms the general event's walk must reach (its registration's companions, the
+#: roster, the check-in desk, the event form with its companions limit).
+GENERAL_FORMS_REACHED = {"member": 3, "organizer": 10}
+
+
+@pytest.mark.parametrize("role", sorted(GENERAL_FORMS_REACHED))
+def test_no_hostile_input_gets_a_5xx_on_a_general_event(
+    app,
+    client,
+    auth,
+    scenario,  # noqa: F811
+    role,
+    monkeypatch,
+):
+    """The event, roster and check-in routes again on the scenario's union activity (工会活动),
+    where the member brings companions: its own forms (companions, the event form's limit of
+    companions) meet every hostile value too."""
+    users, values, _event = scenario
+    walked = values | values["general"]
+    app.request_class = RecordingRequest
+
+    every_route = routes
+
+    def event_routes(app):
+        for rule in every_route(app):
+            if rule.endpoint.startswith(("events.", "roster.")) and (
+                {"event_id", "registration_id", "token"} & set(rule.arguments)
+            ):
+                yield rule
+
+    monkeypatch.setattr(f"{__name__}.routes", event_routes)
+    walk = walk_role(app, client, auth, users, walked, role)
+    assert len(walk.fuzzed_forms) >= GENERAL_FORMS_REACHED[role]
+    assert "events.change_companions" in walk.fuzzed_forms or role != "member"
+    assert sorted({failure.kind() for failure in walk.failures}) == []

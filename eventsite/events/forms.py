@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from wtforms import Form
 from wtforms.fields import (
     BooleanField,
@@ -17,7 +18,7 @@ from wtforms.fields import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, StopValidation
 from wtforms.widgets import HiddenInput
 
 from eventsite.core.forms import Length, SiteForm
@@ -36,7 +37,7 @@ KIND_FIELDS = {
     EventKind.MIXER: ("min_age", "max_age", "quota_male", "quota_female"),
     EventKind.COMPETITION: (),
     EventKind.SPORTSMEET: ("team_cap",),
-    EventKind.GENERAL: (),
+    EventKind.GENERAL: ("max_companions",),
 }
 
 
@@ -131,6 +132,22 @@ class EventForm(SiteForm):
     quota_female = _limit(_l("Places for women"), 1, description=_l("Leave empty for no quota."))
     team_cap = _limit(
         _l("Members per team"), 1, description=_l("Confirmed members per team; empty for no cap.")
+    )
+    max_companions = IntegerField(
+        _l("Companions each member may bring"),
+        default=0,
+        validators=[
+            Optional(),
+            NumberRange(
+                min=0,
+                max=rules.MAX_COMPANIONS,
+                message=_l("Enter a whole number from %(min)s to %(max)s."),
+            ),
+        ],
+        description=_l(
+            "Family members a member may bring; each takes one of the places. "
+            "0 or empty: members come alone."
+        ),
     )
     #: The organization holding a new event, among those the organizer may organize for.
     organization_id = OrganizationField(
@@ -229,6 +246,8 @@ class EventForm(SiteForm):
         }
         fields |= {name: from_local(self[name].data) for name in DATETIME_FIELDS}
         fields |= {name: self[name].data for name in KIND_FIELDS[self.kind]}
+        if "max_companions" in fields:
+            fields["max_companions"] = fields["max_companions"] or 0
         return fields
 
 
@@ -322,6 +341,33 @@ def _optional_id(value) -> int | None:
         return None
 
 
+def companion_choices(max_companions: int) -> list[tuple[int, str]]:
+    """The choices "Just me", "Me + 1 companion", … up to the event's maximum, at request time."""
+    return [(0, _l("Just me"))] + [
+        (n, ngettext("Me + %(num)d companion", "Me + %(num)d companions", n))
+        for n in range(1, max_companions + 1)
+    ]
+
+
+class CompanionsField(SelectField):
+    """How many companions the member brings: a choice from 0 to the event's maximum; anything
+    else, or nothing, is refused beside the field."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(
+            *args,
+            coerce=_optional_id,
+            validate_choice=False,
+            description=_l("Each companion takes a place of their own."),
+            **kwargs,
+        )
+
+    def pre_validate(self, form):
+        # Not sent at all (a page always sends the choice shown): asked, never assumed.
+        if not self.raw_data or self.data not in {value for value, _title in self.choices}:
+            raise StopValidation(str(_l("Choose how many companions you bring.")))
+
+
 class RegistrationForm(SiteForm):
     """A member registers: the fields depend on the kind of event."""
 
@@ -337,6 +383,7 @@ class RegistrationForm(SiteForm):
     )
     team_id = SelectField(_l("Team"), coerce=_optional_id, validate_choice=False)
     track_id = SelectField(_l("Track"), coerce=_optional_id, validate_choice=False)
+    companions = CompanionsField(_l("Companions"), default=0)
 
     def __init__(self, *args, event: Event, user=None, full_teams=frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -345,7 +392,7 @@ class RegistrationForm(SiteForm):
         kind = EventKind(event.kind)
         if kind != EventKind.MIXER:
             del self.single_declared
-        if kind == EventKind.MIXER:
+        if kind not in (EventKind.COMPETITION, EventKind.SPORTSMEET):
             del self.team_id
         else:
             self.team_id.choices = [("", _l("Choose your team"))] + [
@@ -363,6 +410,10 @@ class RegistrationForm(SiteForm):
             self.track_id.choices = [("", _l("Choose your track"))] + [
                 (track.id, track.name) for track in event.tracks
             ]
+        if kind in rules.COMPANION_KINDS and event.max_companions:
+            self.companions.choices = companion_choices(event.max_companions)
+        else:
+            del self.companions
 
     def engine_arguments(self) -> dict:
         """Keyword arguments for service.register."""
@@ -370,11 +421,22 @@ class RegistrationForm(SiteForm):
             "single_declared": bool("single_declared" in self and self.single_declared.data),
             "team_id": self.team_id.data if "team_id" in self else None,
             "track_id": self.track_id.data if "track_id" in self else None,
+            "companions": self.companions.data if "companions" in self else 0,
         }
 
     def add_error(self, message: str, field: str | None) -> None:
         """Show an engine refusal beside the field it names, or above the form."""
         add_error(self, message, field)
+
+
+class CompanionsForm(SiteForm):
+    """A registered member changes how many companions they bring."""
+
+    companions = CompanionsField(_l("Companions"))
+
+    def __init__(self, *args, event: Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.companions.choices = companion_choices(event.max_companions)
 
 
 def add_error(form, message: str, field: str | None) -> None:

@@ -90,7 +90,7 @@ AUDIENCE_TITLES = {
 
 
 class Event(db.Model):
-    """A mixer, competition or sports meet that members register for."""
+    """A mixer, competition, sports meet or other union activity that members register for."""
 
     __tablename__ = "event"
 
@@ -143,6 +143,9 @@ class Event(db.Model):
     # Sports meet eligibility.
     #: Confirmed members per team; None means no cap.
     team_cap: Mapped[int | None]
+
+    #: Companions (家属) a member may bring to a union activity, each taking a seat; 0: none.
+    max_companions: Mapped[int] = mapped_column(default=0)
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     #: Loaded with the event (a join, not a statement of its own): its page names it.
@@ -301,6 +304,8 @@ class Registration(db.Model):
     )
     #: The organizer's reason when rejecting or cancelling, shown to the member.
     status_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: Companions (家属) the member brings; each takes a seat beside the member's own.
+    companions: Mapped[int] = mapped_column(default=0)
 
     event: Mapped[Event] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
@@ -314,6 +319,11 @@ class Registration(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def seats(self) -> int:
+        """The seats the registration takes: the member's and their companions'."""
+        return 1 + (self.companions or 0)
 
     @property
     def is_offer(self) -> bool:

@@ -29,7 +29,7 @@ from eventsite.core import audit
 from eventsite.core.exports import TableError, UploadReport, read_table
 from eventsite.core.models import AuditEntry
 from eventsite.core.time import format_local, to_local, utcnow
-from eventsite.events import service
+from eventsite.events import rules, service
 from eventsite.events.checkin import read_token
 from eventsite.events.models import (
     ACTIVE_STATUSES,
@@ -477,6 +477,13 @@ class RosterCounts:
     by_gender: dict[str, int] = field(default_factory=dict)
     by_team: dict[int | None, int] = field(default_factory=dict)
     checked_in: int = 0
+    #: Companions the confirmed members bring (each takes a place beside the member's).
+    companions: int = 0
+
+    @property
+    def confirmed_seats(self) -> int:
+        """Places the confirmed registrations take: members and their companions."""
+        return self.by_status.get(S.CONFIRMED, 0) + self.companions
 
     @property
     def total(self) -> int:
@@ -496,18 +503,20 @@ def roster_counts(event: Event) -> RosterCounts:
             Registration.team_id,
             sa.func.count(Registration.id),
             sa.func.count(Registration.checked_in_at),
+            sa.func.sum(Registration.companions),
         )
         .where(Registration.event_id == event.id)
         .group_by(Registration.status, Registration.gender, Registration.team_id)
     ).all()
     counts = RosterCounts(by_status={str(s): 0 for s in S})
-    for status, gender, team_id, number, checked_in in rows:
+    for status, gender, team_id, number, checked_in, companions in rows:
         counts.by_status[status] = counts.by_status.get(status, 0) + number
         if status in ACTIVE_STATUSES:
             counts.by_gender[gender] = counts.by_gender.get(gender, 0) + number
             counts.by_team[team_id] = counts.by_team.get(team_id, 0) + number
         if status == S.CONFIRMED:
             counts.checked_in += checked_in
+            counts.companions += companions or 0
     return counts
 
 
@@ -532,9 +541,10 @@ def gender_title(value: str) -> str:
     return Gender(value).title if value in set(Gender) else value
 
 
-def export_header() -> list[str]:
-    """Roster export columns in the current language (matching the import column names)."""
-    return [
+def export_header(*, companions: bool = False) -> list[str]:
+    """Roster export columns in the current language (matching the import column names); with
+    `companions`, a column for the companions each member brings after the track."""
+    header = [
         _("Name"),
         _("Mobile"),
         _("Work unit"),
@@ -549,35 +559,45 @@ def export_header() -> list[str]:
         _("Registered at"),
         _("Checked in at"),
     ]
+    if companions:
+        header.insert(header.index(_("Track")) + 1, _("Companions"))
+    return header
+
+
+def exports_companions(event: Event) -> bool:
+    """The event's roster has a companions column: a kind of event that admits them."""
+    return event.kind in rules.COMPANION_KINDS
 
 
 def export_rows(event: Event, filters: RosterFilters) -> list[list]:
     """The filtered roster as plain rows for CSV/XLSX, from one joined query."""
     rows = []
+    companions = exports_companions(event)
     for reg in db.session.scalars(_roster_rows(event.id, filters)):
         user = reg.user
-        rows.append(
-            [
-                user.name,
-                user.mobile,
-                user.work_unit,
-                user.organization.name if user.organization else "",
-                user.membership_title,
-                gender_title(reg.gender),
-                reg.birth_year,
-                reg.team.name if reg.team else "",
-                reg.track.name if reg.track else "",
-                reg.status_enum.title,
-                _(
-                    "Offered; to confirm by %(deadline)s",
-                    deadline=format_local(reg.offer_expires_at),
-                )
-                if reg.is_offer
-                else reg.status_reason,
-                format_local(reg.registered_at),
-                format_local(reg.checked_in_at),
-            ]
-        )
+        row = [
+            user.name,
+            user.mobile,
+            user.work_unit,
+            user.organization.name if user.organization else "",
+            user.membership_title,
+            gender_title(reg.gender),
+            reg.birth_year,
+            reg.team.name if reg.team else "",
+            reg.track.name if reg.track else "",
+            reg.status_enum.title,
+            _(
+                "Offered; to confirm by %(deadline)s",
+                deadline=format_local(reg.offer_expires_at),
+            )
+            if reg.is_offer
+            else reg.status_reason,
+            format_local(reg.registered_at),
+            format_local(reg.checked_in_at),
+        ]
+        if companions:
+            row.insert(9, reg.companions)
+        rows.append(row)
     return rows
 
 
@@ -915,6 +935,7 @@ ACTION_TITLES = {
     "registration.offer_confirm": _l("Offered place confirmed"),
     "registration.offer_decline": _l("Offered place declined"),
     "registration.offer_lapse": _l("Offered place not confirmed in time; passed on"),
+    "registration.companions": _l("Companions changed by the member"),
     "roster.import": _l("Roster imported"),
     "roster.export": _l("Roster exported"),
     "roster.message": _l("Message sent to members"),

@@ -98,6 +98,7 @@ def _render_roster(event, *, bulk_form=None, refusals=(), status=200):
             counts=roster.roster_counts(event),
             teams=teams,
             tracks=tracks,
+            companions=roster.exports_companions(event),
             filter_form=filter_form,
             filters=filters,
             page=page,
@@ -256,7 +257,8 @@ def _export(event, file_format: str):
     _form, filters, valid = _filter_form(teams, tracks)
     if not valid:
         return _render_roster(event)
-    header, rows = roster.export_header(), roster.export_rows(event, filters)
+    header = roster.export_header(companions=roster.exports_companions(event))
+    rows = roster.export_rows(event, filters)
     roster.record_export(
         event, actor=current_user, file_format=file_format, rows=len(rows), filters=filters
     )

@@ -45,7 +45,7 @@ PROBLEM_FIELD = {
 class EventTerms:
     """What an event asks of its registrants."""
 
-    kind: str  # "mixer", "competition" or "sportsmeet"
+    kind: str  # "mixer", "competition", "sportsmeet" or "general"
     year: int  # the year the event starts in; ages are counted in it
     min_age: int | None = None
     max_age: int | None = None
@@ -110,6 +110,8 @@ class Limits:
 class Occupancy:
     """Confirmed places taken: in total, per gender and per team."""
 
+    #: Seats taken: each confirmed member's own and their companions' (capacity counts seats;
+    #: quotas and team caps count members).
     confirmed: int = 0
     by_gender: Mapping[str, int] = field(default_factory=dict)
     by_team: Mapping[int, int] = field(default_factory=dict)
@@ -125,11 +127,14 @@ class Seeker:
     registration_id: int | None
     gender: str
     team_id: int | None = None
+    #: The member's seat and one per companion (家属) they bring.
+    seats: int = 1
 
 
 def fits(limits: Limits, occupancy: Occupancy, seeker: Seeker) -> bool:
-    """A confirmed place is free for `seeker`: under capacity, their gender's quota and team cap."""
-    if limits.capacity is not None and occupancy.confirmed >= limits.capacity:
+    """A confirmed place is free for `seeker`: their seats within capacity, under their gender's
+    quota and team cap."""
+    if limits.capacity is not None and occupancy.confirmed + seeker.seats > limits.capacity:
         return False
     quota = limits.gender_quotas.get(seeker.gender)
     if quota is not None and occupancy.by_gender.get(seeker.gender, 0) >= quota:
@@ -155,12 +160,15 @@ def take_place(occupancy: Occupancy, seeker: Seeker) -> Occupancy:
     by_team = dict(occupancy.by_team)
     if seeker.team_id is not None:
         by_team[seeker.team_id] = by_team.get(seeker.team_id, 0) + 1
-    return Occupancy(confirmed=occupancy.confirmed + 1, by_gender=by_gender, by_team=by_team)
+    return Occupancy(
+        confirmed=occupancy.confirmed + seeker.seats, by_gender=by_gender, by_team=by_team
+    )
 
 
 def promotions(limits: Limits, occupancy: Occupancy, waitlist: Sequence[Seeker]) -> list[Seeker]:
     """Walk the waitlist in order, promoting everyone who fits and passing over (never stopping
-    at) those whose quota or team is full, until capacity is reached."""
+    at) those whose quota or team is full or who bring more seats than are free, until capacity
+    is reached."""
     promoted: list[Seeker] = []
     for seeker in waitlist:
         if limits.capacity is not None and occupancy.confirmed >= limits.capacity:
@@ -169,6 +177,34 @@ def promotions(limits: Limits, occupancy: Occupancy, waitlist: Sequence[Seeker])
             promoted.append(seeker)
             occupancy = take_place(occupancy, seeker)
     return promoted
+
+
+# --- Companions (家属) ---------------------------------------------------------------------------
+
+#: The kinds of event a member may bring companions to: a union activity. A mixer's place is
+#: personal, and a competition's and a sports meet's places are contestants'.
+COMPANION_KINDS = frozenset({"general"})
+#: The most companions an organizer may let each member bring.
+MAX_COMPANIONS = 10
+
+
+def companions_allowed(kind: str, max_companions: int, companions: int) -> bool:
+    """A member may bring from 0 up to the event's maximum of companions, and only to a kind of
+    event that admits them."""
+    limit = max_companions if kind in COMPANION_KINDS else 0
+    return 0 <= companions <= limit
+
+
+def more_seats_fit(limits: Limits, occupancy: Occupancy, extra: int) -> bool:
+    """`extra` more seats for a member who holds a confirmed place fit within capacity (quotas
+    and team caps count members, so bringing more companions never touches them)."""
+    return limits.capacity is None or occupancy.confirmed + extra <= limits.capacity
+
+
+def member_may_change_companions(state: str, status: str | None) -> bool:
+    """A member may change how many companions they bring while registration is open and their
+    registration is active (confirmed, waiting or awaiting approval)."""
+    return state == RegistrationState.OPEN and status in ACTIVE_STATUSES
 
 
 # --- What members and organizers may do, and what the pages say ------------------------------

@@ -165,7 +165,8 @@ def limits_of(event: Event) -> rules.Limits:
 
 def occupancies_of(event_ids: Iterable[int]) -> dict[int, rules.Occupancy]:
     """{event_id: confirmed places taken, in total, per gender and per team}, in one aggregate
-    query; genders are the ones members registered with, whatever their profiles say now."""
+    query; genders are the ones members registered with, whatever their profiles say now. The
+    total counts seats (each member's and their companions'); genders and teams count members."""
     ids = list(dict.fromkeys(event_ids))
     if not ids:
         return {}
@@ -176,6 +177,7 @@ def occupancies_of(event_ids: Iterable[int]) -> dict[int, rules.Occupancy]:
             Registration.gender,
             Registration.team_id,
             sa.func.count(Registration.id),
+            sa.func.sum(Registration.companions),
         )
         .where(
             Registration.event_id.in_(ids),
@@ -188,16 +190,18 @@ def occupancies_of(event_ids: Iterable[int]) -> dict[int, rules.Occupancy]:
     by_gender: dict[int, Counter[str]] = {event_id: Counter() for event_id in ids}
     by_team: dict[int, Counter[int]] = {event_id: Counter() for event_id in ids}
     waiting: Counter[int] = Counter()
-    for event_id, status, gender, team_id, count in rows:
+    companions: Counter[int] = Counter()
+    for event_id, status, gender, team_id, count, brought in rows:
         if status == S.WAITLISTED:
             waiting[event_id] += count
             continue
         by_gender[event_id][gender] += count
+        companions[event_id] += brought or 0
         if team_id is not None:
             by_team[event_id][team_id] += count
     return {
         event_id: rules.Occupancy(
-            confirmed=by_gender[event_id].total(),
+            confirmed=by_gender[event_id].total() + companions[event_id],
             by_gender=dict(by_gender[event_id]),
             by_team=dict(by_team[event_id]),
             waitlisted=waiting[event_id],
@@ -343,15 +347,17 @@ def register(
     team_id: int | None = None,
     track_id: int | None = None,
     single_declared: bool = False,
+    companions: int = 0,
     now: datetime | None = None,
     announce: bool = True,
     actor: User | None = None,
 ) -> Registration:
     """Register `user`: confirmed if a place fits them, else waitlisted; pending if approval is on.
 
-    `announce=False` leaves telling the member to the caller (an import approves at once and
-    tells them only the outcome). `actor` is who registers them: the member themself unless
-    given (an organizer's import).
+    `companions`: the companions (家属) the member brings, each taking a seat. `announce=False`
+    leaves telling the member to the caller (an import approves at once and tells them only the
+    outcome). `actor` is who registers them: the member themself unless given (an organizer's
+    import).
     """
     actor = actor or user
     # Teams and tracks are no part of the capacity invariant: read them before taking the lock.
@@ -380,8 +386,9 @@ def register(
     if problems:
         first = problems[0]
         raise RegistrationError(str(PROBLEM_MESSAGES[first]), rules.PROBLEM_FIELD[first])
+    _check_companions(event, companions)
 
-    seeker = rules.Seeker(None, user.gender, applicant.team_id)
+    seeker = rules.Seeker(None, user.gender, applicant.team_id, seats=1 + companions)
     status = rules.status_on_arrival(
         approval_required=event.approval_required,
         has_place=not event.approval_required and _place_for(event, seeker, now, actor),
@@ -406,6 +413,7 @@ def register(
     registration.birth_year = user.birth_year
     registration.team_id = applicant.team_id
     registration.track_id = applicant.track_id
+    registration.companions = companions
     registration.single_declared_at = now if kind == EventKind.MIXER else None
     registration.registered_at = now
     registration.status_changed_at = now
@@ -419,6 +427,66 @@ def register(
     if announce:
         _announce(registration, event, user)
     return registration
+
+
+def _check_companions(event: Event, companions: int) -> None:
+    """Refuse more companions than the event admits (none, on a kind that admits none)."""
+    if not rules.companions_allowed(event.kind, event.max_companions, companions):
+        if event.kind in rules.COMPANION_KINDS and event.max_companions:
+            message = _("You may bring from 0 to %(max)d companions.", max=event.max_companions)
+        else:
+            message = _("This event admits no companions.")
+        raise RegistrationError(message, "companions")
+
+
+def change_companions(
+    registration: Registration,
+    companions: int,
+    *,
+    actor: User,
+    now: datetime | None = None,
+) -> list[Registration]:
+    """The member changes how many companions they bring, until registration closes: more seats
+    only if they fit (else nothing changes), fewer seats free places for the waitlist at once.
+    Returns those promoted."""
+    event, registration = _locked_registration(registration)
+    now = now or utcnow()
+    if actor.id != registration.user_id:
+        raise RegistrationError(_("You can only change your own registration."))
+    if not rules.member_may_change_companions(event.registration_state(now), registration.status):
+        raise RegistrationError(
+            _("Companions can be changed only while registration is open."), "companions"
+        )
+    _check_companions(event, companions)
+    before = registration.companions
+    extra = companions - before
+    if extra == 0:
+        return []
+    if (
+        extra > 0
+        and registration.status == S.CONFIRMED
+        and not rules.more_seats_fit(limits_of(event), occupancy_of(event.id), extra)
+    ):
+        raise RegistrationError(
+            ngettext(
+                "Not enough places are left for %(num)d more companion; nothing was changed.",
+                "Not enough places are left for %(num)d more companions; nothing was changed.",
+                extra,
+            ),
+            "companions",
+        )
+    registration.companions = companions
+    db.session.flush()
+    audit.record(
+        "registration.companions",
+        actor=actor,
+        event=event,
+        detail=f"{registration.user.name}: {before} → {companions}",
+    )
+    # Fewer seats held, or a waiting member now needing fewer: the waitlist may move.
+    if extra < 0 or registration.status == S.WAITLISTED:
+        return promote_waitlist(event, now, actor=actor)
+    return []
 
 
 def _closed_message(event: Event, now: datetime) -> str:
@@ -520,7 +588,9 @@ def promote_waitlist(
     ).all()
     if not waiting:
         return []
-    seekers = [rules.Seeker(reg.id, reg.gender, reg.team_id) for reg, _user in waiting]
+    seekers = [
+        rules.Seeker(reg.id, reg.gender, reg.team_id, seats=reg.seats) for reg, _user in waiting
+    ]
     chosen = {
         s.registration_id
         for s in rules.promotions(limits_of(event), occupancy_of(event.id), seekers)
@@ -648,7 +718,9 @@ def approve(
     now = now or utcnow()
     if rules.RosterAction.APPROVE not in rules.roster_actions(registration.status):
         raise RegistrationError(_("Only registrations awaiting approval can be approved."))
-    seeker = rules.Seeker(registration.id, registration.gender, registration.team_id)
+    seeker = rules.Seeker(
+        registration.id, registration.gender, registration.team_id, seats=registration.seats
+    )
     has_place = _place_for(event, seeker, now, actor)
     status = S.CONFIRMED if has_place else S.WAITLISTED
     _ask_before_changing(event, actor, [_change(registration, status=status)])
@@ -796,6 +868,7 @@ __all__ = [
     "RegistrationError",
     "approve",
     "cancel_registration",
+    "change_companions",
     "find_registration",
     "full_teams_of",
     "lock_event",
@@ -842,6 +915,7 @@ EVENT_FIELDS = (
     "quota_male",
     "quota_female",
     "team_cap",
+    "max_companions",
 )
 
 #: Fields that only one kind of event uses; the others keep them empty.
@@ -851,7 +925,11 @@ KIND_ONLY_FIELDS = {
     "quota_male": EventKind.MIXER,
     "quota_female": EventKind.MIXER,
     "team_cap": EventKind.SPORTSMEET,
+    "max_companions": EventKind.GENERAL,
 }
+
+#: What a kind-only field holds on the other kinds, where not empty.
+KIND_ONLY_OFF = {"max_companions": 0}
 
 #: Limits whose loosening can free places for the waitlist.
 LIMIT_FIELDS = ("capacity", "quota_male", "quota_female", "team_cap")
@@ -875,6 +953,7 @@ FIELD_TITLES = {
     "quota_male": _l("Places for men"),
     "quota_female": _l("Places for women"),
     "team_cap": _l("Members per team"),
+    "max_companions": _l("Companions each member may bring"),
 }
 
 
@@ -883,7 +962,7 @@ def _event_fields(kind: str, fields: dict) -> dict:
     if unknown:
         raise TypeError(f"not event fields: {sorted(unknown)}")
     return {
-        name: (None if KIND_ONLY_FIELDS.get(name, kind) != kind else value)
+        name: (KIND_ONLY_OFF.get(name) if KIND_ONLY_FIELDS.get(name, kind) != kind else value)
         for name, value in fields.items()
     }
 
@@ -918,6 +997,17 @@ def _check_limits_hold(event: Event, fields: dict) -> None:
         "quota_female": (occupancy.by_gender or {}).get("female", 0),
         "team_cap": max((occupancy.by_team or {}).values(), default=0),
     }
+    members = sum((occupancy.by_gender or {}).values())
+    capacity = fields.get("capacity")
+    if capacity is not None and capacity < occupancy.confirmed != members:
+        raise EventError(
+            _(
+                "Members and their companions already hold %(count)d confirmed places here, so "
+                "this cannot be lower than %(count)d. Cancel registrations on the roster first.",
+                count=occupancy.confirmed,
+            ),
+            "capacity",
+        )
     for name in LIMIT_FIELDS:
         value = fields.get(name)
         if value is not None and value < taken[name]:
@@ -1242,6 +1332,9 @@ def _on_role_revoking(user: User, *, role: Role, actor: User | None, **_extra) -
 #: Longest team or track name (the column's size).
 NAME_MAX = 100
 
+#: The kinds of event whose members choose a team (a competition a track too).
+TEAM_KINDS = frozenset({EventKind.COMPETITION, EventKind.SPORTSMEET})
+
 
 def set_teams(
     event: Event,
@@ -1296,7 +1389,7 @@ def teams_from_organization(event: Event, actor: User, organization_id: int) -> 
     event = lock_event(event.id)
     if event.is_cancelled:
         raise EventError(_("A cancelled event cannot be changed."))
-    if event.kind == EventKind.MIXER:
+    if event.kind not in TEAM_KINDS:
         raise EventError(_("This kind of event has no such list."))
     organization = db.session.get(Organization, organization_id)
     if organization is None or not is_within(organization_id, event.organization_id):
@@ -1356,7 +1449,7 @@ def _set_choices(event: Event, actor: User, model, rename: dict, remove: set, ad
     event = lock_event(event.id)
     if event.is_cancelled:
         raise EventError(_("A cancelled event cannot be changed."))
-    if event.kind == EventKind.MIXER or (not is_team and event.kind != EventKind.COMPETITION):
+    if event.kind not in TEAM_KINDS or (not is_team and event.kind != EventKind.COMPETITION):
         raise EventError(_("This kind of event has no such list."))
     items = {item.id: item for item in (event.teams if is_team else event.tracks)}
     for item_id in set(rename) | remove:

@@ -33,6 +33,7 @@ from eventsite.events.forms import (
     AddOrganizerForm,
     CancelEventForm,
     ChoiceListForm,
+    CompanionsForm,
     EventForm,
     OfferAnswerForm,
     RegistrationForm,
@@ -138,7 +139,12 @@ def organization_choices(listed: sa.ColumnElement[bool]) -> list[Organization]:
     )
 
 
-def _render_detail(event: Event, form: RegistrationForm | None = None, status: int = 200):
+def _render_detail(
+    event: Event,
+    form: RegistrationForm | None = None,
+    status: int = 200,
+    companions_form: CompanionsForm | None = None,
+):
     now = utcnow()
     state = event.registration_state(now)
     mine = position = None
@@ -153,6 +159,10 @@ def _render_detail(event: Event, form: RegistrationForm | None = None, status: i
     problems = service.standing_problems(event, current_user) if may_register else []
     if may_register and form is None and not problems:
         form = RegistrationForm(event=event, user=current_user, full_teams=full_teams)
+    if companions_form is None and _may_change_companions(event, mine, state):
+        companions_form = CompanionsForm(
+            formdata=None, event=event, data={"companions": mine.companions}
+        )
     return render_template(
         "events/detail.html",
         event=event,
@@ -167,9 +177,21 @@ def _render_detail(event: Event, form: RegistrationForm | None = None, status: i
         may_cancel=mine is not None and rules.member_may_cancel(mine.status, event.starts_at, now),
         problems=problems,
         form=form,
+        companions_form=companions_form,
         manager=can_manage(current_user, event),
         now=now,
     ), status
+
+
+def _may_change_companions(event: Event, mine: Registration | None, state: str) -> bool:
+    """The member's registration is one whose companions they may change now (the event admits
+    companions, or the member still brings some)."""
+    return (
+        mine is not None
+        and event.kind in rules.COMPANION_KINDS
+        and bool(event.max_companions or mine.companions)
+        and rules.member_may_change_companions(state, mine.status)
+    )
 
 
 @bp.get("/events/<int:event_id>")
@@ -284,6 +306,34 @@ def _cancel_registration(event_id: int):
         else _("Your registration is cancelled."),
         "success",
     )
+    return redirect(url_for("events.detail", event_id=event_id), 303)
+
+
+@bp.post("/events/<int:event_id>/companions")
+@login_required
+def change_companions(event_id: int):
+    """The member changes how many companions they bring; tried once more, like registering,
+    when the event's lock is held too long."""
+    return retry_once(lambda: _change_companions(event_id))
+
+
+def _change_companions(event_id: int):
+    event = _viewable_event(event_id)
+    registration = service.find_registration(event.id, current_user.id)
+    if registration is None:
+        abort(404)
+    form = CompanionsForm(event=event)
+    if not form.validate():
+        db.session.rollback()
+        return _render_detail(event, None, 400, companions_form=form)
+    try:
+        service.change_companions(registration, form.companions.data, actor=current_user)
+    except service.RegistrationError as exc:
+        db.session.rollback()
+        add_error(form, exc.message, exc.field)
+        return _render_detail(db.session.get(Event, event_id), None, 400, companions_form=form)
+    db.session.commit()
+    flash(_("Your companions are updated."), "success")
     return redirect(url_for("events.detail", event_id=event_id), 303)
 
 
@@ -456,6 +506,14 @@ def manage():
         page=page,
         my_organizations=granted_organizations(current_user),
         counts=service.status_counts(event.id for event in page.items),
+        # Seats (members and companions) the union activities on the page hold, in one query.
+        seats={
+            event_id: occupancy.confirmed
+            for event_id, occupancy in service.occupancies_of(
+                event.id for event in page.items
+            ).items()
+        },
+        companion_kinds=rules.COMPANION_KINDS,
         now=utcnow(),
     )
 
@@ -486,7 +544,7 @@ def create():
     )
     db.session.commit()
     flash(_("Draft saved. It is not public until you publish it."), "success")
-    if event.kind == EventKind.MIXER:
+    if event.kind not in service.TEAM_KINDS:
         return redirect(url_for("events.edit", event_id=event.id), 303)
     flash(_("Now add the teams members choose from."), "info")
     return redirect(url_for("events.teams", event_id=event.id), 303)
@@ -653,7 +711,7 @@ def organizers(event: Event):
 @event_permission("manage")
 def teams(event: Event):
     """Rename, remove and add the teams (and a competition's tracks) members choose from."""
-    if event.kind == EventKind.MIXER:
+    if event.kind not in service.TEAM_KINDS:
         abort(404)
     lists = ["teams", "tracks"] if event.kind == EventKind.COMPETITION else ["teams"]
     forms = {
@@ -700,7 +758,7 @@ def teams(event: Event):
 @event_permission("manage")
 def teams_from_organization(event: Event):
     """Add a team for each organization directly below the chosen one, in one action."""
-    if event.kind == EventKind.MIXER:
+    if event.kind not in service.TEAM_KINDS:
         abort(404)
     lists = ["teams", "tracks"] if event.kind == EventKind.COMPETITION else ["teams"]
     form = TeamsFromOrganizationForm(choices=service.team_source_organizations(event))

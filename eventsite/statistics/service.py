@@ -319,7 +319,7 @@ def _participants(held) -> dict[str, dict[tuple, int]]:
     month, and each unit: one statement.
 
     It groups the year's check-ins by member inside the database, each member becoming three
-    bit masks (months, kinds, kinds' months: 12 + 3 + 36 bits) OR-ed together; members with the
+    bit masks (months, kinds, kinds' months: 12 + 4 + 48 bits) OR-ed together; members with the
     same masks are counted together, and a bit's count is the sum over the masks that hold it;
     each unit counts its distinct (unit, member) pairs. The check-ins are read once (a CTE) for
     both, where a COUNT(DISTINCT) per grouping would read and sort them five times."""
