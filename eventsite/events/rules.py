@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 #: Nobody under this age takes part in a mixer, whatever the event's own age range says.
@@ -104,15 +104,18 @@ class Limits:
     gender_quotas: Mapping[str, int | None] = field(default_factory=dict)
     #: Confirmed members per team.
     team_cap: int | None = None
+    #: Confirmed places per session of an event held in sessions (场次); None: no limit.
+    session_caps: Mapping[int, int | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Occupancy:
-    """Confirmed places taken: in total, per gender and per team."""
+    """Confirmed places taken: in total, per gender, per team and per session."""
 
     confirmed: int = 0
     by_gender: Mapping[str, int] = field(default_factory=dict)
     by_team: Mapping[int, int] = field(default_factory=dict)
+    by_session: Mapping[int, int] = field(default_factory=dict)
     #: Registrations on the waitlist (they hold no place; counted so that nobody looks for
     #: waiting members to promote when there are none).
     waitlisted: int = 0
@@ -125,11 +128,16 @@ class Seeker:
     registration_id: int | None
     gender: str
     team_id: int | None = None
+    #: The session (场次) the seeker registered for; None at an event without sessions.
+    session_id: int | None = None
 
 
 def fits(limits: Limits, occupancy: Occupancy, seeker: Seeker) -> bool:
-    """A confirmed place is free for `seeker`: under capacity, their gender's quota and team cap."""
+    """A confirmed place is free for `seeker`: under capacity, their gender's quota, team cap
+    and their session's capacity."""
     if limits.capacity is not None and occupancy.confirmed >= limits.capacity:
+        return False
+    if not session_has_room(limits, occupancy, seeker.session_id):
         return False
     quota = limits.gender_quotas.get(seeker.gender)
     if quota is not None and occupancy.by_gender.get(seeker.gender, 0) >= quota:
@@ -155,7 +163,43 @@ def take_place(occupancy: Occupancy, seeker: Seeker) -> Occupancy:
     by_team = dict(occupancy.by_team)
     if seeker.team_id is not None:
         by_team[seeker.team_id] = by_team.get(seeker.team_id, 0) + 1
-    return Occupancy(confirmed=occupancy.confirmed + 1, by_gender=by_gender, by_team=by_team)
+    by_session = dict(occupancy.by_session)
+    if seeker.session_id is not None:
+        by_session[seeker.session_id] = by_session.get(seeker.session_id, 0) + 1
+    return Occupancy(
+        confirmed=occupancy.confirmed + 1,
+        by_gender=by_gender,
+        by_team=by_team,
+        by_session=by_session,
+    )
+
+
+def session_has_room(limits: Limits, occupancy: Occupancy, session_id: int | None) -> bool:
+    """A session has a confirmed place free: it has no limit, or fewer confirmed than its
+    capacity (an event without sessions, `session_id` None, always has room by this rule)."""
+    if session_id is None:
+        return True
+    cap = limits.session_caps.get(session_id)
+    return cap is None or occupancy.by_session.get(session_id, 0) < cap
+
+
+def may_move_to_session(
+    limits: Limits, occupancy: Occupancy, status: str, seeker: Seeker, to_session: int
+) -> bool:
+    """A registration (`seeker`, in its present session) moves to another session only if it
+    keeps what it holds: a confirmed place moves only into a session with a free place (the total
+    is unchanged, so only that session's capacity counts); a waitlisted one only into a place
+    that fits it (its turn in one session's line is no turn in another's); a pending one, which
+    holds nothing yet, anywhere."""
+    if to_session == seeker.session_id:
+        return False
+    if status == "pending":
+        return True
+    if status == "confirmed":
+        return session_has_room(limits, occupancy, to_session)
+    if status == "waitlisted":
+        return fits(limits, occupancy, replace(seeker, session_id=to_session))
+    return False
 
 
 def promotions(limits: Limits, occupancy: Occupancy, waitlist: Sequence[Seeker]) -> list[Seeker]:
@@ -312,11 +356,13 @@ def _least(*values: int | None) -> int | None:
 
 @dataclass(frozen=True)
 class PlacesLeft:
-    """Confirmed places still free: overall and per gender; None means no limit."""
+    """Confirmed places still free: overall, per gender and per session; None means no limit."""
 
     overall: int | None
     #: Every gender the limits name a quota for (a mixer names both), with the places it has left.
     by_gender: Mapping[str, int | None] = field(default_factory=dict)
+    #: Every session of the event, with the places it has left (its own and the event's).
+    by_session: Mapping[int, int | None] = field(default_factory=dict)
 
     def for_gender(self, gender: str | None) -> int | None:
         """The places a member of `gender` could take: their gender's, where it has a quota."""
@@ -331,9 +377,14 @@ class PlacesLeft:
 
 
 def places_left(limits: Limits, occupancy: Occupancy) -> PlacesLeft:
-    """A gender has the places its quota and the capacity both leave; overall, the capacity left,
-    but never more than the places of every gender together."""
+    """A gender has the places its quota and the capacity both leave, and so has a session;
+    overall, the capacity left, but never more than the places of every gender together, nor of
+    every session together."""
     capacity_left = _left(limits.capacity, occupancy.confirmed)
+    by_session = {
+        session_id: _least(capacity_left, _left(cap, occupancy.by_session.get(session_id, 0)))
+        for session_id, cap in limits.session_caps.items()
+    }
     by_gender = {
         gender: _least(capacity_left, _left(quota, occupancy.by_gender.get(gender, 0)))
         for gender, quota in limits.gender_quotas.items()
@@ -342,7 +393,9 @@ def places_left(limits: Limits, occupancy: Occupancy) -> PlacesLeft:
     overall = capacity_left
     if all(left is not None for left in each):
         overall = _least(capacity_left, sum(each))
-    return PlacesLeft(overall=overall, by_gender=by_gender)
+    if by_session and all(left is not None for left in by_session.values()):
+        overall = _least(overall, sum(by_session.values()))
+    return PlacesLeft(overall=overall, by_gender=by_gender, by_session=by_session)
 
 
 def full_teams(limits: Limits, occupancy: Occupancy) -> frozenset[int]:

@@ -29,9 +29,11 @@ from eventsite.events import notices, rules
 from eventsite.events.models import (
     ACTIVE_STATUSES,
     AUDIENCE_TITLES,
+    SESSION_KINDS,
     Event,
     EventKind,
     EventOrganizer,
+    EventSession,
     EventStatus,
     Registration,
     RegistrationStatus,
@@ -154,13 +156,40 @@ def lock_event(event_id: int) -> Event:
     return event
 
 
-def limits_of(event: Event) -> rules.Limits:
-    """The event's limits on confirmed places, as the rules see them."""
+def limits_of(
+    event: Event, session_caps: dict[int, dict[int, int | None]] | None = None
+) -> rules.Limits:
+    """The event's limits on confirmed places, as the rules see them; an event that may have
+    sessions reads their capacities (one query) unless `session_caps` (`session_caps_of`)
+    already holds them."""
     quotas: dict[str, int | None] = {}
     if event.kind == EventKind.MIXER:
         quotas = {"male": event.quota_male, "female": event.quota_female}
     team_cap = event.team_cap if event.kind == EventKind.SPORTSMEET else None
-    return rules.Limits(capacity=event.capacity, gender_quotas=quotas, team_cap=team_cap)
+    caps: dict[int, int | None] = {}
+    if event.kind in SESSION_KINDS:
+        if session_caps is None:
+            session_caps = session_caps_of([event.id])
+        caps = session_caps.get(event.id, {})
+    return rules.Limits(
+        capacity=event.capacity, gender_quotas=quotas, team_cap=team_cap, session_caps=caps
+    )
+
+
+def session_caps_of(event_ids: Iterable[int]) -> dict[int, dict[int, int | None]]:
+    """{event_id: {session_id: capacity}} for the events' sessions, in one query."""
+    ids = list(dict.fromkeys(event_ids))
+    caps: dict[int, dict[int, int | None]] = {event_id: {} for event_id in ids}
+    if not ids:
+        return caps
+    rows = db.session.execute(
+        sa.select(EventSession.event_id, EventSession.id, EventSession.capacity).where(
+            EventSession.event_id.in_(ids)
+        )
+    ).all()
+    for event_id, session_id, capacity in rows:
+        caps[event_id][session_id] = capacity
+    return caps
 
 
 def occupancies_of(event_ids: Iterable[int]) -> dict[int, rules.Occupancy]:
@@ -175,6 +204,7 @@ def occupancies_of(event_ids: Iterable[int]) -> dict[int, rules.Occupancy]:
             Registration.status,
             Registration.gender,
             Registration.team_id,
+            Registration.session_id,
             sa.func.count(Registration.id),
         )
         .where(
@@ -182,24 +212,32 @@ def occupancies_of(event_ids: Iterable[int]) -> dict[int, rules.Occupancy]:
             Registration.status.in_((S.CONFIRMED, S.WAITLISTED)),
         )
         .group_by(
-            Registration.event_id, Registration.status, Registration.gender, Registration.team_id
+            Registration.event_id,
+            Registration.status,
+            Registration.gender,
+            Registration.team_id,
+            Registration.session_id,
         )
     ).all()
     by_gender: dict[int, Counter[str]] = {event_id: Counter() for event_id in ids}
     by_team: dict[int, Counter[int]] = {event_id: Counter() for event_id in ids}
+    by_session: dict[int, Counter[int]] = {event_id: Counter() for event_id in ids}
     waiting: Counter[int] = Counter()
-    for event_id, status, gender, team_id, count in rows:
+    for event_id, status, gender, team_id, session_id, count in rows:
         if status == S.WAITLISTED:
             waiting[event_id] += count
             continue
         by_gender[event_id][gender] += count
         if team_id is not None:
             by_team[event_id][team_id] += count
+        if session_id is not None:
+            by_session[event_id][session_id] += count
     return {
         event_id: rules.Occupancy(
             confirmed=by_gender[event_id].total(),
             by_gender=dict(by_gender[event_id]),
             by_team=dict(by_team[event_id]),
+            by_session=dict(by_session[event_id]),
             waitlisted=waiting[event_id],
         )
         for event_id in ids
@@ -327,13 +365,40 @@ def standing_problems(event: Event, user: User) -> list[str]:
     ]
 
 
-def find_registration(event_id: int, user_id: int) -> Registration | None:
-    """The member's registration for the event in any status, or None."""
+def find_registration(
+    event_id: int, user_id: int, session_id: int | None = None
+) -> Registration | None:
+    """The member's registration for the event in any status, or None.
+
+    At an event held in sessions a member may hold one per session: with `session_id`, the one
+    in that session; without, an active one before an inactive one (the earliest session first),
+    so that where a member may hold only one, this is it.
+    """
+    stmt = sa.select(Registration).where(
+        Registration.event_id == event_id, Registration.user_id == user_id
+    )
+    if session_id is not None:
+        stmt = stmt.where(Registration.session_id == session_id)
     return db.session.scalars(
-        sa.select(Registration).where(
-            Registration.event_id == event_id, Registration.user_id == user_id
+        stmt.order_by(
+            Registration.status.not_in(ACTIVE_STATUSES),
+            Registration.status_changed_at.desc(),
+            Registration.id,
+        ).limit(1)
+    ).first()
+
+
+def registrations_of(event_id: int, user_id: int) -> list[Registration]:
+    """Every registration of the member for the event (several only where it has sessions),
+    by their sessions' start."""
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .outerjoin(EventSession, EventSession.id == Registration.session_id)
+            .where(Registration.event_id == event_id, Registration.user_id == user_id)
+            .order_by(EventSession.starts_at, Registration.id)
         )
-    ).one_or_none()
+    )
 
 
 def register(
@@ -342,12 +407,17 @@ def register(
     *,
     team_id: int | None = None,
     track_id: int | None = None,
+    session_id: int | None = None,
     single_declared: bool = False,
     now: datetime | None = None,
     announce: bool = True,
     actor: User | None = None,
 ) -> Registration:
     """Register `user`: confirmed if a place fits them, else waitlisted; pending if approval is on.
+
+    At an event held in sessions, for the session `session_id`: a place in it, else its
+    waitlist; a member holds one session, or one registration per session where the event
+    allows several.
 
     `announce=False` leaves telling the member to the caller (an import approves at once and
     tells them only the outcome). `actor` is who registers them: the member themself unless
@@ -361,11 +431,31 @@ def register(
     now = now or utcnow()
     if not event.registration_open(now):
         raise RegistrationError(_closed_message(event, now))
-    existing = find_registration(event.id, user.id)
-    if existing is not None and existing.is_active:
-        raise RegistrationError(_("You are already registered for this event."))
-    if existing is not None and existing.status == S.REJECTED:
+    session = _session_to_register(event, session_id, now)
+    mine = _member_registrations(event.id, user.id)
+    active = [registration for registration in mine if registration.is_active]
+    if session is not None and event.multiple_sessions:
+        if any(registration.session_id == session.id for registration in active):
+            raise RegistrationError(_("You are already registered for this session."), "session_id")
+    elif active:
+        raise RegistrationError(
+            _(
+                "You are already registered for this event; to change the session, move to another one."
+            )
+            if session is not None
+            else _("You are already registered for this event.")
+        )
+    if any(registration.status == S.REJECTED for registration in mine):
         raise RegistrationError(_("The organizer has declined your registration for this event."))
+    # A member's earlier (cancelled) registration for the same session arrives anew.
+    existing = next(
+        (
+            registration
+            for registration in mine
+            if registration.session_id == (session.id if session else None)
+        ),
+        None,
+    )
     outside = audience_problem(event, user)
     if outside is not None:
         raise RegistrationError(outside)
@@ -381,7 +471,9 @@ def register(
         first = problems[0]
         raise RegistrationError(str(PROBLEM_MESSAGES[first]), rules.PROBLEM_FIELD[first])
 
-    seeker = rules.Seeker(None, user.gender, applicant.team_id)
+    seeker = rules.Seeker(
+        None, user.gender, applicant.team_id, session_id=session.id if session else None
+    )
     status = rules.status_on_arrival(
         approval_required=event.approval_required,
         has_place=not event.approval_required and _place_for(event, seeker, now, actor),
@@ -406,6 +498,7 @@ def register(
     registration.birth_year = user.birth_year
     registration.team_id = applicant.team_id
     registration.track_id = applicant.track_id
+    registration.session_id = session.id if session else None
     registration.single_declared_at = now if kind == EventKind.MIXER else None
     registration.registered_at = now
     registration.status_changed_at = now
@@ -419,6 +512,49 @@ def register(
     if announce:
         _announce(registration, event, user)
     return registration
+
+
+def _member_registrations(event_id: int, user_id: int) -> list[Registration]:
+    return list(
+        db.session.scalars(
+            sa.select(Registration).where(
+                Registration.event_id == event_id, Registration.user_id == user_id
+            )
+        )
+    )
+
+
+def sessions_of(event: Event) -> list[EventSession]:
+    """The event's sessions by start (none for a kind that has no sessions, without a query)."""
+    if event.kind not in SESSION_KINDS:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(EventSession)
+            .where(EventSession.event_id == event.id)
+            .order_by(EventSession.starts_at, EventSession.position, EventSession.id)
+        )
+    )
+
+
+def _session_to_register(
+    event: Event, session_id: int | None, now: datetime
+) -> EventSession | None:
+    """The session a member registers for: one of the event's that has not started; None at an
+    event without sessions."""
+    sessions = sessions_of(event)
+    if not sessions:
+        return None
+    if session_id is None:
+        raise RegistrationError(_("Please choose a session."), "session_id")
+    session = next((session for session in sessions if session.id == session_id), None)
+    if session is None:
+        raise RegistrationError(_("That session does not belong to this event."), "session_id")
+    if now >= session.starts_at:
+        raise RegistrationError(
+            _("This session has already started; please choose another."), "session_id"
+        )
+    return session
 
 
 def _closed_message(event: Event, now: datetime) -> str:
@@ -520,7 +656,10 @@ def promote_waitlist(
     ).all()
     if not waiting:
         return []
-    seekers = [rules.Seeker(reg.id, reg.gender, reg.team_id) for reg, _user in waiting]
+    seekers = [
+        rules.Seeker(reg.id, reg.gender, reg.team_id, session_id=reg.session_id)
+        for reg, _user in waiting
+    ]
     chosen = {
         s.registration_id
         for s in rules.promotions(limits_of(event), occupancy_of(event.id), seekers)
@@ -648,7 +787,12 @@ def approve(
     now = now or utcnow()
     if rules.RosterAction.APPROVE not in rules.roster_actions(registration.status):
         raise RegistrationError(_("Only registrations awaiting approval can be approved."))
-    seeker = rules.Seeker(registration.id, registration.gender, registration.team_id)
+    seeker = rules.Seeker(
+        registration.id,
+        registration.gender,
+        registration.team_id,
+        session_id=registration.session_id,
+    )
     has_place = _place_for(event, seeker, now, actor)
     status = S.CONFIRMED if has_place else S.WAITLISTED
     _ask_before_changing(event, actor, [_change(registration, status=status)])
@@ -770,6 +914,8 @@ def waitlist_position(registration: Registration) -> int | None:
         sa.select(sa.func.count(Registration.id)).where(
             Registration.event_id == registration.event_id,
             Registration.status == S.WAITLISTED,
+            # Each session has its own waitlist.
+            sa.func.coalesce(Registration.session_id, 0) == (registration.session_id or 0),
             sa.or_(
                 Registration.waitlisted_at < registration.waitlisted_at,
                 sa.and_(
@@ -797,6 +943,9 @@ __all__ = [
     "approve",
     "cancel_registration",
     "find_registration",
+    "registrations_of",
+    "sessions_of",
+    "session_caps_of",
     "full_teams_of",
     "lock_event",
     "move",
