@@ -396,6 +396,7 @@ class RosterFilters:
     track_id: int | None = None
     checked_in: bool | None = None
     q: str = ""
+    session_id: int | None = None
 
     @property
     def active(self) -> bool:
@@ -408,6 +409,7 @@ class RosterFilters:
                 self.track_id,
                 self.checked_in,
                 self.q,
+                self.session_id,
             )
         )
 
@@ -425,6 +427,8 @@ def apply_filters(stmt, event_id: int, filters: RosterFilters):
         stmt = stmt.where(Registration.team_id == filters.team_id)
     if filters.track_id is not None:
         stmt = stmt.where(Registration.track_id == filters.track_id)
+    if filters.session_id is not None:
+        stmt = stmt.where(Registration.session_id == filters.session_id)
     if filters.checked_in is True:
         stmt = stmt.where(Registration.checked_in_at.is_not(None))
     elif filters.checked_in is False:
@@ -447,11 +451,13 @@ def _roster_rows(event_id: int, filters: RosterFilters):
         .outerjoin(User.organization)
         .outerjoin(Registration.team)
         .outerjoin(Registration.track)
+        .outerjoin(Registration.session)
         .options(
             contains_eager(Registration.user).lazyload(User.role_grants),
             contains_eager(Registration.user).contains_eager(User.organization),
             contains_eager(Registration.team),
             contains_eager(Registration.track),
+            contains_eager(Registration.session),
         )
         .order_by(Registration.registered_at, Registration.id)
     )
@@ -532,9 +538,10 @@ def gender_title(value: str) -> str:
     return Gender(value).title if value in set(Gender) else value
 
 
-def export_header() -> list[str]:
-    """Roster export columns in the current language (matching the import column names)."""
-    return [
+def export_header(with_sessions: bool = False) -> list[str]:
+    """Roster export columns in the current language (matching the import column names); an
+    event held in sessions has a session column after the track."""
+    header = [
         _("Name"),
         _("Mobile"),
         _("Work unit"),
@@ -549,9 +556,12 @@ def export_header() -> list[str]:
         _("Registered at"),
         _("Checked in at"),
     ]
+    if with_sessions:
+        header.insert(header.index(_("Track")) + 1, _("Session"))
+    return header
 
 
-def export_rows(event: Event, filters: RosterFilters) -> list[list]:
+def export_rows(event: Event, filters: RosterFilters, with_sessions: bool = False) -> list[list]:
     """The filtered roster as plain rows for CSV/XLSX, from one joined query."""
     rows = []
     for reg in db.session.scalars(_roster_rows(event.id, filters)):
@@ -578,7 +588,24 @@ def export_rows(event: Event, filters: RosterFilters) -> list[list]:
                 format_local(reg.checked_in_at),
             ]
         )
+        if with_sessions:
+            rows[-1].insert(9, _session_cell(reg))
     return rows
+
+
+def _session_cell(registration: Registration) -> str:
+    """The registration's session as the export shows it: its name and local time."""
+    session = registration.session
+    if session is None:
+        return ""
+    return f"{session.label} {format_local(session.starts_at)}"
+
+
+def event_sessions(event: Event) -> list:
+    """The event's sessions by start (no query for a kind without sessions)."""
+    from eventsite.events.service import sessions_of
+
+    return sessions_of(event)
 
 
 def record_export(
@@ -919,6 +946,7 @@ ACTION_TITLES = {
     "registration.reject": _l("Registration rejected"),
     "registration.cancel": _l("Registration cancelled by the organizer"),
     "registration.move": _l("Moved to another team or track"),
+    "registration.session_move": _l("Moved to another session"),
     "registration.promote": _l("Promoted from the waitlist"),
     "registration.offer": _l("Place offered from the waitlist, to confirm by the time given"),
     "registration.offer_confirm": _l("Offered place confirmed"),
@@ -944,6 +972,7 @@ ACTION_TITLES = {
     "event.organizer_release": _l("Organizer role revoked; taken off this event"),
     "event.teams": _l("Teams changed"),
     "event.tracks": _l("Tracks changed"),
+    "event.sessions": _l("Sessions changed"),
     "meet.settings": _l("Meet settings saved"),
     "meet.item_create": _l("Item added"),
     "meet.item_update": _l("Item changed"),

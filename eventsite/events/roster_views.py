@@ -61,7 +61,7 @@ def _writing_gets_release_the_write_lock(_exc):
 #: The query-string keys the roster and the check-in desk carry through a POST and its redirect.
 #: Only these: any other key (event_id, registration_id, _method…) would reach url_for as a
 #: keyword argument and break the link, or the redirect after a committed action.
-CARRIED_ARGS = ("q", "status", "gender", "team_id", "track_id", "checked_in")
+CARRIED_ARGS = ("q", "status", "gender", "team_id", "track_id", "checked_in", "session_id")
 
 
 def _args() -> dict:
@@ -75,15 +75,16 @@ def _args() -> dict:
 # --- roster -----------------------------------------------------------------------------------
 
 
-def _filter_form(teams, tracks) -> tuple[RosterFilterForm, roster.RosterFilters, bool]:
-    form = RosterFilterForm(request.args, teams=teams, tracks=tracks)
+def _filter_form(teams, tracks, sessions=()) -> tuple[RosterFilterForm, roster.RosterFilters, bool]:
+    form = RosterFilterForm(request.args, teams=teams, tracks=tracks, sessions=sessions)
     valid = form.validate()
     return form, (form.filters() if valid else roster.RosterFilters()), valid
 
 
 def _render_roster(event, *, bulk_form=None, refusals=(), status=200):
     teams, tracks = roster.event_teams(event), roster.event_tracks(event)
-    filter_form, filters, valid = _filter_form(teams, tracks)
+    sessions = roster.event_sessions(event)
+    filter_form, filters, valid = _filter_form(teams, tracks, sessions)
     bulk_form = bulk_form or BulkActionForm(formdata=None, teams=teams, tracks=tracks)
     page = roster.roster_page(
         event,
@@ -98,6 +99,7 @@ def _render_roster(event, *, bulk_form=None, refusals=(), status=200):
             counts=roster.roster_counts(event),
             teams=teams,
             tracks=tracks,
+            sessions=sessions,
             filter_form=filter_form,
             filters=filters,
             page=page,
@@ -209,7 +211,9 @@ def _message_steps(event) -> message_pages.Steps:
 
 
 def _message_audience(event) -> roster_messages.Audience | None:
-    _form, filters, valid = _filter_form(roster.event_teams(event), roster.event_tracks(event))
+    _form, filters, valid = _filter_form(
+        roster.event_teams(event), roster.event_tracks(event), roster.event_sessions(event)
+    )
     return roster_messages.Audience(event, filters) if valid else None
 
 
@@ -253,10 +257,13 @@ def messages(event):
 
 def _export(event, file_format: str):
     teams, tracks = roster.event_teams(event), roster.event_tracks(event)
-    _form, filters, valid = _filter_form(teams, tracks)
+    sessions = roster.event_sessions(event)
+    _form, filters, valid = _filter_form(teams, tracks, sessions)
     if not valid:
         return _render_roster(event)
-    header, rows = roster.export_header(), roster.export_rows(event, filters)
+    with_sessions = bool(sessions)
+    header = roster.export_header(with_sessions)
+    rows = roster.export_rows(event, filters, with_sessions)
     roster.record_export(
         event, actor=current_user, file_format=file_format, rows=len(rows), filters=filters
     )

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 
 from eventsite.accounts.models import User
 from eventsite.core import audit
+from eventsite.core.inputs import storable_integer
 from eventsite.core.notifications import notify
 from eventsite.core.time import format_local, utcnow
 from eventsite.events import rules
@@ -93,7 +94,11 @@ def session_figures(event: Event) -> list[SessionFigures]:
 
 
 def _session_of(event: Event, session_id: int | None) -> EventSession:
-    session = db.session.get(EventSession, session_id) if session_id else None
+    session = (
+        db.session.get(EventSession, session_id)
+        if session_id is not None and storable_integer(session_id)
+        else None
+    )
     if session is None or session.event_id != event.id:
         raise RegistrationError(_("That session does not belong to this event."), "session_id")
     return session
@@ -374,3 +379,67 @@ def _tell_moved(registration: Registration, event: Event, target: EventSession) 
         ),
         link=event_path(event),
     )
+
+
+def session_time(session: EventSession) -> str:
+    """“2026-11-11 09:00–11:00”, or both dates when it runs past midnight (local time)."""
+    start = format_local(session.starts_at)
+    same_day = format_local(session.starts_at, "%Y-%m-%d") == format_local(
+        session.ends_at, "%Y-%m-%d"
+    )
+    end = format_local(session.ends_at, "%H:%M" if same_day else "%Y-%m-%d %H:%M")
+    return f"{start}–{end}"
+
+
+def _choice_label(figures: SessionFigures, approval_required: bool = False) -> str:
+    left = figures.left
+    if left is None:
+        places = _("no limit on places")
+    elif left == 0:
+        places = _("full: you join its waitlist")
+    else:
+        places = _("%(n)s places left", n=left)
+    return f"{figures.session.label} · {session_time(figures.session)} · {places}"
+
+
+def choices_to_register(
+    figures: list[SessionFigures],
+    held: list[Registration],
+    multiple: bool,
+    now: datetime,
+) -> list[tuple[int, str]]:
+    """The sessions a member may register for, as (id, label with time and places left): those
+    not started yet and, where several may be held, not held already."""
+    taken = {reg.session_id for reg in held if reg.is_active} if multiple else set()
+    return [
+        (figure.session.id, _choice_label(figure))
+        for figure in figures
+        if now < figure.session.starts_at and figure.session.id not in taken
+    ]
+
+
+def move_choices(
+    figures: list[SessionFigures], registration: Registration, now: datetime | None = None
+) -> list[tuple[int, str]]:
+    """The sessions a registration may be moved to, with time and places left: every other one
+    (for a member, only those not started yet)."""
+    return [
+        (figure.session.id, _choice_label(figure))
+        for figure in figures
+        if figure.session.id != registration.session_id
+        and (now is None or now < figure.session.starts_at)
+    ]
+
+
+def member_move_form(event: Event, figures: list[SessionFigures], mine: Registration | None, now):
+    """The member's “move to another session” form, or None when there is nothing to move: an
+    event without sessions, no active registration, the event started, no other session open.
+    Where several sessions may be held there is no move: a member adds one and cancels another."""
+    from eventsite.events.session_forms import MoveSessionForm
+
+    if not figures or event.multiple_sessions or mine is None or not mine.is_active:
+        return None
+    if not rules.member_may_cancel(mine.status, event.starts_at, now):
+        return None
+    choices = move_choices(figures, mine, now)
+    return MoveSessionForm(formdata=None, choices=choices) if choices else None

@@ -28,7 +28,7 @@ from eventsite.core.inputs import storable_int
 from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required, public, role_required
 from eventsite.core.time import to_local, utcnow
-from eventsite.events import checkin, notices, offers, rules, service
+from eventsite.events import checkin, notices, offers, rules, service, sessions
 from eventsite.events.forms import (
     AddOrganizerForm,
     CancelEventForm,
@@ -106,12 +106,15 @@ def index():
     )
     ids = [event.id for event in page.items]
     occupancies = service.occupancies_of(ids)
+    session_caps = service.session_caps_of(ids)
     return render_template(
         "events/index.html",
         page=page,
         counts=service.status_counts(ids),
         places_left={
-            event.id: rules.places_left(service.limits_of(event), occupancies[event.id])
+            event.id: rules.places_left(
+                service.limits_of(event, session_caps), occupancies[event.id]
+            )
             for event in page.items
         },
         kind=kind,
@@ -142,17 +145,31 @@ def _render_detail(event: Event, form: RegistrationForm | None = None, status: i
     now = utcnow()
     state = event.registration_state(now)
     mine = position = None
+    figures = sessions.session_figures(event)
+    my_sessions: list[Registration] = []
     if current_user.is_authenticated:
         mine = service.find_registration(event.id, current_user.id)
         if mine is not None:
             position = service.waitlist_position(mine)
+        if figures and mine is not None:
+            my_sessions = service.registrations_of(event.id, current_user.id)
     may_register = current_user.is_authenticated and rules.member_may_register(
         state, mine.status if mine is not None else None
     )
+    choices = sessions.choices_to_register(figures, my_sessions, event.multiple_sessions, now)
+    if figures and event.multiple_sessions and current_user.is_authenticated:
+        # Where a member may hold several sessions, they may add one they do not hold yet.
+        may_register = (
+            state == rules.RegistrationState.OPEN
+            and bool(choices)
+            and not any(reg.status == S.REJECTED for reg in my_sessions)
+        )
     places, full_teams = service.places_and_full_teams(event)
     problems = service.standing_problems(event, current_user) if may_register else []
     if may_register and form is None and not problems:
-        form = RegistrationForm(event=event, user=current_user, full_teams=full_teams)
+        form = RegistrationForm(
+            event=event, user=current_user, full_teams=full_teams, sessions=choices
+        )
     return render_template(
         "events/detail.html",
         event=event,
@@ -168,6 +185,15 @@ def _render_detail(event: Event, form: RegistrationForm | None = None, status: i
         problems=problems,
         form=form,
         manager=can_manage(current_user, event),
+        figures=figures,
+        my_sessions=[
+            (reg, service.waitlist_position(reg) if reg.status == S.WAITLISTED else None)
+            for reg in my_sessions
+        ]
+        if event.multiple_sessions
+        else [],
+        move_form=sessions.member_move_form(event, figures, mine, now),
+        session_time=sessions.session_time,
         now=now,
     ), status
 
@@ -227,7 +253,18 @@ def register(event_id: int):
 
 def _register(event_id: int):
     event = _viewable_event(event_id)
-    form = RegistrationForm(event=event, user=current_user, full_teams=service.full_teams_of(event))
+    figures = sessions.session_figures(event)
+    form = RegistrationForm(
+        event=event,
+        user=current_user,
+        full_teams=service.full_teams_of(event),
+        sessions=sessions.choices_to_register(
+            figures,
+            service.registrations_of(event.id, current_user.id) if figures else [],
+            event.multiple_sessions,
+            utcnow(),
+        ),
+    )
     if not form.validate():
         db.session.rollback()
         return _render_detail(event, form, 400)
@@ -267,7 +304,9 @@ def cancel_registration(event_id: int):
 
 def _cancel_registration(event_id: int):
     event = _viewable_event(event_id)
-    registration = service.find_registration(event.id, current_user.id)
+    registration = service.find_registration(
+        event.id, current_user.id, request.form.get("session_id", type=storable_int)
+    )
     if registration is None:
         abort(404)
     was = registration.status
@@ -297,7 +336,9 @@ def answer_offer(event_id: int):
 
 def _answer_offer(event_id: int):
     event = _viewable_event(event_id)
-    registration = service.find_registration(event.id, current_user.id)
+    registration = service.find_registration(
+        event.id, current_user.id, request.form.get("session_id", type=storable_int)
+    )
     if registration is None:
         abort(404)
     form = OfferAnswerForm()
