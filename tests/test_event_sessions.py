@@ -370,3 +370,136 @@ def test_session_started_is_refused(clock, client, auth, lecture):
     assert "This session has already started" in text(late)
     on_time = client.post(f"/events/{lecture.id}/register", data={"session_id": second.id})
     assert on_time.status_code == 303
+
+
+# --- Per session everywhere: .ics, reminders, check-in, My events, exports --------------------
+
+
+def test_ics_gives_the_members_session_times(client, auth, lecture):
+    import icalendar
+
+    _first, second, _third = sessions_of(lecture)
+    member = make_user()
+    register(client, auth, member, lecture, second)
+    calendar = icalendar.Calendar.from_ical(client.get(f"/events/{lecture.id}.ics").data)
+    [entry] = calendar.walk("VEVENT")
+    assert entry.decoded("dtstart") == second.starts_at.replace(microsecond=0)
+    assert entry.decoded("dtend") == second.ends_at.replace(microsecond=0)
+    assert "第二场" in str(entry.get("summary"))
+    auth.logout()
+    g.pop("_login_user", None)
+    anonymous = icalendar.Calendar.from_ical(client.get(f"/events/{lecture.id}.ics").data)
+    assert [e.decoded("dtstart") for e in anonymous.walk("VEVENT")] == [
+        lecture.starts_at.replace(microsecond=0)
+    ]
+
+
+def test_reminders_go_before_each_session_once(app, clock, organizer):
+    from eventsite import scheduler
+
+    event = make_event(
+        organizer=organizer,
+        kind=EventKind.GENERAL,
+        starts_at=clock.now + timedelta(hours=12),
+        ends_at=clock.now + timedelta(days=3),
+    )
+    early = EventSession(
+        event_id=event.id,
+        label="上午场",
+        starts_at=event.starts_at,
+        ends_at=event.starts_at + timedelta(hours=2),
+        position=0,
+    )
+    late = EventSession(
+        event_id=event.id,
+        label="第二天",
+        starts_at=event.starts_at + timedelta(days=1),
+        ends_at=event.starts_at + timedelta(days=1, hours=2),
+        position=1,
+    )
+    db.session.add_all([early, late])
+    db.session.flush()
+    a, b = make_user(name="甲"), make_user(name="乙")
+    make_registration(event, a, session_id=early.id)
+    make_registration(event, b, session_id=late.id)
+    db.session.commit()
+
+    def reminded(user) -> list[str]:
+        return db.session.scalars(
+            sa.select(Notification.subject).where(
+                Notification.user_id == user.id, Notification.subject.like("Reminder%")
+            )
+        ).all()
+
+    with app.test_request_context():
+        assert scheduler.run_notices().reminders == 1
+        assert scheduler.run_notices().reminders == 0  # idempotent
+    assert [s for s in reminded(a)] == [
+        f"Reminder: 测试活动 · 上午场 starts at {format_local(early.starts_at)}"
+    ]
+    assert reminded(b) == []
+    clock.advance(hours=14)  # the late session is now within 24 h
+    with app.test_request_context():
+        assert scheduler.run_notices().reminders == 1
+        assert scheduler.run_notices().reminders == 0
+    assert len(reminded(b)) == 1 and "第二天" in reminded(b)[0]
+    assert len(reminded(a)) == 1
+
+
+def test_check_in_shows_the_session_and_warns_at_the_wrong_one(clock, client, auth, organizer):
+    event = make_event(
+        organizer=organizer,
+        kind=EventKind.GENERAL,
+        starts_at=clock.now + timedelta(hours=1),
+        ends_at=clock.now + timedelta(days=2),
+    )
+    now_on = EventSession(
+        event_id=event.id,
+        label="第一场",
+        starts_at=event.starts_at,
+        ends_at=event.starts_at + timedelta(hours=2),
+        position=0,
+    )
+    tomorrow = EventSession(
+        event_id=event.id,
+        label="第二场",
+        starts_at=event.starts_at + timedelta(days=1),
+        ends_at=event.starts_at + timedelta(days=1, hours=2),
+        position=1,
+    )
+    db.session.add_all([now_on, tomorrow])
+    db.session.flush()
+    right = make_registration(event, make_user(name="甲"), session_id=now_on.id)
+    wrong = make_registration(event, make_user(name="乙"), session_id=tomorrow.id)
+    db.session.commit()
+    clock.advance(minutes=70)
+    become(auth, organizer)
+    desk = text(client.get(f"/events/{event.id}/checkin", query_string={"q": "乙"}))
+    assert "第二场" in desk
+    ok = client.post(f"/events/{event.id}/checkin/{right.id}", follow_redirects=True)
+    assert "holds a place in the session" not in text(ok)
+    warned = client.post(f"/events/{event.id}/checkin/{wrong.id}", follow_redirects=True)
+    assert "Note: 乙 holds a place in the session 「第二场」" in text(warned)
+    assert db.session.get(Registration, wrong.id).checked_in_at is not None
+
+
+def test_my_events_and_the_export_name_the_session(client, auth, lecture, organizer):
+    import csv
+    import io
+
+    _first, _second, third = sessions_of(lecture)
+    member = make_user(name="甲")
+    register(client, auth, member, lecture, third)
+    html = text(client.get("/my/events"))
+    assert "第三场" in html and format_local(third.starts_at) in html
+    become(auth, organizer)
+    body = client.get(f"/events/{lecture.id}/roster.csv").data.decode("utf-8-sig")
+    header, row = list(csv.reader(io.StringIO(body)))
+    assert header[header.index("Track") + 1] == "Session"
+    assert row[header.index("Session")] == f"第三场 {format_local(third.starts_at)}"
+    filtered = text(
+        client.get(f"/events/{lecture.id}/roster", query_string={"session_id": third.id})
+    )
+    assert "甲" in filtered
+    other = text(client.get(f"/events/{lecture.id}/roster", query_string={"session_id": _first.id}))
+    assert "No registrations match." in other

@@ -57,11 +57,17 @@ def text_facts(user_id: int | None, event_id: int) -> dict | None:
         return None
     registration = None
     if user_id is not None:
+        # At an event held in sessions a member may hold several: an active one speaks first.
         registration = db.session.scalars(
-            sa.select(Registration).where(
-                Registration.event_id == event_id, Registration.user_id == user_id
+            sa.select(Registration)
+            .where(Registration.event_id == event_id, Registration.user_id == user_id)
+            .order_by(
+                Registration.status.not_in(ACTIVE_STATUSES),
+                Registration.status_changed_at.desc(),
+                Registration.id,
             )
-        ).one_or_none()
+            .limit(1)
+        ).first()
     return {
         "event_cancelled": event.is_cancelled,
         "registration_status": registration.status if registration is not None else None,

@@ -29,7 +29,7 @@ from eventsite.core import audit
 from eventsite.core.exports import TableError, read_table
 from eventsite.core.models import AuditEntry
 from eventsite.core.time import format_local, to_local, utcnow
-from eventsite.events import service
+from eventsite.events import rules, service
 from eventsite.events.checkin import read_token
 from eventsite.events.models import (
     ACTIVE_STATUSES,
@@ -1080,6 +1080,26 @@ def refusal_message(refusal: CheckInRefusal, registration: Registration) -> str:
     )
 
 
+def wrong_session_warning(registration: Registration, now: datetime | None = None) -> str | None:
+    """What the desk is told when a member checks in outside their session's time (another
+    session is under way, or none): their session and its time; None when it is theirs."""
+    session = registration.session
+    if session is None:
+        return None
+    now = now or utcnow()
+    opens_before = timedelta(hours=checkin_hours())
+    if rules.session_check_in_time(session.starts_at, session.ends_at, now, opens_before):
+        return None
+    return _(
+        "Note: %(name)s holds a place in the session 「%(session)s」 (%(start)s – %(end)s), not "
+        "one under way now.",
+        name=registration.user.name,
+        session=session.label,
+        start=format_local(session.starts_at),
+        end=format_local(session.ends_at, "%H:%M"),
+    )
+
+
 def checkin_hours() -> float:
     """How many hours before its start an event's check-in opens (CHECKIN_OPENS_HOURS)."""
     return float(current_app.config.get("CHECKIN_OPENS_HOURS", DEFAULT_CHECKIN_OPENS_HOURS))
@@ -1245,6 +1265,7 @@ def desk_search(event: Event, q: str) -> list[Registration]:
         .options(
             contains_eager(Registration.user).lazyload(User.role_grants),
             joinedload(Registration.team),
+            joinedload(Registration.session),
         )
         .where(
             Registration.event_id == event.id,
@@ -1267,6 +1288,7 @@ def recent_check_ins(event: Event, limit: int = 10) -> list[Registration]:
         .options(
             contains_eager(Registration.user).lazyload(User.role_grants),
             joinedload(Registration.team),
+            joinedload(Registration.session),
         )
         .where(Registration.event_id == event.id, Registration.checked_in_at.is_not(None))
         .order_by(Registration.checked_in_at.desc(), Registration.id.desc())

@@ -415,8 +415,11 @@ def check_in_by_token(token):
                 message=error.message,
                 token=token,
             ), 409
+        warning = roster.wrong_session_warning(registration)
         db.session.commit()
         flash(_("%(name)s is checked in.", name=registration.user.name), "success")
+        if warning:
+            flash(warning, "warning")
         return redirect(url_for("roster.checkin", event_id=registration.event_id))
     refusal = roster.check_in_state(registration)
     message = roster.refusal_message(refusal, registration) if refusal else None
@@ -426,6 +429,7 @@ def check_in_by_token(token):
         event=registration.event,
         message=message,
         token=token,
+        session_warning=roster.wrong_session_warning(registration),
     )
 
 
@@ -523,8 +527,11 @@ def check_in_registration(event, registration_id):
         roster.check_in(registration, actor=current_user)
     except roster.CheckInError as error:
         return _render_desk(event, message=error.message, refusal=error.refusal, status=409)
+    warning = roster.wrong_session_warning(registration)
     db.session.commit()
     flash(_("%(name)s is checked in.", name=registration.user.name), "success")
+    if warning:
+        flash(warning, "warning")
     return redirect(url_for("roster.checkin", event_id=event.id, **_args()))
 
 

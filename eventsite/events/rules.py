@@ -407,6 +407,15 @@ def full_teams(limits: Limits, occupancy: Occupancy) -> frozenset[int]:
     )
 
 
+def session_check_in_time(
+    starts_at: datetime, ends_at: datetime, now: datetime, opens_before: timedelta
+) -> bool:
+    """A member arriving at `now` comes at their session's time: from when its check-in opens
+    (`opens_before` its start) until it ends; at any other moment the desk is told they hold
+    another session (checking them in is still allowed: the organizer decides)."""
+    return starts_at - opens_before <= now < ends_at
+
+
 # --- Scheduled notices -------------------------------------------------------------------------
 
 #: Confirmed members are reminded this long before their event starts.

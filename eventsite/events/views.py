@@ -40,6 +40,7 @@ from eventsite.events.forms import (
     add_error,
 )
 from eventsite.events.models import (
+    SESSION_KINDS,
     Event,
     EventKind,
     EventOrganizer,
@@ -212,20 +213,37 @@ def ics(event: Event):
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//eventsite//union member events//ZH")
     calendar.add("version", "2.0")
-    entry = icalendar.Event()
     # The UID names the site as configured, so it stays the same whichever address served it.
     site = urlsplit(current_app.config["PUBLIC_URL"]).hostname or request.host.split(":")[0]
-    entry.add("uid", f"event-{event.id}@{site}")
-    entry.add("dtstamp", utcnow())
-    entry.add("dtstart", event.starts_at)
-    entry.add("dtend", event.ends_at)
-    entry.add("summary", event.title)
-    entry.add("location", event.venue)
-    entry.add("description", event.description)
-    entry.add("url", url_for("events.detail", event_id=event.id, _external=True))
-    if event.is_cancelled:
-        entry.add("status", "CANCELLED")
-    calendar.add_component(entry)
+    # A member holding sessions gets each session's own time; anyone else the event's.
+    held = (
+        [
+            reg.session
+            for reg in service.registrations_of(event.id, current_user.id)
+            if reg.is_active and reg.session is not None
+        ]
+        if current_user.is_authenticated and event.kind in SESSION_KINDS
+        else []
+    )
+    for session in held or [None]:
+        entry = icalendar.Event()
+        if session is None:
+            entry.add("uid", f"event-{event.id}@{site}")
+            entry.add("dtstart", event.starts_at)
+            entry.add("dtend", event.ends_at)
+            entry.add("summary", event.title)
+        else:
+            entry.add("uid", f"event-{event.id}-session-{session.id}@{site}")
+            entry.add("dtstart", session.starts_at)
+            entry.add("dtend", session.ends_at)
+            entry.add("summary", f"{event.title} · {session.label}")
+        entry.add("dtstamp", utcnow())
+        entry.add("location", event.venue)
+        entry.add("description", event.description)
+        entry.add("url", url_for("events.detail", event_id=event.id, _external=True))
+        if event.is_cancelled:
+            entry.add("status", "CANCELLED")
+        calendar.add_component(entry)
     return Response(
         calendar.to_ical(),
         mimetype="text/calendar",
@@ -406,7 +424,7 @@ def my_events():
         sa.select(Registration)
         .join(Event, Event.id == Registration.event_id)
         .where(Registration.user_id == current_user.id, Event.ends_at >= now)
-        .options(contains_eager(Registration.event))
+        .options(contains_eager(Registration.event), joinedload(Registration.session))
         .order_by(Event.starts_at, Event.id),
         page=page_arg(key="upcoming_page"),
         per_page=_page_size("MY_EVENTS_UPCOMING_PAGE_SIZE", 10),
@@ -417,7 +435,7 @@ def my_events():
         sa.select(Registration)
         .join(Event, Event.id == Registration.event_id)
         .where(Registration.user_id == current_user.id, Event.ends_at < now)
-        .options(contains_eager(Registration.event))
+        .options(contains_eager(Registration.event), joinedload(Registration.session))
         .order_by(Event.starts_at.desc(), Event.id.desc()),
         page=_page(),
         per_page=_page_size("MY_EVENTS_PAGE_SIZE", 20),
