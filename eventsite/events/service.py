@@ -273,9 +273,12 @@ def full_teams_of(event: Event) -> frozenset[int]:
     return rules.full_teams(limits, occupancy_of(event.id))
 
 
-def places_and_full_teams(event: Event) -> tuple[rules.PlacesLeft, frozenset[int]]:
-    """The places left (overall and per gender) and the full teams, from one aggregate query."""
-    limits, occupancy = limits_of(event), occupancy_of(event.id)
+def places_and_full_teams(
+    event: Event, session_caps: dict[int, dict[int, int | None]] | None = None
+) -> tuple[rules.PlacesLeft, frozenset[int]]:
+    """The places left (overall, per gender and per session) and the full teams, from one
+    aggregate query (and one for the sessions' capacities unless `session_caps` has them)."""
+    limits, occupancy = limits_of(event, session_caps), occupancy_of(event.id)
     return rules.places_left(limits, occupancy), rules.full_teams(limits, occupancy)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms.fields import BooleanField, DateTimeLocalField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired
+from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from eventsite.core.forms import Length, SiteForm
 from eventsite.core.time import from_local, to_local
@@ -91,4 +91,4 @@ class MoveSessionForm(SiteForm):
 
     def validate_session_id(self, field):
         if field.data is None:
-            raise ValueError(_l("Please choose a session."))
+            raise ValidationError(_l("Please choose a session."))

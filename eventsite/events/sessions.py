@@ -21,7 +21,7 @@ from eventsite.core import audit
 from eventsite.core.inputs import storable_integer
 from eventsite.core.notifications import notify
 from eventsite.core.time import format_local, utcnow
-from eventsite.events import rules
+from eventsite.events import rules, service
 from eventsite.events.models import (
     ACTIVE_STATUSES,
     SESSION_KINDS,
@@ -35,7 +35,6 @@ from eventsite.events.service import (
     RegistrationError,
     event_path,
     limits_of,
-    lock_event,
     occupancy_of,
     promote_waitlist,
 )
@@ -105,7 +104,7 @@ def _session_of(event: Event, session_id: int | None) -> EventSession:
 
 
 def _locked_event_with_sessions(event: Event) -> Event:
-    event = lock_event(event.id)
+    event = service.lock_event(event.id)
     if event.kind not in SESSION_KINDS:
         raise EventError(_("Only a union activity can be held in sessions."))
     if event.is_cancelled:
@@ -288,7 +287,7 @@ def move_to_session(
     in the same transaction; a full target is refused and the member keeps their place. A
     member moves their own registration until the event starts, an organizer any. Returns those
     promoted into the freed place."""
-    event = lock_event(registration.event_id)
+    event = service.lock_event(registration.event_id)
     db.session.refresh(registration)
     now = now or utcnow()
     if not by_organizer and actor.id != registration.user_id:

@@ -148,12 +148,19 @@ def _render_detail(event: Event, form: RegistrationForm | None = None, status: i
     mine = position = None
     figures = sessions.session_figures(event)
     my_sessions: list[Registration] = []
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and figures:
+        # Every session the member holds, in one query; `mine` is the one find_registration
+        # would give (an active one first).
+        my_sessions = service.registrations_of(event.id, current_user.id)
+        mine = min(
+            my_sessions,
+            key=lambda reg: (not reg.is_active, -reg.status_changed_at.timestamp(), reg.id),
+            default=None,
+        )
+    elif current_user.is_authenticated:
         mine = service.find_registration(event.id, current_user.id)
-        if mine is not None:
-            position = service.waitlist_position(mine)
-        if figures and mine is not None:
-            my_sessions = service.registrations_of(event.id, current_user.id)
+    if mine is not None:
+        position = service.waitlist_position(mine)
     may_register = current_user.is_authenticated and rules.member_may_register(
         state, mine.status if mine is not None else None
     )
@@ -165,7 +172,9 @@ def _render_detail(event: Event, form: RegistrationForm | None = None, status: i
             and bool(choices)
             and not any(reg.status == S.REJECTED for reg in my_sessions)
         )
-    places, full_teams = service.places_and_full_teams(event)
+    places, full_teams = service.places_and_full_teams(
+        event, {event.id: {f.session.id: f.session.capacity for f in figures}}
+    )
     problems = service.standing_problems(event, current_user) if may_register else []
     if may_register and form is None and not problems:
         form = RegistrationForm(
