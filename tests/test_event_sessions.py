@@ -503,3 +503,22 @@ def test_my_events_and_the_export_name_the_session(client, auth, lecture, organi
     assert "甲" in filtered
     other = text(client.get(f"/events/{lecture.id}/roster", query_string={"session_id": _first.id}))
     assert "No registrations match." in other
+
+
+def test_my_events_counts_the_waitlist_within_the_session(client, auth, lecture):
+    first, second, _third = sessions_of(lecture)
+    for member in (make_user(), make_user(), make_user()):  # session 1 full, one waiting
+        register(client, auth, member, lecture, first)
+    for member in (make_user(), make_user()):
+        register(client, auth, member, lecture, second)
+    late = make_user()
+    register(client, auth, late, lecture, second)
+    html = text(client.get("/my/events"))
+    assert "number 1 on the waitlist" in html  # first in session 2's line, not second overall
+    assert service.waitlist_position(service.find_registration(lecture.id, late.id)) == 1
+
+
+def test_an_event_held_in_sessions_takes_no_roster_import(client, auth, lecture, organizer):
+    become(auth, organizer)
+    page = text(client.get(f"/events/{lecture.id}/roster/import"))
+    assert "This event is held in sessions and a list names no session" in page

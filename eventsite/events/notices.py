@@ -77,15 +77,15 @@ def text_facts(user_id: int | None, event_id: int) -> dict | None:
 
 
 def registered_members(event: Event) -> list[User]:
-    """The members with a pending, confirmed or waitlisted registration, in arrival order."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(Registration, Registration.user_id == User.id)
-            .where(Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))
-            .order_by(Registration.registered_at, Registration.id)
-        )
+    """The members with a pending, confirmed or waitlisted registration, in arrival order (a
+    member holding several sessions once)."""
+    users = db.session.scalars(
+        sa.select(User)
+        .join(Registration, Registration.user_id == User.id)
+        .where(Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))
+        .order_by(Registration.registered_at, Registration.id)
     )
+    return list(dict.fromkeys(users))
 
 
 def tell_changed(event: Event, changes: Mapping[str, tuple[object, object]]) -> int:

@@ -211,19 +211,20 @@ def send_session_reminders(event: Event, now: datetime) -> int:
             )
         )
         users = _users(claim(kind, event, recipients, now))
-        label, start = session.label, session.starts_at
+        # "职工讲堂 · 第二场": the event's title with the session's name.
+        named, start = " · ".join((title, session.label)), session.starts_at
         for user in users:
             notify(
                 user,
-                lambda label=label, start=start: (
+                lambda named=named, start=start: (
                     _(
                         "Reminder: %(title)s starts at %(start)s",
-                        title=f"{title} · {label}",
+                        title=named,
                         start=format_local(start),
                     ),
                     _(
                         "%(title)s starts at %(start)s at %(venue)s. Your check-in code is under My events; please have it ready at the door. If you can no longer come, please cancel so the next member on the waitlist gets your place.",
-                        title=f"{title} · {label}",
+                        title=named,
                         start=format_local(start),
                         venue=venue,
                     ),

@@ -732,6 +732,11 @@ def import_refusal(event: Event, now: datetime) -> str | None:
             "Mixer registrations need each member's own declaration that they are single, so "
             "members register for a mixer themselves; a list cannot be imported."
         )
+    if event_sessions(event):
+        return _(
+            "This event is held in sessions and a list names no session, so members choose "
+            "their session themselves; a list cannot be imported."
+        )
     if not event.registration_open(now):
         return _(
             "Registration for this event is not open, so no list can be imported now. Imports "

@@ -403,7 +403,8 @@ def _waitlist_positions(user_id: int, event_ids: list[int]) -> dict[int, int]:
             Registration.user_id,
             sa.func.row_number()
             .over(
-                partition_by=Registration.event_id,
+                # Each session of an event has its own waitlist.
+                partition_by=(Registration.event_id, Registration.session_id),
                 order_by=(Registration.waitlisted_at, Registration.id),
             )
             .label("position"),
