@@ -131,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.competitions.views import bp as competitions_bp
     from eventsite.core.views import bp as core_bp
     from eventsite.events.roster_views import bp as roster_bp
+    from eventsite.events.session_views import bp as sessions_bp
     from eventsite.events.views import bp as events_bp
     from eventsite.health.views import bp as health_bp
     from eventsite.membership.views import bp as membership_bp
@@ -146,6 +147,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(events_bp)
     app.register_blueprint(roster_bp)
+    app.register_blueprint(sessions_bp)
     app.register_blueprint(sportsmeet_bp)
     app.register_blueprint(competitions_bp)
     app.register_blueprint(mixers_bp)

@@ -129,6 +129,11 @@ def run_notices(now: datetime | None = None) -> NoticeTally:
     tally = NoticeTally()
     batches = [
         (reminders.events_due_reminder, reminders.send_event_reminder, "reminders"),
+        (
+            reminders.events_with_sessions_due_reminder,
+            reminders.send_session_reminders,
+            "reminders",
+        ),
         (reminders.events_due_closing_notice, reminders.send_closing_notice, "closing_notices"),
         (offers.events_with_lapsed_offers, offers.lapse_offers, "lapsed_offers"),
     ]

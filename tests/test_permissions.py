@@ -207,6 +207,7 @@ def scenario(app):
     values["mixers"] = mixer_scenario(organizer, former, member)
     values["competitions"] = competition_scenario(event, judge, registration)
     values["general"] = general_scenario(organizer, former, member, city)
+    values["sessions"] = sessions_scenario(organizer, former, member, city)
     db.session.commit()
     # Every scheduler job ran just now, so /status answers 200 (all checks ok) to those it lets
     # in; an hour's grace, so that however slowly the walk runs the heartbeat never goes stale.
@@ -236,6 +237,30 @@ def general_scenario(organizer, former, member, organization_id) -> dict:
         "registration_id": registration.id,
         "token": checkin.token_for(registration),
     }
+
+
+def sessions_scenario(organizer, former, member, city: int) -> dict:
+    """Session routes are walked on a general event of the organizer's held in two sessions:
+    the member holds a place in the second; the first is empty (and may be removed)."""
+    from eventsite.events.models import EventSession
+
+    event = make_event(organizer=organizer, kind=EventKind.GENERAL, organization_id=city)
+    db.session.add(EventOrganizer(event_id=event.id, user_id=former.id))
+    empty, held = (
+        EventSession(
+            event_id=event.id,
+            label=label,
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            capacity=5,
+            position=position,
+        )
+        for position, label in enumerate(["第一场", "第二场"])
+    )
+    db.session.add_all([empty, held])
+    db.session.flush()
+    registration = make_registration(event, member, session_id=held.id)
+    return {"event_id": event.id, "session_id": empty.id, "registration_id": registration.id}
 
 
 def competition_scenario(event, judge, registration) -> dict:
@@ -340,6 +365,8 @@ def build(rule, values):
         values = values | values["mixers"]
     if rule.endpoint.startswith("competitions."):
         values = values | values["competitions"]
+    if rule.endpoint.startswith("sessions."):
+        values = values | values["sessions"]
     unknown = [arg for arg in rule.arguments if arg not in values]
     assert not unknown, f"{rule.endpoint}: give the walk a value for {unknown}"
     return rule.build({arg: values[arg] for arg in rule.arguments}, append_unknown=False)[1]
@@ -403,6 +430,8 @@ EMPTY_POST_ACTS: dict[str, tuple[set[str], set[str]]] = {
     # The check-in desk's buttons: the token or the registration id in the URL says who.
     "roster.check_in_by_token": (MANAGERS, {"registration", "audit_entry"}),
     "roster.check_in_registration": (MANAGERS, {"registration", "audit_entry"}),
+    # The "remove session" button (the walk's session is empty).
+    "sessions.remove_session": (MANAGERS, {"event_session", "audit_entry"}),
     # The "remove item" button (the scenario's item has no results yet).
     "sportsmeet.delete_item": (MANAGERS, {"audit_entry", *ITEM_TABLES}),
     # Settings left empty are the defaults (points by number of teams, no limits): they are

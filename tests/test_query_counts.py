@@ -630,3 +630,90 @@ def test_event_list_queries_do_not_grow_with_a_deep_tree(app, client, auth, coun
     report = {url: (small[url][0], large[url][0]) for url in small}
     assert all(a == b <= MAX_QUERIES for a, b in report.values()), report
     assert all(small[url][1] != large[url][1] for url in small)
+
+
+# --- Sessions (场次): a general event in 2 sessions with 3 members, then 20 with 400 ----------
+
+
+def _grow_sessions(event, sessions: int, members: int, seed: int) -> None:
+    """Add `sessions` sessions and `members` members registered across them in every status."""
+    from eventsite.events.models import EventSession
+
+    rows = [
+        {
+            "event_id": event.id,
+            "label": f"第{seed}-{n}场",
+            "starts_at": event.starts_at + timedelta(hours=n),
+            "ends_at": event.starts_at + timedelta(hours=n + 1),
+            "capacity": 5,
+            "position": n,
+        }
+        for n in range(sessions)
+    ]
+    session_ids = _insert(EventSession, rows)
+    statuses = [S.CONFIRMED, S.WAITLISTED, S.PENDING, S.CANCELLED]
+    now = utcnow()
+    for n in range(members):
+        user = make_user(name=f"场次会员{seed}-{n}")
+        status = statuses[n % len(statuses)]
+        make_registration(
+            event,
+            user,
+            status=status,
+            session_id=session_ids[n % len(session_ids)],
+            checked_in_at=now if status == S.CONFIRMED and n % 2 else None,
+        )
+    db.session.commit()
+
+
+def test_session_pages_do_not_grow_with_sessions_and_members(
+    app, client, auth, count_queries, clock
+):
+    from eventsite.events.models import EventSession
+
+    organizer = make_user(roles=["organizer"], name="组织者")
+    member = make_user(name="会员本人")
+    event = make_event(
+        organizer=organizer,
+        kind=EventKind.GENERAL,
+        title="职工讲堂",
+        ends_at=utcnow() + timedelta(days=9),
+    )
+    _grow_sessions(event, 2, 3, seed=1)
+    first = db.session.scalar(
+        sa.select(EventSession).where(EventSession.event_id == event.id).order_by(EventSession.id)
+    )
+    mine = make_registration(event, member, session_id=first.id)
+    db.session.commit()
+    pages = [
+        (None, "/events/{event}"),
+        (member.id, "/events/{event}"),
+        (organizer.id, "/events/{event}"),
+        (member.id, "/my/events"),
+        (member.id, "/events/{event}.ics"),
+        (organizer.id, "/events/{event}/sessions"),
+        (organizer.id, "/events/{event}/sessions/{session}"),
+        (organizer.id, "/events/{event}/registrations/{registration}/session"),
+        (organizer.id, "/events/{event}/roster"),
+        (organizer.id, "/events/{event}/roster?session_id={session}"),
+        (organizer.id, "/events/{event}/checkin?q=场次"),
+    ]
+
+    def counts():
+        return {
+            (who, url): measure(
+                app,
+                client,
+                auth,
+                count_queries,
+                who,
+                url.format(event=event.id, session=first.id, registration=mine.id),
+            )[0]
+            for who, url in pages
+        }
+
+    small = counts()
+    _grow_sessions(event, 20, 400, seed=2)
+    large = counts()
+    assert small == large
+    assert max(large.values()) <= MAX_QUERIES, large

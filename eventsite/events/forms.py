@@ -14,6 +14,7 @@ from wtforms.fields import (
     FieldList,
     FormField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -384,11 +385,21 @@ class RegistrationForm(SiteForm):
     team_id = SelectField(_l("Team"), coerce=_optional_id, validate_choice=False)
     track_id = SelectField(_l("Track"), coerce=_optional_id, validate_choice=False)
     companions = CompanionsField(_l("Companions"), default=0)
+    #: At an event held in sessions (场次): which one; the service checks it belongs.
+    session_id = RadioField(_l("Session"), coerce=_optional_id, validate_choice=False)
 
-    def __init__(self, *args, event: Event, user=None, full_teams=frozenset(), **kwargs):
+    def __init__(
+        self, *args, event: Event, user=None, full_teams=frozenset(), sessions=(), **kwargs
+    ):
+        """`sessions`: (session id, label) for each session the member may choose, with its
+        time and places left in the label; none at an event without sessions."""
         super().__init__(*args, **kwargs)
         self.event = event
         self.user = user
+        if sessions:
+            self.session_id.choices = list(sessions)
+        else:
+            del self.session_id
         kind = EventKind(event.kind)
         if kind != EventKind.MIXER:
             del self.single_declared
@@ -422,6 +433,7 @@ class RegistrationForm(SiteForm):
             "team_id": self.team_id.data if "team_id" in self else None,
             "track_id": self.track_id.data if "track_id" in self else None,
             "companions": self.companions.data if "companions" in self else 0,
+            "session_id": self.session_id.data if "session_id" in self else None,
         }
 
     def add_error(self, message: str, field: str | None) -> None:

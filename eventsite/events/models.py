@@ -146,6 +146,9 @@ class Event(db.Model):
 
     #: Companions (家属) a member may bring to a union activity, each taking a seat; 0: none.
     max_companions: Mapped[int] = mapped_column(default=0)
+    #: A member may register for several of the event's sessions (场次), one registration each;
+    #: otherwise for one, and moves between them.
+    multiple_sessions: Mapped[bool] = mapped_column(default=False)
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     #: Loaded with the event (a join, not a statement of its own): its page names it.
@@ -158,6 +161,11 @@ class Event(db.Model):
     )
     tracks: Mapped[list[Track]] = relationship(
         back_populates="event", cascade="all, delete-orphan", order_by="Track.position, Track.id"
+    )
+    sessions: Mapped[list[EventSession]] = relationship(
+        back_populates="event",
+        cascade="all, delete-orphan",
+        order_by="EventSession.starts_at, EventSession.position, EventSession.id",
     )
 
     @property
@@ -253,6 +261,35 @@ class Track(db.Model):
     event: Mapped[Event] = relationship(back_populates="tracks")
 
 
+#: The kinds of event that may be held in sessions: a mixer, a competition and a sports meet have
+#: their own structure (one evening, rounds, heats), so only a general union activity has them.
+SESSION_KINDS = frozenset({EventKind.GENERAL})
+
+
+class EventSession(db.Model):
+    """One time slot (场次) of an event held several times: a lecture given three times, a trip
+    in four batches. Each has its own places and its own waitlist; a member registers for one
+    (or, where the event allows it, for several, one registration each)."""
+
+    __tablename__ = "event_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    #: How members and the roster name it: "第一场", "11月11日上午批".
+    label: Mapped[str] = mapped_column(sa.String(100))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Confirmed places in this session; None means no limit (the event's own capacity still
+    #: bounds all sessions together).
+    capacity: Mapped[int | None]
+    position: Mapped[int] = mapped_column(default=0)
+
+    event: Mapped[Event] = relationship(back_populates="sessions")
+
+    def __repr__(self) -> str:
+        return f"<EventSession {self.id} event={self.event_id} {self.label!r}>"
+
+
 def _member_snapshot(column: sa.Column):
     """Column default: the registering member's current value of `column` (from the user row)."""
 
@@ -270,7 +307,16 @@ class Registration(db.Model):
 
     __tablename__ = "registration"
     __table_args__ = (
-        sa.UniqueConstraint("event_id", "user_id"),
+        # One registration per member per event, and per session where the event has sessions
+        # (a member in two sessions holds two); NULL is no session, compared as 0 so that two
+        # registrations without one still collide (on SQLite and PostgreSQL alike).
+        sa.Index(
+            "uq_registration_event_user_session",
+            "event_id",
+            "user_id",
+            sa.func.coalesce(sa.column("session_id"), 0),
+            unique=True,
+        ),
         sa.Index("ix_registration_event_status", "event_id", "status"),
         # The roster's order: a page is read off the index instead of sorting the whole event.
         sa.Index("ix_registration_event_arrival", "event_id", "registered_at", "id"),
@@ -288,6 +334,11 @@ class Registration(db.Model):
     birth_year: Mapped[int] = mapped_column(default=_member_snapshot(User.__table__.c.birth_year))
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id", ondelete="SET NULL"))
     track_id: Mapped[int | None] = mapped_column(sa.ForeignKey("track.id", ondelete="SET NULL"))
+    #: The session (场次) the member registered for; None at an event without sessions. A
+    #: session is removed only once nobody holds or waits for a place in it.
+    session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("event_session.id", ondelete="CASCADE"), index=True
+    )
     #: When the member declared, with its own consent box, that they are single (mixers only).
     single_declared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Arrival time; a re-registration after cancelling arrives anew.
@@ -311,6 +362,7 @@ class Registration(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     team: Mapped[Team | None] = relationship()
     track: Mapped[Track | None] = relationship()
+    session: Mapped[EventSession | None] = relationship()
 
     @property
     def status_enum(self) -> RegistrationStatus:

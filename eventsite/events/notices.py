@@ -57,11 +57,17 @@ def text_facts(user_id: int | None, event_id: int) -> dict | None:
         return None
     registration = None
     if user_id is not None:
+        # At an event held in sessions a member may hold several: an active one speaks first.
         registration = db.session.scalars(
-            sa.select(Registration).where(
-                Registration.event_id == event_id, Registration.user_id == user_id
+            sa.select(Registration)
+            .where(Registration.event_id == event_id, Registration.user_id == user_id)
+            .order_by(
+                Registration.status.not_in(ACTIVE_STATUSES),
+                Registration.status_changed_at.desc(),
+                Registration.id,
             )
-        ).one_or_none()
+            .limit(1)
+        ).first()
     return {
         "event_cancelled": event.is_cancelled,
         "registration_status": registration.status if registration is not None else None,
@@ -71,15 +77,15 @@ def text_facts(user_id: int | None, event_id: int) -> dict | None:
 
 
 def registered_members(event: Event) -> list[User]:
-    """The members with a pending, confirmed or waitlisted registration, in arrival order."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(Registration, Registration.user_id == User.id)
-            .where(Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))
-            .order_by(Registration.registered_at, Registration.id)
-        )
+    """The members with a pending, confirmed or waitlisted registration, in arrival order (a
+    member holding several sessions once)."""
+    users = db.session.scalars(
+        sa.select(User)
+        .join(Registration, Registration.user_id == User.id)
+        .where(Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))
+        .order_by(Registration.registered_at, Registration.id)
     )
+    return list(dict.fromkeys(users))
 
 
 def tell_changed(event: Event, changes: Mapping[str, tuple[object, object]]) -> int:

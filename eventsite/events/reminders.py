@@ -28,11 +28,12 @@ from eventsite.events import rules
 from eventsite.events.models import (
     Event,
     EventOrganizer,
+    EventSession,
     EventStatus,
     Registration,
     RegistrationStatus,
 )
-from eventsite.events.notices import sms_event
+from eventsite.events.notices import sms_event, sms_time
 from eventsite.events.service import MY_EVENTS_PATH, event_path, status_counts
 from eventsite.extensions import db
 from eventsite.sms.rules import SmsKind
@@ -115,6 +116,8 @@ def send_event_reminder(event: Event, now: datetime) -> int:
             Registration.status == RegistrationStatus.CONFIRMED,
             # A place offered and not yet confirmed is reminded of once it is confirmed.
             Registration.offer_expires_at.is_(None),
+            # A member holding a session is reminded before the session (below).
+            Registration.session_id.is_(None),
             User.active.is_(True),
             _not_yet_sent(EVENT_REMINDER, event.id),
         )
@@ -145,6 +148,95 @@ def send_event_reminder(event: Event, now: datetime) -> int:
         )
     db.session.flush()
     return len(users)
+
+
+def session_reminder_kind(session_id: int) -> str:
+    """The sent-marker kind of one session's reminders: one marker per member and session, so a
+    member in two sessions hears of each, and of each once."""
+    return f"{SESSION_REMINDER}:{session_id}"
+
+
+#: SentNotice kind prefix of a session's reminders (`session_reminder_kind`).
+SESSION_REMINDER = "session_reminder"
+
+
+def _sessions_due(now: datetime, event_id: int | None = None):
+    after, until = rules.notice_window(now, rules.REMINDER_LEAD)
+    stmt = (
+        sa.select(EventSession)
+        .join(Event, Event.id == EventSession.event_id)
+        .where(
+            Event.status == EventStatus.PUBLISHED,
+            EventSession.starts_at > after,
+            EventSession.starts_at <= until,
+        )
+        .order_by(EventSession.starts_at, EventSession.id)
+    )
+    if event_id is not None:
+        stmt = stmt.where(EventSession.event_id == event_id)
+    return list(db.session.scalars(stmt))
+
+
+def events_with_sessions_due_reminder(now: datetime) -> list[Event]:
+    """Published events with a session starting within the reminder lead."""
+    ids = list(dict.fromkeys(session.event_id for session in _sessions_due(now)))
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Event).where(Event.id.in_(ids)).order_by(Event.id)))
+
+
+def send_session_reminders(event: Event, now: datetime) -> int:
+    """Remind each confirmed, active member of each of the event's sessions starting within the
+    lead, not yet reminded of that session, of the session's own time; returns how many."""
+    if not event.is_published:
+        return 0
+    sent = 0
+    title, venue = event.title, event.venue
+    for session in _sessions_due(now, event.id):
+        params = sms_event(event) | {"time": sms_time(session.starts_at)}
+        kind = session_reminder_kind(session.id)
+        recipients = (
+            sa.select(User.id.label("user_id"))
+            .join(Registration, Registration.user_id == User.id)
+            .where(
+                Registration.session_id == session.id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+                Registration.offer_expires_at.is_(None),
+                User.active.is_(True),
+                ~sa.exists().where(
+                    SentNotice.kind == kind,
+                    SentNotice.event_id == event.id,
+                    SentNotice.user_id == User.id,
+                ),
+            )
+        )
+        users = _users(claim(kind, event, recipients, now))
+        # "职工讲堂 · 第二场": the event's title with the session's name.
+        named, start = " · ".join((title, session.label)), session.starts_at
+        for user in users:
+            notify(
+                user,
+                lambda named=named, start=start: (
+                    _(
+                        "Reminder: %(title)s starts at %(start)s",
+                        title=named,
+                        start=format_local(start),
+                    ),
+                    _(
+                        "%(title)s starts at %(start)s at %(venue)s. Your check-in code is under My events; please have it ready at the door. If you can no longer come, please cancel so the next member on the waitlist gets your place.",
+                        title=named,
+                        start=format_local(start),
+                        venue=venue,
+                    ),
+                ),
+                link=MY_EVENTS_PATH,
+                sms=SmsKind.EVENT_REMINDER,
+                sms_params=params,
+                sms_event=event,
+            )
+        sent += len(users)
+    db.session.flush()
+    return sent
 
 
 def registration_counts(event_id: int) -> dict[str, int]:

@@ -396,6 +396,7 @@ class RosterFilters:
     track_id: int | None = None
     checked_in: bool | None = None
     q: str = ""
+    session_id: int | None = None
 
     @property
     def active(self) -> bool:
@@ -408,6 +409,7 @@ class RosterFilters:
                 self.track_id,
                 self.checked_in,
                 self.q,
+                self.session_id,
             )
         )
 
@@ -425,6 +427,8 @@ def apply_filters(stmt, event_id: int, filters: RosterFilters):
         stmt = stmt.where(Registration.team_id == filters.team_id)
     if filters.track_id is not None:
         stmt = stmt.where(Registration.track_id == filters.track_id)
+    if filters.session_id is not None:
+        stmt = stmt.where(Registration.session_id == filters.session_id)
     if filters.checked_in is True:
         stmt = stmt.where(Registration.checked_in_at.is_not(None))
     elif filters.checked_in is False:
@@ -447,11 +451,13 @@ def _roster_rows(event_id: int, filters: RosterFilters):
         .outerjoin(User.organization)
         .outerjoin(Registration.team)
         .outerjoin(Registration.track)
+        .outerjoin(Registration.session)
         .options(
             contains_eager(Registration.user).lazyload(User.role_grants),
             contains_eager(Registration.user).contains_eager(User.organization),
             contains_eager(Registration.team),
             contains_eager(Registration.track),
+            contains_eager(Registration.session),
         )
         .order_by(Registration.registered_at, Registration.id)
     )
@@ -541,9 +547,10 @@ def gender_title(value: str) -> str:
     return Gender(value).title if value in set(Gender) else value
 
 
-def export_header(*, companions: bool = False) -> list[str]:
-    """Roster export columns in the current language (matching the import column names); with
-    `companions`, a column for the companions each member brings after the track."""
+def export_header(*, companions: bool = False, with_sessions: bool = False) -> list[str]:
+    """Roster export columns in the current language (matching the import column names); after
+    the track, a session column for an event held in sessions and a companions column with
+    `companions`."""
     header = [
         _("Name"),
         _("Mobile"),
@@ -561,6 +568,8 @@ def export_header(*, companions: bool = False) -> list[str]:
     ]
     if companions:
         header.insert(header.index(_("Track")) + 1, _("Companions"))
+    if with_sessions:
+        header.insert(header.index(_("Track")) + 1, _("Session"))
     return header
 
 
@@ -569,7 +578,7 @@ def exports_companions(event: Event) -> bool:
     return event.kind in rules.COMPANION_KINDS
 
 
-def export_rows(event: Event, filters: RosterFilters) -> list[list]:
+def export_rows(event: Event, filters: RosterFilters, with_sessions: bool = False) -> list[list]:
     """The filtered roster as plain rows for CSV/XLSX, from one joined query."""
     rows = []
     companions = exports_companions(event)
@@ -597,8 +606,25 @@ def export_rows(event: Event, filters: RosterFilters) -> list[list]:
         ]
         if companions:
             row.insert(9, reg.companions)
+        if with_sessions:
+            row.insert(9, _session_cell(reg))
         rows.append(row)
     return rows
+
+
+def _session_cell(registration: Registration) -> str:
+    """The registration's session as the export shows it: its name and local time."""
+    session = registration.session
+    if session is None:
+        return ""
+    return f"{session.label} {format_local(session.starts_at)}"
+
+
+def event_sessions(event: Event) -> list:
+    """The event's sessions by start (no query for a kind without sessions)."""
+    from eventsite.events.service import sessions_of
+
+    return sessions_of(event)
 
 
 def record_export(
@@ -715,6 +741,11 @@ def import_refusal(event: Event, now: datetime) -> str | None:
         return _(
             "Mixer registrations need each member's own declaration that they are single, so "
             "members register for a mixer themselves; a list cannot be imported."
+        )
+    if event_sessions(event):
+        return _(
+            "This event is held in sessions and a list names no session, so members choose "
+            "their session themselves; a list cannot be imported."
         )
     if not event.registration_open(now):
         return _(
@@ -930,6 +961,7 @@ ACTION_TITLES = {
     "registration.reject": _l("Registration rejected"),
     "registration.cancel": _l("Registration cancelled by the organizer"),
     "registration.move": _l("Moved to another team or track"),
+    "registration.session_move": _l("Moved to another session"),
     "registration.promote": _l("Promoted from the waitlist"),
     "registration.offer": _l("Place offered from the waitlist, to confirm by the time given"),
     "registration.offer_confirm": _l("Offered place confirmed"),
@@ -956,6 +988,7 @@ ACTION_TITLES = {
     "event.organizer_release": _l("Organizer role revoked; taken off this event"),
     "event.teams": _l("Teams changed"),
     "event.tracks": _l("Tracks changed"),
+    "event.sessions": _l("Sessions changed"),
     "meet.settings": _l("Meet settings saved"),
     "meet.item_create": _l("Item added"),
     "meet.item_update": _l("Item changed"),
@@ -1060,6 +1093,26 @@ def refusal_message(refusal: CheckInRefusal, registration: Registration) -> str:
         "%(name)s cannot be checked in: the registration is “%(status)s”, and only confirmed members check in.",
         name=registration.user.name,
         status=registration.status_enum.title,
+    )
+
+
+def wrong_session_warning(registration: Registration, now: datetime | None = None) -> str | None:
+    """What the desk is told when a member checks in outside their session's time (another
+    session is under way, or none): their session and its time; None when it is theirs."""
+    session = registration.session
+    if session is None:
+        return None
+    now = now or utcnow()
+    opens_before = timedelta(hours=checkin_hours())
+    if rules.session_check_in_time(session.starts_at, session.ends_at, now, opens_before):
+        return None
+    return _(
+        "Note: %(name)s holds a place in the session 「%(session)s」 (%(start)s – %(end)s), not "
+        "one under way now.",
+        name=registration.user.name,
+        session=session.label,
+        start=format_local(session.starts_at),
+        end=format_local(session.ends_at, "%H:%M"),
     )
 
 
@@ -1228,6 +1281,7 @@ def desk_search(event: Event, q: str) -> list[Registration]:
         .options(
             contains_eager(Registration.user).lazyload(User.role_grants),
             joinedload(Registration.team),
+            joinedload(Registration.session),
         )
         .where(
             Registration.event_id == event.id,
@@ -1250,6 +1304,7 @@ def recent_check_ins(event: Event, limit: int = 10) -> list[Registration]:
         .options(
             contains_eager(Registration.user).lazyload(User.role_grants),
             joinedload(Registration.team),
+            joinedload(Registration.session),
         )
         .where(Registration.event_id == event.id, Registration.checked_in_at.is_not(None))
         .order_by(Registration.checked_in_at.desc(), Registration.id.desc())

@@ -48,14 +48,18 @@ class RosterFilterForm(SiteForm):
     gender = SelectField(_l("Gender"), default="")
     team_id = SelectField(_l("Team"), coerce=optional_int, default="")
     track_id = SelectField(_l("Track"), coerce=optional_int, default="")
+    session_id = SelectField(_l("Session"), coerce=optional_int, default="")
     checked_in = SelectField(
         _l("Check-in status"),
         choices=[("", _l("Any")), ("yes", _l("Checked in")), ("no", _l("Not checked in"))],
         default="",
     )
 
-    def __init__(self, *args, teams=(), tracks=(), **kwargs):
+    def __init__(self, *args, teams=(), tracks=(), sessions=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.session_id.choices = [("", _l("Any session"))] + [
+            (str(session.id), session.label) for session in sessions
+        ]
         self.status.choices = [("", _l("Any status"))] + [
             (str(s), s.title) for s in RegistrationStatus
         ]
@@ -72,6 +76,7 @@ class RosterFilterForm(SiteForm):
             track_id=self.track_id.data,
             checked_in={"yes": True, "no": False}.get(self.checked_in.data),
             q=(self.q.data or "").strip(),
+            session_id=self.session_id.data,
         )
 
 

@@ -104,6 +104,14 @@ def describe(audience: Audience) -> str:
         track = db.session.get(Track, filters.track_id)
         name = track.name if track is not None and track.event_id == audience.event.id else "?"
         parts.append(_("%(label)s: %(value)s", label=_("Track"), value=name))
+    if filters.session_id is not None:
+        from eventsite.events.models import EventSession
+
+        session = db.session.get(EventSession, filters.session_id)
+        name = (
+            session.label if session is not None and session.event_id == audience.event.id else "?"
+        )
+        parts.append(_("%(label)s: %(value)s", label=_("Session"), value=name))
     if filters.checked_in is True:
         parts.append(_("Checked in"))
     elif filters.checked_in is False:
@@ -133,7 +141,14 @@ def recipients(audience: Audience) -> list[tuple[User, str]]:
         )
     else:
         stmt = apply_filters(stmt, audience.event.id, audience.filters)
-    return [(user, status) for user, status in db.session.execute(stmt).all()]
+    # A member holding several sessions of one event is one recipient (their first row).
+    seen: set[int] = set()
+    chosen = []
+    for user, status in db.session.execute(stmt).all():
+        if user.id not in seen:
+            seen.add(user.id)
+            chosen.append((user, status))
+    return chosen
 
 
 def sent_today(audience: Audience, now: datetime) -> int:

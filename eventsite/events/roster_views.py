@@ -61,7 +61,7 @@ def _writing_gets_release_the_write_lock(_exc):
 #: The query-string keys the roster and the check-in desk carry through a POST and its redirect.
 #: Only these: any other key (event_id, registration_id, _method…) would reach url_for as a
 #: keyword argument and break the link, or the redirect after a committed action.
-CARRIED_ARGS = ("q", "status", "gender", "team_id", "track_id", "checked_in")
+CARRIED_ARGS = ("q", "status", "gender", "team_id", "track_id", "checked_in", "session_id")
 
 
 def _args() -> dict:
@@ -75,15 +75,16 @@ def _args() -> dict:
 # --- roster -----------------------------------------------------------------------------------
 
 
-def _filter_form(teams, tracks) -> tuple[RosterFilterForm, roster.RosterFilters, bool]:
-    form = RosterFilterForm(request.args, teams=teams, tracks=tracks)
+def _filter_form(teams, tracks, sessions=()) -> tuple[RosterFilterForm, roster.RosterFilters, bool]:
+    form = RosterFilterForm(request.args, teams=teams, tracks=tracks, sessions=sessions)
     valid = form.validate()
     return form, (form.filters() if valid else roster.RosterFilters()), valid
 
 
 def _render_roster(event, *, bulk_form=None, refusals=(), status=200):
     teams, tracks = roster.event_teams(event), roster.event_tracks(event)
-    filter_form, filters, valid = _filter_form(teams, tracks)
+    sessions = roster.event_sessions(event)
+    filter_form, filters, valid = _filter_form(teams, tracks, sessions)
     bulk_form = bulk_form or BulkActionForm(formdata=None, teams=teams, tracks=tracks)
     page = roster.roster_page(
         event,
@@ -99,6 +100,7 @@ def _render_roster(event, *, bulk_form=None, refusals=(), status=200):
             teams=teams,
             tracks=tracks,
             companions=roster.exports_companions(event),
+            sessions=sessions,
             filter_form=filter_form,
             filters=filters,
             page=page,
@@ -210,7 +212,9 @@ def _message_steps(event) -> message_pages.Steps:
 
 
 def _message_audience(event) -> roster_messages.Audience | None:
-    _form, filters, valid = _filter_form(roster.event_teams(event), roster.event_tracks(event))
+    _form, filters, valid = _filter_form(
+        roster.event_teams(event), roster.event_tracks(event), roster.event_sessions(event)
+    )
     return roster_messages.Audience(event, filters) if valid else None
 
 
@@ -254,11 +258,15 @@ def messages(event):
 
 def _export(event, file_format: str):
     teams, tracks = roster.event_teams(event), roster.event_tracks(event)
-    _form, filters, valid = _filter_form(teams, tracks)
+    sessions = roster.event_sessions(event)
+    _form, filters, valid = _filter_form(teams, tracks, sessions)
     if not valid:
         return _render_roster(event)
-    header = roster.export_header(companions=roster.exports_companions(event))
-    rows = roster.export_rows(event, filters)
+    with_sessions = bool(sessions)
+    header = roster.export_header(
+        companions=roster.exports_companions(event), with_sessions=with_sessions
+    )
+    rows = roster.export_rows(event, filters, with_sessions)
     roster.record_export(
         event, actor=current_user, file_format=file_format, rows=len(rows), filters=filters
     )
@@ -410,8 +418,11 @@ def check_in_by_token(token):
                 message=error.message,
                 token=token,
             ), 409
+        warning = roster.wrong_session_warning(registration)
         db.session.commit()
         flash(_("%(name)s is checked in.", name=registration.user.name), "success")
+        if warning:
+            flash(warning, "warning")
         return redirect(url_for("roster.checkin", event_id=registration.event_id))
     refusal = roster.check_in_state(registration)
     message = roster.refusal_message(refusal, registration) if refusal else None
@@ -421,6 +432,7 @@ def check_in_by_token(token):
         event=registration.event,
         message=message,
         token=token,
+        session_warning=roster.wrong_session_warning(registration),
     )
 
 
@@ -518,8 +530,11 @@ def check_in_registration(event, registration_id):
         roster.check_in(registration, actor=current_user)
     except roster.CheckInError as error:
         return _render_desk(event, message=error.message, refusal=error.refusal, status=409)
+    warning = roster.wrong_session_warning(registration)
     db.session.commit()
     flash(_("%(name)s is checked in.", name=registration.user.name), "success")
+    if warning:
+        flash(warning, "warning")
     return redirect(url_for("roster.checkin", event_id=event.id, **_args()))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 #: Nobody under this age takes part in a mixer, whatever the event's own age range says.
@@ -104,17 +104,21 @@ class Limits:
     gender_quotas: Mapping[str, int | None] = field(default_factory=dict)
     #: Confirmed members per team.
     team_cap: int | None = None
+    #: Confirmed seats per session of an event held in sessions (场次); None: no limit.
+    session_caps: Mapping[int, int | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Occupancy:
-    """Confirmed places taken: in total, per gender and per team."""
+    """Confirmed places taken: in total, per gender, per team and per session."""
 
     #: Seats taken: each confirmed member's own and their companions' (capacity counts seats;
     #: quotas and team caps count members).
     confirmed: int = 0
     by_gender: Mapping[str, int] = field(default_factory=dict)
     by_team: Mapping[int, int] = field(default_factory=dict)
+    #: Seats taken per session (场次), companions included.
+    by_session: Mapping[int, int] = field(default_factory=dict)
     #: Registrations on the waitlist (they hold no place; counted so that nobody looks for
     #: waiting members to promote when there are none).
     waitlisted: int = 0
@@ -129,12 +133,16 @@ class Seeker:
     team_id: int | None = None
     #: The member's seat and one per companion (家属) they bring.
     seats: int = 1
+    #: The session (场次) the seeker registered for; None at an event without sessions.
+    session_id: int | None = None
 
 
 def fits(limits: Limits, occupancy: Occupancy, seeker: Seeker) -> bool:
-    """A confirmed place is free for `seeker`: their seats within capacity, under their gender's
-    quota and team cap."""
+    """A confirmed place is free for `seeker`: their seats within capacity and their session's
+    capacity, under their gender's quota and team cap."""
     if limits.capacity is not None and occupancy.confirmed + seeker.seats > limits.capacity:
+        return False
+    if not session_has_room(limits, occupancy, seeker.session_id, seeker.seats):
         return False
     quota = limits.gender_quotas.get(seeker.gender)
     if quota is not None and occupancy.by_gender.get(seeker.gender, 0) >= quota:
@@ -160,9 +168,46 @@ def take_place(occupancy: Occupancy, seeker: Seeker) -> Occupancy:
     by_team = dict(occupancy.by_team)
     if seeker.team_id is not None:
         by_team[seeker.team_id] = by_team.get(seeker.team_id, 0) + 1
+    by_session = dict(occupancy.by_session)
+    if seeker.session_id is not None:
+        by_session[seeker.session_id] = by_session.get(seeker.session_id, 0) + seeker.seats
     return Occupancy(
-        confirmed=occupancy.confirmed + seeker.seats, by_gender=by_gender, by_team=by_team
+        confirmed=occupancy.confirmed + seeker.seats,
+        by_gender=by_gender,
+        by_team=by_team,
+        by_session=by_session,
     )
+
+
+def session_has_room(
+    limits: Limits, occupancy: Occupancy, session_id: int | None, seats: int = 1
+) -> bool:
+    """A session has `seats` confirmed places free: it has no limit, or its seats taken and these
+    stay within its capacity (an event without sessions, `session_id` None, always has room by
+    this rule)."""
+    if session_id is None:
+        return True
+    cap = limits.session_caps.get(session_id)
+    return cap is None or occupancy.by_session.get(session_id, 0) + seats <= cap
+
+
+def may_move_to_session(
+    limits: Limits, occupancy: Occupancy, status: str, seeker: Seeker, to_session: int
+) -> bool:
+    """A registration (`seeker`, in its present session) moves to another session only if it
+    keeps what it holds: a confirmed place moves only into a session with a free place (the total
+    is unchanged, so only that session's capacity counts); a waitlisted one only into a place
+    that fits it (its turn in one session's line is no turn in another's); a pending one, which
+    holds nothing yet, anywhere."""
+    if to_session == seeker.session_id:
+        return False
+    if status == "pending":
+        return True
+    if status == "confirmed":
+        return session_has_room(limits, occupancy, to_session, seeker.seats)
+    if status == "waitlisted":
+        return fits(limits, occupancy, replace(seeker, session_id=to_session))
+    return False
 
 
 def promotions(limits: Limits, occupancy: Occupancy, waitlist: Sequence[Seeker]) -> list[Seeker]:
@@ -195,10 +240,15 @@ def companions_allowed(kind: str, max_companions: int, companions: int) -> bool:
     return 0 <= companions <= limit
 
 
-def more_seats_fit(limits: Limits, occupancy: Occupancy, extra: int) -> bool:
-    """`extra` more seats for a member who holds a confirmed place fit within capacity (quotas
-    and team caps count members, so bringing more companions never touches them)."""
-    return limits.capacity is None or occupancy.confirmed + extra <= limits.capacity
+def more_seats_fit(
+    limits: Limits, occupancy: Occupancy, extra: int, session_id: int | None = None
+) -> bool:
+    """`extra` more seats for a member who holds a confirmed place fit within capacity and their
+    session's (quotas and team caps count members, so bringing more companions never touches
+    them)."""
+    if limits.capacity is not None and occupancy.confirmed + extra > limits.capacity:
+        return False
+    return session_has_room(limits, occupancy, session_id, extra)
 
 
 def member_may_change_companions(state: str, status: str | None) -> bool:
@@ -348,11 +398,13 @@ def _least(*values: int | None) -> int | None:
 
 @dataclass(frozen=True)
 class PlacesLeft:
-    """Confirmed places still free: overall and per gender; None means no limit."""
+    """Confirmed places still free: overall, per gender and per session; None means no limit."""
 
     overall: int | None
     #: Every gender the limits name a quota for (a mixer names both), with the places it has left.
     by_gender: Mapping[str, int | None] = field(default_factory=dict)
+    #: Every session of the event, with the places it has left (its own and the event's).
+    by_session: Mapping[int, int | None] = field(default_factory=dict)
 
     def for_gender(self, gender: str | None) -> int | None:
         """The places a member of `gender` could take: their gender's, where it has a quota."""
@@ -367,9 +419,14 @@ class PlacesLeft:
 
 
 def places_left(limits: Limits, occupancy: Occupancy) -> PlacesLeft:
-    """A gender has the places its quota and the capacity both leave; overall, the capacity left,
-    but never more than the places of every gender together."""
+    """A gender has the places its quota and the capacity both leave, and so has a session;
+    overall, the capacity left, but never more than the places of every gender together, nor of
+    every session together."""
     capacity_left = _left(limits.capacity, occupancy.confirmed)
+    by_session = {
+        session_id: _least(capacity_left, _left(cap, occupancy.by_session.get(session_id, 0)))
+        for session_id, cap in limits.session_caps.items()
+    }
     by_gender = {
         gender: _least(capacity_left, _left(quota, occupancy.by_gender.get(gender, 0)))
         for gender, quota in limits.gender_quotas.items()
@@ -378,7 +435,9 @@ def places_left(limits: Limits, occupancy: Occupancy) -> PlacesLeft:
     overall = capacity_left
     if all(left is not None for left in each):
         overall = _least(capacity_left, sum(each))
-    return PlacesLeft(overall=overall, by_gender=by_gender)
+    if by_session and all(left is not None for left in by_session.values()):
+        overall = _least(overall, sum(by_session.values()))
+    return PlacesLeft(overall=overall, by_gender=by_gender, by_session=by_session)
 
 
 def full_teams(limits: Limits, occupancy: Occupancy) -> frozenset[int]:
@@ -388,6 +447,15 @@ def full_teams(limits: Limits, occupancy: Occupancy) -> frozenset[int]:
     return frozenset(
         team_id for team_id, taken in occupancy.by_team.items() if taken >= limits.team_cap
     )
+
+
+def session_check_in_time(
+    starts_at: datetime, ends_at: datetime, now: datetime, opens_before: timedelta
+) -> bool:
+    """A member arriving at `now` comes at their session's time: from when its check-in opens
+    (`opens_before` its start) until it ends; at any other moment the desk is told they hold
+    another session (checking them in is still allowed: the organizer decides)."""
+    return starts_at - opens_before <= now < ends_at
 
 
 # --- Scheduled notices -------------------------------------------------------------------------

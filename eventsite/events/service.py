@@ -29,9 +29,11 @@ from eventsite.events import notices, rules
 from eventsite.events.models import (
     ACTIVE_STATUSES,
     AUDIENCE_TITLES,
+    SESSION_KINDS,
     Event,
     EventKind,
     EventOrganizer,
+    EventSession,
     EventStatus,
     Registration,
     RegistrationStatus,
@@ -154,13 +156,40 @@ def lock_event(event_id: int) -> Event:
     return event
 
 
-def limits_of(event: Event) -> rules.Limits:
-    """The event's limits on confirmed places, as the rules see them."""
+def limits_of(
+    event: Event, session_caps: dict[int, dict[int, int | None]] | None = None
+) -> rules.Limits:
+    """The event's limits on confirmed places, as the rules see them; an event that may have
+    sessions reads their capacities (one query) unless `session_caps` (`session_caps_of`)
+    already holds them."""
     quotas: dict[str, int | None] = {}
     if event.kind == EventKind.MIXER:
         quotas = {"male": event.quota_male, "female": event.quota_female}
     team_cap = event.team_cap if event.kind == EventKind.SPORTSMEET else None
-    return rules.Limits(capacity=event.capacity, gender_quotas=quotas, team_cap=team_cap)
+    caps: dict[int, int | None] = {}
+    if event.kind in SESSION_KINDS:
+        if session_caps is None:
+            session_caps = session_caps_of([event.id])
+        caps = session_caps.get(event.id, {})
+    return rules.Limits(
+        capacity=event.capacity, gender_quotas=quotas, team_cap=team_cap, session_caps=caps
+    )
+
+
+def session_caps_of(event_ids: Iterable[int]) -> dict[int, dict[int, int | None]]:
+    """{event_id: {session_id: capacity}} for the events' sessions, in one query."""
+    ids = list(dict.fromkeys(event_ids))
+    caps: dict[int, dict[int, int | None]] = {event_id: {} for event_id in ids}
+    if not ids:
+        return caps
+    rows = db.session.execute(
+        sa.select(EventSession.event_id, EventSession.id, EventSession.capacity).where(
+            EventSession.event_id.in_(ids)
+        )
+    ).all()
+    for event_id, session_id, capacity in rows:
+        caps[event_id][session_id] = capacity
+    return caps
 
 
 def occupancies_of(event_ids: Iterable[int]) -> dict[int, rules.Occupancy]:
@@ -176,6 +205,7 @@ def occupancies_of(event_ids: Iterable[int]) -> dict[int, rules.Occupancy]:
             Registration.status,
             Registration.gender,
             Registration.team_id,
+            Registration.session_id,
             sa.func.count(Registration.id),
             sa.func.sum(Registration.companions),
         )
@@ -184,14 +214,19 @@ def occupancies_of(event_ids: Iterable[int]) -> dict[int, rules.Occupancy]:
             Registration.status.in_((S.CONFIRMED, S.WAITLISTED)),
         )
         .group_by(
-            Registration.event_id, Registration.status, Registration.gender, Registration.team_id
+            Registration.event_id,
+            Registration.status,
+            Registration.gender,
+            Registration.team_id,
+            Registration.session_id,
         )
     ).all()
     by_gender: dict[int, Counter[str]] = {event_id: Counter() for event_id in ids}
     by_team: dict[int, Counter[int]] = {event_id: Counter() for event_id in ids}
+    by_session: dict[int, Counter[int]] = {event_id: Counter() for event_id in ids}
     waiting: Counter[int] = Counter()
     companions: Counter[int] = Counter()
-    for event_id, status, gender, team_id, count, brought in rows:
+    for event_id, status, gender, team_id, session_id, count, brought in rows:
         if status == S.WAITLISTED:
             waiting[event_id] += count
             continue
@@ -199,11 +234,14 @@ def occupancies_of(event_ids: Iterable[int]) -> dict[int, rules.Occupancy]:
         companions[event_id] += brought or 0
         if team_id is not None:
             by_team[event_id][team_id] += count
+        if session_id is not None:
+            by_session[event_id][session_id] += count + (brought or 0)
     return {
         event_id: rules.Occupancy(
             confirmed=by_gender[event_id].total() + companions[event_id],
             by_gender=dict(by_gender[event_id]),
             by_team=dict(by_team[event_id]),
+            by_session=dict(by_session[event_id]),
             waitlisted=waiting[event_id],
         )
         for event_id in ids
@@ -239,9 +277,12 @@ def full_teams_of(event: Event) -> frozenset[int]:
     return rules.full_teams(limits, occupancy_of(event.id))
 
 
-def places_and_full_teams(event: Event) -> tuple[rules.PlacesLeft, frozenset[int]]:
-    """The places left (overall and per gender) and the full teams, from one aggregate query."""
-    limits, occupancy = limits_of(event), occupancy_of(event.id)
+def places_and_full_teams(
+    event: Event, session_caps: dict[int, dict[int, int | None]] | None = None
+) -> tuple[rules.PlacesLeft, frozenset[int]]:
+    """The places left (overall, per gender and per session) and the full teams, from one
+    aggregate query (and one for the sessions' capacities unless `session_caps` has them)."""
+    limits, occupancy = limits_of(event, session_caps), occupancy_of(event.id)
     return rules.places_left(limits, occupancy), rules.full_teams(limits, occupancy)
 
 
@@ -331,13 +372,40 @@ def standing_problems(event: Event, user: User) -> list[str]:
     ]
 
 
-def find_registration(event_id: int, user_id: int) -> Registration | None:
-    """The member's registration for the event in any status, or None."""
+def find_registration(
+    event_id: int, user_id: int, session_id: int | None = None
+) -> Registration | None:
+    """The member's registration for the event in any status, or None.
+
+    At an event held in sessions a member may hold one per session: with `session_id`, the one
+    in that session; without, an active one before an inactive one (the earliest session first),
+    so that where a member may hold only one, this is it.
+    """
+    stmt = sa.select(Registration).where(
+        Registration.event_id == event_id, Registration.user_id == user_id
+    )
+    if session_id is not None:
+        stmt = stmt.where(Registration.session_id == session_id)
     return db.session.scalars(
-        sa.select(Registration).where(
-            Registration.event_id == event_id, Registration.user_id == user_id
+        stmt.order_by(
+            Registration.status.not_in(ACTIVE_STATUSES),
+            Registration.status_changed_at.desc(),
+            Registration.id,
+        ).limit(1)
+    ).first()
+
+
+def registrations_of(event_id: int, user_id: int) -> list[Registration]:
+    """Every registration of the member for the event (several only where it has sessions),
+    by their sessions' start."""
+    return list(
+        db.session.scalars(
+            sa.select(Registration)
+            .outerjoin(EventSession, EventSession.id == Registration.session_id)
+            .where(Registration.event_id == event_id, Registration.user_id == user_id)
+            .order_by(EventSession.starts_at, Registration.id)
         )
-    ).one_or_none()
+    )
 
 
 def register(
@@ -346,6 +414,7 @@ def register(
     *,
     team_id: int | None = None,
     track_id: int | None = None,
+    session_id: int | None = None,
     single_declared: bool = False,
     companions: int = 0,
     now: datetime | None = None,
@@ -354,10 +423,13 @@ def register(
 ) -> Registration:
     """Register `user`: confirmed if a place fits them, else waitlisted; pending if approval is on.
 
-    `companions`: the companions (家属) the member brings, each taking a seat. `announce=False`
-    leaves telling the member to the caller (an import approves at once and tells them only the
-    outcome). `actor` is who registers them: the member themself unless given (an organizer's
-    import).
+    `companions`: the companions (家属) the member brings, each taking a seat. At an event held
+    in sessions, for the session `session_id`: a place in it, else its waitlist; a member holds
+    one session, or one registration per session where the event allows several.
+
+    `announce=False` leaves telling the member to the caller (an import approves at once and
+    tells them only the outcome). `actor` is who registers them: the member themself unless
+    given (an organizer's import).
     """
     actor = actor or user
     # Teams and tracks are no part of the capacity invariant: read them before taking the lock.
@@ -367,11 +439,31 @@ def register(
     now = now or utcnow()
     if not event.registration_open(now):
         raise RegistrationError(_closed_message(event, now))
-    existing = find_registration(event.id, user.id)
-    if existing is not None and existing.is_active:
-        raise RegistrationError(_("You are already registered for this event."))
-    if existing is not None and existing.status == S.REJECTED:
+    session = _session_to_register(event, session_id, now)
+    mine = _member_registrations(event.id, user.id)
+    active = [registration for registration in mine if registration.is_active]
+    if session is not None and event.multiple_sessions:
+        if any(registration.session_id == session.id for registration in active):
+            raise RegistrationError(_("You are already registered for this session."), "session_id")
+    elif active:
+        raise RegistrationError(
+            _(
+                "You are already registered for this event; to change the session, move to another one."
+            )
+            if session is not None
+            else _("You are already registered for this event.")
+        )
+    if any(registration.status == S.REJECTED for registration in mine):
         raise RegistrationError(_("The organizer has declined your registration for this event."))
+    # A member's earlier (cancelled) registration for the same session arrives anew.
+    existing = next(
+        (
+            registration
+            for registration in mine
+            if registration.session_id == (session.id if session else None)
+        ),
+        None,
+    )
     outside = audience_problem(event, user)
     if outside is not None:
         raise RegistrationError(outside)
@@ -388,7 +480,13 @@ def register(
         raise RegistrationError(str(PROBLEM_MESSAGES[first]), rules.PROBLEM_FIELD[first])
     _check_companions(event, companions)
 
-    seeker = rules.Seeker(None, user.gender, applicant.team_id, seats=1 + companions)
+    seeker = rules.Seeker(
+        None,
+        user.gender,
+        applicant.team_id,
+        seats=1 + companions,
+        session_id=session.id if session else None,
+    )
     status = rules.status_on_arrival(
         approval_required=event.approval_required,
         has_place=not event.approval_required and _place_for(event, seeker, now, actor),
@@ -414,6 +512,7 @@ def register(
     registration.team_id = applicant.team_id
     registration.track_id = applicant.track_id
     registration.companions = companions
+    registration.session_id = session.id if session else None
     registration.single_declared_at = now if kind == EventKind.MIXER else None
     registration.registered_at = now
     registration.status_changed_at = now
@@ -465,7 +564,9 @@ def change_companions(
     if (
         extra > 0
         and registration.status == S.CONFIRMED
-        and not rules.more_seats_fit(limits_of(event), occupancy_of(event.id), extra)
+        and not rules.more_seats_fit(
+            limits_of(event), occupancy_of(event.id), extra, registration.session_id
+        )
     ):
         raise RegistrationError(
             ngettext(
@@ -487,6 +588,49 @@ def change_companions(
     if extra < 0 or registration.status == S.WAITLISTED:
         return promote_waitlist(event, now, actor=actor)
     return []
+
+
+def _member_registrations(event_id: int, user_id: int) -> list[Registration]:
+    return list(
+        db.session.scalars(
+            sa.select(Registration).where(
+                Registration.event_id == event_id, Registration.user_id == user_id
+            )
+        )
+    )
+
+
+def sessions_of(event: Event) -> list[EventSession]:
+    """The event's sessions by start (none for a kind that has no sessions, without a query)."""
+    if event.kind not in SESSION_KINDS:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(EventSession)
+            .where(EventSession.event_id == event.id)
+            .order_by(EventSession.starts_at, EventSession.position, EventSession.id)
+        )
+    )
+
+
+def _session_to_register(
+    event: Event, session_id: int | None, now: datetime
+) -> EventSession | None:
+    """The session a member registers for: one of the event's that has not started; None at an
+    event without sessions."""
+    sessions = sessions_of(event)
+    if not sessions:
+        return None
+    if session_id is None:
+        raise RegistrationError(_("Please choose a session."), "session_id")
+    session = next((session for session in sessions if session.id == session_id), None)
+    if session is None:
+        raise RegistrationError(_("That session does not belong to this event."), "session_id")
+    if now >= session.starts_at:
+        raise RegistrationError(
+            _("This session has already started; please choose another."), "session_id"
+        )
+    return session
 
 
 def _closed_message(event: Event, now: datetime) -> str:
@@ -589,7 +733,8 @@ def promote_waitlist(
     if not waiting:
         return []
     seekers = [
-        rules.Seeker(reg.id, reg.gender, reg.team_id, seats=reg.seats) for reg, _user in waiting
+        rules.Seeker(reg.id, reg.gender, reg.team_id, seats=reg.seats, session_id=reg.session_id)
+        for reg, _user in waiting
     ]
     chosen = {
         s.registration_id
@@ -719,7 +864,11 @@ def approve(
     if rules.RosterAction.APPROVE not in rules.roster_actions(registration.status):
         raise RegistrationError(_("Only registrations awaiting approval can be approved."))
     seeker = rules.Seeker(
-        registration.id, registration.gender, registration.team_id, seats=registration.seats
+        registration.id,
+        registration.gender,
+        registration.team_id,
+        seats=registration.seats,
+        session_id=registration.session_id,
     )
     has_place = _place_for(event, seeker, now, actor)
     status = S.CONFIRMED if has_place else S.WAITLISTED
@@ -842,6 +991,8 @@ def waitlist_position(registration: Registration) -> int | None:
         sa.select(sa.func.count(Registration.id)).where(
             Registration.event_id == registration.event_id,
             Registration.status == S.WAITLISTED,
+            # Each session has its own waitlist.
+            sa.func.coalesce(Registration.session_id, 0) == (registration.session_id or 0),
             sa.or_(
                 Registration.waitlisted_at < registration.waitlisted_at,
                 sa.and_(
@@ -870,6 +1021,9 @@ __all__ = [
     "cancel_registration",
     "change_companions",
     "find_registration",
+    "registrations_of",
+    "sessions_of",
+    "session_caps_of",
     "full_teams_of",
     "lock_event",
     "move",

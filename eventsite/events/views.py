@@ -28,7 +28,7 @@ from eventsite.core.inputs import storable_int
 from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required, public, role_required
 from eventsite.core.time import to_local, utcnow
-from eventsite.events import checkin, notices, offers, rules, service
+from eventsite.events import checkin, notices, offers, rules, service, sessions
 from eventsite.events.forms import (
     AddOrganizerForm,
     CancelEventForm,
@@ -41,6 +41,7 @@ from eventsite.events.forms import (
     add_error,
 )
 from eventsite.events.models import (
+    SESSION_KINDS,
     Event,
     EventKind,
     EventOrganizer,
@@ -107,12 +108,15 @@ def index():
     )
     ids = [event.id for event in page.items]
     occupancies = service.occupancies_of(ids)
+    session_caps = service.session_caps_of(ids)
     return render_template(
         "events/index.html",
         page=page,
         counts=service.status_counts(ids),
         places_left={
-            event.id: rules.places_left(service.limits_of(event), occupancies[event.id])
+            event.id: rules.places_left(
+                service.limits_of(event, session_caps), occupancies[event.id]
+            )
             for event in page.items
         },
         kind=kind,
@@ -148,17 +152,40 @@ def _render_detail(
     now = utcnow()
     state = event.registration_state(now)
     mine = position = None
-    if current_user.is_authenticated:
+    figures = sessions.session_figures(event)
+    my_sessions: list[Registration] = []
+    if current_user.is_authenticated and figures:
+        # Every session the member holds, in one query; `mine` is the one find_registration
+        # would give (an active one first).
+        my_sessions = service.registrations_of(event.id, current_user.id)
+        mine = min(
+            my_sessions,
+            key=lambda reg: (not reg.is_active, -reg.status_changed_at.timestamp(), reg.id),
+            default=None,
+        )
+    elif current_user.is_authenticated:
         mine = service.find_registration(event.id, current_user.id)
-        if mine is not None:
-            position = service.waitlist_position(mine)
+    if mine is not None:
+        position = service.waitlist_position(mine)
     may_register = current_user.is_authenticated and rules.member_may_register(
         state, mine.status if mine is not None else None
     )
-    places, full_teams = service.places_and_full_teams(event)
+    choices = sessions.choices_to_register(figures, my_sessions, event.multiple_sessions, now)
+    if figures and event.multiple_sessions and current_user.is_authenticated:
+        # Where a member may hold several sessions, they may add one they do not hold yet.
+        may_register = (
+            state == rules.RegistrationState.OPEN
+            and bool(choices)
+            and not any(reg.status == S.REJECTED for reg in my_sessions)
+        )
+    places, full_teams = service.places_and_full_teams(
+        event, {event.id: {f.session.id: f.session.capacity for f in figures}}
+    )
     problems = service.standing_problems(event, current_user) if may_register else []
     if may_register and form is None and not problems:
-        form = RegistrationForm(event=event, user=current_user, full_teams=full_teams)
+        form = RegistrationForm(
+            event=event, user=current_user, full_teams=full_teams, sessions=choices
+        )
     if companions_form is None and _may_change_companions(event, mine, state):
         companions_form = CompanionsForm(
             formdata=None, event=event, data={"companions": mine.companions}
@@ -179,6 +206,15 @@ def _render_detail(
         form=form,
         companions_form=companions_form,
         manager=can_manage(current_user, event),
+        figures=figures,
+        my_sessions=[
+            (reg, service.waitlist_position(reg) if reg.status == S.WAITLISTED else None)
+            for reg in my_sessions
+        ]
+        if event.multiple_sessions
+        else [],
+        move_form=sessions.member_move_form(event, figures, mine, now),
+        session_time=sessions.session_time,
         now=now,
     ), status
 
@@ -208,20 +244,37 @@ def ics(event: Event):
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//eventsite//union member events//ZH")
     calendar.add("version", "2.0")
-    entry = icalendar.Event()
     # The UID names the site as configured, so it stays the same whichever address served it.
     site = urlsplit(current_app.config["PUBLIC_URL"]).hostname or request.host.split(":")[0]
-    entry.add("uid", f"event-{event.id}@{site}")
-    entry.add("dtstamp", utcnow())
-    entry.add("dtstart", event.starts_at)
-    entry.add("dtend", event.ends_at)
-    entry.add("summary", event.title)
-    entry.add("location", event.venue)
-    entry.add("description", event.description)
-    entry.add("url", url_for("events.detail", event_id=event.id, _external=True))
-    if event.is_cancelled:
-        entry.add("status", "CANCELLED")
-    calendar.add_component(entry)
+    # A member holding sessions gets each session's own time; anyone else the event's.
+    held = (
+        [
+            reg.session
+            for reg in service.registrations_of(event.id, current_user.id)
+            if reg.is_active and reg.session is not None
+        ]
+        if current_user.is_authenticated and event.kind in SESSION_KINDS
+        else []
+    )
+    for session in held or [None]:
+        entry = icalendar.Event()
+        if session is None:
+            entry.add("uid", f"event-{event.id}@{site}")
+            entry.add("dtstart", event.starts_at)
+            entry.add("dtend", event.ends_at)
+            entry.add("summary", event.title)
+        else:
+            entry.add("uid", f"event-{event.id}-session-{session.id}@{site}")
+            entry.add("dtstart", session.starts_at)
+            entry.add("dtend", session.ends_at)
+            entry.add("summary", f"{event.title} · {session.label}")
+        entry.add("dtstamp", utcnow())
+        entry.add("location", event.venue)
+        entry.add("description", event.description)
+        entry.add("url", url_for("events.detail", event_id=event.id, _external=True))
+        if event.is_cancelled:
+            entry.add("status", "CANCELLED")
+        calendar.add_component(entry)
     return Response(
         calendar.to_ical(),
         mimetype="text/calendar",
@@ -249,7 +302,18 @@ def register(event_id: int):
 
 def _register(event_id: int):
     event = _viewable_event(event_id)
-    form = RegistrationForm(event=event, user=current_user, full_teams=service.full_teams_of(event))
+    figures = sessions.session_figures(event)
+    form = RegistrationForm(
+        event=event,
+        user=current_user,
+        full_teams=service.full_teams_of(event),
+        sessions=sessions.choices_to_register(
+            figures,
+            service.registrations_of(event.id, current_user.id) if figures else [],
+            event.multiple_sessions,
+            utcnow(),
+        ),
+    )
     if not form.validate():
         db.session.rollback()
         return _render_detail(event, form, 400)
@@ -289,7 +353,9 @@ def cancel_registration(event_id: int):
 
 def _cancel_registration(event_id: int):
     event = _viewable_event(event_id)
-    registration = service.find_registration(event.id, current_user.id)
+    registration = service.find_registration(
+        event.id, current_user.id, request.form.get("session_id", type=storable_int)
+    )
     if registration is None:
         abort(404)
     was = registration.status
@@ -347,7 +413,9 @@ def answer_offer(event_id: int):
 
 def _answer_offer(event_id: int):
     event = _viewable_event(event_id)
-    registration = service.find_registration(event.id, current_user.id)
+    registration = service.find_registration(
+        event.id, current_user.id, request.form.get("session_id", type=storable_int)
+    )
     if registration is None:
         abort(404)
     form = OfferAnswerForm()
@@ -385,7 +453,8 @@ def _waitlist_positions(user_id: int, event_ids: list[int]) -> dict[int, int]:
             Registration.user_id,
             sa.func.row_number()
             .over(
-                partition_by=Registration.event_id,
+                # Each session of an event has its own waitlist.
+                partition_by=(Registration.event_id, Registration.session_id),
                 order_by=(Registration.waitlisted_at, Registration.id),
             )
             .label("position"),
@@ -415,7 +484,7 @@ def my_events():
         sa.select(Registration)
         .join(Event, Event.id == Registration.event_id)
         .where(Registration.user_id == current_user.id, Event.ends_at >= now)
-        .options(contains_eager(Registration.event))
+        .options(contains_eager(Registration.event), joinedload(Registration.session))
         .order_by(Event.starts_at, Event.id),
         page=page_arg(key="upcoming_page"),
         per_page=_page_size("MY_EVENTS_UPCOMING_PAGE_SIZE", 10),
@@ -426,7 +495,7 @@ def my_events():
         sa.select(Registration)
         .join(Event, Event.id == Registration.event_id)
         .where(Registration.user_id == current_user.id, Event.ends_at < now)
-        .options(contains_eager(Registration.event))
+        .options(contains_eager(Registration.event), joinedload(Registration.session))
         .order_by(Event.starts_at.desc(), Event.id.desc()),
         page=_page(),
         per_page=_page_size("MY_EVENTS_PAGE_SIZE", 20),
