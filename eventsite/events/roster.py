@@ -29,7 +29,7 @@ from eventsite.core import audit
 from eventsite.core.exports import TableError, read_table
 from eventsite.core.models import AuditEntry
 from eventsite.core.time import format_local, to_local, utcnow
-from eventsite.events import service
+from eventsite.events import registration_questions, service
 from eventsite.events.checkin import read_token
 from eventsite.events.models import (
     ACTIVE_STATUSES,
@@ -396,6 +396,9 @@ class RosterFilters:
     track_id: int | None = None
     checked_in: bool | None = None
     q: str = ""
+    #: A registration question's answer: "c<choice id>" picked that choice, "a<question id>" /
+    #: "n<question id>" answered / left unanswered (`registration_questions`).
+    answer: str = ""
 
     @property
     def active(self) -> bool:
@@ -408,6 +411,7 @@ class RosterFilters:
                 self.track_id,
                 self.checked_in,
                 self.q,
+                self.answer,
             )
         )
 
@@ -436,6 +440,10 @@ def apply_filters(stmt, event_id: int, filters: RosterFilters):
                 User.mobile.contains(filters.q, autoescape=True),
             )
         )
+    if filters.answer:
+        condition = registration_questions.provider().answer_condition(event_id, filters.answer)
+        if condition is not None:
+            stmt = stmt.where(condition)
     return stmt
 
 
@@ -532,8 +540,10 @@ def gender_title(value: str) -> str:
     return Gender(value).title if value in set(Gender) else value
 
 
-def export_header() -> list[str]:
-    """Roster export columns in the current language (matching the import column names)."""
+def export_header(event: Event | None = None) -> list[str]:
+    """Roster export columns in the current language (matching the import column names),
+    then one per registration question of `event`."""
+    questions = registration_questions.provider().roster_columns(event) if event is not None else []
     return [
         _("Name"),
         _("Mobile"),
@@ -548,14 +558,24 @@ def export_header() -> list[str]:
         _("Reason"),
         _("Registered at"),
         _("Checked in at"),
-    ]
+    ] + [column.label for column in questions]
 
 
 def export_rows(event: Event, filters: RosterFilters) -> list[list]:
-    """The filtered roster as plain rows for CSV/XLSX, from one joined query."""
+    """The filtered roster as plain rows for CSV/XLSX, from one joined query and one for the
+    answers: sensitive answers in full, exports being the one place they are."""
+    questions = registration_questions.provider()
+    columns = questions.roster_columns(event)
+    registrations = db.session.scalars(_roster_rows(event.id, filters)).all()
+    answers = (
+        questions.roster_cells(event, [reg.id for reg in registrations], in_full=True)
+        if columns
+        else {}
+    )
     rows = []
-    for reg in db.session.scalars(_roster_rows(event.id, filters)):
+    for reg in registrations:
         user = reg.user
+        answered = answers.get(reg.id, {})
         rows.append(
             [
                 user.name,
@@ -577,6 +597,7 @@ def export_rows(event: Event, filters: RosterFilters) -> list[list]:
                 format_local(reg.registered_at),
                 format_local(reg.checked_in_at),
             ]
+            + [answered.get(column.question_id, "") for column in columns]
         )
     return rows
 

@@ -53,9 +53,11 @@ class RosterFilterForm(SiteForm):
         choices=[("", _l("Any")), ("yes", _l("Checked in")), ("no", _l("Not checked in"))],
         default="",
     )
+    answer = SelectField(_l("Answer"), default="")
 
-    def __init__(self, *args, teams=(), tracks=(), **kwargs):
+    def __init__(self, *args, teams=(), tracks=(), answer_filters=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.answer.choices = [("", _l("Any answer"))] + list(answer_filters)
         self.status.choices = [("", _l("Any status"))] + [
             (str(s), s.title) for s in RegistrationStatus
         ]
@@ -72,6 +74,7 @@ class RosterFilterForm(SiteForm):
             track_id=self.track_id.data,
             checked_in={"yes": True, "no": False}.get(self.checked_in.data),
             q=(self.q.data or "").strip(),
+            answer=self.answer.data or "",
         )
 
 

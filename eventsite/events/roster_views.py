@@ -25,7 +25,7 @@ from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required
 from eventsite.core.time import format_local, utcnow
 from eventsite.events import checkin as checkin_code
-from eventsite.events import message_pages, roster, roster_messages
+from eventsite.events import message_pages, registration_questions, roster, roster_messages
 from eventsite.events.models import RegistrationStatus
 from eventsite.events.permissions import event_permission, manages_event_found_inside
 from eventsite.events.roster_forms import (
@@ -61,7 +61,7 @@ def _writing_gets_release_the_write_lock(_exc):
 #: The query-string keys the roster and the check-in desk carry through a POST and its redirect.
 #: Only these: any other key (event_id, registration_id, _method…) would reach url_for as a
 #: keyword argument and break the link, or the redirect after a committed action.
-CARRIED_ARGS = ("q", "status", "gender", "team_id", "track_id", "checked_in")
+CARRIED_ARGS = ("q", "status", "gender", "team_id", "track_id", "checked_in", "answer")
 
 
 def _args() -> dict:
@@ -75,15 +75,16 @@ def _args() -> dict:
 # --- roster -----------------------------------------------------------------------------------
 
 
-def _filter_form(teams, tracks) -> tuple[RosterFilterForm, roster.RosterFilters, bool]:
-    form = RosterFilterForm(request.args, teams=teams, tracks=tracks)
+def _filter_form(event, teams, tracks) -> tuple[RosterFilterForm, roster.RosterFilters, bool]:
+    answer_filters = registration_questions.provider().answer_filters(event)
+    form = RosterFilterForm(request.args, teams=teams, tracks=tracks, answer_filters=answer_filters)
     valid = form.validate()
     return form, (form.filters() if valid else roster.RosterFilters()), valid
 
 
 def _render_roster(event, *, bulk_form=None, refusals=(), status=200):
     teams, tracks = roster.event_teams(event), roster.event_tracks(event)
-    filter_form, filters, valid = _filter_form(teams, tracks)
+    filter_form, filters, valid = _filter_form(event, teams, tracks)
     bulk_form = bulk_form or BulkActionForm(formdata=None, teams=teams, tracks=tracks)
     page = roster.roster_page(
         event,
@@ -91,6 +92,8 @@ def _render_roster(event, *, bulk_form=None, refusals=(), status=200):
         page_arg(),
         current_app.config["ROSTER_PAGE_SIZE"],
     )
+    questions = registration_questions.provider()
+    question_columns = questions.roster_columns(event)
     return (
         render_template(
             "roster/roster.html",
@@ -101,6 +104,10 @@ def _render_roster(event, *, bulk_form=None, refusals=(), status=200):
             filter_form=filter_form,
             filters=filters,
             page=page,
+            question_columns=question_columns,
+            answers=questions.roster_cells(event, [r.id for r in page.items], in_full=False)
+            if question_columns
+            else {},
             bulk_form=bulk_form,
             ticked=set(bulk_form.ids.data or ()),
             refusals=refusals,
@@ -209,7 +216,9 @@ def _message_steps(event) -> message_pages.Steps:
 
 
 def _message_audience(event) -> roster_messages.Audience | None:
-    _form, filters, valid = _filter_form(roster.event_teams(event), roster.event_tracks(event))
+    _form, filters, valid = _filter_form(
+        event, roster.event_teams(event), roster.event_tracks(event)
+    )
     return roster_messages.Audience(event, filters) if valid else None
 
 
@@ -253,10 +262,10 @@ def messages(event):
 
 def _export(event, file_format: str):
     teams, tracks = roster.event_teams(event), roster.event_tracks(event)
-    _form, filters, valid = _filter_form(teams, tracks)
+    _form, filters, valid = _filter_form(event, teams, tracks)
     if not valid:
         return _render_roster(event)
-    header, rows = roster.export_header(), roster.export_rows(event, filters)
+    header, rows = roster.export_header(event), roster.export_rows(event, filters)
     roster.record_export(
         event, actor=current_user, file_format=file_format, rows=len(rows), filters=filters
     )

@@ -8,7 +8,7 @@ Functions flush; the view, job or CLI command that called them commits once.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -346,12 +346,15 @@ def register(
     now: datetime | None = None,
     announce: bool = True,
     actor: User | None = None,
+    answers_check: Callable[[Event], None] | None = None,
 ) -> Registration:
     """Register `user`: confirmed if a place fits them, else waitlisted; pending if approval is on.
 
     `announce=False` leaves telling the member to the caller (an import approves at once and
     tells them only the outcome). `actor` is who registers them: the member themself unless
-    given (an organizer's import).
+    given (an organizer's import). `answers_check(event)` runs under the lock once the member
+    may register, and refuses with RegistrationError (a choice of a registration question whose
+    stock ran out meanwhile): the caller writes the answers in the same transaction.
     """
     actor = actor or user
     # Teams and tracks are no part of the capacity invariant: read them before taking the lock.
@@ -380,6 +383,8 @@ def register(
     if problems:
         first = problems[0]
         raise RegistrationError(str(PROBLEM_MESSAGES[first]), rules.PROBLEM_FIELD[first])
+    if answers_check is not None:
+        answers_check(event)
 
     seeker = rules.Seeker(None, user.gender, applicant.team_id)
     status = rules.status_on_arrival(

@@ -28,7 +28,7 @@ from eventsite.core.inputs import storable_int
 from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required, public, role_required
 from eventsite.core.time import to_local, utcnow
-from eventsite.events import checkin, notices, offers, rules, service
+from eventsite.events import checkin, notices, offers, registration_questions, rules, service
 from eventsite.events.forms import (
     AddOrganizerForm,
     CancelEventForm,
@@ -138,7 +138,9 @@ def organization_choices(listed: sa.ColumnElement[bool]) -> list[Organization]:
     )
 
 
-def _render_detail(event: Event, form: RegistrationForm | None = None, status: int = 200):
+def _render_detail(
+    event: Event, form: RegistrationForm | None = None, status: int = 200, asked=None
+):
     now = utcnow()
     state = event.registration_state(now)
     mine = position = None
@@ -153,6 +155,8 @@ def _render_detail(event: Event, form: RegistrationForm | None = None, status: i
     problems = service.standing_problems(event, current_user) if may_register else []
     if may_register and form is None and not problems:
         form = RegistrationForm(event=event, user=current_user, full_teams=full_teams)
+    if asked is None and (may_register or (mine is not None and mine.is_active)):
+        asked = registration_questions.provider().asked(event, current_user)
     return render_template(
         "events/detail.html",
         event=event,
@@ -169,6 +173,7 @@ def _render_detail(event: Event, form: RegistrationForm | None = None, status: i
         form=form,
         manager=can_manage(current_user, event),
         now=now,
+        asked=asked,
     ), status
 
 
@@ -228,15 +233,20 @@ def register(event_id: int):
 def _register(event_id: int):
     event = _viewable_event(event_id)
     form = RegistrationForm(event=event, user=current_user, full_teams=service.full_teams_of(event))
-    if not form.validate():
+    asked = registration_questions.provider().asked(event, current_user, request.form)
+    if not form.validate() or not asked.ok:
         db.session.rollback()
-        return _render_detail(event, form, 400)
+        return _render_detail(event, form, 400, asked)
     try:
-        registration = service.register(event, current_user, **form.engine_arguments())
+        registration = service.register(
+            event, current_user, **form.engine_arguments(), answers_check=asked.check_stock
+        )
+        asked.save(registration)
     except service.RegistrationError as exc:
         db.session.rollback()
-        form.add_error(exc.message, exc.field)
-        return _render_detail(db.session.get(Event, event_id), form, 400)
+        if not asked.shows(exc):
+            form.add_error(exc.message, exc.field)
+        return _render_detail(db.session.get(Event, event_id), form, 400, asked)
     # Worded before the commit, which would expire the registration and the member (a reload
     # of each, after the event's lock is released but on the same worker).
     message = _registered_message(registration.status)
