@@ -501,3 +501,19 @@ def test_a_registration_status_decides_what_stock_it_takes(app, organizer):
         registration.status = status
         db.session.flush()
         assert answers.stock_taken([medium]) == {medium: counted}, status
+
+
+def test_a_sensitive_choice_is_masked_on_screens_and_offers_no_filter(app, organizer):
+    event = make_event(organizer=organizer, kind=EventKind.GENERAL)
+    health = make_question(
+        event, "single_choice", "健康状况", choices=["良好", "需关照"], sensitive=True
+    )
+    plain = make_question(event, "single_choice", "班车", choices=["是", "否"])
+    with app.test_request_context():
+        stored = str(health.choices[1].id)
+        assert answers.answer_text(health, stored, in_full=False) == "***"
+        assert answers.answer_text(health, stored, in_full=True) == "需关照"
+        filters = dict(answers.RegistrationQuestions().answer_filters(event))
+    assert f"c{plain.choices[0].id}" in filters
+    assert not any(value == f"c{choice.id}" for choice in health.choices for value in filters)
+    assert f"a{health.id}" in filters and f"n{health.id}" in filters

@@ -528,6 +528,8 @@ def event_teams(event: Event) -> list[Team]:
 
 
 def event_tracks(event: Event) -> list[Track]:
+    if event.kind != EventKind.COMPETITION:  # only competitions have tracks: no query
+        return []
     return list(
         db.session.scalars(
             sa.select(Track).where(Track.event_id == event.id).order_by(Track.position, Track.id)

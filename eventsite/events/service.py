@@ -17,7 +17,7 @@ from blinker import Namespace
 from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from eventsite.accounts.models import ROOT_ORGANIZATION_ID, Role, User, UserRole
 from eventsite.accounts.service import AccountError, role_revoking, user_by_mobile
@@ -328,11 +328,12 @@ def standing_problems(event: Event, user: User) -> list[str]:
 
 
 def find_registration(event_id: int, user_id: int) -> Registration | None:
-    """The member's registration for the event in any status, or None."""
+    """The member's registration for the event in any status, or None (with its team and track,
+    which the event page shows)."""
     return db.session.scalars(
-        sa.select(Registration).where(
-            Registration.event_id == event_id, Registration.user_id == user_id
-        )
+        sa.select(Registration)
+        .where(Registration.event_id == event_id, Registration.user_id == user_id)
+        .options(joinedload(Registration.team), joinedload(Registration.track))
     ).one_or_none()
 
 

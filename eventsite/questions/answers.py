@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from eventsite.core.time import utcnow
 from eventsite.events import service as events
@@ -38,14 +38,14 @@ from eventsite.questions.rules import CHOICE_KINDS, AnswerProblem, QuestionKind
 
 
 def registration_questions(event_id: int) -> list[Question]:
-    """The event's registration questions in form order with their choices (two queries)."""
+    """The event's registration questions in form order with their choices (one query)."""
     return list(
         db.session.scalars(
             sa.select(Question)
             .where(Question.event_id == event_id, Question.purpose == QuestionPurpose.REGISTRATION)
-            .options(selectinload(Question.choices))
+            .options(joinedload(Question.choices))
             .order_by(Question.position, Question.id)
-        )
+        ).unique()
     )
 
 
@@ -284,12 +284,12 @@ def answer_text(question: Question, stored: str, *, in_full: bool) -> str:
     kind = QuestionKind(question.kind)
     if kind in CHOICE_KINDS:
         labels = {str(choice.id): choice.label for choice in question.choices}
-        return "、".join(labels[part] for part in stored.split(",") if part in labels)
-    if kind == QuestionKind.CONSENT:
-        return _("Yes") if stored == rules.CONSENT_YES else _("No")
-    if question.sensitive and not in_full:
-        return rules.masked(stored)
-    return stored
+        text = "、".join(labels[part] for part in stored.split(",") if part in labels)
+    elif kind == QuestionKind.CONSENT:
+        text = _("Yes") if stored == rules.CONSENT_YES else _("No")
+    else:
+        text = stored
+    return rules.masked(text) if question.sensitive and not in_full else text
 
 
 def answer_cells(
@@ -376,7 +376,8 @@ class RegistrationQuestions:
     def answer_filters(self, event: Event) -> list[tuple[str, str]]:
         filters = []
         for question in _questions_of(event):
-            if question.kind in CHOICE_KINDS:
+            # A sensitive question's choices are no filter: the filter would show who chose what.
+            if question.kind in CHOICE_KINDS and not question.sensitive:
                 filters += [
                     (f"c{choice.id}", f"{question.label}: {choice.label}")
                     for choice in question.choices
