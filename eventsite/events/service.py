@@ -185,25 +185,55 @@ def occupancies_of(event_ids: Iterable[int]) -> dict[int, rules.Occupancy]:
             Registration.event_id, Registration.status, Registration.gender, Registration.team_id
         )
     ).all()
-    by_gender: dict[int, Counter[str]] = {event_id: Counter() for event_id in ids}
-    by_team: dict[int, Counter[int]] = {event_id: Counter() for event_id in ids}
-    waiting: Counter[int] = Counter()
-    for event_id, status, gender, team_id, count in rows:
-        if status == S.WAITLISTED:
-            waiting[event_id] += count
-            continue
-        by_gender[event_id][gender] += count
-        if team_id is not None:
-            by_team[event_id][team_id] += count
     return {
-        event_id: rules.Occupancy(
-            confirmed=by_gender[event_id].total(),
-            by_gender=dict(by_gender[event_id]),
-            by_team=dict(by_team[event_id]),
-            waitlisted=waiting[event_id],
+        event_id: _occupancy(
+            (status, gender, team_id, count)
+            for row_event_id, status, gender, team_id, count in rows
+            if row_event_id == event_id
         )
         for event_id in ids
     }
+
+
+def _occupancy(rows: Iterable[tuple[str, str, int | None, int]]) -> rules.Occupancy:
+    """An event's occupancy from (status, gender, team id, count) rows; other statuses than
+    confirmed and waitlisted are left out."""
+    by_gender: Counter[str] = Counter()
+    by_team: Counter[int] = Counter()
+    waiting = 0
+    for status, gender, team_id, count in rows:
+        if status == S.WAITLISTED:
+            waiting += count
+        elif status == S.CONFIRMED:
+            by_gender[gender] += count
+            if team_id is not None:
+                by_team[team_id] += count
+    return rules.Occupancy(
+        confirmed=by_gender.total(),
+        by_gender=dict(by_gender),
+        by_team=dict(by_team),
+        waitlisted=waiting,
+    )
+
+
+def page_figures(event: Event) -> tuple[dict[str, int], rules.PlacesLeft, frozenset[int]]:
+    """The event page's figures from one aggregate query: registrations by status (every status
+    present), the places left (overall and per gender) and the full teams."""
+    rows = db.session.execute(
+        sa.select(
+            Registration.status,
+            Registration.gender,
+            Registration.team_id,
+            sa.func.count(Registration.id),
+        )
+        .where(Registration.event_id == event.id)
+        .group_by(Registration.status, Registration.gender, Registration.team_id)
+    ).all()
+    counts = {status.value: 0 for status in S}
+    for status, _gender, _team_id, count in rows:
+        counts[status] += count
+    limits, occupancy = limits_of(event), _occupancy(rows)
+    return counts, rules.places_left(limits, occupancy), rules.full_teams(limits, occupancy)
 
 
 def occupancy_of(event_id: int) -> rules.Occupancy:

@@ -151,7 +151,7 @@ def _render_detail(
     may_register = current_user.is_authenticated and rules.member_may_register(
         state, mine.status if mine is not None else None
     )
-    places, full_teams = service.places_and_full_teams(event)
+    counts, places, full_teams = service.page_figures(event)
     problems = service.standing_problems(event, current_user) if may_register else []
     if may_register and form is None and not problems:
         form = RegistrationForm(event=event, user=current_user, full_teams=full_teams)
@@ -160,7 +160,7 @@ def _render_detail(
     return render_template(
         "events/detail.html",
         event=event,
-        counts=service.status_counts([event.id])[event.id],
+        counts=counts,
         places=places,
         # The places a new registration by this member could take: their gender's, on a mixer.
         my_places_left=places.for_gender(current_user.gender) if may_register else None,
