@@ -139,6 +139,8 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.organizations.views import bp as organizations_bp
     from eventsite.outbox.views import bp as outbox_bp
     from eventsite.privacy.views import bp as privacy_bp
+    from eventsite.questions.answer_views import bp as answers_bp
+    from eventsite.questions.answers import install as install_registration_questions
     from eventsite.sms.views import bp as sms_bp
     from eventsite.sportsmeet.views import bp as sportsmeet_bp
     from eventsite.statistics.views import bp as statistics_bp
@@ -158,6 +160,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(membership_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(statistics_bp)
+    app.register_blueprint(answers_bp)
+    install_registration_questions(app)
 
 
 def register_cli(app: Flask) -> None:

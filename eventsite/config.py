@@ -35,6 +35,7 @@
 | ROSTER_MESSAGES_PER_DAY | 3 | messages an event's organizers may send to its roster per day (the site's day), and as many again each team's leaders and captains to their team |
 | CHECKIN_OPENS_HOURS | 3 | how many hours before an event starts its check-in opens; an earlier check-in is refused (it would hand a mixer number to someone not there) |
 | MIXER_RETENTION_DAYS | 30 | days after a mixer's exchange window closes until its marks and its expired, unaccepted introduction requests are deleted (a request is kept until it expires, declined or not) |
+| SENSITIVE_ANSWER_RETENTION_DAYS | 30 | days after an event ends until the answers to its sensitive registration questions (an ID number for insurance) are deleted by the scheduler |
 | MIXER_MARK_RATE_LIMIT | 30 per minute;300 per hour | marking taps per member in a mixer's exchange (slows down timing probes) |
 | MEET_BOARD_CACHE_SECONDS | 60 | longest a sports meet's live board is kept unchanged (it is rebuilt at once when a result or an audited change arrives); 0 rebuilds it on every request |
 | PRIVACY_CONTROLLER | (unset) | who processes members' personal information, as the privacy notice names it (the union's full name, e.g. 芜湖市总工会); unset, the notice speaks of "the trade union that holds the events on this site" |
@@ -306,6 +307,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict:
         "ROSTER_MESSAGES_PER_DAY": _integer(env, "ROSTER_MESSAGES_PER_DAY", 3),
         "CHECKIN_OPENS_HOURS": _number(env, "CHECKIN_OPENS_HOURS", 3),
         "MIXER_RETENTION_DAYS": _integer(env, "MIXER_RETENTION_DAYS", 30),
+        "SENSITIVE_ANSWER_RETENTION_DAYS": _integer(env, "SENSITIVE_ANSWER_RETENTION_DAYS", 30),
         "MIXER_MARK_RATE_LIMIT": env.get("MIXER_MARK_RATE_LIMIT", "30 per minute;300 per hour"),
         "MEET_BOARD_CACHE_SECONDS": _number(env, "MEET_BOARD_CACHE_SECONDS", 60),
         "PRIVACY_CONTROLLER": env.get("PRIVACY_CONTROLLER", "").strip(),

@@ -51,6 +51,7 @@ from eventsite.health import service as health
 from eventsite.mixers import jobs as mixer_jobs
 from eventsite.outbox import rules as hold_rules
 from eventsite.outbox import service as hold
+from eventsite.questions import answers as question_answers
 from eventsite.sms import sending as sms_sending
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,8 @@ class NoticeTally:
     lapsed_offers: int = 0
     #: The 鹊桥 exchange's notices and retention purge (`mixers.jobs`).
     mixers: mixer_jobs.MixerTickTally = dataclasses.field(default_factory=mixer_jobs.MixerTickTally)
+    #: Answers to sensitive registration questions deleted, their retention period over.
+    sensitive_answers: int = 0
 
 
 def run_notices(now: datetime | None = None) -> NoticeTally:
@@ -159,7 +162,23 @@ def run_notices(now: datetime | None = None) -> NoticeTally:
         )
     # The mixers' exchange notices and retention purge: one transaction per mixer, like above.
     tally.mixers = mixer_jobs.run_mixer_jobs(now)
+    tally.sensitive_answers = purge_sensitive_answers(now)
     return tally
+
+
+def purge_sensitive_answers(now: datetime) -> int:
+    """Delete the sensitive registration answers whose retention ended, in one transaction
+    (needs app context); a failure is logged and the next tick tries again."""
+    try:
+        purged = question_answers.purge_sensitive_answers(now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("purging sensitive answers failed; the next tick retries")
+        return 0
+    if purged:
+        log.info("Deleted %d answers to sensitive registration questions", purged)
+    return purged
 
 
 def run_mail() -> int:

@@ -34,6 +34,7 @@ from eventsite.sportsmeet.models import (
     Match,
 )
 from tests.factories import make_event, make_registration, make_user
+from tests.question_factories import make_question
 
 ROLES = (
     "anonymous",
@@ -139,6 +140,9 @@ def scenario(app):
     registration = make_registration(
         event, member, team_id=event.teams[0].id, track_id=event.tracks[0].id
     )
+    # A required registration question: the member's answers page shows it, and an empty
+    # post of that page is refused beside it.
+    make_question(event, "short_text", "工号", required=True)
     meet = make_event(
         organizer=organizer,
         kind=EventKind.SPORTSMEET,
@@ -409,6 +413,8 @@ GET_STATUS: dict[str, tuple[int, set[str]]] = {
     "mixers.safety": (404, set()),
     # Only a deployment that names SECURITY_CONTACT publishes security.txt.
     "core.security_txt": (404, set()),
+    # A member's own answers: only the walk's member is registered for the event.
+    "answers.my_answers": (404, {"member"}),
 }
 
 #: Refused routes whose page the walk's member sees all the same, as the owner of what the

@@ -715,5 +715,86 @@ def test_session_pages_do_not_grow_with_sessions_and_members(
     small = counts()
     _grow_sessions(event, 20, 400, seed=2)
     large = counts()
+
+
+# --- Registration questions: the event page's form, the member's answers, the roster's columns --
+
+
+def _grow_answers(event, questions, registrations: int, seed: int) -> None:
+    """Add members registered for `event`, each answering every question (bulk inserts)."""
+    from eventsite.questions.models import Answer, AnswerChoice
+
+    shirt, id_number, consent = questions
+    now = utcnow()
+    people = _insert(
+        User,
+        [
+            {
+                "name": f"答题{seed}-{i}",
+                "mobile": f"16{seed:02d}{i:07d}",
+                "password_hash": password_hash(),
+                "work_unit": "快递网点",
+                "gender": "male",
+                "birth_year": 1990,
+                "active": True,
+                "created_at": now,
+            }
+            for i in range(registrations)
+        ],
+    )
+    ids = _insert(
+        Registration,
+        [
+            {
+                "event_id": event.id,
+                "user_id": uid,
+                "status": str(S.CONFIRMED),
+                "registered_at": now - timedelta(minutes=i),
+                "status_changed_at": now,
+                "status_reason": "",
+            }
+            for i, uid in enumerate(people)
+        ],
+    )
+    for question, value in ((id_number, "340202199001011234"), (consent, "yes")):
+        _insert(
+            Answer,
+            [{"registration_id": rid, "question_id": question.id, "value": value} for rid in ids],
+        )
+    choice = shirt.choices[1].id
+    picked = _insert(
+        Answer,
+        [{"registration_id": rid, "question_id": shirt.id, "value": str(choice)} for rid in ids],
+    )
+    db.session.execute(
+        sa.insert(AnswerChoice), [{"answer_id": aid, "choice_id": choice} for aid in picked]
+    )
+    db.session.commit()
+
+
+def test_question_pages_do_not_grow_with_the_answers(app, client, auth, count_queries, clock):
+    from tests.question_factories import make_question
+
+    organizer = make_user(roles=["organizer"], name="组织者")
+    newcomer, member = make_user(name="新会员"), make_user(name="老会员")
+    event = make_event(organizer=organizer, kind=EventKind.GENERAL, title="关爱行动")
+    shirt = make_question(event, "single_choice", "T恤尺码", choices=[("M", 1), ("L", 5000), "XL"])
+    id_number = make_question(event, "short_text", "身份证号", sensitive=True)
+    consent = make_question(event, "consent", "同意购买保险")
+    make_registration(event, member)
+    db.session.commit()
+    questions = (shirt, id_number, consent)
+    urls = [
+        (newcomer.id, f"/events/{event.id}"),
+        (member.id, f"/events/{event.id}"),
+        (member.id, f"/events/{event.id}/my-answers"),
+        (organizer.id, f"/events/{event.id}/roster"),
+        (organizer.id, f"/events/{event.id}/roster?answer=c{shirt.choices[1].id}"),
+        (organizer.id, f"/events/{event.id}/roster?answer=n{id_number.id}&page=2"),
+    ]
+    _grow_answers(event, questions, 10, seed=1)
+    small = {key: measure(app, client, auth, count_queries, *key)[0] for key in urls}
+    _grow_answers(event, questions, 300, seed=2)
+    large = {key: measure(app, client, auth, count_queries, *key)[0] for key in urls}
     assert small == large
     assert max(large.values()) <= MAX_QUERIES, large

@@ -29,7 +29,7 @@ from eventsite.core import audit
 from eventsite.core.exports import TableError, UploadReport, read_table
 from eventsite.core.models import AuditEntry
 from eventsite.core.time import format_local, to_local, utcnow
-from eventsite.events import rules, service
+from eventsite.events import registration_questions, rules, service
 from eventsite.events.checkin import read_token
 from eventsite.events.models import (
     ACTIVE_STATUSES,
@@ -397,6 +397,9 @@ class RosterFilters:
     checked_in: bool | None = None
     q: str = ""
     session_id: int | None = None
+    #: A registration question's answer: "c<choice id>" picked that choice, "a<question id>" /
+    #: "n<question id>" answered / left unanswered (`registration_questions`).
+    answer: str = ""
 
     @property
     def active(self) -> bool:
@@ -410,6 +413,7 @@ class RosterFilters:
                 self.checked_in,
                 self.q,
                 self.session_id,
+                self.answer,
             )
         )
 
@@ -440,6 +444,10 @@ def apply_filters(stmt, event_id: int, filters: RosterFilters):
                 User.mobile.contains(filters.q, autoescape=True),
             )
         )
+    if filters.answer:
+        condition = registration_questions.provider().answer_condition(event_id, filters.answer)
+        if condition is not None:
+            stmt = stmt.where(condition)
     return stmt
 
 
@@ -535,6 +543,8 @@ def event_teams(event: Event) -> list[Team]:
 
 
 def event_tracks(event: Event) -> list[Track]:
+    if event.kind != EventKind.COMPETITION:  # only competitions have tracks: no query
+        return []
     return list(
         db.session.scalars(
             sa.select(Track).where(Track.event_id == event.id).order_by(Track.position, Track.id)
@@ -547,10 +557,13 @@ def gender_title(value: str) -> str:
     return Gender(value).title if value in set(Gender) else value
 
 
-def export_header(*, companions: bool = False, with_sessions: bool = False) -> list[str]:
+def export_header(
+    event: Event | None = None, *, companions: bool = False, with_sessions: bool = False
+) -> list[str]:
     """Roster export columns in the current language (matching the import column names); after
     the track, a session column for an event held in sessions and a companions column with
-    `companions`."""
+    `companions`; then one per registration question of `event`."""
+    questions = registration_questions.provider().roster_columns(event) if event is not None else []
     header = [
         _("Name"),
         _("Mobile"),
@@ -570,7 +583,7 @@ def export_header(*, companions: bool = False, with_sessions: bool = False) -> l
         header.insert(header.index(_("Track")) + 1, _("Companions"))
     if with_sessions:
         header.insert(header.index(_("Track")) + 1, _("Session"))
-    return header
+    return header + [column.label for column in questions]
 
 
 def exports_companions(event: Event) -> bool:
@@ -579,11 +592,21 @@ def exports_companions(event: Event) -> bool:
 
 
 def export_rows(event: Event, filters: RosterFilters, with_sessions: bool = False) -> list[list]:
-    """The filtered roster as plain rows for CSV/XLSX, from one joined query."""
-    rows = []
+    """The filtered roster as plain rows for CSV/XLSX, from one joined query and one for the
+    answers: sensitive answers in full, exports being the one place they are."""
+    questions = registration_questions.provider()
+    columns = questions.roster_columns(event)
+    registrations = db.session.scalars(_roster_rows(event.id, filters)).all()
+    answers = (
+        questions.roster_cells(event, [reg.id for reg in registrations], in_full=True)
+        if columns
+        else {}
+    )
     companions = exports_companions(event)
-    for reg in db.session.scalars(_roster_rows(event.id, filters)):
+    rows = []
+    for reg in registrations:
         user = reg.user
+        answered = answers.get(reg.id, {})
         row = [
             user.name,
             user.mobile,
@@ -608,7 +631,7 @@ def export_rows(event: Event, filters: RosterFilters, with_sessions: bool = Fals
             row.insert(9, reg.companions)
         if with_sessions:
             row.insert(9, _session_cell(reg))
-        rows.append(row)
+        rows.append(row + [answered.get(column.question_id, "") for column in columns])
     return rows
 
 

@@ -54,12 +54,14 @@ class RosterFilterForm(SiteForm):
         choices=[("", _l("Any")), ("yes", _l("Checked in")), ("no", _l("Not checked in"))],
         default="",
     )
+    answer = SelectField(_l("Answer"), default="")
 
-    def __init__(self, *args, teams=(), tracks=(), sessions=(), **kwargs):
+    def __init__(self, *args, teams=(), tracks=(), sessions=(), answer_filters=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.session_id.choices = [("", _l("Any session"))] + [
             (str(session.id), session.label) for session in sessions
         ]
+        self.answer.choices = [("", _l("Any answer"))] + list(answer_filters)
         self.status.choices = [("", _l("Any status"))] + [
             (str(s), s.title) for s in RegistrationStatus
         ]
@@ -77,6 +79,7 @@ class RosterFilterForm(SiteForm):
             checked_in={"yes": True, "no": False}.get(self.checked_in.data),
             q=(self.q.data or "").strip(),
             session_id=self.session_id.data,
+            answer=self.answer.data or "",
         )
 
 

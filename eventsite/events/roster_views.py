@@ -25,7 +25,7 @@ from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required
 from eventsite.core.time import format_local, utcnow
 from eventsite.events import checkin as checkin_code
-from eventsite.events import message_pages, roster, roster_messages
+from eventsite.events import message_pages, registration_questions, roster, roster_messages
 from eventsite.events.models import RegistrationStatus
 from eventsite.events.permissions import event_permission, manages_event_found_inside
 from eventsite.events.roster_forms import (
@@ -61,7 +61,16 @@ def _writing_gets_release_the_write_lock(_exc):
 #: The query-string keys the roster and the check-in desk carry through a POST and its redirect.
 #: Only these: any other key (event_id, registration_id, _method…) would reach url_for as a
 #: keyword argument and break the link, or the redirect after a committed action.
-CARRIED_ARGS = ("q", "status", "gender", "team_id", "track_id", "checked_in", "session_id")
+CARRIED_ARGS = (
+    "q",
+    "status",
+    "gender",
+    "team_id",
+    "track_id",
+    "checked_in",
+    "session_id",
+    "answer",
+)
 
 
 def _args() -> dict:
@@ -75,8 +84,17 @@ def _args() -> dict:
 # --- roster -----------------------------------------------------------------------------------
 
 
-def _filter_form(teams, tracks, sessions=()) -> tuple[RosterFilterForm, roster.RosterFilters, bool]:
-    form = RosterFilterForm(request.args, teams=teams, tracks=tracks, sessions=sessions)
+def _filter_form(
+    event, teams, tracks, sessions=()
+) -> tuple[RosterFilterForm, roster.RosterFilters, bool]:
+    answer_filters = registration_questions.provider().answer_filters(event)
+    form = RosterFilterForm(
+        request.args,
+        teams=teams,
+        tracks=tracks,
+        sessions=sessions,
+        answer_filters=answer_filters,
+    )
     valid = form.validate()
     return form, (form.filters() if valid else roster.RosterFilters()), valid
 
@@ -84,7 +102,7 @@ def _filter_form(teams, tracks, sessions=()) -> tuple[RosterFilterForm, roster.R
 def _render_roster(event, *, bulk_form=None, refusals=(), status=200):
     teams, tracks = roster.event_teams(event), roster.event_tracks(event)
     sessions = roster.event_sessions(event)
-    filter_form, filters, valid = _filter_form(teams, tracks, sessions)
+    filter_form, filters, valid = _filter_form(event, teams, tracks, sessions)
     bulk_form = bulk_form or BulkActionForm(formdata=None, teams=teams, tracks=tracks)
     page = roster.roster_page(
         event,
@@ -92,6 +110,8 @@ def _render_roster(event, *, bulk_form=None, refusals=(), status=200):
         page_arg(),
         current_app.config["ROSTER_PAGE_SIZE"],
     )
+    questions = registration_questions.provider()
+    question_columns = questions.roster_columns(event)
     return (
         render_template(
             "roster/roster.html",
@@ -104,6 +124,10 @@ def _render_roster(event, *, bulk_form=None, refusals=(), status=200):
             filter_form=filter_form,
             filters=filters,
             page=page,
+            question_columns=question_columns,
+            answers=questions.roster_cells(event, [r.id for r in page.items], in_full=False)
+            if question_columns
+            else {},
             bulk_form=bulk_form,
             ticked=set(bulk_form.ids.data or ()),
             refusals=refusals,
@@ -213,7 +237,7 @@ def _message_steps(event) -> message_pages.Steps:
 
 def _message_audience(event) -> roster_messages.Audience | None:
     _form, filters, valid = _filter_form(
-        roster.event_teams(event), roster.event_tracks(event), roster.event_sessions(event)
+        event, roster.event_teams(event), roster.event_tracks(event), roster.event_sessions(event)
     )
     return roster_messages.Audience(event, filters) if valid else None
 
@@ -259,12 +283,12 @@ def messages(event):
 def _export(event, file_format: str):
     teams, tracks = roster.event_teams(event), roster.event_tracks(event)
     sessions = roster.event_sessions(event)
-    _form, filters, valid = _filter_form(teams, tracks, sessions)
+    _form, filters, valid = _filter_form(event, teams, tracks, sessions)
     if not valid:
         return _render_roster(event)
     with_sessions = bool(sessions)
     header = roster.export_header(
-        companions=roster.exports_companions(event), with_sessions=with_sessions
+        event, companions=roster.exports_companions(event), with_sessions=with_sessions
     )
     rows = roster.export_rows(event, filters, with_sessions)
     roster.record_export(

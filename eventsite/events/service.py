@@ -8,7 +8,7 @@ Functions flush; the view, job or CLI command that called them commits once.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +17,7 @@ from blinker import Namespace
 from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
 from eventsite.accounts.models import ROOT_ORGANIZATION_ID, Role, User, UserRole
 from eventsite.accounts.service import AccountError, role_revoking, user_by_mobile
@@ -221,31 +221,68 @@ def occupancies_of(event_ids: Iterable[int]) -> dict[int, rules.Occupancy]:
             Registration.session_id,
         )
     ).all()
-    by_gender: dict[int, Counter[str]] = {event_id: Counter() for event_id in ids}
-    by_team: dict[int, Counter[int]] = {event_id: Counter() for event_id in ids}
-    by_session: dict[int, Counter[int]] = {event_id: Counter() for event_id in ids}
-    waiting: Counter[int] = Counter()
-    companions: Counter[int] = Counter()
-    for event_id, status, gender, team_id, session_id, count, brought in rows:
-        if status == S.WAITLISTED:
-            waiting[event_id] += count
-            continue
-        by_gender[event_id][gender] += count
-        companions[event_id] += brought or 0
-        if team_id is not None:
-            by_team[event_id][team_id] += count
-        if session_id is not None:
-            by_session[event_id][session_id] += count + (brought or 0)
     return {
-        event_id: rules.Occupancy(
-            confirmed=by_gender[event_id].total() + companions[event_id],
-            by_gender=dict(by_gender[event_id]),
-            by_team=dict(by_team[event_id]),
-            by_session=dict(by_session[event_id]),
-            waitlisted=waiting[event_id],
+        event_id: _occupancy(row[1:] for row in rows if row[0] == event_id)
         )
         for event_id in ids
     }
+
+
+def _occupancy(rows: Iterable[tuple]) -> rules.Occupancy:
+    """An event's occupancy from (status, gender, team id, session id, count, companions) rows;
+    other statuses than confirmed and waitlisted are left out. The total and the sessions count
+    seats (members and their companions); genders and teams count members."""
+    by_gender: Counter[str] = Counter()
+    by_team: Counter[int] = Counter()
+    by_session: Counter[int] = Counter()
+    waiting = companions = 0
+    for status, gender, team_id, session_id, count, brought in rows:
+        if status == S.WAITLISTED:
+            waiting += count
+        elif status == S.CONFIRMED:
+            by_gender[gender] += count
+            companions += brought or 0
+            if team_id is not None:
+                by_team[team_id] += count
+            if session_id is not None:
+                by_session[session_id] += count + (brought or 0)
+    return rules.Occupancy(
+        confirmed=by_gender.total() + companions,
+        by_gender=dict(by_gender),
+        by_team=dict(by_team),
+        by_session=dict(by_session),
+        waitlisted=waiting,
+    )
+
+
+def page_figures(
+    event: Event, session_caps: dict[int, dict[int, int | None]] | None = None
+) -> tuple[dict[str, int], rules.PlacesLeft, frozenset[int]]:
+    """The event page's figures from one aggregate query: registrations by status (every status
+    present), the places left (overall, per gender and per session) and the full teams;
+    `session_caps` as `limits_of` takes it."""
+    rows = db.session.execute(
+        sa.select(
+            Registration.status,
+            Registration.gender,
+            Registration.team_id,
+            Registration.session_id,
+            sa.func.count(Registration.id),
+            sa.func.sum(Registration.companions),
+        )
+        .where(Registration.event_id == event.id)
+        .group_by(
+            Registration.status,
+            Registration.gender,
+            Registration.team_id,
+            Registration.session_id,
+        )
+    ).all()
+    counts = {status.value: 0 for status in S}
+    for status, _gender, _team_id, _session_id, count, _brought in rows:
+        counts[status] += count
+    limits, occupancy = limits_of(event, session_caps), _occupancy(rows)
+    return counts, rules.places_left(limits, occupancy), rules.full_teams(limits, occupancy)
 
 
 def occupancy_of(event_id: int) -> rules.Occupancy:
@@ -381,8 +418,11 @@ def find_registration(
     in that session; without, an active one before an inactive one (the earliest session first),
     so that where a member may hold only one, this is it.
     """
-    stmt = sa.select(Registration).where(
-        Registration.event_id == event_id, Registration.user_id == user_id
+    stmt = (
+        sa.select(Registration)
+        .where(Registration.event_id == event_id, Registration.user_id == user_id)
+        # The event page shows them.
+        .options(joinedload(Registration.team), joinedload(Registration.track))
     )
     if session_id is not None:
         stmt = stmt.where(Registration.session_id == session_id)
@@ -420,6 +460,7 @@ def register(
     now: datetime | None = None,
     announce: bool = True,
     actor: User | None = None,
+    answers_check: Callable[[Event], None] | None = None,
 ) -> Registration:
     """Register `user`: confirmed if a place fits them, else waitlisted; pending if approval is on.
 
@@ -429,7 +470,9 @@ def register(
 
     `announce=False` leaves telling the member to the caller (an import approves at once and
     tells them only the outcome). `actor` is who registers them: the member themself unless
-    given (an organizer's import).
+    given (an organizer's import). `answers_check(event)` runs under the lock once the member
+    may register, and refuses with RegistrationError (a choice of a registration question whose
+    stock ran out meanwhile): the caller writes the answers in the same transaction.
     """
     actor = actor or user
     # Teams and tracks are no part of the capacity invariant: read them before taking the lock.
@@ -479,6 +522,8 @@ def register(
         first = problems[0]
         raise RegistrationError(str(PROBLEM_MESSAGES[first]), rules.PROBLEM_FIELD[first])
     _check_companions(event, companions)
+    if answers_check is not None:
+        answers_check(event)
 
     seeker = rules.Seeker(
         None,

@@ -28,7 +28,15 @@ from eventsite.core.inputs import storable_int
 from eventsite.core.pagination import page_arg
 from eventsite.core.permissions import login_required, public, role_required
 from eventsite.core.time import to_local, utcnow
-from eventsite.events import checkin, notices, offers, rules, service, sessions
+from eventsite.events import (
+    checkin,
+    notices,
+    offers,
+    registration_questions,
+    rules,
+    service,
+    sessions,
+)
 from eventsite.events.forms import (
     AddOrganizerForm,
     CancelEventForm,
@@ -147,6 +155,7 @@ def _render_detail(
     event: Event,
     form: RegistrationForm | None = None,
     status: int = 200,
+    asked=None,
     companions_form: CompanionsForm | None = None,
 ):
     now = utcnow()
@@ -178,7 +187,7 @@ def _render_detail(
             and bool(choices)
             and not any(reg.status == S.REJECTED for reg in my_sessions)
         )
-    places, full_teams = service.places_and_full_teams(
+    counts, places, full_teams = service.page_figures(
         event, {event.id: {f.session.id: f.session.capacity for f in figures}}
     )
     problems = service.standing_problems(event, current_user) if may_register else []
@@ -190,10 +199,12 @@ def _render_detail(
         companions_form = CompanionsForm(
             formdata=None, event=event, data={"companions": mine.companions}
         )
+    if asked is None and (may_register or (mine is not None and mine.is_active)):
+        asked = registration_questions.provider().asked(event, current_user)
     return render_template(
         "events/detail.html",
         event=event,
-        counts=service.status_counts([event.id])[event.id],
+        counts=counts,
         places=places,
         # The places a new registration by this member could take: their gender's, on a mixer.
         my_places_left=places.for_gender(current_user.gender) if may_register else None,
@@ -216,6 +227,7 @@ def _render_detail(
         move_form=sessions.member_move_form(event, figures, mine, now),
         session_time=sessions.session_time,
         now=now,
+        asked=asked,
     ), status
 
 
@@ -314,15 +326,20 @@ def _register(event_id: int):
             utcnow(),
         ),
     )
-    if not form.validate():
+    asked = registration_questions.provider().asked(event, current_user, request.form)
+    if not form.validate() or not asked.ok:
         db.session.rollback()
-        return _render_detail(event, form, 400)
+        return _render_detail(event, form, 400, asked)
     try:
-        registration = service.register(event, current_user, **form.engine_arguments())
+        registration = service.register(
+            event, current_user, **form.engine_arguments(), answers_check=asked.check_stock
+        )
+        asked.save(registration)
     except service.RegistrationError as exc:
         db.session.rollback()
-        form.add_error(exc.message, exc.field)
-        return _render_detail(db.session.get(Event, event_id), form, 400)
+        if not asked.shows(exc):
+            form.add_error(exc.message, exc.field)
+        return _render_detail(db.session.get(Event, event_id), form, 400, asked)
     # Worded before the commit, which would expire the registration and the member (a reload
     # of each, after the event's lock is released but on the same worker).
     message = _registered_message(registration.status)

@@ -39,6 +39,7 @@ from eventsite.mixers.models import (
     Match,
     MixerProfile,
 )
+from eventsite.questions.models import Answer
 from eventsite.sms.models import SmsMessage, SmsStatus
 from eventsite.sportsmeet.models import Captain
 
@@ -97,6 +98,14 @@ def delete_account(user: User, *, password: str, now: datetime) -> int:
     cancelled = _cancel_open_registrations(user, now)
     _remove_exchange(user, now)
     _remove_messages(user)
+    # Registrations stay as the record of each event; what the member answered goes.
+    db.session.execute(
+        sa.delete(Answer).where(
+            Answer.registration_id.in_(
+                sa.select(Registration.id).where(Registration.user_id == user.id)
+            )
+        )
+    )
     db.session.execute(sa.delete(Captain).where(Captain.user_id == user.id))
     db.session.execute(sa.delete(TeamLeader).where(TeamLeader.user_id == user.id))
     db.session.execute(sa.delete(SignedInDevice).where(SignedInDevice.user_id == user.id))

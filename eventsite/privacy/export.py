@@ -28,6 +28,7 @@ from eventsite.events.models import Event, EventKind, Registration, Registration
 from eventsite.extensions import db
 from eventsite.mixers import service as mixers
 from eventsite.organizations.models import Organization
+from eventsite.questions.answers import member_answers
 from eventsite.sms import rules as sms_rules
 from eventsite.sms.models import SmsMessage, SmsStatus
 from eventsite.sms.rules import SmsKind
@@ -124,6 +125,8 @@ def _registrations(user: User) -> list[dict]:
         .where(Registration.user_id == user.id)
         .order_by(Registration.registered_at)
     ).all()
+    # The member's own answers, sensitive ones in full: they are theirs.
+    answers = member_answers([registration.id for registration in rows])
     return [
         {
             _("Event"): registration.event.title,
@@ -137,6 +140,7 @@ def _registrations(user: User) -> list[dict]:
             _("Status changed at"): _time(registration.status_changed_at),
             _("Declared single at"): _time(registration.single_declared_at),
             _("Checked in at"): _time(registration.checked_in_at),
+            _("Answers to registration questions"): dict(answers.get(registration.id, [])),
         }
         for registration in rows
     ]
