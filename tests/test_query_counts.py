@@ -715,6 +715,8 @@ def test_session_pages_do_not_grow_with_sessions_and_members(
     small = counts()
     _grow_sessions(event, 20, 400, seed=2)
     large = counts()
+    assert small == large
+    assert max(large.values()) <= MAX_QUERIES, large
 
 
 # --- Registration questions: the event page's form, the member's answers, the roster's columns --

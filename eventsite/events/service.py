@@ -221,11 +221,7 @@ def occupancies_of(event_ids: Iterable[int]) -> dict[int, rules.Occupancy]:
             Registration.session_id,
         )
     ).all()
-    return {
-        event_id: _occupancy(row[1:] for row in rows if row[0] == event_id)
-        )
-        for event_id in ids
-    }
+    return {event_id: _occupancy(row[1:] for row in rows if row[0] == event_id) for event_id in ids}
 
 
 def _occupancy(rows: Iterable[tuple]) -> rules.Occupancy:
