@@ -535,6 +535,8 @@ def roster_counts(event: Event) -> RosterCounts:
 
 
 def event_teams(event: Event) -> list[Team]:
+    if event.kind not in service.TEAM_KINDS:  # teams are for competitions and meets: no query
+        return []
     return list(
         db.session.scalars(
             sa.select(Team).where(Team.event_id == event.id).order_by(Team.position, Team.id)
