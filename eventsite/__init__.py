@@ -138,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.organizations.views import bp as organizations_bp
     from eventsite.outbox.views import bp as outbox_bp
     from eventsite.privacy.views import bp as privacy_bp
+    from eventsite.questions.views import bp as questions_bp
     from eventsite.sms.views import bp as sms_bp
     from eventsite.sportsmeet.views import bp as sportsmeet_bp
     from eventsite.statistics.views import bp as statistics_bp
@@ -156,6 +157,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(membership_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(statistics_bp)
+    app.register_blueprint(questions_bp)
 
 
 def register_cli(app: Flask) -> None:
