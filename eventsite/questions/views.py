@@ -113,10 +113,9 @@ def _flash_notes(notes: list[str]) -> None:
 @event_permission("manage")
 def design(event: Event, purpose: QuestionPurpose):
     """The question set in form order with a preview; POST adds a question at the end."""
-    questions = service.questions_of(event.id, purpose)
     if request.method == "GET":
         return _render_design(event, purpose)
-    form = QuestionForm(purpose=purpose, earlier=questions)
+    form = QuestionForm(purpose=purpose, earlier=service.questions_of(event.id, purpose))
     if not form.validate():
         return _render_design(event, purpose, form=form, status=400)
     try:
