@@ -93,7 +93,6 @@ def _render_design(
         form=form,
         copy_form=copy_form,
         card_errors=card_errors or {},
-        action_form=QuestionActionForm(formdata=None),
     ), status
 
 
@@ -137,7 +136,7 @@ def edit(event: Event, purpose: QuestionPurpose, question_id: int):
     """Change one question: reword it always; retype it or drop a choice only while unanswered."""
     question = _question(event, purpose, question_id)
     questions = service.questions_of(event.id, purpose)
-    earlier = [q for q in questions if q.position < question.position]
+    earlier = questions[: [q.id for q in questions].index(question.id)]
     if request.method == "GET":
         form = QuestionForm.for_question(question, earlier=earlier)
         return _render_edit(event, question, form)
