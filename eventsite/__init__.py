@@ -141,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.privacy.views import bp as privacy_bp
     from eventsite.questions.answer_views import bp as answers_bp
     from eventsite.questions.answers import install as install_registration_questions
+    from eventsite.questions.views import bp as questions_bp
     from eventsite.sms.views import bp as sms_bp
     from eventsite.sportsmeet.views import bp as sportsmeet_bp
     from eventsite.statistics.views import bp as statistics_bp
@@ -162,6 +163,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(statistics_bp)
     app.register_blueprint(answers_bp)
     install_registration_questions(app)
+    app.register_blueprint(questions_bp)
 
 
 def register_cli(app: Flask) -> None:

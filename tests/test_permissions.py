@@ -212,6 +212,7 @@ def scenario(app):
     values["competitions"] = competition_scenario(event, judge, registration)
     values["general"] = general_scenario(organizer, former, member, city)
     values["sessions"] = sessions_scenario(organizer, former, member, city)
+    values |= question_scenario(event, meet)
     db.session.commit()
     # Every scheduler job ran just now, so /status answers 200 (all checks ok) to those it lets
     # in; an hour's grace, so that however slowly the walk runs the heartbeat never goes stale.
@@ -303,6 +304,16 @@ def competition_scenario(event, judge, registration) -> dict:
         "judge_id": judge.id,
         "objection_id": 1,
     }
+
+
+def question_scenario(event, meet) -> dict:
+    """A registration question on the competition (the designer's routes are walked on it,
+    under /events/<id>/questions) with a choice; the meet has one too, so the copy form shows."""
+    from tests.question_factories import make_question
+
+    question = make_question(event, "single_choice", "T恤尺码", choices=[("M", 10), "L"])
+    make_question(meet, "short_text", "工号")
+    return {"purpose": "registration", "question_id": question.id}
 
 
 def mixer_scenario(organizer, former, member) -> dict:

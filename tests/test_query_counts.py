@@ -34,6 +34,7 @@ from eventsite.events.models import (
     RegistrationStatus,
 )
 from eventsite.extensions import db
+from eventsite.questions.models import Question
 from tests.factories import make_event, make_registration, make_user, password_hash
 
 S = RegistrationStatus
@@ -800,3 +801,67 @@ def test_question_pages_do_not_grow_with_the_answers(app, client, auth, count_qu
     large = {key: measure(app, client, auth, count_queries, *key)[0] for key in urls}
     assert small == large
     assert max(large.values()) <= MAX_QUERIES, large
+
+
+# --- The question designer: 2 questions, and 40 with 5 choices each, conditions and answers -----
+
+
+def _grow_questions(event, organizer, count: int, answers: int, seed: int) -> int:
+    """Add `count` choice questions (5 choices, stocks, each after the first shown only on a
+    choice of the one before), `answers` registrations answering each, and an earlier event with
+    questions to copy; the first new question's id."""
+    from eventsite.questions.models import Answer, AnswerChoice
+    from tests.question_factories import make_question
+
+    first = None
+    previous = None
+    for n in range(count):
+        question = make_question(
+            event,
+            "single_choice",
+            f"问题{seed}-{n}",
+            choices=[(f"选项{k}", 100) for k in range(5)],
+            shown_if=previous.choices[0] if previous is not None else None,
+            sensitive=n % 3 == 0,
+        )
+        make_question(event, "short_text", f"反馈{seed}-{n}", purpose="feedback")
+        first = first or question
+        previous = question
+    people = [make_user(name=f"答题人{seed}-{i}") for i in range(answers)]
+    questions = db.session.scalars(
+        sa.select(Question).where(Question.event_id == event.id, Question.purpose == "registration")
+    ).all()
+    for person in people:
+        registration = make_registration(event, person)
+        for question in questions:
+            row = Answer(registration_id=registration.id, question_id=question.id, value="")
+            row.chosen = [AnswerChoice(choice_id=question.choices[0].id)]
+            db.session.add(row)
+    for n in range(count // 4 + 1):
+        earlier = make_event(organizer=organizer, title=f"往期活动{seed}-{n}")
+        make_question(earlier, "short_text", "工号")
+    db.session.commit()
+    return first.id
+
+
+def test_question_designer_queries_do_not_grow_with_the_questions(
+    app, client, auth, count_queries, clock
+):
+    organizer = make_user(roles=["organizer"], name="组织者")
+    event = make_event(organizer=organizer, kind=EventKind.GENERAL, title="关爱日")
+    first = _grow_questions(event, organizer, 2, 2, seed=1)
+    pages = [
+        f"/events/{event.id}/questions",
+        f"/events/{event.id}/feedback-questions",
+        f"/events/{event.id}/questions/{first}",
+    ]
+
+    def counts():
+        return {url: measure(app, client, auth, count_queries, organizer.id, url) for url in pages}
+
+    small = counts()
+    _grow_questions(event, organizer, 40, 30, seed=2)
+    large = counts()
+    report = {url: (small[url][0], large[url][0]) for url in pages}
+    assert all(a == b <= MAX_QUERIES for a, b in report.values()), report
+    assert all(small[url][1] != large[url][1] for url in pages[:2])

@@ -314,3 +314,95 @@ def test_an_answer_is_accepted_iff_it_satisfies_its_question(questions, data):
         value = reading.values.get(question.id)
         if ok and isinstance(value, tuple):
             chosen.update(value)
+
+
+# --- designing a question set ---------------------------------------------------------------
+
+L = rules.ChoiceLineProblem
+
+
+@pytest.mark.parametrize(
+    ("text", "lines", "problems"),
+    [
+        ("", [], {}),
+        ("S\nM\n\n  L  ", [("S", None), ("M", None), ("L", None)], {}),
+        ("XL | 20", [("XL", 20)], {}),
+        ("XL｜20\r\n大巴一号车 | 0", [("XL", 20), ("大巴一号车", 0)], {}),
+        ("XL |", [("XL", None)], {}),
+        ("A|B | 3", [("A|B", 3)], {}),
+        ("| 20", [], {1: L.NO_LABEL}),
+        ("S\nXL | -1", [("S", None)], {2: L.STOCK_NEGATIVE}),
+        ("XL | 2.5", [], {1: L.STOCK_NOT_A_NUMBER}),
+        ("XL | 很多", [], {1: L.STOCK_NOT_A_NUMBER}),
+        ("XL | 3000000000", [], {1: L.STOCK_NOT_A_NUMBER}),
+        ("S\nS", [("S", None)], {2: L.DUPLICATE}),
+        ("码" * 100, [("码" * 100, None)], {}),
+        ("码" * 101, [], {1: L.LABEL_TOO_LONG}),
+    ],
+)
+def test_choice_lines(text, lines, problems):
+    read, found = rules.read_choice_lines(text)
+    assert [(line.label, line.capacity) for line in read] == lines
+    assert found == problems
+
+
+def test_choice_lines_without_stock_and_beside_existing_choices():
+    assert rules.read_choice_lines("满意 | 3", stock_allowed=False)[1] == {1: L.STOCK_NOT_ASKED}
+    assert rules.read_choice_lines("满意", stock_allowed=False)[1] == {}
+    assert rules.read_choice_lines("M\nL", taken_labels=["M"])[1] == {1: L.DUPLICATE}
+    many = "\n".join(str(n) for n in range(rules.MAX_CHOICES))
+    assert rules.read_choice_lines(many)[1] == {}
+    assert rules.read_choice_lines(many, taken_labels=["x"])[1] == {rules.MAX_CHOICES: L.TOO_MANY}
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet="ab 码Ｘ-", min_size=1, max_size=8).filter(
+                lambda s: s.strip() and s == s.strip()
+            ),
+            st.none() | st.integers(0, rules.STOCK_LIMIT),
+        ),
+        max_size=5,
+        unique_by=lambda pair: pair[0],
+    )
+)
+def test_a_choice_written_as_a_line_reads_back_the_same(pairs):
+    text = "\n".join(rules.stock_line(label, capacity) for label, capacity in pairs)
+    lines, problems = rules.read_choice_lines(text)
+    assert problems == {}
+    assert [(line.label, line.capacity) for line in lines] == pairs
+
+
+@pytest.mark.parametrize(
+    ("order", "question_id", "step", "expected"),
+    [
+        ([1, 2, 3], 3, -1, [1, 3, 2]),
+        ([1, 2, 3], 1, 1, [2, 1, 3]),
+        ([1, 2, 3], 1, -1, None),
+        ([1, 2, 3], 3, 1, None),
+        ([1, 2, 3], 4, -1, None),
+        ([1], 1, 1, None),
+    ],
+)
+def test_moved(order, question_id, step, expected):
+    assert rules.moved(order, question_id, step) == expected
+
+
+def test_a_condition_must_stay_below_its_question():
+    family = q(1, K.SINGLE_CHOICE, choices=(ChoiceSpec(11, "是"), ChoiceSpec(12, "否")))
+    count = q(2, K.NUMBER, shown_if_choice_id=11)
+    other = q(3, K.SHORT_TEXT)
+    assert rules.conditions_out_of_order([family, count, other]) == []
+    assert rules.conditions_out_of_order([family, other, count]) == []
+    assert rules.conditions_out_of_order([count, family, other]) == [2]
+    assert rules.conditions_on([family, count, other], frozenset({11})) == [2]
+    assert rules.conditions_on([family, count, other], frozenset({12})) == []
+
+
+def test_what_answers_keep():
+    assert rules.may_remove_choice(0) and not rules.may_remove_choice(1)
+    assert rules.may_set_stock(None, 50)
+    assert rules.may_set_stock(3, 3) and not rules.may_set_stock(2, 3)
+    assert rules.may_set_stock(0, 0)
+    assert rules.may_unmark_sensitive(False) and not rules.may_unmark_sensitive(True)

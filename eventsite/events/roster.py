@@ -1052,6 +1052,12 @@ ACTION_TITLES = {
     "paper.resolve": _l("Paper sheet disagreement resolved"),
     "objection.lodge": _l("Objection lodged"),
     "objection.decide": _l("Objection decided"),
+    # Registration and feedback questions (questions/service.py).
+    "question.add": _l("Question added"),
+    "question.update": _l("Question changed"),
+    "question.move": _l("Question moved"),
+    "question.remove": _l("Question removed"),
+    "question.copy": _l("Questions copied from another event"),
 }
 
 

@@ -81,6 +81,12 @@ class Question(db.Model):
     def kind_enum(self) -> QuestionKind:
         return QuestionKind(self.kind)
 
+    @property
+    def version(self) -> str:
+        """The last design change's stamp (its choices' too): an edit form carries it, so a save
+        over a newer one is refused."""
+        return self.updated_at.isoformat()
+
     def __repr__(self) -> str:
         return f"<Question {self.id} event={self.event_id} {self.kind} {self.label!r}>"
 

@@ -284,3 +284,163 @@ def places_left(capacity: int | None, taken: int, held_by_member: bool) -> int |
     if capacity is None:
         return None
     return capacity - taken + (1 if held_by_member else 0)
+
+
+# --- Designing a question set -----------------------------------------------------------------
+
+#: The most questions an event's form (or survey) holds, and choices a question offers: enough
+#: for any union form, and a page that stays readable on a phone.
+MAX_QUESTIONS = 50
+MAX_CHOICES = 50
+#: Longest texts an organizer writes (the columns' lengths).
+LABEL_MAX = 200
+HELP_TEXT_MAX = 500
+CHOICE_LABEL_MAX = 100
+#: The largest stock a choice may have (a 32-bit column's range, as for answers).
+STOCK_LIMIT = NUMBER_LIMIT
+
+
+@dataclass
+class ChoiceDraft:
+    """A choice as the organizer left it on the form: `id` None for a new one."""
+
+    label: str
+    capacity: int | None = None
+    id: int | None = None
+    remove: bool = False
+
+
+@dataclass
+class QuestionDraft:
+    """A question as the organizer filled in the form."""
+
+    kind: str
+    label: str
+    help_text: str = ""
+    required: bool = False
+    sensitive: bool = False
+    min_value: int | None = None
+    max_value: int | None = None
+    shown_if_choice_id: int | None = None
+    choices: list[ChoiceDraft] = field(default_factory=list)
+
+
+class ChoiceLineProblem(enum.StrEnum):
+    """Why a line of the choices box cannot be a choice."""
+
+    NO_LABEL = "no_label"
+    LABEL_TOO_LONG = "label_too_long"
+    STOCK_NOT_A_NUMBER = "stock_not_a_number"
+    STOCK_NEGATIVE = "stock_negative"
+    STOCK_NOT_ASKED = "stock_not_asked"
+    DUPLICATE = "duplicate"
+    TOO_MANY = "too_many"
+
+
+@dataclass(frozen=True)
+class ChoiceLine:
+    label: str
+    #: The stock written after the bar; None: no limit.
+    capacity: int | None = None
+
+
+def read_choice_lines(
+    text: str, *, stock_allowed: bool = True, taken_labels: Sequence[str] = ()
+) -> tuple[list[ChoiceLine], dict[int, ChoiceLineProblem]]:
+    """The choices typed one per line, each "label" or "label | stock" (blank lines skipped), and
+    each faulty line's problem by its 1-based number: a label is needed, at most
+    CHOICE_LABEL_MAX characters, not repeated (nor one of `taken_labels`, the question's other
+    choices); a stock is a whole number from 0, and only where stocks are asked for."""
+    lines: list[ChoiceLine] = []
+    problems: dict[int, ChoiceLineProblem] = {}
+    seen = {label.strip() for label in taken_labels}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        # "XL | 20": the last bar separates the stock; a Chinese input method types "｜".
+        label, bar, stock = line.rpartition("|") if "|" in line else line.rpartition("｜")
+        if not bar:
+            label, stock = line, ""
+        label, stock = label.strip(), stock.strip()
+        problem = _choice_line_problem(label, stock, stock_allowed, seen)
+        if problem is not None:
+            problems[number] = problem
+            continue
+        seen.add(label)
+        lines.append(ChoiceLine(label, int(stock) if stock else None))
+        if len(lines) + len(taken_labels) > MAX_CHOICES:
+            problems[number] = ChoiceLineProblem.TOO_MANY
+            break
+    return lines, problems
+
+
+def _choice_line_problem(
+    label: str, stock: str, stock_allowed: bool, seen: set[str]
+) -> ChoiceLineProblem | None:
+    if not label:
+        return ChoiceLineProblem.NO_LABEL
+    if len(label) > CHOICE_LABEL_MAX:
+        return ChoiceLineProblem.LABEL_TOO_LONG
+    if stock and not stock_allowed:
+        return ChoiceLineProblem.STOCK_NOT_ASKED
+    if stock:
+        if not _WHOLE_NUMBER.fullmatch(stock):
+            return ChoiceLineProblem.STOCK_NOT_A_NUMBER
+        if int(stock) < 0:
+            return ChoiceLineProblem.STOCK_NEGATIVE
+        if int(stock) > STOCK_LIMIT:
+            return ChoiceLineProblem.STOCK_NOT_A_NUMBER
+    if label in seen:
+        return ChoiceLineProblem.DUPLICATE
+    return None
+
+
+def stock_line(label: str, capacity: int | None) -> str:
+    """A choice as the choices box writes it: the inverse of `read_choice_lines` for one line."""
+    return label if capacity is None else f"{label} | {capacity}"
+
+
+def moved(order: Sequence[int], question_id: int, step: int) -> list[int] | None:
+    """The form order after moving one question `step` places (-1: up, +1: down); None when it
+    cannot go that way (already first or last, or not in the set)."""
+    if question_id not in order:
+        return None
+    index = order.index(question_id)
+    target = index + step
+    if not 0 <= target < len(order):
+        return None
+    result = list(order)
+    result[index], result[target] = result[target], result[index]
+    return result
+
+
+def conditions_out_of_order(questions: Sequence[QuestionSpec]) -> list[int]:
+    """The questions (ids, in form order) whose condition does not look at an earlier question's
+    choice: a move that makes any is refused."""
+    return [
+        question.id
+        for index, question in enumerate(questions)
+        if condition_problem(questions, index) is not None
+    ]
+
+
+def conditions_on(questions: Sequence[QuestionSpec], choice_ids: frozenset[int]) -> list[int]:
+    """The questions whose condition looks at one of these choices (which are going away): their
+    conditions are cleared, so they are always shown."""
+    return [question.id for question in questions if question.shown_if_choice_id in choice_ids]
+
+
+def may_remove_choice(chosen: int) -> bool:
+    """A choice that answers picked stays (it may be reworded): the answers would lose it."""
+    return chosen == 0
+
+
+def may_set_stock(capacity: int | None, taken: int) -> bool:
+    """A stock may not fall below the places already taken of it (no limit is always fine)."""
+    return capacity is None or capacity >= taken
+
+
+def may_unmark_sensitive(answered: bool) -> bool:
+    """A question may be marked sensitive at any time, but once answered as sensitive it stays
+    so: those answers were given on the promise of masking and deletion."""
+    return not answered
