@@ -137,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.mixers.views import bp as mixers_bp
     from eventsite.organizations.views import bp as organizations_bp
     from eventsite.outbox.views import bp as outbox_bp
+    from eventsite.printing.views import bp as printing_bp
     from eventsite.privacy.views import bp as privacy_bp
     from eventsite.sms.views import bp as sms_bp
     from eventsite.sportsmeet.views import bp as sportsmeet_bp
@@ -156,6 +157,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(membership_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(statistics_bp)
+    app.register_blueprint(printing_bp)
 
 
 def register_cli(app: Flask) -> None:

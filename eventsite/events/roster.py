@@ -982,6 +982,10 @@ ACTION_TITLES = {
     "paper.resolve": _l("Paper sheet disagreement resolved"),
     "objection.lodge": _l("Objection lodged"),
     "objection.decide": _l("Objection decided"),
+    # Printed material (printing/service.py).
+    "print.sign_in_sheet": _l("Sign-in sheet printed"),
+    "print.badges": _l("Name badges printed"),
+    "print.certificates": _l("Certificates printed"),
 }
 
 
