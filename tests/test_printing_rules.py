@@ -185,6 +185,10 @@ def test_text_wraps_with_an_indented_first_line():
     assert rules.wrap_text("", width, 4) == []
 
 
+def test_a_line_of_one_character_keeps_it():
+    assert rules.wrap_text("在，", width, 1) == ["在", "，"]
+
+
 def test_a_mark_never_begins_a_line():
     # "。" would start the second line: it takes "励" with it.
     assert rules.wrap_text("以资鼓励。", width, 4) == ["以资鼓", "励。"]
@@ -208,7 +212,8 @@ def sentences(draw):
     return text
 
 
-@given(sentences(), st.integers(3, 12), st.integers(0, 2))
+# Every line has room for two characters at least: a line of one character has none to give.
+@given(sentences(), st.integers(4, 12), st.integers(0, 2))
 def test_wrapping_keeps_the_text_and_no_line_starts_with_a_mark(text, room, indent):
     lines = rules.wrap_text(text, width, room, first_indent=indent)
     assert "".join(lines) == text

@@ -11,6 +11,9 @@ from typing import TypeVar
 
 from pypinyin import Style, lazy_pinyin
 
+# A printed list masks a mobile as the admin pages do: 13900000001 → 139****0001.
+from eventsite.sms.rules import masked_mobile  # noqa: F401 (part of this module's rules)
+
 T = TypeVar("T")
 
 #: Badges on one A4 sheet: 2 across, 4 down (each 90 × 62 mm, the size of a lanyard badge).
@@ -49,15 +52,6 @@ def badge_slot(
     page, place = divmod(index, columns * rows)
     row, column = divmod(place, columns)
     return page, column, row
-
-
-def masked_mobile(mobile: str) -> str:
-    """A mobile number as a printed list shows it: the first three and last four digits
-    (13900000001 → 139****0001); a number too short to keep any digit is starred whole."""
-    digits = (mobile or "").removeprefix("+86")
-    if len(digits) < 8:
-        return "*" * len(digits)
-    return f"{digits[:3]}****{digits[-4:]}"
 
 
 def pinyin_key(name: str) -> tuple[str, ...]:
@@ -149,7 +143,8 @@ def wrap_text(
 ) -> list[str]:
     """`text` broken into lines no wider than `width` as `measure` gives widths, the first line
     `first_indent` narrower, character by character (Chinese has no spaces to break at); a
-    mark that may not begin a line takes the last character of the line before with it."""
+    mark that may not begin a line takes the last character of the line before with it (unless
+    that is the line's only character)."""
     lines: list[str] = []
     line = ""
     for char in text:
