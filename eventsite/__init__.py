@@ -138,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.mixers.views import bp as mixers_bp
     from eventsite.organizations.views import bp as organizations_bp
     from eventsite.outbox.views import bp as outbox_bp
+    from eventsite.printing.views import bp as printing_bp
     from eventsite.privacy.views import bp as privacy_bp
     from eventsite.questions.answer_views import bp as answers_bp
     from eventsite.questions.answers import install as install_registration_questions
@@ -164,6 +165,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(answers_bp)
     install_registration_questions(app)
     app.register_blueprint(questions_bp)
+    app.register_blueprint(printing_bp)
 
 
 def register_cli(app: Flask) -> None:

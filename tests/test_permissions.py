@@ -373,15 +373,27 @@ def test_every_route_declares_a_permission(app):
     assert missing == []
 
 
+#: The scenarios of their own that some features' routes are walked on.
+SCENARIOS = ("sportsmeet", "mixers", "competitions", "sessions")
+
+#: Routes of another blueprint walked on one of those scenarios: {endpoint: scenario}. The
+#: printed certificates come from a competition's round or from a meet.
+SCOPED = {
+    "printing.competition_certificates": "competitions",
+    "printing.meet_certificates": "sportsmeet",
+}
+
+
+def scenario_of(endpoint: str) -> str | None:
+    """The scenario a route is walked on (None: the walk's competition event)."""
+    blueprint = endpoint.split(".", 1)[0]
+    return SCOPED.get(endpoint, blueprint if blueprint in SCENARIOS else None)
+
+
 def build(rule, values):
-    if rule.endpoint.startswith("sportsmeet."):
-        values = values | values["sportsmeet"]
-    if rule.endpoint.startswith("mixers."):
-        values = values | values["mixers"]
-    if rule.endpoint.startswith("competitions."):
-        values = values | values["competitions"]
-    if rule.endpoint.startswith("sessions."):
-        values = values | values["sessions"]
+    scoped = scenario_of(rule.endpoint)
+    if scoped is not None:
+        values = values | values[scoped]
     unknown = [arg for arg in rule.arguments if arg not in values]
     assert not unknown, f"{rule.endpoint}: give the walk a value for {unknown}"
     return rule.build({arg: values[arg] for arg in rule.arguments}, append_unknown=False)[1]
@@ -426,6 +438,10 @@ GET_STATUS: dict[str, tuple[int, set[str]]] = {
     "core.security_txt": (404, set()),
     # A member's own answers: only the walk's member is registered for the event.
     "answers.my_answers": (404, {"member"}),
+    # Certificates come from final results: the walk's round is unpublished and its meet has
+    # no final item, so a manager is sent back to the results with the reason.
+    "printing.competition_certificates": (303, set()),
+    "printing.meet_certificates": (303, set()),
 }
 
 #: Refused routes whose page the walk's member sees all the same, as the owner of what the

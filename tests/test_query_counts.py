@@ -307,14 +307,16 @@ def grow(world: World, target: dict) -> None:
 
 
 def measure(app, client, auth, count_queries, who: int | None, url: str):
-    """GET `url` as user id `who` (None: anonymous) in a fresh app context; (statements, body)."""
+    """GET `url` as user id `who` (None: anonymous) in a fresh app context; (statements, body:
+    text, or bytes for a download that is not text)."""
     auth.logout()
     if who is not None:
         auth.become(db.session.get(User, who))
     with app.app_context(), count_queries() as counter:
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
-    return counter.count, response.get_data(as_text=True), counter.statements
+    text = response.mimetype.startswith(("text/", "application/json"))
+    return counter.count, response.get_data(as_text=text), counter.statements
 
 
 #: Page families, each with the URLs (and who opens them) whose counts are compared.
@@ -865,3 +867,86 @@ def test_question_designer_queries_do_not_grow_with_the_questions(
     report = {url: (small[url][0], large[url][0]) for url in pages}
     assert all(a == b <= MAX_QUERIES for a, b in report.values()), report
     assert all(small[url][1] != large[url][1] for url in pages[:2])
+
+
+# --- Printed material: sign-in sheet, badges and certificates for few and for many -------------
+
+
+def test_printed_material_queries_do_not_grow_with_the_registrations(
+    app, client, auth, count_queries, world
+):
+    """The sign-in sheet and the badges of the main event cost the same statements for its 2
+    confirmed members as for its 200 (and one INSERT for the audit line)."""
+    urls = ["/events/{event}/print/sign-in-sheet.pdf", "/events/{event}/print/badges.pdf"]
+
+    def counts() -> dict:
+        return {
+            url: measure(
+                app, client, auth, count_queries, world.organizer, url.format(event=world.event)
+            )
+            for url in urls
+        }
+
+    small = counts()
+    grow(world, LARGE)
+    large = counts()
+    report = {url: (small[url][0], large[url][0]) for url in urls}
+    assert all(a == b <= MAX_QUERIES for a, b in report.values()), report
+    # The large world is really printed: many more pages.
+    import pypdfium2
+
+    pages = {url: [len(pypdfium2.PdfDocument(m[url][1])) for m in (small, large)] for url in urls}
+    assert all(large_pages > 3 * small_pages for small_pages, large_pages in pages.values()), pages
+
+
+#: The competitions' pages' own bound (tests/test_competitions_queries.py).
+CERTIFICATE_MAX_QUERIES = 30
+
+
+def test_certificate_queries_do_not_grow_with_the_contestants(app, client, auth, count_queries):
+    """Certificates of a final round of 3 contestants, and of one of 30, cost the same
+    statements; so do a meet's of 1 final item for 2 teams, and of 6 for 8 teams."""
+    from decimal import Decimal
+
+    from eventsite.competitions.models import AwardTier
+    from tests.competition_factories import fill_all, make_contest
+    from tests.sportsmeet_factories import enter_all, make_item, make_meet, one_heat, record
+
+    def contest_url(per_team_track: int) -> tuple[int, str]:
+        contest = make_contest(per_team_track=per_team_track, tracks=("英语", "俄语"))
+        db.session.add_all(
+            [
+                AwardTier(round_id=contest.round.id, name="一等奖", size=Decimal(1), position=0),
+                AwardTier(round_id=contest.round.id, name="二等奖", size=Decimal(3), position=1),
+            ]
+        )
+        fill_all(contest, lambda judge, c: [str(10 - c % 10), "10"])
+        contest.round.published_at = utcnow() - timedelta(days=30)
+        db.session.commit()
+        url = f"/events/{contest.event.id}/print/rounds/{contest.round.id}/certificates.pdf"
+        return contest.organizer.id, url
+
+    def meet_url(teams: int, items: int) -> tuple[int, str]:
+        meet = make_meet(teams=[f"第{t + 1}队" for t in range(teams)], per_team=2)
+        for i in range(items):
+            item = make_item(meet, name=f"项目{i + 1}", result_type="time")
+            heat = one_heat(item, enter_all(meet, item))
+            for n, lane in enumerate(heat.lanes):
+                record(heat, lane.entry, 40 + n)
+            item.finalized_at = utcnow()
+        db.session.commit()
+        return meet.organizer.id, f"/events/{meet.event.id}/print/meet-certificates.pdf"
+
+    pairs = {
+        "competition": (contest_url(1), contest_url(10)),
+        "meet": (meet_url(2, 1), meet_url(8, 6)),
+    }
+    report = {}
+    for name, ((small_who, small_url), (large_who, large_url)) in pairs.items():
+        small = measure(app, client, auth, count_queries, small_who, small_url)
+        large = measure(app, client, auth, count_queries, large_who, large_url)
+        report[name] = (small[0], large[0])
+        assert len(large[1]) > len(small[1]), name
+    # A round's certificates load its whole board, as its ranking page does: they get the bound
+    # of tests/test_competitions_queries.py (the meet's board costs less).
+    assert all(a == b <= CERTIFICATE_MAX_QUERIES for a, b in report.values()), report

@@ -43,7 +43,14 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import AnyConverter, IntegerConverter
 
 from eventsite.extensions import db
-from tests.test_permissions import ROLES, build, routes, scenario  # noqa: F401 (a fixture)
+from tests.test_permissions import (  # noqa: F401 (scenario: a fixture)
+    ROLES,
+    SCENARIOS,
+    build,
+    routes,
+    scenario,
+    scenario_of,
+)
 
 #: Where each role starts in ROTATING: the event's organizer and the admin, who reach the same
 #: forms, get complementary halves, so together they send every value to every field.
@@ -368,12 +375,12 @@ def _hostile_path(rule, values: dict, refused: bool) -> list[tuple[str, str, str
 
 def _build_with(rule, values, argument, candidate) -> str:
     scoped = dict(values)
-    for blueprint in ("sportsmeet", "mixers", "competitions"):
-        if rule.endpoint.startswith(blueprint + "."):
-            scoped = scoped | values[blueprint]
+    walked_on = scenario_of(rule.endpoint)
+    if walked_on is not None:
+        scoped = scoped | values[walked_on]
     scoped[argument] = candidate
-    for blueprint in ("sportsmeet", "mixers", "competitions"):
-        scoped[blueprint] = {k: v for k, v in values[blueprint].items() if k != argument}
+    for name in SCENARIOS:
+        scoped[name] = {k: v for k, v in values[name].items() if k != argument}
     return build(rule, scoped)
 
 

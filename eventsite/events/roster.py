@@ -1058,6 +1058,10 @@ ACTION_TITLES = {
     "question.move": _l("Question moved"),
     "question.remove": _l("Question removed"),
     "question.copy": _l("Questions copied from another event"),
+    # Printed material (printing/service.py).
+    "print.sign_in_sheet": _l("Sign-in sheet printed"),
+    "print.badges": _l("Name badges printed"),
+    "print.certificates": _l("Certificates printed"),
 }
 
 

@@ -1,0 +1,162 @@
+"""Layout decisions for the printed material: the sign-in sheet's order, badges per sheet,
+mobile numbers masked, places in words, which sentence a certificate reads. Pure functions:
+no Flask, no database."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pypinyin import Style, lazy_pinyin
+
+# A printed list masks a mobile as the admin pages do: 13900000001 → 139****0001.
+from eventsite.sms.rules import masked_mobile  # noqa: F401 (part of this module's rules)
+
+T = TypeVar("T")
+
+#: Badges on one A4 sheet: 2 across, 4 down (each 90 × 62 mm, the size of a lanyard badge).
+BADGE_COLUMNS = 2
+BADGE_ROWS = 4
+
+#: Places that get a certificate in a sports meet item and in the team standings (第一名 to 第三名).
+CERTIFICATE_PLACES = 3
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def badges_per_page(columns: int = BADGE_COLUMNS, rows: int = BADGE_ROWS) -> int:
+    """A sheet holds `columns` × `rows` badges."""
+    if columns < 1 or rows < 1:
+        raise ValueError(
+            f"A sheet of badges needs at least one column and row, not {columns}×{rows}."
+        )
+    return columns * rows
+
+
+def pages_of(items: Sequence[T], per_page: int) -> list[list[T]]:
+    """`items` cut into pages of `per_page`, in order; the last page may be short; no items, no
+    pages."""
+    if per_page < 1:
+        raise ValueError(f"A page holds at least one item, not {per_page}.")
+    return [list(items[i : i + per_page]) for i in range(0, len(items), per_page)]
+
+
+def badge_slot(
+    index: int, columns: int = BADGE_COLUMNS, rows: int = BADGE_ROWS
+) -> tuple[int, int, int]:
+    """(page, column, row) of the badge at `index`: left to right, then top to bottom."""
+    if index < 0:
+        raise ValueError(f"A badge's index is not negative, not {index}.")
+    page, place = divmod(index, columns * rows)
+    row, column = divmod(place, columns)
+    return page, column, row
+
+
+def pinyin_key(name: str) -> tuple[str, ...]:
+    """A name's sort key by pinyin, syllable by syllable (张三 → ("zhang", "san")); Latin letters
+    sort among the syllables in lower case, and tones do not count."""
+    return tuple(s.lower() for s in lazy_pinyin(name, style=Style.NORMAL, errors="default"))
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    """One confirmed registration as the sign-in sheet orders it."""
+
+    registration_id: int
+    name: str
+    #: The team's position in the event's list (None: no team, listed after every team).
+    team_position: int | None = None
+
+
+def sign_in_order(lines: Sequence[SheetLine]) -> list[SheetLine]:
+    """Grouped by team in the event's team order (no team last), then by name in pinyin order,
+    then by the name itself (homophones), then by registration: a member finds their line
+    as in a telephone book."""
+    return sorted(
+        lines,
+        key=lambda line: (
+            line.team_position is None,
+            line.team_position or 0,
+            pinyin_key(line.name),
+            line.name,
+            line.registration_id,
+        ),
+    )
+
+
+def chinese_number(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 35 → 三十五, up to 99; larger numbers in digits."""
+    if n < 1:
+        raise ValueError(f"A place is a positive number, not {n}.")
+    if n < 10:
+        return _DIGITS[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return f"{_DIGITS[tens] if tens > 1 else ''}十{_DIGITS[ones] if ones else ''}"
+    return str(n)
+
+
+def place_title(place: int) -> str:
+    """A placing as a certificate names it: 1 → 第一名, 3 → 第三名."""
+    return f"第{chinese_number(place)}名"
+
+
+def certified_places(places: Sequence[int | None], most: int = CERTIFICATE_PLACES) -> list[int]:
+    """The indexes of `places` that earn a certificate: placed, and placed `most` or better
+    (tied places all earn it, so three teams tied for third all get one)."""
+    return [i for i, place in enumerate(places) if place is not None and 1 <= place <= most]
+
+
+class Wording(enum.StrEnum):
+    """Which sentence a certificate reads."""
+
+    #: A contestant's award tier in a competition: "在……中荣获一等奖".
+    PERSON_AWARD = "person_award"
+    #: A person placed in an individual item: "在……「项目」中荣获第一名".
+    PERSON_ITEM_PLACE = "person_item_place"
+    #: A team placed in a team item.
+    TEAM_ITEM_PLACE = "team_item_place"
+    #: A team's place in the meet's overall standings: "荣获团体总分第一名".
+    TEAM_STANDING = "team_standing"
+
+
+def certificate_wording(*, team: bool, item: bool, award_tier: bool) -> Wording:
+    """An award tier is a contestant's; an item place is a person's in an individual item and
+    a team's otherwise; a place with no item is the team's in the standings."""
+    if award_tier:
+        return Wording.PERSON_AWARD
+    if item:
+        return Wording.TEAM_ITEM_PLACE if team else Wording.PERSON_ITEM_PLACE
+    if not team:
+        raise ValueError("Only a team has a place in the standings.")
+    return Wording.TEAM_STANDING
+
+
+#: Marks that never begin a line in Chinese typesetting (避头点).
+NO_LINE_START = "，。、；：！？）」』》”’…·%,.;:!?)"
+
+
+def wrap_text(
+    text: str, measure: Callable[[str], float], width: float, *, first_indent: float = 0
+) -> list[str]:
+    """`text` broken into lines no wider than `width` as `measure` gives widths, the first line
+    `first_indent` narrower, character by character (Chinese has no spaces to break at); a
+    mark that may not begin a line takes the last character of the line before with it (unless
+    that is the line's only character)."""
+    lines: list[str] = []
+    line = ""
+    for char in text:
+        room = width - (first_indent if not lines else 0)
+        if line and measure(line + char) > room:
+            lines.append(line)
+            line = ""
+        line += char
+    if line:
+        lines.append(line)
+    for i in range(1, len(lines)):
+        while lines[i] and lines[i][0] in NO_LINE_START and len(lines[i - 1]) > 1:
+            lines[i] = lines[i - 1][-1] + lines[i]
+            lines[i - 1] = lines[i - 1][:-1]
+    return lines
