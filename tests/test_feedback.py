@@ -314,7 +314,10 @@ def test_below_five_responses_the_organizer_sees_only_the_count(client, auth):
     )
     for rating in (5, 4, 1, 2):
         respond(
-            event, rating, comment=f"评论甲{rating}", answers=[(useful.id, str(useful.choices[0].id))]
+            event,
+            rating,
+            comment=f"评论甲{rating}",
+            answers=[(useful.id, str(useful.choices[0].id))],
         )
     organizer = event.created_by
     db.session.commit()

@@ -62,6 +62,8 @@ ALLOWED = {
     "meet:captain": {"member", *MANAGERS},
     # Mixers: the scenario's member checked in at the mixer; nobody else sees a member's exchange.
     "mixer:attendee": {"member"},
+    # Feedback: the survey of the walk's ended mixer, where the member checked in.
+    "feedback:attendee": {"member"},
     # Competitions: the scenario's judge scores the competition's round and wrote the member's
     # sheet (still a draft); the member is its contestant and may object.
     "competition:judge": {"judge"},
@@ -206,6 +208,9 @@ def scenario(app):
     #: and reported them.
     values["mixers"] = mixer_scenario(organizer, former, member)
     values["competitions"] = competition_scenario(event, judge, registration)
+    #: Feedback routes are walked on the mixer: it ended an hour ago, so its survey is open to
+    #: the member, who checked in.
+    values["feedback"] = {"event_id": values["mixers"]["event_id"]}
     db.session.commit()
     # Every scheduler job ran just now, so /status answers 200 (all checks ok) to those it lets
     # in; an hour's grace, so that however slowly the walk runs the heartbeat never goes stale.
@@ -319,6 +324,8 @@ def build(rule, values):
         values = values | values["mixers"]
     if rule.endpoint.startswith("competitions."):
         values = values | values["competitions"]
+    if rule.endpoint.startswith("feedback."):
+        values = values | values["feedback"]
     unknown = [arg for arg in rule.arguments if arg not in values]
     assert not unknown, f"{rule.endpoint}: give the walk a value for {unknown}"
     return rule.build({arg: values[arg] for arg in rule.arguments}, append_unknown=False)[1]

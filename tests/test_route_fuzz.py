@@ -368,11 +368,11 @@ def _hostile_path(rule, values: dict, refused: bool) -> list[tuple[str, str, str
 
 def _build_with(rule, values, argument, candidate) -> str:
     scoped = dict(values)
-    for blueprint in ("sportsmeet", "mixers", "competitions"):
+    for blueprint in ("sportsmeet", "mixers", "competitions", "feedback"):
         if rule.endpoint.startswith(blueprint + "."):
             scoped = scoped | values[blueprint]
     scoped[argument] = candidate
-    for blueprint in ("sportsmeet", "mixers", "competitions"):
+    for blueprint in ("sportsmeet", "mixers", "competitions", "feedback"):
         scoped[blueprint] = {k: v for k, v in values[blueprint].items() if k != argument}
     return build(rule, scoped)
 

@@ -25,12 +25,12 @@ class FeedbackForm(SiteForm):
     form carries the fields and the CSRF token."""
 
     rating = RadioField(
-        _l("How satisfied are you with this event overall?"),
+        _l("Overall satisfaction"),
         choices=[(str(r), RATING_TITLES[r]) for r in rules.RATINGS],
         validate_choice=False,
     )
     comment = TextAreaField(
-        _l("What should the organizers keep or change? (optional)"),
+        _l("Comments and suggestions (optional)"),
         render_kw={"maxlength": rules.COMMENT_MAX, "rows": 4},
     )
 

@@ -55,9 +55,9 @@ def survey(event: Event):
             raw=values,
             now=utcnow(),
         )
-    except service.FeedbackError as exc:
+    except service.FeedbackError:
         db.session.rollback()
-        flash(exc.message, "error")
+        # The survey page says why (already answered, closed): no flash repeating it.
         return redirect(url_for("feedback.survey", event_id=event.id), 303)
     if not outcome.ok:
         db.session.rollback()
