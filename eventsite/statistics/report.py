@@ -138,17 +138,6 @@ def workbook(stats: Statistics, month_label: Callable[[int], str]) -> bytes:
             "Mixer counts from 1 to 4 are shown as “<5”, so that no attendee can be singled out."
         ),
     )
-    add_sheet(
-        book,
-        _("Event feedback"),
-        [_("Event kind"), *feedback_header()],
-        [[kind.title, *feedback_row(stats.feedback[str(kind)])] for kind in EventKind]
-        + [[_("All events"), *feedback_row(stats.feedback_total)]],
-        note=_(
-            "Anonymous surveys after each event; only surveys with at least 5 responses are "
-            "counted, so that no member's answer can be told apart."
-        ),
-    )
     for kind in EventKind:
         add_sheet(
             book,
@@ -161,4 +150,15 @@ def workbook(stats: Statistics, month_label: Callable[[int], str]) -> bytes:
             + [[_("Whole year"), *figure_row(stats.kinds[str(kind)])]],
             note=title,
         )
+    add_sheet(
+        book,
+        _("Event feedback"),
+        [_("Event kind"), *feedback_header()],
+        [[kind.title, *feedback_row(stats.feedback[str(kind)])] for kind in EventKind]
+        + [[_("All events"), *feedback_row(stats.feedback_total)]],
+        note=_(
+            "Anonymous surveys after each event; only surveys with at least 5 responses are "
+            "counted, so that no member's answer can be told apart."
+        ),
+    )
     return workbook_bytes(book)
