@@ -117,6 +117,7 @@ def register_models() -> None:
     import eventsite.competitions.models  # noqa: F401
     import eventsite.core.models  # noqa: F401
     import eventsite.events.models  # noqa: F401
+    import eventsite.feedback.models  # noqa: F401
     import eventsite.health.models  # noqa: F401
     import eventsite.mixers.models  # noqa: F401
     import eventsite.organizations.models  # noqa: F401
@@ -133,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.events.roster_views import bp as roster_bp
     from eventsite.events.session_views import bp as sessions_bp
     from eventsite.events.views import bp as events_bp
+    from eventsite.feedback.views import bp as feedback_bp
     from eventsite.health.views import bp as health_bp
     from eventsite.membership.views import bp as membership_bp
     from eventsite.mixers.views import bp as mixers_bp
@@ -166,6 +168,7 @@ def register_blueprints(app: Flask) -> None:
     install_registration_questions(app)
     app.register_blueprint(questions_bp)
     app.register_blueprint(printing_bp)
+    app.register_blueprint(feedback_bp)
 
 
 def register_cli(app: Flask) -> None:

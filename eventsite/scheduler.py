@@ -46,6 +46,7 @@ from eventsite.core.time import utcnow
 from eventsite.events import offers, reminders
 from eventsite.events.models import Event
 from eventsite.extensions import db
+from eventsite.feedback import service as feedback
 from eventsite.health import rules as health_rules
 from eventsite.health import service as health
 from eventsite.mixers import jobs as mixer_jobs
@@ -81,8 +82,8 @@ def job_specs(app: Flask) -> list[JobSpec]:
         JobSpec(
             "notices",
             "eventsite.scheduler:notices_job",
-            "Event reminders, registration-closing notices, lapsed offers, mixer exchange "
-            "notices and purge",
+            "Event reminders, registration-closing notices, lapsed offers, feedback survey "
+            "notices, mixer exchange notices and purge",
             app.config["SCHEDULER_TICK_SECONDS"],
         ),
         JobSpec(
@@ -117,6 +118,8 @@ class NoticeTally:
     closing_notices: int = 0
     #: Offered places passed on to the next in line, their deadline having come unanswered.
     lapsed_offers: int = 0
+    #: Attendees told an event's feedback survey is open (`feedback.service.send_notice`).
+    feedback_notices: int = 0
     #: The 鹊桥 exchange's notices and retention purge (`mixers.jobs`).
     mixers: mixer_jobs.MixerTickTally = dataclasses.field(default_factory=mixer_jobs.MixerTickTally)
     #: Answers to sensitive registration questions deleted, their retention period over.
@@ -139,6 +142,7 @@ def run_notices(now: datetime | None = None) -> NoticeTally:
         ),
         (reminders.events_due_closing_notice, reminders.send_closing_notice, "closing_notices"),
         (offers.events_with_lapsed_offers, offers.lapse_offers, "lapsed_offers"),
+        (feedback.events_due_notice, feedback.send_notice, "feedback_notices"),
     ]
     for find_due, send, field in batches:
         event_ids = [event.id for event in find_due(now)]
@@ -153,11 +157,13 @@ def run_notices(now: datetime | None = None) -> NoticeTally:
                 log.exception("%s for event %s failed; the next tick retries", field, event_id)
                 continue
             setattr(tally, field, getattr(tally, field) + sent)
-    if tally.reminders or tally.closing_notices or tally.lapsed_offers:
+    if tally.reminders or tally.closing_notices or tally.lapsed_offers or tally.feedback_notices:
         log.info(
-            "Sent %d event reminders and %d registration-closing notices; %d offers lapsed",
+            "Sent %d event reminders, %d registration-closing notices and %d feedback survey "
+            "notices; %d offers lapsed",
             tally.reminders,
             tally.closing_notices,
+            tally.feedback_notices,
             tally.lapsed_offers,
         )
     # The mixers' exchange notices and retention purge: one transaction per mixer, like above.
@@ -378,7 +384,8 @@ def tick_command():
     tally = run_with_heartbeat("notices", run_notices)
     sent = run_with_heartbeat("mail", run_mail)
     click.echo(
-        f"notices: {tally.reminders} event reminders, {tally.closing_notices} registration-closing notices"
+        f"notices: {tally.reminders} event reminders, {tally.closing_notices} registration-closing "
+        f"notices, {tally.feedback_notices} feedback survey notices"
     )
     mixers = tally.mixers
     click.echo(

@@ -57,7 +57,7 @@ def test_the_download_holds_the_members_data_and_nothing_of_who_marked_them(clie
     assert "吴晓明" in text and member.mobile in text and "wu@example.cn" in text
     assert "皖工鹊桥" in text and "报名成功" in text and "明天见" in text
     assert other.name not in text and other.mobile not in text
-    assert len(data) == 9  # every section, labelled
+    assert len(data) == 10  # every section, labelled
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,8 @@ ALLOWED = {
     "meet:captain": {"member", *MANAGERS},
     # Mixers: the scenario's member checked in at the mixer; nobody else sees a member's exchange.
     "mixer:attendee": {"member"},
+    # Feedback: the survey of the walk's ended mixer, where the member checked in.
+    "feedback:attendee": {"member"},
     # Competitions: the scenario's judge scores the competition's round and wrote the member's
     # sheet (still a draft); the member is its contestant and may object.
     "competition:judge": {"judge"},
@@ -213,6 +215,9 @@ def scenario(app):
     values["general"] = general_scenario(organizer, former, member, city)
     values["sessions"] = sessions_scenario(organizer, former, member, city)
     values |= question_scenario(event, meet)
+    #: Feedback routes are walked on the mixer: it ended an hour ago, so its survey is open to
+    #: the member, who checked in.
+    values["feedback"] = {"event_id": values["mixers"]["event_id"]}
     db.session.commit()
     # Every scheduler job ran just now, so /status answers 200 (all checks ok) to those it lets
     # in; an hour's grace, so that however slowly the walk runs the heartbeat never goes stale.
@@ -374,7 +379,7 @@ def test_every_route_declares_a_permission(app):
 
 
 #: The scenarios of their own that some features' routes are walked on.
-SCENARIOS = ("sportsmeet", "mixers", "competitions", "sessions")
+SCENARIOS = ("sportsmeet", "mixers", "competitions", "sessions", "feedback")
 
 #: Routes of another blueprint walked on one of those scenarios: {endpoint: scenario}. The
 #: printed certificates come from a competition's round or from a meet.

@@ -950,3 +950,70 @@ def test_certificate_queries_do_not_grow_with_the_contestants(app, client, auth,
     # A round's certificates load its whole board, as its ranking page does: they get the bound
     # of tests/test_competitions_queries.py (the meet's board costs less).
     assert all(a == b <= CERTIFICATE_MAX_QUERIES for a, b in report.values()), report
+
+
+# --- Feedback: the survey and its results for 5 responses and for 300 ---------------------------
+
+
+def test_feedback_page_queries_do_not_grow_with_the_responses(
+    app, client, auth, count_queries, clock
+):
+    from eventsite.feedback.models import FeedbackAnswer, FeedbackReceipt, FeedbackResponse
+    from eventsite.questions.models import QuestionPurpose
+    from tests.question_factories import make_question
+
+    organizer = make_user(roles=["organizer"], name="组织者")
+    now = utcnow()
+    event = make_event(
+        organizer=organizer,
+        kind=EventKind.GENERAL,
+        starts_at=now - timedelta(hours=3),
+        ends_at=now - timedelta(hours=1),
+        registration_opens_at=now - timedelta(days=10),
+        registration_closes_at=now - timedelta(days=1),
+    )
+    feedback = QuestionPurpose.FEEDBACK
+    parts = make_question(
+        event, "multiple_choice", "哪些有用", choices=["案例", "问答"], purpose=feedback
+    )
+    hours = make_question(event, "number", "几小时", purpose=feedback)
+    wish = make_question(event, "short_text", "想听什么", purpose=feedback)
+    member = make_user(name="会员本人")
+    make_registration(event, member, checked_in_at=event.starts_at)
+    choices = [str(choice.id) for choice in parts.choices]
+
+    def add_responses(count: int, seed: int) -> None:
+        for n in range(count):
+            attendee = make_user(name=f"职工{seed}-{n}")
+            make_registration(event, attendee, checked_in_at=event.starts_at)
+            db.session.add(FeedbackReceipt(event_id=event.id, user_id=attendee.id))
+            response = FeedbackResponse(
+                event_id=event.id,
+                rating=n % 5 + 1,
+                comment=f"意见{seed}-{n}",
+                submitted_on=now.date(),
+            )
+            response.answers = [
+                FeedbackAnswer(question_id=parts.id, value=",".join(choices[: n % 2 + 1])),
+                FeedbackAnswer(question_id=hours.id, value=str(n % 8)),
+                FeedbackAnswer(question_id=wish.id, value=f"主题{n}"),
+            ]
+            db.session.add(response)
+        db.session.commit()
+
+    pages = [
+        (member.id, f"/events/{event.id}/feedback"),
+        (member.id, f"/events/{event.id}"),
+        (member.id, "/my/events"),
+        (organizer.id, f"/events/{event.id}/feedback/results"),
+    ]
+
+    def counts():
+        return {url: measure(app, client, auth, count_queries, who, url)[0] for who, url in pages}
+
+    add_responses(5, seed=1)
+    small = counts()
+    add_responses(295, seed=2)
+    large = counts()
+    assert small == large
+    assert max(large.values()) <= MAX_QUERIES, large

@@ -188,6 +188,7 @@ def test_the_province_workbook_adds_up_the_scenario(client, auth, scenario, cloc
         "技能竞赛",
         "趣味运动会",
         "工会活动",
+        "活动反馈",
     ]
 
     totals = {row[0]: row[1] for row in rows_of(book["合计"])[2:]}

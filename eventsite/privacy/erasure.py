@@ -31,6 +31,7 @@ from eventsite.core.models import AuditEntry, Notification, OutboundEmail
 from eventsite.events import service as events
 from eventsite.events.models import ACTIVE_STATUSES, Event, Registration
 from eventsite.extensions import db
+from eventsite.feedback import service as feedback
 from eventsite.mixers import service as mixers
 from eventsite.mixers.models import (
     Block,
@@ -106,6 +107,8 @@ def delete_account(user: User, *, password: str, now: datetime) -> int:
             )
         )
     )
+    # Which surveys the member answered goes; the anonymous responses name nobody and stay.
+    feedback.delete_receipts(user.id)
     db.session.execute(sa.delete(Captain).where(Captain.user_id == user.id))
     db.session.execute(sa.delete(TeamLeader).where(TeamLeader.user_id == user.id))
     db.session.execute(sa.delete(SignedInDevice).where(SignedInDevice.user_id == user.id))

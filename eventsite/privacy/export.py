@@ -26,6 +26,7 @@ from eventsite.core.models import Notification
 from eventsite.core.time import to_local
 from eventsite.events.models import Event, EventKind, Registration, RegistrationStatus
 from eventsite.extensions import db
+from eventsite.feedback import service as feedback
 from eventsite.mixers import service as mixers
 from eventsite.organizations.models import Organization
 from eventsite.questions.answers import member_answers
@@ -70,6 +71,7 @@ def member_data(user: User, now: datetime) -> dict:
         _("Competition scores"): _competition_scores(user),
         _("Sports meet results"): _meet_results(user),
         _("Singles mixers"): _mixers(user, now),
+        _("Event feedback"): _feedback(user),
         _("Inbox"): _notifications(user),
         _("Text messages"): _text_messages(user),
     }
@@ -143,6 +145,15 @@ def _registrations(user: User) -> list[dict]:
             _("Answers to registration questions"): dict(answers.get(registration.id, [])),
         }
         for registration in rows
+    ]
+
+
+def _feedback(user: User) -> list[dict]:
+    """The events whose feedback survey the member answered. The answers themselves name
+    nobody, by design, so they cannot be picked out as the member's, not even for them."""
+    return [
+        {_("Event"): event.title, _("Starts at"): _time(event.starts_at)}
+        for event in feedback.answered_events(user.id)
     ]
 
 

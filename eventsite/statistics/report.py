@@ -11,7 +11,13 @@ from openpyxl import Workbook
 from eventsite.core.exports import add_sheet, workbook_bytes
 from eventsite.events.models import EventKind
 from eventsite.statistics import rules
-from eventsite.statistics.service import Figures, MixerFigures, Statistics, Unit
+from eventsite.statistics.service import (
+    FeedbackFigures,
+    Figures,
+    MixerFigures,
+    Statistics,
+    Unit,
+)
 
 
 def unit_name(unit: Unit) -> str:
@@ -72,6 +78,27 @@ def mixer_row(m: MixerFigures) -> list:
     ]
 
 
+def feedback_header() -> list[str]:
+    return [
+        _("Surveys counted"),
+        _("Responses"),
+        _("Average rating (1–5)"),
+        _("Surveys with fewer than 5 responses"),
+    ]
+
+
+def feedback_row(f: FeedbackFigures) -> list:
+    """Feedback figures' cells, masked as on the page (only surveys of 5 responses or more)."""
+    shown = f.masked()
+    average = shown["average"]
+    return [
+        shown["surveys"],
+        shown["responses"],
+        "—" if average is None else str(average),
+        shown["surveys_too_few"],
+    ]
+
+
 def totals_rows(stats: Statistics) -> list[list]:
     f, m = stats.total, stats.mixers
     rows = [[label, value] for label, value in zip(figure_header(), figure_row(f), strict=True)]
@@ -80,6 +107,10 @@ def totals_rows(stats: Statistics) -> list[list]:
     rows += [[_("Awards: %(tier)s", tier=a.tier), a.places] for a in stats.awards]
     rows.append([_("Sports meet teams"), stats.teams])
     rows.append([_("Sports meet entries"), stats.entries])
+    rows += [
+        [_("Event feedback: %(figure)s", figure=label), value]
+        for label, value in zip(feedback_header(), feedback_row(stats.feedback_total), strict=True)
+    ]
     return rows
 
 
@@ -119,4 +150,15 @@ def workbook(stats: Statistics, month_label: Callable[[int], str]) -> bytes:
             + [[_("Whole year"), *figure_row(stats.kinds[str(kind)])]],
             note=title,
         )
+    add_sheet(
+        book,
+        _("Event feedback"),
+        [_("Event kind"), *feedback_header()],
+        [[kind.title, *feedback_row(stats.feedback[str(kind)])] for kind in EventKind]
+        + [[_("All events"), *feedback_row(stats.feedback_total)]],
+        note=_(
+            "Anonymous surveys after each event; only surveys with at least 5 responses are "
+            "counted, so that no member's answer can be told apart."
+        ),
+    )
     return workbook_bytes(book)

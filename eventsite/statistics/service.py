@@ -43,6 +43,8 @@ from eventsite.events.models import (
     Team,
 )
 from eventsite.extensions import db
+from eventsite.feedback import rules as feedback_rules
+from eventsite.feedback.models import FeedbackResponse
 from eventsite.mixers.models import MixerSettings, MixerTally
 from eventsite.mixers.rules import DEFAULT_WINDOW_HOURS
 from eventsite.mixers.stats import COUNTS, count_columns
@@ -52,6 +54,7 @@ from eventsite.sportsmeet.models import Entry, Item
 from eventsite.statistics import rules
 
 CONFIRMED = RegistrationStatus.CONFIRMED
+FEEDBACK_COUNTS = ("surveys", "responses", "rating_total", "surveys_too_few")
 MONTHS = range(1, 13)
 
 
@@ -146,6 +149,33 @@ class MixerFigures:
 
 
 @dataclass
+class FeedbackFigures:
+    """Feedback surveys of held events with at least 5 responses (`feedback.rules
+    .RESULTS_SHOWN_FROM`): a survey with fewer is not counted at all, neither its responses nor
+    its ratings, so that no figure here less those on surveys' own pages gives its answers away."""
+
+    surveys: int = 0
+    responses: int = 0
+    rating_total: int = 0
+    #: Held events with 1 to 4 responses, left out of every other figure.
+    surveys_too_few: int = 0
+
+    @property
+    def average(self) -> Decimal | None:
+        return feedback_rules.average(self.rating_total, self.responses)
+
+    def masked(self) -> dict[str, int | str | Decimal | None]:
+        """As every table shows them: counts of 1 to 4 as "<5", the average with them."""
+        responses = rules.masked(self.responses)
+        return {
+            "surveys": self.surveys,
+            "responses": responses,
+            "average": rules.MASKED if responses == rules.MASKED else self.average,
+            "surveys_too_few": self.surveys_too_few,
+        }
+
+
+@dataclass
 class Unit:
     """A row of the sub-organization table: a direct child with its subtree, or the viewed
     organization's own events (`own`)."""
@@ -180,6 +210,9 @@ class Statistics:
     awards: list[Award] = field(default_factory=list)
     teams: int = 0
     entries: int = 0
+    #: Feedback by event kind, and over all kinds.
+    feedback: dict[str, FeedbackFigures] = field(default_factory=dict)
+    feedback_total: FeedbackFigures = field(default_factory=FeedbackFigures)
 
 
 # --- Queries ----------------------------------------------------------------------------------
@@ -488,6 +521,41 @@ def _teams_and_entries(held) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
+def _feedback(held) -> dict[str, FeedbackFigures]:
+    """Feedback per event kind (one statement): per held event its responses and their
+    ratings' sum, then per kind the surveys with enough responses and their sums."""
+    response = FeedbackResponse
+    per_event = (
+        sa.select(
+            held.c.kind,
+            sa.func.count(response.id).label("responses"),
+            sa.func.sum(response.rating).label("total"),
+        )
+        .select_from(held)
+        .join(response, response.event_id == held.c.event_id)
+        .group_by(held.c.event_id, held.c.kind)
+        .subquery("per_survey")
+    )
+    counted = per_event.c.responses >= feedback_rules.RESULTS_SHOWN_FROM
+
+    def when_counted(value):
+        return _sum(sa.case((counted, value), else_=0))
+
+    rows = db.session.execute(
+        sa.select(
+            per_event.c.kind,
+            when_counted(1),
+            when_counted(per_event.c.responses),
+            when_counted(per_event.c.total),
+            _sum(sa.case((counted, 0), else_=1)),
+        ).group_by(per_event.c.kind)
+    ).all()
+    found = {str(kind): FeedbackFigures() for kind in EventKind}
+    for kind, surveys, responses, total, too_few in rows:
+        found[kind] = FeedbackFigures(int(surveys), int(responses), int(total), int(too_few))
+    return found
+
+
 def first_year(organization_id: int) -> int | None:
     """The local year of the earliest published event below `organization_id` (one query)."""
     first = db.session.scalar(
@@ -588,6 +656,10 @@ def statistics(organization: Organization, year: int, years: list[int], now: dat
         for unit in [organization, *children]
     ]
     teams, entries = _teams_and_entries(held)
+    feedback = _feedback(held)
+    feedback_total = FeedbackFigures(
+        *(sum(getattr(f, n) for f in feedback.values()) for n in FEEDBACK_COUNTS)
+    )
     return Statistics(
         organization=organization,
         year=year,
@@ -604,4 +676,6 @@ def statistics(organization: Organization, year: int, years: list[int], now: dat
         awards=_awards(held),
         teams=teams,
         entries=entries,
+        feedback=feedback,
+        feedback_total=feedback_total,
     )
