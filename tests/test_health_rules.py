@@ -314,3 +314,38 @@ def test_outbox_not_checked_without_a_database():
     )
     assert not result.ok
     assert result.reason.startswith("not checked")
+
+
+def test_each_check_names_itself_and_says_why_all_down_and_all_up():
+    down = rules.run_checks(
+        facts(
+            database_error="OperationalError",
+            mail_enabled=True,
+            sms_provider="tencent",
+            outbox_held_since=NOW,
+        ),
+        LIMITS,
+    )
+    unread = "not checked: the database does not answer (OperationalError)"
+    assert down == [
+        CheckResult("database", False, "the database does not answer (OperationalError)"),
+        CheckResult("scheduler", False, unread),
+        CheckResult("mail", False, unread),
+        CheckResult("sms", False, unread),
+        CheckResult("outbox", False, unread),
+    ]
+    assert not rules.all_ok(down)
+    runs = tuple(
+        run(job_id, started=30, finished=29, host="h", pid=1)
+        for job_id in ("mail", "sms", "scheduler_heartbeat")
+    )
+    up = rules.run_checks(facts(job_runs=runs, mail_enabled=True, sms_provider="tencent"), LIMITS)
+    assert up == [
+        CheckResult("database", True, "the database answers"),
+        CheckResult("scheduler", True, "last job run 29 s ago (mail on h, pid 1)"),
+        CheckResult("mail", True, "no mail waiting"),
+        CheckResult("sms", True, "no text waiting for tencent"),
+        CheckResult("outbox", True, "not held"),
+    ]
+    assert rules.all_ok(up)
+    assert not rules.all_ok([*up, CheckResult("outbox", False, "held")])

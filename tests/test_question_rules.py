@@ -45,6 +45,14 @@ SIZES = (
         (q(1, K.LONG_TEXT), ["a\nb\tc"], "a\nb\tc"),
         (q(1, K.LONG_TEXT), ["a\x07"], P.CONTROL_CHARACTER),
         (q(1, K.LONG_TEXT), ["x" * 2001], P.TOO_LONG),
+        (q(1, K.LONG_TEXT), ["x" * 2000], "x" * 2000),
+        (q(1, K.SINGLE_CHOICE, choices=(ChoiceSpec(9, "最后一件", places_left=1),)), ["9"], (9,)),
+        (q(1, K.NUMBER), ["2000000000"], 2_000_000_000),
+        (q(1, K.NUMBER), ["-2000000000"], -2_000_000_000),
+        (q(1, K.NUMBER), ["2000000001"], P.NOT_A_NUMBER),
+        (q(1, K.DATE), ["1900-01-01"], date(1900, 1, 1)),
+        (q(1, K.DATE), ["2100-12-31"], date(2100, 12, 31)),
+        (q(1, K.DATE), ["2101-01-01"], P.NOT_A_DATE),
         (q(1, K.SINGLE_CHOICE, choices=SIZES), ["11"], (11,)),
         (q(1, K.SINGLE_CHOICE, choices=SIZES), ["11", "13"], P.ONE_CHOICE_ONLY),
         (q(1, K.SINGLE_CHOICE, choices=SIZES), ["11", "11"], (11,)),
@@ -129,6 +137,14 @@ def test_stored_text_reads_back_as_the_form_sent_it(value):
     question = q(1, kind, choices=choices if kind == K.MULTIPLE_CHOICE else ())
     sent = rules.form_values(kind, rules.stored_text(value))
     assert rules.read_answers([question], {1: sent}).values.get(1, False) == value
+
+
+def test_stored_texts():
+    assert rules.stored_text(False) == "no"
+    assert rules.stored_text(True) == "yes"
+    assert rules.stored_text((3, 1)) == "3,1"
+    assert rules.form_values(K.SHORT_TEXT, "") == []
+    assert rules.form_values(K.CONSENT, "no") == []
 
 
 @pytest.mark.parametrize(
