@@ -29,7 +29,7 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
-from eventsite import demo_history
+from eventsite import demo_activities, demo_history
 from eventsite.accounts.models import Gender, Role, User, UserRole
 from eventsite.accounts.notice import PRIVACY_NOTICE_VERSION
 from eventsite.core import time as core_time
@@ -440,6 +440,20 @@ def load(now: datetime) -> tuple[list[tuple[Event, int]], demo_history.Loaded]:
         event, attended = earlier(now, organizer, staff[Role.MEMBER], password_hash)
         event.organization_id = organizations[WUHU_UNION].id
         loaded.append((event, attended))
+    activities = demo_activities.load(
+        now, organizer, staff[Role.MEMBER], organizations, password_hash, person
+    )
+    for event in (activities.care_day, activities.lecture):
+        loaded.append(
+            (
+                event,
+                db.session.scalar(
+                    sa.select(sa.func.count(Registration.id)).where(
+                        Registration.event_id == event.id
+                    )
+                ),
+            )
+        )
     history = demo_history.load_history(
         now,
         level_organizers[WUHU_UNION],
