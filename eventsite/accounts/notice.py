@@ -19,7 +19,7 @@ from eventsite.core.time import utcnow
 from eventsite.extensions import db
 
 #: The date the notice's text last changed; a new date asks every member to accept it again.
-PRIVACY_NOTICE_VERSION = "2026-12-06"
+PRIVACY_NOTICE_VERSION = "2026-12-07"
 
 #: What a member who has not accepted the current notice may still open: the notice and its
 #: answers, signing out, deleting the account instead, the language switch, static files and

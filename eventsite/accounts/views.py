@@ -197,6 +197,7 @@ def privacy_notice():
         contact=current_app.config["PRIVACY_CONTACT"],
         retention_days=current_app.config["MIXER_RETENTION_DAYS"],
         idle_days=current_app.config["SIGN_IN_IDLE_DAYS"],
+        answer_days=current_app.config["SENSITIVE_ANSWER_RETENTION_DAYS"],
         answering=answering,
         changed=answering and current_user.privacy_version is not None,
         form=NoticeAnswerForm(),
