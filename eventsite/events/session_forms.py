@@ -26,7 +26,7 @@ class SessionForm(SiteForm):
     """Add a session or change one: its name, time and places."""
 
     label = StringField(
-        _l("Name"),
+        _l("Session name"),
         validators=[DataRequired(message=_l("Please enter a name.")), Length(max=100)],
         description=_l("As members see it, such as 第一场 or 11月11日上午."),
     )

@@ -342,15 +342,22 @@ def _register(event_id: int):
         return _render_detail(db.session.get(Event, event_id), form, 400, asked)
     # Worded before the commit, which would expire the registration and the member (a reload
     # of each, after the event's lock is released but on the same worker).
-    message = _registered_message(registration.status)
+    message = _registered_message(
+        registration.status, in_session=registration.session_id is not None
+    )
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("events.detail", event_id=event_id), 303)
 
 
-def _registered_message(status: str) -> str:
+def _registered_message(status: str, *, in_session: bool = False) -> str:
     if status == S.CONFIRMED:
         return _("You are registered. Your check-in code is under My events.")
+    if status == S.WAITLISTED and in_session:
+        return _(
+            "This session is full, so you are on its waitlist. We will tell you if a place in it "
+            "frees up; another session with places left takes you at once."
+        )
     if status == S.WAITLISTED:
         return _(
             "The event is full, so you are on the waitlist. We will tell you if a place frees up."

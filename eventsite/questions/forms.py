@@ -406,7 +406,7 @@ class CopyQuestionsForm(SiteForm):
     """Copy the questions of another event the organizer manages."""
 
     source_event_id = SelectField(
-        _l("Earlier event"),
+        _l("Another event of yours"),
         coerce=_optional_int,
         validators=[InputRequired(message=_l("Please choose an event."))],
         description=_l(
