@@ -310,6 +310,12 @@ def _check_in_and_undo(e: Entries):
     roster.undo_check_in(e.people[0], actor=e.organizer)
 
 
+def _bring_companions(e: Entries):
+    # A competition admits no companions (家属): a contestant's place is theirs alone.
+    with pytest.raises(service.RegistrationError):
+        service.change_companions(e.people[0], 1, actor=e.people[0].user)
+
+
 def _publish_again(e: Entries):
     with pytest.raises(service.EventError):
         service.publish_event(e.event, e.organizer)
@@ -351,6 +357,7 @@ KEEPS = {
     "set_tracks": lambda e: service.set_tracks(e.event, e.organizer, add=["西班牙语"]),
     "teams_from_organization": _teams_from_organization,
     "check_in": _check_in_and_undo,
+    "change_companions": _bring_companions,
     "undo_check_in": _check_in_and_undo,
     "record_export": lambda e: roster.record_export(
         e.event, actor=e.organizer, file_format="xlsx", rows=7, filters=roster.RosterFilters()
@@ -377,6 +384,10 @@ READS = {
     "find_registration",
     "waitlist_position",
     "placement_of",
+    "page_figures",
+    "registrations_of",
+    "session_caps_of",
+    "sessions_of",
     # events/roster.py
     "check_in_opens_at",
     "checkin_hours",
@@ -393,6 +404,9 @@ READS = {
     "roster_counts",
     "event_teams",
     "event_tracks",
+    "event_sessions",
+    "exports_companions",
+    "wrong_session_warning",
     "gender_title",
     "export_header",
     "export_rows",

@@ -28,6 +28,15 @@ from tests.mixer_factories import attend, make_mixer, mark, number_of, set_up
 HOUR = timedelta(hours=1)
 
 
+@pytest.fixture(autouse=True)
+def no_feedback_notices(monkeypatch):
+    """These tests count a mixer's own notices and mails; the feedback survey, offered after
+    every kind of event, has its tests in tests/test_feedback.py."""
+    from eventsite.feedback import service as feedback
+
+    monkeypatch.setattr(feedback, "events_due_notice", lambda now: [])
+
+
 def inbox(user) -> list[Notification]:
     return list(
         db.session.scalars(

@@ -296,6 +296,8 @@ def urls(app, s: Scenario, viewer: User | None, *, mixer_only: bool = False) -> 
         "item_id": [1],
         "team_id": [1],
         "sheet_id": [1],
+        "session_id": [1],
+        "question_id": [1],
     }
     found = []
     for rule in app.url_map.iter_rules():
@@ -309,7 +311,7 @@ def urls(app, s: Scenario, viewer: User | None, *, mixer_only: bool = False) -> 
         for arg in sorted(rule.arguments):
             converter = rule._converters.get(arg)
             if isinstance(converter, AnyConverter):
-                options.append([(arg, item) for item in converter.items])
+                options.append([(arg, converter.to_python(item)) for item in converter.items])
             else:
                 assert arg in candidates, f"{rule.endpoint}: give the walk a value for {arg}"
                 options.append([(arg, value) for value in candidates[arg]])

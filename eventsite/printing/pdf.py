@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from fpdf import FPDF, FontFace
 from fpdf.enums import Align, TableCellFillMode, XPos, YPos
 
+from eventsite.core.time import utcnow
 from eventsite.printing import rules
 from eventsite.printing.service import Badge, Certificate, SignInSheet
 
@@ -49,6 +50,8 @@ class Document(FPDF):
             self.add_font(family, fname=font_path(family))
         self.set_title(title)
         self.set_creator("eventsite")
+        # The app's clock, not the machine's: the same data prints the same file.
+        self.set_creation_date(utcnow())
         self.set_lang("zh-CN")
         self.set_text_color(*INK)
         self.set_draw_color(*INK)
