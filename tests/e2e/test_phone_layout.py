@@ -45,11 +45,11 @@ pytestmark = pytest.mark.e2e
 
 MIN_TARGET = 44
 PER_KIND = 2
-MAX_PAGES = 250  # per account; the crawl fails rather than stop silently when it is reached
+MAX_PAGES = 400  # per account; the crawl fails rather than stop silently when it is reached
 
 #: Never followed: they sign out, switch the language, or answer with a file, not a page.
 SKIPPED = re.compile(
-    r"^/(static/|lang/|logout)|\.(xlsx|csv|json|ics|svg|png)$|/(export|my-data)[/.]"
+    r"^/(static/|lang/|logout)|\.(xlsx|csv|json|ics|svg|png|pdf)$|/(export|my-data)[/.]"
 )
 
 MEASURE = r"""
