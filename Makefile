@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 STAMP  := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
 PYTEST_ARGS ?=
 PORT ?= 5000
 BENCH_ARGS ?=
@@ -39,7 +40,13 @@ test: install  ## the whole suite but the browser tests, on SQLite (or DATABASE_
 test-postgres: install  ## the suite on a fresh PostgreSQL database at 127.0.0.1:5432
 	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "not e2e" -n 2 $(PYTEST_ARGS)
 
-e2e: install  ## end-to-end tests in headless Chromium (/usr/bin/chromium)
+# The browser tests' own tools from the npm registry (axe-core for the accessibility checks):
+# never served, never needed to run the app.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+e2e: install $(NODE_STAMP)  ## end-to-end tests in headless Chromium (/usr/bin/chromium), with axe-core
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
 
 lint: install  ## ruff check and ruff format --check

@@ -140,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.mixers.views import bp as mixers_bp
     from eventsite.organizations.views import bp as organizations_bp
     from eventsite.outbox.views import bp as outbox_bp
+    from eventsite.posters.views import bp as posters_bp
     from eventsite.printing.views import bp as printing_bp
     from eventsite.privacy.views import bp as privacy_bp
     from eventsite.questions.answer_views import bp as answers_bp
@@ -169,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(questions_bp)
     app.register_blueprint(printing_bp)
     app.register_blueprint(feedback_bp)
+    app.register_blueprint(posters_bp)
 
 
 def register_cli(app: Flask) -> None:
@@ -303,6 +305,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.globals["utcnow"] = utcnow
     app.jinja_env.globals["control_id"] = control_id
+    from eventsite.posters.views import cover_url
+
+    app.jinja_env.globals["cover_url"] = cover_url
 
     @pass_context
     def fields_in_error(context) -> list:

@@ -44,6 +44,7 @@
 | PUBLIC_URL | http://127.0.0.1:5000 | absolute links in mail and in QR codes made outside a request |
 | SECURITY_CONTACT | (unset) | where to report a security problem (`mailto:…` or `https://…`), published in `/.well-known/security.txt`; unset, that file is a 404 |
 | BACKUP_DIR | instance/backups | where `flask backup` writes its dumps (created 0700 if missing; each dump 0600) |
+| POSTER_DIR | instance/posters | where uploaded event covers are stored (their sized copies, EXIF removed); the app creates it |
 | BACKUP_KEEP_DAYS | 30 | `flask backup` removes its dumps older than this many days (never the one it just wrote) |
 | TRUSTED_PROXIES | 0 | reverse proxies in front of the app (nginx: 1); their X-Forwarded-For/-Proto/-Host are believed, so the login limit counts each member's own address |
 """
@@ -317,6 +318,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict:
         "SECURITY_CONTACT": env.get("SECURITY_CONTACT", "").strip(),
         "BACKUP_DIR": env.get("BACKUP_DIR", "").strip() or str(instance / "backups"),
         "BACKUP_KEEP_DAYS": _integer(env, "BACKUP_KEEP_DAYS", 30),
+        "POSTER_DIR": env.get("POSTER_DIR", "").strip() or str(instance / "posters"),
         "TRUSTED_PROXIES": _integer(env, "TRUSTED_PROXIES", 0),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,

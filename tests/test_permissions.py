@@ -197,6 +197,8 @@ def scenario(app):
         "role": "judge",
         "team_id": event.teams[0].id,
         "filename": "css/site.css",
+        "kind": "mixer",
+        "size": "card",
     }
     #: Sports meet routes are walked on the organizer's meet rather than the competition.
     values["sportsmeet"] = {

@@ -124,6 +124,9 @@ class User(UserMixin, db.Model):
     #: When the member deleted their account: the row stays, emptied of personal details, so the
     #: audit log and published results that point at it still hold (see `privacy.erasure`).
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Large-text mode (适老化): larger type and stronger contrast on every page, kept with the
+    #: account so it follows the member to another phone.
+    large_text: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: The grassroots union the member belongs to (or asked to join: see `membership_status`);
     #: None until they choose one or a union's list names them.
     organization_id: Mapped[int | None] = mapped_column(

@@ -149,6 +149,10 @@ class Event(db.Model):
     #: A member may register for several of the event's sessions (场次), one registration each;
     #: otherwise for one, and moves between them.
     multiple_sessions: Mapped[bool] = mapped_column(default=False)
+    #: The organizer's cover image (poster): the storage key its sized copies are kept under
+    #: (see `eventsite.posters`); a new upload gets a new key, so its URLs never go stale.
+    #: Empty: the kind's default cover.
+    cover_key: Mapped[str | None] = mapped_column(sa.String(64))
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     #: Loaded with the event (a join, not a statement of its own): its page names it.
