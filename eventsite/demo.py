@@ -29,7 +29,7 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
-from eventsite import demo_activities, demo_history
+from eventsite import demo_activities, demo_history, demo_posters
 from eventsite.accounts.models import Gender, Role, User, UserRole
 from eventsite.accounts.notice import PRIVACY_NOTICE_VERSION
 from eventsite.core import time as core_time
@@ -454,6 +454,9 @@ def load(now: datetime) -> tuple[list[tuple[Event, int]], demo_history.Loaded]:
                 ),
             )
         )
+    # Each event of the seed's stories gets its poster; the year of past mixers keeps the
+    # kind's default cover.
+    demo_posters.give_posters(event for event, _count in loaded)
     history = demo_history.load_history(
         now,
         level_organizers[WUHU_UNION],

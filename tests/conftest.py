@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from contextlib import contextmanager
 
@@ -47,8 +48,13 @@ def _pg_url(database: str) -> str:
     )
 
 
+#: Covers written by an app no test fixture gave a folder of its own (never instance/).
+POSTER_DIR = tempfile.mkdtemp(prefix="eventsite-test-posters-")
+
+
 def base_config(database_uri: str) -> dict:
     return {
+        "POSTER_DIR": POSTER_DIR,
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_uri,
@@ -113,8 +119,10 @@ def app_config():
 
 
 @pytest.fixture
-def app(database_uri, app_config):
-    app = create_app({**base_config(database_uri), **app_config})
+def app(database_uri, app_config, tmp_path):
+    # Each test's uploaded covers in its own folder, so a test sees only the files it made.
+    posters = {"POSTER_DIR": str(tmp_path / "posters")}
+    app = create_app({**base_config(database_uri), **posters, **app_config})
 
     @app.before_request
     def forget_request_globals():
