@@ -1014,6 +1014,8 @@ ACTION_TITLES = {
     "event.teams": _l("Teams changed"),
     "event.tracks": _l("Tracks changed"),
     "event.sessions": _l("Sessions changed"),
+    "event.cover_upload": _l("Cover picture uploaded"),
+    "event.cover_remove": _l("Cover picture removed: the default cover is shown"),
     "meet.settings": _l("Meet settings saved"),
     "meet.item_create": _l("Item added"),
     "meet.item_update": _l("Item changed"),

@@ -77,7 +77,9 @@ def read_upload(data: bytes) -> Image.Image:
             image.load()
     except CoverError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise CoverError("too_big_image") from None
+    except UnidentifiedImageError:
         raise CoverError("format") from None
     except (OSError, SyntaxError, ValueError, EOFError):
         raise CoverError("damaged") from None
@@ -135,11 +137,11 @@ def set_cover(event: Event, data: bytes, actor) -> CoverChange:
     change = CoverChange(event.cover_key, store(image))
     event.cover_key = change.new_key
     record(
-        "cover_uploaded",
+        "event.cover_upload",
         actor=actor,
         event=event,
         detail=_l(
-            "Cover picture uploaded (%(width)s × %(height)s)",
+            "%(width)s × %(height)s pixels, kept without its metadata",
             width=image.width,
             height=image.height,
         ),
@@ -160,7 +162,7 @@ def remove_cover(event: Event, actor) -> CoverChange | None:
         return None
     change = CoverChange(event.cover_key, None)
     event.cover_key = None
-    record("cover_removed", actor=actor, event=event, detail=_l("Cover picture removed"))
+    record("event.cover_remove", actor=actor, event=event)
     return change
 
 
