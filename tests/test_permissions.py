@@ -19,10 +19,12 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 
 from eventsite.events import checkin
 from eventsite.events.models import EventKind, EventOrganizer, EventStatus, Registration
 from eventsite.extensions import db
+from eventsite.posters import service as poster_service
 from eventsite.sportsmeet.models import (
     Captain,
     Entry,
@@ -199,6 +201,8 @@ def scenario(app):
         "filename": "css/site.css",
         "kind": "mixer",
         "size": "card",
+        # The walk's event shows a cover of its own (a picture kept like an upload).
+        "key": poster_service.give_drawn_cover(event, Image.new("RGB", (640, 360))).new_key,
     }
     #: Sports meet routes are walked on the organizer's meet rather than the competition.
     values["sportsmeet"] = {
@@ -470,6 +474,8 @@ EMPTY_POST_ACTS: dict[str, tuple[set[str], set[str]]] = {
     # The check-in desk's buttons: the token or the registration id in the URL says who.
     "roster.check_in_by_token": (MANAGERS, {"registration", "audit_entry"}),
     "roster.check_in_registration": (MANAGERS, {"registration", "audit_entry"}),
+    # The "remove the cover picture" button (the walk's event has one).
+    "posters.remove_cover": (MANAGERS, {"event", "audit_entry"}),
     # The "remove session" button (the walk's session is empty).
     "sessions.remove_session": (MANAGERS, {"event_session", "audit_entry"}),
     # The "remove item" button (the scenario's item has no results yet).

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
+from eventsite.core.forms import SiteForm
 
-class CoverForm(FlaskForm):
+
+class CoverForm(SiteForm):
     # No FileAllowed on the name: the service reads the bytes to learn what the file is.
     cover = FileField(
         _l("Cover picture"),
