@@ -394,35 +394,42 @@ def test_ics_gives_the_members_session_times(client, auth, lecture):
     ]
 
 
-def test_reminders_go_before_each_session_once(app, clock, organizer):
-    from eventsite import scheduler
-
+def two_day_event(organizer, starts_at, labels):
+    """A general event over two days: a session of two hours at `starts_at` and one a day later,
+    named `labels`; 甲 holds a place in the first, 乙 in the second (their registrations)."""
     event = make_event(
         organizer=organizer,
         kind=EventKind.GENERAL,
-        starts_at=clock.now + timedelta(hours=12),
-        ends_at=clock.now + timedelta(days=3),
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(days=2),
     )
-    early = EventSession(
-        event_id=event.id,
-        label="上午场",
-        starts_at=event.starts_at,
-        ends_at=event.starts_at + timedelta(hours=2),
-        position=0,
+    first, second = (
+        EventSession(
+            event_id=event.id,
+            label=label,
+            starts_at=starts_at + timedelta(days=day),
+            ends_at=starts_at + timedelta(days=day, hours=2),
+            position=day,
+        )
+        for day, label in enumerate(labels)
     )
-    late = EventSession(
-        event_id=event.id,
-        label="第二天",
-        starts_at=event.starts_at + timedelta(days=1),
-        ends_at=event.starts_at + timedelta(days=1, hours=2),
-        position=1,
-    )
-    db.session.add_all([early, late])
+    db.session.add_all([first, second])
     db.session.flush()
-    a, b = make_user(name="甲"), make_user(name="乙")
-    make_registration(event, a, session_id=early.id)
-    make_registration(event, b, session_id=late.id)
+    holders = (
+        make_registration(event, make_user(name="甲"), session_id=first.id),
+        make_registration(event, make_user(name="乙"), session_id=second.id),
+    )
     db.session.commit()
+    return event, (first, second), holders
+
+
+def test_reminders_go_before_each_session_once(app, clock, organizer):
+    from eventsite import scheduler
+
+    event, (early, late), (a, b) = two_day_event(
+        organizer, clock.now + timedelta(hours=12), ("上午场", "第二天")
+    )
+    a, b = a.user, b.user
 
     def reminded(user) -> list[str]:
         return db.session.scalars(
@@ -447,31 +454,9 @@ def test_reminders_go_before_each_session_once(app, clock, organizer):
 
 
 def test_check_in_shows_the_session_and_warns_at_the_wrong_one(clock, client, auth, organizer):
-    event = make_event(
-        organizer=organizer,
-        kind=EventKind.GENERAL,
-        starts_at=clock.now + timedelta(hours=1),
-        ends_at=clock.now + timedelta(days=2),
+    event, (now_on, tomorrow), (right, wrong) = two_day_event(
+        organizer, clock.now + timedelta(hours=1), ("第一场", "第二场")
     )
-    now_on = EventSession(
-        event_id=event.id,
-        label="第一场",
-        starts_at=event.starts_at,
-        ends_at=event.starts_at + timedelta(hours=2),
-        position=0,
-    )
-    tomorrow = EventSession(
-        event_id=event.id,
-        label="第二场",
-        starts_at=event.starts_at + timedelta(days=1),
-        ends_at=event.starts_at + timedelta(days=1, hours=2),
-        position=1,
-    )
-    db.session.add_all([now_on, tomorrow])
-    db.session.flush()
-    right = make_registration(event, make_user(name="甲"), session_id=now_on.id)
-    wrong = make_registration(event, make_user(name="乙"), session_id=tomorrow.id)
-    db.session.commit()
     clock.advance(minutes=70)
     become(auth, organizer)
     desk = text(client.get(f"/events/{event.id}/checkin", query_string={"q": "乙"}))
