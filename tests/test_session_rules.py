@@ -1,5 +1,5 @@
 """The session (场次) rules on their own: each session's capacity in `fits`, `take_place`,
-`promotions` and `places_left`, and `may_move_to_session`.
+`promotions` and `places_left`, and `may_move_to_session`; `member_may_add_session`.
 
 Worked examples pin each boundary; hypothesis checks against plain counters that no session
 ever holds more confirmed places than its capacity, that each session's waitlist is served in
@@ -16,9 +16,11 @@ from hypothesis import strategies as st
 from eventsite.events.rules import (
     Limits,
     Occupancy,
+    RegistrationState,
     Seeker,
     fits,
     may_move_to_session,
+    member_may_add_session,
     places_left,
     promotions,
     session_has_room,
@@ -209,3 +211,40 @@ def test_a_move_never_leaves_the_mover_without_a_place(case, data):
         # or the session they are in.
         cap = limits.session_caps[target]
         assert target == mover.session_id or (cap is not None and before[target] >= cap)
+
+
+# --- Adding a session where several may be held ----------------------------------------------
+
+STATUSES = ("pending", "confirmed", "waitlisted", "cancelled", "rejected")
+
+
+def test_a_member_adds_a_session_while_open_with_one_left_and_nothing_rejected():
+    assert member_may_add_session(RegistrationState.OPEN, 1, [])
+    assert member_may_add_session(RegistrationState.OPEN, 2, ["confirmed", "cancelled"])
+
+
+def test_no_session_left_to_add_is_no_registering():
+    assert not member_may_add_session(RegistrationState.OPEN, 0, [])
+    assert not member_may_add_session(RegistrationState.OPEN, 0, ["confirmed"])
+
+
+def test_a_rejected_registration_for_any_session_bars_adding_one():
+    assert not member_may_add_session(RegistrationState.OPEN, 3, ["rejected"])
+    assert not member_may_add_session(RegistrationState.OPEN, 3, ["confirmed", "rejected"])
+
+
+def test_only_open_registration_admits_another_session():
+    for state in RegistrationState:
+        assert member_may_add_session(state, 1, ["confirmed"]) is (state == RegistrationState.OPEN)
+
+
+@given(
+    st.sampled_from(list(RegistrationState)),
+    st.integers(min_value=0, max_value=5),
+    st.lists(st.sampled_from(STATUSES), max_size=4),
+)
+def test_adding_a_session_is_open_and_room_and_nothing_rejected(state, sessions_open, statuses):
+    expected = state == RegistrationState.OPEN and sessions_open > 0 and "rejected" not in statuses
+    assert member_may_add_session(state, sessions_open, statuses) is expected
+    # A rejection added to any history bars the member, whatever else they hold.
+    assert not member_may_add_session(state, sessions_open, [*statuses, "rejected"])

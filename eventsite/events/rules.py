@@ -7,7 +7,7 @@ these, and writes the outcome.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -357,6 +357,13 @@ def member_may_register(state: str, status: str | None) -> bool:
     """A member may register while registration is open and they hold no registration, or only
     a cancelled one (a rejected member may not come back)."""
     return state == RegistrationState.OPEN and status in (None, "cancelled")
+
+
+def member_may_add_session(state: str, sessions_open: int, statuses: Iterable[str]) -> bool:
+    """Where a member may hold several sessions, they may register for one more while
+    registration is open, a session they do not hold is still open to them, and none of their
+    registrations for the event was rejected."""
+    return state == RegistrationState.OPEN and sessions_open > 0 and "rejected" not in statuses
 
 
 def member_may_cancel(status: str, starts_at: datetime, now: datetime) -> bool:
