@@ -120,29 +120,20 @@ def test_the_order_is_a_permutation_grouped_by_team(pairs):
 # --- certificates -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("n", "words"),
-    [
-        (1, "一"),
-        (3, "三"),
-        (9, "九"),
-        (10, "十"),
-        (11, "十一"),
-        (20, "二十"),
-        (35, "三十五"),
-        (99, "九十九"),
-        (100, "100"),
-    ],
-)
-def test_numbers_in_chinese(n, words):
-    assert rules.chinese_number(n) == words
+def test_the_first_three_places_are_certified_as_their_tier():
+    assert [rules.certified_place(n) for n in (1, 2, 3)] == [
+        rules.Place.FIRST,
+        rules.Place.SECOND,
+        rules.Place.THIRD,
+    ]
+    assert int(rules.certified_place(2)) == 2
+    assert len(rules.Place) == rules.CERTIFICATE_PLACES
 
 
-def test_places_in_words():
-    assert rules.place_title(1) == "第一名"
-    assert rules.place_title(3) == "第三名"
-    with pytest.raises(ValueError):
-        rules.place_title(0)
+@pytest.mark.parametrize("place", [0, -1, 4, 10])
+def test_a_place_outside_the_first_three_is_no_certificates(place):
+    with pytest.raises(ValueError, match=f"not {place}"):
+        rules.certified_place(place)
 
 
 def test_the_first_three_places_are_certified_ties_included():
