@@ -275,6 +275,39 @@ def test_a_refused_answer_changes_nothing(
     assert service.standing(event, member.id, utcnow()) is None
 
 
+def test_the_error_summary_counts_the_organizers_questions_with_the_rating(client, auth):
+    event = held()
+    useful = make_question(
+        event, "single_choice", "讲座内容是否实用", choices=["实用", "一般"], purpose=FEEDBACK
+    )
+    hours = make_question(
+        event, "number", "希望几小时", required=True, min_value=1, max_value=8, purpose=FEEDBACK
+    )
+    member = attendee(event)
+    db.session.commit()
+    response = answer(
+        client,
+        auth,
+        event,
+        member,
+        rating="",
+        **{f"q-{useful.id}": "999999", f"q-{hours.id}": "9"},
+    )
+    assert response.status_code == 400
+    summary = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', response.text, re.S)
+    links = re.findall(r'<a href="#([^"]+)">(.*?)</a>', summary.group(1), re.S)
+    assert "请修改下面标出的 3 处" in summary.group(1)
+    assert [target for target, _text in links] == [
+        "rating-0",
+        f"q-{useful.id}-{useful.choices[0].id}",
+        f"q-{hours.id}",
+    ]
+    assert links[2][1].startswith("希望几小时：")
+    # Each link reaches a control on the page.
+    for target, _text in links:
+        assert f'id="{target}"' in response.text
+
+
 def test_a_hidden_conditional_question_keeps_no_answer(client, auth):
     event = held()
     again = make_question(

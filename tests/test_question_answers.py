@@ -171,6 +171,11 @@ def test_a_refused_answer_is_shown_beside_its_question_and_nothing_is_saved(
     assert "请填写不大于 2 的数。" in errors_beside(page, seats.id)
     assert errors_beside(page, consent.id)
     assert errors_beside(page, shirt.id) == ""
+    # The summary at the page's top names both refused answers and links to each.
+    summary = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', page, re.S).group(1)
+    assert "请修改下面标出的 2 处" in summary
+    assert re.findall(r'<a href="#([^"]+)">', summary) == [f"q-{seats.id}", f"q-{consent.id}"]
+    assert "请填写不大于 2 的数。" in summary
     assert registrations() == [] and saved_answers() == {}
     assert db.session.scalars(sa.select(Notification)).all() == []
     # What was sent comes back, except the sensitive answer, which is never written into a page.

@@ -13,7 +13,7 @@ from eventsite.extensions import db
 from eventsite.feedback import rules, service
 from eventsite.feedback.forms import RATING_TITLES, FeedbackForm, input_message
 from eventsite.feedback.permissions import attendee_required
-from eventsite.questions.forms import problem_messages, raw_answers, specs_of
+from eventsite.questions.forms import QuestionProblems, problem_messages, raw_answers, specs_of
 
 bp = Blueprint("feedback", __name__)
 
@@ -28,6 +28,7 @@ def _render_survey(event, form, questions, *, values=None, problems=None, status
         questions=questions,
         values=values or {},
         problems=problems or {},
+        question_problems=QuestionProblems(questions, problems or {}),
         refused=refused,
         refused_message=service.refusal_message(refused) if refused else None,
         closes=rules.window(event.ends_at)[1],

@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
+from eventsite.core.forms import ErrorMark
 from eventsite.core.time import utcnow
 from eventsite.events import service as events
 from eventsite.events.models import ACTIVE_STATUSES, Event, Registration
@@ -124,6 +125,10 @@ class QuestionsOnForm:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def error_marks(self) -> list[ErrorMark]:
+        """The refused answers, for the page's error summary."""
+        return forms.question_error_marks(self.questions, self.problems)
 
     def check_stock(self, event: Event) -> None:
         """Under the event's lock: count the stock again and refuse a pick that ran out."""
