@@ -254,17 +254,6 @@ class ErrorMark:
     message: str
 
 
-def fields_in_error_among(values) -> list[Field]:
-    """Every field in error of the SiteForms among `values` (a page's template variables, each
-    a form or a list or dict of them), each form once."""
-    return [
-        field
-        for form in _forms_among(values)
-        if isinstance(form, SiteForm)
-        for field in fields_in_error(form)
-    ]
-
-
 def errors_among(values) -> list[ErrorMark]:
     """The error summary of a page: every field in error of its SiteForms, then what any other
     value that marks errors (`error_marks()`, e.g. the organizer's questions) marks, in the
