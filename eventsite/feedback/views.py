@@ -77,11 +77,12 @@ def survey(event: Event):
 @event_permission("manage")
 def results(event: Event):
     """The survey's results: counts, the average and distribution of the ratings, each
-    question's totals and the comments, never a name; nothing but the count below 5."""
+    question's totals and the comments, never a name; nothing but the count below 5. The
+    comments and written answers come a page at a time (?page=)."""
     return render_template(
         "feedback/results.html",
         event=event,
-        results=service.results(event),
+        results=service.results(event, request.args.get("page", 1, type=int)),
         rating_titles=RATING_TITLES,
         shown_from=rules.RESULTS_SHOWN_FROM,
         window=rules.window(event.ends_at),
