@@ -507,3 +507,15 @@ def test_an_event_held_in_sessions_takes_no_roster_import(client, auth, lecture,
     become(auth, organizer)
     page = text(client.get(f"/events/{lecture.id}/roster/import"))
     assert "This event is held in sessions and a list names no session" in page
+
+
+def test_an_ended_events_sessions_show_no_places(client, lecture, clock):
+    def session_places() -> str:
+        html = text(client.get(f"/events/{lecture.id}"))
+        return re.search(r'<dd id="session-places">(.*?)</dd>', html, re.S).group(1)
+
+    assert session_places().count("2 places left") == 3
+    clock.advance(seconds=(lecture.ends_at - clock.now).total_seconds())
+    shown = session_places()
+    assert "第一场" in shown and "第三场" in shown
+    assert "places left" not in shown and "Full" not in shown
