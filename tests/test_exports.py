@@ -204,7 +204,7 @@ def test_csv_export_has_bom_headers_in_the_locale_and_every_row(app, client, aut
     auth.become(organizer)
     response = client.get(f"/events/{event.id}/roster.csv")
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.data.startswith(b"\xef\xbb\xbf")
     disposition = response.headers["Content-Disposition"]
     assert f"roster-event{event.id}-20261101.csv" in disposition and disposition.startswith(
