@@ -179,12 +179,21 @@ def test_move_to_a_session_with_room_frees_the_old_place_for_its_waitlist(client
 
 
 def test_move_to_a_full_session_is_refused_and_the_place_kept(client, auth, lecture):
-    first, second, _third = sessions_of(lecture)
+    first, second, third = sessions_of(lecture)
     a = make_user(name="甲")
     register(client, auth, a, lecture, first)
     for member in (make_user(), make_user()):
         register(client, auth, member, lecture, second)
     become(auth, a)
+    page = text(client.get(f"/events/{lecture.id}"))
+    move_list = re.search(r'<form[^>]*id="move-session".*?</form>', page, re.S).group(0)
+    # The full session is listed as full and cannot be picked; the one with room can.
+    assert re.search(
+        rf'<option disabled value="{second.id}">第二场 · [^<]* · Full</option>', move_list
+    )
+    assert re.search(
+        rf'<option value="{third.id}">第三场 · [^<]* · 2 places left</option>', move_list
+    )
     response = client.post(
         f"/events/{lecture.id}/move-session", data={"session_id": second.id}, follow_redirects=True
     )

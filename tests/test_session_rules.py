@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -23,6 +24,7 @@ from eventsite.events.rules import (
     member_may_add_session,
     places_left,
     promotions,
+    session_full_for,
     session_has_room,
     take_place,
 )
@@ -248,3 +250,49 @@ def test_adding_a_session_is_open_and_room_and_nothing_rejected(state, sessions_
     assert member_may_add_session(state, sessions_open, statuses) is expected
     # A rejection added to any history bars the member, whatever else they hold.
     assert not member_may_add_session(state, sessions_open, [*statuses, "rejected"])
+
+
+# --- A session full for a move -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "left", "own_left", "seats", "full"),
+    [
+        ("confirmed", 0, 1, 1, False),  # the event is full, the session not: the place moves
+        ("confirmed", 5, 0, 1, True),
+        ("confirmed", 5, 1, 2, True),  # a member with a companion needs two
+        ("confirmed", 5, 2, 2, False),
+        ("confirmed", None, None, 3, False),
+        ("waitlisted", 0, 1, 1, True),  # no place fits it: its turn is no turn elsewhere
+        ("waitlisted", 1, 0, 1, False),
+        ("waitlisted", 1, 1, 2, True),
+        ("waitlisted", None, 0, 1, False),
+        ("pending", 0, 0, 1, False),  # holds nothing: moves anywhere
+        ("cancelled", 0, 0, 1, False),
+    ],
+)
+def test_a_session_is_full_for_a_move_as_the_move_rule_says(status, left, own_left, seats, full):
+    assert session_full_for(status, left, own_left, seats) is full
+
+
+@given(
+    st.sampled_from(["confirmed", "waitlisted", "pending"]),
+    st.integers(0, 4),
+    st.integers(0, 4),
+    st.integers(1, 3),
+    st.integers(0, 3),
+)
+def test_full_for_a_move_is_what_the_move_rule_refuses(status, cap, taken_here, seats, elsewhere):
+    """Against may_move_to_session itself: one session of `cap` places holding `taken_here`, the
+    mover's own session (2) holding `elsewhere` besides it, no event capacity."""
+    taken_here = min(taken_here, cap)
+    limits = Limits(capacity=None, session_caps={ONE: cap, TWO: None})
+    mover_seats = seats if status == "confirmed" else 0
+    occupancy = Occupancy(
+        confirmed=taken_here + elsewhere + mover_seats,
+        by_session={ONE: taken_here, TWO: elsewhere + mover_seats},
+    )
+    mover = Seeker(99, "male", session_id=TWO, seats=seats)
+    left = cap - taken_here
+    allowed = may_move_to_session(limits, occupancy, status, mover, ONE)
+    assert session_full_for(status, left, left, seats) is (not allowed)

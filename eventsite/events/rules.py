@@ -210,6 +210,17 @@ def may_move_to_session(
     return False
 
 
+def session_full_for(status: str, left: int | None, own_left: int | None, seats: int) -> bool:
+    """A session is full for a registration that would move there (`may_move_to_session`): a
+    confirmed one when the session's own places left are fewer than its seats, a waitlisted one
+    when the places left (the session's and the event's) are, a pending one never."""
+    if status == "confirmed":
+        return own_left is not None and own_left < seats
+    if status == "waitlisted":
+        return left is not None and left < seats
+    return False
+
+
 def promotions(limits: Limits, occupancy: Occupancy, waitlist: Sequence[Seeker]) -> list[Seeker]:
     """Walk the waitlist in order, promoting everyone who fits and passing over (never stopping
     at) those whose quota or team is full or who bring more seats than are free, until capacity
