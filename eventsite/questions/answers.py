@@ -425,3 +425,21 @@ def _questions_of(event: Event) -> list[Question]:
 def install(app) -> None:
     """Answer events' questions about registration questions in this app."""
     app.extensions[EXTENSION_KEY] = RegistrationQuestions()
+
+
+def events_asking(registrations: Iterable[Registration]) -> set[int]:
+    """The events among the active `registrations` that ask registration questions, whose
+    answers the member may look at (one statement; none for no registrations)."""
+    event_ids = {reg.event_id for reg in registrations if reg.is_active}
+    if not event_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Question.event_id)
+            .where(
+                Question.event_id.in_(event_ids),
+                Question.purpose == QuestionPurpose.REGISTRATION,
+            )
+            .distinct()
+        )
+    )
