@@ -211,3 +211,23 @@ def test_the_page_shown_holds_an_answer_or_is_the_first(asked, longest, per_page
     # A page asked for that holds answers is the page shown.
     if asked >= 1 and (asked - 1) * per_page < longest:
         assert page == asked
+
+
+# --- Edges the mutation run found untested -----------------------------------------------------
+
+
+def test_an_attendee_may_answer_from_the_moment_the_event_ends():
+    assert standing(now=END) is None
+    assert standing(now=END - TICK) == Refusal.NOT_YET
+
+
+def test_refusals_name_what_cannot_be_counted():
+    with pytest.raises(ValueError, match="Cannot average -1 over 3"):
+        rules.average(-1, 3)
+    with pytest.raises(ValueError, match=r"Not ratings: \[0, 6\]"):
+        rules.rating_summary({6: 1, 0: 2, 5: 1})
+
+
+def test_a_number_average_on_a_half_rounds_up():
+    # 5 / 4 = 1.25: half up gives 1.3 (rounding half to even would give 1.2).
+    assert rules.number_average(["1", "1", "1", "2"]) == (4, Decimal("1.3"))

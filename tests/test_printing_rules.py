@@ -213,3 +213,40 @@ def test_wrapping_keeps_the_text_and_no_line_starts_with_a_mark(text, room, inde
     # A line exceeds its room by at most the one character a mark pulled along.
     assert len(lines[0]) <= room - indent + 1 if lines else True
     assert all(len(line) <= room + 1 for line in lines[1:])
+
+
+# --- Edges the mutation run found untested -----------------------------------------------------
+
+
+def test_a_sheet_of_one_column_or_one_row_is_a_sheet():
+    assert rules.badges_per_page(1, 1) == 1
+    assert rules.badges_per_page(1, 3) == 3
+    assert rules.badges_per_page(3, 1) == 3
+    with pytest.raises(ValueError, match="at least one column and row, not 0×4"):
+        rules.badges_per_page(0, 4)
+
+
+def test_refusals_name_the_value_refused():
+    with pytest.raises(ValueError, match="at least one item, not 0"):
+        rules.pages_of([1, 2], 0)
+    with pytest.raises(ValueError, match="not negative, not -1"):
+        rules.badge_slot(-1)
+    with pytest.raises(ValueError, match=r"^Only a team has a place in the standings\.$"):
+        rules.certificate_wording(team=False, item=False, award_tier=False)
+
+
+def test_the_pinyin_key_keeps_latin_letters_and_digits_and_drops_tones():
+    assert rules.pinyin_key("Anna李") == ("anna", "li")
+    assert rules.pinyin_key("吕-3") == ("lv", "-3")
+
+
+def test_the_first_line_is_as_wide_as_the_rest_unless_indented():
+    assert rules.wrap_text("abcdef", len, 3) == ["abc", "def"]
+
+
+def test_a_mark_opening_the_text_stays_where_it_is():
+    assert rules.wrap_text("，abcd", len, 3) == ["，ab", "cd"]
+
+
+def test_a_mark_takes_one_character_from_a_line_of_two():
+    assert rules.wrap_text("ab，", len, 2) == ["a", "b，"]
