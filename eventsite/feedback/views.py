@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from eventsite.core.pagination import page_arg
 from eventsite.core.time import utcnow
 from eventsite.events.models import Event
 from eventsite.events.permissions import event_permission
@@ -82,7 +83,7 @@ def results(event: Event):
     return render_template(
         "feedback/results.html",
         event=event,
-        results=service.results(event, request.args.get("page", 1, type=int)),
+        results=service.results(event, page_arg()),
         rating_titles=RATING_TITLES,
         shown_from=rules.RESULTS_SHOWN_FROM,
         window=rules.window(event.ends_at),
