@@ -298,21 +298,20 @@ def register_template_helpers(app: Flask) -> None:
     from jinja2 import pass_context
 
     from eventsite.core import static_files
-    from eventsite.core.forms import control_id, fields_in_error_among
+    from eventsite.core.forms import errors_among
     from eventsite.core.time import format_local, utcnow
 
     static_files.init_app(app)
     app.jinja_env.filters["localtime"] = format_local
     app.jinja_env.globals["utcnow"] = utcnow
-    app.jinja_env.globals["control_id"] = control_id
     from eventsite.posters.views import cover_url
 
     app.jinja_env.globals["cover_url"] = cover_url
 
     @pass_context
     def fields_in_error(context) -> list:
-        """The fields in error of the forms this page was given, for the summary at its top."""
-        return fields_in_error_among(context.get_all().values())
+        """What is wrong on the forms this page was given, for the summary at its top."""
+        return errors_among(context.get_all().values())
 
     app.jinja_env.globals["fields_in_error"] = fields_in_error
 

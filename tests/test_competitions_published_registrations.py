@@ -409,6 +409,7 @@ READS = {
     "wrong_session_warning",
     "gender_title",
     "export_header",
+    "export_keys",
     "export_rows",
     "import_refusal",
     "import_template_rows",

@@ -3,6 +3,8 @@ a stock and a sensitive answer) and the 职工讲堂 lecture whose feedback has 
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import sqlalchemy as sa
 
 from eventsite.demo_activities import (
@@ -108,4 +110,45 @@ def test_the_lecture_has_its_feedback_and_the_demo_member_may_still_answer(
     organizer = db.session.scalars(sa.select(User).where(User.mobile == "13900000002")).one()
     auth.become(organizer)
     results = client.get(f"/events/{event.id}/feedback/results").get_data(as_text=True)
-    assert "4.6" in results and "18" in results
+    figures = FiguresParser.of(results)
+    assert figures.by_id["responses"] == "18"
+    assert figures.by_id["average"] == "4.6"
+    # 11 × 5, 6 × 4 and one 3: each rating's own cell.
+    assert figures.by_rating == {"5": "11", "4": "6", "3": "1", "2": "0", "1": "0"}
+    assert figures.by_rating == {str(r): str(LECTURE_RESPONSES.count(r)) for r in range(1, 6)}
+
+
+class FiguresParser(HTMLParser):
+    """The text of the results page's figures: the elements with an id, and the distribution's
+    cells by their data-rating."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.by_id: dict[str, str] = {}
+        self.by_rating: dict[str, str] = {}
+        self._open: list[tuple[str, str]] = []  # (kind, key) of the elements being read
+
+    @classmethod
+    def of(cls, html: str) -> FiguresParser:
+        parser = cls()
+        parser.feed(html)
+        return parser
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "data-rating" in attrs:
+            self._open.append(("rating", attrs["data-rating"]))
+            self.by_rating[attrs["data-rating"]] = ""
+        elif tag == "strong" and "id" in attrs:
+            self._open.append(("id", attrs["id"]))
+            self.by_id[attrs["id"]] = ""
+
+    def handle_endtag(self, tag):
+        if self._open and tag in ("strong", "td"):
+            self._open.pop()
+
+    def handle_data(self, data):
+        if self._open:
+            kind, key = self._open[-1]
+            figures = self.by_id if kind == "id" else self.by_rating
+            figures[key] = (figures[key] + data).strip()

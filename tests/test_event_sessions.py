@@ -179,12 +179,21 @@ def test_move_to_a_session_with_room_frees_the_old_place_for_its_waitlist(client
 
 
 def test_move_to_a_full_session_is_refused_and_the_place_kept(client, auth, lecture):
-    first, second, _third = sessions_of(lecture)
+    first, second, third = sessions_of(lecture)
     a = make_user(name="甲")
     register(client, auth, a, lecture, first)
     for member in (make_user(), make_user()):
         register(client, auth, member, lecture, second)
     become(auth, a)
+    page = text(client.get(f"/events/{lecture.id}"))
+    move_list = re.search(r'<form[^>]*id="move-session".*?</form>', page, re.S).group(0)
+    # The full session is listed as full and cannot be picked; the one with room can.
+    assert re.search(
+        rf'<option disabled value="{second.id}">第二场 · [^<]* · Full</option>', move_list
+    )
+    assert re.search(
+        rf'<option value="{third.id}">第三场 · [^<]* · 2 places left</option>', move_list
+    )
     response = client.post(
         f"/events/{lecture.id}/move-session", data={"session_id": second.id}, follow_redirects=True
     )
@@ -394,35 +403,42 @@ def test_ics_gives_the_members_session_times(client, auth, lecture):
     ]
 
 
-def test_reminders_go_before_each_session_once(app, clock, organizer):
-    from eventsite import scheduler
-
+def two_day_event(organizer, starts_at, labels):
+    """A general event over two days: a session of two hours at `starts_at` and one a day later,
+    named `labels`; 甲 holds a place in the first, 乙 in the second (their registrations)."""
     event = make_event(
         organizer=organizer,
         kind=EventKind.GENERAL,
-        starts_at=clock.now + timedelta(hours=12),
-        ends_at=clock.now + timedelta(days=3),
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(days=2),
     )
-    early = EventSession(
-        event_id=event.id,
-        label="上午场",
-        starts_at=event.starts_at,
-        ends_at=event.starts_at + timedelta(hours=2),
-        position=0,
+    first, second = (
+        EventSession(
+            event_id=event.id,
+            label=label,
+            starts_at=starts_at + timedelta(days=day),
+            ends_at=starts_at + timedelta(days=day, hours=2),
+            position=day,
+        )
+        for day, label in enumerate(labels)
     )
-    late = EventSession(
-        event_id=event.id,
-        label="第二天",
-        starts_at=event.starts_at + timedelta(days=1),
-        ends_at=event.starts_at + timedelta(days=1, hours=2),
-        position=1,
-    )
-    db.session.add_all([early, late])
+    db.session.add_all([first, second])
     db.session.flush()
-    a, b = make_user(name="甲"), make_user(name="乙")
-    make_registration(event, a, session_id=early.id)
-    make_registration(event, b, session_id=late.id)
+    holders = (
+        make_registration(event, make_user(name="甲"), session_id=first.id),
+        make_registration(event, make_user(name="乙"), session_id=second.id),
+    )
     db.session.commit()
+    return event, (first, second), holders
+
+
+def test_reminders_go_before_each_session_once(app, clock, organizer):
+    from eventsite import scheduler
+
+    event, (early, late), (a, b) = two_day_event(
+        organizer, clock.now + timedelta(hours=12), ("上午场", "第二天")
+    )
+    a, b = a.user, b.user
 
     def reminded(user) -> list[str]:
         return db.session.scalars(
@@ -447,31 +463,9 @@ def test_reminders_go_before_each_session_once(app, clock, organizer):
 
 
 def test_check_in_shows_the_session_and_warns_at_the_wrong_one(clock, client, auth, organizer):
-    event = make_event(
-        organizer=organizer,
-        kind=EventKind.GENERAL,
-        starts_at=clock.now + timedelta(hours=1),
-        ends_at=clock.now + timedelta(days=2),
+    event, (now_on, tomorrow), (right, wrong) = two_day_event(
+        organizer, clock.now + timedelta(hours=1), ("第一场", "第二场")
     )
-    now_on = EventSession(
-        event_id=event.id,
-        label="第一场",
-        starts_at=event.starts_at,
-        ends_at=event.starts_at + timedelta(hours=2),
-        position=0,
-    )
-    tomorrow = EventSession(
-        event_id=event.id,
-        label="第二场",
-        starts_at=event.starts_at + timedelta(days=1),
-        ends_at=event.starts_at + timedelta(days=1, hours=2),
-        position=1,
-    )
-    db.session.add_all([now_on, tomorrow])
-    db.session.flush()
-    right = make_registration(event, make_user(name="甲"), session_id=now_on.id)
-    wrong = make_registration(event, make_user(name="乙"), session_id=tomorrow.id)
-    db.session.commit()
     clock.advance(minutes=70)
     become(auth, organizer)
     desk = text(client.get(f"/events/{event.id}/checkin", query_string={"q": "乙"}))
@@ -495,7 +489,10 @@ def test_my_events_and_the_export_name_the_session(client, auth, lecture, organi
     become(auth, organizer)
     body = client.get(f"/events/{lecture.id}/roster.csv").data.decode("utf-8-sig")
     header, row = list(csv.reader(io.StringIO(body)))
-    assert header[header.index("Track") + 1] == "Session"
+    # A union activity has no teams or tracks: no empty columns for them.
+    assert "Team" not in header and "Track" not in header
+    assert header[header.index("Birth year") + 1] == "Session"
+    assert header[header.index("Session") + 1] == "Companions"
     assert row[header.index("Session")] == f"第三场 {format_local(third.starts_at)}"
     filtered = text(
         client.get(f"/events/{lecture.id}/roster", query_string={"session_id": third.id})
@@ -522,3 +519,15 @@ def test_an_event_held_in_sessions_takes_no_roster_import(client, auth, lecture,
     become(auth, organizer)
     page = text(client.get(f"/events/{lecture.id}/roster/import"))
     assert "This event is held in sessions and a list names no session" in page
+
+
+def test_an_ended_events_sessions_show_no_places(client, lecture, clock):
+    def session_places() -> str:
+        html = text(client.get(f"/events/{lecture.id}"))
+        return re.search(r'<dd id="session-places">(.*?)</dd>', html, re.S).group(1)
+
+    assert session_places().count("2 places left") == 3
+    clock.advance(seconds=(lecture.ends_at - clock.now).total_seconds())
+    shown = session_places()
+    assert "第一场" in shown and "第三场" in shown
+    assert "places left" not in shown and "Full" not in shown

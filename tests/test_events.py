@@ -248,6 +248,13 @@ def test_detail_shows_places_and_registration_window(client, organizer, clock):
     assert "Registration open until" in text(client.get(f"/events/{event.id}"))
     clock.advance(days=7)
     assert "Registration closed" in text(client.get(f"/events/{event.id}"))
+    assert "6 of 10 places left" in text(client.get(f"/events/{event.id}"))  # not yet held
+    # Once it is over, the page says so instead of offering places.
+    clock.advance(seconds=(event.ends_at - clock.now).total_seconds())
+    html = text(client.get(f"/events/{event.id}"))
+    places = re.search(r'<dd id="places">(.*?)</dd>', html, re.S).group(1)
+    assert places.strip() == "This event has ended."
+    assert "places left" not in html and 'id="places-by-gender"' not in html
 
 
 def test_draft_is_404_to_the_public_and_other_members(client, auth, organizer):

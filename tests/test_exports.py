@@ -204,7 +204,7 @@ def test_csv_export_has_bom_headers_in_the_locale_and_every_row(app, client, aut
     auth.become(organizer)
     response = client.get(f"/events/{event.id}/roster.csv")
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.data.startswith(b"\xef\xbb\xbf")
     disposition = response.headers["Content-Disposition"]
     assert f"roster-event{event.id}-20261101.csv" in disposition and disposition.startswith(
@@ -359,3 +359,32 @@ def test_import_template_lists_the_events_columns_teams_and_tracks(app, client, 
     assert "山东队、江苏队" in notes and "商务英语、俄语" in notes
     columns, missing = roster.map_header(list(header))
     assert missing == [] and {"team", "track"} <= set(columns)
+
+
+@pytest.mark.parametrize(
+    ("kind", "kept"),
+    [
+        (EventKind.COMPETITION, ["team", "track"]),
+        (EventKind.SPORTSMEET, ["team"]),
+        (EventKind.MIXER, []),
+        (EventKind.GENERAL, []),
+    ],
+)
+def test_the_export_keeps_only_the_columns_its_kind_fills(app, kind, kept):
+    event = make_event(kind=kind)
+    keys = roster.export_keys(event, companions=False, with_sessions=False)
+    assert [key for key in keys if key in ("team", "track")] == kept
+    assert keys[:7] == [
+        "name",
+        "mobile",
+        "work_unit",
+        "union",
+        "membership",
+        "gender",
+        "birth_year",
+    ]
+    assert keys[-4:] == ["status", "reason", "registered_at", "checked_in_at"]
+    with app.test_request_context():
+        assert len(roster.export_header(event)) == len(keys)
+    # Without an event (the import's list of columns) every column is named.
+    assert {"team", "track"} <= set(roster.export_keys(None, companions=False, with_sessions=False))

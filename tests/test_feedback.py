@@ -275,6 +275,39 @@ def test_a_refused_answer_changes_nothing(
     assert service.standing(event, member.id, utcnow()) is None
 
 
+def test_the_error_summary_counts_the_organizers_questions_with_the_rating(client, auth):
+    event = held()
+    useful = make_question(
+        event, "single_choice", "讲座内容是否实用", choices=["实用", "一般"], purpose=FEEDBACK
+    )
+    hours = make_question(
+        event, "number", "希望几小时", required=True, min_value=1, max_value=8, purpose=FEEDBACK
+    )
+    member = attendee(event)
+    db.session.commit()
+    response = answer(
+        client,
+        auth,
+        event,
+        member,
+        rating="",
+        **{f"q-{useful.id}": "999999", f"q-{hours.id}": "9"},
+    )
+    assert response.status_code == 400
+    summary = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', response.text, re.S)
+    links = re.findall(r'<a href="#([^"]+)">(.*?)</a>', summary.group(1), re.S)
+    assert "请修改下面标出的 3 处" in summary.group(1)
+    assert [target for target, _text in links] == [
+        "rating-0",
+        f"q-{useful.id}-{useful.choices[0].id}",
+        f"q-{hours.id}",
+    ]
+    assert links[2][1].startswith("希望几小时：")
+    # Each link reaches a control on the page.
+    for target, _text in links:
+        assert f'id="{target}"' in response.text
+
+
 def test_a_hidden_conditional_question_keeps_no_answer(client, auth):
     event = held()
     again = make_question(
@@ -367,6 +400,53 @@ def test_from_five_responses_the_organizer_sees_the_aggregates_without_names(cli
     for member in members:
         assert member.name not in page and member.mobile not in page
         assert f"/users/{member.id}" not in page
+
+
+def listed(page: str, list_id: str) -> list[str]:
+    """The items of the results page's list with id `list_id`, in order."""
+    found = re.search(rf'<ul class="answers" id="{list_id}">(.*?)</ul>', page, re.S)
+    return re.findall(r'<li class="pre-line">(.*?)</li>', found.group(1)) if found else []
+
+
+def test_comments_and_written_answers_come_a_page_at_a_time_in_the_random_order(client, auth):
+    event = held()
+    wish = make_question(event, "short_text", "下次想听什么", purpose=FEEDBACK)
+    hours = make_question(event, "number", "希望几小时", purpose=FEEDBACK)
+    # 25 comments; 30 written answers (and one left blank); every response answers the number.
+    for n in range(31):
+        comment = f"评论{n:02d}" if n < 25 else ""
+        written = f"主题{n:02d}" if n < 30 else ""
+        respond(event, n % 5 + 1, comment, [(wish.id, written), (hours.id, "2")])
+    db.session.commit()
+    auth.become(event.created_by)
+    url = f"/events/{event.id}/feedback/results"
+    first = client.get(url).text
+    second = client.get(url, query_string={"page": 2}).text
+    assert len(listed(first, "comments")) == 20 and len(listed(second, "comments")) == 5
+    assert len(listed(first, f"answers-{wish.id}")) == 20
+    assert len(listed(second, f"answers-{wish.id}")) == 10
+    # Together every comment once, in the responses' random (id) order; the same on each visit.
+    by_id = db.session.scalars(
+        sa.select(FeedbackResponse.comment)
+        .where(FeedbackResponse.event_id == event.id, FeedbackResponse.comment != "")
+        .order_by(FeedbackResponse.id)
+    ).all()
+    assert listed(first, "comments") + listed(second, "comments") == by_id
+    assert listed(client.get(url).text, "comments") == listed(first, "comments")
+    answers = listed(first, f"answers-{wish.id}") + listed(second, f"answers-{wish.id}")
+    assert sorted(answers) == [f"主题{n:02d}" for n in range(30)]
+    assert "共 25 条意见" in first
+    assert "第 1 / 2 页" in first and f'href="{url}?page=2"' in first
+    # The counts are over every response, not the page: 31 answered the question.
+    assert "31 人作答" in first and "31 人作答" in second
+    # A page past the last shows the last; a nonsense page the first.
+    assert listed(client.get(url, query_string={"page": 99}).text, "comments") == listed(
+        second, "comments"
+    )
+    assert listed(client.get(url, query_string={"page": -3}).text, "comments") == listed(
+        first, "comments"
+    )
+    assert client.get(url, query_string={"page": "x"}).status_code == 200
 
 
 def test_the_results_are_for_the_events_managers_only(client, auth):

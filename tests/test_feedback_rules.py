@@ -172,3 +172,62 @@ def test_number_average():
     assert rules.number_average(["1", "2"]) == (2, Decimal("1.5"))
     assert rules.number_average([]) == (0, None)
     assert rules.number_average(["x", ""]) == (0, None)
+
+
+# --- Paging the written answers ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("asked", "longest", "shown"),
+    [
+        (1, 0, 1),  # nothing written: one (empty) page
+        (2, 0, 1),
+        (1, 20, 1),
+        (2, 20, 1),  # exactly one full page: no second
+        (2, 21, 2),  # one answer more: a second page
+        (3, 41, 3),
+        (4, 41, 3),  # past the last: the last
+        (0, 41, 1),
+        (-5, 41, 1),
+    ],
+)
+def test_the_written_page_stays_within_the_longest_list(asked, longest, shown):
+    assert rules.written_page(asked, longest) == shown
+
+
+def test_a_page_of_no_answers_is_refused():
+    with pytest.raises(ValueError, match="not 0"):
+        rules.written_page(1, 10, per_page=0)
+    assert rules.written_page(3, 10, per_page=1) == 3
+    assert rules.written_page(11, 10, per_page=1) == 10
+
+
+@given(st.integers(-10, 100), st.integers(0, 500), st.integers(1, 50))
+def test_the_page_shown_holds_an_answer_or_is_the_first(asked, longest, per_page):
+    page = rules.written_page(asked, longest, per_page)
+    assert page >= 1
+    # The page starts within the longest list, unless there is nothing to list at all.
+    assert (page - 1) * per_page < longest or page == 1
+    # A page asked for that holds answers is the page shown.
+    if asked >= 1 and (asked - 1) * per_page < longest:
+        assert page == asked
+
+
+# --- Edges the mutation run found untested -----------------------------------------------------
+
+
+def test_an_attendee_may_answer_from_the_moment_the_event_ends():
+    assert standing(now=END) is None
+    assert standing(now=END - TICK) == Refusal.NOT_YET
+
+
+def test_refusals_name_what_cannot_be_counted():
+    with pytest.raises(ValueError, match="Cannot average -1 over 3"):
+        rules.average(-1, 3)
+    with pytest.raises(ValueError, match=r"Not ratings: \[0, 6\]"):
+        rules.rating_summary({6: 1, 0: 2, 5: 1})
+
+
+def test_a_number_average_on_a_half_rounds_up():
+    # 5 / 4 = 1.25: half up gives 1.3 (rounding half to even would give 1.2).
+    assert rules.number_average(["1", "1", "1", "2"]) == (4, Decimal("1.3"))

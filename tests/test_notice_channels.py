@@ -498,4 +498,5 @@ def test_the_roster_export_says_a_place_is_offered_and_until_when(offered, clock
     rows = roster.export_rows(event, roster.RosterFilters())
     [row] = [row for row in rows if row[0] == first.name]
     deadline = format_local(clock.now + 24 * HOUR)
-    assert row[10] == f"Offered; to confirm by {deadline}"
+    reason = roster.export_keys(event, companions=False, with_sessions=False).index("reason")
+    assert row[reason] == f"Offered; to confirm by {deadline}"

@@ -331,3 +331,20 @@ def test_meet_certificates_for_final_items_and_then_the_standings(client, auth):
 
 def heat_entries(heat):
     return [lane.entry for lane in sorted(heat.lanes, key=lambda lane: lane.lane)]
+
+
+def test_a_certificate_in_english_names_the_place_in_english(client, auth):
+    meet = make_meet(teams=("站前一队", "站前二队", "站前三队"))
+    item = make_item(meet, name="毛毛虫竞速", result_type="time")
+    heat = one_heat(item, enter_all(meet, item))
+    for entry, seconds in zip(heat_entries(heat), ("41", "39", "45"), strict=True):
+        record(heat, entry, seconds)
+    item.finalized_at = utcnow()
+    meet.organizer.locale = "en"
+    db.session.commit()
+    auth.become(meet.organizer)
+    document = open_pdf(client.get(f"/events/{meet.event.id}/print/meet-certificates.pdf"))
+    texts = [document[i].get_textpage().get_text_range() for i in range(len(document))]
+    assert "站前二队" in texts[0] and "first place" in texts[0]
+    assert "second place" in texts[1] and "third place" in texts[2]
+    assert not any("第" in text and "名" in text for text in texts)

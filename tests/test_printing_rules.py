@@ -120,29 +120,20 @@ def test_the_order_is_a_permutation_grouped_by_team(pairs):
 # --- certificates -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("n", "words"),
-    [
-        (1, "一"),
-        (3, "三"),
-        (9, "九"),
-        (10, "十"),
-        (11, "十一"),
-        (20, "二十"),
-        (35, "三十五"),
-        (99, "九十九"),
-        (100, "100"),
-    ],
-)
-def test_numbers_in_chinese(n, words):
-    assert rules.chinese_number(n) == words
+def test_the_first_three_places_are_certified_as_their_tier():
+    assert [rules.certified_place(n) for n in (1, 2, 3)] == [
+        rules.Place.FIRST,
+        rules.Place.SECOND,
+        rules.Place.THIRD,
+    ]
+    assert int(rules.certified_place(2)) == 2
+    assert len(rules.Place) == rules.CERTIFICATE_PLACES
 
 
-def test_places_in_words():
-    assert rules.place_title(1) == "第一名"
-    assert rules.place_title(3) == "第三名"
-    with pytest.raises(ValueError):
-        rules.place_title(0)
+@pytest.mark.parametrize("place", [0, -1, 4, 10])
+def test_a_place_outside_the_first_three_is_no_certificates(place):
+    with pytest.raises(ValueError, match=f"not {place}"):
+        rules.certified_place(place)
 
 
 def test_the_first_three_places_are_certified_ties_included():
@@ -222,3 +213,40 @@ def test_wrapping_keeps_the_text_and_no_line_starts_with_a_mark(text, room, inde
     # A line exceeds its room by at most the one character a mark pulled along.
     assert len(lines[0]) <= room - indent + 1 if lines else True
     assert all(len(line) <= room + 1 for line in lines[1:])
+
+
+# --- Edges the mutation run found untested -----------------------------------------------------
+
+
+def test_a_sheet_of_one_column_or_one_row_is_a_sheet():
+    assert rules.badges_per_page(1, 1) == 1
+    assert rules.badges_per_page(1, 3) == 3
+    assert rules.badges_per_page(3, 1) == 3
+    with pytest.raises(ValueError, match="at least one column and row, not 0×4"):
+        rules.badges_per_page(0, 4)
+
+
+def test_refusals_name_the_value_refused():
+    with pytest.raises(ValueError, match="at least one item, not 0"):
+        rules.pages_of([1, 2], 0)
+    with pytest.raises(ValueError, match="not negative, not -1"):
+        rules.badge_slot(-1)
+    with pytest.raises(ValueError, match=r"^Only a team has a place in the standings\.$"):
+        rules.certificate_wording(team=False, item=False, award_tier=False)
+
+
+def test_the_pinyin_key_keeps_latin_letters_and_digits_and_drops_tones():
+    assert rules.pinyin_key("Anna李") == ("anna", "li")
+    assert rules.pinyin_key("吕-3") == ("lv", "-3")
+
+
+def test_the_first_line_is_as_wide_as_the_rest_unless_indented():
+    assert rules.wrap_text("abcdef", len, 3) == ["abc", "def"]
+
+
+def test_a_mark_opening_the_text_stays_where_it_is():
+    assert rules.wrap_text("，abcd", len, 3) == ["，ab", "cd"]
+
+
+def test_a_mark_takes_one_character_from_a_line_of_two():
+    assert rules.wrap_text("ab，", len, 2) == ["a", "b，"]

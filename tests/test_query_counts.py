@@ -1017,3 +1017,8 @@ def test_feedback_page_queries_do_not_grow_with_the_responses(
     large = counts()
     assert small == large
     assert max(large.values()) <= MAX_QUERIES, large
+    # The comments and written answers come a page at a time: 20 of the 300 each.
+    results = f"/events/{event.id}/feedback/results"
+    body = measure(app, client, auth, count_queries, organizer.id, results)[1]
+    assert body.count('<li class="pre-line">意见') == 20
+    assert body.count('<li class="pre-line">主题') == 20

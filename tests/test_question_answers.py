@@ -152,6 +152,14 @@ def test_a_member_registers_with_answers_for_every_kind(client, auth, organizer,
     assert picks == [shirt.choices[0].id]
     # The event page now offers the member their answers.
     assert f"/events/{event.id}/my-answers" in text(client.get(f"/events/{event.id}"))
+    # So does My events, for this event and not for one that asked nothing.
+    plain = make_event(organizer=organizer, title="无问题的活动")
+    make_registration(plain, member)
+    db.session.commit()
+    mine = text(client.get("/my/events"))
+    assert f'href="/events/{event.id}/my-answers"' in mine
+    assert f'id="my-answers-{event.id}"' in mine
+    assert "无问题的活动" in mine and f"/events/{plain.id}/my-answers" not in mine
 
 
 def test_a_refused_answer_is_shown_beside_its_question_and_nothing_is_saved(
@@ -171,6 +179,11 @@ def test_a_refused_answer_is_shown_beside_its_question_and_nothing_is_saved(
     assert "请填写不大于 2 的数。" in errors_beside(page, seats.id)
     assert errors_beside(page, consent.id)
     assert errors_beside(page, shirt.id) == ""
+    # The summary at the page's top names both refused answers and links to each.
+    summary = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', page, re.S).group(1)
+    assert "请修改下面标出的 2 处" in summary
+    assert re.findall(r'<a href="#([^"]+)">', summary) == [f"q-{seats.id}", f"q-{consent.id}"]
+    assert "请填写不大于 2 的数。" in summary
     assert registrations() == [] and saved_answers() == {}
     assert db.session.scalars(sa.select(Notification)).all() == []
     # What was sent comes back, except the sensitive answer, which is never written into a page.

@@ -269,6 +269,22 @@ def test_questions_move_up_and_down(client, event):
     assert (a.id, b.id) != (None, None)
 
 
+def test_a_stale_move_is_refused_on_the_card_and_nothing_moves(client, event):
+    first = make_question(event, "short_text", "甲")
+    second = make_question(event, "short_text", "乙")
+    db.session.commit()
+    loaded = second.version  # the page was loaded before the other organizer's save
+    theirs = edit_data(client, event, second, label="乙二")
+    assert client.post(url(event, second.id), data=theirs).status_code == 303
+    response = move(client, event, second, "up", version=loaded)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "after you opened this page" in html
+    assert f'id="question-{second.id}-errors"' in html
+    assert [q.id for q in questions(event)] == [first.id, second.id]
+    assert audit_entries("question.move") == []
+
+
 def test_a_move_that_would_put_a_condition_above_its_question_is_refused(client, event):
     family = make_question(event, "single_choice", "是否携带家属", choices=["是", "否"])
     count = make_question(event, "number", "家属人数", shown_if=family.choices[0])

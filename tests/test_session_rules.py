@@ -1,5 +1,5 @@
 """The session (场次) rules on their own: each session's capacity in `fits`, `take_place`,
-`promotions` and `places_left`, and `may_move_to_session`.
+`promotions` and `places_left`, and `may_move_to_session`; `member_may_add_session`.
 
 Worked examples pin each boundary; hypothesis checks against plain counters that no session
 ever holds more confirmed places than its capacity, that each session's waitlist is served in
@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from eventsite.events.rules import (
     Limits,
     Occupancy,
+    RegistrationState,
     Seeker,
     fits,
     may_move_to_session,
+    member_may_add_session,
     places_left,
     promotions,
+    session_full_for,
     session_has_room,
     take_place,
 )
@@ -209,3 +213,86 @@ def test_a_move_never_leaves_the_mover_without_a_place(case, data):
         # or the session they are in.
         cap = limits.session_caps[target]
         assert target == mover.session_id or (cap is not None and before[target] >= cap)
+
+
+# --- Adding a session where several may be held ----------------------------------------------
+
+STATUSES = ("pending", "confirmed", "waitlisted", "cancelled", "rejected")
+
+
+def test_a_member_adds_a_session_while_open_with_one_left_and_nothing_rejected():
+    assert member_may_add_session(RegistrationState.OPEN, 1, [])
+    assert member_may_add_session(RegistrationState.OPEN, 2, ["confirmed", "cancelled"])
+
+
+def test_no_session_left_to_add_is_no_registering():
+    assert not member_may_add_session(RegistrationState.OPEN, 0, [])
+    assert not member_may_add_session(RegistrationState.OPEN, 0, ["confirmed"])
+
+
+def test_a_rejected_registration_for_any_session_bars_adding_one():
+    assert not member_may_add_session(RegistrationState.OPEN, 3, ["rejected"])
+    assert not member_may_add_session(RegistrationState.OPEN, 3, ["confirmed", "rejected"])
+
+
+def test_only_open_registration_admits_another_session():
+    for state in RegistrationState:
+        assert member_may_add_session(state, 1, ["confirmed"]) is (state == RegistrationState.OPEN)
+
+
+@given(
+    st.sampled_from(list(RegistrationState)),
+    st.integers(min_value=0, max_value=5),
+    st.lists(st.sampled_from(STATUSES), max_size=4),
+)
+def test_adding_a_session_is_open_and_room_and_nothing_rejected(state, sessions_open, statuses):
+    expected = state == RegistrationState.OPEN and sessions_open > 0 and "rejected" not in statuses
+    assert member_may_add_session(state, sessions_open, statuses) is expected
+    # A rejection added to any history bars the member, whatever else they hold.
+    assert not member_may_add_session(state, sessions_open, [*statuses, "rejected"])
+
+
+# --- A session full for a move -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "left", "own_left", "seats", "full"),
+    [
+        ("confirmed", 0, 1, 1, False),  # the event is full, the session not: the place moves
+        ("confirmed", 5, 0, 1, True),
+        ("confirmed", 5, 1, 2, True),  # a member with a companion needs two
+        ("confirmed", 5, 2, 2, False),
+        ("confirmed", None, None, 3, False),
+        ("waitlisted", 0, 1, 1, True),  # no place fits it: its turn is no turn elsewhere
+        ("waitlisted", 1, 0, 1, False),
+        ("waitlisted", 1, 1, 2, True),
+        ("waitlisted", None, 0, 1, False),
+        ("pending", 0, 0, 1, False),  # holds nothing: moves anywhere
+        ("cancelled", 0, 0, 1, False),
+    ],
+)
+def test_a_session_is_full_for_a_move_as_the_move_rule_says(status, left, own_left, seats, full):
+    assert session_full_for(status, left, own_left, seats) is full
+
+
+@given(
+    st.sampled_from(["confirmed", "waitlisted", "pending"]),
+    st.integers(0, 4),
+    st.integers(0, 4),
+    st.integers(1, 3),
+    st.integers(0, 3),
+)
+def test_full_for_a_move_is_what_the_move_rule_refuses(status, cap, taken_here, seats, elsewhere):
+    """Against may_move_to_session itself: one session of `cap` places holding `taken_here`, the
+    mover's own session (2) holding `elsewhere` besides it, no event capacity."""
+    taken_here = min(taken_here, cap)
+    limits = Limits(capacity=None, session_caps={ONE: cap, TWO: None})
+    mover_seats = seats if status == "confirmed" else 0
+    occupancy = Occupancy(
+        confirmed=taken_here + elsewhere + mover_seats,
+        by_session={ONE: taken_here, TWO: elsewhere + mover_seats},
+    )
+    mover = Seeker(99, "male", session_id=TWO, seats=seats)
+    left = cap - taken_here
+    allowed = may_move_to_session(limits, occupancy, status, mover, ONE)
+    assert session_full_for(status, left, left, seats) is (not allowed)

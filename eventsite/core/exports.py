@@ -21,7 +21,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 BOM = "\ufeff"
-CSV_MIMETYPE = "text/csv; charset=utf-8"
+#: Werkzeug adds "; charset=utf-8" to a text type itself: naming it here would send it twice.
+CSV_MIMETYPE = "text/csv"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 #: A cell starting with one of these is a formula to Excel; exported text must never run.

@@ -21,13 +21,14 @@ cannot read, else the column's limit.
 Checks that compare several fields belong in `check_across_fields()`, which runs after the
 fields' own checks; a refused field keeps its one message whatever they add.
 
-A page re-rendered with errors names them at its top (`fields_in_error_among`, read by
-base.html's summary), and static/js/site.js brings the first one into view.
+A page re-rendered with errors names them at its top (`errors_among`, read by base.html's
+summary; a value that is no form joins it with an `error_marks()` method), and static/js/site.js brings the first one into view.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
@@ -243,10 +244,34 @@ def fields_in_error(form) -> list[Field]:
     ]
 
 
-def fields_in_error_among(values) -> list[Field]:
-    """Every field in error of the SiteForms among `values` (a page's template variables, each
-    a form or a list or dict of them), each form once."""
-    forms: dict[int, SiteForm] = {}
+@dataclass(frozen=True)
+class ErrorMark:
+    """One line of a page's error summary: the message, the label of what is wrong, and the id
+    of the control the line links to."""
+
+    anchor: str
+    label: str
+    message: str
+
+
+def errors_among(values) -> list[ErrorMark]:
+    """The error summary of a page: every field in error of its SiteForms, then what any other
+    value that marks errors (`error_marks()`, e.g. the organizer's questions) marks, in the
+    order the page was given them, each once."""
+    marks: list[ErrorMark] = []
+    for value in _forms_among(values):
+        if isinstance(value, SiteForm):
+            marks.extend(
+                ErrorMark(control_id(field), str(field.label.text), str(field.errors[0]))
+                for field in fields_in_error(value)
+            )
+        else:
+            marks.extend(value.error_marks())
+    return marks
+
+
+def _forms_among(values) -> list:
+    found: dict[int, object] = {}
     for value in values:
         if isinstance(value, dict):
             candidates = list(value.values())
@@ -255,9 +280,9 @@ def fields_in_error_among(values) -> list[Field]:
         else:
             candidates = [value]
         for candidate in candidates:
-            if isinstance(candidate, SiteForm):
-                forms.setdefault(id(candidate), candidate)
-    return [field for form in forms.values() for field in fields_in_error(form)]
+            if isinstance(candidate, SiteForm) or callable(getattr(candidate, "error_marks", None)):
+                found.setdefault(id(candidate), candidate)
+    return list(found.values())
 
 
 def control_id(field: Field) -> str:

@@ -123,31 +123,36 @@ def send_event_reminder(event: Event, now: datetime) -> int:
         )
     )
     users = _users(claim(EVENT_REMINDER, event, recipients, now))
-    title, venue, start = event.title, event.venue, event.starts_at
     params = sms_event(event)
     for user in users:
-        notify(
-            user,
-            lambda: (
-                _(
-                    "Reminder: %(title)s starts at %(start)s",
-                    title=title,
-                    start=format_local(start),
-                ),
-                _(
-                    "%(title)s starts at %(start)s at %(venue)s. Your check-in code is under My events; please have it ready at the door. If you can no longer come, please cancel so the next member on the waitlist gets your place.",
-                    title=title,
-                    start=format_local(start),
-                    venue=venue,
-                ),
-            ),
-            link=MY_EVENTS_PATH,
-            sms=SmsKind.EVENT_REMINDER,
-            sms_params=params,
-            sms_event=event,
-        )
+        _remind(user, event, event.title, event.starts_at, params)
     db.session.flush()
     return len(users)
+
+
+def _remind(user: User, event: Event, named: str, start: datetime, params: dict) -> None:
+    """Tell `user` that `named` (the event, or one of its sessions) starts at `start`."""
+    venue = event.venue
+    notify(
+        user,
+        lambda: (
+            _(
+                "Reminder: %(title)s starts at %(start)s",
+                title=named,
+                start=format_local(start),
+            ),
+            _(
+                "%(title)s starts at %(start)s at %(venue)s. Your check-in code is under My events; please have it ready at the door. If you can no longer come, please cancel so the next member on the waitlist gets your place.",
+                title=named,
+                start=format_local(start),
+                venue=venue,
+            ),
+        ),
+        link=MY_EVENTS_PATH,
+        sms=SmsKind.EVENT_REMINDER,
+        sms_params=params,
+        sms_event=event,
+    )
 
 
 def session_reminder_kind(session_id: int) -> str:
@@ -191,7 +196,7 @@ def send_session_reminders(event: Event, now: datetime) -> int:
     if not event.is_published:
         return 0
     sent = 0
-    title, venue = event.title, event.venue
+    title = event.title
     for session in _sessions_due(now, event.id):
         params = sms_event(event) | {"time": sms_time(session.starts_at)}
         kind = session_reminder_kind(session.id)
@@ -203,37 +208,14 @@ def send_session_reminders(event: Event, now: datetime) -> int:
                 Registration.status == RegistrationStatus.CONFIRMED,
                 Registration.offer_expires_at.is_(None),
                 User.active.is_(True),
-                ~sa.exists().where(
-                    SentNotice.kind == kind,
-                    SentNotice.event_id == event.id,
-                    SentNotice.user_id == User.id,
-                ),
+                _not_yet_sent(kind, event.id),
             )
         )
         users = _users(claim(kind, event, recipients, now))
         # "职工讲堂 · 第二场": the event's title with the session's name.
-        named, start = " · ".join((title, session.label)), session.starts_at
+        named = " · ".join((title, session.label))
         for user in users:
-            notify(
-                user,
-                lambda named=named, start=start: (
-                    _(
-                        "Reminder: %(title)s starts at %(start)s",
-                        title=named,
-                        start=format_local(start),
-                    ),
-                    _(
-                        "%(title)s starts at %(start)s at %(venue)s. Your check-in code is under My events; please have it ready at the door. If you can no longer come, please cancel so the next member on the waitlist gets your place.",
-                        title=named,
-                        start=format_local(start),
-                        venue=venue,
-                    ),
-                ),
-                link=MY_EVENTS_PATH,
-                sms=SmsKind.EVENT_REMINDER,
-                sms_params=params,
-                sms_event=event,
-            )
+            _remind(user, event, named, session.starts_at, params)
         sent += len(users)
     db.session.flush()
     return sent

@@ -559,33 +559,51 @@ def gender_title(value: str) -> str:
     return Gender(value).title if value in set(Gender) else value
 
 
+def _export_titles() -> dict[str, str]:
+    return {
+        "name": _("Name"),
+        "mobile": _("Mobile"),
+        "work_unit": _("Work unit"),
+        "union": _("Union"),
+        "membership": _("Membership"),
+        "gender": _("Gender"),
+        "birth_year": _("Birth year"),
+        "team": _("Team"),
+        "track": _("Track"),
+        "session": _("Session"),
+        "companions": _("Companions"),
+        "status": _("Status"),
+        "reason": _("Reason"),
+        "registered_at": _("Registered at"),
+        "checked_in_at": _("Checked in at"),
+    }
+
+
+def export_keys(event: Event | None, *, companions: bool, with_sessions: bool) -> list[str]:
+    """The roster export's columns: a team column only for a kind of event with teams, a track
+    column only for a competition (every column for no event: the import's list), a session
+    column for an event held in sessions and a companions column with `companions`."""
+    keys = ["name", "mobile", "work_unit", "union", "membership", "gender", "birth_year"]
+    if event is None or event.kind in service.TEAM_KINDS:
+        keys.append("team")
+    if event is None or event.kind == EventKind.COMPETITION:
+        keys.append("track")
+    if with_sessions:
+        keys.append("session")
+    if companions:
+        keys.append("companions")
+    return keys + ["status", "reason", "registered_at", "checked_in_at"]
+
+
 def export_header(
     event: Event | None = None, *, companions: bool = False, with_sessions: bool = False
 ) -> list[str]:
-    """Roster export columns in the current language (matching the import column names); after
-    the track, a session column for an event held in sessions and a companions column with
-    `companions`; then one per registration question of `event`."""
+    """Roster export columns in the current language (matching the import column names), as
+    `export_keys` chooses them; then one per registration question of `event`."""
     questions = registration_questions.provider().roster_columns(event) if event is not None else []
-    header = [
-        _("Name"),
-        _("Mobile"),
-        _("Work unit"),
-        _("Union"),
-        _("Membership"),
-        _("Gender"),
-        _("Birth year"),
-        _("Team"),
-        _("Track"),
-        _("Status"),
-        _("Reason"),
-        _("Registered at"),
-        _("Checked in at"),
-    ]
-    if companions:
-        header.insert(header.index(_("Track")) + 1, _("Companions"))
-    if with_sessions:
-        header.insert(header.index(_("Track")) + 1, _("Session"))
-    return header + [column.label for column in questions]
+    titles = _export_titles()
+    keys = export_keys(event, companions=companions, with_sessions=with_sessions)
+    return [titles[key] for key in keys] + [column.label for column in questions]
 
 
 def exports_companions(event: Event) -> bool:
@@ -604,35 +622,34 @@ def export_rows(event: Event, filters: RosterFilters, with_sessions: bool = Fals
         if columns
         else {}
     )
-    companions = exports_companions(event)
+    keys = export_keys(event, companions=exports_companions(event), with_sessions=with_sessions)
     rows = []
     for reg in registrations:
         user = reg.user
         answered = answers.get(reg.id, {})
-        row = [
-            user.name,
-            user.mobile,
-            user.work_unit,
-            user.organization.name if user.organization else "",
-            user.membership_title,
-            gender_title(reg.gender),
-            reg.birth_year,
-            reg.team.name if reg.team else "",
-            reg.track.name if reg.track else "",
-            reg.status_enum.title,
-            _(
+        cells = {
+            "name": user.name,
+            "mobile": user.mobile,
+            "work_unit": user.work_unit,
+            "union": user.organization.name if user.organization else "",
+            "membership": user.membership_title,
+            "gender": gender_title(reg.gender),
+            "birth_year": reg.birth_year,
+            "team": reg.team.name if reg.team else "",
+            "track": reg.track.name if reg.track else "",
+            "session": _session_cell(reg) if with_sessions else "",
+            "companions": reg.companions,
+            "status": reg.status_enum.title,
+            "reason": _(
                 "Offered; to confirm by %(deadline)s",
                 deadline=format_local(reg.offer_expires_at),
             )
             if reg.is_offer
             else reg.status_reason,
-            format_local(reg.registered_at),
-            format_local(reg.checked_in_at),
-        ]
-        if companions:
-            row.insert(9, reg.companions)
-        if with_sessions:
-            row.insert(9, _session_cell(reg))
+            "registered_at": format_local(reg.registered_at),
+            "checked_in_at": format_local(reg.checked_in_at),
+        }
+        row = [cells[key] for key in keys]
         rows.append(row + [answered.get(column.question_id, "") for column in columns])
     return rows
 

@@ -7,7 +7,7 @@ these, and writes the outcome.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -210,6 +210,17 @@ def may_move_to_session(
     return False
 
 
+def session_full_for(status: str, left: int | None, own_left: int | None, seats: int) -> bool:
+    """A session is full for a registration that would move there (`may_move_to_session`): a
+    confirmed one when the session's own places left are fewer than its seats, a waitlisted one
+    when the places left (the session's and the event's) are, a pending one never."""
+    if status == "confirmed":
+        return own_left is not None and own_left < seats
+    if status == "waitlisted":
+        return left is not None and left < seats
+    return False
+
+
 def promotions(limits: Limits, occupancy: Occupancy, waitlist: Sequence[Seeker]) -> list[Seeker]:
     """Walk the waitlist in order, promoting everyone who fits and passing over (never stopping
     at) those whose quota or team is full or who bring more seats than are free, until capacity
@@ -357,6 +368,13 @@ def member_may_register(state: str, status: str | None) -> bool:
     """A member may register while registration is open and they hold no registration, or only
     a cancelled one (a rejected member may not come back)."""
     return state == RegistrationState.OPEN and status in (None, "cancelled")
+
+
+def member_may_add_session(state: str, sessions_open: int, statuses: Iterable[str]) -> bool:
+    """Where a member may hold several sessions, they may register for one more while
+    registration is open, a session they do not hold is still open to them, and none of their
+    registrations for the event was rejected."""
+    return state == RegistrationState.OPEN and sessions_open > 0 and "rejected" not in statuses
 
 
 def member_may_cancel(status: str, starts_at: datetime, now: datetime) -> bool:

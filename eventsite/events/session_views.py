@@ -144,6 +144,24 @@ def multiple_sessions(event: Event):
     return redirect(url_for("sessions.session_list", event_id=event.id), 303)
 
 
+def _move(form: MoveSessionForm, registration: Registration, *, by_organizer: bool = False):
+    """Move `registration` to the session the valid `form` names and commit; a refusal goes
+    beside the form's field, nothing changed. Returns (moved, the members promoted)."""
+    if not form.validate():
+        db.session.rollback()
+        return False, []
+    try:
+        promoted = sessions.move_to_session(
+            registration, form.session_id.data, actor=current_user, by_organizer=by_organizer
+        )
+    except service.RegistrationError as exc:
+        db.session.rollback()
+        add_error(form, exc.message, exc.field)
+        return False, []
+    db.session.commit()
+    return True, promoted
+
+
 @bp.post("/events/<int:event_id>/move-session")
 @login_required
 def move_mine(event_id: int):
@@ -166,19 +184,11 @@ def _move_mine(event_id: int):
     form = MoveSessionForm(
         choices=sessions.move_choices(sessions.session_figures(event), registration, now)
     )
-    if form.validate():
-        try:
-            sessions.move_to_session(registration, form.session_id.data, actor=current_user)
-        except service.RegistrationError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Your registration moved to the new session."), "success")
-            return redirect(url_for("events.detail", event_id=event_id), 303)
-    else:
-        db.session.rollback()
-        flash(" ".join(str(e) for e in form.session_id.errors), "error")
+    moved, _promoted = _move(form, registration)
+    if moved:
+        flash(_("Your registration moved to the new session."), "success")
+        return redirect(url_for("events.detail", event_id=event_id), 303)
+    flash(" ".join(str(e) for e in [*form.session_id.errors, *form.form_errors]), "error")
     return redirect(url_for("events.detail", event_id=event_id, _anchor="my-registration"), 303)
 
 
@@ -199,21 +209,13 @@ def move_registration(event: Event, registration_id: int):
     )
     status = 200
     if request.method == "POST":
-        if form.validate():
-            try:
-                promoted = sessions.move_to_session(
-                    registration, form.session_id.data, actor=current_user, by_organizer=True
-                )
-            except service.RegistrationError as exc:
-                db.session.rollback()
-                add_error(form, exc.message, exc.field)
-                event = db.session.get(Event, event.id)
-                registration = db.session.get(Registration, registration_id)
-            else:
-                db.session.commit()
-                flash(_("Registration moved to the new session."), "success")
-                _promoted_flash(promoted)
-                return redirect(url_for("roster.roster", event_id=event.id), 303)
+        moved, promoted = _move(form, registration, by_organizer=True)
+        if moved:
+            flash(_("Registration moved to the new session."), "success")
+            _promoted_flash(promoted)
+            return redirect(url_for("roster.roster", event_id=event.id), 303)
+        event = db.session.get(Event, event.id)
+        registration = db.session.get(Registration, registration_id)
         status = 400
     return render_template(
         "events/session_move.html",

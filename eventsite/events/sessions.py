@@ -56,6 +56,9 @@ class SessionFigures:
     pending: int
     #: Places left in the session (its own and the event's); None: no limit.
     left: int | None
+    #: Places left under the session's own capacity alone (what a confirmed place moving in
+    #: needs); None: no limit.
+    own_left: int | None = None
 
 
 def session_figures(event: Event) -> list[SessionFigures]:
@@ -94,6 +97,9 @@ def session_figures(event: Event) -> list[SessionFigures]:
             waitlisted=counts.get((session.id, S.WAITLISTED), 0),
             pending=counts.get((session.id, S.PENDING), 0),
             left=places.get(session.id),
+            own_left=None
+            if session.capacity is None
+            else max(0, session.capacity - occupancy.by_session.get(session.id, 0)),
         )
         for session in sessions
     ]
@@ -432,13 +438,22 @@ def move_choices(
     figures: list[SessionFigures], registration: Registration, now: datetime | None = None
 ) -> list[tuple[int, str]]:
     """The sessions a registration may be moved to, with time and places left: every other one
-    (for a member, only those not started yet)."""
-    return [
-        (figure.session.id, _choice_label(figure))
-        for figure in figures
-        if figure.session.id != registration.session_id
-        and (now is None or now < figure.session.starts_at)
-    ]
+    (for a member, only those not started yet); one too full to take it is shown disabled, as
+    full (`rules.session_full_for`)."""
+    choices: list[tuple] = []
+    for figure in figures:
+        if figure.session.id == registration.session_id:
+            continue
+        if now is not None and now >= figure.session.starts_at:
+            continue
+        if rules.session_full_for(
+            registration.status, figure.left, figure.own_left, registration.seats
+        ):
+            label = f"{figure.session.label} · {session_time(figure.session)} · {_('Full')}"
+            choices.append((figure.session.id, label, {"disabled": True}))
+        else:
+            choices.append((figure.session.id, _choice_label(figure)))
+    return choices
 
 
 def member_move_form(event: Event, figures: list[SessionFigures], mine: Registration | None, now):

@@ -176,17 +176,12 @@ def _render_detail(
         mine = service.find_registration(event.id, current_user.id)
     if mine is not None:
         position = service.waitlist_position(mine)
-    may_register = current_user.is_authenticated and rules.member_may_register(
-        state, mine.status if mine is not None else None
-    )
     choices = sessions.choices_to_register(figures, my_sessions, event.multiple_sessions, now)
-    if figures and event.multiple_sessions and current_user.is_authenticated:
-        # Where a member may hold several sessions, they may add one they do not hold yet.
-        may_register = (
-            state == rules.RegistrationState.OPEN
-            and bool(choices)
-            and not any(reg.status == S.REJECTED for reg in my_sessions)
-        )
+    may_register = current_user.is_authenticated and (
+        rules.member_may_add_session(state, len(choices), [reg.status for reg in my_sessions])
+        if figures and event.multiple_sessions
+        else rules.member_may_register(state, mine.status if mine is not None else None)
+    )
     counts, places, full_teams = service.page_figures(
         event, {event.id: {f.session.id: f.session.capacity for f in figures}}
     )

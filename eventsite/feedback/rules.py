@@ -24,6 +24,9 @@ COMMENT_MAX = 1000
 #: told apart as one person's (only the number is shown).
 RESULTS_SHOWN_FROM = 5
 
+#: Comments, and written answers to each question, shown on one page of the results.
+WRITTEN_PER_PAGE = 20
+
 #: Control characters a comment may not hold (it keeps its line breaks and tabs).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -157,3 +160,12 @@ def number_average(stored: Iterable[str]) -> tuple[int, Decimal | None]:
     total = sum(numbers)
     exact = Decimal(total) / Decimal(len(numbers))
     return len(numbers), exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def written_page(asked: int, longest: int, per_page: int = WRITTEN_PER_PAGE) -> int:
+    """The page of written answers to show: the one asked for, kept between the first page and
+    the last page of the longest list (no answers: one page)."""
+    if per_page < 1:
+        raise ValueError(f"A page holds at least one answer, not {per_page}.")
+    last = max(1, -(-longest // per_page))
+    return min(max(1, asked), last)

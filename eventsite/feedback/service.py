@@ -24,6 +24,7 @@ from eventsite.core.notifications import notify
 from eventsite.core.time import format_local, to_local
 from eventsite.events.models import Event, EventStatus, Registration, RegistrationStatus
 from eventsite.events.reminders import claim
+from eventsite.events.roster import Page
 from eventsite.extensions import db
 from eventsite.feedback import rules
 from eventsite.feedback.models import FeedbackAnswer, FeedbackReceipt, FeedbackResponse
@@ -215,7 +216,7 @@ class QuestionResult:
     choices: list[tuple[str, int]] = field(default_factory=list)
     #: Number questions: their average.
     average: Decimal | None = None
-    #: Text and date questions: the answers, in no order that follows the members.
+    #: Text and date questions: this page of the answers, in no order that follows the members.
     texts: list[str] = field(default_factory=list)
 
 
@@ -223,53 +224,133 @@ class QuestionResult:
 class Results:
     summary: rules.RatingSummary
     shown: bool
+    #: This page of the comments (in the responses' random order: nothing follows who answered).
     comments: list[str] = field(default_factory=list)
+    comments_total: int = 0
     questions: list[QuestionResult] = field(default_factory=list)
+    #: The page of the written answers (comments and text answers are paged together).
+    page: Page = field(default_factory=lambda: Page([], 0, 1, rules.WRITTEN_PER_PAGE))
 
 
-def results(event: Event) -> Results:
-    """What organizers see of `event`'s responses: below 5 responses only their number; from 5
-    the rating's average and distribution, the comments and each question's aggregate, never a
-    member (a fixed number of statements whatever the number of responses)."""
-    counts = dict(
-        db.session.execute(
-            sa.select(FeedbackResponse.rating, sa.func.count())
-            .where(FeedbackResponse.event_id == event.id)
-            .group_by(FeedbackResponse.rating)
-        ).all()
+#: Questions answered in words, whose answers are listed (a page at a time), not counted.
+WRITTEN_KINDS = (
+    frozenset(QuestionKind)
+    - question_rules.CHOICE_KINDS
+    - {
+        QuestionKind.NUMBER,
+        QuestionKind.CONSENT,
+    }
+)
+
+#: The "question id" of the comments among the written answers (question ids start at 1).
+_COMMENTS = 0
+
+
+def _written_totals(event_id: int):
+    """One statement: (rating, responses, comments) for each rating given, and (question id,
+    answers, written answers) for each question answered in words."""
+    of_event = FeedbackResponse.event_id == event_id
+    by_rating = (
+        sa.select(
+            sa.literal(True).label("rating"),
+            FeedbackResponse.rating.label("key"),
+            sa.func.count().label("n"),
+            sa.func.count().filter(FeedbackResponse.comment != "").label("written"),
+        )
+        .where(of_event)
+        .group_by(FeedbackResponse.rating)
     )
-    summary = rules.rating_summary(counts)
+    by_question = (
+        sa.select(
+            sa.literal(False),
+            FeedbackAnswer.question_id,
+            sa.func.count(),
+            sa.func.count().filter(FeedbackAnswer.value != ""),
+        )
+        .join(FeedbackResponse, FeedbackResponse.id == FeedbackAnswer.response_id)
+        .join(Question, Question.id == FeedbackAnswer.question_id)
+        .where(of_event, Question.kind.in_(WRITTEN_KINDS))
+        .group_by(FeedbackAnswer.question_id)
+    )
+    return db.session.execute(sa.union_all(by_rating, by_question)).all()
+
+
+def _written_page(event_id: int, offset: int, per_page: int) -> dict[int, list[str]]:
+    """One statement: this page of the comments (under `_COMMENTS`) and of each question's
+    written answers, each in the responses' random order."""
+    of_event = FeedbackResponse.event_id == event_id
+    comments = sa.select(
+        sa.literal(_COMMENTS).label("question_id"),
+        FeedbackResponse.comment.label("value"),
+        sa.func.row_number().over(order_by=FeedbackResponse.id).label("n"),
+    ).where(of_event, FeedbackResponse.comment != "")
+    answers = (
+        sa.select(
+            FeedbackAnswer.question_id,
+            FeedbackAnswer.value,
+            sa.func.row_number()
+            .over(partition_by=FeedbackAnswer.question_id, order_by=FeedbackAnswer.response_id)
+            .label("n"),
+        )
+        .join(FeedbackResponse, FeedbackResponse.id == FeedbackAnswer.response_id)
+        .join(Question, Question.id == FeedbackAnswer.question_id)
+        .where(of_event, Question.kind.in_(WRITTEN_KINDS), FeedbackAnswer.value != "")
+    )
+    numbered = sa.union_all(comments, answers).subquery()
+    page: dict[int, list[str]] = {}
+    for question_id, value in db.session.execute(
+        sa.select(numbered.c.question_id, numbered.c.value)
+        .where(numbered.c.n > offset, numbered.c.n <= offset + per_page)
+        .order_by(numbered.c.question_id, numbered.c.n)
+    ):
+        page.setdefault(question_id, []).append(value)
+    return page
+
+
+def results(event: Event, page: int = 1) -> Results:
+    """What organizers see of `event`'s responses: below 5 responses only their number; from 5
+    the rating's average and distribution, each question's aggregate and one page of the
+    comments and written answers, never a member (a fixed number of statements whatever the
+    number of responses)."""
+    per_page = rules.WRITTEN_PER_PAGE
+    totals = _written_totals(event.id)
+    summary = rules.rating_summary({key: n for rating, key, n, _w in totals if rating})
     if not rules.results_shown(summary.responses):
         return Results(summary=summary, shown=False)
-    # Ordered by the random id: the order says nothing about who answered when.
-    comments = list(
-        db.session.scalars(
-            sa.select(FeedbackResponse.comment)
-            .where(FeedbackResponse.event_id == event.id, FeedbackResponse.comment != "")
-            .order_by(FeedbackResponse.id)
-        )
-    )
+    comments_total = sum(written for rating, _key, _n, written in totals if rating)
+    answered = {key: n for rating, key, n, _w in totals if not rating}
+    longest = max([comments_total, *(written for rating, _k, _n, written in totals if not rating)])
+    page = rules.written_page(page, longest, per_page)
+    written = _written_page(event.id, (page - 1) * per_page, per_page)
     questions = feedback_questions(event.id)
-    stored: dict[int, list[str]] = {question.id: [] for question in questions}
-    if questions:
+    counted = [q.id for q in questions if q.kind not in WRITTEN_KINDS]
+    stored: dict[int, list[str]] = {question_id: [] for question_id in counted}
+    if counted:
         rows = db.session.execute(
             sa.select(FeedbackAnswer.question_id, FeedbackAnswer.value)
             .join(FeedbackResponse, FeedbackResponse.id == FeedbackAnswer.response_id)
-            .where(FeedbackResponse.event_id == event.id)
+            .where(FeedbackResponse.event_id == event.id, FeedbackAnswer.question_id.in_(counted))
             .order_by(FeedbackAnswer.question_id, FeedbackAnswer.response_id)
         ).all()
         for question_id, value in rows:
-            if question_id in stored:
-                stored[question_id].append(value)
+            stored[question_id].append(value)
     return Results(
         summary=summary,
         shown=True,
-        comments=comments,
-        questions=[_question_result(q, stored[q.id]) for q in questions],
+        comments=written.get(_COMMENTS, []),
+        comments_total=comments_total,
+        questions=[
+            QuestionResult(question=q, answered=answered.get(q.id, 0), texts=written.get(q.id, []))
+            if q.kind in WRITTEN_KINDS
+            else _question_result(q, stored[q.id])
+            for q in questions
+        ],
+        page=Page([], longest, page, per_page),
     )
 
 
 def _question_result(question: Question, values: list[str]) -> QuestionResult:
+    """A choice, number or consent question's aggregate from all its stored answers."""
     kind = QuestionKind(question.kind)
     result = QuestionResult(question=question, answered=len(values))
     if kind in question_rules.CHOICE_KINDS:
@@ -277,11 +358,9 @@ def _question_result(question: Question, values: list[str]) -> QuestionResult:
         result.choices = [(choice.label, counts[choice.id]) for choice in question.choices]
     elif kind == QuestionKind.NUMBER:
         result.answered, result.average = rules.number_average(values)
-    elif kind == QuestionKind.CONSENT:
+    else:
         yes = sum(1 for value in values if value == question_rules.CONSENT_YES)
         result.choices = [(_("Yes"), yes), (_("No"), len(values) - yes)]
-    else:
-        result.texts = [value for value in values if value]
     return result
 
 

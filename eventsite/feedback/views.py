@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from eventsite.core.pagination import page_arg
 from eventsite.core.time import utcnow
 from eventsite.events.models import Event
 from eventsite.events.permissions import event_permission
@@ -13,7 +14,7 @@ from eventsite.extensions import db
 from eventsite.feedback import rules, service
 from eventsite.feedback.forms import RATING_TITLES, FeedbackForm, input_message
 from eventsite.feedback.permissions import attendee_required
-from eventsite.questions.forms import problem_messages, raw_answers, specs_of
+from eventsite.questions.forms import QuestionProblems, problem_messages, raw_answers, specs_of
 
 bp = Blueprint("feedback", __name__)
 
@@ -28,6 +29,7 @@ def _render_survey(event, form, questions, *, values=None, problems=None, status
         questions=questions,
         values=values or {},
         problems=problems or {},
+        question_problems=QuestionProblems(questions, problems or {}),
         refused=refused,
         refused_message=service.refusal_message(refused) if refused else None,
         closes=rules.window(event.ends_at)[1],
@@ -76,11 +78,12 @@ def survey(event: Event):
 @event_permission("manage")
 def results(event: Event):
     """The survey's results: counts, the average and distribution of the ratings, each
-    question's totals and the comments, never a name; nothing but the count below 5."""
+    question's totals and the comments, never a name; nothing but the count below 5. The
+    comments and written answers come a page at a time (?page=)."""
     return render_template(
         "feedback/results.html",
         event=event,
-        results=service.results(event),
+        results=service.results(event, page_arg()),
         rating_titles=RATING_TITLES,
         shown_from=rules.RESULTS_SHOWN_FROM,
         window=rules.window(event.ends_at),

@@ -1,5 +1,5 @@
 """Layout decisions for the printed material: the sign-in sheet's order, badges per sheet,
-mobile numbers masked, places in words, which sentence a certificate reads. Pure functions:
+mobile numbers masked, the places certified, which sentence a certificate reads. Pure functions:
 no Flask, no database."""
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ BADGE_ROWS = 4
 
 #: Places that get a certificate in a sports meet item and in the team standings (第一名 to 第三名).
 CERTIFICATE_PLACES = 3
-
-_DIGITS = "零一二三四五六七八九"
 
 
 def badges_per_page(columns: int = BADGE_COLUMNS, rows: int = BADGE_ROWS) -> int:
@@ -86,21 +84,20 @@ def sign_in_order(lines: Sequence[SheetLine]) -> list[SheetLine]:
     )
 
 
-def chinese_number(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 35 → 三十五, up to 99; larger numbers in digits."""
-    if n < 1:
-        raise ValueError(f"A place is a positive number, not {n}.")
-    if n < 10:
-        return _DIGITS[n]
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        return f"{_DIGITS[tens] if tens > 1 else ''}十{_DIGITS[ones] if ones else ''}"
-    return str(n)
+class Place(enum.IntEnum):
+    """A place that earns a certificate; its title is translated where the certificate is drawn."""
+
+    FIRST = 1
+    SECOND = 2
+    THIRD = 3
 
 
-def place_title(place: int) -> str:
-    """A placing as a certificate names it: 1 → 第一名, 3 → 第三名."""
-    return f"第{chinese_number(place)}名"
+def certified_place(place: int) -> Place:
+    """A placing from first to third as the place a certificate names; any other is refused."""
+    try:
+        return Place(place)
+    except ValueError:
+        raise ValueError(f"Only the first three places are certified, not {place}.") from None
 
 
 def certified_places(places: Sequence[int | None], most: int = CERTIFICATE_PLACES) -> list[int]:

@@ -177,6 +177,19 @@ def _issued(event: Event, when: datetime) -> tuple[str, str]:
     return event.organization.name, _("%(year)s-%(month)s-%(day)s", year=year, month=month, day=day)
 
 
+#: A certified place as a certificate's sentence names it (第一名 in Chinese).
+PLACE_TITLES = {
+    rules.Place.FIRST: _l("first place"),
+    rules.Place.SECOND: _l("second place"),
+    rules.Place.THIRD: _l("third place"),
+}
+
+
+def place_title(place: rules.Place) -> str:
+    """The place in the reader's language: first place, 第一名."""
+    return str(PLACE_TITLES[place])
+
+
 def _sentence(wording: rules.Wording, *, contest: str, honour: str, item: str = "") -> str:
     if wording == rules.Wording.PERSON_AWARD:
         return _(
@@ -279,7 +292,9 @@ def meet_certificates(event: Event, now: datetime) -> list[Certificate]:
                     recipient=board.team_name(row.team),
                     subtitle="",
                     text=_sentence(
-                        wording, contest=event.title, honour=rules.place_title(row.rank)
+                        wording,
+                        contest=event.title,
+                        honour=place_title(rules.certified_place(row.rank)),
                     ),
                     issuer=issuer,
                     date=date,
@@ -299,7 +314,7 @@ def meet_certificates(event: Event, now: datetime) -> list[Certificate]:
                     text=_sentence(
                         wording,
                         contest=event.title,
-                        honour=rules.place_title(line.place),
+                        honour=place_title(rules.certified_place(line.place)),
                         item=placed.item.name,
                     ),
                     issuer=issuer,

@@ -89,3 +89,10 @@ def _edit(event_id: int):
     db.session.commit()
     flash(_("Your answers are saved."), "success")
     return redirect(url_for("answers.my_answers", event_id=event_id), 303)
+
+
+@bp.app_context_processor
+def answers_in_pages() -> dict:
+    """For My events: `events_asking(registrations)`, the event ids whose registration answers
+    the member may open (one statement)."""
+    return {"events_asking": answers.events_asking}

@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
+from eventsite.core.forms import ErrorMark
 from eventsite.core.time import utcnow
 from eventsite.events import service as events
 from eventsite.events.models import ACTIVE_STATUSES, Event, Registration
@@ -124,6 +125,10 @@ class QuestionsOnForm:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def error_marks(self) -> list[ErrorMark]:
+        """The refused answers, for the page's error summary."""
+        return forms.question_error_marks(self.questions, self.problems)
 
     def check_stock(self, event: Event) -> None:
         """Under the event's lock: count the stock again and refuse a pick that ran out."""
@@ -420,3 +425,21 @@ def _questions_of(event: Event) -> list[Question]:
 def install(app) -> None:
     """Answer events' questions about registration questions in this app."""
     app.extensions[EXTENSION_KEY] = RegistrationQuestions()
+
+
+def events_asking(registrations: Iterable[Registration]) -> set[int]:
+    """The events among the active `registrations` that ask registration questions, whose
+    answers the member may look at (one statement; none for no registrations)."""
+    event_ids = {reg.event_id for reg in registrations if reg.is_active}
+    if not event_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Question.event_id)
+            .where(
+                Question.event_id.in_(event_ids),
+                Question.purpose == QuestionPurpose.REGISTRATION,
+            )
+            .distinct()
+        )
+    )

@@ -8,6 +8,7 @@ an optional stock, bounds, condition), the move and remove buttons, the copy for
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -24,7 +25,7 @@ from wtforms.fields import (
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, StopValidation
 from wtforms.widgets import HiddenInput
 
-from eventsite.core.forms import Length, SiteForm
+from eventsite.core.forms import ErrorMark, Length, SiteForm
 from eventsite.questions.models import QUESTION_KIND_TITLES, Question, QuestionPurpose
 from eventsite.questions.rules import (
     CHOICE_KINDS,
@@ -120,6 +121,36 @@ def problem_messages(
     """{question id: message} for every refused answer."""
     by_id = {question.id: question for question in questions}
     return {qid: problem_message(by_id[qid], problem) for qid, problem in problems.items()}
+
+
+def question_control_id(question: Question) -> str:
+    """The id of the control a link to `question` reaches (questions/_fields.html): its first
+    choice's for a choice question, its own input's otherwise."""
+    if question.kind in CHOICE_KINDS and question.choices:
+        return f"{field_name(question.id)}-{question.choices[0].id}"
+    return field_name(question.id)
+
+
+def question_error_marks(
+    questions: Sequence[Question], problems: Mapping[int, str]
+) -> list[ErrorMark]:
+    """The error summary's lines for the refused answers, in the questions' order."""
+    return [
+        ErrorMark(question_control_id(question), question.label, problems[question.id])
+        for question in questions
+        if question.id in problems
+    ]
+
+
+@dataclass(frozen=True)
+class QuestionProblems:
+    """A page's refused answers to questions, for its error summary (`core.forms.errors_among`)."""
+
+    questions: Sequence[Question]
+    problems: Mapping[int, str]
+
+    def error_marks(self) -> list[ErrorMark]:
+        return question_error_marks(self.questions, self.problems)
 
 
 # --- The organizer's question designer ---------------------------------------------------------

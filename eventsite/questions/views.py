@@ -205,13 +205,7 @@ def move(event: Event, purpose: QuestionPurpose, question_id: int):
             loaded_version=form.loaded_version.data,
         )
     except service.QuestionDesignError as exc:
-        db.session.rollback()
-        return _render_design(
-            db.session.get(Event, event.id),
-            purpose,
-            card_errors={question_id: [exc.message]},
-            status=409 if isinstance(exc, service.StaleQuestionError) else 400,
-        )
+        return _refused_by_service(event, purpose, question_id, exc)
     db.session.commit()
     flash(_("Question moved."), "success")
     return _back(event, purpose, question_id)
@@ -230,17 +224,23 @@ def remove(event: Event, purpose: QuestionPurpose, question_id: int):
             question, current_user, loaded_version=form.loaded_version.data
         )
     except service.QuestionDesignError as exc:
-        db.session.rollback()
-        return _render_design(
-            db.session.get(Event, event.id),
-            purpose,
-            card_errors={question_id: [exc.message]},
-            status=409 if isinstance(exc, service.StaleQuestionError) else 400,
-        )
+        return _refused_by_service(event, purpose, question_id, exc)
     db.session.commit()
     flash(_("Question removed."), "success")
     _flash_notes(notes)
     return _back(event, purpose)
+
+
+def _refused_by_service(event, purpose, question_id, exc: service.QuestionDesignError):
+    """Nothing changed: the refusal on the question's card; 409 when another organizer changed
+    the question since the page was loaded, else 400."""
+    db.session.rollback()
+    return _render_design(
+        db.session.get(Event, event.id),
+        purpose,
+        card_errors={question_id: [exc.message]},
+        status=409 if isinstance(exc, service.StaleQuestionError) else 400,
+    )
 
 
 def _refused_on_card(event, purpose, question_id, form):
