@@ -9,12 +9,16 @@ checks:
 - each element that got the focus showed it: an outline (not `none`, wider than 0) or a box
   shadow, and it was on the screen, not parked past an edge;
 - no element has a positive tabindex (it would jump the reading order).
+
+The login and sign-up forms, sent empty, are checked by axe-core too (the crawl only reads, so
+it never sees the error summary and the lists of errors beside the fields).
 """
 
 from __future__ import annotations
 
 import pytest
 
+from tests.e2e.conftest import axe_violations
 from tests.e2e.test_phone_layout import demo_site, sign_in  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.e2e
@@ -178,3 +182,25 @@ def test_key_pages_are_reachable_by_keyboard_with_visible_focus(demo_site, phone
             "\n".join(f"{path}:\n  " + "\n  ".join(found) for path, found in problems.items()),
             pytrace=False,
         )
+
+
+def test_forms_with_errors_pass_axe_and_lead_the_keyboard_to_the_field(demo_site, phone):  # noqa: F811
+    """The crawl only reads; a form sent wrong shows the error summary and the lists of errors
+    beside the fields: axe finds no serious or critical violation there either, and the
+    summary's first link takes the focus to the field."""
+    url, _accounts, _events = demo_site
+    page = phone()
+    page.goto(f"{url}/lang/zh_Hans_CN")
+    for path in ("/login", "/signup"):
+        page.goto(url + path)
+        page.locator("form.stacked button[type=submit]").click()
+        page.wait_for_load_state()
+        assert page.locator("#error-summary").is_visible(), f"{path} showed no error summary"
+        assert page.locator("ul.errors li").count() >= 1, f"{path} listed no error"
+        violations = axe_violations(page)
+        assert not violations, f"{path} with errors:\n" + "\n".join(violations)
+        first = page.locator("#error-summary a").first
+        target = first.get_attribute("href")
+        first.focus()
+        page.keyboard.press("Enter")
+        assert page.evaluate("'#' + document.activeElement.id") == target
