@@ -149,3 +149,55 @@ def assert_fits_phone(page):
     """Nothing on the page is wider than the phone: no sideways scrolling."""
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{page.url} is {overflow}px wider than the screen"
+
+
+#: axe-core, installed from npm by `make e2e` (`npm ci`); used by the tests only, never served.
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+#: The rules axe runs: WCAG 2.0 and 2.1, levels A and AA, and axe's best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+#: The impacts a page may not have; moderate and minor findings are left out.
+AXE_IMPACTS = ("serious", "critical")
+
+RUN_AXE = """
+async ([tags, impacts]) => {
+  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+  return result.violations
+    .filter((v) => impacts.includes(v.impact))
+    .map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.map((n) => n.target.join(" ")),
+    }));
+}
+"""
+
+
+def axe_source() -> str:
+    """The text of axe.min.js; a test fails, never skips, when it is missing."""
+    if not AXE.exists():
+        pytest.fail(
+            f"{AXE} is missing: the accessibility checks need axe-core from npm; "
+            "run `make e2e` or `npm ci --no-audit --no-fund` in the repository",
+            pytrace=False,
+        )
+    return AXE.read_text(encoding="utf-8")
+
+
+def axe_violations(page) -> list[str]:
+    """The page's serious and critical axe-core violations, one line each: the rule, its
+    impact and the elements (the first three CSS selectors, then how many more).
+
+    axe is evaluated into the page through the browser's debugging protocol, which the page's
+    Content-Security-Policy does not govern (a <script> element would be refused)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(axe_source() + "\n;undefined")
+    lines = []
+    for violation in page.evaluate(RUN_AXE, [AXE_TAGS, list(AXE_IMPACTS)]):
+        targets = violation["targets"]
+        more = f" and {len(targets) - 3} more" if len(targets) > 3 else ""
+        lines.append(
+            f"axe {violation['id']} ({violation['impact']}: {violation['help']}) "
+            f"at {', '.join(targets[:3])}{more}"
+        )
+    return lines
