@@ -146,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.questions.answer_views import bp as answers_bp
     from eventsite.questions.answers import install as install_registration_questions
     from eventsite.questions.views import bp as questions_bp
+    from eventsite.sharing.views import bp as sharing_bp
     from eventsite.sms.views import bp as sms_bp
     from eventsite.sportsmeet.views import bp as sportsmeet_bp
     from eventsite.statistics.views import bp as statistics_bp
@@ -171,6 +172,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(printing_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(posters_bp)
+    app.register_blueprint(sharing_bp)
 
 
 def register_cli(app: Flask) -> None:
@@ -308,6 +310,9 @@ def register_template_helpers(app: Flask) -> None:
     from eventsite.posters.views import cover_url
 
     app.jinja_env.globals["cover_url"] = cover_url
+    from eventsite.sharing.views import share_card
+
+    app.jinja_env.globals["share_card"] = share_card
 
     @pass_context
     def fields_in_error(context) -> list:
