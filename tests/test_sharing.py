@@ -80,7 +80,7 @@ def test_the_code_holds_exactly_the_url_given():
 
 def test_the_chinese_title_is_drawn():
     # Both titles take two lines, so everything but the title's lines sits in the same place.
-    title_lines = (0, 455, 750, 605)
+    title_lines = (0, 485, 750, 635)
     titled = open_png(poster.render_poster(poster_text(), cover()))
     other = open_png(
         poster.render_poster(
@@ -90,11 +90,11 @@ def test_the_chinese_title_is_drawn():
     for image in (titled, other):
         assert inked(image, title_lines) > 8000
         # Two lines: the second is inked too.
-        assert inked(image, (0, 535, 750, 605)) > 3000
+        assert inked(image, (0, 565, 750, 635)) > 3000
     difference = ImageChops.difference(titled.convert("RGB"), other.convert("RGB"))
     assert difference.crop(title_lines).getbbox() is not None
-    assert difference.crop((0, 0, 750, 455)).getbbox() is None
-    assert difference.crop((0, 605, 750, 1334)).getbbox() is None
+    assert difference.crop((0, 0, 750, 485)).getbbox() is None
+    assert difference.crop((0, 635, 750, 1334)).getbbox() is None
 
 
 def test_a_long_title_takes_three_lines_at_most_and_ends_with_an_ellipsis():

@@ -148,7 +148,10 @@ def render_poster(text: PosterText, cover: Image.Image) -> bytes:
     draw.rounded_rectangle((MARGIN, y, MARGIN + tag_width, y + 44), radius=22, fill=RED)
     draw.text((MARGIN + 18, y + 22), text.kind, font=kind_face, fill=PAPER, anchor="lm")
 
-    y = cover_height + 40
+    # Room the cover could not take: a third above the title, the rest between the facts.
+    spare = max(room - cover_height, 0)
+    fact_gap = 16 + (spare - spare // 3) // (len(facts) + 1)
+    y = cover_height + 40 + spare // 3
     for line in title:
         draw.text((MARGIN, y), line, font=title_face, fill=INK, stroke_width=1, stroke_fill=INK)
         y += title_step
@@ -162,7 +165,7 @@ def render_poster(text: PosterText, cover: Image.Image) -> bytes:
         for line in values:
             draw.text((value_x, y + 21), line, font=value_face, fill=colour, anchor="lm")
             y += value_step
-        y += 16
+        y += fact_gap
 
     # The panel: 扫码报名 and the hint on the left, the QR code on the right.
     top = HEIGHT - FOOTER - 24 - PANEL
