@@ -346,3 +346,15 @@ def test_public_results_and_standings_carry_the_share_card(client, december):
     assert standings.meta["og:title"] == f"积分榜 · {meet.event.title}"
     assert standings.meta["og:url"] == f"http://localhost/events/{meet.event.id}/meet"
     assert standings.meta["og:image"].endswith("/covers/default/sportsmeet/share.jpg")
+
+
+def test_a_page_shown_again_after_a_refused_form_keeps_the_event_pages_card(client, auth, december):
+    event = mixer(capacity=60)
+    auth.become(make_user())
+    # A mixer needs the member to declare they are single: refused, the page shown again.
+    response = client.post(f"/events/{event.id}/register", data={})
+    assert response.status_code in (400, 409, 422), response.status_code
+    parser = Meta()
+    parser.feed(response.get_data(as_text=True))
+    assert parser.meta["og:url"] == f"http://localhost/events/{event.id}"
+    assert parser.canonical == f"http://localhost/events/{event.id}"

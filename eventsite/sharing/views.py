@@ -31,16 +31,18 @@ class ShareCard:
     site_name: str
 
 
-def share_card(event: Event, page_title: str | None = None) -> ShareCard | None:
-    """The card for a page about `event` (the page itself as its canonical address); None for a
-    draft, which is no public page."""
+def share_card(
+    event: Event, page_title: str | None = None, endpoint: str = "events.detail"
+) -> ShareCard | None:
+    """The card for a page about `event`, the event's page at `endpoint` its canonical address
+    (also when a form posted elsewhere shows it again); None for a draft, no public page."""
     if event.status == EventStatus.DRAFT:
         return None
     size = COVER_SIZES["share"]
     return ShareCard(
         title=f"{page_title} · {event.title}" if page_title else event.title,
         description=service.description(event, utcnow()),
-        url=url_for(request.endpoint, **(request.view_args or {}), _external=True),
+        url=url_for(endpoint, event_id=event.id, _external=True),
         image=cover_url(event, "share", external=True),
         image_width=size.width,
         image_height=size.height,
