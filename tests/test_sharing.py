@@ -358,3 +358,27 @@ def test_a_page_shown_again_after_a_refused_form_keeps_the_event_pages_card(clie
     parser.feed(response.get_data(as_text=True))
     assert parser.meta["og:url"] == f"http://localhost/events/{event.id}"
     assert parser.canonical == f"http://localhost/events/{event.id}"
+
+
+def test_a_poster_is_drawn_once_per_version(monkeypatch):
+    drawn = []
+
+    def draw(text, image):
+        drawn.append(text.title)
+        return f"png of {text.title}".encode()
+
+    monkeypatch.setattr(service, "render_poster", draw)
+    monkeypatch.setattr(service, "_drawn", type(service._drawn)())
+    first = poster_text()
+    assert service.drawn_poster("v1", first, cover()) == f"png of {TITLE}".encode()
+    assert service.drawn_poster("v1", first, cover()) == f"png of {TITLE}".encode()
+    assert drawn == [TITLE]
+    assert (
+        service.drawn_poster("v2", poster_text(title="另一个"), cover()) == "png of 另一个".encode()
+    )
+    assert drawn == [TITLE, "另一个"]
+    for n in range(service.KEPT_POSTERS):
+        service.drawn_poster(f"other{n}", first, cover())
+    # The oldest went first: v1 is drawn again.
+    service.drawn_poster("v1", first, cover())
+    assert drawn.count(TITLE) == 2 + service.KEPT_POSTERS

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from datetime import datetime
 
 from babel.dates import format_skeleton
@@ -15,10 +17,16 @@ from eventsite.events import sessions
 from eventsite.events.models import Event
 from eventsite.posters.service import cover_image
 from eventsite.sharing import rules
-from eventsite.sharing.poster import PosterText
+from eventsite.sharing.poster import PosterText, render_poster
 
 #: A chat card shows two or three lines of its description.
 DESCRIPTION_LIMIT = 120
+
+#: Posters kept drawn per process, by version (about 100 kB each): a group opening the same
+#: poster draws it once.
+KEPT_POSTERS = 32
+_drawn: OrderedDict[str, bytes] = OrderedDict()
+_drawn_lock = threading.Lock()
 
 
 def event_time(event: Event, now: datetime) -> str:
@@ -114,3 +122,18 @@ def poster_cover(event: Event):
     """The cover the poster shows (the event page's size) and a digest of its pixels."""
     cover = cover_image(event, "detail")
     return cover, hashlib.sha256(cover.tobytes()).hexdigest()
+
+
+def drawn_poster(version: str, text: PosterText, cover) -> bytes:
+    """The poster's PNG, drawn once per version and process (the version names everything it
+    shows, so a kept one is never stale)."""
+    with _drawn_lock:
+        if version in _drawn:
+            _drawn.move_to_end(version)
+            return _drawn[version]
+    png = render_poster(text, cover)
+    with _drawn_lock:
+        _drawn[version] = png
+        while len(_drawn) > KEPT_POSTERS:
+            _drawn.popitem(last=False)
+    return png

@@ -13,7 +13,7 @@ from eventsite.events.permissions import event_permission
 from eventsite.posters.rules import COVER_SIZES
 from eventsite.posters.views import cover_url
 from eventsite.sharing import service
-from eventsite.sharing.poster import HEIGHT, WIDTH, render_poster
+from eventsite.sharing.poster import HEIGHT, WIDTH
 
 bp = Blueprint("sharing", __name__)
 
@@ -83,4 +83,6 @@ def poster(event: Event):
     if version in request.if_none_match:
         return Response(status=304, headers=headers)
     headers["Content-Disposition"] = f'inline; filename="event-{event.id}-poster.png"'
-    return Response(render_poster(text, cover), mimetype="image/png", headers=headers)
+    return Response(
+        service.drawn_poster(version, text, cover), mimetype="image/png", headers=headers
+    )
