@@ -143,9 +143,11 @@ def register_blueprints(app: Flask) -> None:
     from eventsite.posters.views import bp as posters_bp
     from eventsite.printing.views import bp as printing_bp
     from eventsite.privacy.views import bp as privacy_bp
+    from eventsite.pwa.views import bp as pwa_bp
     from eventsite.questions.answer_views import bp as answers_bp
     from eventsite.questions.answers import install as install_registration_questions
     from eventsite.questions.views import bp as questions_bp
+    from eventsite.sharing.views import bp as sharing_bp
     from eventsite.sms.views import bp as sms_bp
     from eventsite.sportsmeet.views import bp as sportsmeet_bp
     from eventsite.statistics.views import bp as statistics_bp
@@ -171,6 +173,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(printing_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(posters_bp)
+    app.register_blueprint(sharing_bp)
+    app.register_blueprint(pwa_bp)
 
 
 def register_cli(app: Flask) -> None:
@@ -178,12 +182,14 @@ def register_cli(app: Flask) -> None:
     from eventsite.accounts import cli as accounts_cli
     from eventsite.backups.cli import backup_command
     from eventsite.outbox.cli import outbox_cli
+    from eventsite.pwa.cli import pwa_cli
 
     app.cli.add_command(accounts_cli.users_cli)
     app.cli.add_command(demo.demo_cli)
     app.cli.add_command(scheduler.scheduler_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(backup_command)
+    app.cli.add_command(pwa_cli)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -307,6 +313,9 @@ def register_template_helpers(app: Flask) -> None:
     from eventsite.posters.views import cover_url
 
     app.jinja_env.globals["cover_url"] = cover_url
+    from eventsite.sharing.views import share_card
+
+    app.jinja_env.globals["share_card"] = share_card
 
     @pass_context
     def fields_in_error(context) -> list:

@@ -24,6 +24,9 @@ CONTENT_SECURITY_POLICY = {
     "img-src": "'self'",
     "font-src": "'self'",
     "connect-src": "'self'",
+    # The service worker (/sw.js) and the web app manifest (eventsite/pwa).
+    "worker-src": "'self'",
+    "manifest-src": "'self'",
     "object-src": "'none'",
     "base-uri": "'none'",
     "form-action": "'self'",

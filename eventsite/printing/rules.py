@@ -5,11 +5,14 @@ no Flask, no database."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 from pypinyin import Style, lazy_pinyin
+
+# Chinese line breaking, shared with the share poster.
+from eventsite.core.typesetting import NO_LINE_START, wrap_text  # noqa: F401
 
 # A printed list masks a mobile as the admin pages do: 13900000001 → 139****0001.
 from eventsite.sms.rules import masked_mobile  # noqa: F401 (part of this module's rules)
@@ -129,31 +132,3 @@ def certificate_wording(*, team: bool, item: bool, award_tier: bool) -> Wording:
     if not team:
         raise ValueError("Only a team has a place in the standings.")
     return Wording.TEAM_STANDING
-
-
-#: Marks that never begin a line in Chinese typesetting (避头点).
-NO_LINE_START = "，。、；：！？）」』》”’…·%,.;:!?)"
-
-
-def wrap_text(
-    text: str, measure: Callable[[str], float], width: float, *, first_indent: float = 0
-) -> list[str]:
-    """`text` broken into lines no wider than `width` as `measure` gives widths, the first line
-    `first_indent` narrower, character by character (Chinese has no spaces to break at); a
-    mark that may not begin a line takes the last character of the line before with it (unless
-    that is the line's only character)."""
-    lines: list[str] = []
-    line = ""
-    for char in text:
-        room = width - (first_indent if not lines else 0)
-        if line and measure(line + char) > room:
-            lines.append(line)
-            line = ""
-        line += char
-    if line:
-        lines.append(line)
-    for i in range(1, len(lines)):
-        while lines[i] and lines[i][0] in NO_LINE_START and len(lines[i - 1]) > 1:
-            lines[i] = lines[i - 1][-1] + lines[i]
-            lines[i - 1] = lines[i - 1][:-1]
-    return lines

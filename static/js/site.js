@@ -58,4 +58,21 @@
       scope.forEach(function (item) { item.checked = box.checked; });
     });
   });
+  // The offline page's retry: load the page that failed again (the address is still its own).
+  document.querySelectorAll("[data-retry]").forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      window.location.reload();
+    });
+  });
+  // The service worker (eventsite/pwa): static files and the offline page kept on the phone,
+  // so the site opens like an app from the home screen; pages are never cached.
+  var manifest = document.querySelector("link[rel=manifest][data-service-worker]");
+  if (manifest && "serviceWorker" in navigator) {
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register(manifest.getAttribute("data-service-worker")).catch(function () {
+        // No worker (a private window, an old browser): the site works as before.
+      });
+    });
+  }
 })();
