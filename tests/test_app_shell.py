@@ -160,6 +160,17 @@ def test_the_back_arrow_leads_to_the_parent_page(client, auth):
     assert 'class="back"' not in client.get("/").get_data(as_text=True)
 
 
+def test_the_sprite_is_well_formed_svg_with_the_licence():
+    from xml.dom import minidom
+
+    from eventsite.core.icon_sprite import SPRITE
+
+    document = minidom.parse(str(SPRITE))
+    assert document.documentElement.tagName == "svg"
+    assert len(document.getElementsByTagName("symbol")) == len(icons_in_sprite())
+    assert "ISC License" in SPRITE.read_text(encoding="utf-8")
+
+
 def test_every_icon_the_templates_use_is_in_the_sprite():
     used = icons_in_templates()
     assert {"calendar-days", "message-circle", "arrow-left", "log-out"} <= used

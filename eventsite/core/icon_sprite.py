@@ -24,6 +24,8 @@ LUCIDE = ROOT / "node_modules" / "lucide-static"
 ICON_CALL = re.compile(r"""\bicon\(\s*["']([a-z0-9-]+)["']""")
 #: The drawing inside one of Lucide's <svg> files (everything between the outer tags).
 SVG_BODY = re.compile(r"<svg\b[^>]*>(.*)</svg>", re.S)
+#: Two or more dashes, which an XML comment may not hold.
+RULE = re.compile(r"-{2,}")
 #: A symbol's id in the sprite.
 SYMBOL_ID = re.compile(r'<symbol id="([a-z0-9-]+)"')
 
@@ -59,7 +61,10 @@ def build(names: set[str], lucide: Path = LUCIDE) -> str:
     if missing:
         raise SystemExit(f"no such Lucide icon: {', '.join(missing)}")
     version = json.loads((lucide / "package.json").read_text(encoding="utf-8"))["version"]
-    licence = (lucide / "LICENSE").read_text(encoding="utf-8").strip().replace("--", "- -")
+    # An XML comment may not hold "--": the licence's rules (----) become lines of "=".
+    licence = RULE.sub(
+        lambda rule: "=" * len(rule.group()), (lucide / "LICENSE").read_text(encoding="utf-8")
+    ).strip()
     symbols = "\n".join(
         symbol(name, (lucide / "icons" / f"{name}.svg").read_text(encoding="utf-8"))
         for name in sorted(names)
