@@ -51,7 +51,9 @@ def font_size(page) -> float:
     return page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
 
 
-def test_a_member_goes_through_the_tabs_and_turns_large_text_on(live_app, phone, member_with_an_event):
+def test_a_member_goes_through_the_tabs_and_turns_large_text_on(
+    live_app, phone, member_with_an_event
+):
     _app, url = live_app
     event_id = member_with_an_event
     page = phone()
