@@ -12,7 +12,7 @@ POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 BABEL_EXTRACT := $(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --project=eventsite --version=0.1.0 --copyright-holder=eventsite --msgid-bugs-address=-
 
 
-.PHONY: install install-prod run test test-postgres e2e lint mutation translations translations-check bench bench-province bench-sms clean
+.PHONY: install install-prod run test test-postgres e2e icons lint mutation translations translations-check bench bench-province bench-sms clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ $(NODE_STAMP): package.json package-lock.json
 
 e2e: install $(NODE_STAMP)  ## end-to-end tests in headless Chromium (/usr/bin/chromium), with axe-core
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS)
+
+icons: install $(NODE_STAMP)  ## rebuild static/icons.svg from lucide-static: the icons the templates use
+	$(BIN)/python -m eventsite.core.icon_sprite
 
 lint: install  ## ruff check and ruff format --check
 	$(BIN)/ruff check .

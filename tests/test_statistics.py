@@ -275,7 +275,7 @@ def test_the_page_has_its_charts_and_their_numbers_as_tables(client, auth, scena
     auth.become(admin)
     clock.advance(hours=72)
     body = page(client, scenario["p"]).get_data(as_text=True)
-    assert body.count("<svg") == 2
+    assert body.count('<svg class="bar-chart"') == 2
     assert "每月举办活动数（2026年）" in body
     assert "<script" not in body.split("<svg", 1)[1].split("</svg>")[0]
     assert "<table" in body and '<td data-label="配对率">&lt;5</td>' in body

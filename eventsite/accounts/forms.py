@@ -344,6 +344,20 @@ class ProfileForm(SiteForm):
     birth_year = _birth_year_field()
 
 
+class LargeTextForm(SiteForm):
+    """Large-text mode on or off: the switch's button sends the state it turns to."""
+
+    large_text = RadioField(
+        _l("Large text"),
+        choices=[("on", _l("On")), ("off", _l("Off"))],
+        validators=[InputRequired(message=_l("Choose on or off."))],
+    )
+
+    @property
+    def wanted(self) -> bool:
+        return self.large_text.data == "on"
+
+
 class EmailAddressForm(SiteForm):
     """An e-mail address alone, checked as the profile checks it (`users create-admin --email`)."""
 

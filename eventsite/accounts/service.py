@@ -194,6 +194,13 @@ def set_sms_choices(user: User, choices: dict[str, bool]) -> User:
     return user
 
 
+def set_large_text(user: User, wanted: bool) -> User:
+    """Turn large-text mode (larger type, stronger contrast) on or off for the member."""
+    user.large_text = wanted
+    db.session.flush()
+    return user
+
+
 def change_password(user: User, *, current: str, new: str) -> None:
     """Set a new password after checking the current one; every other signed-in device of the
     member is signed out (the one making the change stays)."""

@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from eventsite.accounts import attempts, devices, notice, rules, service
 from eventsite.accounts.forms import (
+    LargeTextForm,
     LoginForm,
     NoticeAnswerForm,
     PasswordChangeForm,
@@ -238,6 +239,29 @@ def decline_privacy_notice():
         "info",
     )
     return redirect(url_for("events.index"))
+
+
+@bp.get("/me")
+@login_required
+def me():
+    """The member's hub (我的): their pages, the language and large-text switches, logging out."""
+    return render_template("accounts/me.html", large_text_form=LargeTextForm(formdata=None))
+
+
+@bp.post("/me/large-text")
+@login_required
+def large_text():
+    """Turn large-text mode on or off for the member, then go back to the page they were on."""
+    form = LargeTextForm()
+    if not form.validate():
+        return render_template("accounts/me.html", large_text_form=form), 400
+    service.set_large_text(current_user, form.wanted)
+    db.session.commit()
+    if form.wanted:
+        flash(_("Large text is on."), "success")
+    else:
+        flash(_("Large text is off."), "success")
+    return redirect(safe_next(request.args.get("next")) or url_for("accounts.me"))
 
 
 @bp.route("/account", methods=["GET", "POST"])

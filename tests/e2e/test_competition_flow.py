@@ -72,7 +72,10 @@ def test_a_judge_submits_a_sheet_and_the_ranking_follows(live_app, phone, final_
 
     judge = phone()
     sign_in(judge, url, judge_mobile)
-    judge.locator("nav.main-nav a[href='/competitions/my-sheets']").click()
+    # On a phone the judge's pages are on the 我的 tab.
+    judge.locator("nav.tab-bar a[href='/me']").click()
+    judge.wait_for_load_state()
+    judge.locator(".hub-list a[href='/competitions/my-sheets']").click()
     judge.wait_for_load_state()
     judge.locator(f"a[href='/competitions/{event_id}/rounds/{round_id}/score']").click()
     judge.wait_for_load_state()

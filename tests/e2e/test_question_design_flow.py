@@ -59,6 +59,8 @@ def test_an_organizer_builds_a_question_set_with_a_condition_on_a_phone(live_app
     sign_in(page, url, mobile)
 
     page.goto(f"{url}/manage")
+    # The rarer tools of each event fold away under 「更多管理工具」.
+    page.locator("details.tools summary").first.click()
     page.get_by_role("link", name="报名问题").first.click()
     page.wait_for_load_state()
     assert page.url.endswith(f"/events/{event_id}/questions")

@@ -73,8 +73,10 @@ def test_sign_up_log_out_reset_the_password_and_log_in_by_code(live_app, phone, 
         assert user.mobile_verified_at is not None
         db.session.remove()
 
-    # Log out.
-    page.locator("header form[action='/logout'] button").click()
+    # Log out: on a phone from the 我的 tab.
+    page.locator("nav.tab-bar a[href='/me']").click()
+    page.wait_for_load_state()
+    page.locator(".hub-list form[action='/logout'] button").click()
     page.wait_for_load_state()
 
     # The password is forgotten: reset it by code from the login page.
