@@ -170,6 +170,34 @@ def test_the_sign_in_sheet_really_draws_its_chinese_title(app, event):
     assert b"/FontFile" in body and b"NotoSerifSC" in body
 
 
+def test_documents_share_the_parsed_fonts_and_print_what_parsing_afresh_prints(app, clock):
+    """The fonts are parsed once per process, not on every PDF; a document made with them is
+    byte for byte the one add_font() makes from the files, also the second one in a row (the
+    glyphs one document used never leak into the next one's embedded subset)."""
+
+    class ParsingTheFiles(pdf.Document):
+        def add_parsed_font(self, family):
+            self.add_font(family, fname=pdf.font_path(family))
+
+    def printed(document_class, text):
+        doc = document_class(title="签到表", numbered=True)
+        doc.add_page()
+        doc.set_font(pdf.SANS, size=11)
+        doc.cell(0, 6, text)
+        doc.set_font(pdf.SERIF, size=18)
+        doc.cell(0, 10, f"荣誉证书 {text}")
+        return doc.bytes()
+
+    first = printed(pdf.Document, "芜湖市总工会 张伟 2026")
+    second = printed(pdf.Document, "齐齐哈尔 安琪 ABC")
+    assert first != second
+    assert first == printed(ParsingTheFiles, "芜湖市总工会 张伟 2026")
+    assert second == printed(ParsingTheFiles, "齐齐哈尔 安琪 ABC")
+    shared = pdf.Document(title="签到表").fonts["notosanssc"]
+    assert shared.cw is pdf.parsed_font(pdf.SANS).cw
+    assert shared.ttfont is not pdf.parsed_font(pdf.SANS).ttfont
+
+
 # --- badges -----------------------------------------------------------------------------------
 
 

@@ -4,13 +4,17 @@ PDF prints the same on any machine."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import io
 from importlib import resources
 
 import segno
 from flask_babel import gettext as _
+from fontTools import ttLib
 from fpdf import FPDF, FontFace
 from fpdf.enums import Align, TableCellFillMode, XPos, YPos
+from fpdf.fonts import SubsetMap, TTFFont
 
 from eventsite.core.time import utcnow
 from eventsite.printing import rules
@@ -39,6 +43,15 @@ def font_path(family: str) -> str:
     return str(resources.files(FONT_PACKAGE) / FONT_FILES[family])
 
 
+@functools.cache
+def parsed_font(family: str) -> TTFFont:
+    """The font as fpdf2's add_font() parses it (the widths and glyph ids of every character in
+    the 8–11 MB file), once per process."""
+    scratch = FPDF()
+    scratch.add_font(family, fname=font_path(family))
+    return scratch.fonts[family.lower()]
+
+
 class Document(FPDF):
     """An A4 document with the two Chinese fonts and, when `numbered`, a footer
     "第 1 页 / 共 N 页" on every page."""
@@ -47,7 +60,7 @@ class Document(FPDF):
         super().__init__(orientation=orientation, unit="mm", format="A4")
         self.numbered = numbered
         for family in FONT_FILES:
-            self.add_font(family, fname=font_path(family))
+            self.add_parsed_font(family)
         self.set_title(title)
         self.set_creator("eventsite")
         # The app's clock, not the machine's: the same data prints the same file.
@@ -58,6 +71,21 @@ class Document(FPDF):
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=MARGIN + 5)
         self.alias_nb_pages("{nb}")
+
+    def add_parsed_font(self, family: str) -> None:
+        """add_font() without parsing the file again: the parsed widths and glyph ids are shared;
+        the glyphs used, and the fontTools font the output subsets in place, are this
+        document's own. The file is the same, so the PDF is byte for byte what add_font() makes."""
+        font = copy.copy(parsed_font(family))
+        font.i = len(self.fonts) + 1
+        font.ttfont = ttLib.TTFont(font.ttffile, recalcTimestamp=False, lazy=True)
+        font.subset = SubsetMap(font)
+        font.missing_glyphs = []
+        font.biggest_size_pt = 0
+        font._hbfont = None
+        self.fonts[font.fontkey] = font
+        if font.is_cff and font.is_cid_keyed:
+            self._set_min_pdf_version("1.6")
 
     def footer(self):
         if not self.numbered:
