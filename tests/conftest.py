@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 from hypothesis import HealthCheck, settings
+from werkzeug.routing import Rule
 
 from eventsite import create_app
 from eventsite.core import time as clock_module
@@ -36,6 +37,28 @@ settings.register_profile(
     "mutation", parent=settings.get_profile("eventsite"), derandomize=True, database=None
 )
 settings.load_profile("eventsite")
+
+
+def _share_url_builders() -> None:
+    """Every test makes a new app, and werkzeug compiles two URL builders (Python source, via
+    ast and compile()) for each of its ~180 rules: most of create_app()'s 0.1 s. A builder is a
+    function of the rule's parsed parts and defaults alone (it reaches the converters through
+    the rule it is bound to), so the tests of a process compile each one once."""
+    compile_builder = Rule._compile_builder
+    builders: dict = {}
+
+    def shared(self, append_unknown=True):
+        key = (self.rule, tuple(self._trace), repr(self.defaults), append_unknown)
+        if self.defaults:  # a default in the path is resolved by its converter: keep it apart
+            key += (tuple((k, type(c).__name__) for k, c in self._converters.items()),)
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    Rule._compile_builder = shared
+
+
+_share_url_builders()
 
 SERVER_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = SERVER_URL.startswith(("postgres://", "postgresql"))

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pypdfium2 as pdfium
 import pytest
 import sqlalchemy as sa
+from fontTools import ttLib
 from PIL import Image, ImageChops
 
 from eventsite.competitions.models import AwardTier
@@ -168,6 +169,51 @@ def test_the_sign_in_sheet_really_draws_its_chinese_title(app, event):
     # The font travels inside the file.
     body = pdf.sign_in_sheet_pdf(sheet)
     assert b"/FontFile" in body and b"NotoSerifSC" in body
+
+
+def test_documents_share_the_parsed_fonts_and_print_what_parsing_afresh_prints(
+    app, clock, monkeypatch
+):
+    """The fonts are parsed once per process, not on every PDF, and a font subset is made once
+    per set of glyphs; a document made so is byte for byte the one add_font() and a subset of
+    the whole font make, also the second one in a row (the glyphs one document used never leak
+    into the next one's subset) and one printed again from the kept subsets."""
+
+    class ParsingTheFiles(pdf.Document):
+        def add_parsed_font(self, family):
+            self.add_font(family, fname=pdf.font_path(family))
+
+        def bytes(self):
+            return bytes(self.output())
+
+    def printed(document_class, text):
+        doc = document_class(title="签到表", numbered=True)
+        doc.add_page()
+        doc.set_font(pdf.SANS, size=11)
+        doc.cell(0, 6, text)
+        doc.set_font(pdf.SERIF, size=18)
+        doc.cell(0, 10, f"荣誉证书 {text}")
+        return doc.bytes()
+
+    first = printed(pdf.Document, "芜湖市总工会 张伟 2026")
+    second = printed(pdf.Document, "齐齐哈尔 安琪 ABC")
+    assert first != second
+    assert first == printed(ParsingTheFiles, "芜湖市总工会 张伟 2026")
+    assert second == printed(ParsingTheFiles, "齐齐哈尔 安琪 ABC")
+    opened = []
+
+    class Recording:
+        def TTFont(self, file, **options):  # noqa: N802 (fontTools' name)
+            opened.append(type(file).__name__)
+            return ttLib.TTFont(file, **options)
+
+    monkeypatch.setattr(pdf, "ttLib", Recording())
+    assert printed(pdf.Document, "芜湖市总工会 张伟 2026") == first
+    # The two font files for the new document, then both fonts from the kept subsets.
+    assert [name == "BytesIO" for name in opened] == [False, False, True, True]
+    shared = pdf.Document(title="签到表").fonts["notosanssc"]
+    assert shared.cw is pdf.parsed_font(pdf.SANS).cw
+    assert shared.ttfont is not pdf.parsed_font(pdf.SANS).ttfont
 
 
 # --- badges -----------------------------------------------------------------------------------

@@ -15,10 +15,15 @@ DataError page, the last net under core.inputs):
   the form as rendered, so a hostile value in one field reaches as deep as the view goes), and
   every key the view read from an empty POST.
 
-Each field gets NUL and a 20-digit number, plus half of the other hostile values in turn (the
-organizer and the admin, who reach the same forms, get opposite halves), so every field meets
-every kind of attack while the walk stays fast; of a list's numbered rows only the first is
-fuzzed. A route that turns the role away gets one hostile request, not one per field.
+Every field and query parameter meets every hostile value, but not as every role: the three
+managers of the scenario's events (its organizer, the admin of the organization above, the
+platform admin) each crawl as all three first, and share out the hostile values of each field
+the crawls find more than one of them reaching, so that field gets each value from exactly one
+of them (one third each; a field only one of them reaches gets every value from that one). Any
+other role, and any key only an empty POST read, gets NUL and a 20-digit number plus half of the
+other hostile values in turn. Every route is still walked as every role; of a list's numbered
+rows only the first is fuzzed. A route that turns the role away gets one hostile request, not
+one per field.
 
 The walk runs on PostgreSQL in CI (`make test-postgres`), where NUL bytes and out-of-range
 numbers really fail in the database; on SQLite they would pass unnoticed.
@@ -31,6 +36,7 @@ import logging
 import re
 import time
 import traceback
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -52,8 +58,8 @@ from tests.test_permissions import (  # noqa: F401 (scenario: a fixture)
     scenario_of,
 )
 
-#: Where each role starts in ROTATING: the event's organizer and the admin, who reach the same
-#: forms, get complementary halves, so together they send every value to every field.
+#: Where each role starts in ROTATING, for what the managers do not share out (see
+#: SHARING_MANAGERS): the organizer and the admins get complementary halves.
 ROTATION_START = {role: 5 if role in ("admin", "parent_admin") else 0 for role in ROLES}
 
 #: Hostile values every field, query parameter and text path argument may get. The first two
@@ -73,6 +79,12 @@ ROTATING = (
 )
 #: How many of ROTATING each field gets per role.
 ROTATING_SHARE = 5
+#: Every hostile value, for the managers' shares.
+HOSTILE_VALUES = (*ALWAYS, *ROTATING)
+
+#: The roles that manage the scenario's events and reach the same forms: each field the crawls
+#: find them all reaching gets each of HOSTILE_VALUES from exactly one of them.
+SHARING_MANAGERS = ("organizer", "parent_admin", "admin")
 
 #: Routes whose forms each role must reach at least (the walk found 3, 17, 9, 53, 8, 11, 55 when
 #: this was written): a walk that silently stopped finding forms would prove nothing.
@@ -277,6 +289,25 @@ class Walk:
 
     #: Endpoints whose form fields were fuzzed one by one.
     fuzzed_forms: set = field(default_factory=set)
+    #: The managers walked besides this role, in SHARING_MANAGERS' order (empty: none), and
+    #: the scenario's members by role.
+    managers: tuple = ()
+    users: dict = field(default_factory=dict)
+    #: {(endpoint, method, form's names or None, field): managers whose crawl reached it}.
+    reach: dict = field(default_factory=dict)
+
+    def values_for(self, key: tuple, offset: int) -> list[str]:
+        """The hostile values this role sends to one field (or query parameter): a manager
+        its share of HOSTILE_VALUES, split among the managers that reach it (the others
+        send the rest); any other role ALWAYS and ROTATING_SHARE of ROTATING."""
+        group = self.reach.get(key, ())
+        if self.role in group:
+            # The same turn in every manager's walk, whichever process (and hash seed) runs it.
+            endpoint, method, names, name = key
+            stable = "|".join([endpoint, method, ",".join(sorted(names or ())), name])
+            turn = (zlib.crc32(stable.encode()) + group.index(self.role)) % len(group)
+            return [v for i, v in enumerate(HOSTILE_VALUES) if i % len(group) == turn]
+        return _share(ROTATION_START[self.role] + offset)
 
     def sign_in(self):
         """Put the role's member in the session again (a route may have ended it)."""
@@ -396,7 +427,7 @@ class NetCatches(logging.Handler):
             self.messages.append(record.getMessage())
 
 
-def walk_role(app, client, auth, users, values, role) -> Walk:
+def walk_role(app, client, auth, users, values, role, managers=SHARING_MANAGERS) -> Walk:
     got_request_exception.connect(_remember_error, app)
     # The second step of every SMS code page needs the number its first step was given.
     from eventsite.accounts.verification_rules import Purpose
@@ -404,6 +435,8 @@ def walk_role(app, client, auth, users, values, role) -> Walk:
     with client.session_transaction() as session:
         session["code_numbers"] = {str(purpose): "13800009999" for purpose in Purpose}
     walk = Walk(app, client, auth, role, users.get(role))
+    if role in managers:
+        walk.managers, walk.users = tuple(managers), users
     app._fuzz_walk = walk
     net = NetCatches()
     app.logger.addHandler(net)
@@ -428,10 +461,35 @@ def _remember_error(sender, exception, **_extra):
     )
 
 
+def _crawl_as_managers(app, walk: Walk, values: dict, all_routes):
+    """The crawl of every manager in turn (the same in each manager's walk), noting which
+    reach each field and query parameter; the walked role's own crawl is returned."""
+    own = walk.role, walk.user
+    crawls = {}
+    for role in walk.managers:
+        walk.role, walk.user = role, walk.users[role]
+        pages, query_keys, turned_away = crawls[role] = _crawl(app, walk, values, all_routes)
+        keys = {(e, "GET", None, k) for e, read in query_keys.items() for k in read}
+        for endpoint, forms in pages.items():
+            for form in forms:
+                if form.method == "get":
+                    keys.update((endpoint, "GET", None, name) for name in form.names)
+                else:
+                    names = frozenset(form.names)
+                    keys.update((endpoint, "POST", names, name) for name in form.names)
+        for key in keys:
+            walk.reach.setdefault(key, []).append(role)
+    walk.role, walk.user = own
+    walk.sign_in()
+    return crawls[walk.role]
+
+
 def _walk(app, walk: Walk, values: dict) -> None:
     all_routes = sorted(routes(app), key=_order)
-    pages, query_keys, turned_away = _crawl(app, walk, values, all_routes)
-    start = ROTATION_START[walk.role]
+    if walk.managers:
+        pages, query_keys, turned_away = _crawl_as_managers(app, walk, values, all_routes)
+    else:
+        pages, query_keys, turned_away = _crawl(app, walk, values, all_routes)
     for number, rule in enumerate(all_routes):
         endpoint, url = rule.endpoint, build(rule, values)
         walk.sign_in()
@@ -451,7 +509,7 @@ def _walk(app, walk: Walk, values: dict) -> None:
                 n for form in pages.get(endpoint, []) if form.method == "get" for n in form.names
             )
             for index, key in enumerate(sorted(keys)):
-                for value in _share(start + number + index):
+                for value in walk.values_for((endpoint, "GET", None, key), number + index):
                     query = urlencode({key: value})
                     walk.send(
                         "GET", f"{url}?{query}", endpoint=endpoint, where=f"?{key}", value=value
@@ -459,7 +517,7 @@ def _walk(app, walk: Walk, values: dict) -> None:
         if "POST" in rule.methods:
             forms = [form for form in pages.get(endpoint, []) if form.method == "post"]
             refused = endpoint in turned_away
-            _post_forms(walk, endpoint, url, forms, read, start + number, refused)
+            _post_forms(walk, endpoint, url, forms, read, number, refused)
 
 
 def _crawl(app, walk: Walk, values: dict, all_routes):
@@ -505,7 +563,8 @@ def _post_forms(walk: Walk, endpoint: str, url: str, forms, read, start: int, re
     for form in forms or [PageForm(action=url, method="post")]:
         names = _one_per_pattern([*form.names, *sorted(read - set(form.names))])
         for index, name in enumerate(names):
-            for value in _share(start + index):
+            key = (endpoint, "POST", frozenset(form.names), name)
+            for value in walk.values_for(key, start + index):
                 pairs = [(k, v) for k, v in form.fields if k != name]
                 pairs += [
                     (f, (io.BytesIO(b"mobile\n13800000000\n"), "list.csv"))
@@ -574,7 +633,8 @@ def test_no_hostile_input_gets_a_5xx_on_a_general_event(
                 yield rule
 
     monkeypatch.setattr(f"{__name__}.routes", event_routes)
-    walk = walk_role(app, client, auth, users, walked, role)
+    # The organizer is the only manager walked here: nobody to share the values with.
+    walk = walk_role(app, client, auth, users, walked, role, managers=())
     assert len(walk.fuzzed_forms) >= GENERAL_FORMS_REACHED[role]
     assert "events.change_companions" in walk.fuzzed_forms or role != "member"
     assert sorted({failure.kind() for failure in walk.failures}) == []

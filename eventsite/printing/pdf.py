@@ -4,13 +4,19 @@ PDF prints the same on any machine."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import io
+import threading
+from collections import OrderedDict
 from importlib import resources
 
 import segno
 from flask_babel import gettext as _
+from fontTools import ttLib
 from fpdf import FPDF, FontFace
 from fpdf.enums import Align, TableCellFillMode, XPos, YPos
+from fpdf.fonts import SubsetMap, TTFFont
 
 from eventsite.core.time import utcnow
 from eventsite.printing import rules
@@ -39,6 +45,23 @@ def font_path(family: str) -> str:
     return str(resources.files(FONT_PACKAGE) / FONT_FILES[family])
 
 
+@functools.cache
+def parsed_font(family: str) -> TTFFont:
+    """The font as fpdf2's add_font() parses it (the widths and glyph ids of every character in
+    the 8–11 MB file), once per process."""
+    scratch = FPDF()
+    scratch.add_font(family, fname=font_path(family))
+    return scratch.fonts[family.lower()]
+
+
+#: Fonts already subset: {(font file, the glyphs' names): the subset as a font file}, the most
+#: recently used last. A document that uses the same glyphs as one before it (the same sheet
+#: printed again) subsets that small file instead of the 8–11 MB one.
+_subsets: OrderedDict[tuple[str, frozenset[str]], bytes] = OrderedDict()
+_subsets_lock = threading.Lock()
+SUBSETS_KEPT = 64
+
+
 class Document(FPDF):
     """An A4 document with the two Chinese fonts and, when `numbered`, a footer
     "第 1 页 / 共 N 页" on every page."""
@@ -47,7 +70,7 @@ class Document(FPDF):
         super().__init__(orientation=orientation, unit="mm", format="A4")
         self.numbered = numbered
         for family in FONT_FILES:
-            self.add_font(family, fname=font_path(family))
+            self.add_parsed_font(family)
         self.set_title(title)
         self.set_creator("eventsite")
         # The app's clock, not the machine's: the same data prints the same file.
@@ -58,6 +81,21 @@ class Document(FPDF):
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=MARGIN + 5)
         self.alias_nb_pages("{nb}")
+
+    def add_parsed_font(self, family: str) -> None:
+        """add_font() without parsing the file again: the parsed widths and glyph ids are shared;
+        the glyphs used, and the fontTools font the output subsets in place, are this
+        document's own. The file is the same, so the PDF is byte for byte what add_font() makes."""
+        font = copy.copy(parsed_font(family))
+        font.i = len(self.fonts) + 1
+        font.ttfont = ttLib.TTFont(font.ttffile, recalcTimestamp=False, lazy=True)
+        font.subset = SubsetMap(font)
+        font.missing_glyphs = []
+        font.biggest_size_pt = 0
+        font._hbfont = None
+        self.fonts[font.fontkey] = font
+        if font.is_cff and font.is_cid_keyed:
+            self._set_min_pdf_version("1.6")
 
     def footer(self):
         if not self.numbered:
@@ -74,7 +112,28 @@ class Document(FPDF):
         self.set_text_color(*INK)
 
     def bytes(self) -> bytes:
-        return bytes(self.output())
+        """The PDF file; each font subset from an earlier document's subset when one used the
+        same glyphs (byte for byte what subsetting the whole font gives)."""
+        made = {}
+        for font in self.fonts.values():
+            key = (str(font.ttffile), frozenset(font.subset.get_all_glyph_names()))
+            with _subsets_lock:
+                subset = _subsets.get(key)
+                if subset is not None:
+                    _subsets.move_to_end(key)
+            if subset is None:
+                made[key] = font
+            else:
+                font.ttfont = ttLib.TTFont(io.BytesIO(subset), recalcTimestamp=False, lazy=True)
+        body = bytes(self.output())
+        for key, font in made.items():
+            subset = io.BytesIO()
+            font.ttfont.save(subset)  # subset in place by output()
+            with _subsets_lock:
+                _subsets[key] = subset.getvalue()
+                while len(_subsets) > SUBSETS_KEPT:
+                    _subsets.popitem(last=False)
+        return body
 
 
 def sign_in_sheet_pdf(sheet: SignInSheet) -> bytes:
