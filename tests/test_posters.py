@@ -323,3 +323,17 @@ def test_the_local_storage_keeps_files_private_and_refuses_other_names(tmp_path)
             storage.open(bad)
     storage.delete(name)
     assert not storage.exists(name) and storage.open(name) is None
+
+
+def test_a_cover_leaves_an_open_edit_form_saveable(app, manager, event):
+    """A cover is not an edit of the event's details: the version an edit form carries stays,
+    through an upload and a removal, so the form opened before them still saves."""
+    version = event.version
+    upload(manager, event, picture("JPEG"))
+    db.session.refresh(event)
+    assert event.cover_key is not None
+    assert event.version == version
+    manager.post(f"/events/{event.id}/cover/remove")
+    db.session.refresh(event)
+    assert event.cover_key is None
+    assert event.version == version

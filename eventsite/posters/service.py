@@ -9,12 +9,15 @@ import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eventsite.core.audit import record
 from eventsite.core.errors import Refused
 from eventsite.events.models import Event, EventKind
+from eventsite.extensions import db
 from eventsite.posters import artwork, rules
 from eventsite.posters.rules import COVER_SIZES
 from eventsite.posters.storage import cover_storage
@@ -130,12 +133,24 @@ def store(image: Image.Image) -> str:
     return key
 
 
+def _point_at(event: Event, key: str | None) -> None:
+    """Point the event at its cover's key without changing the event's version: a cover is
+    not an edit of the details, so an edit form opened before the upload still saves."""
+    db.session.execute(
+        sa.update(Event)
+        .where(Event.id == event.id)
+        .values(cover_key=key, updated_at=Event.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(event, "cover_key", key)
+
+
 def set_cover(event: Event, data: bytes, actor) -> CoverChange:
     """Check an uploaded picture and make it the event's cover (new copies stored, the event's
     key changed, an audit line); the old copies are discarded after the commit."""
     image = read_upload(data)
     change = CoverChange(event.cover_key, store(image))
-    event.cover_key = change.new_key
+    _point_at(event, change.new_key)
     record(
         "event.cover_upload",
         actor=actor,
@@ -152,7 +167,7 @@ def set_cover(event: Event, data: bytes, actor) -> CoverChange:
 def give_drawn_cover(event: Event, image: Image.Image) -> CoverChange:
     """Make a picture the app drew the event's cover, kept exactly like an upload."""
     change = CoverChange(event.cover_key, store(clean(image)))
-    event.cover_key = change.new_key
+    _point_at(event, change.new_key)
     return change
 
 
@@ -161,7 +176,7 @@ def remove_cover(event: Event, actor) -> CoverChange | None:
     if event.cover_key is None:
         return None
     change = CoverChange(event.cover_key, None)
-    event.cover_key = None
+    _point_at(event, None)
     record("event.cover_remove", actor=actor, event=event)
     return change
 
