@@ -298,6 +298,11 @@ def urls(app, s: Scenario, viewer: User | None, *, mixer_only: bool = False) -> 
         "sheet_id": [1],
         "session_id": [1],
         "question_id": [1],
+        # Covers: the kinds' defaults and a stored copy's key (no cover of the mixer's is
+        # stored, so it answers 404: covers are pictures, never a member's details).
+        "kind": ["mixer"],
+        "size": ["card"],
+        "key": ["nosuchcoverkeyxxxxxxxx"],
     }
     found = []
     for rule in app.url_map.iter_rules():

@@ -106,8 +106,10 @@ def test_the_worker_precaches_static_files_by_their_versions_and_the_offline_pag
     assert all(re.fullmatch(r"/static/[\w/.-]+\?v=[0-9a-f]{10}", url) for url in precache[:-1])
     # What every page loads, by the very URL the pages use.
     page = client.get("/").get_data(as_text=True)
-    for url in re.findall(r'(?:href|src)="(/static/[^"]+)"', page):
+    # (The icons are drawn from one sprite, each named by the fragment of its URL.)
+    for url in re.findall(r'(?:href|src)="(/static/[^"#]+)', page):
         assert url in precache, url
+    assert any(url.startswith("/static/icons.svg?v=") for url in precache)
     names = {url.split("?")[0] for url in precache}
     assert "/static/js/share.js" in names and "/static/app-icons/icon-512.png" in names
     # The cache is named after what it holds, so an upgrade starts a new one.

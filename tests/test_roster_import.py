@@ -518,10 +518,13 @@ def test_more_rows_than_the_limit_is_refused(app, client, auth, organizer, meet)
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
 
 
-def test_a_file_over_5_mb_is_refused(app, client, auth, organizer, meet):
+def test_a_file_over_5_mb_is_refused_beside_the_field(app, client, auth, organizer, meet):
     auth.become(organizer)
+    before = db.session.scalar(sa.select(sa.func.count(Registration.id)))
     response = upload(client, meet, b"x" * (5 * 1024 * 1024 + 1))
-    assert response.status_code == 413
+    assert response.status_code == 400
+    assert "文件不能超过 5 MB" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == before
 
 
 @pytest.mark.parametrize(

@@ -642,8 +642,9 @@ def test_a_meet_under_way_is_marked_in_progress_on_the_event_list(client, clock)
 
     clock.now = event.starts_at + timedelta(minutes=30)
     listing = client.get("/").get_data(as_text=True)
-    card = listing[listing.index(f'href="/events/{event.id}"') - 400 :]
-    assert '<span class="tag under-way">In progress</span>' in card[:600]
+    start = listing.index(f'href="/events/{event.id}"')
+    card = listing[start : listing.index("</li>", start)]
+    assert '<span class="tag under-way">In progress</span>' in card
     detail = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert '<span class="tag under-way">In progress</span>' in detail
 

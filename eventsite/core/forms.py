@@ -62,6 +62,10 @@ NOT_FINITE_MESSAGE = _l("Enter a number.")
 #: The site's one wording of a length limit, whichever form asks (WTForms' own is worded
 #: "Field cannot be longer than …", and forms used to word it each their own way).
 TOO_LONG_MESSAGE = _l("At most %(max)d characters.")
+#: The largest spreadsheet an import takes (the request's own limit, MAX_CONTENT_LENGTH, is a
+#: little larger, so an oversized file is refused beside its field, not by a bare 413 page).
+SPREADSHEET_MAX_BYTES = 5 * 1024 * 1024
+SPREADSHEET_TOO_LARGE = _l("The file must be at most 5 MB.")
 TOO_SHORT_MESSAGE = _l("At least %(min)d characters.")
 
 

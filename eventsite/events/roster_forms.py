@@ -4,7 +4,7 @@ roster messages."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileAllowed, FileField, FileRequired
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, ValidationError
 
 from eventsite.accounts.models import Gender
-from eventsite.core.forms import Length, SiteForm
+from eventsite.core.forms import SPREADSHEET_MAX_BYTES, SPREADSHEET_TOO_LARGE, Length, SiteForm
 from eventsite.events import message_rules
 from eventsite.events.models import RegistrationStatus
 from eventsite.events.roster import RosterFilters
@@ -163,6 +163,7 @@ class ImportForm(SiteForm):
         validators=[
             FileRequired(message=_l("Choose a file to upload.")),
             FileAllowed(["csv", "xlsx"], message=_l("Upload a .csv or .xlsx file.")),
+            FileSize(SPREADSHEET_MAX_BYTES, message=SPREADSHEET_TOO_LARGE),
         ],
     )
 

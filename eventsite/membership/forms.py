@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileAllowed, FileField, FileRequired
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange
 
-from eventsite.core.forms import SiteForm
+from eventsite.core.forms import SPREADSHEET_MAX_BYTES, SPREADSHEET_TOO_LARGE, SiteForm
 from eventsite.core.inputs import INTEGER_MAX
 
 
@@ -50,5 +50,6 @@ class MemberListForm(SiteForm):
         validators=[
             FileRequired(message=_l("Choose a file to upload.")),
             FileAllowed(["csv", "xlsx"], message=_l("Upload a .csv or .xlsx file.")),
+            FileSize(SPREADSHEET_MAX_BYTES, message=SPREADSHEET_TOO_LARGE),
         ],
     )
