@@ -300,12 +300,16 @@ def test_a_full_events_poster_says_it_has_a_waitlist(app, december):
     text = texts(app, event)
     assert text.places == "名额已满，报名即进入候补"
     assert text.places_open
+    assert text.scan == "扫码报名"
 
 
 def test_a_closed_or_cancelled_events_poster_says_so(app, december):
     closed = mixer(capacity=10, registration_closes_at=utcnow() - timedelta(hours=1))
     assert texts(app, closed).places == "报名已截止"
     assert not texts(app, closed).places_open
+    # Nobody can register: the code invites a look at the event, not a registration.
+    assert texts(app, closed).scan == "扫码查看"
+    assert texts(app, closed).scan_hint == "长按识别二维码，查看活动详情"
     cancelled = mixer(capacity=10, status=EventStatus.CANCELLED)
     assert texts(app, cancelled).places == "本活动已取消"
 

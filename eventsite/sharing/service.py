@@ -106,8 +106,10 @@ def poster_text(event: Event, url: str, now: datetime) -> PosterText:
         place_label=_("Venue"),
         places_label=_("Places"),
         host_label=_("Held by"),
-        scan=_("Scan to register"),
-        scan_hint=_("Long-press the code to open the event and register"),
+        scan=_("Scan to register") if places_open else _("Scan to view"),
+        scan_hint=_("Long-press the code to open the event and register")
+        if places_open
+        else _("Long-press the code to open the event's page"),
     )
 
 
