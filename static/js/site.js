@@ -59,12 +59,19 @@
     });
   });
   // The offline page's retry: load the page that failed again (the address is still its own).
-  document.querySelectorAll("[data-retry]").forEach(function (button) {
+  var retries = document.querySelectorAll("[data-retry]");
+  retries.forEach(function (button) {
     button.addEventListener("click", function (event) {
       event.preventDefault();
       window.location.reload();
     });
   });
+  // ... and by itself as soon as the phone is back online.
+  if (retries.length) {
+    window.addEventListener("online", function () {
+      window.location.reload();
+    });
+  }
   // The service worker (eventsite/pwa): static files and the offline page kept on the phone,
   // so the site opens like an app from the home screen; pages are never cached.
   var manifest = document.querySelector("link[rel=manifest][data-service-worker]");
