@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from eventsite.competitions import rules
 from eventsite.competitions.rules import (
     PRECISION,
     Aggregate,
@@ -1555,3 +1556,18 @@ def test_the_objection_period_of_another_length():
     assert objection_open(PUBLISHED, two_days - timedelta(seconds=1), days=2)
     assert not objection_open(PUBLISHED, two_days, days=2)
     assert objection_open(PUBLISHED, two_days, days=7)
+
+
+def test_a_judge_sees_the_contestants_still_to_score_first():
+    assert rules.still_to_score_first([1, 2, 3, 4, 5], {1, 3}) == [2, 4, 5, 1, 3]
+    assert rules.still_to_score_first([3, 1], set()) == [3, 1]
+    assert rules.still_to_score_first([3, 1], {1, 3}) == [3, 1]
+    assert rules.still_to_score_first([], {1}) == []
+
+
+@given(st.lists(st.integers(0, 50), unique=True), st.sets(st.integers(0, 50)))
+def test_still_to_score_first_reorders_without_losing_anyone(contestants, submitted):
+    ordered = rules.still_to_score_first(contestants, submitted)
+    todo = [c for c in contestants if c not in submitted]
+    done = [c for c in contestants if c in submitted]
+    assert ordered == todo + done

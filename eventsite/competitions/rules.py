@@ -1243,3 +1243,9 @@ def _contestants_by_id(contestants: Iterable[Contestant]) -> dict[int, Contestan
             raise ValueError(f"Contestant {contestant.id} is listed more than once.")
         people[contestant.id] = contestant
     return people
+
+
+def still_to_score_first(contestants: Sequence[int], submitted: Collection[int]) -> list[int]:
+    """A judge's contestants with those whose sheet is not yet submitted first, each group in
+    the order it had, so the work left is at the top of a phone's list."""
+    return sorted(contestants, key=lambda contestant: contestant in submitted)

@@ -790,17 +790,16 @@ def judge_round(event: Event, round: Round):
     """The judge's contestants in a round, with each sheet's state."""
     board = service.load_board(round, judge=current_user)
     mine = [contestant for judge_id, contestant in board.expected if judge_id == current_user.id]
+    submitted = {
+        c for c in mine if (s := board.sheet_by_pair.get((current_user.id, c))) and s.submitted_at
+    }
     return render_template(
         "competitions/judge_round.html",
         event=event,
         round=round,
         board=board,
-        contestants=mine,
-        done=sum(
-            1
-            for c in mine
-            if (s := board.sheet_by_pair.get((current_user.id, c))) and s.submitted_at
-        ),
+        contestants=rules.still_to_score_first(mine, submitted),
+        done=len(submitted),
     )
 
 
