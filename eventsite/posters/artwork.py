@@ -448,20 +448,33 @@ def speech(canvas: Canvas, x, y, words, colour):
 # --- scenes: the right half's picture ---------------------------------------------------------
 
 
+def scattered_hearts(
+    canvas: Canvas,
+    count: int,
+    box: tuple[float, float, float, float],
+    sizes: tuple[float, float],
+    fill: tuple[int, ...],
+) -> None:
+    """`count` small hearts at the canvas's seeded random places inside `box` (left, top,
+    right, bottom), each of a size between `sizes`."""
+    left, top, right, bottom = box
+    for _ in range(count):
+        heart(
+            canvas,
+            canvas.random.uniform(left, right),
+            canvas.random.uniform(top, bottom),
+            canvas.random.uniform(*sizes),
+            fill,
+        )
+
+
 def scene_hearts(canvas: Canvas) -> None:
     """Hearts and a magpie pair: the kind's default for mixers."""
     sparkles(canvas, 40, (700, 40, 1260, 680))
     heart(canvas, 980, 380, 190, (255, 255, 255, 60))
     heart(canvas, 940, 360, 120, (255, 255, 255, 235))
     heart(canvas, 1060, 450, 80, canvas.palette.accent)
-    for _ in range(8):
-        heart(
-            canvas,
-            canvas.random.uniform(760, 1230),
-            canvas.random.uniform(80, 660),
-            canvas.random.uniform(14, 30),
-            (255, 255, 255, 130),
-        )
+    scattered_hearts(canvas, 8, (760, 80, 1230, 660), (14, 30), (255, 255, 255, 130))
 
 
 def scene_magpie_bridge(canvas: Canvas) -> None:
@@ -482,14 +495,7 @@ def scene_magpie_bridge(canvas: Canvas) -> None:
     magpie(canvas, 1000, 200, 0.55, 1)
     heart(canvas, 995, 420, 60, (255, 255, 255, 240))
     heart(canvas, 1045, 470, 34, canvas.palette.accent)
-    for _ in range(6):
-        heart(
-            canvas,
-            canvas.random.uniform(760, 1230),
-            canvas.random.uniform(500, 680),
-            canvas.random.uniform(10, 22),
-            (255, 255, 255, 150),
-        )
+    scattered_hearts(canvas, 6, (760, 500, 1230, 680), (10, 22), (255, 255, 255, 150))
 
 
 def scene_laurel(canvas: Canvas) -> None:
