@@ -62,7 +62,7 @@ lint: install  ## ruff check and ruff format --check
 # starts afresh: mutmut would keep a survivor's old verdict and run a changed test only against
 # what it covered before. MUTATION_JOBS: mutants tested in parallel; MUTATION_MODULES: a subset.
 # `.venv/bin/mutmut show NAME` shows what a mutant changed.
-MUTATION_MODULES ?= eventsite.events.rules eventsite.mixers.rules eventsite.competitions.rules eventsite.sportsmeet.rules eventsite.sportsmeet.entry_rules eventsite.sms.rules eventsite.membership.rules eventsite.questions.rules eventsite.statistics.rules eventsite.outbox.rules eventsite.health.rules eventsite.backups.rules eventsite.feedback.rules eventsite.printing.rules eventsite.organizations.rules
+MUTATION_MODULES ?= eventsite.events.rules eventsite.mixers.rules eventsite.competitions.rules eventsite.sportsmeet.rules eventsite.sportsmeet.entry_rules eventsite.sms.rules eventsite.membership.rules eventsite.questions.rules eventsite.statistics.rules eventsite.outbox.rules eventsite.health.rules eventsite.backups.rules eventsite.feedback.rules eventsite.printing.rules eventsite.organizations.rules eventsite.posters.rules eventsite.sharing.rules eventsite.core.typesetting
 MUTATION_JOBS ?= 1
 
 mutation: install  ## mutate the rules modules, run their fast tests; score per module (slow)

@@ -101,3 +101,22 @@ def test_only_a_key_of_the_strict_pattern_names_a_file(key, size):
 )
 def test_path_like_names_are_refused(name):
     assert not rules.is_copy_name(name)
+
+
+def test_a_picture_exactly_as_tall_as_allowed_is_taken():
+    assert rules.upload_problem("JPEG", 4000, rules.MAX_SIDE, 1000) is None
+    assert rules.upload_problem("JPEG", 4000, rules.MAX_SIDE + 1, 1000) == "too_big_image"
+
+
+def test_an_odd_margin_is_split_in_whole_pixels():
+    # 1001 px wide cut to 640 (16:9 at 360 high): 361 px to lose, 180 on the left.
+    assert rules.cover_crop(1001, 360, COVER_SIZES["card"]) == (180, 0, 820, 360)
+    assert all(isinstance(side, int) for side in rules.cover_crop(1001, 360, COVER_SIZES["card"]))
+
+
+def test_a_copy_is_named_by_its_key_and_size_and_nothing_else_is():
+    key = "A" * 22
+    assert rules.copy_name(key, "card") == f"{key}-card.jpg"
+    for bad_key, size in ((key, "poster"), ("../etc", "card"), ("../etc", "poster")):
+        with pytest.raises(ValueError, match="^not a cover key or size$"):
+            rules.copy_name(bad_key, size)

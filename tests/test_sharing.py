@@ -386,3 +386,9 @@ def test_a_poster_is_drawn_once_per_version(monkeypatch):
     # The oldest went first: v1 is drawn again.
     service.drawn_poster("v1", first, cover())
     assert drawn.count(TITLE) == 2 + service.KEPT_POSTERS
+
+
+def test_a_card_description_skips_blank_parts_and_keeps_a_text_of_exactly_the_limit():
+    assert rules.summary(["周六", "   ", "工人文化宫"], 50) == "周六 · 工人文化宫"
+    assert rules.summary(["abcde"], 5) == "abcde"
+    assert rules.summary(["abcdef"], 5) == "abcd…"

@@ -65,3 +65,17 @@ def test_nothing_is_lost_and_no_number_or_word_is_cut(parts, line_width):
     assert all(line == line.strip() and line for line in lines)
     runs = re.compile(r"[A-Za-z0-9:]+")
     assert runs.findall("\n".join(lines)) == runs.findall(text)
+
+
+def test_after_a_word_cut_in_pieces_the_text_goes_on():
+    assert wrap_text("abcdefg 鹊桥", width, 5) == ["abcde", "fg 鹊桥"]
+
+
+def test_a_line_cut_for_a_long_word_drops_its_trailing_space():
+    assert wrap_text("一二 abcd", width, 3) == ["一二", "abc", "d"]
+
+
+def test_a_word_that_fits_a_whole_line_is_not_cut_for_the_first_lines_indent():
+    assert wrap_text("一 abcdef", width, 6, first_indent=2) == ["一", "abcdef"]
+    # The first line's own word, wider than its indented room: cut from the start.
+    assert wrap_text("abcdef", width, 6, first_indent=2) == ["abcd", "ef"]
