@@ -84,11 +84,11 @@ CONFIRMED = sa.text(
 )
 INSERT_REGISTRATION = sa.text(
     "INSERT INTO registration (event_id, user_id, status, gender, birth_year, single_declared_at, "
-    "registered_at, waitlisted_at, status_changed_at, status_reason) "
+    "registered_at, waitlisted_at, status_changed_at, status_reason, companions) "
     "VALUES (:event_id, :user_id, :status, "
     '(SELECT "user".gender FROM "user" WHERE "user".id = :user_id), '
     '(SELECT "user".birth_year FROM "user" WHERE "user".id = :user_id), '
-    ":now, :now, :waitlisted_at, :now, '') RETURNING id"
+    ":now, :now, :waitlisted_at, :now, '', 0) RETURNING id"
 )
 INSERT_NOTIFICATION = sa.text(
     "INSERT INTO notification (user_id, subject, body, link, created_at) "
