@@ -12,7 +12,7 @@ POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 BABEL_EXTRACT := $(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --project=eventsite --version=0.1.0 --copyright-holder=eventsite --msgid-bugs-address=-
 
 
-.PHONY: install install-prod run test test-postgres e2e icons lint mutation translations translations-check bench bench-province bench-sms clean
+.PHONY: install install-prod run test test-postgres test-pgbouncer e2e icons lint mutation translations translations-check bench bench-province bench-sms clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,10 @@ test: install  ## the whole suite but the browser tests, on SQLite (or DATABASE_
 	$(BIN)/pytest -m "not e2e" -n 2 $(PYTEST_ARGS)
 
 test-postgres: install  ## the suite on a fresh PostgreSQL database at 127.0.0.1:5432
-	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "not e2e" -n 2 $(PYTEST_ARGS)
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "not e2e and not pgbouncer" -n 2 $(PYTEST_ARGS)
+
+test-pgbouncer: install  ## the app through PgBouncer in transaction mode (needs Debian's pgbouncer)
+	DATABASE_URL=$(POSTGRES_URL) PGBOUNCER_REQUIRED=1 $(BIN)/pytest -m pgbouncer $(PYTEST_ARGS)
 
 # The browser tests' own tools from the npm registry (axe-core for the accessibility checks):
 # never served, never needed to run the app.

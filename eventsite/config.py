@@ -7,6 +7,7 @@
 | EVENTSITE_ENV | development | `production` makes SECRET_KEY mandatory and cookies secure |
 | SECRET_KEY | generated once into instance/secret_key (development only) | signs sessions, CSRF and check-in tokens |
 | DATABASE_URL | sqlite:///instance/eventsite.db | SQLAlchemy URL; `postgresql://…` uses psycopg 3 |
+| DATABASE_PREPARED_STATEMENTS | true | PostgreSQL: let psycopg prepare statements it runs often on a connection; `false` behind PgBouncer in transaction mode (1.18, Debian 12's, cannot keep them across its server connections) |
 | TIMEZONE | Asia/Shanghai | the zone times are shown and entered in (stored in UTC) |
 | DEFAULT_LOCALE | zh_Hans_CN | interface language unless a member picks another (zh_Hans_CN, en) |
 | RATELIMIT_STORAGE_URI | memory:// | Flask-Limiter storage; `redis://127.0.0.1:6379/0` across workers |
@@ -174,6 +175,18 @@ def database_url(raw: str | None, instance: Path | None = None) -> str:
     return raw
 
 
+def engine_options(url: str, prepared_statements: bool = True) -> dict:
+    """SQLAlchemy engine options for `url`. Behind a pooler in transaction mode (PgBouncer) a
+    client's next transaction may run on another server connection, where a statement psycopg
+    prepared earlier does not exist: `prepared_statements=False` makes psycopg never prepare."""
+    # hide_parameters: SQL parameters (members' mobiles, names) never appear in database error
+    # messages, tracebacks or logs.
+    options: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    if url.startswith("postgresql") and not prepared_statements:
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
+
+
 def _development_secret_key(instance: Path) -> str:
     instance.mkdir(parents=True, exist_ok=True)
     key_file = instance / "secret_key"
@@ -250,14 +263,14 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict:
             )
         secret_key = _development_secret_key(instance)
     db_url = database_url(env.get("DATABASE_URL"), instance)
+    prepared_statements = _flag(env, "DATABASE_PREPARED_STATEMENTS", default=True)
     return {
         "ENV_NAME": env_name,
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": db_url,
-        # hide_parameters: SQL parameters (members' mobiles, names) never appear in database
-        # error messages, tracebacks or logs.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(db_url, prepared_statements),
+        "DATABASE_PREPARED_STATEMENTS": prepared_statements,
         "TIMEZONE": env.get("TIMEZONE", "Asia/Shanghai"),
         "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "zh_Hans_CN"),
         "BABEL_DEFAULT_TIMEZONE": env.get("TIMEZONE", "Asia/Shanghai"),

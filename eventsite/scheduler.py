@@ -41,6 +41,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from eventsite.config import engine_options
 from eventsite.core.notifications import deliver_outbox
 from eventsite.core.time import utcnow
 from eventsite.events import offers, reminders
@@ -252,11 +253,12 @@ def sms_job():
 # --- the scheduler ----------------------------------------------------------------------------
 
 
-def make_jobstore(url: str):
-    """APScheduler's SQLAlchemy job store at `url`; `sqlite://` (in memory) keeps jobs in memory."""
+def make_jobstore(url: str, prepared_statements: bool = True):
+    """APScheduler's SQLAlchemy job store at `url`; `sqlite://` (in memory) keeps jobs in memory.
+    `prepared_statements=False` behind PgBouncer in transaction mode, as for the app's engine."""
     if url in ("sqlite://", "sqlite:///:memory:"):
         return MemoryJobStore()
-    options = {"pool_pre_ping": True}
+    options = engine_options(url, prepared_statements)
     if url.startswith("sqlite"):
         options["connect_args"] = {"timeout": 30}  # wait for the app's writers, don't fail
     return SQLAlchemyJobStore(url=url, tablename=JOBSTORE_TABLE, engine_options=options)
@@ -267,7 +269,12 @@ def build_scheduler(app: Flask, *, blocking: bool = False) -> BaseScheduler:
     zone = ZoneInfo(app.config["TIMEZONE"])
     scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
     scheduler = scheduler_class(
-        jobstores={"default": make_jobstore(app.config["SCHEDULER_JOBSTORE_URL"])},
+        jobstores={
+            "default": make_jobstore(
+                app.config["SCHEDULER_JOBSTORE_URL"],
+                app.config.get("DATABASE_PREPARED_STATEMENTS", True),
+            )
+        },
         timezone=zone,
     )
     for spec in job_specs(app):
