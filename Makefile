@@ -12,7 +12,7 @@ POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 BABEL_EXTRACT := $(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --project=eventsite --version=0.1.0 --copyright-holder=eventsite --msgid-bugs-address=-
 
 
-.PHONY: install install-prod run test test-postgres e2e icons lint mutation translations translations-check bench bench-province bench-sms clean
+.PHONY: install install-prod run test test-postgres e2e icons lint mutation translations translations-check bench bench-province bench-scale bench-sms clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -96,6 +96,9 @@ bench: install  ## benchmarks against PostgreSQL under gunicorn; see docs/perfor
 
 bench-province: install  ## a province (5,000 organizations, 400,000 registrations): statistics pages; docs/performance.md
 	$(BIN)/python bench/province.py $(BENCH_ARGS)
+
+bench-scale: install  ## the same mixed load on 1, 2 and 4 gunicorn processes, scheduler and Redis beside; docs/performance.md
+	$(BIN)/python bench/scale.py $(BENCH_ARGS)
 
 bench-sms: install  ## drain 5,000 queued texts through the Tencent SDK, two senders; docs/performance.md
 	$(BIN)/python bench/sms_drain.py $(BENCH_ARGS)

@@ -489,7 +489,9 @@ def test_two_scheduler_processes_at_once_send_each_reminder_and_text_once(scene,
         assert sorted(inbox) == sorted((member_id, 1) for member_id in member_ids)
         # Every text left once at most (a reminder's text may wait for the next tick), and every
         # code queued before the ticks left exactly once.
-        texts = db.session.execute(sa.select(SmsMessage.kind, SmsMessage.status, SmsMessage.attempts)).all()
+        texts = db.session.execute(
+            sa.select(SmsMessage.kind, SmsMessage.status, SmsMessage.attempts)
+        ).all()
         assert all(attempts <= 1 for _kind, _status, attempts in texts), texts
         codes = [(status, attempts) for kind, status, attempts in texts if kind == SmsKind.CODE]
         assert codes == [(SmsStatus.SENT, 1)] * 30
