@@ -37,8 +37,8 @@ run: install  ## migrate, load the demo data, serve on http://127.0.0.1:$(PORT) 
 test: install  ## the whole suite but the browser tests, on SQLite (or DATABASE_URL)
 	$(BIN)/pytest -m "not e2e" -n 2 $(PYTEST_ARGS)
 
-test-postgres: install  ## the suite on a fresh PostgreSQL database at 127.0.0.1:5432
-	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "not e2e" -n 2 $(PYTEST_ARGS)
+test-postgres: install  ## the suite on a fresh PostgreSQL database at 127.0.0.1:5432 (and Redis at REDIS_URL)
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "not e2e" -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 # The browser tests' own tools from the npm registry (axe-core for the accessibility checks):
 # never served, never needed to run the app.

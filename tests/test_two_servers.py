@@ -55,6 +55,9 @@ from tests.sportsmeet_factories import assign_referee, enter_all, make_item, mak
 
 pytestmark = [
     pytest.mark.servers,
+    # One pair of servers for the module: under `pytest -n 2 --dist loadgroup` (make
+    # test-postgres) its tests stay in one worker.
+    pytest.mark.xdist_group("two_servers"),
     pytest.mark.skipif(not ON_POSTGRES, reason="two servers share one PostgreSQL (DATABASE_URL)"),
 ]
 
@@ -105,7 +108,7 @@ class Server:
             command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
 
-    def wait_ready(self, timeout: float = 30) -> None:
+    def wait_ready(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -194,11 +197,12 @@ class Browser:
 
 
 class FormFields(HTMLParser):
-    """The fields a browser would submit from the first form holding `marker` (a field name)."""
+    """The fields a browser would submit from the first form holding the field `marker`, or
+    else the first form posting to `action`."""
 
-    def __init__(self, marker: str):
+    def __init__(self, marker: str | None = None, action: str | None = None):
         super().__init__()
-        self.marker = marker
+        self.marker, self.action = marker, action
         self.forms: list[dict] = []
         self.current: dict | None = None
         self.select: str | None = None
@@ -245,9 +249,9 @@ class FormFields(HTMLParser):
     def fields(self, html: str) -> dict:
         self.feed(html)
         for form in self.forms:
-            if self.marker in form["fields"]:
+            if self.marker in form["fields"] or (self.action and form["action"] == self.action):
                 return {k: v for k, v in form["fields"].items() if v is not None}
-        raise AssertionError(f"no form with a {self.marker} field")
+        raise AssertionError(f"no form with a {self.marker} field or posting to {self.action}")
 
 
 # --- the servers and their data ----------------------------------------------------------------
@@ -265,6 +269,9 @@ def scene(database_template, tmp_path_factory):
         guesser = make_user(name="会员丙")
         judge = make_user(roles=["judge"], name="裁判丁")
         event = make_event(organizer=organizer, kind=EventKind.MIXER, title="江城鹊桥联谊会")
+        lecture = make_event(
+            organizer=organizer, kind=EventKind.GENERAL, title="职工健康讲座", capacity=7
+        )
         meet = make_meet(organizer=organizer)
         race = make_item(meet, name="毛毛虫竞速", result_type="time")
         entries = enter_all(meet, race)
@@ -278,6 +285,7 @@ def scene(database_template, tmp_path_factory):
             "guesser": guesser.mobile,
             "judge": judge.mobile,
             "event": event.id,
+            "lecture": lecture.id,
             "meet": meet.event.id,
             "race": race.id,
             "heat": heat.id,
@@ -436,6 +444,26 @@ def test_an_event_changed_through_one_server_shows_at_once_on_the_other(scene, s
     assert new_title in anonymous.get(b, "/events").text
     assert new_title in anonymous.get(b, event_page).text
     assert new_title in Browser().get(a, "/events").text
+
+
+def test_a_registration_through_one_server_shows_at_once_in_the_others_places_left(scene, servers):
+    a, b = servers
+    event_page = f"/events/{scene['lecture']}"
+    anonymous = Browser()
+    for _ in range(2):
+        assert "7 of 7 places left" in anonymous.get(b, "/events").text
+        assert "7 of 7 places left" in anonymous.get(b, event_page).text
+
+    member = Browser()
+    assert member.log_in(a, scene["member"]).status == 302
+    page = member.get(a, event_page)
+    fields = FormFields(action=f"{event_page}/register").fields(page.text)
+    registered = member.post(a, f"{event_page}/register", fields)
+    assert registered.status == 303, registered.text[:1000]
+
+    for server in (b, a):
+        assert "6 of 7 places left" in anonymous.get(server, "/events").text
+        assert "6 of 7 places left" in anonymous.get(server, event_page).text
 
 
 def test_two_scheduler_processes_at_once_send_each_reminder_and_text_once(scene, environment):
