@@ -424,6 +424,18 @@ def print_table(report: dict) -> None:
             f"{row['registrations_sent']:>5}  {'yes' if row['correct'] else 'NO'}"
         )
     print(f"  throughput: {verdict(report)}")
+    elsewhere = max(
+        row["cores_used"]["machine"]
+        - row["cores_used"]["app_and_postgres"]
+        - row["cores_used"]["scheduler"]
+        - row["cores_used"]["load_generator"]
+        for row in report["configurations"].values()
+    )
+    if elsewhere > 0.1:
+        print(
+            f"  warning: up to {elsewhere * cores:.2f} of the {cores} cores went to other work "
+            "during a run; the throughput cannot show how the app scales"
+        )
     print(f"  SMS after the scheduler's run: {report['sms']}")
     print(
         f"  load average: {report['machine']['load_average_at_start']} at the start, "

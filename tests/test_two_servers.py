@@ -257,10 +257,16 @@ class FormFields(HTMLParser):
 # --- the servers and their data ----------------------------------------------------------------
 
 
+@pytest.fixture(scope="session")
+def redis_client():
+    """Asked before the database is made, so a missing Redis skips at once."""
+    return _redis()
+
+
 @pytest.fixture(scope="module")
-def scene(database_template, tmp_path_factory):
+def scene(redis_client, database_template):
     """The data the tests use, written in-process into the shared database."""
-    redis = _redis()
+    redis = redis_client
     url = database_template
     app = create_app(base_config(url))
     with app.app_context():
