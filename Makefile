@@ -12,7 +12,7 @@ POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 BABEL_EXTRACT := $(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --project=eventsite --version=0.1.0 --copyright-holder=eventsite --msgid-bugs-address=-
 
 
-.PHONY: install install-prod run test test-postgres test-pgbouncer e2e icons lint mutation translations translations-check bench bench-province bench-sms clean
+.PHONY: install install-prod run test test-postgres test-pgbouncer e2e icons lint mutation translations translations-check bench bench-province bench-scale bench-sms clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,8 @@ run: install  ## migrate, load the demo data, serve on http://127.0.0.1:$(PORT) 
 test: install  ## the whole suite but the browser tests, on SQLite (or DATABASE_URL)
 	$(BIN)/pytest -m "not e2e" -n 2 $(PYTEST_ARGS)
 
-test-postgres: install  ## the suite on a fresh PostgreSQL database at 127.0.0.1:5432
-	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "not e2e and not pgbouncer" -n 2 $(PYTEST_ARGS)
+test-postgres: install  ## the suite on a fresh PostgreSQL database at 127.0.0.1:5432 (and Redis at REDIS_URL)
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "not e2e and not pgbouncer" -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test-pgbouncer: install  ## the app through PgBouncer in transaction mode (needs Debian's pgbouncer)
 	DATABASE_URL=$(POSTGRES_URL) PGBOUNCER_REQUIRED=1 $(BIN)/pytest -m pgbouncer $(PYTEST_ARGS)
@@ -99,6 +99,9 @@ bench: install  ## benchmarks against PostgreSQL under gunicorn; see docs/perfor
 
 bench-province: install  ## a province (5,000 organizations, 400,000 registrations): statistics pages; docs/performance.md
 	$(BIN)/python bench/province.py $(BENCH_ARGS)
+
+bench-scale: install  ## the same mixed load on 1, 2 and 4 gunicorn processes, scheduler and Redis beside; docs/performance.md
+	$(BIN)/python bench/scale.py $(BENCH_ARGS)
 
 bench-sms: install  ## drain 5,000 queued texts through the Tencent SDK, two senders; docs/performance.md
 	$(BIN)/python bench/sms_drain.py $(BENCH_ARGS)
