@@ -25,6 +25,7 @@ from flask_migrate import upgrade
 from eventsite import create_app
 from eventsite.accounts import devices
 from eventsite.accounts.models import User, UserRole
+from eventsite.accounts.notice import PRIVACY_NOTICE_VERSION
 from eventsite.competitions import rules, service
 from eventsite.competitions.models import Criterion, JudgeAssignment, Round, Score, ScoreSheet
 from eventsite.core.time import utcnow
@@ -59,6 +60,9 @@ def build(contestants: int, serial: int) -> Round:
         password_hash="x",
         work_unit="",
         role_grants=[UserRole(role="organizer")],
+        # The organizer has accepted the privacy notice, as every member has after sign-up.
+        privacy_version=PRIVACY_NOTICE_VERSION,
+        privacy_accepted_at=now,
     )
     db.session.add(organizer)
     db.session.flush()
