@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -60,15 +61,27 @@ class Board:
     panel: dict[int, rules.Judge]
     conflicts: set[tuple[int, int]]
     exclusions: dict[int, Exclusion]
-    sheets: list[ScoreSheet]
     #: (judge, contestant) pairs that should have a sheet.
     expected: tuple[tuple[int, int], ...]
     rankings: dict[int | None, rules.Ranking]
     overall: rules.Ranking
     coverage: dict[int, rules.Coverage]
-    sheet_by_pair: dict[tuple[int, int], ScoreSheet] = field(default_factory=dict)
+    #: (judge, contestant) → the sheet's id, judge_id, registration_id and submitted_at, as a
+    #: plain row: what rankings and progress need, without an ORM object per sheet.
+    sheet_by_pair: dict[tuple[int, int], sa.Row] = field(default_factory=dict)
     #: Sheet id → criterion id → score (an unscored criterion is absent).
     values: dict[int, dict[int, Decimal]] = field(default_factory=dict)
+    #: The judge the board was loaded for (only their sheets), None for every judge's.
+    judge_id: int | None = None
+
+    @cached_property
+    def sheets(self) -> list[ScoreSheet]:
+        """The round's sheets of the board's contestants as ORM objects, loaded on first use
+        (exports and the score explanation; a ranking does not need them)."""
+        query = sa.select(ScoreSheet).where(ScoreSheet.round_id == self.round.id)
+        if self.judge_id is not None:
+            query = query.where(ScoreSheet.judge_id == self.judge_id)
+        return [s for s in db.session.scalars(query) if s.registration_id in self.registrations]
 
     @property
     def provisional(self) -> bool:
@@ -180,7 +193,9 @@ def load_board(round_: Round, *, judge: User | None = None) -> Board:
         track_judges[a.track_id].append(a.user_id)
     affiliations = affiliations_of(event)
     conflicts = {(c.user_id, c.registration_id) for c in conflicts_of(event)}
-    sheet_query = sa.select(ScoreSheet).where(ScoreSheet.round_id == round_.id)
+    sheet_query = sa.select(
+        ScoreSheet.id, ScoreSheet.judge_id, ScoreSheet.registration_id, ScoreSheet.submitted_at
+    ).where(ScoreSheet.round_id == round_.id)
     score_query = (
         sa.select(Score.sheet_id, Score.criterion_id, Score.value)
         .join(ScoreSheet, ScoreSheet.id == Score.sheet_id)
@@ -189,11 +204,12 @@ def load_board(round_: Round, *, judge: User | None = None) -> Board:
     if judge is not None:
         sheet_query = sheet_query.where(ScoreSheet.judge_id == judge.id)
         score_query = score_query.where(ScoreSheet.judge_id == judge.id)
-    sheets = [s for s in db.session.scalars(sheet_query) if s.registration_id in registrations]
-    # Every score of the round in one query, as plain rows: a contest of 5,000 sheets has
-    # 30,000 scores, too many to build ORM objects for on every ranking.
+    # Sheets and scores as plain rows: a contest of 5,000 sheets has 30,000 scores, too many to
+    # build ORM objects for on every ranking. The session's query flushes pending changes;
+    # the scores are then read on its connection, which skips the ORM's per-row work.
+    sheets = [s for s in db.session.execute(sheet_query) if s.registration_id in registrations]
     values: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for sheet_id, criterion_id, value in db.session.execute(score_query):
+    for sheet_id, criterion_id, value in db.session.connection().execute(score_query).all():
         values[sheet_id][criterion_id] = value
     sheet_by_pair = {(s.judge_id, s.registration_id): s for s in sheets}
 
@@ -242,13 +258,13 @@ def load_board(round_: Round, *, judge: User | None = None) -> Board:
         panel=rule_judges,
         conflicts=conflicts,
         exclusions=exclusions,
-        sheets=sheets,
         expected=tuple(sorted(expected)),
         rankings=rankings,
         overall=overall,
         coverage=coverage,
         sheet_by_pair=sheet_by_pair,
         values=values,
+        judge_id=None if judge is None else judge.id,
     )
 
 

@@ -116,9 +116,9 @@ class Judge:
     competes_for: frozenset[int] = frozenset()
 
 
-@dataclass(frozen=True)
-class Sheet:
-    """One judge's scores for one contestant: criterion id -> score, None for "not scored"."""
+class Sheet(NamedTuple):
+    """One judge's scores for one contestant: criterion id -> score, None for "not scored".
+    (A named tuple: a round of 5,000 sheets makes as many on every ranking.)"""
 
     judge: int
     contestant: int
@@ -280,9 +280,11 @@ def _aggregate_exact(
     if rule.method is Aggregation.TRIMMED_MEAN and len(scores) >= rule.trim_minimum and rule.trim:
         k = rule.trim
         # By score, equal scores by judge id.
-        ordered = sorted(zip(scores.values(), scores.keys(), strict=True))
-        dropped = tuple(sorted(judge for _, judge in ordered[:k] + ordered[-k:]))
-        return _mean([value for value, _ in ordered[k:-k]]), dropped, Aggregation.TRIMMED_MEAN
+        judges = sorted(scores)
+        judges.sort(key=scores.__getitem__)  # stable: equal scores stay by judge id
+        dropped = tuple(sorted(judges[:k] + judges[-k:]))
+        kept = [scores[judge] for judge in judges[k:-k]]
+        return _mean(kept), dropped, Aggregation.TRIMMED_MEAN
     # A mean needs no order: the sum is exact.
     return _mean(list(scores.values())), (), Aggregation.MEAN
 
@@ -435,26 +437,30 @@ class CriterionScore:
     contribution: Decimal | None
     spread: Decimal | None
     out_of_tolerance: bool
-    #: (judge, score as entered) by judge id; the standardised scores in the same order (None
-    #: when the round does not standardise); the judges whose score was left out. `scores`
-    #: is made from these when a page explains the line, not for every line of a ranking.
-    entered: tuple[tuple[int, Decimal], ...] = ()
-    scaled: tuple[Decimal, ...] | None = None
-    left_out: frozenset[int] = frozenset()
+    #: Judge id → score as entered; judge id → standardised score (None when the round does
+    #: not standardise); the judges whose score was left out. `scores` is made from these
+    #: when a page explains the line, not for every line of a ranking.
+    entered: Mapping[int, Decimal] = field(default_factory=dict, hash=False)
+    scaled: Mapping[int, Decimal] | None = field(default=None, hash=False)
+    left_out: tuple[int, ...] = ()
 
     @cached_property
     def scores(self) -> tuple[JudgeScore, ...]:
         """Every judge's score on this criterion, by judge id."""
-        scaled = self.scaled if self.scaled is not None else (None,) * len(self.entered)
         return tuple(
-            JudgeScore(judge=judge, score=score, standardised=z, dropped=judge in self.left_out)
-            for (judge, score), z in zip(self.entered, scaled, strict=True)
+            JudgeScore(
+                judge=judge,
+                score=self.entered[judge],
+                standardised=None if self.scaled is None else self.scaled[judge],
+                dropped=judge in self.left_out,
+            )
+            for judge in sorted(self.entered)
         )
 
     @property
     def dropped(self) -> tuple[int, ...]:
         """The judges whose score on this criterion was left out."""
-        return tuple(judge for judge, _ in self.entered if judge in self.left_out)
+        return tuple(judge for judge in sorted(self.entered) if judge in self.left_out)
 
 
 @dataclass(frozen=True)
@@ -762,7 +768,6 @@ def _gathered(
 
 #: A contestant's or a criterion's scores when there are none.
 _NOTHING: Mapping = MappingProxyType({})
-_NOBODY: frozenset[int] = frozenset()
 
 
 def _score_lines(
@@ -811,11 +816,10 @@ def _score_lines(
             if by_total:
                 kept = [v for j, v in used.items() if j not in left_out]
                 value = _mean(kept) if kept else None
-                dropped = frozenset(j for j in used if j in left_out)
+                dropped = tuple(sorted(j for j in used if j in left_out))
                 method = applied
             else:
                 value, dropped, method = _aggregate_exact(used, rule)
-                dropped = frozenset(dropped) if dropped else _NOBODY
             exact[cid] = value
             aggregate = contribution = None
             if value is not None:
@@ -832,7 +836,6 @@ def _score_lines(
             gap = None
             if scores:
                 gap = max(scores.values()) - min(scores.values())
-            entered = tuple(sorted(scores.items()))
             lines.append(
                 CriterionScore(
                     criterion=cid,
@@ -844,10 +847,8 @@ def _score_lines(
                     out_of_tolerance=criterion.tolerance is not None
                     and gap is not None
                     and gap > criterion.tolerance,
-                    entered=entered,
-                    scaled=None
-                    if standardised is None
-                    else tuple(used[judge] for judge, _ in entered),
+                    entered=scores,
+                    scaled=None if standardised is None else used,
                     left_out=dropped,
                 )
             )
