@@ -5,12 +5,13 @@ derived from the sheets on every read through `competitions.rules`; who may scor
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from eventsite.accounts.models import Role, User
 from eventsite.competitions import rules
@@ -24,7 +25,9 @@ from eventsite.competitions.judging import (
 from eventsite.competitions.models import (
     Criterion,
     Exclusion,
+    JudgeAffiliation,
     JudgeAssignment,
+    JudgeConflict,
     Round,
     Score,
     ScoreSheet,
@@ -35,6 +38,7 @@ from eventsite.competitions.setup import (
     rule_criteria,
 )
 from eventsite.events.models import (
+    ACTIVE_STATUSES,
     Registration,
     RegistrationStatus,
     Team,
@@ -298,8 +302,10 @@ class Duty:
 
 
 def duties_of(judge: User) -> list[Duty]:
-    """Every round the judge is assigned to, with their own progress (expected, submitted);
-    none without the judge role."""
+    """Every round the judge is assigned to, with their own progress (expected, submitted,
+    drafts); none without the judge role. Read for all the rounds at once, in the same number
+    of statements however many rounds there are; only a round after one that advances its best
+    N also needs that round's ranking, to know who advanced."""
     if not judge.has_role(Role.JUDGE):
         return []
     rounds = list(
@@ -307,16 +313,122 @@ def duties_of(judge: User) -> list[Duty]:
             sa.select(Round)
             .join(JudgeAssignment, JudgeAssignment.round_id == Round.id)
             .where(JudgeAssignment.user_id == judge.id)
-            .options(joinedload(Round.event), selectinload(Round.criteria))
+            .options(joinedload(Round.event))
             .distinct()
             .order_by(Round.event_id, Round.position, Round.id)
         )
     )
+    if not rounds:
+        return []
+    round_ids = [r.id for r in rounds]
+    event_ids = {r.event_id for r in rounds}
+    tracks: dict[int, set[int]] = defaultdict(set)
+    for round_id, track_id in db.session.execute(
+        sa.select(JudgeAssignment.round_id, JudgeAssignment.track_id).where(
+            JudgeAssignment.user_id == judge.id, JudgeAssignment.round_id.in_(round_ids)
+        )
+    ):
+        tracks[round_id].add(track_id)
+    # The contestants of every first round: confirmed, with a track (as `round_registrations`).
+    contestants: dict[int, list[rules.Contestant]] = defaultdict(list)
+    for registration_id, event_id, team_id, track_id, state in db.session.execute(
+        sa.select(
+            Registration.id,
+            Registration.event_id,
+            Registration.team_id,
+            Registration.track_id,
+            Exclusion.state,
+        )
+        .outerjoin(Exclusion, Exclusion.registration_id == Registration.id)
+        .where(
+            Registration.event_id.in_(event_ids),
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.track_id.is_not(None),
+        )
+        .order_by(Registration.id)
+    ):
+        status = rules.ContestantStatus(state) if state else rules.ContestantStatus.COMPETING
+        contestants[event_id].append(
+            rules.Contestant(id=registration_id, team=team_id, track=track_id, status=status)
+        )
+    panel = _recusal_by_event(judge, event_ids)
+    conflicts = {
+        (judge.id, registration_id)
+        for registration_id in db.session.scalars(
+            sa.select(JudgeConflict.registration_id).where(JudgeConflict.user_id == judge.id)
+        )
+    }
+    #: (round, contestant) → when the judge's sheet was submitted (None: a draft).
+    sheets = {
+        (round_id, registration_id): submitted_at
+        for round_id, registration_id, submitted_at in db.session.execute(
+            sa.select(
+                ScoreSheet.round_id, ScoreSheet.registration_id, ScoreSheet.submitted_at
+            ).where(ScoreSheet.judge_id == judge.id, ScoreSheet.round_id.in_(round_ids))
+        )
+    }
+    before = _previous_rounds(event_ids)
     found = []
     for round_ in rounds:
-        board = load_board(round_, judge=judge)
-        progress = next(
-            (p for p in board.judge_progress() if p.judge.id == judge.id), JudgeProgress(judge)
-        )
-        found.append(Duty(round_, progress.expected, progress.submitted, progress.drafts))
+        people = contestants[round_.event_id]
+        previous = before.get(round_.id)
+        if previous is not None and previous.advance_count is not None:
+            going = {r.id for r in round_registrations(round_)}
+            people = [c for c in people if c.id in going]
+        mine = [c for c in people if c.track in tracks[round_.id]]
+        expected = rules.expected_sheets([panel[round_.event_id]], mine, conflicts)
+        done = [(round_.id, contestant) for _, contestant in expected]
+        submitted = sum(1 for key in done if sheets.get(key) is not None)
+        drafts = sum(1 for key in done if key in sheets and sheets[key] is None)
+        found.append(Duty(round_, len(expected), submitted, drafts))
     return found
+
+
+def _recusal_by_event(judge: User, event_ids: Collection[int]) -> dict[int, rules.Judge]:
+    """The judge as the recusal rule sees them in each event (`recusal_panel` for one judge
+    across events): the teams they are affiliated with, their own active registrations and the
+    teams they compete for."""
+    teams: dict[int, set[int]] = defaultdict(set)
+    for team_id, event_id in db.session.execute(
+        sa.select(JudgeAffiliation.team_id, Team.event_id)
+        .join(Team, Team.id == JudgeAffiliation.team_id)
+        .where(JudgeAffiliation.user_id == judge.id, Team.event_id.in_(event_ids))
+    ):
+        teams[event_id].add(team_id)
+    entries: dict[int, set[int]] = defaultdict(set)
+    competes_for: dict[int, set[int]] = defaultdict(set)
+    for registration_id, event_id, team_id in db.session.execute(
+        sa.select(Registration.id, Registration.event_id, Registration.team_id).where(
+            Registration.event_id.in_(event_ids),
+            Registration.user_id == judge.id,
+            Registration.status.in_(ACTIVE_STATUSES),
+        )
+    ):
+        entries[event_id].add(registration_id)
+        if team_id is not None:
+            competes_for[event_id].add(team_id)
+    return {
+        event_id: rules.Judge(
+            id=judge.id,
+            teams=frozenset(teams[event_id]),
+            entries=frozenset(entries[event_id]),
+            competes_for=frozenset(competes_for[event_id]),
+        )
+        for event_id in event_ids
+    }
+
+
+def _previous_rounds(event_ids: Collection[int]) -> dict[int, sa.Row]:
+    """Round id → the round before it in its event (by position, then id: `previous_round`),
+    as a row with its advance_count."""
+    before: dict[int, sa.Row] = {}
+    last: sa.Row | None = None
+    for row in db.session.execute(
+        sa.select(Round.id, Round.event_id, Round.advance_count)
+        .where(Round.event_id.in_(event_ids))
+        .order_by(Round.event_id, Round.position, Round.id)
+    ):
+        if last is not None and last.event_id == row.event_id:
+            before[row.id] = last
+        last = row
+    return before
