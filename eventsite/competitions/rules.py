@@ -50,6 +50,8 @@ OBJECTION_DAYS = 5
 _CONTEXT = Context(prec=PRECISION, rounding=ROUND_HALF_EVEN)
 #: For sums that must be exact: wide enough for any scores, and an inexact result raises.
 _EXACT = Context(prec=400, traps=[Inexact, InvalidOperation])
+#: No scores (shared: it cannot be changed).
+_NO_SCORES: Mapping = MappingProxyType({})
 
 
 # --- Set-up values -----------------------------------------------------------------------------
@@ -425,10 +427,10 @@ class JudgeScore:
     dropped: bool = False
 
 
-@dataclass(frozen=True)
-class CriterionScore:
+class CriterionScore(NamedTuple):
     """One criterion of a contestant's explanation: every judge's score, the aggregate, the
-    weight, the weighted contribution to the total and the tolerance check on raw scores."""
+    weight, the weighted contribution to the total and the tolerance check on raw scores.
+    (A named tuple: a ranking makes one per contestant and criterion, 4,320 for 720 × 6.)"""
 
     criterion: int
     aggregate: Decimal | None
@@ -440,11 +442,11 @@ class CriterionScore:
     #: Judge id → score as entered; judge id → standardised score (None when the round does
     #: not standardise); the judges whose score was left out. `scores` is made from these
     #: when a page explains the line, not for every line of a ranking.
-    entered: Mapping[int, Decimal] = field(default_factory=dict, hash=False)
-    scaled: Mapping[int, Decimal] | None = field(default=None, hash=False)
+    entered: Mapping[int, Decimal] = _NO_SCORES
+    scaled: Mapping[int, Decimal] | None = None
     left_out: tuple[int, ...] = ()
 
-    @cached_property
+    @property
     def scores(self) -> tuple[JudgeScore, ...]:
         """Every judge's score on this criterion, by judge id."""
         return tuple(
@@ -766,10 +768,6 @@ def _gathered(
     return raw, given, complete
 
 
-#: A contestant's or a criterion's scores when there are none.
-_NOTHING: Mapping = MappingProxyType({})
-
-
 def _score_lines(
     people: Mapping[int, Contestant],
     raw: Mapping[int, Mapping[int, Mapping[int, Decimal]]],
@@ -786,8 +784,8 @@ def _score_lines(
         exact: dict[int, Fraction | None] = {}
         # The total as a numerator and denominator, made a Fraction (reduced) once at the end.
         numerator, denominator, scored = 0, 1, False
-        mine = raw.get(contestant, _NOTHING)
-        raw_by_criterion = {c.id: mine.get(c.id, _NOTHING) for c in criteria}
+        mine = raw.get(contestant, _NO_SCORES)
+        raw_by_criterion = {c.id: mine.get(c.id, _NO_SCORES) for c in criteria}
         if standardised is not None:
             used_by_criterion = {
                 cid: {j: standardised[(j, contestant, cid)] for j in scores}
