@@ -777,6 +777,8 @@ def _score_lines(
 ) -> dict[int, _ContestantScore]:
     """Per contestant: the explanation lines, exact aggregates by criterion and exact total."""
     weights = {criterion.id: Fraction(criterion.weight) for criterion in criteria}
+    #: Criteria of weight 1, whose contribution is their aggregate.
+    unit = {cid for cid, weight in weights.items() if weight == 1}
     by_total = rule.method is Aggregation.TRIMMED_TOTAL
     result = {}
     for contestant in people:
@@ -822,11 +824,10 @@ def _score_lines(
             aggregate = contribution = None
             if value is not None:
                 aggregate = _decimal(value)
-                weight = weights[cid]
-                if weight == 1:
+                if cid in unit:
                     part, contribution = value, aggregate
                 else:
-                    part = weight * value
+                    part = weights[cid] * value
                     contribution = _decimal(part)
                 numerator = numerator * part.denominator + part.numerator * denominator
                 denominator *= part.denominator
