@@ -18,7 +18,12 @@
    app's workers and their PostgreSQL backends used.
 4. Prints a table and writes it as JSON to bench/results/ (gitignored).
 
-`--only standings` (or `rush`, `pages`, comma-separated) runs a part alone.
+   (d) `rankings`, in-process (no server): a competition round ranked through the service
+   (72 and 720 contestants x 7 judges x 6 criteria, `bench/competition_ranking.py`) and the
+   sports meet's board built (`bench/meet_standings.py`), each on its own fresh database, as
+   medians of several runs, wall-clock and CPU, next to issue 15's targets.
+
+`--only standings` (or `rush`, `pages`, `rankings`, comma-separated) runs a part alone.
 
 Not a test: numbers depend on the machine. docs/performance.md records what they were.
 """
@@ -53,7 +58,9 @@ from bench.loadgen import USER_AGENT  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 #: The parts of the benchmark, in the order they run.
-PARTS = ("rush", "pages", "standings")
+PARTS = ("rush", "pages", "standings", "rankings")
+#: The parts that serve the app and the baseline with gunicorn; "rankings" runs in-process.
+SERVED = ("rush", "pages", "standings")
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -439,8 +446,33 @@ def print_table(report: dict) -> None:
         low += [k for k, v in report["standings"]["throughput"].items() if v.get("ratio", 1) < 0.5]
     if "rush" in report and report["rush"]["ratio"] < 0.5:
         low.insert(0, "rush")
+    if "rankings" in report:
+        print_rankings(report["rankings"])
     print()
     print("ratios below 0.5: " + (", ".join(low) if low else "none"))
+
+
+def measure_rankings(args) -> dict:
+    """(d) in-process: a competition round ranked (two sizes) and the sports meet's board
+    built, each on a fresh database of its own."""
+    from bench import competition_ranking, meet_standings
+
+    print("(d) rankings: competition rounds and the sports meet's board, in-process …", flush=True)
+    with fresh_database(args.server, args.keep_database) as (_name, url):
+        rounds = competition_ranking.measure_all(url)
+    with fresh_database(args.server, args.keep_database) as (_name, url):
+        meet = meet_standings.measure_meet(url)
+    return {"rounds": rounds, "meet": meet}
+
+
+def print_rankings(rankings: dict) -> None:
+    from bench import competition_ranking, meet_standings
+
+    print()
+    print("(d) rankings, in-process (median of several runs; wall-clock, CPU in brackets)")
+    for figures in rankings["rounds"]:
+        print("  " + competition_ranking.line(figures))
+    print("  " + meet_standings.line(rankings["meet"]))
 
 
 def load_average() -> float:
@@ -457,13 +489,26 @@ def main(argv=None) -> int:
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    servers: list[Gunicorn] = []
-    with fresh_database(args.server, args.keep_database) as (name, url):
-        try:
-            report = run(args, name, url, servers)
-        finally:
-            for server in servers:
-                server.stop()
+    # In-process first: the served parts set the production environment in this process.
+    rankings = measure_rankings(args) if "rankings" in args.parts else None
+    if any(part in SERVED for part in args.parts):
+        servers: list[Gunicorn] = []
+        with fresh_database(args.server, args.keep_database) as (name, url):
+            try:
+                report = run(args, name, url, servers)
+            finally:
+                for server in servers:
+                    server.stop()
+    else:
+        report = {
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": machine_facts(),
+            "settings": {"parts": args.parts},
+            "statements": {},
+            "load_average_at_end": load_average(),
+        }
+    if rankings is not None:
+        report["rankings"] = rankings
     report["total_seconds"] = round(time.monotonic() - started, 1)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = RESULTS / f"bench-{stamp}.json"

@@ -245,3 +245,43 @@ def test_trimming_totals_leaves_out_the_extreme_totals_and_means_the_rest(sheets
     # The total is the mean of the kept judges' totals (the criteria's means, weighted).
     assert abs(Fraction(placing.total) - sum(kept) / len(kept)) < Fraction(1, 10**30)
     assert [j.judge for j in placing.judge_totals] == sorted(totals)
+
+
+@settings(max_examples=150, deadline=None)
+@given(contests(), RULES, st.sampled_from([(), (21,), (22, 21)]))
+def test_every_grouping_ranks_by_exact_merit(contest, rule, chain):
+    """Within the overall ranking and each track's, a ranked contestant's rank is 1 + the
+    number of ranked contestants of the group with a strictly better total (then tie-break
+    aggregates, higher first, none lowest), computed here from the exact fractions; equal
+    merit shares the rank and is listed by contestant id; a tie-break names the first criterion
+    that differs from the placing above."""
+    people, sheets, expected = contest
+    both = rank_round(people, sheets, CRITERIA, rule=rule, tie_break=chain, expected=expected)
+
+    def merit(placing):
+        values = [Fraction(placing.total) if placing.total is not None else None]
+        if placing._merit:  # the exact values the ranking used
+            values = [value if flag else None for flag, value in placing._merit]
+        return tuple((0, Fraction(0)) if v is None else (1, v) for v in values)
+
+    for ranking in (both.overall, *both.tracks.values()):
+        ranked = [p for p in ranking.placings if p.rank is not None]
+        for placing in ranked:
+            mine = merit(placing)
+            better = sum(1 for other in ranked if merit(other) > mine)
+            assert placing.rank == 1 + better
+            equal = [o for o in ranked if merit(o) == mine]
+            assert placing.shared == (len(equal) > 1)
+        assert [p.contestant for p in ranked] == [
+            p.contestant for p in sorted(ranked, key=lambda p: (p.rank, p.contestant))
+        ]
+        for above, below in zip(ranked, ranked[1:], strict=False):
+            if below.shared or merit(above)[0] != merit(below)[0]:
+                assert below.decided_by is None
+            else:
+                differing = [
+                    cid
+                    for cid, a, b in zip(chain, merit(above)[1:], merit(below)[1:], strict=True)
+                    if a != b
+                ]
+                assert below.decided_by == differing[0]

@@ -1022,3 +1022,61 @@ def test_feedback_page_queries_do_not_grow_with_the_responses(
     body = measure(app, client, auth, count_queries, organizer.id, results)[1]
     assert body.count('<li class="pre-line">意见') == 20
     assert body.count('<li class="pre-line">主题') == 20
+
+
+# --- Competitions: a judge's "my score sheets" over one round and over twelve ------------------
+
+
+def test_judge_sheets_page_does_not_grow_with_the_rounds(app, client, auth, count_queries):
+    """The judge's list of rounds reads every round's progress at once: one round, or twelve
+    over four competitions (two tracks, drafts, submitted sheets, a recusal), cost the same
+    statements, and each round's figures are those its board gives the judge."""
+    from eventsite.competitions import service
+    from eventsite.competitions.models import JudgeAssignment, Round
+    from tests.competition_factories import affiliate, make_contest, make_sheet
+
+    first = make_contest(judges=2)
+    judge = first.judges[0]
+    make_sheet(first, judge, first.everyone()[0], ["8", "15"])
+    make_sheet(first, judge, first.everyone()[1], ["7", None], submitted=False)
+    db.session.commit()
+    url = "/competitions/my-sheets"
+    one = measure(app, client, auth, count_queries, judge.id, url)[0]
+
+    rounds = [first.round]
+    for n in range(3):
+        other = make_contest(judges=1, tracks=("商务英语", "商务日语"))
+        rounds.append(other.round)
+        make_sheet(other, judge, other.everyone()[n], ["6", "12"])
+        if n == 1:
+            affiliate(judge, other.event.teams[0])
+    for contest_round in list(rounds):
+        for position in (2, 3):
+            later = Round(
+                event_id=contest_round.event_id, name=f"第{position}轮", position=position
+            )
+            db.session.add(later)
+            rounds.append(later)
+    db.session.flush()
+    for contest_round in rounds[1:]:
+        for track in contest_round.event.tracks:
+            db.session.add(
+                JudgeAssignment(round_id=contest_round.id, track_id=track.id, user_id=judge.id)
+            )
+    db.session.commit()
+    many, body, _ = measure(app, client, auth, count_queries, judge.id, url)
+    assert len(rounds) == 12 and body.count('class="card"') == 12
+    assert many == one
+    duties = service.duties_of(judge)
+    assert len(duties) == 12
+    for duty in duties:
+        board = service.load_board(duty.round, judge=judge)
+        (progress,) = [p for p in board.judge_progress() if p.judge.id == judge.id]
+        assert (duty.expected, duty.submitted, duty.drafts) == (
+            progress.expected,
+            progress.submitted,
+            progress.drafts,
+        ), duty.round.name
+    assert {(d.expected, d.submitted, d.drafts) for d in duties if d.round == first.round} == {
+        (3, 1, 1)
+    }

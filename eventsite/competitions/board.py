@@ -5,11 +5,13 @@ derived from the sheets on every read through `competitions.rules`; who may scor
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from eventsite.accounts.models import Role, User
 from eventsite.competitions import rules
@@ -23,7 +25,9 @@ from eventsite.competitions.judging import (
 from eventsite.competitions.models import (
     Criterion,
     Exclusion,
+    JudgeAffiliation,
     JudgeAssignment,
+    JudgeConflict,
     Round,
     Score,
     ScoreSheet,
@@ -34,6 +38,7 @@ from eventsite.competitions.setup import (
     rule_criteria,
 )
 from eventsite.events.models import (
+    ACTIVE_STATUSES,
     Registration,
     RegistrationStatus,
     Team,
@@ -60,15 +65,27 @@ class Board:
     panel: dict[int, rules.Judge]
     conflicts: set[tuple[int, int]]
     exclusions: dict[int, Exclusion]
-    sheets: list[ScoreSheet]
     #: (judge, contestant) pairs that should have a sheet.
     expected: tuple[tuple[int, int], ...]
     rankings: dict[int | None, rules.Ranking]
     overall: rules.Ranking
     coverage: dict[int, rules.Coverage]
-    sheet_by_pair: dict[tuple[int, int], ScoreSheet] = field(default_factory=dict)
+    #: (judge, contestant) → the sheet's id, judge_id, registration_id and submitted_at, as a
+    #: plain row: what rankings and progress need, without an ORM object per sheet.
+    sheet_by_pair: dict[tuple[int, int], sa.Row] = field(default_factory=dict)
     #: Sheet id → criterion id → score (an unscored criterion is absent).
     values: dict[int, dict[int, Decimal]] = field(default_factory=dict)
+    #: The judge the board was loaded for (only their sheets), None for every judge's.
+    judge_id: int | None = None
+
+    @cached_property
+    def sheets(self) -> list[ScoreSheet]:
+        """The round's sheets of the board's contestants as ORM objects, loaded on first use
+        (exports and the score explanation; a ranking does not need them)."""
+        query = sa.select(ScoreSheet).where(ScoreSheet.round_id == self.round.id)
+        if self.judge_id is not None:
+            query = query.where(ScoreSheet.judge_id == self.judge_id)
+        return [s for s in db.session.scalars(query) if s.registration_id in self.registrations]
 
     @property
     def provisional(self) -> bool:
@@ -180,7 +197,9 @@ def load_board(round_: Round, *, judge: User | None = None) -> Board:
         track_judges[a.track_id].append(a.user_id)
     affiliations = affiliations_of(event)
     conflicts = {(c.user_id, c.registration_id) for c in conflicts_of(event)}
-    sheet_query = sa.select(ScoreSheet).where(ScoreSheet.round_id == round_.id)
+    sheet_query = sa.select(
+        ScoreSheet.id, ScoreSheet.judge_id, ScoreSheet.registration_id, ScoreSheet.submitted_at
+    ).where(ScoreSheet.round_id == round_.id)
     score_query = (
         sa.select(Score.sheet_id, Score.criterion_id, Score.value)
         .join(ScoreSheet, ScoreSheet.id == Score.sheet_id)
@@ -189,11 +208,12 @@ def load_board(round_: Round, *, judge: User | None = None) -> Board:
     if judge is not None:
         sheet_query = sheet_query.where(ScoreSheet.judge_id == judge.id)
         score_query = score_query.where(ScoreSheet.judge_id == judge.id)
-    sheets = [s for s in db.session.scalars(sheet_query) if s.registration_id in registrations]
-    # Every score of the round in one query, as plain rows: a contest of 5,000 sheets has
-    # 30,000 scores, too many to build ORM objects for on every ranking.
+    # Sheets and scores as plain rows: a contest of 5,000 sheets has 30,000 scores, too many to
+    # build ORM objects for on every ranking. The session's query flushes pending changes;
+    # the scores are then read on its connection, which skips the ORM's per-row work.
+    sheets = [s for s in db.session.execute(sheet_query) if s.registration_id in registrations]
     values: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for sheet_id, criterion_id, value in db.session.execute(score_query):
+    for sheet_id, criterion_id, value in db.session.connection().execute(score_query).all():
         values[sheet_id][criterion_id] = value
     sheet_by_pair = {(s.judge_id, s.registration_id): s for s in sheets}
 
@@ -242,13 +262,13 @@ def load_board(round_: Round, *, judge: User | None = None) -> Board:
         panel=rule_judges,
         conflicts=conflicts,
         exclusions=exclusions,
-        sheets=sheets,
         expected=tuple(sorted(expected)),
         rankings=rankings,
         overall=overall,
         coverage=coverage,
         sheet_by_pair=sheet_by_pair,
         values=values,
+        judge_id=None if judge is None else judge.id,
     )
 
 
@@ -282,8 +302,10 @@ class Duty:
 
 
 def duties_of(judge: User) -> list[Duty]:
-    """Every round the judge is assigned to, with their own progress (expected, submitted);
-    none without the judge role."""
+    """Every round the judge is assigned to, with their own progress (expected, submitted,
+    drafts); none without the judge role. Read for all the rounds at once, in the same number
+    of statements however many rounds there are; only a round after one that advances its best
+    N also needs that round's ranking, to know who advanced."""
     if not judge.has_role(Role.JUDGE):
         return []
     rounds = list(
@@ -291,16 +313,122 @@ def duties_of(judge: User) -> list[Duty]:
             sa.select(Round)
             .join(JudgeAssignment, JudgeAssignment.round_id == Round.id)
             .where(JudgeAssignment.user_id == judge.id)
-            .options(joinedload(Round.event), selectinload(Round.criteria))
+            .options(joinedload(Round.event))
             .distinct()
             .order_by(Round.event_id, Round.position, Round.id)
         )
     )
+    if not rounds:
+        return []
+    round_ids = [r.id for r in rounds]
+    event_ids = {r.event_id for r in rounds}
+    tracks: dict[int, set[int]] = defaultdict(set)
+    for round_id, track_id in db.session.execute(
+        sa.select(JudgeAssignment.round_id, JudgeAssignment.track_id).where(
+            JudgeAssignment.user_id == judge.id, JudgeAssignment.round_id.in_(round_ids)
+        )
+    ):
+        tracks[round_id].add(track_id)
+    # The contestants of every first round: confirmed, with a track (as `round_registrations`).
+    contestants: dict[int, list[rules.Contestant]] = defaultdict(list)
+    for registration_id, event_id, team_id, track_id, state in db.session.execute(
+        sa.select(
+            Registration.id,
+            Registration.event_id,
+            Registration.team_id,
+            Registration.track_id,
+            Exclusion.state,
+        )
+        .outerjoin(Exclusion, Exclusion.registration_id == Registration.id)
+        .where(
+            Registration.event_id.in_(event_ids),
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.track_id.is_not(None),
+        )
+        .order_by(Registration.id)
+    ):
+        status = rules.ContestantStatus(state) if state else rules.ContestantStatus.COMPETING
+        contestants[event_id].append(
+            rules.Contestant(id=registration_id, team=team_id, track=track_id, status=status)
+        )
+    panel = _recusal_by_event(judge, event_ids)
+    conflicts = {
+        (judge.id, registration_id)
+        for registration_id in db.session.scalars(
+            sa.select(JudgeConflict.registration_id).where(JudgeConflict.user_id == judge.id)
+        )
+    }
+    #: (round, contestant) → when the judge's sheet was submitted (None: a draft).
+    sheets = {
+        (round_id, registration_id): submitted_at
+        for round_id, registration_id, submitted_at in db.session.execute(
+            sa.select(
+                ScoreSheet.round_id, ScoreSheet.registration_id, ScoreSheet.submitted_at
+            ).where(ScoreSheet.judge_id == judge.id, ScoreSheet.round_id.in_(round_ids))
+        )
+    }
+    before = _previous_rounds(event_ids)
     found = []
     for round_ in rounds:
-        board = load_board(round_, judge=judge)
-        progress = next(
-            (p for p in board.judge_progress() if p.judge.id == judge.id), JudgeProgress(judge)
-        )
-        found.append(Duty(round_, progress.expected, progress.submitted, progress.drafts))
+        people = contestants[round_.event_id]
+        previous = before.get(round_.id)
+        if previous is not None and previous.advance_count is not None:
+            going = {r.id for r in round_registrations(round_)}
+            people = [c for c in people if c.id in going]
+        mine = [c for c in people if c.track in tracks[round_.id]]
+        expected = rules.expected_sheets([panel[round_.event_id]], mine, conflicts)
+        done = [(round_.id, contestant) for _, contestant in expected]
+        submitted = sum(1 for key in done if sheets.get(key) is not None)
+        drafts = sum(1 for key in done if key in sheets and sheets[key] is None)
+        found.append(Duty(round_, len(expected), submitted, drafts))
     return found
+
+
+def _recusal_by_event(judge: User, event_ids: Collection[int]) -> dict[int, rules.Judge]:
+    """The judge as the recusal rule sees them in each event (`recusal_panel` for one judge
+    across events): the teams they are affiliated with, their own active registrations and the
+    teams they compete for."""
+    teams: dict[int, set[int]] = defaultdict(set)
+    for team_id, event_id in db.session.execute(
+        sa.select(JudgeAffiliation.team_id, Team.event_id)
+        .join(Team, Team.id == JudgeAffiliation.team_id)
+        .where(JudgeAffiliation.user_id == judge.id, Team.event_id.in_(event_ids))
+    ):
+        teams[event_id].add(team_id)
+    entries: dict[int, set[int]] = defaultdict(set)
+    competes_for: dict[int, set[int]] = defaultdict(set)
+    for registration_id, event_id, team_id in db.session.execute(
+        sa.select(Registration.id, Registration.event_id, Registration.team_id).where(
+            Registration.event_id.in_(event_ids),
+            Registration.user_id == judge.id,
+            Registration.status.in_(ACTIVE_STATUSES),
+        )
+    ):
+        entries[event_id].add(registration_id)
+        if team_id is not None:
+            competes_for[event_id].add(team_id)
+    return {
+        event_id: rules.Judge(
+            id=judge.id,
+            teams=frozenset(teams[event_id]),
+            entries=frozenset(entries[event_id]),
+            competes_for=frozenset(competes_for[event_id]),
+        )
+        for event_id in event_ids
+    }
+
+
+def _previous_rounds(event_ids: Collection[int]) -> dict[int, sa.Row]:
+    """Round id → the round before it in its event (by position, then id: `previous_round`),
+    as a row with its advance_count."""
+    before: dict[int, sa.Row] = {}
+    last: sa.Row | None = None
+    for row in db.session.execute(
+        sa.select(Round.id, Round.event_id, Round.advance_count)
+        .where(Round.event_id.in_(event_ids))
+        .order_by(Round.event_id, Round.position, Round.id)
+    ):
+        if last is not None and last.event_id == row.event_id:
+            before[row.id] = last
+        last = row
+    return before

@@ -30,11 +30,12 @@ import math
 import unicodedata
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, Inexact, InvalidOperation
 from fractions import Fraction
 from functools import cached_property
+from types import MappingProxyType
 from typing import NamedTuple
 
 #: Significant digits of every computed score (means, standardised scores, totals).
@@ -49,6 +50,8 @@ OBJECTION_DAYS = 5
 _CONTEXT = Context(prec=PRECISION, rounding=ROUND_HALF_EVEN)
 #: For sums that must be exact: wide enough for any scores, and an inexact result raises.
 _EXACT = Context(prec=400, traps=[Inexact, InvalidOperation])
+#: No scores (shared: it cannot be changed).
+_NO_SCORES: Mapping = MappingProxyType({})
 
 
 # --- Set-up values -----------------------------------------------------------------------------
@@ -115,9 +118,9 @@ class Judge:
     competes_for: frozenset[int] = frozenset()
 
 
-@dataclass(frozen=True)
-class Sheet:
-    """One judge's scores for one contestant: criterion id -> score, None for "not scored"."""
+class Sheet(NamedTuple):
+    """One judge's scores for one contestant: criterion id -> score, None for "not scored".
+    (A named tuple: a round of 5,000 sheets makes as many on every ranking.)"""
 
     judge: int
     contestant: int
@@ -270,18 +273,22 @@ def _aggregate_exact(
     """`aggregate` as an exact fraction: the value, the dropped judges and the method applied."""
     if not scores:
         return None, (), rule.method
-    ordered = sorted(scores.items(), key=lambda item: (item[1], item[0]))
-    values = [value for _, value in ordered]
     if rule.method is Aggregation.MEDIAN:
+        values = sorted(scores.values())
         middle = len(values) // 2
         if len(values) % 2:
             return Fraction(values[middle]), (), Aggregation.MEDIAN
         return _mean(values[middle - 1 : middle + 1]), (), Aggregation.MEDIAN
-    if rule.method is Aggregation.TRIMMED_MEAN and len(values) >= rule.trim_minimum and rule.trim:
+    if rule.method is Aggregation.TRIMMED_MEAN and len(scores) >= rule.trim_minimum and rule.trim:
         k = rule.trim
-        dropped = tuple(sorted(judge for judge, _ in ordered[:k] + ordered[-k:]))
-        return _mean(values[k:-k]), dropped, Aggregation.TRIMMED_MEAN
-    return _mean(values), (), Aggregation.MEAN
+        # By score, equal scores by judge id.
+        judges = sorted(scores)
+        judges.sort(key=scores.__getitem__)  # stable: equal scores stay by judge id
+        dropped = tuple(sorted(judges[:k] + judges[-k:]))
+        kept = [scores[judge] for judge in judges[k:-k]]
+        return _mean(kept), dropped, Aggregation.TRIMMED_MEAN
+    # A mean needs no order: the sum is exact.
+    return _mean(list(scores.values())), (), Aggregation.MEAN
 
 
 def dropped_by_total(
@@ -420,24 +427,42 @@ class JudgeScore:
     dropped: bool = False
 
 
-@dataclass(frozen=True)
-class CriterionScore:
+class CriterionScore(NamedTuple):
     """One criterion of a contestant's explanation: every judge's score, the aggregate, the
-    weight, the weighted contribution to the total and the tolerance check on raw scores."""
+    weight, the weighted contribution to the total and the tolerance check on raw scores.
+    (A named tuple: a ranking makes one per contestant and criterion, 4,320 for 720 × 6.)"""
 
     criterion: int
-    scores: tuple[JudgeScore, ...]
     aggregate: Decimal | None
     method: Aggregation
     weight: Decimal
     contribution: Decimal | None
     spread: Decimal | None
     out_of_tolerance: bool
+    #: Judge id → score as entered; judge id → standardised score (None when the round does
+    #: not standardise); the judges whose score was left out. `scores` is made from these
+    #: when a page explains the line, not for every line of a ranking.
+    entered: Mapping[int, Decimal] = _NO_SCORES
+    scaled: Mapping[int, Decimal] | None = None
+    left_out: tuple[int, ...] = ()
+
+    @property
+    def scores(self) -> tuple[JudgeScore, ...]:
+        """Every judge's score on this criterion, by judge id."""
+        return tuple(
+            JudgeScore(
+                judge=judge,
+                score=self.entered[judge],
+                standardised=None if self.scaled is None else self.scaled[judge],
+                dropped=judge in self.left_out,
+            )
+            for judge in sorted(self.entered)
+        )
 
     @property
     def dropped(self) -> tuple[int, ...]:
         """The judges whose score on this criterion was left out."""
-        return tuple(score.judge for score in self.scores if score.dropped)
+        return tuple(judge for judge in sorted(self.entered) if judge in self.left_out)
 
 
 @dataclass(frozen=True)
@@ -585,11 +610,14 @@ class _ContestantScore(NamedTuple):
     aggregates: dict[int, Fraction | None]
     total: Fraction | None
     judge_totals: tuple[JudgeScore, ...] = ()
+    #: The total as shown (a Decimal of PRECISION digits), worked out once for every ranking.
+    shown_total: Decimal | None = None
 
 
 @dataclass(frozen=True)
 class _Scored:
-    """Every contestant's score lines for a round, ready to be ranked in any grouping."""
+    """Every contestant's score lines for a round, ready to be ranked in any grouping: the
+    rankable contestants in ranking order once, which every grouping keeps."""
 
     people: Mapping[int, Contestant]
     lines: Mapping[int, _ContestantScore]
@@ -597,6 +625,12 @@ class _Scored:
     tie_break: Sequence[int]
     missing: tuple[tuple[int, int], ...]
     unscaled: tuple[tuple[int, int], ...]
+    #: Competing contestants with a total, best first (equal merit: by contestant id).
+    order: tuple[int, ...] = ()
+    #: Contestant → exact merit (total, then the tie-break aggregates) as (scored?, value) pairs.
+    merits: Mapping[int, tuple] = field(default_factory=dict)
+    #: Contestant → the same merit as whole numbers over common denominators (see `_merit_keys`).
+    keys: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -608,25 +642,39 @@ class _Scored:
         tie_break: Sequence[int],
         expected: Iterable[tuple[int, int]],
     ) -> _Scored:
-        """Check the input, standardise if the rule says so, and aggregate every criterion."""
+        """Check the input, standardise if the rule says so, aggregate every criterion and put
+        the contestants in ranking order."""
         people = _contestants_by_id(contestants)
         sheet_list = list(sheets)
         by_id = _criteria_by_id(criteria)
         for cid in tie_break:
             if cid not in by_id:
                 raise ValueError(f"Tie-break criterion {cid} is not a criterion of this round.")
-        _check_sheets(people, sheet_list, by_id)
+        raw, given, complete = _gathered(people, sheet_list, by_id)
         standardised: dict[tuple[int, int, int], Decimal] | None = None
         unscaled: tuple[tuple[int, int], ...] = ()
         if rule.standardise:
             standardised, unscaled = _standardised(sheet_list, criteria)
+        lines = _score_lines(people, raw, criteria, rule, standardised)
+        merits = {
+            cid: _merit(lines[cid], tie_break)
+            for cid, contestant in people.items()
+            if contestant.competing and lines[cid].total is not None
+        }
+        keys = _merit_keys(merits)
+        # Best first; equal merit by contestant id (a reversed sort keeps the order of equals).
+        order = sorted(merits)
+        order.sort(key=keys.__getitem__, reverse=True)
         return cls(
             people=people,
-            lines=_score_lines(people, sheet_list, criteria, rule, standardised),
+            lines=lines,
             criteria=criteria,
             tie_break=tuple(tie_break),
-            missing=_missing(people, sheet_list, criteria, expected),
+            missing=_missing(people, given, complete, expected),
             unscaled=unscaled,
+            order=tuple(order),
+            merits=merits,
+            keys=keys,
         )
 
     def ranking(self, members: Iterable[Contestant]) -> Ranking:
@@ -634,49 +682,112 @@ class _Scored:
         members = list(members)
         ids = {contestant.id for contestant in members}
         return Ranking(
-            placings=_placings(members, self.lines, self.tie_break),
+            placings=self._placings(members, ids),
             missing=tuple(pair for pair in self.missing if pair[1] in ids),
             unscaled=self.unscaled,
         )
 
-
-def _check_sheets(
-    people: Mapping[int, Contestant], sheets: Sequence[Sheet], by_id: Mapping[int, Criterion]
-) -> None:
-    """Every sheet is for a contestant of the round, on its criteria, at most one per judge."""
-    seen: set[tuple[int, int]] = set()
-    for sheet in sheets:
-        if sheet.contestant not in people:
-            raise ValueError(f"Sheet for contestant {sheet.contestant}, who is not in this round.")
-        if (sheet.judge, sheet.contestant) in seen:
-            raise ValueError(
-                f"Two sheets of judge {sheet.judge} for contestant {sheet.contestant}."
+    def _placings(self, members: Sequence[Contestant], ids: Collection[int]) -> tuple[Placing, ...]:
+        """Ranked placings of some contestants, unranked ones after (see `Ranking`)."""
+        ranked = [cid for cid in self.order if cid in ids]
+        keys = [self.keys[cid] for cid in ranked]
+        placings: list[Placing] = []
+        rank = 0
+        for index, cid in enumerate(ranked):
+            key = keys[index]
+            with_previous = index > 0 and keys[index - 1] == key
+            with_next = index + 1 < len(keys) and keys[index + 1] == key
+            decided_by = None
+            if not with_previous:
+                rank = index + 1
+                # Below an equal total: the first tie-break criterion that differs decided it.
+                if index > 0 and keys[index - 1][:2] == key[:2]:
+                    decided_by = next(
+                        c
+                        for position, c in enumerate(self.tie_break, start=1)
+                        if keys[index - 1][2 * position : 2 * position + 2]
+                        != key[2 * position : 2 * position + 2]
+                    )
+            placings.append(
+                _placing(
+                    self.people[cid],
+                    self.lines[cid],
+                    rank=rank,
+                    shared=with_previous or with_next,
+                    decided_by=decided_by,
+                    merit=self.merits[cid],
+                )
             )
-        seen.add((sheet.judge, sheet.contestant))
-        _check_criteria(sheet.scores, by_id)
+        unscored = sorted(
+            (c for c in members if c.competing and self.lines[c.id].total is None),
+            key=lambda c: c.id,
+        )
+        out = sorted((c for c in members if not c.competing), key=lambda c: c.id)
+        placings.extend(_placing(c, self.lines[c.id], rank=None) for c in [*unscored, *out])
+        return tuple(placings)
+
+
+def _gathered(
+    people: Mapping[int, Contestant], sheets: Sequence[Sheet], by_id: Mapping[int, Criterion]
+) -> tuple[dict[int, dict[int, dict[int, Decimal]]], set[tuple[int, int]], set[tuple[int, int]]]:
+    """Every sheet checked (for a contestant of the round, on its criteria, at most one per
+    judge, scores that can be computed with) and read once: contestant → criterion → judge →
+    score, the (judge, contestant) pairs with a sheet, and those whose sheet scores every
+    criterion."""
+    raw: dict[int, dict[int, dict[int, Decimal]]] = {}
+    given: set[tuple[int, int]] = set()
+    complete: set[tuple[int, int]] = set()
+    criteria = by_id.keys()
+    for sheet in sheets:
+        contestant, judge = sheet.contestant, sheet.judge
+        if contestant not in people:
+            raise ValueError(f"Sheet for contestant {contestant}, who is not in this round.")
+        pair = (judge, contestant)
+        if pair in given:
+            raise ValueError(f"Two sheets of judge {judge} for contestant {contestant}.")
+        given.add(pair)
+        scores = sheet.scores
+        if not scores.keys() <= criteria:
+            _check_criteria(scores, by_id)
+        mine = raw.get(contestant)
+        if mine is None:
+            mine = raw[contestant] = {}
+        scored = 0
+        for cid, value in scores.items():
+            if value is None:
+                continue
+            if type(value) is not Decimal or not value.is_finite():
+                value = _checked(value)
+            by_judge = mine.get(cid)
+            if by_judge is None:
+                by_judge = mine[cid] = {}
+            by_judge[judge] = value
+            scored += 1
+        if scored == len(criteria):
+            complete.add(pair)
+    return raw, given, complete
 
 
 def _score_lines(
     people: Mapping[int, Contestant],
-    sheets: Sequence[Sheet],
+    raw: Mapping[int, Mapping[int, Mapping[int, Decimal]]],
     criteria: Sequence[Criterion],
     rule: AggregationRule,
     standardised: Mapping[tuple[int, int, int], Decimal] | None,
 ) -> dict[int, _ContestantScore]:
     """Per contestant: the explanation lines, exact aggregates by criterion and exact total."""
-    raw: defaultdict[tuple[int, int], dict[int, Decimal]] = defaultdict(dict)
-    for sheet in sheets:
-        for cid, value in sheet.scores.items():
-            if value is not None:
-                raw[(sheet.contestant, cid)][sheet.judge] = _checked(value)
     weights = {criterion.id: Fraction(criterion.weight) for criterion in criteria}
+    #: Criteria of weight 1, whose contribution is their aggregate.
+    unit = {cid for cid, weight in weights.items() if weight == 1}
     by_total = rule.method is Aggregation.TRIMMED_TOTAL
     result = {}
     for contestant in people:
         lines: list[CriterionScore] = []
         exact: dict[int, Fraction | None] = {}
-        total: Fraction | None = None
-        raw_by_criterion = {c.id: raw.get((contestant, c.id), {}) for c in criteria}
+        # The total as a numerator and denominator, made a Fraction (reduced) once at the end.
+        numerator, denominator, scored = 0, 1, False
+        mine = raw.get(contestant, _NO_SCORES)
+        raw_by_criterion = {c.id: mine.get(c.id, _NO_SCORES) for c in criteria}
         if standardised is not None:
             used_by_criterion = {
                 cid: {j: standardised[(j, contestant, cid)] for j in scores}
@@ -699,8 +810,9 @@ def _score_lines(
                 for judge in sorted(used_totals)
             )
         for criterion in criteria:
-            scores = raw_by_criterion[criterion.id]
-            used = used_by_criterion[criterion.id]
+            cid = criterion.id
+            scores = raw_by_criterion[cid]
+            used = used_by_criterion[cid]
             if by_total:
                 kept = [v for j, v in used.items() if j not in left_out]
                 value = _mean(kept) if kept else None
@@ -708,33 +820,45 @@ def _score_lines(
                 method = applied
             else:
                 value, dropped, method = _aggregate_exact(used, rule)
-            exact[criterion.id] = value
-            contribution = None
+            exact[cid] = value
+            aggregate = contribution = None
             if value is not None:
-                contribution = weights[criterion.id] * value
-                total = contribution if total is None else total + contribution
-            raw_values = list(scores.values())
+                aggregate = _decimal(value)
+                if cid in unit:
+                    part, contribution = value, aggregate
+                else:
+                    part = weights[cid] * value
+                    contribution = _decimal(part)
+                numerator = numerator * part.denominator + part.numerator * denominator
+                denominator *= part.denominator
+                scored = True
+            gap = None
+            if scores:
+                gap = max(scores.values()) - min(scores.values())
             lines.append(
                 CriterionScore(
-                    criterion=criterion.id,
-                    scores=tuple(
-                        JudgeScore(
-                            judge=judge,
-                            score=scores[judge],
-                            standardised=used[judge] if standardised is not None else None,
-                            dropped=judge in dropped,
-                        )
-                        for judge in sorted(scores)
-                    ),
-                    aggregate=None if value is None else _decimal(value),
+                    criterion=cid,
+                    aggregate=aggregate,
                     method=method,
                     weight=criterion.weight,
-                    contribution=None if contribution is None else _decimal(contribution),
-                    spread=spread(raw_values),
-                    out_of_tolerance=out_of_tolerance(raw_values, criterion.tolerance),
+                    contribution=contribution,
+                    spread=gap,
+                    out_of_tolerance=criterion.tolerance is not None
+                    and gap is not None
+                    and gap > criterion.tolerance,
+                    entered=scores,
+                    scaled=None if standardised is None else used,
+                    left_out=dropped,
                 )
             )
-        result[contestant] = _ContestantScore(tuple(lines), exact, total, judge_totals)
+        total = Fraction(numerator, denominator) if scored else None
+        result[contestant] = _ContestantScore(
+            tuple(lines),
+            exact,
+            total,
+            judge_totals,
+            None if total is None else _decimal(total),
+        )
     return result
 
 
@@ -749,55 +873,34 @@ def _judge_totals(
     return dict(totals)
 
 
-def _placings(
-    contestants: Sequence[Contestant],
-    lines: Mapping[int, _ContestantScore],
-    tie_break: Sequence[int],
-) -> tuple[Placing, ...]:
-    """Ranked placings of some contestants, unranked ones after (see `Ranking`)."""
-
-    def merit(contestant: int) -> tuple:
-        score = lines[contestant]
-        # Higher is better; "no score" sorts below every score.
-        return tuple(
-            (0, Fraction(0)) if value is None else (1, value)
-            for value in (score.total, *(score.aggregates[cid] for cid in tie_break))
-        )
-
-    rankable = sorted(
-        (c for c in contestants if c.competing and lines[c.id].total is not None),
-        key=lambda c: (tuple((-flag, -value) for flag, value in merit(c.id)), c.id),
+def _merit(score: _ContestantScore, tie_break: Sequence[int]) -> tuple:
+    """The exact sort key of a contestant: their total, then each tie-break criterion's
+    aggregate, as (1, value) pairs, (0, 0) for "no score" (below every score)."""
+    return tuple(
+        (0, Fraction(0)) if value is None else (1, value)
+        for value in (score.total, *(score.aggregates[cid] for cid in tie_break))
     )
-    placings: list[Placing] = []
-    for position, contestant in enumerate(rankable, start=1):
-        mine = merit(contestant.id)
-        previous = placings[-1] if placings else None
-        shared = previous is not None and previous._merit == mine
-        decided_by = None
-        if previous is not None and not shared and previous._merit[0] == mine[0]:
-            decided_by = next(
-                cid
-                for cid, theirs, ours in zip(tie_break, previous._merit[1:], mine[1:], strict=True)
-                if theirs != ours
-            )
-        if shared:
-            placings[-1] = replace(previous, shared=True)
-        placings.append(
-            _placing(
-                contestant,
-                lines[contestant.id],
-                rank=previous.rank if shared else position,
-                shared=shared,
-                decided_by=decided_by,
-                merit=mine,
-            )
+
+
+def _merit_keys(merits: Mapping[int, tuple]) -> dict[int, tuple[int, ...]]:
+    """The merits as flat tuples of whole numbers that order and compare as the merits do: each
+    value written over the common denominator of its position, so sorting and tie checks
+    compare integers instead of fractions."""
+    if not merits:
+        return {}
+    width = len(next(iter(merits.values())))
+    common = [
+        math.lcm(*(merit[position][1].denominator for merit in merits.values()))
+        for position in range(width)
+    ]
+    return {
+        contestant: tuple(
+            part
+            for (flag, value), denominator in zip(merit, common, strict=True)
+            for part in (flag, value.numerator * (denominator // value.denominator))
         )
-    unscored = sorted(
-        (c for c in contestants if c.competing and lines[c.id].total is None), key=lambda c: c.id
-    )
-    out = sorted((c for c in contestants if not c.competing), key=lambda c: c.id)
-    placings.extend(_placing(c, lines[c.id], rank=None) for c in [*unscored, *out])
-    return tuple(placings)
+        for contestant, merit in merits.items()
+    }
 
 
 def _placing(
@@ -816,7 +919,7 @@ def _placing(
         track=contestant.track,
         status=contestant.status,
         rank=rank,
-        total=None if score.total is None else _decimal(score.total),
+        total=score.shown_total,
         criteria=score.lines,
         shared=shared,
         decided_by=decided_by,
@@ -827,23 +930,17 @@ def _placing(
 
 def _missing(
     people: Mapping[int, Contestant],
-    sheets: Sequence[Sheet],
-    criteria: Sequence[Criterion],
+    given: Collection[tuple[int, int]],
+    complete: Collection[tuple[int, int]],
     expected: Iterable[tuple[int, int]],
 ) -> tuple[tuple[int, int], ...]:
     """Expected (judge, contestant) pairs of competing contestants without a complete sheet, and
     pairs whose sheet leaves a criterion empty."""
-    complete = {
-        (sheet.judge, sheet.contestant)
-        for sheet in sheets
-        if not unscored_criteria(sheet.scores, criteria)
-    }
-    given = {(sheet.judge, sheet.contestant) for sheet in sheets}
-    wanted = set(expected) | given
+    wanted = set(expected) | set(given)
     for _judge, contestant in wanted:
         if contestant not in people:
             raise ValueError(f"Expected sheet for contestant {contestant}, not in this round.")
-    return tuple(sorted(pair for pair in wanted - complete if people[pair[1]].competing))
+    return tuple(sorted(pair for pair in wanted - set(complete) if people[pair[1]].competing))
 
 
 # --- Advancing, awards and teams ---------------------------------------------------------------
@@ -1200,7 +1297,8 @@ def _mean(values: Sequence[Decimal]) -> Fraction:
     total = Decimal(0)
     for value in values:
         total = _EXACT.add(total, value)
-    return Fraction(total) / len(values)
+    numerator, denominator = total.as_integer_ratio()
+    return Fraction(numerator, denominator * len(values))
 
 
 def _decimal(value: Fraction) -> Decimal:
