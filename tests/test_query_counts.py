@@ -657,6 +657,7 @@ def measured_here() -> list[str]:
     urls = [url for _, url in pairs]
     urls += MIXER_PAGES + MIXER_ORGANIZER_PAGES + MEET_PAGES + DESIGNER_PAGES + PRINTED_PAGES
     urls += [MIXER_STATS_PAGE, *CERTIFICATE_PAGES.values()]
+    urls += [url for _, url in MEET_WORK_PAGES + COMPETITION_PAGES]
     return urls
 
 
@@ -818,6 +819,190 @@ def test_sports_meet_board_queries_do_not_grow_with_the_meet(app, client, auth, 
         assert max(results[(label, "large")].values()) <= MAX_QUERIES, results
     # Kept, a refresh costs the permission check and the meet's version only.
     assert results[("kept", "large")]["/events/{event}/meet/standings.json"] <= 4
+
+
+# --- Sports meets: the organizer's, referee's and captain's pages for 2 teams and for 8 -------
+
+#: A meet's working pages, and who opens them.
+MEET_WORK_PAGES = [
+    ("organizer", "/events/{event}/meet/setup"),
+    ("organizer", "/events/{event}/meet/captains"),
+    ("organizer", "/events/{event}/meet/items/new"),
+    ("organizer", "/events/{event}/meet/items/{item}/edit"),
+    ("organizer", "/events/{event}/meet/items/{item}/print"),
+    ("organizer", "/events/{event}/meet/export/entries.xlsx"),
+    ("organizer", "/events/{event}/meet/export/results.xlsx"),
+    ("organizer", "/events/{event}/meet/export/standings.xlsx"),
+    ("organizer", "/events/{event}/meet/export/certificates.xlsx"),
+    ("referee", "/events/{event}/meet/items/{item}/referee"),
+    ("referee", "/my/meet-duties"),
+    ("captain", "/events/{event}/meet/teams/{team}/entries"),
+    ("captain", "/events/{event}/meet/teams/{team}/message"),
+    ("captain", "/my/meet-duties"),
+]
+
+
+#: The setup and an item's edit page load the meet's whole board (settings, teams, items,
+#: referees, entries, their members, heats, lanes, results, matches) beside the session, the
+#: event, its organizers, the permission and the page's own few.
+MEET_WORK_MAX_QUERIES = 24
+
+
+def _team_messages(event_id: int, team_id: int, author_id: int, count: int) -> list:
+    """`count` messages a leader or captain sent to their team."""
+    return [
+        RosterMessage(
+            event_id=event_id,
+            team_id=team_id,
+            author_id=author_id,
+            audience="全队",
+            text=f"集合通知{n}",
+            recipients=count,
+        )
+        for n in range(count)
+    ]
+
+
+def _working_meet(teams: int, per_team: int, items: int) -> tuple[dict, dict]:
+    """A meet of `teams` teams of `per_team` members and `items` timed items, every team
+    entered in each, every result in, one referee for all of them and a captain for the
+    first team; (who opens the pages, the URLs' ids)."""
+    from tests.sportsmeet_factories import (
+        assign_referee,
+        enter_all,
+        make_captain,
+        make_item,
+        make_meet,
+        one_heat,
+        record,
+    )
+
+    meet = make_meet(teams=[f"第{t + 1}队" for t in range(teams)], per_team=per_team)
+    referee = make_user(roles=["judge"], name="裁判员")
+    first = None
+    for i in range(items):
+        item = make_item(meet, name=f"项目{i + 1}", result_type="time")
+        first = first or item
+        heat = one_heat(item, enter_all(meet, item, members_per_entry=min(3, per_team)))
+        for n, lane in enumerate(heat.lanes):
+            record(heat, lane.entry, 40 + n)
+        assign_referee(item, referee)
+    captain = make_captain(meet, meet.teams[0])
+    team = meet.teams[0].id
+    db.session.add_all(_team_messages(meet.event.id, team, captain.id, per_team))
+    db.session.commit()
+    people = {"organizer": meet.organizer.id, "referee": referee.id, "captain": captain.id}
+    return people, {"event": meet.event.id, "item": first.id, "team": meet.teams[0].id}
+
+
+def test_meet_work_pages_do_not_grow_with_the_meet(app, client, auth, count_queries, clock):
+    """The organizer's, the referee's and the captain's pages of a meet of 2 teams and 1 item
+    cost the same statements as those of a meet of 8 teams of 10 and 8 items."""
+
+    def counts(people: dict, ids: dict) -> dict:
+        return {
+            (who, url): measure(app, client, auth, count_queries, people[who], url.format(**ids))
+            for who, url in MEET_WORK_PAGES
+        }
+
+    small = counts(*_working_meet(2, 1, 1))
+    large = counts(*_working_meet(8, 10, 8))
+    report = {key: (small[key][0], large[key][0]) for key in small}
+    grown = {key: pair for key, pair in report.items() if pair[0] != pair[1]}
+    assert not grown, f"statements grew with the meet (small, large): {grown}"
+    assert max(n for _, n in report.values()) <= MEET_WORK_MAX_QUERIES, report
+    # The larger meet is really on the pages that list it: all but the new item's form, an
+    # item's edit form and the captain's duties (one team in either meet).
+    longer = [key for key in small if len(large[key][1]) > 1.05 * len(small[key][1])]
+    fixed = [MEET_WORK_PAGES[2], MEET_WORK_PAGES[3], MEET_WORK_PAGES[-1]]
+    assert longer == [key for key in MEET_WORK_PAGES if key not in fixed], longer
+
+
+# --- Competitions: the pages tests/test_competitions_queries.py does not open ------------------
+
+#: A competition's remaining pages, and who opens them (the round published, in 公示).
+COMPETITION_PAGES = [
+    ("organizer", "/competitions/{event}/rounds/new"),
+    ("organizer", "/competitions/{event}/rounds/{round}/awards.xlsx"),
+    ("organizer", "/competitions/{event}/sheets/{sheet}"),
+    ("organizer", "/competitions/{event}/teams/{team}/message"),
+    ("judge", "/competitions/{event}/sheets/{sheet}"),
+    ("leader", "/competitions/{event}/teams/{team}/message"),
+    ("leader", "/competitions/{event}/rounds/{round}/object"),
+    ("contestant", "/competitions/{event}/rounds/{round}/object"),
+]
+
+
+def _published_contest(teams: int, per_team_track: int, judges: int) -> tuple[dict, dict]:
+    """A published round of `teams` teams × 2 tracks × `per_team_track` contestants, every sheet
+    of `judges` judges in, two award tiers, a leader of the first team, whose members each
+    lodged an objection; (who opens the pages, the URLs' ids)."""
+    from decimal import Decimal
+
+    from eventsite.competitions.models import AwardTier, Objection, ScoreSheet, TeamLeader
+    from tests.competition_factories import fill_all, make_contest
+
+    contest = make_contest(
+        teams=[f"第{t + 1}队" for t in range(teams)],
+        tracks=("商务英语", "商务俄语"),
+        per_team_track=per_team_track,
+        judges=judges,
+    )
+    fill_all(contest, lambda j, c: [str(5 + (j + c) % 5), str(10 + (j * c) % 10)])
+    round_id, team = contest.round.id, contest.event.teams[0]
+    db.session.add_all(
+        [
+            AwardTier(round_id=round_id, name="一等奖", size=Decimal(1), position=0),
+            AwardTier(round_id=round_id, name="二等奖", size=Decimal(2), position=1),
+        ]
+    )
+    leader = make_user(name="领队")
+    db.session.add(TeamLeader(team_id=team.id, user_id=leader.id))
+    own = [r for r in contest.everyone() if r.team_id == team.id]
+    db.session.add_all(
+        Objection(round_id=round_id, registration_id=r.id, submitted_by_id=leader.id, text="复核")
+        for r in own
+    )
+    db.session.add_all(_team_messages(contest.event.id, team.id, leader.id, len(own)))
+    contest.round.published_at = utcnow()
+    judge = contest.judges[0]
+    sheet = db.session.scalar(
+        sa.select(ScoreSheet.id)
+        .where(ScoreSheet.round_id == round_id, ScoreSheet.judge_id == judge.id)
+        .order_by(ScoreSheet.id)
+    )
+    db.session.commit()
+    people = {
+        "organizer": contest.organizer.id,
+        "judge": judge.id,
+        "leader": leader.id,
+        "contestant": own[0].user_id,
+    }
+    ids = {"event": contest.event.id, "round": round_id, "sheet": sheet, "team": team.id}
+    return people, ids
+
+
+def test_competition_pages_do_not_grow_with_the_round(app, client, auth, count_queries, clock):
+    """A published round of 3 teams × 2 contestants and 3 judges, and one of 8 teams × 6 and 5
+    judges: the same statements on each page the competitions' own count leaves out."""
+
+    def counts(people: dict, ids: dict) -> dict:
+        return {
+            (who, url): measure(app, client, auth, count_queries, people[who], url.format(**ids))
+            for who, url in COMPETITION_PAGES
+        }
+
+    small = counts(*_published_contest(3, 1, 3))
+    large = counts(*_published_contest(8, 3, 5))
+    report = {key: (small[key][0], large[key][0]) for key in small}
+    grown = {key: pair for key, pair in report.items() if pair[0] != pair[1]}
+    assert not grown, f"statements grew with the round (small, large): {grown}"
+    # The competitions' pages' own bound (tests/test_competitions_queries.py).
+    assert max(n for _, n in report.values()) <= CERTIFICATE_MAX_QUERIES, report
+    # The larger round is on the pages that list it: the awards, the team's messages, the
+    # leader's contestants and objections.
+    longer = {key for key in small if len(large[key][1]) > len(small[key][1])}
+    assert longer >= {key for key in COMPETITION_PAGES if "award" in key[1] or key[0] == "leader"}
 
 
 # --- Mixers: the union statistics for 2 mixers and for 60 over two years, some purged ---------
