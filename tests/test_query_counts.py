@@ -658,6 +658,7 @@ def measured_here() -> list[str]:
     urls += MIXER_PAGES + MIXER_ORGANIZER_PAGES + MEET_PAGES + DESIGNER_PAGES + PRINTED_PAGES
     urls += [MIXER_STATS_PAGE, *CERTIFICATE_PAGES.values()]
     urls += [url for _, url in MEET_WORK_PAGES + COMPETITION_PAGES]
+    urls += ORGANIZATION_PAGES
     return urls
 
 
@@ -1093,6 +1094,55 @@ def test_event_list_queries_do_not_grow_with_a_deep_tree(app, client, auth, coun
     report = {url: (small[url][0], large[url][0]) for url in small}
     assert all(a == b <= MAX_QUERIES for a, b in report.values()), report
     assert all(small[url][1] != large[url][1] for url in small)
+
+
+# --- Organizations: the admin's tree and an organization's pages, 2 levels and 12 -------------
+
+#: The admin's pages of the tree and of one organization in it.
+ORGANIZATION_PAGES = [
+    "/admin/organizations",
+    "/admin/organizations/{org}",
+    "/admin/organizations/{org}/new",
+    "/admin/organizations/{org}/move",
+    "/admin/organizations/{org}/staff",
+    "/organizations/{org}/members/import",
+]
+
+
+def _staffed(chain: list, per_organization: int) -> None:
+    """Organizers and admins granted on each organization of `chain`, its events and members."""
+    for organization in chain:
+        for n in range(per_organization):
+            make_user(roles=["organizer"], roles_on=organization.id, name=f"干事{n}")
+            make_user(
+                organization_id=organization.id, membership_status="verified", name=f"会员{n}"
+            )
+        make_user(roles=["admin"], roles_on=organization.id, name="工会主席")
+    _members_only_events(chain, 2 * len(chain))
+
+
+def test_organization_pages_do_not_grow_with_the_tree(app, client, auth, count_queries, clock):
+    """An admin's tree of 2 levels (4 organizations) and of 12 more (36), with staff, members
+    and events in each: the same statements on each page of the deepest organization."""
+    admin = make_user(roles=["admin"], name="总工会管理员")
+
+    def counts(org_id: int) -> dict:
+        return {
+            url: measure(app, client, auth, count_queries, admin.id, url.format(org=org_id))
+            for url in ORGANIZATION_PAGES
+        }
+
+    chain = _deep_tree(2, 2)
+    _staffed(chain, 1)
+    small = counts(chain[-1].id)
+    deep = _deep_tree(12, 3)
+    _staffed(deep, 5)
+    large = counts(deep[-1].id)
+    report = {url: (small[url][0], large[url][0]) for url in small}
+    assert all(a == b <= MAX_QUERIES for a, b in report.values()), report
+    # The deeper tree is on the tree, the move's choices and the staff.
+    longer = [url for url in small if len(large[url][1]) > 1.05 * len(small[url][1])]
+    assert set(longer) >= {ORGANIZATION_PAGES[0], ORGANIZATION_PAGES[3], ORGANIZATION_PAGES[4]}
 
 
 # --- Sessions (场次): a general event in 2 sessions with 3 members, then 20 with 400 ----------
