@@ -710,7 +710,8 @@ def save_match(event: Event, item, match_id: int):
     match = service.match_of(item, match_id)
     if match is None:
         abort(404)
-    labels = service.load_board(event, item_id=item.id).labels
+    sides = (match.home_entry_id, match.away_entry_id)
+    labels = service.entry_labels(item, (entry_id for entry_id in sides if entry_id))
     form = _match_form(item, match, labels)
     if not form.validate():
         return _render_referee(event, item, match_forms={match.id: form}, status=400)
@@ -724,11 +725,7 @@ def save_match(event: Event, item, match_id: int):
         event = _fresh(event)
         item = service.item_of(event, item.id)
         return _render_referee(event, item, match_forms={match_id: form}, status=400)
+    back = {"event_id": event.id, "item_id": item.id}  # read before the commit expires them
     db.session.commit()
     flash(_("Match result saved."), "success")
-    return redirect(
-        url_for(
-            "sportsmeet.referee", event_id=event.id, item_id=item.id, _anchor=f"match-{match_id}"
-        ),
-        303,
-    )
+    return redirect(url_for("sportsmeet.referee", **back, _anchor=f"match-{match_id}"), 303)
