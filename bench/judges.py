@@ -618,6 +618,17 @@ class Judge:
         criterion = empty[0] if empty else self.rng.choice(self.contest.criterion_ids)
         self.values[criterion] = Decimal(self.rng.randint(16, 40)) / 2
 
+    async def open_sheet(self) -> None:
+        """The judge opens the first contestant's sheet (not measured: it warms the workers)."""
+        path = (
+            f"/competitions/{self.contest.event_id}/rounds/{self.contest.round_id}"
+            f"/score/{self.registration}"
+        )
+        status, _body = await self.connection.request(
+            loadgen.get(path, self.port, self.login.cookie)
+        )
+        assert status == 200, status
+
     async def save(self, judging: Judging) -> None:
         self._type()
         self.saves_left -= 1
@@ -651,6 +662,8 @@ class Judge:
 
 
 async def _judging(judges: list[Judge], bursts: int, seconds: float) -> tuple[Judging, Judging]:
+    for judge in judges:
+        await judge.open_sheet()
     at_once = Judging()
     for _ in range(bursts):
         await asyncio.gather(*(judge.save(at_once) for judge in judges))
