@@ -12,7 +12,7 @@ POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 BABEL_EXTRACT := $(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --project=eventsite --version=0.1.0 --copyright-holder=eventsite --msgid-bugs-address=-
 
 
-.PHONY: install install-prod run test test-postgres test-pgbouncer e2e icons lint mutation translations translations-check bench bench-province bench-scale bench-sms clean
+.PHONY: install install-prod run test test-postgres test-pgbouncer e2e icons lint mutation translations translations-check bench bench-judges bench-province bench-scale bench-sms clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -96,6 +96,9 @@ translations-check: install  ## fail if the catalogs lack a message the code use
 
 bench: install  ## benchmarks against PostgreSQL under gunicorn; see docs/performance.md
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-judges: install  ## judges' and referees' saves: CPU per save in-process; 40 judges autosaving on 2 workers
+	$(BIN)/python bench/judges.py $(BENCH_ARGS)
 
 bench-province: install  ## a province (5,000 organizations, 400,000 registrations): statistics pages; docs/performance.md
 	$(BIN)/python bench/province.py $(BENCH_ARGS)

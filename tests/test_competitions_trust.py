@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from eventsite.accounts.service import grant_role, revoke_role
-from eventsite.competitions import service
+from eventsite.competitions import rules, service
 from eventsite.competitions.models import JudgeAssignment, Round, ScoreSheet
 from eventsite.core.models import AuditEntry
 from eventsite.events.models import RegistrationStatus
@@ -345,3 +345,51 @@ def test_a_negative_award_tier_is_refused_beside_it(app, client, auth):
     assert db.session.get(Round, contest.round.id).tiers == []
     data["tiers-1-size"] = "0"
     assert client.post(base(contest) + "/awards", data=data).status_code == 303
+
+
+def test_may_judge_answers_as_the_recusal_panel_for_every_pair(app):
+    """`may_judge` reads what it needs in one statement (a judge saves every few seconds); its
+    answer for every judge and contestant is the rule's on the recusal panel: assigned to the
+    contestant's track, not affiliated with their team, not competing for it or as them, no
+    declared conflict, and holding the judge role."""
+    from eventsite.competitions.models import JudgeConflict
+    from tests.competition_factories import affiliate
+
+    contest = make_contest(tracks=("商务英语", "商务日语"), judges=5)
+    event, contest_round = contest.event, contest.round
+    first_team, second_team = event.teams[0], event.teams[1]
+    english, japanese = event.tracks
+    affiliated, competing, conflicted, one_track, demoted = contest.judges
+    affiliate(affiliated, first_team)
+    make_registration(event, competing, team_id=second_team.id, track_id=japanese.id)
+    someone = contest.everyone()[-1]
+    db.session.add(JudgeConflict(registration_id=someone.id, user_id=conflicted.id, reason="同事"))
+    db.session.execute(
+        sa.delete(JudgeAssignment).where(
+            JudgeAssignment.user_id == one_track.id, JudgeAssignment.track_id == japanese.id
+        )
+    )
+    revoke_role(demoted, "judge", actor=contest.organizer)
+    db.session.commit()
+    contestants = contest.everyone()
+    answers = {}
+    for judge in contest.judges:
+        panel = service.recusal_panel(event, [judge.id])[judge.id]
+        conflicts = {(judge.id, someone.id)} if judge is conflicted else set()
+        for registration in contestants:
+            assigned = judge is not demoted and not (
+                judge is one_track and registration.track_id == japanese.id
+            )
+            expected = assigned and not rules.recused(
+                panel, rules.Contestant(registration.id, registration.team_id), conflicts
+            )
+            answers[(judge.id, registration.id)] = expected
+            assert service.may_judge(contest_round, judge, registration) is expected
+    # Each case above decided some pair, and every judge still scores someone but the demoted.
+    assert not answers[(affiliated.id, contestants[0].id)]
+    assert not answers[(conflicted.id, someone.id)]
+    assert not any(answers[(demoted.id, r.id)] for r in contestants)
+    assert any(answers[(one_track.id, r.id)] for r in contestants if r.track_id == english.id)
+    assert not any(
+        answers[(competing.id, r.id)] for r in contestants if r.team_id == second_team.id
+    )

@@ -791,3 +791,23 @@ def test_an_untouched_heat_is_not_reported_as_missing_results(client, auth, meet
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Nothing changed in heat 1" in page
     assert "flash-warning" not in page and 'class="missing-result"' not in page
+
+
+def test_a_heat_save_names_entries_as_the_board_does(app, meet):
+    """`entry_labels` (what a referee's save names in its audit lines and messages) gives each
+    entry the label the board gives it, in an individual item and in a team item."""
+    from eventsite.sportsmeet import service
+
+    individual = make_item(meet, name="跳远", result_type="distance", individual=True)
+    team_item = make_item(meet, name="拔河", result_type="placing", max_members=3)
+    entries = enter_all(meet, individual) + enter_all(meet, team_item, members_per_entry=2)
+    db.session.commit()
+    board = service.load_board(meet.event)
+    for item in (individual, team_item):
+        ids = [e.id for e in entries if e.item_id == item.id]
+        labels = service.entry_labels(item, ids)
+        assert labels == {entry_id: board.labels[entry_id] for entry_id in ids}
+    first = next(e for e in entries if e.item_id == individual.id)
+    assert service.entry_labels(individual, [first.id]) == {first.id: "站前一队1号（站前一队）"}
+    # An entry of another item is not named through this one.
+    assert service.entry_labels(team_item, [first.id]) == {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -486,14 +487,74 @@ def may_judge(round_: Round, judge: User, registration: Registration) -> bool:
     is not recused from them (`recused`)."""
     if not judge.has_role(Role.JUDGE):
         return False
-    assigned = db.session.scalar(
-        sa.select(JudgeAssignment.id).where(
-            JudgeAssignment.round_id == round_.id,
-            JudgeAssignment.track_id == registration.track_id,
-            JudgeAssignment.user_id == judge.id,
-        )
+    facts = _judge_facts(round_, judge, registration)
+    if not facts["assigned"]:
+        return False
+    panel = rules.Judge(
+        id=judge.id,
+        teams=frozenset(facts["team"]),
+        entries=frozenset(facts["entry"]),
+        competes_for=frozenset(facts["competes"]),
     )
-    return assigned is not None and not recused(round_.event, judge, registration)
+    conflicts = {(judge.id, registration_id) for registration_id in facts["conflict"]}
+    contestant = rules.Contestant(id=registration.id, team=registration.team_id)
+    return not rules.recused(panel, contestant, conflicts)
+
+
+def _judge_facts(round_: Round, judge: User, registration: Registration) -> dict[str, set]:
+    """What `may_judge` needs, in one statement (a judge saves a sheet every few seconds): the
+    judge's assignment to the contestant's track in the round, the event's teams they are
+    affiliated with, their own active registrations in the event and those registrations'
+    teams (`recusal_panel` for one judge), and a declared conflict with the contestant."""
+    facts: dict[str, set] = {
+        name: set() for name in ("assigned", "team", "entry", "competes", "conflict")
+    }
+    rows = db.session.execute(
+        _judge_facts_query(),
+        {
+            "round_id": round_.id,
+            "event_id": round_.event_id,
+            "track_id": registration.track_id,
+            "judge_id": judge.id,
+            "registration_id": registration.id,
+        },
+    )
+    for name, value in rows:
+        facts[name].add(value)
+    return facts
+
+
+@cache
+def _judge_facts_query() -> sa.CompoundSelect:
+    """`_judge_facts`' statement, built once: building it is most of its cost."""
+    kind = sa.literal_column
+    round_id, event_id, track_id, judge_id, registration_id = (
+        sa.bindparam(name, type_=sa.Integer)
+        for name in ("round_id", "event_id", "track_id", "judge_id", "registration_id")
+    )
+    own = sa.and_(
+        Registration.event_id == event_id,
+        Registration.user_id == judge_id,
+        Registration.status.in_(ACTIVE_STATUSES),
+    )
+    return sa.union_all(
+        sa.select(kind("'assigned'"), JudgeAssignment.id).where(
+            JudgeAssignment.round_id == round_id,
+            JudgeAssignment.track_id == track_id,
+            JudgeAssignment.user_id == judge_id,
+        ),
+        sa.select(kind("'team'"), JudgeAffiliation.team_id)
+        .join(Team, Team.id == JudgeAffiliation.team_id)
+        .where(Team.event_id == event_id, JudgeAffiliation.user_id == judge_id),
+        sa.select(kind("'entry'"), Registration.id).where(own),
+        sa.select(kind("'competes'"), Registration.team_id).where(
+            own, Registration.team_id.is_not(None)
+        ),
+        sa.select(kind("'conflict'"), JudgeConflict.registration_id).where(
+            JudgeConflict.user_id == judge_id,
+            JudgeConflict.registration_id == registration_id,
+        ),
+    )
 
 
 def recused(event: Event, judge: User, registration: Registration) -> bool:

@@ -13,7 +13,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from eventsite.accounts.models import User
 from eventsite.competitions import rules
@@ -104,14 +104,18 @@ def _rounds_in_order(event_id: int) -> list[Round]:
     )
 
 
-def published_from(round_: Round, *, feeds_next: bool | None = None) -> Round | None:
+def published_from(
+    round_: Round, *, feeds_next: bool | None = None, rounds: list[Round] | None = None
+) -> Round | None:
     """The published round whose results a change to `round_` would move: the round itself, or
     a later round whose contestants come from it through advancing (each round on the way sends
     its best on: `feeds_next` overrides whether `round_` itself does, for a change of that
-    setting); None when no published result depends on it."""
+    setting); None when no published result depends on it. `rounds`: the event's rounds in
+    order, when the caller has just read them."""
     if round_.published_at is not None:
         return round_
-    rounds = _rounds_in_order(round_.event_id)
+    if rounds is None:
+        rounds = _rounds_in_order(round_.event_id)
     index = next(i for i, r in enumerate(rounds) if r.id == round_.id)
     feeds = round_.advance_count is not None if feeds_next is None else feeds_next
     for later in rounds[index + 1 :]:
@@ -123,10 +127,14 @@ def published_from(round_: Round, *, feeds_next: bool | None = None) -> Round | 
     return None
 
 
-def _rounds_under_lock(event_id: int) -> list[Round]:
+def _rounds_under_lock(event_id: int, *, shared: bool = False) -> list[Round]:
     """The event's rounds read afresh under the event's lock, which `publish_results` takes too:
     a change cleared by a guard below is written before a publication reads the ranking, or sees
-    the publication that came first."""
+    the publication that came first. `shared`: a lock that writers of the same kind hold
+    together (`_rounds_under_shared_lock`), for score sheets, which never wait for one
+    another."""
+    if shared:
+        return _rounds_under_shared_lock(event_id)
     lock_event(event_id)
     return list(
         db.session.scalars(
@@ -138,12 +146,43 @@ def _rounds_under_lock(event_id: int) -> list[Round]:
     )
 
 
-def _refuse_once_published(round_: Round, *, feeds_next: bool | None = None) -> None:
+def _rounds_under_shared_lock(event_id: int) -> list[Round]:
+    """The event's rounds with their criteria, read afresh once the event's row is held in
+    share mode until the transaction ends.
+
+    PostgreSQL: SELECT … FOR SHARE. Any number of transactions hold it at once, and each of
+    them blocks `lock_event` (FOR NO KEY UPDATE: publication, set-up, registrations) until it
+    ends, and waits for one already held. Two judges saving sheets do not wait for each other:
+    their sheets are separate rows, and a save of the same sheet is decided by its version
+    (`sheets.save_sheet`). The rounds are read by a statement of their own, after the lock: a
+    statement that waited for the lock would still see the other tables as they were before
+    the wait (READ COMMITTED), a publication that held it included. SQLite: write transactions
+    already began with BEGIN IMMEDIATE.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            sa.select(Event.id).where(Event.id == event_id).with_for_update(read=True, of=Event)
+        )
+    return list(
+        db.session.scalars(
+            sa.select(Round)
+            .where(Round.event_id == event_id)
+            .options(joinedload(Round.criteria))
+            .order_by(Round.position, Round.id)
+            .execution_options(populate_existing=True)
+        ).unique()
+    )
+
+
+def _refuse_once_published(
+    round_: Round, *, feeds_next: bool | None = None, shared: bool = False
+) -> None:
     """Published results stay as published: whatever they are computed from (settings,
     criteria, judges, sheets, awards, and the rounds that chose their contestants) changes only
-    after the publication is withdrawn."""
-    _rounds_under_lock(round_.event_id)
-    published = published_from(round_, feeds_next=feeds_next)
+    after the publication is withdrawn. `shared`: under the event's shared lock (a sheet's
+    save), not its exclusive one."""
+    rounds = _rounds_under_lock(round_.event_id, shared=shared)
+    published = published_from(round_, feeds_next=feeds_next, rounds=rounds)
     if published is round_:
         raise CompetitionError(str(PUBLISHED))
     if published is not None:

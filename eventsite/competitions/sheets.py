@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eventsite.accounts.models import User
 from eventsite.competitions import rules
@@ -92,15 +93,20 @@ def sheet_of(event: Event, sheet_id: int) -> ScoreSheet | None:
 
 
 def sheet_for(round_: Round, judge_id: int, registration_id: int) -> ScoreSheet | None:
-    return db.session.scalar(
-        sa.select(ScoreSheet)
-        .where(
-            ScoreSheet.round_id == round_.id,
-            ScoreSheet.judge_id == judge_id,
-            ScoreSheet.registration_id == registration_id,
+    """The judge's sheet for the contestant with its scores, read afresh (one statement)."""
+    return (
+        db.session.scalars(
+            sa.select(ScoreSheet)
+            .where(
+                ScoreSheet.round_id == round_.id,
+                ScoreSheet.judge_id == judge_id,
+                ScoreSheet.registration_id == registration_id,
+            )
+            .options(joinedload(ScoreSheet.scores))
+            .execution_options(populate_existing=True)
         )
-        .options(selectinload(ScoreSheet.scores))
-        .execution_options(populate_existing=True)
+        .unique()
+        .one_or_none()
     )
 
 
@@ -140,6 +146,13 @@ def _describe(round_: Round, changes: list[SheetChange]) -> str:
     return "; ".join(parts)
 
 
+def _name_of(registration: Registration) -> str:
+    """The contestant's name, without loading their account when the session has not."""
+    if "user" in sa.inspect(registration).dict:
+        return registration.user.name
+    return db.session.scalar(sa.select(User.name).where(User.id == registration.user_id))
+
+
 def save_sheet(
     round_: Round,
     judge: User,
@@ -161,7 +174,9 @@ def save_sheet(
     changed value is written to the sheet's history and the event's audit log. Only a judge
     who may judge the contestant (`may_judge`) has a sheet saved.
     """
-    _refuse_once_published(round_)
+    # Under the event's shared lock: saves of different sheets go on side by side, and none
+    # is written after a publication has read the sheets, nor after an unassignment.
+    _refuse_once_published(round_, shared=True)
     if not may_judge(round_, judge, registration):
         raise CompetitionError(str(NOT_THEIR_CONTESTANT), "judge")
     criteria = rule_criteria(round_)
@@ -207,7 +222,7 @@ def save_sheet(
     else:
         old_values = sheet.values
         old_comment = sheet.comment
-        result = db.session.execute(
+        version = db.session.scalar(
             sa.update(ScoreSheet)
             .where(
                 ScoreSheet.id == sheet.id,
@@ -219,14 +234,19 @@ def save_sheet(
                 updated_at=now,
                 updated_by_id=actor.id,
             )
+            .returning(ScoreSheet.version)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
+        if version is None:
             current = sheet_for(round_, judge.id, registration.id)
             if current.version != loaded_version:
                 raise StaleSheet(current)
             raise SheetLocked(current)
-        db.session.refresh(sheet)
+        # The row now holds what was read above plus this update: every change to a sheet's
+        # scores raises its version, and the update matched the version read.
+        set_committed_value(sheet, "version", version)
+        set_committed_value(sheet, "updated_at", now)
+        set_committed_value(sheet, "updated_by_id", actor.id)
 
     changes: list[SheetChange] = []
     by_criterion = {s.criterion_id: s for s in sheet.scores}
@@ -275,7 +295,7 @@ def save_sheet(
         detail = _l(
             "sheet of %(judge)s for %(contestant)s (%(round)s, version %(version)s): %(changes)s",
             judge=judge.name,
-            contestant=registration.user.name,
+            contestant=_name_of(registration),
             round=round_.name,
             version=sheet.version,
             changes=_describe(round_, changes) or "—",

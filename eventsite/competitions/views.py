@@ -840,8 +840,8 @@ def _sheet_json(sheet) -> dict:
 @judge_required
 def score(event: Event, round: Round, registration):
     """The judge's sheet for one contestant: save a draft (also autosaved) or submit (locks)."""
-    current = service.sheet_for(round, current_user.id, registration.id)
     if request.method == "GET":
+        current = service.sheet_for(round, current_user.id, registration.id)
         form = SheetForm(
             formdata=None,
             data={
@@ -855,6 +855,7 @@ def score(event: Event, round: Round, registration):
     if not form.validate():
         if _wants_json():
             return jsonify({"ok": False, "errors": {k: v[0] for k, v in form.errors.items()}}), 400
+        current = service.sheet_for(round, current_user.id, registration.id)
         return _render_score(
             event, round, registration, sheet=current, form=form, typed=typed, status=400
         )
@@ -874,6 +875,7 @@ def score(event: Event, round: Round, registration):
         db.session.rollback()
         if _wants_json():
             return jsonify({"ok": False, "errors": exc.errors}), 400
+        current = service.sheet_for(round, current_user.id, registration.id)
         return _render_score(
             event,
             round,
@@ -917,16 +919,19 @@ def score(event: Event, round: Round, registration):
             return jsonify({"ok": False, "message": exc.message}), 409
         flash(exc.message, "error")
         return redirect(request.path, 303)
-    db.session.commit()
+    # What the answer shows, read before the commit expires the saved sheet.
     if _wants_json():
-        return jsonify({"ok": True, **_sheet_json(saved)})
-    if saved.submitted_at is not None:
-        flash(_("Sheet for %(name)s submitted.", name=registration.user.name), "success")
-        return redirect(
-            url_for("competitions.judge_round", event_id=event.id, round_id=round.id), 303
-        )
-    flash(_("Draft saved."), "success")
-    return redirect(request.path, 303)
+        answer = _sheet_json(saved)
+        db.session.commit()
+        return jsonify({"ok": True, **answer})
+    if saved.submitted_at is None:
+        db.session.commit()
+        flash(_("Draft saved."), "success")
+        return redirect(request.path, 303)
+    name, back = registration.user.name, {"event_id": event.id, "round_id": round.id}
+    db.session.commit()
+    flash(_("Sheet for %(name)s submitted.", name=name), "success")
+    return redirect(url_for("competitions.judge_round", **back), 303)
 
 
 @bp.post("/<int:event_id>/rounds/<int:round_id>/score/<int:registration_id>/recuse")

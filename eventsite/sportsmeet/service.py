@@ -953,6 +953,30 @@ def _shown_result(item: Item, outcome: str, value, second) -> str:
     return text
 
 
+def entry_labels(item: Item, entry_ids: Iterable[int]) -> dict[int, str]:
+    """The labels `load_board` gives these entries of the item (the team's name; in an
+    individual item, the entrant's name with the team's), in one statement: a referee's save
+    names entries in its audit lines and messages without building the item's board."""
+    ids = set(entry_ids)
+    if not ids:
+        return {}
+    person = User.name if item.individual else sa.null()
+    query = sa.select(Entry.id, Team.name, person).outerjoin(Team, Team.id == Entry.team_id)
+    if item.individual:
+        query = (
+            query.outerjoin(EntryMember, EntryMember.entry_id == Entry.id)
+            .outerjoin(Registration, Registration.id == EntryMember.registration_id)
+            .outerjoin(User, User.id == Registration.user_id)
+        )
+    labels = {}
+    for entry_id, team_name, person in db.session.execute(
+        query.where(Entry.item_id == item.id, Entry.id.in_(ids)).order_by(Entry.id)
+    ):
+        team_name = team_name or ""
+        labels[entry_id] = f"{person}（{team_name}）" if person is not None else team_name
+    return labels
+
+
 @dataclass(frozen=True)
 class HeatSaved:
     """What saving a heat sheet did: how many results were added, changed or removed, and the

@@ -661,7 +661,7 @@ def save_heat(event: Event, item, heat_id: int):
     form = HeatSheetForm(item=item, prefix=f"h{heat.id}")
     if not form.validate():
         return _render_referee(event, item, heat_forms={heat.id: form}, status=400)
-    labels = service.load_board(event, item_id=item.id).labels
+    labels = service.entry_labels(item, (lane.entry_id for lane in heat.lanes))
     try:
         saved = service.save_heat_results(item, heat, current_user, form.parsed, labels)
     except service.SheetError as exc:
@@ -679,11 +679,13 @@ def save_heat(event: Event, item, heat_id: int):
         event = _fresh(event)
         item = service.item_of(event, item.id)
         return _render_referee(event, item, heat_forms={heat_id: form}, status=409)
+    # What the messages and the redirect name, read before the commit expires them.
+    number, back = heat.number, {"event_id": event.id, "item_id": item.id}
     db.session.commit()
     flash(
-        _("Heat %(n)s saved (%(count)s results).", n=heat.number, count=saved.changed)
+        _("Heat %(n)s saved (%(count)s results).", n=number, count=saved.changed)
         if saved.changed
-        else _("Nothing changed in heat %(n)s.", n=heat.number),
+        else _("Nothing changed in heat %(n)s.", n=number),
         "success",
     )
     if saved.missing:
@@ -693,17 +695,12 @@ def save_heat(event: Event, item, heat_id: int):
             _(
                 "Heat %(n)s still has no result for %(who)s. Enter it when it is in, or mark "
                 "did not finish.",
-                n=heat.number,
+                n=number,
                 who="、".join(labels.get(entry_id, str(entry_id)) for entry_id in saved.missing),
             ),
             "warning",
         )
-    return redirect(
-        url_for(
-            "sportsmeet.referee", event_id=event.id, item_id=item.id, _anchor=f"heat-{heat_id}"
-        ),
-        303,
-    )
+    return redirect(url_for("sportsmeet.referee", **back, _anchor=f"heat-{heat_id}"), 303)
 
 
 @bp.post("/events/<int:event_id>/meet/items/<int:item_id>/matches/<int:match_id>")
@@ -713,7 +710,8 @@ def save_match(event: Event, item, match_id: int):
     match = service.match_of(item, match_id)
     if match is None:
         abort(404)
-    labels = service.load_board(event, item_id=item.id).labels
+    sides = (match.home_entry_id, match.away_entry_id)
+    labels = service.entry_labels(item, (entry_id for entry_id in sides if entry_id))
     form = _match_form(item, match, labels)
     if not form.validate():
         return _render_referee(event, item, match_forms={match.id: form}, status=400)
@@ -727,11 +725,7 @@ def save_match(event: Event, item, match_id: int):
         event = _fresh(event)
         item = service.item_of(event, item.id)
         return _render_referee(event, item, match_forms={match_id: form}, status=400)
+    back = {"event_id": event.id, "item_id": item.id}  # read before the commit expires them
     db.session.commit()
     flash(_("Match result saved."), "success")
-    return redirect(
-        url_for(
-            "sportsmeet.referee", event_id=event.id, item_id=item.id, _anchor=f"match-{match_id}"
-        ),
-        303,
-    )
+    return redirect(url_for("sportsmeet.referee", **back, _anchor=f"match-{match_id}"), 303)
