@@ -80,7 +80,7 @@ def select_timezone() -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    from eventsite.core import headers
+    from eventsite.core import cache, headers
     from eventsite.core.db import prepare_engine
 
     register_models()
@@ -99,6 +99,9 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
     headers.init_app(app)
+    cache.init_app(
+        app, [PACKAGE_DIR, settings.PROJECT_ROOT / "templates", settings.PROJECT_ROOT / "static"]
+    )
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
