@@ -49,6 +49,9 @@ def main(argv=None) -> int:
                 "EVENTSITE_ENV": "production",
                 "SECRET_KEY": secrets.token_hex(32),
                 "DATABASE_URL": url,
+                "CACHE_STORAGE_URI": os.environ.get(
+                    "BENCH_CACHE_STORAGE_URI", "redis://127.0.0.1:6379/0"
+                ),
             }
         )
         from flask_migrate import upgrade

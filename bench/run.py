@@ -665,6 +665,8 @@ def run(args, name: str, url: str, servers: list) -> dict:
         "DATABASE_URL": url,
         "SCHEDULER_IN_PROCESS": "0",
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Kept pages (the public event list) in Redis, as in production: every worker agrees.
+        "CACHE_STORAGE_URI": os.environ.get("BENCH_CACHE_STORAGE_URI", "redis://127.0.0.1:6379/0"),
     }
     os.environ.update({k: env[k] for k in ("EVENTSITE_ENV", "SECRET_KEY", "DATABASE_URL")})
 

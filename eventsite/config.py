@@ -38,6 +38,8 @@
 | MIXER_RETENTION_DAYS | 30 | days after a mixer's exchange window closes until its marks and its expired, unaccepted introduction requests are deleted (a request is kept until it expires, declined or not) |
 | SENSITIVE_ANSWER_RETENTION_DAYS | 30 | days after an event ends until the answers to its sensitive registration questions (an ID number for insurance) are deleted by the scheduler |
 | MIXER_MARK_RATE_LIMIT | 30 per minute;300 per hour | marking taps per member in a mixer's exchange (slows down timing probes) |
+| CACHE_STORAGE_URI | memory:// (development); in production RATELIMIT_STORAGE_URI when that is redis://, else none | where kept pages (the public event list) and their versions live: `redis://…` shares them between every process and machine; `memory://` keeps them per process (right only where one process serves); `none` keeps nothing (eventsite/core/cache.py) |
+| CACHE_SECONDS | 300 | longest a kept page lives; a change made through the app shows at once, one made past it (psql, a restore) within this |
 | MEET_BOARD_CACHE_SECONDS | 60 | longest a sports meet's live board is kept unchanged (it is rebuilt at once when a result or an audited change arrives); 0 rebuilds it on every request |
 | PRIVACY_CONTROLLER | (unset) | who processes members' personal information, as the privacy notice names it (the union's full name, e.g. 芜湖市总工会); unset, the notice speaks of "the trade union that holds the events on this site" |
 | PRIVACY_CONTACT | (unset) | how members reach the union about their personal information (a phone number, an address, a mail address), shown in the privacy notice; unset, the notice points to the union office that runs the event |
@@ -218,6 +220,14 @@ def _integer(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be a whole number, not {raw!r}", name) from None
 
 
+def _default_cache_storage(production: bool, rate_limit_storage: str) -> str:
+    """Kept pages live where the rate limits do when that is Redis (every process agrees on
+    it); a production app without Redis keeps none, since its workers would not agree."""
+    if rate_limit_storage.startswith(("redis://", "rediss://")):
+        return rate_limit_storage
+    return "none" if production else "memory://"
+
+
 def _number(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     if not raw:
@@ -323,6 +333,9 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict:
         "MIXER_RETENTION_DAYS": _integer(env, "MIXER_RETENTION_DAYS", 30),
         "SENSITIVE_ANSWER_RETENTION_DAYS": _integer(env, "SENSITIVE_ANSWER_RETENTION_DAYS", 30),
         "MIXER_MARK_RATE_LIMIT": env.get("MIXER_MARK_RATE_LIMIT", "30 per minute;300 per hour"),
+        "CACHE_STORAGE_URI": env.get("CACHE_STORAGE_URI", "").strip()
+        or _default_cache_storage(production, env.get("RATELIMIT_STORAGE_URI", "")),
+        "CACHE_SECONDS": _number(env, "CACHE_SECONDS", 300),
         "MEET_BOARD_CACHE_SECONDS": _number(env, "MEET_BOARD_CACHE_SECONDS", 60),
         "PRIVACY_CONTROLLER": env.get("PRIVACY_CONTROLLER", "").strip(),
         "PRIVACY_CONTACT": env.get("PRIVACY_CONTACT", "").strip(),

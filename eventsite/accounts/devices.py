@@ -77,10 +77,15 @@ def session_state(session_id: str, now: datetime) -> tuple[User | None, rules.Se
     None) for what was never a session id of ours."""
     if not session_id or len(session_id) > _LONGEST_SESSION_ID:
         return None, None
-    device = db.session.scalar(
-        sa.select(SignedInDevice)
-        .options(joinedload(SignedInDevice.user))
-        .where(SignedInDevice.token_hash == _digest(session_id))
+    # One statement for the device, its member and the member's roles (every page asks them).
+    device = (
+        db.session.scalars(
+            sa.select(SignedInDevice)
+            .options(joinedload(SignedInDevice.user).joinedload(User.role_grants))
+            .where(SignedInDevice.token_hash == _digest(session_id))
+        )
+        .unique()
+        .one_or_none()
     )
     end = rules.session_end(
         device_found=device is not None,

@@ -544,3 +544,10 @@ def notice_changes(
 
 #: The event details whose change every registered member hears of.
 NOTICED_FIELDS = ("starts_at", "ends_at", "venue")
+
+
+def listing_changes_at(now: datetime, moments: Iterable[datetime | None]) -> datetime | None:
+    """When an event list rendered at `now` changes by the clock alone: the earliest of
+    `moments` (listed events' starts, ends and registration windows) not yet past (one equal to
+    `now` changes the list right after it); None when none is."""
+    return min((moment for moment in moments if moment is not None and moment >= now), default=None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import icalendar
@@ -18,11 +18,13 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as browser_session
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import contains_eager, joinedload, lazyload
 
 from eventsite.accounts.models import Role
+from eventsite.core import cache as page_cache
 from eventsite.core.db import retry_once
 from eventsite.core.inputs import storable_int
 from eventsite.core.pagination import page_arg
@@ -81,11 +83,52 @@ def _page_size(setting: str, default: int) -> int:
 # --- Public list, detail and calendar file ---------------------------------------------------
 
 
+#: The list's query arguments and the values a kept page may be kept for (anything else, such
+#: as a made-up argument, is rendered but not kept, so no one fills the store with variants).
+_KEPT_ARGUMENTS = {
+    "kind": lambda value: value in {k.value for k in EventKind},
+    "when": lambda value: value in ("upcoming", "past"),
+    "page": lambda value: value.isdigit() and len(value) <= 4,
+    "org": lambda value: value.isdigit() and len(value) <= 10,
+}
+
+
 @bp.get("/")
 @bp.get("/events")
 @public
 def index():
-    """Published and cancelled events, by kind and upcoming/past, a page at a time."""
+    """Published and cancelled events, by kind and upcoming/past, a page at a time.
+
+    What an anonymous visitor gets is the same for everyone asking in the same language: it is
+    kept (core/cache.py) until an event, a registration, a session or an organization changes,
+    or the clock reaches the next start, end or registration window of a listed event.
+    """
+    cache = page_cache.current() if _anyone_may_share() else None
+    if cache is None:
+        return _render_index(keeping=False)[0]
+    from eventsite import select_locale
+
+    key = f"{select_locale()}:{request.script_root}{request.full_path}"
+    return cache.kept("event_list", key, lambda: _render_index(keeping=True))
+
+
+def _anyone_may_share() -> bool:
+    """This request sees the list everyone sees: anonymous, no message waiting for it, and only
+    the list's own arguments, each once."""
+    return (
+        not current_user.is_authenticated
+        and "_flashes" not in browser_session
+        and all(
+            name in _KEPT_ARGUMENTS
+            and len(request.args.getlist(name)) == 1
+            and _KEPT_ARGUMENTS[name](request.args[name])
+            for name in request.args
+        )
+    )
+
+
+def _render_index(*, keeping: bool) -> tuple[str, datetime | None]:
+    """The list's page, and (when `keeping`) when it next changes by the clock alone."""
     now = utcnow()
     kind = request.args.get("kind", "")
     if kind not in {k.value for k in EventKind}:
@@ -117,6 +160,29 @@ def index():
     ids = [event.id for event in page.items]
     occupancies = service.occupancies_of(ids)
     session_caps = service.session_caps_of(ids)
+    changes_at = None
+    if keeping:
+        # The page's own events change state at their moments; any listed event's end moves
+        # it from the upcoming list to the past one, shifting the pages of both.
+        next_end = db.session.scalar(
+            sa.select(sa.func.min(Event.ends_at)).where(
+                listed, service.open_to(current_user), Event.ends_at >= now
+            )
+        )
+        changes_at = rules.listing_changes_at(
+            now,
+            [next_end]
+            + [
+                moment
+                for event in page.items
+                for moment in (
+                    event.starts_at,
+                    event.ends_at,
+                    event.registration_opens_at,
+                    event.registration_closes_at,
+                )
+            ],
+        )
     return render_template(
         "events/index.html",
         page=page,
@@ -133,7 +199,7 @@ def index():
         organizations=organizations,
         organization_id=organization_id,
         now=now,
-    )
+    ), changes_at
 
 
 def organization_choices(listed: sa.ColumnElement[bool]) -> list[Organization]:

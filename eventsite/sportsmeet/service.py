@@ -1687,14 +1687,6 @@ def refereed_items(user: User) -> list[Item]:
     )
 
 
-def captains_any_team(user: User) -> bool:
-    """Whether the member captains a team in any meet (one indexed lookup, for the top nav)."""
-    return (
-        db.session.scalar(sa.select(Captain.team_id).where(Captain.user_id == user.id).limit(1))
-        is not None
-    )
-
-
 def captained_teams(user: User) -> list[Team]:
     return list(
         db.session.scalars(

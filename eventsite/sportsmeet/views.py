@@ -77,19 +77,6 @@ def meet_outcome(value) -> str:
     return Outcome(value).title
 
 
-@bp.app_context_processor
-def meet_duty_in_nav() -> dict:
-    """`has_meet_duties()` for the top nav: judges see "My duties" without a query; anyone else
-    costs one indexed lookup, and only on pages that render the nav for a signed-in member."""
-
-    def has_meet_duties() -> bool:
-        if not current_user.is_authenticated:
-            return False
-        return current_user.has_role("judge") or service.captains_any_team(current_user)
-
-    return {"has_meet_duties": has_meet_duties}
-
-
 def _fresh(event: Event) -> Event:
     """The event again after a rollback (its attributes were expired)."""
     return db.session.get(Event, event.id)
