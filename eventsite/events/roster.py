@@ -619,22 +619,28 @@ def roster_counts(event: Event) -> RosterCounts:
     return counts
 
 
-def event_teams(event: Event) -> list[Team]:
+def event_teams(event: Event) -> list[sa.Row]:
+    """The event's teams in order, as (id, name) rows: what the roster's pages use of them."""
     if event.kind not in service.TEAM_KINDS:  # teams are for competitions and meets: no query
         return []
     return list(
-        db.session.scalars(
-            sa.select(Team).where(Team.event_id == event.id).order_by(Team.position, Team.id)
+        db.session.execute(
+            sa.select(Team.id, Team.name)
+            .where(Team.event_id == event.id)
+            .order_by(Team.position, Team.id)
         )
     )
 
 
-def event_tracks(event: Event) -> list[Track]:
+def event_tracks(event: Event) -> list[sa.Row]:
+    """The event's tracks in order, as (id, name) rows."""
     if event.kind != EventKind.COMPETITION:  # only competitions have tracks: no query
         return []
     return list(
-        db.session.scalars(
-            sa.select(Track).where(Track.event_id == event.id).order_by(Track.position, Track.id)
+        db.session.execute(
+            sa.select(Track.id, Track.name)
+            .where(Track.event_id == event.id)
+            .order_by(Track.position, Track.id)
         )
     )
 
