@@ -181,6 +181,34 @@ def test_roster_page_shows_counts_and_every_column(app, client, auth, meet):
     assert shown_ids(response) == [people[k].id for k in ("张伟", "李娜", "王强", "赵敏", "刘洋")]
 
 
+def test_the_unfiltered_total_comes_from_the_counts_and_a_filtered_one_is_counted(
+    app, client, auth, meet, count_queries
+):
+    event, _people = meet
+    auth.become(db.session.get(User, event.created_by_id))
+    with count_queries() as counter:
+        html = client.get(f"/events/{event.id}/roster").get_data(as_text=True)
+    # Seven registrations, five a page: the total is the counts' sum, with no count of its own.
+    assert re.search(r'id="showing">[^<]*?1\D+5\D+7\D', html), html
+    totals = [
+        s for s in counter.statements if "count(registration.id)" in s and "GROUP BY" not in s
+    ]
+    assert totals == []
+    with count_queries() as counter:
+        html = client.get(f"/events/{event.id}/roster?status=confirmed").get_data(as_text=True)
+    assert re.search(r'id="showing">[^<]*?1\D+3\D+3\D', html), html
+    (total,) = [
+        s for s in counter.statements if "count(registration.id)" in s and "GROUP BY" not in s
+    ]
+    assert "JOIN" not in total  # the member is joined only to search by name or mobile
+    with count_queries() as counter:
+        client.get(f"/events/{event.id}/roster?q=王")
+    (total,) = [
+        s for s in counter.statements if "count(registration.id)" in s and "GROUP BY" not in s
+    ]
+    assert 'JOIN "user"' in total or "JOIN user" in total
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [

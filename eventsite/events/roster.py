@@ -35,6 +35,7 @@ from eventsite.events.models import (
     ACTIVE_STATUSES,
     Event,
     EventKind,
+    EventSession,
     Registration,
     RegistrationStatus,
     Team,
@@ -472,15 +473,99 @@ def _roster_rows(event_id: int, filters: RosterFilters):
     return apply_filters(stmt, event_id, filters)
 
 
-def roster_page(event: Event, filters: RosterFilters, page: int, per_page: int) -> Page:
-    """One page of the filtered roster: a count and one joined page query, whatever its size."""
-    count = sa.select(sa.func.count(Registration.id)).join(User, User.id == Registration.user_id)
-    total = db.session.scalar(apply_filters(count, event.id, filters)) or 0
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    """One registration as the roster page lists it: the columns it shows, as plain values."""
+
+    id: int
+    status: str
+    #: The gender and birth year the member registered with (as the quotas count them).
+    gender: str
+    birth_year: int
+    companions: int
+    status_reason: str
+    offer_expires_at: datetime | None
+    registered_at: datetime
+    checked_in_at: datetime | None
+    name: str
+    mobile: str
+    work_unit: str
+    #: Imported by an organizer and not yet taken over by the member (`User.is_unclaimed`).
+    unclaimed: bool
+    membership_status: str
+    #: The member's grassroots union; None for a member who named none.
+    union: str | None
+    team: str | None
+    track: str | None
+    session_label: str | None
+    session_starts_at: datetime | None
+
+    @property
+    def is_offer(self) -> bool:
+        """A place offered from the waitlist that the member has yet to confirm (the test of
+        `Registration.is_offer`)."""
+        return self.status == S.CONFIRMED and self.offer_expires_at is not None
+
+
+def _page_rows(event_id: int, filters: RosterFilters):
+    """The roster page's columns in one joined SELECT, in arrival order: tuples, no ORM
+    objects, since the page only shows them."""
+    from eventsite.organizations.models import Organization
+
+    stmt = (
+        sa.select(
+            Registration.id,
+            Registration.status,
+            Registration.gender,
+            Registration.birth_year,
+            Registration.companions,
+            Registration.status_reason,
+            Registration.offer_expires_at,
+            Registration.registered_at,
+            Registration.checked_in_at,
+            User.name,
+            User.mobile,
+            User.work_unit,
+            User.password_hash == UNCLAIMED_PASSWORD_HASH,
+            User.membership_status,
+            Organization.name,
+            Team.name,
+            Track.name,
+            EventSession.label,
+            EventSession.starts_at,
+        )
+        .join(User, User.id == Registration.user_id)
+        .outerjoin(Organization, Organization.id == User.organization_id)
+        .outerjoin(Team, Team.id == Registration.team_id)
+        .outerjoin(Track, Track.id == Registration.track_id)
+        .outerjoin(EventSession, EventSession.id == Registration.session_id)
+        .order_by(Registration.registered_at, Registration.id)
+    )
+    return apply_filters(stmt, event_id, filters)
+
+
+def _roster_total(event: Event, filters: RosterFilters) -> int:
+    """How many registrations of the event the filters keep (the member's row is joined only
+    to search by name or mobile)."""
+    stmt = sa.select(sa.func.count(Registration.id))
+    if filters.q:
+        stmt = stmt.join(User, User.id == Registration.user_id)
+    return db.session.scalar(apply_filters(stmt, event.id, filters)) or 0
+
+
+def roster_page(
+    event: Event, filters: RosterFilters, page: int, per_page: int, total: int | None = None
+) -> Page:
+    """One page of the filtered roster, as `RosterRow`s: one joined page query, and a count
+    unless the caller knows `total` (the counts give it for the unfiltered roster)."""
+    if total is None:
+        total = _roster_total(event, filters)
     page = _clamp_page(page, total, per_page)
-    items = db.session.scalars(
-        _roster_rows(event.id, filters).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return Page(items=list(items), total=total, page=page, per_page=per_page)
+    rows = db.session.execute(
+        _page_rows(event.id, filters).limit(per_page).offset((page - 1) * per_page)
+    )
+    items = [RosterRow(*values[:12], bool(values[12]), *values[13:]) for values in rows.tuples()]
+    return Page(items=items, total=total, page=page, per_page=per_page)
 
 
 @dataclass
@@ -534,22 +619,28 @@ def roster_counts(event: Event) -> RosterCounts:
     return counts
 
 
-def event_teams(event: Event) -> list[Team]:
+def event_teams(event: Event) -> list[sa.Row]:
+    """The event's teams in order, as (id, name) rows: what the roster's pages use of them."""
     if event.kind not in service.TEAM_KINDS:  # teams are for competitions and meets: no query
         return []
     return list(
-        db.session.scalars(
-            sa.select(Team).where(Team.event_id == event.id).order_by(Team.position, Team.id)
+        db.session.execute(
+            sa.select(Team.id, Team.name)
+            .where(Team.event_id == event.id)
+            .order_by(Team.position, Team.id)
         )
     )
 
 
-def event_tracks(event: Event) -> list[Track]:
+def event_tracks(event: Event) -> list[sa.Row]:
+    """The event's tracks in order, as (id, name) rows."""
     if event.kind != EventKind.COMPETITION:  # only competitions have tracks: no query
         return []
     return list(
-        db.session.scalars(
-            sa.select(Track).where(Track.event_id == event.id).order_by(Track.position, Track.id)
+        db.session.execute(
+            sa.select(Track.id, Track.name)
+            .where(Track.event_id == event.id)
+            .order_by(Track.position, Track.id)
         )
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     abort,
@@ -18,7 +20,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from eventsite.accounts import service as accounts
-from eventsite.accounts.models import Gender
+from eventsite.accounts.models import Gender, MembershipStatus
 from eventsite.core.db import write_intent
 from eventsite.core.exports import CSV_MIMETYPE, XLSX_MIMETYPE, attachment, csv_bytes, xlsx_bytes
 from eventsite.core.pagination import page_arg
@@ -99,24 +101,40 @@ def _filter_form(
     return form, (form.filters() if valid else roster.RosterFilters()), valid
 
 
+#: A registration id no row has: `_url_for_each` builds its URL once with it, then puts each
+#: row's id in its place.
+_ID_MARKER = 987654321987654321
+
+
+def _url_for_each(endpoint: str, **values) -> Callable[[int], str]:
+    """`url_for(endpoint, registration_id=id, **values)` for every row of a page, the URL
+    built once (the id is a path segment, so it comes before any query string)."""
+    head, tail = url_for(endpoint, registration_id=_ID_MARKER, **values).split(str(_ID_MARKER), 1)
+    return lambda registration_id: f"{head}{registration_id}{tail}"
+
+
 def _render_roster(event, *, bulk_form=None, refusals=(), status=200):
     teams, tracks = roster.event_teams(event), roster.event_tracks(event)
     sessions = roster.event_sessions(event)
     filter_form, filters, valid = _filter_form(event, teams, tracks, sessions)
     bulk_form = bulk_form or BulkActionForm(formdata=None, teams=teams, tracks=tracks)
+    counts = roster.roster_counts(event)
     page = roster.roster_page(
         event,
         filters,
         page_arg(),
         current_app.config["ROSTER_PAGE_SIZE"],
+        # Unfiltered, the page's total is the counts' own: no second pass over the roster.
+        total=None if filters.active else counts.total,
     )
     questions = registration_questions.provider()
     question_columns = questions.roster_columns(event)
+    args = _args()
     return (
         render_template(
             "roster/roster.html",
             event=event,
-            counts=roster.roster_counts(event),
+            counts=counts,
             teams=teams,
             tracks=tracks,
             companions=roster.exports_companions(event),
@@ -131,14 +149,17 @@ def _render_roster(event, *, bulk_form=None, refusals=(), status=200):
             bulk_form=bulk_form,
             ticked=set(bulk_form.ids.data or ()),
             refusals=refusals,
-            args=_args(),
-            export_args={k: v for k, v in _args().items() if k != "page"},
+            args=args,
+            export_args={k: v for k, v in args.items() if k != "page"},
             statuses=list(RegistrationStatus),
             genders=list(Gender),
-            gender_title=roster.gender_title,
-            # Titles in words once per page rather than once per row (50 rows a page).
+            # Titles in words and row links built once per page rather than once per row.
             status_titles={status.value: str(status.title) for status in RegistrationStatus},
             gender_titles={gender.value: str(gender.title) for gender in Gender},
+            membership_titles={m.value: str(m.title) for m in MembershipStatus},
+            row_url=_url_for_each("roster.update", event_id=event.id, **args),
+            move_url=_url_for_each("sessions.move_registration", event_id=event.id),
+            claim_code_url=_url_for_each("roster.claim_code", event_id=event.id),
         ),
         status if valid else 400,
     )
