@@ -70,6 +70,9 @@ def main(argv=None) -> int:
             engine = db.engine
         analyze(url)
         sessions = Sessions(app, data.login_ids)
+        from eventsite.core.process import settle_after_loading
+
+        settle_after_loading()  # as wsgi.py does once the app is loaded
         client = app.test_client(use_cookies=False)
         bare_app = baseline.create_app(url)
         bare = bare_app.test_client()
