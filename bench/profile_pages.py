@@ -8,6 +8,11 @@ and prints for both the wall and CPU time per request and the time spent waiting
 then profiles the app's requests with cProfile and prints the functions with the most
 cumulative time (BENCH_PROFILE_SORT=tottime for own time). No HTTP, no gunicorn: the CPU times
 hardly depend on what else the machine is doing. The database is dropped at the end.
+
+For a request that locks the event row (the registration), it also prints how long the row stays
+locked (wall and CPU, from the `FOR NO KEY UPDATE` to the commit) and how many statements run
+meanwhile; `--profile-locked` profiles only those locked sections. The sports meet is seeded
+only when one of its requests is profiled.
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ import sqlalchemy as sa  # noqa: E402
 from bench.loadgen import USER_AGENT  # noqa: E402
 from bench.run import DEFAULT_SERVER, analyze, fresh_database  # noqa: E402
 
+#: The requests that need the sports meet seeded (8 teams x 30 items x 500 entrants).
+MEET_REQUESTS = ("meet standings.json, board built", "meet standings.json, board kept")
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -40,6 +48,11 @@ def main(argv=None) -> int:
     parser.add_argument("--only", default="", help="profile only requests whose name contains this")
     parser.add_argument(
         "--statements", action="store_true", help="print each request's SQL, app and baseline"
+    )
+    parser.add_argument(
+        "--profile-locked",
+        action="store_true",
+        help="also profile only the sections that hold the event's row lock",
     )
     args = parser.parse_args(argv)
 
@@ -65,7 +78,8 @@ def main(argv=None) -> int:
         with app.app_context():
             upgrade()
             data = seed()
-            meet = seed_meet(data.organizer_id)
+            wanted = any(args.only in name for name in MEET_REQUESTS)
+            meet = seed_meet(data.organizer_id) if wanted else None
             db.session.remove()
             engine = db.engine
         analyze(url)
@@ -134,22 +148,25 @@ def main(argv=None) -> int:
                 bare_get(f"/events/{small}/roster?user={org}"),
             ),
             "register (rush mixer)": (register, 303, bare_register),
+        }
+        if meet is not None:
             # The sports meet's live board (8 teams x 30 items x 500 entrants): built on every
             # request, and kept between requests while the meet has not changed.
-            "meet standings.json, board built": (
+            built_board, kept_board = MEET_REQUESTS
+            requests[built_board] = (
                 built(get(f"/events/{meet.event_id}/meet/standings.json")),
                 200,
                 bare_get(f"/events/{meet.event_id}/meet/standings.json"),
-            ),
-            "meet standings.json, board kept": (
+            )
+            requests[kept_board] = (
                 get(f"/events/{meet.event_id}/meet/standings.json"),
                 200,
                 bare_get(f"/events/{meet.event_id}/meet/standings.json"),
-            ),
-        }
+            )
         waits = []
-        holds = []
-        locked_at = {}
+        holds = []  # (wall, CPU, statements) from the row lock to the commit
+        locked_at = {}  # connection: (wall, CPU, statements) when it took the lock
+        locked_profiler = []  # the profiler of the locked sections, while one runs
         rendering = []
         import flask.templating
 
@@ -166,13 +183,25 @@ def main(argv=None) -> int:
 
         def before(conn, cursor, statement, parameters, context, executemany):
             context._bench_started = time.perf_counter()
-            if "FOR NO KEY UPDATE" in statement or "FOR UPDATE" in statement:
-                locked_at[id(conn.connection.dbapi_connection)] = context._bench_started
+            key = id(conn.connection.dbapi_connection)
+            if key in locked_at:
+                locked_at[key][2] += 1
+            elif "FOR NO KEY UPDATE" in statement or "FOR UPDATE" in statement:
+                locked_at[key] = [context._bench_started, time.process_time(), 1]
+                if locked_profiler:
+                    locked_profiler[0].enable()
 
         def on_commit(conn):
             started = locked_at.pop(id(conn.connection.dbapi_connection), None)
             if started is not None:
-                holds.append(time.perf_counter() - started)
+                if locked_profiler:
+                    locked_profiler[0].disable()
+                wall, cpu, statements = started
+                holds.append((time.perf_counter() - wall, time.process_time() - cpu, statements))
+
+        def on_rollback(conn):
+            if locked_at.pop(id(conn.connection.dbapi_connection), None) and locked_profiler:
+                locked_profiler[0].disable()
 
         def after(conn, cursor, statement, parameters, context, executemany):
             waits.append(time.perf_counter() - context._bench_started)
@@ -198,6 +227,7 @@ def main(argv=None) -> int:
             sa.event.listen(engine, "before_cursor_execute", before)
             sa.event.listen(engine, "after_cursor_execute", after)
             sa.event.listen(engine, "commit", on_commit)
+            sa.event.listen(engine, "rollback", on_rollback)
             start, cpu = time.perf_counter(), time.process_time()
             for _ in range(args.repeat):
                 response = call()
@@ -206,8 +236,17 @@ def main(argv=None) -> int:
             sa.event.remove(engine, "before_cursor_execute", before)
             sa.event.remove(engine, "after_cursor_execute", after)
             sa.event.remove(engine, "commit", on_commit)
+            sa.event.remove(engine, "rollback", on_rollback)
             assert response.status_code == status
-            held = f", event row locked {sum(holds) / len(holds) * 1000:.2f}" if holds else ""
+            held = ""
+            if holds:
+                locked, locked_cpu, statements = (
+                    sum(column) / len(holds) for column in zip(*holds, strict=True)
+                )
+                held = (
+                    f", event row locked {locked * 1000:.2f} ({locked_cpu * 1000:.2f} CPU, "
+                    f"{statements:.0f} statements)"
+                )
             if rendering:
                 held += f", {sum(rendering) / args.repeat * 1000:.2f} CPU in templates"
             return (
@@ -242,6 +281,24 @@ def main(argv=None) -> int:
                 os.environ.get("BENCH_PROFILE_SORT", "cumulative")
             ).print_stats(args.top)
             print(out.getvalue())
+            if args.profile_locked and app_held:
+                print(f"--- {name}: only the sections holding the event's row lock")
+                profiler = cProfile.Profile()
+                locked_profiler.append(profiler)
+                sa.event.listen(engine, "before_cursor_execute", before)
+                sa.event.listen(engine, "commit", on_commit)
+                sa.event.listen(engine, "rollback", on_rollback)
+                for _ in range(args.repeat):
+                    call()
+                sa.event.remove(engine, "before_cursor_execute", before)
+                sa.event.remove(engine, "commit", on_commit)
+                sa.event.remove(engine, "rollback", on_rollback)
+                locked_profiler.clear()
+                out = io.StringIO()
+                pstats.Stats(profiler, stream=out).sort_stats(
+                    os.environ.get("BENCH_PROFILE_SORT", "cumulative")
+                ).print_stats(args.top)
+                print(out.getvalue())
         bare_engine.dispose()
         with app.app_context():
             db.engine.dispose()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from dataclasses import dataclass
 from email.message import EmailMessage
 
 import sqlalchemy as sa
@@ -18,8 +19,9 @@ from eventsite.core.models import Notification, OutboundEmail
 from eventsite.core.time import utcnow
 from eventsite.extensions import db
 from eventsite.sms import rules as sms_rules
+from eventsite.sms.models import SmsMessage
 from eventsite.sms.rules import SmsKind
-from eventsite.sms.service import queue_sms
+from eventsite.sms.service import sms_message
 
 log = logging.getLogger(__name__)
 
@@ -48,20 +50,64 @@ def notify(
     when the member has a mobile number and wants that kind by SMS (`sms.rules.member_wants`);
     `sms_event` is the event it is about (a text that stopped being true is withdrawn).
     """
+    return post(
+        compose(
+            user,
+            render,
+            link=link,
+            mail=mail,
+            sms=sms,
+            sms_params=sms_params,
+            sms_event=sms_event,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message rendered for one member and not yet written: its inbox row, and the mail and
+    the text message it goes out as, when it does."""
+
+    note: Notification
+    mail: OutboundEmail | None = None
+    text: SmsMessage | None = None
+
+
+def compose(
+    user,
+    render,
+    *,
+    link: str | None = None,
+    mail: bool = True,
+    sms: SmsKind | None = None,
+    sms_params: dict | None = None,
+    sms_event=None,
+) -> Notice:
+    """The message `notify` writes, rendered now (in the recipient's language) and written by
+    `post`: a caller that holds a lock renders before taking it."""
     locale = getattr(user, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         subject, body = render()
         subject, body = str(subject), str(body)
     note = Notification(user_id=user.id, subject=subject, body=body, link=link)
-    db.session.add(note)
+    outbound = None
     if mail and getattr(user, "email", None):
         if link:
             body = f"{body}\n\n{current_app.config['PUBLIC_URL'].rstrip('/')}{link}"
-        db.session.add(OutboundEmail(to_address=user.email, subject=subject, body=body))
+        outbound = OutboundEmail(to_address=user.email, subject=subject, body=body)
+    text = None
     choices = getattr(user, "sms_choices", None)
     if sms is not None and getattr(user, "mobile", None) and sms_rules.member_wants(sms, choices):
-        queue_sms(user.mobile, sms, sms_params or {}, user=user, event=sms_event, locale=locale)
-    return note
+        text = sms_message(
+            user.mobile, sms, sms_params or {}, user=user, event=sms_event, locale=locale
+        )
+    return Notice(note, outbound, text)
+
+
+def post(notice: Notice) -> Notification:
+    """Write a composed message in the caller's transaction."""
+    db.session.add_all([row for row in (notice.note, notice.mail, notice.text) if row is not None])
+    return notice.note
 
 
 def unread_count(user_id: int) -> int:

@@ -23,7 +23,7 @@ from eventsite.accounts.models import ROOT_ORGANIZATION_ID, Role, User, UserRole
 from eventsite.accounts.service import AccountError, role_revoking, user_by_mobile
 from eventsite.core import audit
 from eventsite.core.errors import Refused
-from eventsite.core.notifications import notify
+from eventsite.core.notifications import Notice, compose, notify, post
 from eventsite.core.time import format_local, to_local, utcnow
 from eventsite.events import notices, rules
 from eventsite.events.models import (
@@ -44,6 +44,21 @@ from eventsite.extensions import db
 from eventsite.sms.rules import SmsKind
 
 S = RegistrationStatus
+
+#: The registration table's columns: the aggregates read them without building ORM entities.
+REGISTRATION = Registration.__table__.c
+#: What an occupancy is counted from (see `_occupancy`), and what it is grouped by.
+_OCCUPANCY_GROUPS = (
+    REGISTRATION.status,
+    REGISTRATION.gender,
+    REGISTRATION.team_id,
+    REGISTRATION.session_id,
+)
+_OCCUPANCY_COLUMNS = (
+    *_OCCUPANCY_GROUPS,
+    sa.func.count(REGISTRATION.id),
+    sa.func.sum(REGISTRATION.companions),
+)
 
 
 class RegistrationError(Refused):
@@ -200,28 +215,59 @@ def occupancies_of(event_ids: Iterable[int]) -> dict[int, rules.Occupancy]:
     if not ids:
         return {}
     rows = db.session.execute(
-        sa.select(
-            Registration.event_id,
-            Registration.status,
-            Registration.gender,
-            Registration.team_id,
-            Registration.session_id,
-            sa.func.count(Registration.id),
-            sa.func.sum(Registration.companions),
-        )
+        sa.select(REGISTRATION.event_id, *_OCCUPANCY_COLUMNS)
         .where(
-            Registration.event_id.in_(ids),
-            Registration.status.in_((S.CONFIRMED, S.WAITLISTED)),
+            REGISTRATION.event_id.in_(ids),
+            REGISTRATION.status.in_((S.CONFIRMED, S.WAITLISTED)),
         )
-        .group_by(
-            Registration.event_id,
-            Registration.status,
-            Registration.gender,
-            Registration.team_id,
-            Registration.session_id,
-        )
+        .group_by(REGISTRATION.event_id, *_OCCUPANCY_GROUPS)
     ).all()
     return {event_id: _occupancy(row[1:] for row in rows if row[0] == event_id) for event_id in ids}
+
+
+@dataclass(frozen=True)
+class OwnRegistration:
+    """One of the member's own registrations for an event, as the lock found it."""
+
+    id: int
+    status: str
+    session_id: int | None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+def _occupancy_and_own(
+    event_id: int, user_id: int
+) -> tuple[rules.Occupancy, list[OwnRegistration]]:
+    """The event's occupancy and the member's own registrations in any status, in one aggregate
+    query (the statement a registration runs under the lock besides the lock and its writes).
+
+    The member's rows join the confirmed and waitlisted ones; each group names the member's
+    registration in it, if any: a member holds at most one registration per session, and the
+    groups are per session and status. `_occupancy` counts only confirmed and waitlisted groups.
+    """
+    rows = db.session.execute(_OCCUPANCY_AND_OWN, {"event_id": event_id, "user_id": user_id}).all()
+    own = [OwnRegistration(row[-1], row[0], row[3]) for row in rows if row[-1] is not None]
+    return _occupancy(row[:-1] for row in rows), own
+
+
+# Built once: the registration runs it under the lock.
+_OCCUPANCY_AND_OWN = (
+    sa.select(
+        *_OCCUPANCY_COLUMNS,
+        sa.func.max(sa.case((REGISTRATION.user_id == sa.bindparam("user_id"), REGISTRATION.id))),
+    )
+    .where(
+        REGISTRATION.event_id == sa.bindparam("event_id"),
+        sa.or_(
+            REGISTRATION.status.in_((S.CONFIRMED, S.WAITLISTED)),
+            REGISTRATION.user_id == sa.bindparam("user_id"),
+        ),
+    )
+    .group_by(*_OCCUPANCY_GROUPS)
+)
 
 
 def _occupancy(rows: Iterable[tuple]) -> rules.Occupancy:
@@ -471,15 +517,27 @@ def register(
     stock ran out meanwhile): the caller writes the answers in the same transaction.
     """
     actor = actor or user
-    # Teams and tracks are no part of the capacity invariant: read them before taking the lock.
+    # Only the capacity decision and its writes hold the lock. Worked out before it, from the
+    # event as the caller loaded it: what the event asks of the member (teams, tracks, ages,
+    # audience) and the message each outcome sends; refusals still come in the order below.
     terms = terms_of(event)
+    outside = audience_problem(event, user)
+    kind = event.kind
+    applicant = rules.Applicant(
+        birth_year=user.birth_year,
+        single_declared=single_declared,
+        team_id=team_id if kind in (EventKind.COMPETITION, EventKind.SPORTSMEET) else None,
+        track_id=track_id if kind == EventKind.COMPETITION else None,
+    )
+    problems = rules.eligibility_problems(terms, applicant)
+    messages = _arrival_notices(event, user) if announce else {}
     event = lock_event(event.id)
     # Read the clock only under the lock, so arrival times follow the order the lock was granted.
     now = now or utcnow()
     if not event.registration_open(now):
         raise RegistrationError(_closed_message(event, now))
     session = _session_to_register(event, session_id, now)
-    mine = _member_registrations(event.id, user.id)
+    occupancy, mine = _occupancy_and_own(event.id, user.id)
     active = [registration for registration in mine if registration.is_active]
     if session is not None and event.multiple_sessions:
         if any(registration.session_id == session.id for registration in active):
@@ -495,7 +553,7 @@ def register(
     if any(registration.status == S.REJECTED for registration in mine):
         raise RegistrationError(_("The organizer has declined your registration for this event."))
     # A member's earlier (cancelled) registration for the same session arrives anew.
-    existing = next(
+    earlier = next(
         (
             registration
             for registration in mine
@@ -503,17 +561,8 @@ def register(
         ),
         None,
     )
-    outside = audience_problem(event, user)
     if outside is not None:
         raise RegistrationError(outside)
-    kind = event.kind
-    applicant = rules.Applicant(
-        birth_year=user.birth_year,
-        single_declared=single_declared,
-        team_id=team_id if kind in (EventKind.COMPETITION, EventKind.SPORTSMEET) else None,
-        track_id=track_id if kind == EventKind.COMPETITION else None,
-    )
-    problems = rules.eligibility_problems(terms, applicant)
     if problems:
         first = problems[0]
         raise RegistrationError(str(PROBLEM_MESSAGES[first]), rules.PROBLEM_FIELD[first])
@@ -530,8 +579,10 @@ def register(
     )
     status = rules.status_on_arrival(
         approval_required=event.approval_required,
-        has_place=not event.approval_required and _place_for(event, seeker, now, actor),
+        has_place=not event.approval_required
+        and _place_for(event, seeker, now, actor, occupancy=occupancy),
     )
+    existing = db.session.get(Registration, earlier.id) if earlier else None
     after = Placement(str(status), applicant.team_id, applicant.track_id)
     _ask_before_changing(
         event,
@@ -563,9 +614,11 @@ def register(
     registration.checked_in_by_id = None
     registration.status_reason = ""
     db.session.add(registration)
-    db.session.flush()
     if announce:
-        _announce(registration, event, user)
+        # Rendered before the lock; an outcome the event did not lead us to expect then (its
+        # approval setting changed meanwhile) is rendered now.
+        post(messages.get(status) or _announcement(event, user, status))
+    db.session.flush()  # the registration and its message, in one flush
     return registration
 
 
@@ -631,16 +684,6 @@ def change_companions(
     return []
 
 
-def _member_registrations(event_id: int, user_id: int) -> list[Registration]:
-    return list(
-        db.session.scalars(
-            sa.select(Registration).where(
-                Registration.event_id == event_id, Registration.user_id == user_id
-            )
-        )
-    )
-
-
 def sessions_of(event: Event) -> list[EventSession]:
     """The event's sessions by start (none for a kind that has no sessions, without a query)."""
     if event.kind not in SESSION_KINDS:
@@ -685,10 +728,19 @@ def _closed_message(event: Event, now: datetime) -> str:
     return _("Registration for this event has closed.")
 
 
-def _place_for(event: Event, seeker: rules.Seeker, now: datetime, actor: User | None) -> bool:
-    """A confirmed place fits `seeker` once every waitlisted member who fits has been served."""
+def _place_for(
+    event: Event,
+    seeker: rules.Seeker,
+    now: datetime,
+    actor: User | None,
+    *,
+    occupancy: rules.Occupancy | None = None,
+) -> bool:
+    """A confirmed place fits `seeker` once every waitlisted member who fits has been served;
+    `occupancy`: the event's, when the caller has just counted it under the lock."""
     limits = limits_of(event)
-    occupancy = occupancy_of(event.id)
+    if occupancy is None:
+        occupancy = occupancy_of(event.id)
     if not rules.fits(limits, occupancy, seeker):
         return False
     # Normally nobody on the waitlist fits (every freed place promotes at once); should a
@@ -700,8 +752,22 @@ def _place_for(event: Event, seeker: rules.Seeker, now: datetime, actor: User | 
 
 def _announce(registration: Registration, event: Event, user: User) -> None:
     """Tell the member where their registration stands now."""
+    notice = _announcement(event, user, registration.status, registration.status_reason)
+    if notice is not None:
+        post(notice)
+
+
+def _arrival_notices(event: Event, user: User) -> dict[str, Notice]:
+    """The message for each status a new registration for `event` may get, rendered for `user`
+    (before the lock, so that only the choice among them is left under it)."""
+    arrivals = (S.PENDING,) if event.approval_required else (S.CONFIRMED, S.WAITLISTED)
+    return {status: _announcement(event, user, status) for status in arrivals}
+
+
+def _announcement(event: Event, user: User, status: str, reason: str = "") -> Notice | None:
+    """The message telling `user` their registration for `event` now stands at `status` (with
+    the organizer's `reason`, for a decline or a cancellation); None for no such status."""
     title = event.title
-    status = registration.status
     if status == S.CONFIRMED:
         render = lambda: (  # noqa: E731
             _("Registration confirmed: %(title)s", title=title),
@@ -726,23 +792,21 @@ def _announce(registration: Registration, event: Event, user: User) -> None:
             _("Your registration for %(title)s awaits the organizer's approval.", title=title),
         )
     elif status == S.REJECTED:
-        reason = registration.status_reason
         render = lambda: (  # noqa: E731
             _("Registration declined: %(title)s", title=title),
             _("The organizer declined your registration for %(title)s.", title=title)
             + (" " + _("Reason: %(reason)s", reason=reason) if reason else ""),
         )
     elif status == S.CANCELLED:
-        reason = registration.status_reason
         render = lambda: (  # noqa: E731
             _("Registration cancelled: %(title)s", title=title),
             _("Your registration for %(title)s has been cancelled.", title=title)
             + (" " + _("Reason: %(reason)s", reason=reason) if reason else ""),
         )
     else:  # pragma: no cover - every status is listed above
-        return
+        return None
     confirmed = status == S.CONFIRMED
-    notify(
+    return compose(
         user,
         render,
         link=MY_EVENTS_PATH if confirmed else event_path(event),

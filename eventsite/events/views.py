@@ -359,7 +359,9 @@ def ics(event: Event):
 
 
 def _viewable_event(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
+    # The organizers load when asked for (a draft's permission, the page's manager links): a
+    # member registering for a published event never needs them.
+    event = db.session.get(Event, event_id, options=[lazyload(Event.organizers)])
     if event is None or not can_view(current_user, event):
         abort(404)
     return event

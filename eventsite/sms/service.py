@@ -38,6 +38,23 @@ def queue_sms(
     Nothing is sent here: the scheduler sends queued rows after the commit. `event`: what the
     text is about; the sender withdraws it if it stopped being true meanwhile.
     """
+    message = sms_message(mobile, kind, params, user=user, event=event, locale=locale, now=now)
+    db.session.add(message)
+    return message
+
+
+def sms_message(
+    mobile: str,
+    kind: SmsKind,
+    params: dict,
+    *,
+    user=None,
+    event=None,
+    locale: str | None = None,
+    now: datetime | None = None,
+) -> SmsMessage:
+    """The text `queue_sms` queues, rendered but not yet added to the session (for a caller
+    that renders before taking a lock and writes under it)."""
     now = now or utcnow()
     config = current_app.config
     locale = locale or getattr(user, "locale", None) or config["BABEL_DEFAULT_LOCALE"]
@@ -45,7 +62,7 @@ def queue_sms(
     with force_locale(locale):
         body = signed(texts.render(kind, params))
     held = rules.quiet_until(now, ZoneInfo(config["TIMEZONE"]), kind)
-    message = SmsMessage(
+    return SmsMessage(
         user_id=getattr(user, "id", None),
         event_id=getattr(event, "id", None),
         mobile=mobile,
@@ -57,5 +74,3 @@ def queue_sms(
         created_at=now,
         send_after=held or now,
     )
-    db.session.add(message)
-    return message

@@ -1,0 +1,121 @@
+"""What a registration does while it holds the event's lock: the lock, one aggregate read and
+its writes, nothing else; the message each outcome sends is rendered before it."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from eventsite.core.models import Notification
+from eventsite.events import service
+from eventsite.events.models import Event, EventKind, RegistrationStatus
+from eventsite.extensions import db
+from eventsite.sms.models import SmsMessage
+from tests.factories import make_event, make_registration, make_user
+
+S = RegistrationStatus
+
+
+@pytest.fixture
+def app_config():
+    return {"BABEL_DEFAULT_LOCALE": "en"}
+
+
+def test_the_aggregate_finds_the_members_own_registrations_and_counts_only_places(app):
+    event = make_event(kind=EventKind.GENERAL, capacity=10)
+    came_back, seated, waiting, declined = (make_user() for _ in range(4))
+    gone = make_registration(event, came_back, S.CANCELLED)
+    held = make_registration(event, seated, S.CONFIRMED, companions=2)
+    queued = make_registration(event, waiting, S.WAITLISTED)
+    refused = make_registration(event, declined, S.REJECTED)
+
+    occupancy, own = service._occupancy_and_own(event.id, came_back.id)
+    assert own == [service.OwnRegistration(gone.id, S.CANCELLED, None)]
+    # The member's cancelled row joins the read but takes no place.
+    assert (occupancy.confirmed, occupancy.waitlisted) == (3, 1)
+    assert occupancy == service.occupancy_of(event.id)
+
+    assert service._occupancy_and_own(event.id, seated.id)[1] == [
+        service.OwnRegistration(held.id, S.CONFIRMED, None)
+    ]
+    assert service._occupancy_and_own(event.id, waiting.id)[1] == [
+        service.OwnRegistration(queued.id, S.WAITLISTED, None)
+    ]
+    assert service._occupancy_and_own(event.id, declined.id)[1] == [
+        service.OwnRegistration(refused.id, S.REJECTED, None)
+    ]
+    assert service._occupancy_and_own(event.id, make_user().id) == (occupancy, [])
+
+
+class LockedStatements:
+    """The statements run from the moment `service.lock_event` is entered."""
+
+    def __init__(self, monkeypatch):
+        self.statements: list[str] | None = None
+        original = service.lock_event
+
+        def lock_event(event_id: int) -> Event:
+            self.statements = []
+            return original(event_id)
+
+        monkeypatch.setattr(service, "lock_event", lock_event)
+        sa.event.listen(db.engine, "before_cursor_execute", self._note)
+
+    def _note(self, _conn, _cursor, statement, *_args) -> None:
+        if self.statements is not None:
+            self.statements.append(" ".join(statement.split()))
+
+    def close(self) -> None:
+        sa.event.remove(db.engine, "before_cursor_execute", self._note)
+
+
+@pytest.fixture
+def locked(app, monkeypatch):
+    statements = LockedStatements(monkeypatch)
+    yield statements
+    statements.close()
+
+
+@pytest.mark.parametrize("seats", [1, 0], ids=["a place free", "full"])
+def test_under_the_lock_only_the_lock_one_read_and_the_writes(app, locked, seats):
+    event = make_event(kind=EventKind.MIXER, capacity=1)
+    if not seats:
+        make_registration(event, make_user(gender="female"))
+    member = make_user()
+    db.session.commit()
+
+    registration = service.register(db.session.get(Event, event.id), member, single_declared=True)
+
+    reads = [s for s in locked.statements if s.startswith("SELECT")]
+    writes = [s.split(" ")[2] for s in locked.statements if s.startswith("INSERT")]
+    assert len(reads) == 2, reads
+    assert reads[0].startswith("SELECT event.")
+    assert "FROM registration" in reads[1]
+    if seats:
+        assert registration.status == S.CONFIRMED
+        assert sorted(writes) == ["notification", "registration", "sms_message"]
+    else:
+        assert registration.status == S.WAITLISTED
+        assert sorted(writes) == ["notification", "registration"]
+    assert len(locked.statements) == len(reads) + len(writes)
+
+
+def test_an_outcome_not_rendered_before_the_lock_is_rendered_under_it(app):
+    """The event as the caller loaded it asked no approval; by the time the lock is granted it
+    does: the member is pending, and told so."""
+    event = make_event(kind=EventKind.GENERAL, capacity=5)
+    member = make_user()
+    db.session.commit()
+    loaded = db.session.get(Event, event.id)
+    db.session.execute(
+        sa.update(Event).where(Event.id == event.id).values(approval_required=True),
+        execution_options={"synchronize_session": False},
+    )
+    assert loaded.approval_required is False
+
+    registration = service.register(loaded, member)
+
+    assert registration.status == S.PENDING
+    notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == member.id))
+    assert [note.subject for note in notes] == [f"Registration received: {event.title}"]
+    assert db.session.scalar(sa.select(sa.func.count(SmsMessage.id))) == 0
