@@ -211,31 +211,41 @@ def load_board(round_: Round, *, judge: User | None = None) -> Board:
     # Sheets and scores as plain rows: a contest of 5,000 sheets has 30,000 scores, too many to
     # build ORM objects for on every ranking. The session's query flushes pending changes;
     # the scores are then read on its connection, which skips the ORM's per-row work.
-    sheets = [s for s in db.session.execute(sheet_query) if s.registration_id in registrations]
+    sheets = [s for s in db.session.execute(sheet_query) if s[2] in registrations]
     values: dict[int, dict[int, Decimal]] = defaultdict(dict)
     for sheet_id, criterion_id, value in db.session.connection().execute(score_query).all():
         values[sheet_id][criterion_id] = value
-    sheet_by_pair = {(s.judge_id, s.registration_id): s for s in sheets}
+    sheet_by_pair = {(s[1], s[2]): s for s in sheets}
 
     tracks = list(event.tracks)
     rule_judges = recusal_panel(event, judges)
     expected: list[tuple[int, int]] = []
     coverage = {}
+    by_track: dict[int | None, list[rules.Contestant]] = defaultdict(list)
+    for contestant in contestants.values():
+        by_track[contestant.track].append(contestant)
     for track in tracks:
-        people = [c for c in contestants.values() if c.track == track.id]
         panel = [rule_judges[jid] for jid in track_judges.get(track.id, [])]
-        expected.extend(rules.expected_sheets(panel, people, conflicts))
-        coverage[track.id] = rules.coverage(panel, people, conflicts, round_.min_judges)
+        covered = rules.coverage(panel, by_track[track.id], conflicts, round_.min_judges)
+        coverage[track.id] = covered
+        # The sheets expected are those of each competing contestant's eligible judges
+        # (`rules.expected_sheets`), which the coverage has just worked out.
+        expected.extend(
+            (judge_id, contestant_id)
+            for contestant_id, judge_ids in covered.eligible.items()
+            for judge_id in judge_ids
+        )
     eligible = set(expected)
     if judge is not None:
         expected = [pair for pair in expected if pair[0] == judge.id]
     # Only an eligible judge's submitted sheet counts: a judge taken off the track, or recused
     # after scoring (a team affiliation or conflict declared late, or a judge who is a
     # contestant of the team), no longer counts.
+    # Read positionally (a row's attribute lookup by name costs more, 5,000 sheets a board).
     counted = [
-        rules.Sheet(judge=s.judge_id, contestant=s.registration_id, scores=values[s.id])
-        for s in sheets
-        if s.submitted_at is not None and (s.judge_id, s.registration_id) in eligible
+        rules.Sheet(judge_id, registration_id, values[sheet_id])
+        for sheet_id, judge_id, registration_id, submitted_at in sheets
+        if submitted_at is not None and (judge_id, registration_id) in eligible
     ]
     rule_list = rule_criteria(round_)
     tie_break = [cid for cid in round_.tie_break_ids if any(c.id == cid for c in criteria)]
