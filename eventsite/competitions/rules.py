@@ -843,19 +843,22 @@ def _score_lines(
             if scores:
                 gap = max(scores.values()) - min(scores.values())
             lines.append(
+                # Positionally, in the fields' order (criterion, aggregate, method, weight,
+                # contribution, spread, out_of_tolerance, entered, scaled, left_out): thousands
+                # of lines a ranking.
                 CriterionScore(
-                    criterion=cid,
-                    aggregate=aggregate,
-                    method=method,
-                    weight=criterion.weight,
-                    contribution=contribution,
-                    spread=gap,
-                    out_of_tolerance=criterion.tolerance is not None
+                    cid,
+                    aggregate,
+                    method,
+                    criterion.weight,
+                    contribution,
+                    gap,
+                    criterion.tolerance is not None
                     and gap is not None
                     and gap > criterion.tolerance,
-                    entered=scores,
-                    scaled=None if standardised is None else used,
-                    left_out=dropped,
+                    scores,
+                    None if standardised is None else used,
+                    dropped,
                 )
             )
         total = Fraction(numerator, denominator) if scored else None
