@@ -184,7 +184,7 @@ def measure(app, round_id: int) -> dict:
         counted = [
             rules.Sheet(s.judge_id, s.registration_id, board.values[s.id])
             for s in board.sheet_by_pair.values()
-            if s.submitted_at
+            if s.submitted
         ]
         criteria = service.rule_criteria(contest)
         rule = service.aggregation_rule(contest)

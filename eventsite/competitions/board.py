@@ -70,8 +70,9 @@ class Board:
     rankings: dict[int | None, rules.Ranking]
     overall: rules.Ranking
     coverage: dict[int, rules.Coverage]
-    #: (judge, contestant) → the sheet's id, judge_id, registration_id and submitted_at, as a
-    #: plain row: what rankings and progress need, without an ORM object per sheet.
+    #: (judge, contestant) → the sheet's id, judge_id, registration_id and whether it is
+    #: submitted (`submitted`), as a plain row: what rankings and progress need, without an ORM
+    #: object per sheet.
     sheet_by_pair: dict[tuple[int, int], sa.Row] = field(default_factory=dict)
     #: Sheet id → criterion id → score (an unscored criterion is absent).
     values: dict[int, dict[int, Decimal]] = field(default_factory=dict)
@@ -123,7 +124,7 @@ class Board:
             progress = by_judge[judge_id]
             progress.expected += 1
             sheet = self.sheet_by_pair.get((judge_id, contestant_id))
-            if sheet is not None and sheet.submitted_at is not None:
+            if sheet is not None and sheet.submitted:
                 progress.submitted += 1
             else:
                 if sheet is not None:
@@ -197,8 +198,12 @@ def load_board(round_: Round, *, judge: User | None = None) -> Board:
         track_judges[a.track_id].append(a.user_id)
     affiliations = affiliations_of(event)
     conflicts = {(c.user_id, c.registration_id) for c in conflicts_of(event)}
+    # Whether a sheet is submitted, not when: a time per sheet costs its conversion to UTC.
     sheet_query = sa.select(
-        ScoreSheet.id, ScoreSheet.judge_id, ScoreSheet.registration_id, ScoreSheet.submitted_at
+        ScoreSheet.id,
+        ScoreSheet.judge_id,
+        ScoreSheet.registration_id,
+        ScoreSheet.submitted_at.is_not(None).label("submitted"),
     ).where(ScoreSheet.round_id == round_.id)
     score_query = (
         sa.select(Score.sheet_id, Score.criterion_id, Score.value)
@@ -244,8 +249,8 @@ def load_board(round_: Round, *, judge: User | None = None) -> Board:
     # Read positionally (a row's attribute lookup by name costs more, 5,000 sheets a board).
     counted = [
         rules.Sheet(judge_id, registration_id, values[sheet_id])
-        for sheet_id, judge_id, registration_id, submitted_at in sheets
-        if submitted_at is not None and (judge_id, registration_id) in eligible
+        for sheet_id, judge_id, registration_id, submitted in sheets
+        if submitted and (judge_id, registration_id) in eligible
     ]
     rule_list = rule_criteria(round_)
     tie_break = [cid for cid in round_.tie_break_ids if any(c.id == cid for c in criteria)]
