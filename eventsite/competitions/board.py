@@ -17,7 +17,6 @@ from eventsite.accounts.models import Role, User
 from eventsite.competitions import rules
 from eventsite.competitions.judging import (
     affiliations_of,
-    conflicts_of,
     exclusions_of,
     may_judge,
     recusal_panel,
@@ -189,7 +188,8 @@ def load_board(round_: Round, *, judge: User | None = None) -> Board:
         db.session.scalars(
             sa.select(JudgeAssignment)
             .where(JudgeAssignment.round_id == round_.id)
-            .options(joinedload(JudgeAssignment.user))
+            # The judges' roles are not shown on a board: skip the eager roles query.
+            .options(joinedload(JudgeAssignment.user).lazyload(User.role_grants))
         )
     )
     judges = {a.user_id: a.user for a in assignments}
@@ -197,7 +197,15 @@ def load_board(round_: Round, *, judge: User | None = None) -> Board:
     for a in assignments:
         track_judges[a.track_id].append(a.user_id)
     affiliations = affiliations_of(event)
-    conflicts = {(c.user_id, c.registration_id) for c in conflicts_of(event)}
+    # The declared conflicts as (judge, contestant) pairs (`conflicts_of` without the objects).
+    conflicts = {
+        (user_id, registration_id)
+        for user_id, registration_id in db.session.execute(
+            sa.select(JudgeConflict.user_id, JudgeConflict.registration_id)
+            .join(Registration, Registration.id == JudgeConflict.registration_id)
+            .where(Registration.event_id == event.id)
+        )
+    }
     # Whether a sheet is submitted, not when: a time per sheet costs its conversion to UTC.
     sheet_query = sa.select(
         ScoreSheet.id,
@@ -223,7 +231,7 @@ def load_board(round_: Round, *, judge: User | None = None) -> Board:
     sheet_by_pair = {(s[1], s[2]): s for s in sheets}
 
     tracks = list(event.tracks)
-    rule_judges = recusal_panel(event, judges)
+    rule_judges = recusal_panel(event, judges, affiliations)
     expected: list[tuple[int, int]] = []
     coverage = {}
     by_track: dict[int | None, list[rules.Contestant]] = defaultdict(list)
