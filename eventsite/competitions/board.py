@@ -381,12 +381,14 @@ def duties_of(judge: User) -> list[Duty]:
             sa.select(JudgeConflict.registration_id).where(JudgeConflict.user_id == judge.id)
         )
     }
-    #: (round, contestant) → when the judge's sheet was submitted (None: a draft).
+    #: (round, contestant) → whether the judge's sheet is submitted (false: a draft).
     sheets = {
-        (round_id, registration_id): submitted_at
-        for round_id, registration_id, submitted_at in db.session.execute(
+        (round_id, registration_id): bool(submitted)
+        for round_id, registration_id, submitted in db.session.execute(
             sa.select(
-                ScoreSheet.round_id, ScoreSheet.registration_id, ScoreSheet.submitted_at
+                ScoreSheet.round_id,
+                ScoreSheet.registration_id,
+                ScoreSheet.submitted_at.is_not(None),
             ).where(ScoreSheet.judge_id == judge.id, ScoreSheet.round_id.in_(round_ids))
         )
     }
@@ -401,8 +403,8 @@ def duties_of(judge: User) -> list[Duty]:
         mine = [c for c in people if c.track in tracks[round_.id]]
         expected = rules.expected_sheets([panel[round_.event_id]], mine, conflicts)
         done = [(round_.id, contestant) for _, contestant in expected]
-        submitted = sum(1 for key in done if sheets.get(key) is not None)
-        drafts = sum(1 for key in done if key in sheets and sheets[key] is None)
+        submitted = sum(1 for key in done if sheets.get(key))
+        drafts = sum(1 for key in done if sheets.get(key) is False)
         found.append(Duty(round_, len(expected), submitted, drafts))
     return found
 
