@@ -17,7 +17,6 @@ from eventsite.accounts.models import Role, User
 from eventsite.competitions import rules
 from eventsite.competitions.judging import (
     affiliations_of,
-    conflicts_of,
     exclusions_of,
     may_judge,
     recusal_panel,
@@ -70,8 +69,9 @@ class Board:
     rankings: dict[int | None, rules.Ranking]
     overall: rules.Ranking
     coverage: dict[int, rules.Coverage]
-    #: (judge, contestant) → the sheet's id, judge_id, registration_id and submitted_at, as a
-    #: plain row: what rankings and progress need, without an ORM object per sheet.
+    #: (judge, contestant) → the sheet's id, judge_id, registration_id and whether it is
+    #: submitted (`submitted`), as a plain row: what rankings and progress need, without an ORM
+    #: object per sheet.
     sheet_by_pair: dict[tuple[int, int], sa.Row] = field(default_factory=dict)
     #: Sheet id → criterion id → score (an unscored criterion is absent).
     values: dict[int, dict[int, Decimal]] = field(default_factory=dict)
@@ -123,7 +123,7 @@ class Board:
             progress = by_judge[judge_id]
             progress.expected += 1
             sheet = self.sheet_by_pair.get((judge_id, contestant_id))
-            if sheet is not None and sheet.submitted_at is not None:
+            if sheet is not None and sheet.submitted:
                 progress.submitted += 1
             else:
                 if sheet is not None:
@@ -188,7 +188,8 @@ def load_board(round_: Round, *, judge: User | None = None) -> Board:
         db.session.scalars(
             sa.select(JudgeAssignment)
             .where(JudgeAssignment.round_id == round_.id)
-            .options(joinedload(JudgeAssignment.user))
+            # The judges' roles are not shown on a board: skip the eager roles query.
+            .options(joinedload(JudgeAssignment.user).lazyload(User.role_grants))
         )
     )
     judges = {a.user_id: a.user for a in assignments}
@@ -196,9 +197,21 @@ def load_board(round_: Round, *, judge: User | None = None) -> Board:
     for a in assignments:
         track_judges[a.track_id].append(a.user_id)
     affiliations = affiliations_of(event)
-    conflicts = {(c.user_id, c.registration_id) for c in conflicts_of(event)}
+    # The declared conflicts as (judge, contestant) pairs (`conflicts_of` without the objects).
+    conflicts = {
+        (user_id, registration_id)
+        for user_id, registration_id in db.session.execute(
+            sa.select(JudgeConflict.user_id, JudgeConflict.registration_id)
+            .join(Registration, Registration.id == JudgeConflict.registration_id)
+            .where(Registration.event_id == event.id)
+        )
+    }
+    # Whether a sheet is submitted, not when: a time per sheet costs its conversion to UTC.
     sheet_query = sa.select(
-        ScoreSheet.id, ScoreSheet.judge_id, ScoreSheet.registration_id, ScoreSheet.submitted_at
+        ScoreSheet.id,
+        ScoreSheet.judge_id,
+        ScoreSheet.registration_id,
+        ScoreSheet.submitted_at.is_not(None).label("submitted"),
     ).where(ScoreSheet.round_id == round_.id)
     score_query = (
         sa.select(Score.sheet_id, Score.criterion_id, Score.value)
@@ -211,31 +224,41 @@ def load_board(round_: Round, *, judge: User | None = None) -> Board:
     # Sheets and scores as plain rows: a contest of 5,000 sheets has 30,000 scores, too many to
     # build ORM objects for on every ranking. The session's query flushes pending changes;
     # the scores are then read on its connection, which skips the ORM's per-row work.
-    sheets = [s for s in db.session.execute(sheet_query) if s.registration_id in registrations]
+    sheets = [s for s in db.session.execute(sheet_query) if s[2] in registrations]
     values: dict[int, dict[int, Decimal]] = defaultdict(dict)
     for sheet_id, criterion_id, value in db.session.connection().execute(score_query).all():
         values[sheet_id][criterion_id] = value
-    sheet_by_pair = {(s.judge_id, s.registration_id): s for s in sheets}
+    sheet_by_pair = {(s[1], s[2]): s for s in sheets}
 
     tracks = list(event.tracks)
-    rule_judges = recusal_panel(event, judges)
+    rule_judges = recusal_panel(event, judges, affiliations)
     expected: list[tuple[int, int]] = []
     coverage = {}
+    by_track: dict[int | None, list[rules.Contestant]] = defaultdict(list)
+    for contestant in contestants.values():
+        by_track[contestant.track].append(contestant)
     for track in tracks:
-        people = [c for c in contestants.values() if c.track == track.id]
         panel = [rule_judges[jid] for jid in track_judges.get(track.id, [])]
-        expected.extend(rules.expected_sheets(panel, people, conflicts))
-        coverage[track.id] = rules.coverage(panel, people, conflicts, round_.min_judges)
+        covered = rules.coverage(panel, by_track[track.id], conflicts, round_.min_judges)
+        coverage[track.id] = covered
+        # The sheets expected are those of each competing contestant's eligible judges
+        # (`rules.expected_sheets`), which the coverage has just worked out.
+        expected.extend(
+            (judge_id, contestant_id)
+            for contestant_id, judge_ids in covered.eligible.items()
+            for judge_id in judge_ids
+        )
     eligible = set(expected)
     if judge is not None:
         expected = [pair for pair in expected if pair[0] == judge.id]
     # Only an eligible judge's submitted sheet counts: a judge taken off the track, or recused
     # after scoring (a team affiliation or conflict declared late, or a judge who is a
     # contestant of the team), no longer counts.
+    # Read positionally (a row's attribute lookup by name costs more, 5,000 sheets a board).
     counted = [
-        rules.Sheet(judge=s.judge_id, contestant=s.registration_id, scores=values[s.id])
-        for s in sheets
-        if s.submitted_at is not None and (s.judge_id, s.registration_id) in eligible
+        rules.Sheet(judge_id, registration_id, values[sheet_id])
+        for sheet_id, judge_id, registration_id, submitted in sheets
+        if submitted and (judge_id, registration_id) in eligible
     ]
     rule_list = rule_criteria(round_)
     tie_break = [cid for cid in round_.tie_break_ids if any(c.id == cid for c in criteria)]
@@ -358,12 +381,14 @@ def duties_of(judge: User) -> list[Duty]:
             sa.select(JudgeConflict.registration_id).where(JudgeConflict.user_id == judge.id)
         )
     }
-    #: (round, contestant) → when the judge's sheet was submitted (None: a draft).
+    #: (round, contestant) → whether the judge's sheet is submitted (false: a draft).
     sheets = {
-        (round_id, registration_id): submitted_at
-        for round_id, registration_id, submitted_at in db.session.execute(
+        (round_id, registration_id): bool(submitted)
+        for round_id, registration_id, submitted in db.session.execute(
             sa.select(
-                ScoreSheet.round_id, ScoreSheet.registration_id, ScoreSheet.submitted_at
+                ScoreSheet.round_id,
+                ScoreSheet.registration_id,
+                ScoreSheet.submitted_at.is_not(None),
             ).where(ScoreSheet.judge_id == judge.id, ScoreSheet.round_id.in_(round_ids))
         )
     }
@@ -378,8 +403,8 @@ def duties_of(judge: User) -> list[Duty]:
         mine = [c for c in people if c.track in tracks[round_.id]]
         expected = rules.expected_sheets([panel[round_.event_id]], mine, conflicts)
         done = [(round_.id, contestant) for _, contestant in expected]
-        submitted = sum(1 for key in done if sheets.get(key) is not None)
-        drafts = sum(1 for key in done if key in sheets and sheets[key] is None)
+        submitted = sum(1 for key in done if sheets.get(key))
+        drafts = sum(1 for key in done if sheets.get(key) is False)
         found.append(Duty(round_, len(expected), submitted, drafts))
     return found
 

@@ -9,7 +9,7 @@ Functions flush; the view, job or CLI command that called them commits once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 
 import sqlalchemy as sa
@@ -268,20 +268,26 @@ def set_affiliations(event: Event, actor: User, judge: User, team_ids: Iterable[
     db.session.flush()
 
 
-def recusal_panel(event: Event, user_ids: Iterable[int]) -> dict[int, rules.Judge]:
+def recusal_panel(
+    event: Event, user_ids: Iterable[int], affiliations: Mapping[int, set[int]] | None = None
+) -> dict[int, rules.Judge]:
     """Judges as the recusal rule (`rules.recused`) sees them: the teams they are affiliated
     with, and, for a judge registered in the competition (awaiting approval, confirmed or
-    waitlisted), their own registration and their team. Every route and the ranking ask this."""
+    waitlisted), their own registration and their team. Every route and the ranking ask this.
+    `affiliations`: the event's, when already read (`affiliations_of`)."""
     ids = set(user_ids)
     if not ids:
         return {}
     teams: dict[int, set[int]] = defaultdict(set)
-    for user_id, team_id in db.session.execute(
-        sa.select(JudgeAffiliation.user_id, JudgeAffiliation.team_id)
-        .join(Team, Team.id == JudgeAffiliation.team_id)
-        .where(Team.event_id == event.id, JudgeAffiliation.user_id.in_(ids))
-    ):
-        teams[user_id].add(team_id)
+    if affiliations is not None:
+        teams.update((uid, affiliations[uid]) for uid in ids if uid in affiliations)
+    else:
+        for user_id, team_id in db.session.execute(
+            sa.select(JudgeAffiliation.user_id, JudgeAffiliation.team_id)
+            .join(Team, Team.id == JudgeAffiliation.team_id)
+            .where(Team.event_id == event.id, JudgeAffiliation.user_id.in_(ids))
+        ):
+            teams[user_id].add(team_id)
     entries: dict[int, set[int]] = defaultdict(set)
     competes_for: dict[int, set[int]] = defaultdict(set)
     for registration_id, user_id, team_id in db.session.execute(

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, Inexact, InvalidOperation
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, reduce
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -52,6 +52,7 @@ _CONTEXT = Context(prec=PRECISION, rounding=ROUND_HALF_EVEN)
 _EXACT = Context(prec=400, traps=[Inexact, InvalidOperation])
 #: No scores (shared: it cannot be changed).
 _NO_SCORES: Mapping = MappingProxyType({})
+_ZERO = Decimal(0)
 
 
 # --- Set-up values -----------------------------------------------------------------------------
@@ -268,9 +269,12 @@ def aggregate(
 
 
 def _aggregate_exact(
-    scores: Mapping[int, Decimal], rule: AggregationRule
+    scores: Mapping[int, Decimal],
+    rule: AggregationRule,
+    means: dict[tuple[int, int, int], Fraction] | None = None,
 ) -> tuple[Fraction | None, tuple[int, ...], Aggregation]:
-    """`aggregate` as an exact fraction: the value, the dropped judges and the method applied."""
+    """`aggregate` as an exact fraction: the value, the dropped judges and the method applied
+    (`means`: see `_mean`)."""
     if not scores:
         return None, (), rule.method
     if rule.method is Aggregation.MEDIAN:
@@ -278,7 +282,7 @@ def _aggregate_exact(
         middle = len(values) // 2
         if len(values) % 2:
             return Fraction(values[middle]), (), Aggregation.MEDIAN
-        return _mean(values[middle - 1 : middle + 1]), (), Aggregation.MEDIAN
+        return _mean(values[middle - 1 : middle + 1], means), (), Aggregation.MEDIAN
     if rule.method is Aggregation.TRIMMED_MEAN and len(scores) >= rule.trim_minimum and rule.trim:
         k = rule.trim
         # By score, equal scores by judge id.
@@ -286,9 +290,9 @@ def _aggregate_exact(
         judges.sort(key=scores.__getitem__)  # stable: equal scores stay by judge id
         dropped = tuple(sorted(judges[:k] + judges[-k:]))
         kept = [scores[judge] for judge in judges[k:-k]]
-        return _mean(kept), dropped, Aggregation.TRIMMED_MEAN
+        return _mean(kept, means), dropped, Aggregation.TRIMMED_MEAN
     # A mean needs no order: the sum is exact.
-    return _mean(list(scores.values())), (), Aggregation.MEAN
+    return _mean(list(scores.values()), means), (), Aggregation.MEAN
 
 
 def dropped_by_total(
@@ -738,6 +742,7 @@ def _gathered(
     given: set[tuple[int, int]] = set()
     complete: set[tuple[int, int]] = set()
     criteria = by_id.keys()
+    count = len(criteria)
     for sheet in sheets:
         contestant, judge = sheet.contestant, sheet.judge
         if contestant not in people:
@@ -751,19 +756,17 @@ def _gathered(
             _check_criteria(scores, by_id)
         mine = raw.get(contestant)
         if mine is None:
-            mine = raw[contestant] = {}
+            # Every criterion's judges at once (one nobody scored stays empty).
+            mine = raw[contestant] = {cid: {} for cid in criteria}
         scored = 0
         for cid, value in scores.items():
             if value is None:
                 continue
             if type(value) is not Decimal or not value.is_finite():
                 value = _checked(value)
-            by_judge = mine.get(cid)
-            if by_judge is None:
-                by_judge = mine[cid] = {}
-            by_judge[judge] = value
+            mine[cid][judge] = value
             scored += 1
-        if scored == len(criteria):
+        if scored == count:
             complete.add(pair)
     return raw, given, complete
 
@@ -780,6 +783,10 @@ def _score_lines(
     #: Criteria of weight 1, whose contribution is their aggregate.
     unit = {cid for cid, weight in weights.items() if weight == 1}
     by_total = rule.method is Aggregation.TRIMMED_TOTAL
+    # Means and their Decimals already worked out (see `_mean`, `_decimal`): contestants'
+    # aggregates share a few hundred values.
+    means: dict[tuple[int, int, int], Fraction] = {}
+    shown: dict[tuple[int, int], Decimal] = {}
     result = {}
     for contestant in people:
         lines: list[CriterionScore] = []
@@ -787,7 +794,7 @@ def _score_lines(
         # The total as a numerator and denominator, made a Fraction (reduced) once at the end.
         numerator, denominator, scored = 0, 1, False
         mine = raw.get(contestant, _NO_SCORES)
-        raw_by_criterion = {c.id: mine.get(c.id, _NO_SCORES) for c in criteria}
+        raw_by_criterion = {c.id: mine.get(c.id) or _NO_SCORES for c in criteria}
         if standardised is not None:
             used_by_criterion = {
                 cid: {j: standardised[(j, contestant, cid)] for j in scores}
@@ -815,20 +822,20 @@ def _score_lines(
             used = used_by_criterion[cid]
             if by_total:
                 kept = [v for j, v in used.items() if j not in left_out]
-                value = _mean(kept) if kept else None
+                value = _mean(kept, means) if kept else None
                 dropped = tuple(sorted(j for j in used if j in left_out))
                 method = applied
             else:
-                value, dropped, method = _aggregate_exact(used, rule)
+                value, dropped, method = _aggregate_exact(used, rule, means)
             exact[cid] = value
             aggregate = contribution = None
             if value is not None:
-                aggregate = _decimal(value)
+                aggregate = _decimal(value, shown)
                 if cid in unit:
                     part, contribution = value, aggregate
                 else:
                     part = weights[cid] * value
-                    contribution = _decimal(part)
+                    contribution = _decimal(part, shown)
                 numerator = numerator * part.denominator + part.numerator * denominator
                 denominator *= part.denominator
                 scored = True
@@ -836,19 +843,22 @@ def _score_lines(
             if scores:
                 gap = max(scores.values()) - min(scores.values())
             lines.append(
+                # Positionally, in the fields' order (criterion, aggregate, method, weight,
+                # contribution, spread, out_of_tolerance, entered, scaled, left_out): thousands
+                # of lines a ranking.
                 CriterionScore(
-                    criterion=cid,
-                    aggregate=aggregate,
-                    method=method,
-                    weight=criterion.weight,
-                    contribution=contribution,
-                    spread=gap,
-                    out_of_tolerance=criterion.tolerance is not None
+                    cid,
+                    aggregate,
+                    method,
+                    criterion.weight,
+                    contribution,
+                    gap,
+                    criterion.tolerance is not None
                     and gap is not None
                     and gap > criterion.tolerance,
-                    entered=scores,
-                    scaled=None if standardised is None else used,
-                    left_out=dropped,
+                    scores,
+                    None if standardised is None else used,
+                    dropped,
                 )
             )
         total = Fraction(numerator, denominator) if scored else None
@@ -1292,18 +1302,32 @@ def _checked(value: Decimal) -> Decimal:
     return value
 
 
-def _mean(values: Sequence[Decimal]) -> Fraction:
-    """The exact mean of some Decimals (the sum is exact: an inexact one raises, never rounds)."""
-    total = Decimal(0)
-    for value in values:
-        total = _EXACT.add(total, value)
-    numerator, denominator = total.as_integer_ratio()
-    return Fraction(numerator, denominator * len(values))
+def _mean(
+    values: Sequence[Decimal], means: dict[tuple[int, int, int], Fraction] | None = None
+) -> Fraction:
+    """The exact mean of some Decimals (the sum is exact: an inexact one raises, never rounds).
+    `means` keeps the fractions already made, by sum and count: a ranking takes thousands of
+    means of scores on a fine scale, which share a few hundred values."""
+    numerator, denominator = reduce(_EXACT.add, values, _ZERO).as_integer_ratio()
+    if means is None:
+        return Fraction(numerator, denominator * len(values))
+    key = (numerator, denominator, len(values))
+    found = means.get(key)
+    if found is None:
+        found = means[key] = Fraction(numerator, denominator * len(values))
+    return found
 
 
-def _decimal(value: Fraction) -> Decimal:
-    """An exact fraction as a Decimal: exact where it fits PRECISION digits, else rounded once."""
-    return _CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator))
+def _decimal(value: Fraction, shown: dict[tuple[int, int], Decimal] | None = None) -> Decimal:
+    """An exact fraction as a Decimal: exact where it fits PRECISION digits, else rounded once.
+    `shown` keeps the Decimals already made, by numerator and denominator."""
+    if shown is None:
+        return _CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator))
+    key = (value.numerator, value.denominator)
+    found = shown.get(key)
+    if found is None:
+        found = shown[key] = _CONTEXT.divide(Decimal(key[0]), Decimal(key[1]))
+    return found
 
 
 def _root(value: Fraction) -> Decimal:

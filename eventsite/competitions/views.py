@@ -791,7 +791,7 @@ def judge_round(event: Event, round: Round):
     board = service.load_board(round, judge=current_user)
     mine = [contestant for judge_id, contestant in board.expected if judge_id == current_user.id]
     submitted = {
-        c for c in mine if (s := board.sheet_by_pair.get((current_user.id, c))) and s.submitted_at
+        c for c in mine if (s := board.sheet_by_pair.get((current_user.id, c))) and s.submitted
     }
     return render_template(
         "competitions/judge_round.html",
