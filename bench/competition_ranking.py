@@ -16,7 +16,6 @@ both as wall-clock and as this process's CPU time, next to issue 15's targets (â
 
 from __future__ import annotations
 
-import gc
 import os
 import random
 import statistics
@@ -33,6 +32,7 @@ from eventsite.accounts.models import User, UserRole
 from eventsite.accounts.notice import PRIVACY_NOTICE_VERSION
 from eventsite.competitions import rules, service
 from eventsite.competitions.models import Criterion, JudgeAssignment, Round, Score, ScoreSheet
+from eventsite.core.process import settle_after_loading
 from eventsite.core.time import utcnow
 from eventsite.events.models import (
     Event,
@@ -245,9 +245,7 @@ def measure_all(url: str) -> list[dict]:
         rounds = [build(72, 1).id, build(720, 2).id]
     # The garbage collector tuned as wsgi.py does once the app is built: what is there is
     # frozen, and young objects are collected every 50,000 allocations, not every 700.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    settle_after_loading()
     try:
         return [measure(app, round_id) for round_id in rounds]
     finally:

@@ -15,7 +15,6 @@ and the SQL statements of building the board.
 
 from __future__ import annotations
 
-import gc
 import os
 import statistics
 import time
@@ -25,6 +24,7 @@ from flask_migrate import upgrade
 
 from bench.loadgen import USER_AGENT
 from eventsite import create_app
+from eventsite.core.process import settle_after_loading
 from eventsite.events.models import Event
 from eventsite.extensions import db
 from eventsite.sportsmeet import service
@@ -101,9 +101,7 @@ def measure_meet(url: str) -> dict:
         db.session.remove()
     # The garbage collector tuned as wsgi.py does once the app is built: what is there is
     # frozen, and young objects are collected every 50,000 allocations, not every 700.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    settle_after_loading()
     try:
         return measure(app, event_id)
     finally:
