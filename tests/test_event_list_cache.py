@@ -328,6 +328,56 @@ def test_a_kept_page_is_served_only_under_its_version_and_before_its_moment():
     assert kept.kept("event_list", "k", lambda: build(past)) == "page 5"  # its moment has come
 
 
+def test_installs_apart_share_the_versions_but_not_the_pages():
+    """Two hosts installed apart (each its own release digest) on one database and one Redis:
+    a change made through either shows at once on the other; neither serves the other's page."""
+    store = cache.MemoryStore()
+    host_a = cache.PageCache(store, "db", seconds=60, release="a1")
+    host_b = cache.PageCache(store, "db", seconds=60, release="b2")
+    built = []
+
+    def build():
+        built.append(1)
+        return f"page {len(built)}", None
+
+    host_a.kept("event_list", "k", build)  # a new counter: nothing kept yet
+    assert host_a.kept("event_list", "k", build) == "page 2"
+    assert host_a.kept("event_list", "k", build) == "page 2"
+    assert host_b.kept("event_list", "k", build) == "page 3"  # its own page, not A's
+    assert host_b.kept("event_list", "k", build) == "page 3"
+    host_b.bump(["event_list"])  # a registration through host B
+    assert host_a.kept("event_list", "k", build) == "page 4"
+    other_database = cache.PageCache(store, "other-db", seconds=60, release="a1")
+    assert other_database.version_key("event_list") != host_a.version_key("event_list")
+
+
+def test_a_savepoint_moves_no_version_before_its_transaction_ends(app, client, event):
+    """What a savepoint changed shows when the whole transaction is committed, not when the
+    savepoint is released (a page rendered in between from the old data would be kept under
+    the new version)."""
+    kept = app.extensions[cache.EXTENSION]
+
+    def version():
+        return kept.store.get_many([kept.version_key("event_list")])[0]
+
+    page(client)
+    before = version()
+    assert before is not None
+    with db.session.begin_nested():
+        make_registration(db.session.get(Event, event.id), make_user())
+    assert version() == before
+    try:
+        with db.session.begin_nested():
+            make_registration(db.session.get(Event, event.id), make_user())
+            raise LookupError
+    except LookupError:
+        pass
+    assert version() == before
+    db.session.commit()
+    assert version() != before
+    assert "2 of 3 places left" in places(page(client), "篮球赛")
+
+
 def test_the_memory_store_forgets_the_oldest_and_the_expired():
     store = cache.MemoryStore(entries=2)
     store.set("a", b"1")
@@ -338,6 +388,9 @@ def test_the_memory_store_forgets_the_oldest_and_the_expired():
     store.incr("v")
     store.add("v", b"9")
     assert store.get_many(["v"]) == [b"2"]
+    for name in "defgh":  # making room for pages never forgets a counter
+        store.set(name, b"page")
+    assert store.get_many(["v", "a", "h"]) == [b"2", None, b"page"]
 
 
 def test_which_writes_change_the_list():

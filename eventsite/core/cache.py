@@ -68,6 +68,8 @@ class MemoryStore:
     def __init__(self, entries: int = MEMORY_ENTRIES):
         self._entries = entries
         self._values: OrderedDict[str, tuple[bytes, float | None]] = OrderedDict()
+        # Counters apart from the pages: making room for a page never forgets a version.
+        self._counters: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
     def get_many(self, keys: list[str]) -> list[bytes | None]:
@@ -75,6 +77,9 @@ class MemoryStore:
         with self._lock:
             found = []
             for key in keys:
+                if key in self._counters:
+                    found.append(self._counters[key])
+                    continue
                 kept = self._values.get(key)
                 if kept is not None and kept[1] is not None and kept[1] <= now:
                     del self._values[key]
@@ -91,14 +96,13 @@ class MemoryStore:
                 self._values.popitem(last=False)
 
     def add(self, key: str, value: bytes) -> None:
-        """Set `key` unless it is set."""
+        """Set the counter `key` unless it is set."""
         with self._lock:
-            self._values.setdefault(key, (value, None))
+            self._counters.setdefault(key, value)
 
     def incr(self, key: str) -> None:
         with self._lock:
-            value, _expires = self._values.get(key, (b"0", None))
-            self._values[key] = (str(int(value) + 1).encode(), None)
+            self._counters[key] = str(int(self._counters.get(key, b"0")) + 1).encode()
 
 
 class RedisStore:
@@ -135,12 +139,17 @@ def store_for(uri: str) -> MemoryStore | RedisStore | None:
 
 
 class PageCache:
-    """One app's kept pages: its store, its key prefix and its release."""
+    """One app's kept pages: its store, its key prefix (its database) and its release.
 
-    def __init__(self, store, prefix: str, seconds: float):
+    The versions are the database's, shared by every release and host that serves it (hosts
+    installed apart have different release digests, yet a change made through one must show on
+    all); the pages are the release's own (an older release never serves a newer one's page)."""
+
+    def __init__(self, store, prefix: str, seconds: float, release: str = ""):
         self.store = store
         self.prefix = prefix
         self.seconds = seconds
+        self.release = release
 
     def version_key(self, name: str) -> str:
         return f"{self.prefix}:version:{name}"
@@ -148,7 +157,8 @@ class PageCache:
     def kept(self, name: str, key: str, build: Callable[[], tuple[str, datetime | None]]) -> str:
         """The page `build()` renders, or the one kept for (`name`, `key`) while it is current.
         `build` returns the page and the moment it changes by the clock alone (None: never)."""
-        version_key, page_key = self.version_key(name), f"{self.prefix}:{name}:{key}"
+        version_key = self.version_key(name)
+        page_key = f"{self.prefix}:{self.release}:{name}:{key}"
         try:
             version, entry = self.store.get_many([version_key, page_key])
             if version is None:  # new, or lost with Redis: begin where no old page can match
@@ -231,10 +241,14 @@ def init_app(app: Flask, folders: Iterable[Path]) -> None:
     database = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(
         hide_password=True
     )
-    # Apps on other databases, or of another release, share the store but no page.
+    # Apps on other databases share the store but no version and no page; apps of another
+    # release share the versions but no page.
     prefix = "eventsite:pages:" + hashlib.sha256(database.encode()).hexdigest()[:12]
     app.extensions[EXTENSION] = PageCache(
-        store, f"{prefix}:{release_digest(tuple(folders))}", float(app.config["CACHE_SECONDS"])
+        store,
+        prefix,
+        float(app.config["CACHE_SECONDS"]),
+        release=release_digest(tuple(folders)),
     )
     _watch_sessions()
 
@@ -285,7 +299,12 @@ def _on_execute(state: ORMExecuteState) -> None:
 
 
 def _after_end(session: Session) -> None:
-    """After a commit or a rollback: move on the versions of what the transaction changed."""
+    """After a commit or a rollback: move on the versions of what the transaction changed.
+    A savepoint's end is not the transaction's (SQLAlchemy reports both): what it changed
+    waits for the outermost commit or rollback, or a page rendered meanwhile from the old
+    data would be kept under the new version."""
+    if session.in_nested_transaction():
+        return
     names = session.info.pop(_CHANGED, None)
     if names and has_app_context():
         cache = current_app.extensions.get(EXTENSION)
