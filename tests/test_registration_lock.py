@@ -119,3 +119,36 @@ def test_an_outcome_not_rendered_before_the_lock_is_rendered_under_it(app):
     notes = db.session.scalars(sa.select(Notification).where(Notification.user_id == member.id))
     assert [note.subject for note in notes] == [f"Registration received: {event.title}"]
     assert db.session.scalar(sa.select(sa.func.count(SmsMessage.id))) == 0
+
+
+def _edited_while_waiting(monkeypatch, **fields):
+    """An organizer's edit lands between the registration's look at the event and its lock
+    (a rush: the lock can take seconds to come)."""
+    original = service.lock_event
+
+    def edit_then_lock(event_id):
+        changes = {**fields, "updated_at": service.utcnow()}
+        db.session.execute(sa.update(Event).where(Event.id == event_id).values(**changes))
+        return original(event_id)
+
+    monkeypatch.setattr(service, "lock_event", edit_then_lock)
+
+
+def test_a_message_tells_the_place_the_event_has_when_the_lock_comes(app, monkeypatch):
+    event = make_event(kind=EventKind.GENERAL, capacity=10, venue="工人文化宫")
+    member = make_user()
+    _edited_while_waiting(monkeypatch, venue="职工之家三楼")
+    service.register(event, member)
+    body = db.session.scalars(
+        sa.select(Notification.body).where(Notification.user_id == member.id)
+    ).one()
+    assert "职工之家三楼" in body
+    assert "工人文化宫" not in body
+
+
+def test_an_audience_narrowed_while_waiting_refuses_the_member(app, monkeypatch):
+    event = make_event(kind=EventKind.GENERAL, capacity=10)
+    outsider = make_user()  # no verified membership
+    _edited_while_waiting(monkeypatch, audience="members")
+    with pytest.raises(service.RegistrationError):
+        service.register(event, outsider)

@@ -517,11 +517,6 @@ def register(
     stock ran out meanwhile): the caller writes the answers in the same transaction.
     """
     actor = actor or user
-    # Only the capacity decision and its writes hold the lock. Worked out before it, from the
-    # event as the caller loaded it: what the event asks of the member (teams, tracks, ages,
-    # audience) and the message each outcome sends; refusals still come in the order below.
-    terms = terms_of(event)
-    outside = audience_problem(event, user)
     kind = event.kind
     applicant = rules.Applicant(
         birth_year=user.birth_year,
@@ -529,9 +524,23 @@ def register(
         team_id=team_id if kind in (EventKind.COMPETITION, EventKind.SPORTSMEET) else None,
         track_id=track_id if kind == EventKind.COMPETITION else None,
     )
-    problems = rules.eligibility_problems(terms, applicant)
-    messages = _arrival_notices(event, user) if announce else {}
+
+    def worked_out(event: Event):
+        """What the event asks of the member (audience, teams, tracks, ages) and the message
+        each outcome sends."""
+        problems = rules.eligibility_problems(terms_of(event), applicant)
+        messages = _arrival_notices(event, user) if announce else {}
+        return audience_problem(event, user), problems, messages
+
+    # Only the capacity decision and its writes hold the lock: the rest is worked out before
+    # it, from the event as the caller loaded it; refusals still come in the order below.
+    seen = event.updated_at
+    outside, problems, messages = worked_out(event)
     event = lock_event(event.id)
+    if event.updated_at != seen:
+        # Edited while this waited for the lock (its time, place, audience or terms): worked
+        # out again from the event as it is now, so no message tells an older time or place.
+        outside, problems, messages = worked_out(event)
     # Read the clock only under the lock, so arrival times follow the order the lock was granted.
     now = now or utcnow()
     if not event.registration_open(now):
