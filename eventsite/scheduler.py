@@ -370,6 +370,9 @@ def run_command():
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, terminate)
+    # Ctrl-C stops it even when it was started from something that ignores SIGINT (a shell
+    # script's background job does: the ignoring is inherited, and Python then keeps it).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     scheduler = build_scheduler(app, blocking=True)
     global _app
     _app = app
