@@ -38,10 +38,12 @@ test: install  ## the whole suite but the browser tests, on SQLite (or DATABASE_
 	$(BIN)/pytest -m "not e2e" -n 2 $(PYTEST_ARGS)
 
 test-postgres: install  ## the suite on a fresh PostgreSQL database at 127.0.0.1:5432 (and Redis at REDIS_URL)
-	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "not e2e and not pgbouncer" -n 2 --dist loadgroup $(PYTEST_ARGS)
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "not e2e and not pgbouncer and not servers" -n 2 $(PYTEST_ARGS)
 
-test-pgbouncer: install  ## the app through PgBouncer in transaction mode (needs Debian's pgbouncer)
-	DATABASE_URL=$(POSTGRES_URL) PGBOUNCER_REQUIRED=1 $(BIN)/pytest -m pgbouncer $(PYTEST_ARGS)
+# Apart from the suite: their servers' connections beside the suite's 70-connection rushes would
+# take PostgreSQL past its 100.
+test-pgbouncer: install  ## the app through PgBouncer, and two app servers on one database and Redis
+	DATABASE_URL=$(POSTGRES_URL) PGBOUNCER_REQUIRED=1 $(BIN)/pytest -m "pgbouncer or servers" $(PYTEST_ARGS)
 
 # The browser tests' own tools from the npm registry (axe-core for the accessibility checks):
 # never served, never needed to run the app.
