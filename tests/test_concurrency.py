@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -27,7 +28,7 @@ from eventsite.core.time import utcnow
 from eventsite.events import service
 from eventsite.events.models import Event, EventKind, Registration
 from eventsite.extensions import db
-from tests.conftest import ON_POSTGRES
+from tests.conftest import ON_POSTGRES, _pg_url
 from tests.factories import PASSWORD, make_event, make_user
 
 on_postgres = pytest.mark.skipif(
@@ -83,8 +84,44 @@ class LockOrder:
         self.members = []
 
 
+#: The advisory lock one rush holds on the PostgreSQL server while its threads run.
+RUSH_LOCK_KEY = 0x7275_7368
+
+
+@contextmanager
+def one_rush_at_a_time():
+    """On PostgreSQL, hold a server-wide advisory lock while a rush runs: a rush holds up to 64
+    connections, and two at once in two test processes (`pytest -n 2`) would take the server
+    past its 100. On SQLite, nothing to share."""
+    if not ON_POSTGRES:
+        yield
+        return
+    engine = sa.create_engine(_pg_url("postgres"), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as holder:
+            holder.execute(sa.select(sa.func.pg_advisory_lock(RUSH_LOCK_KEY)))
+            try:
+                yield
+            finally:
+                holder.execute(sa.select(sa.func.pg_advisory_unlock(RUSH_LOCK_KEY)))
+    finally:
+        engine.dispose()
+
+
 def run_together(app, jobs: list[Callable[[], object]]) -> list[object]:
-    """Run every job in its own thread, app context, session and transaction, all at once."""
+    """Run every job in its own thread, app context, session and transaction, all at once
+    (one rush at a time on the server)."""
+    with one_rush_at_a_time():
+        try:
+            return _run_together(app, jobs)
+        finally:
+            # The threads' connections wait in the pool: close them before the next rush may
+            # open its own.
+            with app.app_context():
+                db.engine.dispose()
+
+
+def _run_together(app, jobs: list[Callable[[], object]]) -> list[object]:
     barrier = threading.Barrier(len(jobs))
     results: list[object] = [None] * len(jobs)
     errors: list[BaseException] = []
