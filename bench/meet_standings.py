@@ -16,12 +16,11 @@ and the SQL statements of building the board.
 from __future__ import annotations
 
 import os
-import statistics
-import time
 
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
+from bench.competition_ranking import medians
 from bench.loadgen import USER_AGENT
 from eventsite import create_app
 from eventsite.core.process import settle_after_loading
@@ -29,20 +28,8 @@ from eventsite.events.models import Event
 from eventsite.extensions import db
 from eventsite.sportsmeet import service
 
-RUNS = 7
 #: Issue 15's target for building the board, in milliseconds.
 TARGET_MS = 100
-
-
-def medians(function, runs: int = RUNS) -> tuple[float, float]:
-    """The median wall-clock and CPU milliseconds of `runs` calls."""
-    walls, cpus = [], []
-    for _ in range(runs):
-        wall, cpu = time.perf_counter(), time.process_time()
-        function()
-        cpus.append(time.process_time() - cpu)
-        walls.append(time.perf_counter() - wall)
-    return statistics.median(walls) * 1000, statistics.median(cpus) * 1000
 
 
 def measure(app, event_id: int) -> dict:

@@ -9,7 +9,6 @@ one change. Runs on SQLite by default and on PostgreSQL when DATABASE_URL points
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from decimal import Decimal
@@ -24,6 +23,7 @@ from eventsite.core.models import AuditEntry
 from eventsite.events.models import Registration
 from eventsite.extensions import db
 from tests.competition_factories import make_contest, make_sheet
+from tests.conftest import ON_POSTGRES
 
 THREAD_TIMEOUT = 60
 
@@ -58,14 +58,20 @@ def save_job(round_id, judge_id, registration_id, loaded_version, first, second)
 
 
 def run_together(app, jobs):
+    """Each job in its own thread, app context and transaction, all released at once; each
+    commits when its job returns."""
     barrier = threading.Barrier(len(jobs))
+    return _run_in_threads(app, jobs, lambda: barrier.wait(timeout=THREAD_TIMEOUT))
+
+
+def _run_in_threads(app, jobs, start):
     results = [None] * len(jobs)
     errors = []
 
     def worker(index, job):
         with app.app_context():
             try:
-                barrier.wait(timeout=THREAD_TIMEOUT)
+                start()
                 results[index] = job()
                 db.session.commit()
             except BaseException as exc:  # reported in the test's own thread
@@ -131,33 +137,12 @@ def test_two_first_saves_of_a_new_sheet_one_wins(app):
 def run_apart(app, jobs):
     """Each job in its own thread, app context and transaction (no barrier: the jobs order
     themselves with events); each commits when its job returns."""
-    results = [None] * len(jobs)
-    errors = []
-
-    def worker(index, job):
-        with app.app_context():
-            try:
-                results[index] = job()
-                db.session.commit()
-            except BaseException as exc:  # reported in the test's own thread
-                db.session.rollback()
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=pair) for pair in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(THREAD_TIMEOUT)
-    assert not any(thread.is_alive() for thread in threads), "a thread never finished"
-    assert errors == []
-    return results
+    return _run_in_threads(app, jobs, lambda: None)
 
 
 #: The event's shared lock is PostgreSQL's (FOR SHARE); SQLite serialises every write transaction.
 postgres_only = pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql")),
+    not ON_POSTGRES,
     reason="row locks are PostgreSQL's; SQLite serialises every write transaction",
 )
 

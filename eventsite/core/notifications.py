@@ -29,38 +29,10 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
-def notify(
-    user,
-    render,
-    *,
-    link: str | None = None,
-    mail: bool = True,
-    sms: SmsKind | None = None,
-    sms_params: dict | None = None,
-    sms_event=None,
-) -> Notification:
-    """Queue a message for `user`; `render()` returns (subject, body) in the active locale.
-
-    `render` is called under the recipient's own language, so a member who chose English reads
-    English even when an organizer working in Chinese triggered the message. `mail=False` keeps
-    it to the inbox: for a notice whose mails, read side by side in the admins' outbox, would
-    tell who is tied to whom.
-
-    `sms`: the notice also goes by text message of that kind with the template's `sms_params`,
-    when the member has a mobile number and wants that kind by SMS (`sms.rules.member_wants`);
-    `sms_event` is the event it is about (a text that stopped being true is withdrawn).
-    """
-    return post(
-        compose(
-            user,
-            render,
-            link=link,
-            mail=mail,
-            sms=sms,
-            sms_params=sms_params,
-            sms_event=sms_event,
-        )
-    )
+def notify(user, render, **options) -> Notification:
+    """Queue a message for `user` in the caller's transaction: `compose` it (its options: the
+    link, mail or not, the SMS kind and its parameters) and `post` it."""
+    return post(compose(user, render, **options))
 
 
 @dataclass(frozen=True)
@@ -83,8 +55,17 @@ def compose(
     sms_params: dict | None = None,
     sms_event=None,
 ) -> Notice:
-    """The message `notify` writes, rendered now (in the recipient's language) and written by
-    `post`: a caller that holds a lock renders before taking it."""
+    """The message `notify` writes, rendered now and written by `post`: a caller that holds a
+    lock renders before taking it. `render()` returns (subject, body) in the active locale.
+
+    `render` is called under the recipient's own language, so a member who chose English reads
+    English even when an organizer working in Chinese triggered the message. `mail=False` keeps
+    it to the inbox: for a notice whose mails, read side by side in the admins' outbox, would
+    tell who is tied to whom.
+
+    `sms`: the notice also goes by text message of that kind with the template's `sms_params`,
+    when the member has a mobile number and wants that kind by SMS (`sms.rules.member_wants`);
+    `sms_event` is the event it is about (a text that stopped being true is withdrawn)."""
     locale = getattr(user, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         subject, body = render()
