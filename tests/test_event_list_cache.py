@@ -398,3 +398,19 @@ def test_which_writes_change_the_list():
     assert cache.changed_by(["user"]) == set()  # a renamed member shows on no public card
     assert cache.changed_by([], ["user"]) == {"event_list"}  # their registrations go with them
     assert cache.changed_by(["notification", "signed_in_device"]) == set()
+
+
+def test_who_shares_the_public_list():
+    assert {kind.value for kind in EventKind} == rules.KINDS
+    assert rules.shares_public_list(False, False, {})
+    assert rules.shares_public_list(
+        False, False, {"kind": ["mixer"], "when": ["past"], "page": ["12"], "org": ["3"]}
+    )
+    assert not rules.shares_public_list(True, False, {})  # a signed-in member
+    assert not rules.shares_public_list(False, True, {})  # a message waiting for the visitor
+    assert not rules.shares_public_list(False, False, {"q": ["x"]})  # not the list's argument
+    assert not rules.shares_public_list(False, False, {"kind": ["mixer", "general"]})
+    for name, bad in (("kind", "party"), ("when", "soon"), ("page", "12345"), ("page", "-1")):
+        assert not rules.shares_public_list(False, False, {name: [bad]})
+    assert not rules.shares_public_list(False, False, {"org": ["12345678901"]})
+    assert rules.shares_public_list(False, False, {"page": ["9999"], "org": ["1234567890"]})

@@ -546,6 +546,38 @@ def notice_changes(
 NOTICED_FIELDS = ("starts_at", "ends_at", "venue")
 
 
+#: The kinds of event (the values of models.EventKind).
+KINDS = frozenset({"mixer", "competition", "sportsmeet", "general"})
+
+#: The public list's query arguments a kept page may be kept for, and the values each may take
+#: (anything else, such as a made-up argument, is rendered but not kept, so no one fills the
+#: store with variants).
+KEPT_LIST_ARGUMENTS = {
+    "kind": lambda value: value in KINDS,
+    "when": lambda value: value in ("upcoming", "past"),
+    "page": lambda value: value.isdigit() and len(value) <= 4,
+    "org": lambda value: value.isdigit() and len(value) <= 10,
+}
+
+
+def shares_public_list(
+    signed_in: bool, message_waiting: bool, arguments: Mapping[str, Sequence[str]]
+) -> bool:
+    """A request sees the event list everyone sees (and may get the kept page): nobody signed
+    in, no message waiting for it, and only the list's own `arguments` (name → its values),
+    each once and well formed."""
+    return (
+        not signed_in
+        and not message_waiting
+        and all(
+            name in KEPT_LIST_ARGUMENTS
+            and len(values) == 1
+            and KEPT_LIST_ARGUMENTS[name](values[0])
+            for name, values in arguments.items()
+        )
+    )
+
+
 def listing_changes_at(now: datetime, moments: Iterable[datetime | None]) -> datetime | None:
     """When an event list rendered at `now` changes by the clock alone: the earliest of
     `moments` (listed events' starts, ends and registration windows) not yet past (one equal to

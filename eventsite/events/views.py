@@ -83,16 +83,6 @@ def _page_size(setting: str, default: int) -> int:
 # --- Public list, detail and calendar file ---------------------------------------------------
 
 
-#: The list's query arguments and the values a kept page may be kept for (anything else, such
-#: as a made-up argument, is rendered but not kept, so no one fills the store with variants).
-_KEPT_ARGUMENTS = {
-    "kind": lambda value: value in {k.value for k in EventKind},
-    "when": lambda value: value in ("upcoming", "past"),
-    "page": lambda value: value.isdigit() and len(value) <= 4,
-    "org": lambda value: value.isdigit() and len(value) <= 10,
-}
-
-
 @bp.get("/")
 @bp.get("/events")
 @public
@@ -113,17 +103,10 @@ def index():
 
 
 def _anyone_may_share() -> bool:
-    """This request sees the list everyone sees: anonymous, no message waiting for it, and only
-    the list's own arguments, each once."""
-    return (
-        not current_user.is_authenticated
-        and "_flashes" not in browser_session
-        and all(
-            name in _KEPT_ARGUMENTS
-            and len(request.args.getlist(name)) == 1
-            and _KEPT_ARGUMENTS[name](request.args[name])
-            for name in request.args
-        )
+    return rules.shares_public_list(
+        current_user.is_authenticated,
+        "_flashes" in browser_session,
+        {name: request.args.getlist(name) for name in request.args},
     )
 
 
