@@ -1571,3 +1571,67 @@ def test_still_to_score_first_reorders_without_losing_anyone(contestants, submit
     todo = [c for c in contestants if c not in submitted]
     done = [c for c in contestants if c in submitted]
     assert ordered == todo + done
+
+
+# --- What a ranking accepts from its sheets ------------------------------------------------------
+
+
+def test_a_ranking_refuses_a_criterion_of_another_round():
+    people = [Contestant(101)]
+    sheets = [Sheet(1, 101, {PRACTICAL: D(8), 99: D(5)})]
+    with pytest.raises(ValueError, match=r"Criteria \[99\] are not criteria of this round"):
+        rank_contestants(people, sheets, THREE, rule=MEAN)
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [(8.5, TypeError), (D("NaN"), ValueError), (D("Infinity"), ValueError), ("8", TypeError)],
+)
+def test_a_ranking_refuses_scores_it_cannot_compute_with(value, error):
+    people = [Contestant(101)]
+    with pytest.raises(error):
+        rank_contestants(people, [Sheet(1, 101, {PRACTICAL: value})], THREE, rule=MEAN)
+
+
+def test_whole_numbers_count_as_decimals_and_a_blank_box_skips_only_itself():
+    people = [Contestant(101), Contestant(102)]
+    as_decimals = rank_contestants(
+        people,
+        [
+            Sheet(1, 101, {PRACTICAL: D(50), THEORY: D(40), ETIQUETTE: D(3)}),
+            Sheet(1, 102, {PRACTICAL: None, THEORY: D(45), ETIQUETTE: D(4)}),
+        ],
+        THREE,
+        rule=MEAN,
+    )
+    as_integers = rank_contestants(
+        people,
+        [
+            Sheet(1, 101, {PRACTICAL: 50, THEORY: 40, ETIQUETTE: 3}),
+            Sheet(1, 102, {PRACTICAL: None, THEORY: 45, ETIQUETTE: 4}),
+        ],
+        THREE,
+        rule=MEAN,
+    )
+    assert as_integers.placings == as_decimals.placings
+    # 102's blank practical box is unscored; the boxes after it still count.
+    totals = {p.contestant: p.total for p in as_decimals.placings}
+    assert totals == {101: D(93), 102: D(49)}
+
+
+def test_a_criterion_listed_twice_is_refused_by_name():
+    with pytest.raises(ValueError, match="^A criterion is listed more than once.$"):
+        rank_contestants([Contestant(101)], [], [*THREE, THREE[0]], rule=MEAN)
+
+
+def test_the_line_of_a_criterion_nobody_scored_is_empty_and_asking_for_another_says_which():
+    ranking = rank_contestants(
+        [Contestant(101)], [Sheet(1, 101, {PRACTICAL: D(8), THEORY: D(7)})], THREE, rule=MEAN
+    )
+    (placing,) = ranking.placings
+    line = placing.criterion(ETIQUETTE)
+    assert (line.aggregate, line.contribution, line.spread) == (None, None, None)
+    assert placing.criterion(PRACTICAL).spread == D(0)
+    with pytest.raises(KeyError) as refused:
+        placing.criterion(99)
+    assert refused.value.args == (99,)

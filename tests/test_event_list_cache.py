@@ -15,7 +15,6 @@ from flask import g
 
 from eventsite import create_app
 from eventsite.core import cache
-from eventsite.events import rules
 from eventsite.events.models import Event, EventKind, EventSession, EventStatus, Registration
 from eventsite.extensions import db
 from eventsite.organizations import service as organization_service
@@ -297,17 +296,6 @@ def test_two_apps_on_one_redis_agree_at_once(app, database_uri, event):
 # --- The rule and the store -----------------------------------------------------------------------
 
 
-def test_the_list_changes_at_the_earliest_moment_still_to_come():
-    now = datetime(2026, 12, 1, tzinfo=UTC)
-    hour = timedelta(hours=1)
-    assert rules.listing_changes_at(now, [now - hour, now + 2 * hour, None, now + hour]) == (
-        now + hour
-    )
-    assert rules.listing_changes_at(now, [now, now + hour]) == now  # it changes right after
-    assert rules.listing_changes_at(now, [now - hour, None]) is None
-    assert rules.listing_changes_at(now, []) is None
-
-
 def test_a_kept_page_is_served_only_under_its_version_and_before_its_moment():
     store = cache.MemoryStore()
     kept = cache.PageCache(store, "test", seconds=60)
@@ -398,19 +386,3 @@ def test_which_writes_change_the_list():
     assert cache.changed_by(["user"]) == set()  # a renamed member shows on no public card
     assert cache.changed_by([], ["user"]) == {"event_list"}  # their registrations go with them
     assert cache.changed_by(["notification", "signed_in_device"]) == set()
-
-
-def test_who_shares_the_public_list():
-    assert {kind.value for kind in EventKind} == rules.KINDS
-    assert rules.shares_public_list(False, False, {})
-    assert rules.shares_public_list(
-        False, False, {"kind": ["mixer"], "when": ["past"], "page": ["12"], "org": ["3"]}
-    )
-    assert not rules.shares_public_list(True, False, {})  # a signed-in member
-    assert not rules.shares_public_list(False, True, {})  # a message waiting for the visitor
-    assert not rules.shares_public_list(False, False, {"q": ["x"]})  # not the list's argument
-    assert not rules.shares_public_list(False, False, {"kind": ["mixer", "general"]})
-    for name, bad in (("kind", "party"), ("when", "soon"), ("page", "12345"), ("page", "-1")):
-        assert not rules.shares_public_list(False, False, {name: [bad]})
-    assert not rules.shares_public_list(False, False, {"org": ["12345678901"]})
-    assert rules.shares_public_list(False, False, {"page": ["9999"], "org": ["1234567890"]})

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from eventsite.accounts.models import Gender
 from eventsite.events import rules
-from eventsite.events.models import ACTIVE_STATUSES, RegistrationStatus
+from eventsite.events.models import ACTIVE_STATUSES, EventKind, RegistrationStatus
 from eventsite.events.rules import (
     MIXER_MINIMUM_AGE,
     PROBLEM_FIELD,
@@ -666,3 +666,33 @@ def test_a_notice_is_due_exactly_while_now_is_within_the_lead_before_the_moment(
     moment = OPENS + timedelta(seconds=offset)
     lead = timedelta(seconds=lead_seconds)
     assert notice_due(moment, OPENS, lead) is (moment - lead <= OPENS < moment)
+
+
+# --- The public event list: who shares it, when it changes by the clock -------------------------
+
+
+def test_the_list_changes_at_the_earliest_moment_still_to_come():
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    hour = timedelta(hours=1)
+    assert rules.listing_changes_at(now, [now - hour, now + 2 * hour, None, now + hour]) == (
+        now + hour
+    )
+    assert rules.listing_changes_at(now, [now, now + hour]) == now  # it changes right after
+    assert rules.listing_changes_at(now, [now - hour, None]) is None
+    assert rules.listing_changes_at(now, []) is None
+
+
+def test_who_shares_the_public_list():
+    assert {kind.value for kind in EventKind} == rules.KINDS
+    assert rules.shares_public_list(False, False, {})
+    assert rules.shares_public_list(
+        False, False, {"kind": ["mixer"], "when": ["past"], "page": ["12"], "org": ["3"]}
+    )
+    assert not rules.shares_public_list(True, False, {})  # a signed-in member
+    assert not rules.shares_public_list(False, True, {})  # a message waiting for the visitor
+    assert not rules.shares_public_list(False, False, {"q": ["x"]})  # not the list's argument
+    assert not rules.shares_public_list(False, False, {"kind": ["mixer", "general"]})
+    for name, bad in (("kind", "party"), ("when", "soon"), ("page", "12345"), ("page", "-1")):
+        assert not rules.shares_public_list(False, False, {name: [bad]})
+    assert not rules.shares_public_list(False, False, {"org": ["12345678901"]})
+    assert rules.shares_public_list(False, False, {"page": ["9999"], "org": ["1234567890"]})
