@@ -696,3 +696,68 @@ def test_who_shares_the_public_list():
         assert not rules.shares_public_list(False, False, {name: [bad]})
     assert not rules.shares_public_list(False, False, {"org": ["12345678901"]})
     assert rules.shares_public_list(False, False, {"page": ["9999"], "org": ["1234567890"]})
+
+
+# --- Sessions (场次): each its own seats within the event's ---------------------------------------
+
+
+def test_a_session_has_room_for_seats_up_to_its_own_capacity():
+    limits = rules.Limits(capacity=100, session_caps={1: 10, 2: None})
+    taken = rules.Occupancy(confirmed=12, by_session={1: 8, 2: 4})
+    assert rules.session_has_room(limits, taken, 1)
+    assert rules.session_has_room(limits, taken, 1, seats=2)
+    assert not rules.session_has_room(limits, taken, 1, seats=3)  # 8 + 3 > 10
+    assert rules.session_has_room(limits, taken, 2, seats=50)  # no limit of its own
+    assert rules.session_has_room(limits, taken, None, seats=500)  # no session: not this rule
+    assert rules.session_has_room(limits, rules.Occupancy(), 1, seats=10)  # none taken yet
+    assert not rules.session_has_room(limits, rules.Occupancy(), 1, seats=11)
+
+
+def test_a_seeker_fits_only_with_room_in_their_session():
+    limits = rules.Limits(capacity=100, session_caps={1: 10, 2: 10})
+    taken = rules.Occupancy(confirmed=18, by_session={1: 9, 2: 9})
+    assert rules.fits(limits, taken, rules.Seeker(None, "male", session_id=1))
+    assert not rules.fits(limits, taken, rules.Seeker(None, "male", seats=2, session_id=1))
+    full = rules.Occupancy(confirmed=19, by_session={1: 10, 2: 9})
+    assert not rules.fits(limits, full, rules.Seeker(None, "male", session_id=1))
+    assert rules.fits(limits, full, rules.Seeker(None, "male", session_id=2))
+
+
+def test_taking_a_place_counts_every_seat_in_the_session():
+    before = rules.Occupancy(confirmed=3, by_session={1: 3})
+    after = rules.take_place(before, rules.Seeker(None, "female", seats=3, session_id=1))
+    assert (after.confirmed, dict(after.by_session)) == (6, {1: 6})
+    other = rules.take_place(after, rules.Seeker(None, "male", seats=2, session_id=2))
+    assert (other.confirmed, dict(other.by_session)) == (8, {1: 6, 2: 2})
+    plain = rules.take_place(other, rules.Seeker(None, "male"))
+    assert (plain.confirmed, dict(plain.by_session)) == (9, {1: 6, 2: 2})
+    assert dict(before.by_session) == {1: 3}  # the occupancy given is left as it was
+
+
+def test_promotions_pass_over_a_full_session_and_fill_the_others():
+    limits = rules.Limits(capacity=10, session_caps={1: 2, 2: 5})
+    taken = rules.Occupancy(confirmed=2, by_session={1: 2})
+    waitlist = [
+        rules.Seeker(1, "male", session_id=1),
+        rules.Seeker(2, "female", seats=2, session_id=2),
+        rules.Seeker(3, "male", session_id=1),
+        rules.Seeker(4, "male", seats=3, session_id=2),
+        rules.Seeker(5, "female", session_id=2),
+    ]
+    assert [s.registration_id for s in rules.promotions(limits, taken, waitlist)] == [2, 4]
+
+
+def test_places_left_per_session_and_overall():
+    limits = rules.Limits(capacity=30, session_caps={1: 10, 2: 10, 3: 20})
+    taken = rules.Occupancy(confirmed=16, by_session={1: 10, 2: 4, 3: 2})
+    left = rules.places_left(limits, taken)
+    assert dict(left.by_session) == {1: 0, 2: 6, 3: 14}
+    assert left.overall == 14  # the event's 30 − 16, though the sessions leave 20
+    roomy = rules.places_left(rules.Limits(capacity=100, session_caps={1: 10, 2: 5}), taken)
+    assert dict(roomy.by_session) == {1: 0, 2: 1}
+    assert roomy.overall == 1  # the sessions together leave fewer than the event
+    open_ended = rules.places_left(
+        rules.Limits(capacity=None, session_caps={1: 10, 2: None}), taken
+    )
+    assert dict(open_ended.by_session) == {1: 0, 2: None}
+    assert open_ended.overall is None
