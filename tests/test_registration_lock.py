@@ -76,28 +76,89 @@ def locked(app, monkeypatch):
     statements.close()
 
 
-@pytest.mark.parametrize("seats", [1, 0], ids=["a place free", "full"])
-def test_under_the_lock_only_the_lock_one_read_and_the_writes(app, locked, seats):
-    event = make_event(kind=EventKind.MIXER, capacity=1)
-    if not seats:
-        make_registration(event, make_user(gender="female"))
-    member = make_user()
+@pytest.fixture
+def no_arrivals_yet(monkeypatch):
+    """No registration in this process has arrived yet (the likely outcome is a place)."""
+    monkeypatch.setattr(service, "_last_arrival", {})
+
+
+def _messages_of(member) -> tuple[list[str], list[str]]:
+    notes = db.session.scalars(
+        sa.select(Notification.subject).where(Notification.user_id == member.id)
+    )
+    texts = db.session.scalars(sa.select(SmsMessage.kind).where(SmsMessage.user_id == member.id))
+    return list(notes), [str(kind) for kind in texts]
+
+
+def _register(event, member):
+    return service.register(db.session.get(Event, event.id), member, single_declared=True)
+
+
+def test_under_the_lock_only_the_lock_one_read_and_the_registration(app, locked, no_arrivals_yet):
+    """A place free, as the last arrival found: the message was written before the lock."""
+    event = make_event(kind=EventKind.MIXER, capacity=2)
+    first, second = make_user(), make_user()
     db.session.commit()
 
-    registration = service.register(db.session.get(Event, event.id), member, single_declared=True)
+    for member in (first, second):
+        registration = _register(event, member)
 
-    reads = [s for s in locked.statements if s.startswith("SELECT")]
-    writes = [s.split(" ")[2] for s in locked.statements if s.startswith("INSERT")]
-    assert len(reads) == 2, reads
-    assert reads[0].startswith("SELECT event.")
-    assert "FROM registration" in reads[1]
-    if seats:
+        reads = [s for s in locked.statements if s.startswith("SELECT")]
+        assert len(reads) == 2, reads
+        assert reads[0].startswith("SELECT event.")
+        assert "FROM registration" in reads[1]
+        assert [s.split(" ")[:3] for s in locked.statements if s not in reads] == [
+            ["INSERT", "INTO", "registration"]
+        ]
         assert registration.status == S.CONFIRMED
-        assert sorted(writes) == ["notification", "registration", "sms_message"]
-    else:
-        assert registration.status == S.WAITLISTED
-        assert sorted(writes) == ["notification", "registration"]
-    assert len(locked.statements) == len(reads) + len(writes)
+        assert _messages_of(member) == (
+            [f"Registration confirmed: {event.title}"],
+            ["registration_confirmed"],
+        )
+
+
+def test_an_outcome_other_than_the_likely_one_rewrites_its_message_under_the_lock(
+    app, locked, no_arrivals_yet
+):
+    """The places gone since the last arrival: the confirmation written before the lock is taken
+    back (no text either), the waitlist message written instead; the next arrival expects the
+    waitlist and writes only its registration under the lock."""
+    event = make_event(kind=EventKind.MIXER, capacity=1)
+    make_registration(event, make_user(gender="female"))
+    first, second = make_user(), make_user()
+    db.session.commit()
+
+    assert _register(event, first).status == S.WAITLISTED
+    changed = sorted(s.split(" ")[0] + " " + s.split(" ")[2] for s in locked.statements[2:])
+    assert changed == [
+        "DELETE notification",
+        "DELETE sms_message",
+        "INSERT notification",
+        "INSERT registration",
+    ]
+    assert _messages_of(first) == ([f"On the waitlist: {event.title}"], [])
+
+    assert _register(event, second).status == S.WAITLISTED
+    assert [s.split(" ")[2] for s in locked.statements[2:]] == ["registration"]
+    assert _messages_of(second) == ([f"On the waitlist: {event.title}"], [])
+
+
+def test_a_refusal_under_the_lock_takes_back_the_message_written_before_it(app, no_arrivals_yet):
+    """Already registered (found only under the lock): nothing of the refused attempt stays, even
+    when the caller goes on and commits (an import refuses a row and keeps the others)."""
+    event = make_event(kind=EventKind.GENERAL, capacity=5)
+    member = make_user()
+    db.session.commit()
+    _register(event, member)
+    db.session.commit()
+    before = _messages_of(member)
+
+    with pytest.raises(service.RegistrationError, match="already registered"):
+        _register(event, member)
+    db.session.commit()
+
+    assert _messages_of(member) == before
+    assert len(before[0]) == 1
 
 
 def test_an_outcome_not_rendered_before_the_lock_is_rendered_under_it(app):

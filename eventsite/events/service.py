@@ -536,99 +536,148 @@ def register(
     # it, from the event as the caller loaded it; refusals still come in the order below.
     seen = event.updated_at
     outside, problems, messages = worked_out(event)
-    event = lock_event(event.id)
-    if event.updated_at != seen:
-        # Edited while this waited for the lock (its time, place, audience or terms): worked
-        # out again from the event as it is now, so no message tells an older time or place.
-        outside, problems, messages = worked_out(event)
-    # Read the clock only under the lock, so arrival times follow the order the lock was granted.
-    now = now or utcnow()
-    if not event.registration_open(now):
-        raise RegistrationError(_closed_message(event, now))
-    session = _session_to_register(event, session_id, now)
-    occupancy, mine = _occupancy_and_own(event.id, user.id)
-    active = [registration for registration in mine if registration.is_active]
-    if session is not None and event.multiple_sessions:
-        if any(registration.session_id == session.id for registration in active):
-            raise RegistrationError(_("You are already registered for this session."), "session_id")
-    elif active:
-        raise RegistrationError(
-            _(
-                "You are already registered for this event; to change the session, move to another one."
+    # The message of the likely outcome is written before the lock too (`_likely_arrival`):
+    # under it only the registration is, unless the outcome turns out otherwise.
+    written = None
+    if announce and outside is None and not problems:
+        written = messages.get(_likely_arrival(event))
+        if written is not None:
+            post(written)
+            db.session.flush()
+    try:
+        event = lock_event(event.id)
+        if event.updated_at != seen:
+            # Edited while this waited for the lock (its time, place, audience or terms): worked
+            # out again from the event as it is now, so no message tells an older time or place.
+            outside, problems, messages = worked_out(event)
+        # Read the clock only under the lock, so arrival times follow the order the lock was granted.
+        now = now or utcnow()
+        if not event.registration_open(now):
+            raise RegistrationError(_closed_message(event, now))
+        session = _session_to_register(event, session_id, now)
+        occupancy, mine = _occupancy_and_own(event.id, user.id)
+        active = [registration for registration in mine if registration.is_active]
+        if session is not None and event.multiple_sessions:
+            if any(registration.session_id == session.id for registration in active):
+                raise RegistrationError(
+                    _("You are already registered for this session."), "session_id"
+                )
+        elif active:
+            raise RegistrationError(
+                _(
+                    "You are already registered for this event; to change the session, move to another one."
+                )
+                if session is not None
+                else _("You are already registered for this event.")
             )
-            if session is not None
-            else _("You are already registered for this event.")
+        if any(registration.status == S.REJECTED for registration in mine):
+            raise RegistrationError(
+                _("The organizer has declined your registration for this event.")
+            )
+        # A member's earlier (cancelled) registration for the same session arrives anew.
+        earlier = next(
+            (
+                registration
+                for registration in mine
+                if registration.session_id == (session.id if session else None)
+            ),
+            None,
         )
-    if any(registration.status == S.REJECTED for registration in mine):
-        raise RegistrationError(_("The organizer has declined your registration for this event."))
-    # A member's earlier (cancelled) registration for the same session arrives anew.
-    earlier = next(
-        (
-            registration
-            for registration in mine
-            if registration.session_id == (session.id if session else None)
-        ),
-        None,
-    )
-    if outside is not None:
-        raise RegistrationError(outside)
-    if problems:
-        first = problems[0]
-        raise RegistrationError(str(PROBLEM_MESSAGES[first]), rules.PROBLEM_FIELD[first])
-    _check_companions(event, companions)
-    if answers_check is not None:
-        answers_check(event)
+        if outside is not None:
+            raise RegistrationError(outside)
+        if problems:
+            first = problems[0]
+            raise RegistrationError(str(PROBLEM_MESSAGES[first]), rules.PROBLEM_FIELD[first])
+        _check_companions(event, companions)
+        if answers_check is not None:
+            answers_check(event)
 
-    seeker = rules.Seeker(
-        None,
-        user.gender,
-        applicant.team_id,
-        seats=1 + companions,
-        session_id=session.id if session else None,
-    )
-    status = rules.status_on_arrival(
-        approval_required=event.approval_required,
-        has_place=not event.approval_required
-        and _place_for(event, seeker, now, actor, occupancy=occupancy),
-    )
-    existing = db.session.get(Registration, earlier.id) if earlier else None
-    after = Placement(str(status), applicant.team_id, applicant.track_id)
-    _ask_before_changing(
-        event,
-        actor,
-        [
-            RegistrationChange(
-                user.id,
-                existing.id if existing else None,
-                placement_of(existing) if existing else None,
-                after,
-            )
-        ],
-    )
-    registration = existing or Registration(event_id=event.id, user_id=user.id)
-    registration.status = status
-    # A re-registration arrives anew, with the member as they are now.
-    registration.gender = user.gender
-    registration.birth_year = user.birth_year
-    registration.team_id = applicant.team_id
-    registration.track_id = applicant.track_id
-    registration.companions = companions
-    registration.session_id = session.id if session else None
-    registration.single_declared_at = now if kind == EventKind.MIXER else None
-    registration.registered_at = now
-    registration.status_changed_at = now
-    registration.waitlisted_at = now if status == S.WAITLISTED else None
-    registration.offer_expires_at = None
-    registration.checked_in_at = None
-    registration.checked_in_by_id = None
-    registration.status_reason = ""
-    db.session.add(registration)
-    if announce:
-        # Rendered before the lock; an outcome the event did not lead us to expect then (its
-        # approval setting changed meanwhile) is rendered now.
-        post(messages.get(status) or _announcement(event, user, status))
-    db.session.flush()  # the registration and its message, in one flush
-    return registration
+        seeker = rules.Seeker(
+            None,
+            user.gender,
+            applicant.team_id,
+            seats=1 + companions,
+            session_id=session.id if session else None,
+        )
+        status = rules.status_on_arrival(
+            approval_required=event.approval_required,
+            has_place=not event.approval_required
+            and _place_for(event, seeker, now, actor, occupancy=occupancy),
+        )
+        existing = db.session.get(Registration, earlier.id) if earlier else None
+        after = Placement(str(status), applicant.team_id, applicant.track_id)
+        _ask_before_changing(
+            event,
+            actor,
+            [
+                RegistrationChange(
+                    user.id,
+                    existing.id if existing else None,
+                    placement_of(existing) if existing else None,
+                    after,
+                )
+            ],
+        )
+        registration = existing or Registration(event_id=event.id, user_id=user.id)
+        registration.status = status
+        # A re-registration arrives anew, with the member as they are now.
+        registration.gender = user.gender
+        registration.birth_year = user.birth_year
+        registration.team_id = applicant.team_id
+        registration.track_id = applicant.track_id
+        registration.companions = companions
+        registration.session_id = session.id if session else None
+        registration.single_declared_at = now if kind == EventKind.MIXER else None
+        registration.registered_at = now
+        registration.status_changed_at = now
+        registration.waitlisted_at = now if status == S.WAITLISTED else None
+        registration.offer_expires_at = None
+        registration.checked_in_at = None
+        registration.checked_in_by_id = None
+        registration.status_reason = ""
+        db.session.add(registration)
+        _remember_arrival(event.id, status)
+        notice = messages.get(status)
+        if announce and (notice is None or notice is not written):
+            # Another outcome than the likely one, or the event edited while this waited: the
+            # message written before the lock goes and this one's is written instead (rendered
+            # before the lock, or now for an outcome the event did not lead us to expect then).
+            _withdraw(written)
+            post(notice or _announcement(event, user, status))
+        db.session.flush()  # the registration (and its message, when it was not written yet)
+        return registration
+    except RegistrationError:
+        # Refused under the lock: the message written for an outcome that never came goes.
+        _withdraw(written)
+        raise
+
+
+#: The status the last new registration got, by event, in this process: in a rush nearly every
+#: registration before the places are gone is confirmed, and every one after them waitlisted.
+_last_arrival: dict[int, str] = {}
+
+
+def _likely_arrival(event: Event) -> str:
+    """The status a new registration for `event` most likely gets: pending where the organizer
+    approves, else the one the last new registration got in this process (confirmed when none
+    did yet). Its message is written before the lock and replaced only when it turns out wrong."""
+    if event.approval_required:
+        return S.PENDING
+    return _last_arrival.get(event.id, S.CONFIRMED)
+
+
+def _remember_arrival(event_id: int, status: str) -> None:
+    if len(_last_arrival) >= 10_000:  # a long-running process sees many events: start over
+        _last_arrival.clear()
+    _last_arrival[event_id] = str(status)
+
+
+def _withdraw(notice: Notice | None) -> None:
+    """Take back a message `post` wrote in this transaction that no longer applies."""
+    if notice is not None:
+        for row in (notice.note, notice.mail, notice.text):
+            if row is not None:
+                db.session.delete(row)
 
 
 def _check_companions(event: Event, companions: int) -> None:
