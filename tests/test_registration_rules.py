@@ -502,6 +502,45 @@ def test_a_finished_registration_cannot_be_cancelled(status):
     assert member_may_cancel(status, STARTS, STARTS - timedelta(days=7)) is False
 
 
+@pytest.mark.parametrize(
+    ("state", "status", "may"),
+    [
+        ("open", "pending", True),
+        ("open", "confirmed", True),
+        ("open", "waitlisted", True),
+        ("open", "cancelled", False),
+        ("open", "rejected", False),
+        ("open", None, False),  # nothing to change
+        ("closed", "confirmed", False),
+        ("not_yet", "pending", False),
+        ("draft", "confirmed", False),
+        ("cancelled", "waitlisted", False),
+    ],
+)
+def test_companions_change_only_while_open_and_on_an_active_registration(state, status, may):
+    assert rules.member_may_change_companions(state, status) is may
+
+
+@pytest.mark.parametrize(
+    ("state", "sessions_open", "statuses", "may"),
+    [
+        ("open", 1, [], True),  # one session left to take is enough
+        ("open", 3, ["confirmed", "waitlisted"], True),
+        ("open", 1, ["cancelled"], True),
+        ("open", 0, ["confirmed"], False),  # every session taken, started or not open to them
+        ("open", 2, ["confirmed", "rejected"], False),  # rejected once: not for another
+        ("open", 2, ["rejected"], False),
+        ("closed", 2, [], False),
+        ("not_yet", 2, [], False),
+        ("draft", 2, [], False),
+    ],
+)
+def test_a_member_adds_a_session_while_open_with_one_left_and_none_rejected(
+    state, sessions_open, statuses, may
+):
+    assert rules.member_may_add_session(state, sessions_open, statuses) is may
+
+
 def test_the_rules_statuses_and_genders_are_the_models():
     assert {str(s) for s in ACTIVE_STATUSES} == rules.ACTIVE_STATUSES
     assert set(rules.GENDERS) == {str(g) for g in Gender}
@@ -761,3 +800,251 @@ def test_places_left_per_session_and_overall():
     )
     assert dict(open_ended.by_session) == {1: 0, 2: None}
     assert open_ended.overall is None
+
+
+def test_a_member_alone_needs_one_seat_in_the_session():
+    limits = rules.Limits(session_caps={1: 10})
+    assert rules.session_has_room(limits, rules.Occupancy(confirmed=9, by_session={1: 9}), 1)
+    assert not rules.session_has_room(limits, rules.Occupancy(confirmed=10, by_session={1: 10}), 1)
+
+
+def test_a_session_nobody_took_yet_has_all_its_places_left():
+    limits = rules.Limits(capacity=None, session_caps={1: 10, 2: 5})
+    left = rules.places_left(limits, rules.Occupancy(confirmed=3, by_session={1: 3}))
+    assert dict(left.by_session) == {1: 7, 2: 5}
+    assert left.overall == 12
+
+
+# --- Moving a registration to another session ---------------------------------------------------
+
+#: Two sessions of ten seats in an event of 30: session 1 is full, session 2 has three free.
+SESSION_LIMITS = rules.Limits(capacity=30, session_caps={1: 10, 2: 10})
+SESSIONS_TAKEN = rules.Occupancy(confirmed=17, by_session={1: 10, 2: 7})
+
+
+def in_session(session_id: int, seats: int = 1, gender: str = "male") -> rules.Seeker:
+    return rules.Seeker(7, gender, seats=seats, session_id=session_id)
+
+
+@pytest.mark.parametrize("status", ["pending", "confirmed", "waitlisted"])
+def test_a_registration_does_not_move_to_the_session_it_is_in(status):
+    roomy = rules.Limits(capacity=None, session_caps={1: None, 2: None})
+    assert not rules.may_move_to_session(roomy, rules.Occupancy(), status, in_session(2), 2)
+
+
+def test_a_pending_registration_holds_nothing_and_moves_anywhere():
+    assert rules.may_move_to_session(SESSION_LIMITS, SESSIONS_TAKEN, "pending", in_session(2), 1)
+    everything_full = rules.Occupancy(confirmed=30, by_session={1: 10, 2: 20})
+    assert rules.may_move_to_session(SESSION_LIMITS, everything_full, "pending", in_session(1), 2)
+
+
+@pytest.mark.parametrize(("seats", "may"), [(1, True), (3, True), (4, False)])
+def test_a_confirmed_place_moves_only_into_free_places_for_all_its_seats(seats, may):
+    seeker = in_session(1, seats=seats)
+    assert rules.may_move_to_session(SESSION_LIMITS, SESSIONS_TAKEN, "confirmed", seeker, 2) is may
+
+
+def test_a_confirmed_place_never_moves_into_a_full_session():
+    assert not rules.may_move_to_session(
+        SESSION_LIMITS, SESSIONS_TAKEN, "confirmed", in_session(2), 1
+    )
+
+
+def test_a_confirmed_place_moves_though_the_event_is_full():
+    # The place moves, the total stays: only the target session's own capacity counts.
+    limits = rules.Limits(capacity=20, session_caps={1: 10, 2: 12})
+    full_event = rules.Occupancy(confirmed=20, by_session={1: 10, 2: 10})
+    assert rules.may_move_to_session(limits, full_event, "confirmed", in_session(1, seats=2), 2)
+    assert not rules.may_move_to_session(limits, full_event, "confirmed", in_session(1, seats=3), 2)
+
+
+def test_a_confirmed_place_moves_freely_into_a_session_without_a_limit():
+    limits = rules.Limits(capacity=10, session_caps={1: 5, 2: None})
+    full_event = rules.Occupancy(confirmed=10, by_session={1: 5, 2: 5})
+    assert rules.may_move_to_session(limits, full_event, "confirmed", in_session(1, seats=4), 2)
+
+
+def test_a_waitlisted_registration_moves_only_into_a_place_it_would_get():
+    # Waiting because session 1 is full; session 2 has three places free and so has the event.
+    assert rules.may_move_to_session(
+        SESSION_LIMITS, SESSIONS_TAKEN, "waitlisted", in_session(1, seats=3), 2
+    )
+    assert not rules.may_move_to_session(
+        SESSION_LIMITS, SESSIONS_TAKEN, "waitlisted", in_session(1, seats=4), 2
+    )
+    assert not rules.may_move_to_session(
+        SESSION_LIMITS, SESSIONS_TAKEN, "waitlisted", in_session(2), 1
+    )
+
+
+def test_a_waitlisted_registration_needs_a_place_in_the_event_too():
+    limits = rules.Limits(capacity=18, session_caps={1: 10, 2: 10})
+    assert rules.may_move_to_session(limits, SESSIONS_TAKEN, "waitlisted", in_session(1), 2)
+    assert not rules.may_move_to_session(
+        limits, SESSIONS_TAKEN, "waitlisted", in_session(1, seats=2), 2
+    )
+
+
+def test_a_waitlisted_registration_needs_room_in_its_gender_quota():
+    limits = rules.Limits(capacity=30, gender_quotas={"female": 5}, session_caps={1: 10, 2: 10})
+    taken = rules.Occupancy(confirmed=17, by_gender={"female": 5}, by_session={1: 10, 2: 7})
+    assert not rules.may_move_to_session(limits, taken, "waitlisted", in_session(1, 1, "female"), 2)
+    assert rules.may_move_to_session(limits, taken, "waitlisted", in_session(1, 1, "male"), 2)
+
+
+@pytest.mark.parametrize("status", ["cancelled", "rejected"])
+def test_a_finished_registration_moves_nowhere(status):
+    roomy = rules.Limits(capacity=None, session_caps={1: None, 2: None})
+    assert not rules.may_move_to_session(roomy, rules.Occupancy(), status, in_session(1), 2)
+
+
+@pytest.mark.parametrize(
+    ("status", "left", "own_left", "seats", "full"),
+    [
+        # A confirmed place needs the session's own places only; the event's do not count.
+        ("confirmed", 0, 3, 3, False),
+        ("confirmed", 5, 2, 3, True),
+        ("confirmed", 0, None, 9, False),
+        ("confirmed", 0, 0, 1, True),
+        # A waitlisted one needs the places left, the session's and the event's together.
+        ("waitlisted", 3, 5, 3, False),
+        ("waitlisted", 2, 5, 3, True),
+        ("waitlisted", None, 0, 9, False),
+        ("waitlisted", 0, 0, 1, True),
+        # A pending one holds nothing and is never kept out.
+        ("pending", 0, 0, 4, False),
+        ("pending", None, None, 1, False),
+        ("cancelled", 0, 0, 1, False),
+    ],
+)
+def test_a_session_is_full_for_a_move_by_the_places_its_status_needs(
+    status, left, own_left, seats, full
+):
+    assert rules.session_full_for(status, left, own_left, seats) is full
+
+
+SESSIONS = (1, 2, 3)
+
+
+@st.composite
+def session_moves(draw):
+    """An event in sessions (no quotas: a union activity), its seats taken, and one registration
+    in one session, with a status and seats, that would move to another."""
+    caps = draw(st.fixed_dictionaries({s: st.none() | st.integers(0, 8) for s in SESSIONS}))
+    by_session = draw(st.fixed_dictionaries({s: st.integers(0, 10) for s in SESSIONS}))
+    limits = rules.Limits(capacity=draw(st.none() | st.integers(0, 30)), session_caps=caps)
+    occupancy = rules.Occupancy(confirmed=sum(by_session.values()), by_session=by_session)
+    from_session, to_session = draw(st.permutations(SESSIONS))[:2]
+    seeker = rules.Seeker(
+        7, draw(st.sampled_from(GENDERS)), seats=draw(st.integers(1, 4)), session_id=from_session
+    )
+    status = draw(st.sampled_from(["pending", "confirmed", "waitlisted"]))
+    return limits, occupancy, status, seeker, to_session
+
+
+@given(session_moves())
+@settings(max_examples=400)
+def test_a_session_shown_full_is_exactly_one_the_move_refuses(move):
+    limits, occupancy, status, seeker, to_session = move
+    cap, taken_there = limits.session_caps[to_session], occupancy.by_session[to_session]
+    left = rules.places_left(limits, occupancy).by_session[to_session]
+    own_left = None if cap is None else max(0, cap - taken_there)  # as the session pages count
+    shown_full = rules.session_full_for(status, left, own_left, seeker.seats)
+    assert shown_full is not rules.may_move_to_session(
+        limits, occupancy, status, seeker, to_session
+    )
+
+
+# --- Companions (家属) -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("companions", "allowed"), [(-1, False), (0, True), (1, True), (3, True), (4, False)]
+)
+def test_a_union_activity_admits_from_none_up_to_its_maximum_of_companions(companions, allowed):
+    assert rules.companions_allowed("general", 3, companions) is allowed
+
+
+@pytest.mark.parametrize("kind", ["mixer", "competition", "sportsmeet"])
+def test_other_kinds_of_event_admit_no_companions_whatever_their_maximum(kind):
+    assert rules.companions_allowed(kind, 3, 0)
+    assert not rules.companions_allowed(kind, 3, 1)
+    assert not rules.companions_allowed(kind, rules.MAX_COMPANIONS, 1)
+
+
+def test_a_maximum_of_zero_admits_the_member_alone():
+    assert rules.companions_allowed("general", 0, 0)
+    assert not rules.companions_allowed("general", 0, 1)
+    assert rules.companions_allowed("general", rules.MAX_COMPANIONS, rules.MAX_COMPANIONS)
+
+
+@pytest.mark.parametrize(("extra", "fit"), [(1, True), (2, True), (3, False)])
+def test_more_companions_fit_up_to_the_capacity_left(extra, fit):
+    limits = rules.Limits(capacity=10)
+    assert rules.more_seats_fit(limits, rules.Occupancy(confirmed=8), extra) is fit
+
+
+def test_more_companions_fit_without_limit_in_an_open_ended_event():
+    assert rules.more_seats_fit(rules.Limits(), rules.Occupancy(confirmed=500), 1000)
+    unlimited_session = rules.Limits(session_caps={1: None})
+    assert rules.more_seats_fit(unlimited_session, rules.Occupancy(by_session={1: 50}), 1000, 1)
+
+
+@pytest.mark.parametrize(("extra", "fit"), [(1, True), (2, True), (3, False)])
+def test_more_companions_fit_up_to_their_sessions_places_left(extra, fit):
+    limits = rules.Limits(capacity=100, session_caps={1: 10, 2: 50})
+    taken = rules.Occupancy(confirmed=20, by_session={1: 8, 2: 12})
+    assert rules.more_seats_fit(limits, taken, extra, 1) is fit
+
+
+def test_more_companions_ignore_quotas_and_team_caps():
+    # Quotas and team caps count members: a member already in brings companions past them.
+    limits = rules.Limits(capacity=10, gender_quotas={"female": 2}, team_cap=2)
+    taken = rules.Occupancy(confirmed=4, by_gender={"female": 2}, by_team={1: 2})
+    assert rules.more_seats_fit(limits, taken, 6)
+    assert not rules.more_seats_fit(limits, taken, 7)
+
+
+@given(
+    capacity=st.none() | st.integers(0, 20),
+    session_cap=st.none() | st.integers(0, 10),
+    in_session=st.integers(0, 10),
+    elsewhere=st.integers(0, 10),
+    extra=st.integers(1, 12),
+)
+def test_more_seats_fit_exactly_as_many_as_the_event_and_session_leave(
+    capacity, session_cap, in_session, elsewhere, extra
+):
+    limits = rules.Limits(capacity=capacity, session_caps={1: session_cap})
+    taken = rules.Occupancy(confirmed=in_session + elsewhere, by_session={1: in_session})
+    bounds = [(capacity, in_session + elsewhere), (session_cap, in_session)]
+    room = min((limit - used for limit, used in bounds if limit is not None), default=None)
+    assert rules.more_seats_fit(limits, taken, extra, 1) is (room is None or extra <= room)
+
+
+# --- Checking in at the session's time -----------------------------------------------------------
+
+SESSION_STARTS = datetime(2026, 11, 8, 9, 0, tzinfo=UTC)
+SESSION_ENDS = datetime(2026, 11, 8, 11, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("now", "theirs"),
+    [
+        (SESSION_STARTS - HOUR - SECOND, False),
+        (SESSION_STARTS - HOUR, True),  # check-in opens an hour ahead
+        (SESSION_STARTS, True),
+        (SESSION_ENDS - SECOND, True),
+        (SESSION_ENDS, False),  # the session is over
+    ],
+)
+def test_a_member_comes_at_their_sessions_time_from_check_in_until_its_end(now, theirs):
+    assert rules.session_check_in_time(SESSION_STARTS, SESSION_ENDS, now, HOUR) is theirs
+
+
+def test_with_no_early_check_in_the_sessions_time_begins_at_its_start():
+    no_lead = timedelta(0)
+    assert rules.session_check_in_time(SESSION_STARTS, SESSION_ENDS, SESSION_STARTS, no_lead)
+    early = SESSION_STARTS - SECOND
+    assert not rules.session_check_in_time(SESSION_STARTS, SESSION_ENDS, early, no_lead)
