@@ -131,6 +131,12 @@ def test_parse_score_refuses_anything_else(text):
     assert caught.value.problem is ScoreProblem.FORMAT
 
 
+def test_a_refused_score_is_quoted_as_read():
+    # The full-width comma of a Chinese keyboard is read as "," (NFKC), and the log says so.
+    with pytest.raises(ScoreFormatError, match=r"^Not a score: '8,5'$"):
+        parse_score("８，５")
+
+
 @pytest.mark.parametrize("text", ["-1", "−1", "－1", "-0.5"])
 def test_parse_score_reads_a_minus_so_the_range_check_can_say_below_0(text):
     assert parse_score(text) < 0
@@ -167,7 +173,7 @@ def test_score_problem_with_a_step_that_is_not_a_power_of_ten():
 
 def test_score_problem_refuses_float_and_non_finite():
     criterion = Criterion(PRACTICAL, maximum=D(10))
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"^Give scores as Decimal, not float\.$"):
         score_problem(8.5, criterion)  # type: ignore[arg-type]
     assert score_problem(D("NaN"), criterion) is ScoreProblem.FORMAT
     assert score_problem(D("Infinity"), criterion) is ScoreProblem.FORMAT
@@ -192,11 +198,17 @@ def test_sheet_problems_and_unscored_criteria():
 
 
 def test_criterion_refuses_floats_and_nonsense():
-    with pytest.raises(TypeError):
+    with pytest.raises(
+        TypeError, match=r"^Give the criterion's maximum as a Decimal, not a float\.$"
+    ):
         Criterion(PRACTICAL, maximum=10.0)  # type: ignore[arg-type]
-    with pytest.raises(ValueError):
+    with pytest.raises(
+        ValueError, match=r"^A criterion's maximum and step must be more than zero\.$"
+    ):
         Criterion(PRACTICAL, maximum=D(10), step=D(0))
-    with pytest.raises(ValueError):
+    with pytest.raises(
+        ValueError, match=r"^A criterion's weight and tolerance cannot be negative\.$"
+    ):
         Criterion(PRACTICAL, maximum=D(10), weight=D(-1))
 
 
@@ -293,9 +305,12 @@ def test_trimming_totals_below_the_minimum_is_a_plain_mean_and_needs_whole_sheet
     placing = rank_contestants([Contestant(101)], sheets, TWO_CRITERIA, rule=TRIMMED_TOTAL)
     assert placing.placing(101).total == D("3.5")  # (1 + 2 + 3 + 4) / 4 + 1
     assert placing.placing(101).criteria[0].method is Aggregation.MEAN
-    with pytest.raises(ValueError):
-        aggregate(four, TRIMMED_TOTAL)  # one criterion alone cannot be trimmed by totals
-    with pytest.raises(ValueError):
+    # One criterion alone cannot be trimmed by totals.
+    with pytest.raises(
+        ValueError, match=r"^Trimming the judges' totals needs their whole sheets: rank them\.$"
+    ):
+        aggregate(four, TRIMMED_TOTAL)
+    with pytest.raises(ValueError, match=r"^Not a trimmed mean of totals: trimmed_mean\.$"):
         dropped_by_total(four, TRIMMED)
 
 
@@ -314,9 +329,16 @@ def test_trimming_standardised_totals_shows_both_totals():
 
 
 def test_trimmed_mean_needs_enough_judges_for_what_it_drops():
-    with pytest.raises(ValueError):
+    # Two dropped at each end leave one score in the middle only from 5 judges on.
+    with pytest.raises(ValueError, match=r"^Dropping 2 at each end needs at least 5 judges\.$"):
         AggregationRule(Aggregation.TRIMMED_MEAN, trim=2, trim_minimum=4)
-    with pytest.raises(ValueError):
+    two = AggregationRule(Aggregation.TRIMMED_MEAN, trim=2, trim_minimum=5)
+    assert aggregate(scores("9", "5", "7", "6", "8"), two) == Aggregate(
+        D(7), (1, 2, 4, 5), Aggregation.TRIMMED_MEAN
+    )
+    with pytest.raises(
+        ValueError, match=r"^The number of scores dropped at each end cannot be negative\.$"
+    ):
         AggregationRule(Aggregation.TRIMMED_MEAN, trim=-1)
 
 
@@ -583,7 +605,9 @@ def test_tie_break_chain_practical_then_theory_then_shared():
     assert theory_first.ranks == {105: 1, 102: 2, 103: 3, 101: 4, 104: 4}
     no_chain = ranking_of(rows)
     assert set(no_chain.ranks.values()) == {1}
-    with pytest.raises(ValueError):
+    with pytest.raises(
+        ValueError, match=r"^Tie-break criterion 99 is not a criterion of this round\.$"
+    ):
         ranking_of(rows, tie_break=(99,))
 
 
@@ -691,6 +715,10 @@ def test_rankings_refuse_inconsistent_input():
         )
     with pytest.raises(ValueError, match="not in this round"):
         rank_contestants(people, [sheet(1, 999, practical="1")], criteria)
+    with pytest.raises(
+        ValueError, match=r"^Expected sheet for contestant 999, not in this round\.$"
+    ):
+        rank_contestants(people, [], criteria, expected=[(1, 101), (1, 999)])
     with pytest.raises(ValueError, match="more than once"):
         rank_contestants([Contestant(101), Contestant(101)], [], criteria)
     with pytest.raises(TypeError):
@@ -782,7 +810,7 @@ def test_rank_by_team_and_refuse_other_groupings():
     sheets = [sheet(1, c, practical=v) for c, v in ((101, "5"), (102, "7"), (103, "1"))]
     teams = rank_by_track(people, sheets, criteria, by="team")
     assert {team: r.ranks for team, r in teams.items()} == {1: {102: 1, 101: 2}, 2: {103: 1}}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^Rank by track, team or None, not 'province'\.$"):
         rank_by_track(people, sheets, criteria, by="province")
 
 
@@ -806,7 +834,7 @@ def test_top_n_advance_and_everyone_tied_at_the_cut_goes_too():
     assert advancing(ranks, 4) == (101, 102, 103, 104)
     assert advancing(ranks, 0) == ()
     assert advancing(ranks, 10) == (101, 102, 103, 104, 105)  # never the unranked
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^The number of places cannot be negative, not -1\.$"):
         advancing(ranks, -1)
 
 
@@ -851,10 +879,12 @@ def test_tier_sizes_refuse_an_unknown_rounding():
 
 
 def test_tier_sizes_refuse_floats_and_negatives():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"^Give percentages as Decimal or int, not float\.$"):
         tier_sizes([10.0], 10)  # type: ignore[list-item]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^A percentage cannot be negative, not -10\.$"):
         tier_sizes([-10], 10)
+    with pytest.raises(ValueError, match=r"^Contestants cannot be negative, not -1\.$"):
+        tier_sizes([10], -1)
 
 
 def test_awards_without_ties_fill_each_tier_exactly():
@@ -1114,7 +1144,7 @@ def test_team_ranking_mean_of_best_three():
         (4, 2, D(70)),
         (2, 4, D(60)),
     ]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^A team counts at least its best member, not 0\.$"):
         team_standings(team_ranking().placings, best=0)
 
 
@@ -1343,7 +1373,9 @@ def test_results_state_from_timestamps():
     assert objection_open(PUBLISHED, end - timedelta(minutes=1))
     assert not objection_open(PUBLISHED, end)
     assert not objection_open(None, end)
-    with pytest.raises(ValueError):
+    with pytest.raises(
+        ValueError, match=r"^An objection period cannot be negative, not -1 days\.$"
+    ):
         objection_deadline(PUBLISHED, -1)
 
 
@@ -1420,7 +1452,7 @@ def test_a_criterion_maximum_of_zero_is_refused_and_of_one_accepted():
 
 
 def test_a_negative_tier_size_is_refused_and_an_empty_tier_accepted():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^An award tier cannot have a negative size\.$"):
         award_tiers({101: 1, 102: 2}, (1, -1))
     awards = award_tiers({101: 1, 102: 2}, (1, 0, 1))
     assert awards.awarded == {101: 1, 102: 3}
@@ -1547,8 +1579,10 @@ def test_team_standings_take_placings_given_as_plain_values():
 def test_coverage_asks_one_eligible_judge_unless_told_more():
     judges = [Judge(1, teams=frozenset({7})), Judge(2)]
     people = [Contestant(101, team=7), Contestant(102, team=8)]
-    assert coverage(judges, people).short == ()
-    assert coverage(judges, people, minimum=2).short == (101,)
+    usual = coverage(judges, people)
+    assert (usual.minimum, usual.short) == (1, ())
+    stricter = coverage(judges, people, minimum=2)
+    assert (stricter.minimum, stricter.short) == (2, (101,))
 
 
 def test_the_objection_period_of_another_length():
@@ -1584,12 +1618,17 @@ def test_a_ranking_refuses_a_criterion_of_another_round():
 
 
 @pytest.mark.parametrize(
-    ("value", "error"),
-    [(8.5, TypeError), (D("NaN"), ValueError), (D("Infinity"), ValueError), ("8", TypeError)],
+    ("value", "error", "message"),
+    [
+        (8.5, TypeError, r"^Give scores as Decimal, not float\.$"),
+        (D("NaN"), ValueError, r"^Not a finite score: Decimal\('NaN'\)$"),
+        (D("Infinity"), ValueError, r"^Not a finite score: Decimal\('Infinity'\)$"),
+        ("8", TypeError, r"^Give scores as Decimal, not str\.$"),
+    ],
 )
-def test_a_ranking_refuses_scores_it_cannot_compute_with(value, error):
+def test_a_ranking_refuses_scores_it_cannot_compute_with(value, error, message):
     people = [Contestant(101)]
-    with pytest.raises(error):
+    with pytest.raises(error, match=message):
         rank_contestants(people, [Sheet(1, 101, {PRACTICAL: value})], THREE, rule=MEAN)
 
 
@@ -1635,3 +1674,21 @@ def test_the_line_of_a_criterion_nobody_scored_is_empty_and_asking_for_another_s
     with pytest.raises(KeyError) as refused:
         placing.criterion(99)
     assert refused.value.args == (99,)
+
+
+def test_ties_are_decided_on_every_digit_of_the_totals_not_on_what_a_float_holds():
+    # The organizer gave theory a third of a point per mark as 0.3333333333333333333: 30 marks
+    # make 9.999999999999999999, short of a perfect practical 10 by 1e-18. Both show 10.00, yet
+    # they are not tied: ties are decided on the unrounded totals (a float, 16 digits, could not
+    # tell them apart).
+    criteria = [
+        Criterion(PRACTICAL, maximum=D(10)),
+        Criterion(THEORY, maximum=D(30), weight=D("0.3333333333333333333")),
+    ]
+    sheets = [sheet(1, 101, practical="0", theory="30"), sheet(1, 102, practical="10", theory="0")]
+    ranking = rank_contestants([Contestant(101), Contestant(102)], sheets, criteria, rule=MEAN)
+    assert [(p.contestant, p.rank, p.shared, p.total) for p in ranking.placings] == [
+        (102, 1, False, D(10)),
+        (101, 2, False, D("9.999999999999999999")),
+    ]
+    assert format_score(ranking.placing(101).total) == "10.00"
