@@ -253,6 +253,7 @@ READS = {
     "affiliations_of",
     "conflicts_of",
     "recusal_panel",
+    "panel_of",
     "contestant_of",
     "team_leaders_of",
     "exclusions_of",

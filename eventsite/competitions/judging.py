@@ -288,26 +288,37 @@ def recusal_panel(
             .where(Team.event_id == event.id, JudgeAffiliation.user_id.in_(ids))
         ):
             teams[user_id].add(team_id)
-    entries: dict[int, set[int]] = defaultdict(set)
-    competes_for: dict[int, set[int]] = defaultdict(set)
-    for registration_id, user_id, team_id in db.session.execute(
+    entries = db.session.execute(
         sa.select(Registration.id, Registration.user_id, Registration.team_id).where(
             Registration.event_id == event.id,
             Registration.user_id.in_(ids),
             Registration.status.in_(ACTIVE_STATUSES),
         )
-    ):
-        entries[user_id].add(registration_id)
+    )
+    return panel_of(ids, teams, entries)
+
+
+def panel_of(
+    user_ids: Iterable[int],
+    affiliations: Mapping[int, set[int]],
+    entries: Iterable[tuple[int, int, int | None]],
+) -> dict[int, rules.Judge]:
+    """The judges `user_ids` as the recusal rule sees them, from the event's affiliations (judge
+    → team ids) and the judges' active registrations as (registration id, user id, team id)."""
+    registered: dict[int, set[int]] = defaultdict(set)
+    competes_for: dict[int, set[int]] = defaultdict(set)
+    for registration_id, user_id, team_id in entries:
+        registered[user_id].add(registration_id)
         if team_id is not None:
             competes_for[user_id].add(team_id)
     return {
         uid: rules.Judge(
             id=uid,
-            teams=frozenset(teams[uid]),
-            entries=frozenset(entries[uid]),
+            teams=frozenset(affiliations.get(uid, ())),
+            entries=frozenset(registered[uid]),
             competes_for=frozenset(competes_for[uid]),
         )
-        for uid in ids
+        for uid in user_ids
     }
 
 
