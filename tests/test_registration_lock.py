@@ -1,5 +1,7 @@
 """What a registration does while it holds the event's lock: the lock, one aggregate read and
-its writes, nothing else; the message each outcome sends is rendered before it."""
+its writes, nothing else; the message each outcome sends is rendered before it, and the likely
+outcome's is written before it too (taken back when the outcome differs or the attempt is
+refused)."""
 
 from __future__ import annotations
 
