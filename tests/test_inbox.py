@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -245,11 +246,14 @@ def test_language_choice_is_saved_on_the_account(client, member):
     assert html_lang(client.get("/inbox").text) == "en"
 
 
-def test_language_switch_from_the_nav_link_returns_to_the_page(client):
-    page = client.get("/login")
-    link = re.search(r'<a href="(/lang/en[^"]*)"', page.text).group(1).replace("&amp;", "&")
+@pytest.mark.parametrize("page", ["/login", "/login?next=/inbox"])
+def test_language_switch_from_the_nav_link_returns_to_the_page(client, page):
+    shown = client.get(page)
+    link = re.search(r'<a href="(/lang/en[^"]*)"', shown.text).group(1).replace("&amp;", "&")
+    # The link names the page as it is: no stray "?" after a path without a query.
+    assert parse_qs(urlsplit(link).query) == {"next": [page]}
     response = client.get(link)
-    assert response.headers["Location"] == "/login"
+    assert response.headers["Location"] == page
 
 
 @pytest.mark.parametrize("code", ["fr", "zh", "EN", "zh_Hans_CN.evil"])
