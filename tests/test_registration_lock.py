@@ -147,7 +147,7 @@ def test_an_outcome_other_than_the_likely_one_rewrites_its_message_under_the_loc
 
 def test_a_refusal_under_the_lock_takes_back_the_message_written_before_it(app, no_arrivals_yet):
     """Already registered (found only under the lock): nothing of the refused attempt stays, even
-    when the caller goes on and commits (an import refuses a row and keeps the others)."""
+    when the caller goes on and commits."""
     event = make_event(kind=EventKind.GENERAL, capacity=5)
     member = make_user()
     db.session.commit()
@@ -215,3 +215,59 @@ def test_an_audience_narrowed_while_waiting_refuses_the_member(app, monkeypatch)
     _edited_while_waiting(monkeypatch, audience="members")
     with pytest.raises(service.RegistrationError):
         service.register(event, outsider)
+
+
+def test_any_failure_under_the_lock_takes_back_the_message(app, no_arrivals_yet):
+    """Not only a refusal: a receiver of `registrations_changing` that fails leaves nothing of
+    the attempt, should the caller commit anyway."""
+    event = make_event(kind=EventKind.GENERAL, capacity=5)
+    member = make_user()
+    db.session.commit()
+
+    def broken(_event, **_kwargs):
+        raise LookupError("a feature's check failed")
+
+    service.registrations_changing.connect(broken)
+    try:
+        with pytest.raises(LookupError):
+            _register(event, member)
+    finally:
+        service.registrations_changing.disconnect(broken)
+    db.session.commit()
+
+    assert _messages_of(member) == ([], [])
+
+
+def test_on_a_mixer_with_quotas_each_gender_expects_its_own_outcome(app, locked, no_arrivals_yet):
+    """The men's places gone, the women's not: once each has arrived, a man's waitlist message
+    and a woman's confirmation are both written before the lock (no message written under it),
+    however they alternate."""
+    event = make_event(kind=EventKind.MIXER, capacity=10, quota_male=1, quota_female=5)
+    make_registration(event, make_user(gender="male"))
+    men = [make_user(gender="male") for _ in range(3)]
+    women = [make_user(gender="female") for _ in range(3)]
+    db.session.commit()
+
+    rewritten = []
+    for man, woman in zip(men, women, strict=True):
+        assert _register(event, man).status == S.WAITLISTED
+        rewritten.append(_messages_written(locked.statements))
+        assert _register(event, woman).status == S.CONFIRMED
+        rewritten.append(_messages_written(locked.statements))
+
+    # Only the first man's guess (a place, as nobody had arrived yet) was rewritten.
+    assert rewritten == [True] + [False] * 5
+    for man in men:
+        assert _messages_of(man) == ([f"On the waitlist: {event.title}"], [])
+    for woman in women:
+        assert _messages_of(woman) == (
+            [f"Registration confirmed: {event.title}"],
+            ["registration_confirmed"],
+        )
+
+
+def _messages_written(statements: list[str]) -> bool:
+    """Whether a message was written (or taken back) under the lock."""
+    return any(
+        s.startswith(("INSERT INTO notification", "DELETE FROM notification")) for s in statements
+    )

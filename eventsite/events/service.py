@@ -154,6 +154,10 @@ def lock_event(event_id: int) -> Event:
     function, yet lets unrelated rows that merely reference the event be inserted meanwhile).
     SQLite: write transactions already began with BEGIN IMMEDIATE (core.db), so the whole
     database is ours until commit.
+
+    Never lock an event row `FOR UPDATE` (nor `FOR NO KEY UPDATE` on it from a transaction that
+    then waits for this one): a registration writes its message, whose text names the event,
+    before it takes this lock, which holds the event's key-share lock until it commits.
     """
     # The organizers are not part of any invariant: leave them out of the locked read.
     stmt = (
@@ -539,8 +543,9 @@ def register(
     # The message of the likely outcome is written before the lock too (`_likely_arrival`):
     # under it only the registration is, unless the outcome turns out otherwise.
     written = None
+    group = _arrival_group(event, user.gender, applicant.team_id, session_id)
     if announce and outside is None and not problems:
-        written = messages.get(_likely_arrival(event))
+        written = messages.get(_likely_arrival(event, group))
         if written is not None:
             post(written)
             db.session.flush()
@@ -636,7 +641,7 @@ def register(
         registration.checked_in_by_id = None
         registration.status_reason = ""
         db.session.add(registration)
-        _remember_arrival(event.id, status)
+        _remember_arrival(group, status)
         notice = messages.get(status)
         if announce and (notice is None or notice is not written):
             # Another outcome than the likely one, or the event edited while this waited: the
@@ -646,30 +651,45 @@ def register(
             post(notice or _announcement(event, user, status))
         db.session.flush()  # the registration (and its message, when it was not written yet)
         return registration
-    except RegistrationError:
-        # Refused under the lock: the message written for an outcome that never came goes.
+    except Exception:
+        # Refused under the lock (or failed): the message written for an outcome that never
+        # came goes, whatever the caller does next.
         _withdraw(written)
         raise
 
 
-#: The status the last new registration got, by event, in this process: in a rush nearly every
-#: registration before the places are gone is confirmed, and every one after them waitlisted.
-_last_arrival: dict[int, str] = {}
+#: The status the last new registration got, by the places it competed for (see
+#: `_arrival_group`), in this process: in a rush nearly every registration before those places
+#: are gone is confirmed, and every one after them waitlisted.
+_last_arrival: dict[tuple, str] = {}
 
 
-def _likely_arrival(event: Event) -> str:
+def _arrival_group(
+    event: Event, gender: str | None, team_id: int | None, session_id: int | None
+) -> tuple:
+    """The places an arrival competes for: the event's, or its session's, and the quota of the
+    member's gender on a mixer that has quotas, and their team's on a meet with a team cap."""
+    quotas = event.kind == EventKind.MIXER and (
+        event.quota_male is not None or event.quota_female is not None
+    )
+    capped = event.kind == EventKind.SPORTSMEET and event.team_cap is not None
+    return (event.id, session_id, gender if quotas else None, team_id if capped else None)
+
+
+def _likely_arrival(event: Event, group: tuple) -> str:
     """The status a new registration for `event` most likely gets: pending where the organizer
-    approves, else the one the last new registration got in this process (confirmed when none
-    did yet). Its message is written before the lock and replaced only when it turns out wrong."""
+    approves, else the one the last arrival competing for the same places (`group`) got in this
+    process (confirmed when none did yet). Its message is written before the lock and replaced
+    only when it turns out wrong."""
     if event.approval_required:
         return S.PENDING
-    return _last_arrival.get(event.id, S.CONFIRMED)
+    return _last_arrival.get(group, S.CONFIRMED)
 
 
-def _remember_arrival(event_id: int, status: str) -> None:
+def _remember_arrival(group: tuple, status: str) -> None:
     if len(_last_arrival) >= 10_000:  # a long-running process sees many events: start over
         _last_arrival.clear()
-    _last_arrival[event_id] = str(status)
+    _last_arrival[group] = str(status)
 
 
 def _withdraw(notice: Notice | None) -> None:
