@@ -295,6 +295,7 @@ def test_occupancies_and_status_counts_for_many_events_in_one_query_each(
         by_gender={"female": 1, "male": 2},
         by_team={team_a: 2, team_b: 1},
         waitlisted=1,
+        waiting_groups=frozenset({("male", team_b, None)}),
     )
     assert occupancies[date.id] == rules.Occupancy(confirmed=1, by_gender={"female": 1})
     assert occupancies[empty.id] == rules.Occupancy()

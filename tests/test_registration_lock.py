@@ -271,3 +271,38 @@ def _messages_written(statements: list[str]) -> bool:
     return any(
         s.startswith(("INSERT INTO notification", "DELETE FROM notification")) for s in statements
     )
+
+
+def test_an_arrival_does_not_look_at_a_waitlist_nobody_on_it_may_leave(
+    app, locked, no_arrivals_yet
+):
+    """A mixer whose men's places are gone, men waiting: a woman's registration runs the lock,
+    its read and its insert, without reading the waitlist (no man could take a place)."""
+    event = make_event(kind=EventKind.MIXER, capacity=10, quota_male=1, quota_female=5)
+    make_registration(event, make_user(gender="male"))
+    for _ in range(2):
+        make_registration(event, make_user(gender="male"), S.WAITLISTED)
+    woman = make_user(gender="female")
+    db.session.commit()
+
+    assert _register(event, woman).status == S.CONFIRMED
+    assert [" ".join(s.split(" ")[:3]) for s in locked.statements] == [
+        "SELECT event.id, event.kind,",
+        "SELECT registration.status, registration.gender,",
+        "INSERT INTO registration",
+    ]
+
+
+def test_a_waiting_member_who_fits_takes_the_place_before_the_newcomer(app, no_arrivals_yet):
+    """A man's place freed without anyone promoted (the quota raised by a direct edit): the man
+    waiting longest takes it when the next man arrives, and the newcomer waits behind him."""
+    event = make_event(kind=EventKind.MIXER, capacity=10, quota_male=1, quota_female=5)
+    make_registration(event, make_user(gender="male"))
+    waiting = make_registration(event, make_user(gender="male"), S.WAITLISTED)
+    newcomer = make_user(gender="male")
+    db.session.commit()
+    db.session.execute(sa.update(Event).where(Event.id == event.id).values(quota_male=2))
+
+    assert _register(event, newcomer).status == S.WAITLISTED
+    db.session.refresh(waiting)
+    assert waiting.status == S.CONFIRMED

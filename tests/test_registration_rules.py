@@ -43,6 +43,7 @@ from eventsite.events.rules import (
     roster_actions,
     status_on_arrival,
     take_place,
+    waiting_may_fit,
 )
 
 YEAR = 2026
@@ -306,14 +307,21 @@ def test_an_empty_waitlist_promotes_nobody():
 GENDERS = ("male", "female")
 TEAMS = (1, 2, 3)
 
-limits_strategy = st.builds(
-    Limits,
-    capacity=st.none() | st.integers(0, 12),
-    gender_quotas=st.fixed_dictionaries(
-        {}, optional={g: st.none() | st.integers(0, 8) for g in GENDERS}
-    ),
-    team_cap=st.none() | st.integers(0, 5),
-)
+
+def limits_of(**more) -> st.SearchStrategy[Limits]:
+    """Limits with any capacity, gender quotas and team cap (and `more` fields' strategies)."""
+    return st.builds(
+        Limits,
+        capacity=st.none() | st.integers(0, 12),
+        gender_quotas=st.fixed_dictionaries(
+            {}, optional={g: st.none() | st.integers(0, 8) for g in GENDERS}
+        ),
+        team_cap=st.none() | st.integers(0, 5),
+        **more,
+    )
+
+
+limits_strategy = limits_of()
 person = st.tuples(st.sampled_from(GENDERS), st.sampled_from((None, *TEAMS)))
 
 
@@ -428,6 +436,95 @@ def test_take_place_matches_counting(scenario):
     for seeker in waitlist:
         occupancy = take_place(occupancy, seeker)
     assert occupancy == counted(confirmed + waitlist)
+
+
+# --- whether anyone waiting may fit (an arrival skips the waitlist when nobody can) ------------
+
+
+def waiting(*seekers: Seeker, occupancy: Occupancy | None = None) -> Occupancy:
+    """`occupancy` (empty by default) with `seekers` on the waitlist."""
+    occupancy = occupancy or Occupancy()
+    return Occupancy(
+        confirmed=occupancy.confirmed,
+        by_gender=occupancy.by_gender,
+        by_team=occupancy.by_team,
+        by_session=occupancy.by_session,
+        waitlisted=len(seekers),
+        waiting_groups=frozenset((s.gender, s.team_id, s.session_id) for s in seekers),
+    )
+
+
+def test_nobody_waiting_fits_nobody():
+    assert waiting_may_fit(Limits(capacity=5), Occupancy()) is False
+
+
+def test_a_mixer_whose_mens_quota_is_full_has_no_place_for_the_men_waiting():
+    limits = Limits(capacity=10, gender_quotas={"male": 2, "female": 8})
+    full = Occupancy(confirmed=3, by_gender={"male": 2, "female": 1})
+    assert waiting_may_fit(limits, waiting(Seeker(1, "male"), occupancy=full)) is False
+    # A man's place freed: the men waiting may take it.
+    freed = Occupancy(confirmed=2, by_gender={"male": 1, "female": 1})
+    assert waiting_may_fit(limits, waiting(Seeker(1, "male"), occupancy=freed)) is True
+    # A woman waiting fits where the men do not.
+    both = waiting(Seeker(1, "male"), Seeker(2, "female"), occupancy=full)
+    assert waiting_may_fit(limits, both) is True
+
+
+def test_a_full_team_or_session_has_no_place_for_its_members_waiting():
+    capped = Limits(team_cap=1)
+    team_full = Occupancy(confirmed=1, by_gender={"male": 1}, by_team={7: 1})
+    assert waiting_may_fit(capped, waiting(Seeker(1, "male", 7), occupancy=team_full)) is False
+    assert waiting_may_fit(capped, waiting(Seeker(1, "male", 8), occupancy=team_full)) is True
+    sessions = Limits(session_caps={10: 1, 11: 2})
+    session_full = Occupancy(confirmed=1, by_gender={"male": 1}, by_session={10: 1})
+    one = Seeker(1, "female", session_id=10)
+    other = Seeker(2, "female", session_id=11)
+    assert waiting_may_fit(sessions, waiting(one, occupancy=session_full)) is False
+    assert waiting_may_fit(sessions, waiting(one, other, occupancy=session_full)) is True
+
+
+def test_a_full_event_has_no_place_for_anyone_waiting():
+    full = Occupancy(confirmed=4, by_gender={"female": 4})
+    assert waiting_may_fit(Limits(capacity=4), waiting(Seeker(1, "male"), occupancy=full)) is False
+    assert waiting_may_fit(Limits(capacity=5), waiting(Seeker(1, "male"), occupancy=full)) is True
+
+
+SESSIONS = (None, 10, 11)
+seated_person = st.tuples(
+    st.sampled_from(GENDERS),
+    st.sampled_from((None, *TEAMS)),
+    st.integers(1, 4),
+    st.sampled_from(SESSIONS),
+)
+seated_limits = limits_of(
+    session_caps=st.fixed_dictionaries(
+        {}, optional={s: st.none() | st.integers(0, 6) for s in (10, 11)}
+    )
+)
+
+
+@given(
+    limits=seated_limits,
+    taken=st.lists(seated_person, max_size=15),
+    queue=st.lists(seated_person, max_size=15),
+)
+@settings(max_examples=500)
+def test_nobody_is_promoted_when_no_waiting_group_may_fit(limits, taken, queue):
+    """Whatever the places taken (within limits or not) and whoever waits, with any seats and
+    sessions: `waiting_may_fit` false means `promotions` promotes nobody; with every seeker
+    coming alone the two agree exactly."""
+    occupancy = Occupancy()
+    for i, (gender, team, seats, session) in enumerate(taken):
+        occupancy = take_place(occupancy, Seeker(1000 + i, gender, team, seats, session))
+    queued = [Seeker(i, g, t, seats, s) for i, (g, t, seats, s) in enumerate(queue)]
+    state = waiting(*queued, occupancy=occupancy)
+    promoted = promotions(limits, state, queued)
+    if not waiting_may_fit(limits, state):
+        assert promoted == []
+    alone = [Seeker(s.registration_id, s.gender, s.team_id, 1, s.session_id) for s in queued]
+    assert waiting_may_fit(limits, waiting(*alone, occupancy=occupancy)) is bool(
+        promotions(limits, occupancy, alone)
+    )
 
 
 # --- registration state, registering and cancelling --------------------------------------------

@@ -119,9 +119,11 @@ class Occupancy:
     by_team: Mapping[int, int] = field(default_factory=dict)
     #: Seats taken per session (场次), companions included.
     by_session: Mapping[int, int] = field(default_factory=dict)
-    #: Registrations on the waitlist (they hold no place; counted so that nobody looks for
-    #: waiting members to promote when there are none).
+    #: Registrations on the waitlist (they hold no place).
     waitlisted: int = 0
+    #: The (gender, team id, session id) of every group with members on the waitlist: enough
+    #: to tell whether any of them could take a place (`waiting_may_fit`).
+    waiting_groups: frozenset[tuple[str, int | None, int | None]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,18 @@ def fits(limits: Limits, occupancy: Occupancy, seeker: Seeker) -> bool:
         limits.team_cap is not None
         and seeker.team_id is not None
         and occupancy.by_team.get(seeker.team_id, 0) >= limits.team_cap
+    )
+
+
+def waiting_may_fit(limits: Limits, occupancy: Occupancy) -> bool:
+    """Someone on the waitlist may fit a confirmed place: a member of some waiting group
+    (`Occupancy.waiting_groups`) coming alone would fit. More seats never fit where one does
+    not, and `promotions` only fills places, so when this is false it promotes nobody: an
+    arrival need not look at the waitlist (a mixer whose one gender's quota is full, with
+    that gender waiting, while the other gender's members keep arriving)."""
+    return any(
+        fits(limits, occupancy, Seeker(None, gender, team_id, seats=1, session_id=session_id))
+        for gender, team_id, session_id in occupancy.waiting_groups
     )
 
 

@@ -282,9 +282,11 @@ def _occupancy(rows: Iterable[tuple]) -> rules.Occupancy:
     by_team: Counter[int] = Counter()
     by_session: Counter[int] = Counter()
     waiting = companions = 0
+    waiting_groups = set()
     for status, gender, team_id, session_id, count, brought in rows:
         if status == S.WAITLISTED:
             waiting += count
+            waiting_groups.add((gender, team_id, session_id))
         elif status == S.CONFIRMED:
             by_gender[gender] += count
             companions += brought or 0
@@ -298,6 +300,7 @@ def _occupancy(rows: Iterable[tuple]) -> rules.Occupancy:
         by_team=dict(by_team),
         by_session=dict(by_session),
         waitlisted=waiting,
+        waiting_groups=frozenset(waiting_groups),
     )
 
 
@@ -822,8 +825,9 @@ def _place_for(
     if not rules.fits(limits, occupancy, seeker):
         return False
     # Normally nobody on the waitlist fits (every freed place promotes at once); should a
-    # change elsewhere have left a place they fit, they take it before a newcomer does.
-    if occupancy.waitlisted and promote_waitlist(event, now, actor=actor):
+    # change elsewhere have left a place they fit, they take it before a newcomer does. Where
+    # none of the waiting groups fits (their quota, team or session full) nobody is looked for.
+    if rules.waiting_may_fit(limits, occupancy) and promote_waitlist(event, now, actor=actor):
         return rules.fits(limits, occupancy_of(event.id), seeker)
     return True
 
