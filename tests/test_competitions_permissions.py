@@ -69,6 +69,8 @@ def test_a_judge_cannot_open_another_competitions_round_or_sheet(app, client, au
     base = f"/competitions/{theirs.event.id}/rounds/{theirs.round.id}"
     assert client.get(base + "/score").status_code == 403
     assert client.get(f"{base}/score/{person.id}").status_code == 403
+    # Nor learn which contestants their round has: one that does not exist is refused alike.
+    assert client.get(f"{base}/score/{person.id + 1000}").status_code == 403
     assert client.get(f"/competitions/{theirs.event.id}/sheets/{foreign.id}").status_code == 403
     # Another competition's sheet through our competition's URL is not found.
     assert client.get(f"/competitions/{ours.event.id}/sheets/{foreign.id}").status_code == 404

@@ -393,3 +393,51 @@ def test_may_judge_answers_as_the_recusal_panel_for_every_pair(app):
     assert not any(
         answers[(competing.id, r.id)] for r in contestants if r.team_id == second_team.id
     )
+
+
+def test_may_score_follows_the_round_before_in_one_statement(app, count_queries):
+    """Who is in a round: everyone confirmed with a track in the first round, or after a round
+    that takes everyone on; after a round that advances its best, only those it advanced. The
+    round before is the one just ahead by position (then by id among equal positions), and the
+    first round's answer takes one statement, whatever the judge's answer."""
+    contest = make_contest(tracks=("商务英语",), advance_count=1)
+    first, second, third = contest.contestants["商务英语"]
+    scores = {first.id: "5", second.id: "9", third.id: "7"}
+    for judge in contest.judges:
+        for registration in contest.everyone():
+            make_sheet(contest, judge, registration, [scores[registration.id], "10"])
+    track = contest.event.tracks[0]
+    judge = contest.judges[0]
+    later = []
+    for name, position in (("复赛", 2), ("半决赛", 2), ("总决赛", 3)):
+        later.append(Round(event_id=contest.event.id, name=name, position=position))
+        db.session.add(later[-1])
+        db.session.flush()
+        db.session.add(JudgeAssignment(round_id=later[-1].id, track_id=track.id, user_id=judge.id))
+    db.session.commit()
+    second_round, same_position, last = later
+
+    for registration in (first, second):  # loads what the commit expired
+        assert service.may_score(contest.round, judge, registration) is True
+    with count_queries() as counter:
+        assert service.may_score(contest.round, judge, first) is True
+        assert service.may_score(contest.round, judge, second) is True
+    assert counter.count == 2
+    # After the round that advances its best one: only the best.
+    assert [service.may_score(second_round, judge, r) for r in (first, second, third)] == [
+        False,
+        True,
+        False,
+    ]
+    # At the same position the round with the lower id comes first: 复赛, which takes everyone on.
+    assert all(service.may_score(same_position, judge, r) for r in (first, second, third))
+    # 半决赛 advances nobody by rank: 总决赛 takes on whoever is in the event.
+    assert all(service.may_score(last, judge, r) for r in (first, second, third))
+    same_position.advance_count = 1
+    db.session.commit()
+    assert not service.may_score(last, judge, first)
+    # Not the judge's contestant, whatever the round: refused.
+    outsider = make_user(roles=["judge"])
+    db.session.commit()
+    assert not service.may_score(contest.round, outsider, first)
+    assert not service.may_score(second_round, outsider, second)

@@ -17,7 +17,7 @@ from eventsite.accounts.models import Role, User
 from eventsite.competitions import rules
 from eventsite.competitions.judging import (
     exclusions_of,
-    may_judge,
+    may_judge_after_previous,
     panel_of,
 )
 from eventsite.competitions.models import (
@@ -345,23 +345,20 @@ def _scores_of(sheet_ids: sa.Select) -> sa.Select:
     return query.where(Score.sheet_id.in_(sheet_ids))
 
 
-def in_round(round_: Round, registration: Registration) -> bool:
-    """A confirmed contestant of the event with a track who, after the first round, advanced."""
+def may_score(round_: Round, judge: User, registration: Registration) -> bool:
+    """The contestant is in this round (a confirmed contestant of the event with a track who,
+    after a round that advances its best, advanced) and the judge may judge them there
+    (`may_judge`): one statement, and the previous round's ranking only after such a round."""
     if (
         registration.event_id != round_.event_id
         or registration.track_id is None
         or registration.status != RegistrationStatus.CONFIRMED
     ):
         return False
-    before = previous_round(round_)
-    if before is None or before.advance_count is None:
-        return True
-    return any(r.id == registration.id for r in round_registrations(round_))
-
-
-def may_score(round_: Round, judge: User, registration: Registration) -> bool:
-    """The contestant is in this round and the judge may judge them there (`may_judge`)."""
-    return in_round(round_, registration) and may_judge(round_, judge, registration)
+    allowed, after_advancing = may_judge_after_previous(round_, judge, registration)
+    if not allowed:
+        return False
+    return not after_advancing or any(r.id == registration.id for r in round_registrations(round_))
 
 
 @dataclass

@@ -323,7 +323,13 @@ def panel_of(
 
 
 def contestant_of(event: Event, registration_id: int) -> Registration | None:
-    found = db.session.get(Registration, registration_id)
+    """A contestant of the event (a registration with a track), with their account's name
+    (a sheet and its history name them), not their roles."""
+    found = db.session.get(
+        Registration,
+        registration_id,
+        options=[joinedload(Registration.user).lazyload(User.role_grants)],
+    )
     if found is None or found.event_id != event.id or found.track_id is None:
         return None
     return found
@@ -504,7 +510,22 @@ def may_judge(round_: Round, judge: User, registration: Registration) -> bool:
     is not recused from them (`recused`)."""
     if not judge.has_role(Role.JUDGE):
         return False
-    facts = _judge_facts(round_, judge, registration)
+    return _allowed(judge, registration, _judge_facts(round_, judge, registration))
+
+
+def may_judge_after_previous(
+    round_: Round, judge: User, registration: Registration
+) -> tuple[bool, bool]:
+    """`may_judge`, and whether the round before this one advances only its best (so that being
+    in this round depends on its ranking), from the same one statement."""
+    if not judge.has_role(Role.JUDGE):
+        return False, False
+    facts = _judge_facts(round_, judge, registration, previous=True)
+    return _allowed(judge, registration, facts), bool(facts["advancing"])
+
+
+def _allowed(judge: User, registration: Registration, facts: Mapping[str, set]) -> bool:
+    """Assigned to the contestant's track and not recused from them, by `_judge_facts`."""
     if not facts["assigned"]:
         return False
     panel = rules.Judge(
@@ -518,22 +539,26 @@ def may_judge(round_: Round, judge: User, registration: Registration) -> bool:
     return not rules.recused(panel, contestant, conflicts)
 
 
-def _judge_facts(round_: Round, judge: User, registration: Registration) -> dict[str, set]:
+def _judge_facts(
+    round_: Round, judge: User, registration: Registration, *, previous: bool = False
+) -> dict[str, set]:
     """What `may_judge` needs, in one statement (a judge saves a sheet every few seconds): the
     judge's assignment to the contestant's track in the round, the event's teams they are
     affiliated with, their own active registrations in the event and those registrations'
-    teams (`recusal_panel` for one judge), and a declared conflict with the contestant."""
+    teams (`recusal_panel` for one judge), and a declared conflict with the contestant;
+    `previous`: also the round before this one, under "advancing", if it advances its best."""
     facts: dict[str, set] = {
-        name: set() for name in ("assigned", "team", "entry", "competes", "conflict")
+        name: set() for name in ("assigned", "team", "entry", "competes", "conflict", "advancing")
     }
     rows = db.session.execute(
-        _judge_facts_query(),
+        _judge_facts_query(previous),
         {
             "round_id": round_.id,
             "event_id": round_.event_id,
             "track_id": registration.track_id,
             "judge_id": judge.id,
             "registration_id": registration.id,
+            **({"position": round_.position} if previous else {}),
         },
     )
     for name, value in rows:
@@ -542,7 +567,7 @@ def _judge_facts(round_: Round, judge: User, registration: Registration) -> dict
 
 
 @cache
-def _judge_facts_query() -> sa.CompoundSelect:
+def _judge_facts_query(previous: bool) -> sa.CompoundSelect:
     """`_judge_facts`' statement, built once: building it is most of its cost."""
     kind = sa.literal_column
     round_id, event_id, track_id, judge_id, registration_id = (
@@ -554,7 +579,7 @@ def _judge_facts_query() -> sa.CompoundSelect:
         Registration.user_id == judge_id,
         Registration.status.in_(ACTIVE_STATUSES),
     )
-    return sa.union_all(
+    parts = [
         sa.select(kind("'assigned'"), JudgeAssignment.id).where(
             JudgeAssignment.round_id == round_id,
             JudgeAssignment.track_id == track_id,
@@ -571,7 +596,27 @@ def _judge_facts_query() -> sa.CompoundSelect:
             JudgeConflict.user_id == judge_id,
             JudgeConflict.registration_id == registration_id,
         ),
-    )
+    ]
+    if previous:
+        # The round just before, in the order `setup.previous_round` reads.
+        position = sa.bindparam("position", type_=sa.Integer)
+        before = (
+            sa.select(Round.id, Round.advance_count)
+            .where(
+                Round.event_id == event_id,
+                sa.or_(
+                    Round.position < position,
+                    sa.and_(Round.position == position, Round.id < round_id),
+                ),
+            )
+            .order_by(Round.position.desc(), Round.id.desc())
+            .limit(1)
+            .subquery()
+        )
+        parts.append(
+            sa.select(kind("'advancing'"), before.c.id).where(before.c.advance_count.is_not(None))
+        )
+    return sa.union_all(*parts)
 
 
 def recused(event: Event, judge: User, registration: Registration) -> bool:

@@ -19,6 +19,7 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
+from sqlalchemy.orm import lazyload
 
 from eventsite.accounts.models import Role
 from eventsite.competitions import service
@@ -61,7 +62,8 @@ def competition_permission(action: str):
 
 
 def _competition_for(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
+    # Its organizers are read only if a permission asks (a draft's, a manager's check).
+    event = db.session.get(Event, event_id, options=[lazyload(Event.organizers)])
     if event is None or event.kind != EventKind.COMPETITION or not can_view(current_user, event):
         abort(404)
     return event
@@ -89,15 +91,18 @@ def judge_required(view):
         event = _competition_for(event_id)
         _round(event, kwargs)
         round_ = kwargs["round"]
-        if not current_user.has_role(Role.JUDGE) or not _assigned(round_, current_user):
+        if not current_user.has_role(Role.JUDGE):
             abort(403)
         if "registration_id" in kwargs:
             registration = service.contestant_of(event, kwargs.pop("registration_id"))
             if registration is None:
-                abort(404)
+                abort(404 if _assigned(round_, current_user) else 403)
+            # Assigned to the contestant's track in the round, so to the round.
             if not service.may_score(round_, current_user, registration):
                 abort(403)
             kwargs["registration"] = registration
+        elif not _assigned(round_, current_user):
+            abort(403)
         return view(*args, event=event, **kwargs)
 
     return declare(wrapped, JUDGE)
