@@ -783,6 +783,14 @@ def test_a_heat_saved_with_a_result_missing_warns_and_names_who(client, auth, me
     assert "flash-warning" not in page and 'class="missing-result"' not in page
     assert board(client, meet)["items"][0]["status"] == "provisional"
 
+    # A result taken back (with the reason a change needs) is missing again, and named.
+    rows[3] = {"reason": "计时有误，重新录入"}
+    response = save(client, meet, item, heat, sheet(heat, entries, rows))
+    assert entries[3].id not in results(heat)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    (warning,) = re.findall(r'<p class="flash flash-warning"[^>]*>(.*?)</p>', page, re.S)
+    assert names[3] in warning and names[1] not in warning
+
 
 def test_an_untouched_heat_is_not_reported_as_missing_results(client, auth, meet, judge, race):
     item, entries, heat = race

@@ -12,6 +12,7 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy.orm import lazyload
 
 from eventsite.core.permissions import declare
 from eventsite.events.models import Event, EventKind
@@ -50,7 +51,8 @@ def meet_permission(action: str):
 
 
 def _meet_for(event_id: int) -> Event:
-    event = db.session.get(Event, event_id)
+    # Its organizers are read only if a permission asks (a manager's check that needs them).
+    event = db.session.get(Event, event_id, options=[lazyload(Event.organizers)])
     if event is None or event.kind != EventKind.SPORTSMEET:
         abort(404)
     return event
