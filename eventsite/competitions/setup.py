@@ -62,7 +62,9 @@ def rounds_of(event: Event) -> list[Round]:
 
 
 def round_of(event: Event, round_id: int) -> Round | None:
-    found = db.session.get(Round, round_id)
+    """The event's round `round_id`, with its criteria (a join: nearly every page of a round, and
+    every save of a sheet, reads them)."""
+    found = db.session.get(Round, round_id, options=[joinedload(Round.criteria)])
     return found if found is not None and found.event_id == event.id else None
 
 
