@@ -436,6 +436,20 @@ def test_may_score_follows_the_round_before_in_one_statement(app, count_queries)
     same_position.advance_count = 1
     db.session.commit()
     assert not service.may_score(last, judge, first)
+    # A round added last at the front is the first round, whatever its id: it takes everyone
+    # on, though the round created just before it advances only its best.
+    last.advance_count = 1
+    opening = Round(event_id=contest.event.id, name="预赛", position=0)
+    db.session.add(opening)
+    db.session.flush()
+    db.session.add(JudgeAssignment(round_id=opening.id, track_id=track.id, user_id=judge.id))
+    db.session.commit()
+    assert all(service.may_score(opening, judge, r) for r in (first, second, third))
+    # Once it advances only its best (nobody yet: it has no sheets), the round after it, though
+    # created first, has nobody in it.
+    opening.advance_count = 1
+    db.session.commit()
+    assert not any(service.may_score(contest.round, judge, r) for r in (first, second, third))
     # Not the judge's contestant, whatever the round: refused.
     outsider = make_user(roles=["judge"])
     db.session.commit()

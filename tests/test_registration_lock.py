@@ -5,12 +5,20 @@ refused)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from eventsite.core.models import Notification
 from eventsite.events import service
-from eventsite.events.models import Event, EventKind, RegistrationStatus
+from eventsite.events.models import (
+    Event,
+    EventKind,
+    EventSession,
+    Registration,
+    RegistrationStatus,
+)
 from eventsite.extensions import db
 from eventsite.sms.models import SmsMessage
 from tests.factories import make_event, make_registration, make_user
@@ -306,3 +314,58 @@ def test_a_waiting_member_who_fits_takes_the_place_before_the_newcomer(app, no_a
     assert _register(event, newcomer).status == S.WAITLISTED
     db.session.refresh(waiting)
     assert waiting.status == S.CONFIRMED
+
+
+def test_in_sessions_only_a_waiting_session_with_room_is_looked_at(app, locked, no_arrivals_yet):
+    """An event held in two sessions of two places: the first full with members waiting, the
+    second not. An arrival for the second reads no waitlist (nobody waiting could move into the
+    first); once a place in the second has also freed up for a member waiting for it (capacity
+    raised by a direct edit), the next arrival there promotes them first."""
+    event = make_event(kind=EventKind.GENERAL, starts_in=timedelta(days=7))
+    first, second = (
+        EventSession(
+            event_id=event.id,
+            label=label,
+            starts_at=event.starts_at + timedelta(hours=3 * position),
+            ends_at=event.starts_at + timedelta(hours=3 * position + 2),
+            capacity=2,
+            position=position,
+        )
+        for position, label in enumerate(["第一场", "第二场"])
+    )
+    db.session.add_all([first, second])
+    db.session.flush()
+    for _ in range(2):
+        make_registration(event, make_user(), session_id=first.id)
+    make_registration(event, make_user(), S.WAITLISTED, session_id=first.id)
+    db.session.commit()
+
+    def arrive(session):
+        loaded = db.session.get(Event, event.id)
+        return service.register(loaded, make_user(), session_id=session.id).status
+
+    assert arrive(second) == S.CONFIRMED
+    assert not _reads_waitlist(locked.statements)
+    assert arrive(second) == S.CONFIRMED  # the second is full now
+    waiting_second = make_registration(event, make_user(), S.WAITLISTED, session_id=second.id)
+    db.session.commit()
+    db.session.execute(
+        sa.update(EventSession).where(EventSession.id == second.id).values(capacity=4)
+    )
+
+    assert arrive(second) == S.CONFIRMED
+    db.session.refresh(waiting_second)
+    assert waiting_second.status == S.CONFIRMED  # before the newcomer, who took the last place
+    assert _reads_waitlist(locked.statements)
+    first_waiting = db.session.scalars(
+        sa.select(Registration.status).where(
+            Registration.session_id == first.id,
+            Registration.status == S.WAITLISTED,
+        )
+    ).all()
+    assert first_waiting == [S.WAITLISTED]
+
+
+def _reads_waitlist(statements: list[str]) -> bool:
+    """Whether the waitlist was read, in its order, to look for members to promote."""
+    return any("ORDER BY registration.waitlisted_at" in s for s in statements)

@@ -1105,13 +1105,9 @@ def save_heat_results(
             ),
         )
     db.session.flush()
-    # The heat's results now: those read above, less the ones emptied, plus the ones entered.
-    recorded = set(existing)
-    for row, old, _new, empty in plans:
-        if empty:
-            recorded.discard(row.entry_id)
-        elif old is None:
-            recorded.add(row.entry_id)
+    # Read again, not worked out from what this save read: another referee's result for the
+    # same heat may have come in meanwhile, and the message must agree with the page.
+    recorded = db.session.scalars(sa.select(Result.entry_id).where(Result.heat_id == heat.id))
     lanes = [lane.entry_id for lane in heat.lanes]
     return HeatSaved(changed=len(plans), missing=rules.missing_results(lanes, recorded))
 
