@@ -34,6 +34,7 @@ from eventsite.competitions.setup import (
     _refuse_if_any_published,
     _refuse_if_counted_in_published,
     _refuse_once_published,
+    _rounds_before,
     published_from,
 )
 from eventsite.core import audit
@@ -598,18 +599,11 @@ def _judge_facts_query(previous: bool) -> sa.CompoundSelect:
         ),
     ]
     if previous:
-        # The round just before, in the order `setup.previous_round` reads.
+        # The round just before (`setup.previous_round`).
         position = sa.bindparam("position", type_=sa.Integer)
         before = (
-            sa.select(Round.id, Round.advance_count)
-            .where(
-                Round.event_id == event_id,
-                sa.or_(
-                    Round.position < position,
-                    sa.and_(Round.position == position, Round.id < round_id),
-                ),
-            )
-            .order_by(Round.position.desc(), Round.id.desc())
+            _rounds_before(event_id, position, round_id)
+            .with_only_columns(Round.id, Round.advance_count)
             .limit(1)
             .subquery()
         )

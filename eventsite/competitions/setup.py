@@ -69,17 +69,22 @@ def round_of(event: Event, round_id: int) -> Round | None:
 
 
 def previous_round(round_: Round) -> Round | None:
-    return db.session.scalar(
+    return db.session.scalar(_rounds_before(round_.event_id, round_.position, round_.id).limit(1))
+
+
+def _rounds_before(event_id, position, round_id) -> sa.Select:
+    """SELECT the event's rounds before a round (at a lower position, or at the same position
+    with a lower id), nearest first; the arguments are values or bound parameters."""
+    return (
         sa.select(Round)
         .where(
-            Round.event_id == round_.event_id,
+            Round.event_id == event_id,
             sa.or_(
-                Round.position < round_.position,
-                sa.and_(Round.position == round_.position, Round.id < round_.id),
+                Round.position < position,
+                sa.and_(Round.position == position, Round.id < round_id),
             ),
         )
         .order_by(Round.position.desc(), Round.id.desc())
-        .limit(1)
     )
 
 
