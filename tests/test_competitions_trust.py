@@ -12,7 +12,7 @@ from eventsite.accounts.service import grant_role, revoke_role
 from eventsite.competitions import rules, service
 from eventsite.competitions.models import JudgeAssignment, Round, ScoreSheet
 from eventsite.core.models import AuditEntry
-from eventsite.events.models import RegistrationStatus
+from eventsite.events.models import Registration, RegistrationStatus
 from eventsite.extensions import db
 from tests.competition_factories import fill_all, make_contest, make_sheet
 from tests.factories import make_registration, make_user
@@ -455,3 +455,45 @@ def test_may_score_follows_the_round_before_in_one_statement(app, count_queries)
     db.session.commit()
     assert not service.may_score(contest.round, outsider, first)
     assert not service.may_score(second_round, outsider, second)
+
+
+def test_a_later_rounds_board_holds_only_those_advanced_and_gives_their_registrations(app):
+    """The board reads its contestants as plain rows (name, work unit, team, track); after a
+    round that advances its best, only those it advanced are on it, as `round_registrations`
+    says; `Board.registration` gives a contestant's registration for a write, and nothing for
+    anyone not in the round."""
+    contest = make_contest(tracks=("商务英语",), advance_count=1)
+    first, second, third = contest.contestants["商务英语"]
+    scores = {first.id: "5", second.id: "9", third.id: "7"}
+    for judge in contest.judges:
+        for registration in contest.everyone():
+            make_sheet(contest, judge, registration, [scores[registration.id], "10"])
+    final = Round(event_id=contest.event.id, name="总决赛", position=2)
+    db.session.add(final)
+    db.session.flush()
+    db.session.add(
+        JudgeAssignment(
+            round_id=final.id, track_id=contest.event.tracks[0].id, user_id=contest.judges[0].id
+        )
+    )
+    db.session.commit()
+
+    opening = service.load_board(contest.round)
+    assert list(opening.registrations) == [first.id, second.id, third.id]
+    board = service.load_board(final)
+    assert list(board.registrations) == [second.id]
+    assert [r.id for r in service.round_registrations(final)] == [second.id]
+    entry = board.registrations[second.id]
+    assert entry == (
+        second.id,
+        second.user_id,
+        second.user.name,
+        second.user.work_unit,
+        second.team_id,
+        second.track_id,
+    )
+    assert board.label(second.id) == f"{second.user.name}（{board.teams[second.team_id].name}）"
+    assert board.registration(second.id) is db.session.get(Registration, second.id)
+    assert board.registration(first.id) is None
+    assert board.registration(third.id) is None
+    assert board.registration(None) is None

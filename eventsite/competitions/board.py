@@ -9,6 +9,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -51,7 +52,8 @@ class Board:
 
     round: Round
     criteria: list[Criterion]
-    registrations: dict[int, Registration]
+    #: The round's contestants by registration id.
+    registrations: dict[int, ContestantEntry]
     contestants: dict[int, rules.Contestant]
     tracks: list[Track]
     teams: dict[int, Team]
@@ -98,9 +100,16 @@ class Board:
         return self.rankings.get(track_id) or rules.Ranking(placings=())
 
     def label(self, registration_id: int) -> str:
-        registration = self.registrations[registration_id]
-        team = self.teams.get(registration.team_id)
-        return f"{registration.user.name}（{team.name}）" if team else registration.user.name
+        entry = self.registrations[registration_id]
+        team = self.teams.get(entry.team_id)
+        return f"{entry.name}（{team.name}）" if team else entry.name
+
+    def registration(self, registration_id: int | None) -> Registration | None:
+        """A contestant of the board as a registration (to write a sheet for them); None for
+        anyone not in the round."""
+        if registration_id not in self.registrations:
+            return None
+        return db.session.get(Registration, registration_id)
 
     def competing_teams(self, judge_id: int) -> list[str] | None:
         """The names of the teams an assigned judge competes for as a contestant ([] for a
@@ -140,37 +149,83 @@ class JudgeProgress:
     missing: list[int] = field(default_factory=list)
 
 
+class ContestantEntry(NamedTuple):
+    """A contestant of a round as the board's pages and exports show them: the registration's
+    id, team and track, and the member's name and work unit. A plain row: a board of 720
+    contestants builds no ORM object per contestant (a write loads the one it changes,
+    `Board.registration`)."""
+
+    id: int
+    user_id: int
+    name: str
+    work_unit: str
+    team_id: int | None
+    track_id: int | None
+
+
+def _in_event(round_: Round) -> tuple[sa.ColumnElement[bool], ...]:
+    """Who may compete in the round's event: confirmed registrations with a track."""
+    return (
+        Registration.event_id == round_.event_id,
+        Registration.status == RegistrationStatus.CONFIRMED,
+        Registration.track_id.is_not(None),
+    )
+
+
+def _advanced(round_: Round) -> set[int] | None:
+    """The registrations the round before advanced to this one (the best N of each track, ties
+    in); None where every contestant of the event is in (a first round, or one after a round
+    that advances everyone)."""
+    before = previous_round(round_)
+    if before is None or before.advance_count is None:
+        return None
+    board = load_board(before)
+    going: set[int] = set()
+    for track_id, ranking in board.rankings.items():
+        if track_id is not None:
+            going.update(rules.advancing(ranking.ranks, before.advance_count))
+    return going
+
+
 def round_registrations(round_: Round) -> list[Registration]:
     """The contestants of a round: the confirmed registrations with a track for the first round;
     for a later round, those the previous round advanced (the best N of each track, ties in)."""
     query = (
         sa.select(Registration)
-        .where(
-            Registration.event_id == round_.event_id,
-            Registration.status == RegistrationStatus.CONFIRMED,
-            Registration.track_id.is_not(None),
-        )
+        .where(*_in_event(round_))
         # Contestants' roles are never shown: skip the eager roles query (batched by 500).
         .options(joinedload(Registration.user).lazyload(User.role_grants))
         .order_by(Registration.id)
     )
     everyone = list(db.session.scalars(query))
-    before = previous_round(round_)
-    if before is None or before.advance_count is None:
-        return everyone
-    board = load_board(before)
-    going = set()
-    for track_id, ranking in board.rankings.items():
-        if track_id is not None:
-            going.update(rules.advancing(ranking.ranks, before.advance_count))
-    return [r for r in everyone if r.id in going]
+    going = _advanced(round_)
+    return everyone if going is None else [r for r in everyone if r.id in going]
+
+
+def _round_entries(round_: Round) -> list[ContestantEntry]:
+    """The contestants of a round (as `round_registrations`) as plain rows."""
+    rows = db.session.execute(
+        sa.select(
+            Registration.id,
+            Registration.user_id,
+            User.name,
+            User.work_unit,
+            Registration.team_id,
+            Registration.track_id,
+        )
+        .join(User, User.id == Registration.user_id)
+        .where(*_in_event(round_))
+        .order_by(Registration.id)
+    )
+    going = _advanced(round_)
+    return [ContestantEntry(*row) for row in rows if going is None or row[0] in going]
 
 
 def load_board(round_: Round, *, judge: User | None = None) -> Board:
     """The round's contestants, judges, recusals, sheets and rankings (per track and overall)."""
     event = round_.event
     criteria = list(round_.criteria)
-    registrations = {r.id: r for r in round_registrations(round_)}
+    registrations = {entry.id: entry for entry in _round_entries(round_)}
     exclusions = exclusions_of(event)
     contestants = {
         rid: rules.Contestant(
@@ -358,7 +413,10 @@ def may_score(round_: Round, judge: User, registration: Registration) -> bool:
     allowed, after_advancing = may_judge_after_previous(round_, judge, registration)
     if not allowed:
         return False
-    return not after_advancing or any(r.id == registration.id for r in round_registrations(round_))
+    if not after_advancing:
+        return True
+    going = _advanced(round_)
+    return going is None or registration.id in going
 
 
 @dataclass
@@ -445,8 +503,9 @@ def duties_of(judge: User) -> list[Duty]:
         people = contestants[round_.event_id]
         previous = before.get(round_.id)
         if previous is not None and previous.advance_count is not None:
-            going = {r.id for r in round_registrations(round_)}
-            people = [c for c in people if c.id in going]
+            going = _advanced(round_)
+            if going is not None:
+                people = [c for c in people if c.id in going]
         mine = [c for c in people if c.track in tracks[round_.id]]
         expected = rules.expected_sheets([panel[round_.event_id]], mine, conflicts)
         done = [(round_.id, contestant) for _, contestant in expected]

@@ -14,7 +14,6 @@ from eventsite.accounts.models import User
 from eventsite.competitions import rules, service
 from eventsite.core.exports import add_sheet, workbook_bytes
 from eventsite.core.time import format_local
-from eventsite.events.models import Registration
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ def provisional_note(board: service.Board) -> str | None:
     if not board.provisional:
         return None
     missing = "; ".join(
-        f"{board.judges[judge_id].name} → {board.registrations[contestant].user.name}"
+        f"{board.judges[judge_id].name} → {board.registrations[contestant].name}"
         for judge_id, contestant in board.missing
     )
     return _(
@@ -92,7 +91,7 @@ def ranking_rows(board: service.Board) -> tuple[list[str], list[list]]:
             [
                 placing.rank,
                 track_ranks.get(placing.contestant),
-                registration.user.name,
+                registration.name,
                 board.teams[registration.team_id].name
                 if registration.team_id in board.teams
                 else "",
@@ -130,7 +129,7 @@ def sheets_rows(board: service.Board) -> tuple[list[str], list[list]]:
         rows.append(
             [
                 judges[sheet.judge_id].name if sheet.judge_id in judges else sheet.judge.name,
-                registration.user.name,
+                registration.name,
                 board.teams[registration.team_id].name
                 if registration.team_id in board.teams
                 else "",
@@ -167,7 +166,7 @@ def results_workbook(board: service.Board) -> bytes:
         [
             board.judges[judge_id].name,
             board.judges[judge_id].mobile,
-            board.registrations[contestant].user.name,
+            board.registrations[contestant].name,
             _("draft") if (judge_id, contestant) in board.sheet_by_pair else _("not started"),
         ]
         for judge_id, contestant in board.missing
@@ -189,16 +188,16 @@ def awards_workbook(board: service.Board, awards: service.AwardTable) -> bytes:
     header = [_("Award"), _("Name"), _("Team"), _("Track"), _("Work unit"), _("Rank"), _("Total")]
     rows = []
     for row in awards.rows:
-        registration: Registration = board.registrations[row.registration_id]
+        registration = board.registrations[row.registration_id]
         rows.append(
             [
                 row.tier_name,
-                registration.user.name,
+                registration.name,
                 board.teams[registration.team_id].name
                 if registration.team_id in board.teams
                 else "",
                 tracks.get(registration.track_id, ""),
-                registration.user.work_unit,
+                registration.work_unit,
                 row.rank,
                 _score(row.total),
             ]
@@ -214,7 +213,7 @@ class BlankPage:
     """One printed page: a judge's blank sheet for one contestant."""
 
     judge: User
-    registration: Registration
+    registration: service.ContestantEntry
     track_name: str
     team_name: str
 

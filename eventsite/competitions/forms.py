@@ -355,7 +355,7 @@ class PaperForm(SiteForm):
 
     def offer(self, judges, contestants) -> None:
         self.judge_id.choices = [(0, "—")] + [(j.id, j.name) for j in judges]
-        self.registration_id.choices = [(0, "—")] + [(r.id, r.user.name) for r in contestants]
+        self.registration_id.choices = [(0, "—")] + [(r.id, r.name) for r in contestants]
 
 
 class TierRow(Form):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from eventsite.competitions.board import (
     Board,
+    ContestantEntry,
     Duty,
     JudgeProgress,
     duties_of,
@@ -110,6 +111,7 @@ __all__ = [
     "AwardTable",
     "Board",
     "CompetitionError",
+    "ContestantEntry",
     "CriterionInput",
     "Duty",
     "FEEDS_PUBLISHED",

@@ -673,7 +673,7 @@ def paper(event: Event, round: Round):
     form.offer(board.judges.values(), board.registrations.values())
     typed = {key: value for key, value in request.form.items() if key.startswith("score_")}
     judge = board.judges.get(form.judge_id.data)
-    registration = board.registrations.get(form.registration_id.data)
+    registration = board.registration(form.registration_id.data)
     if not form.validate() or judge is None or registration is None:
         form.form_errors.append(_("Choose the judge and the contestant on the paper sheet."))
         return _render_paper(event, round, form=form, typed=typed, status=400)
@@ -712,7 +712,7 @@ def resolve_paper(event: Event, round: Round, judge_id: int, registration_id: in
     """The chief judge reads the paper and settles two disagreeing entries."""
     board = service.load_board(round)
     judge = board.judges.get(judge_id)
-    registration = board.registrations.get(registration_id)
+    registration = board.registration(registration_id)
     if judge is None or registration is None or not round.double_entry:
         abort(404)
     try:

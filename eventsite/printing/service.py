@@ -256,7 +256,7 @@ def competition_certificates(event: Event, round_: Round, now: datetime) -> list
         wording = rules.certificate_wording(team=False, item=False, award_tier=True)
         certificates.append(
             Certificate(
-                recipient=registration.user.name,
+                recipient=registration.name,
                 subtitle=team.name if team else "",
                 text=_sentence(wording, contest=contest, honour=row.tier_name),
                 issuer=issuer,
