@@ -64,6 +64,35 @@ def test_judge_saves_a_draft_then_submits_and_the_sheet_locks(app, client, auth)
     assert the_sheet(contest, judge, contestant).values[contest.criteria[0].id] == Decimal("8.5")
 
 
+def test_a_first_save_writes_its_scores_without_reading_the_new_sheets(
+    app, client, auth, count_queries
+):
+    """A sheet just created has no scores: its first save, a draft or submitted at once,
+    writes them without asking the database for the scores of the sheet it has just
+    inserted, and every score is there afterwards."""
+    contest = make_contest()
+    judge = contest.judges[0]
+    first, second = contest.everyone()[:2]
+    db.session.commit()
+    auth.become(judge)
+    client.get(url(contest, first))
+    for contestant, data in (
+        (first, boxes(contest, "8.5", "")),
+        (second, boxes(contest, "7", "16.5", action="submit")),
+    ):
+        with count_queries() as counter:
+            response = client.post(url(contest, contestant), data=data)
+        assert response.status_code == 303
+        reads = [s for s in counter.statements if s.lstrip().upper().startswith("SELECT")]
+        assert not [s for s in reads if "FROM comp_score" in s], reads
+    assert the_sheet(contest, judge, first).values == {contest.criteria[0].id: Decimal("8.5")}
+    assert the_sheet(contest, judge, second).values == {
+        contest.criteria[0].id: Decimal("7"),
+        contest.criteria[1].id: Decimal("16.5"),
+    }
+    assert the_sheet(contest, judge, second).submitted_at is not None
+
+
 def test_submit_needs_every_criterion(app, client, auth):
     contest = make_contest()
     judge, contestant = contest.judges[0], contest.everyone()[0]

@@ -217,6 +217,8 @@ def save_sheet(
                 db.session.flush()
         except IntegrityError:
             raise StaleSheet(sheet_for(round_, judge.id, registration.id)) from None
+        # Just inserted, so it has no scores: the collection is known without reading it.
+        set_committed_value(sheet, "scores", [])
         old_values: dict[int, Decimal] = {}
         old_comment = ""
     else:
