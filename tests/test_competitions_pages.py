@@ -449,6 +449,61 @@ def test_paper_double_entry_counts_only_when_both_clerks_agree(app, client, auth
     assert again.status_code == 200 and "flash-error" in again.text
     db.session.rollback()
     assert db.session.get(ScoreSheet, resolved.id).values[contest.criteria[1].id] == Decimal("12")
+    # Settled: the disagreement says so and offers no settle form any more.
+    page = client.get(base(contest) + "/paper")
+    assert page.status_code == 200 and "comp-disagreement" in page.text
+    assert resolve not in page.text
+
+
+def test_paper_disagreements_of_someone_who_left_the_round_are_listed_not_settled(
+    app, client, auth
+):
+    """Two clerks disagree on a sheet, then the contestant cancels, or the judge is taken off
+    the track: the paper page still opens, names both and says they are no longer in the
+    round, and offers no settle form (settling it is refused)."""
+    from eventsite.events.models import EventOrganizer, RegistrationStatus
+
+    contest = make_contest(double_entry=True)
+    clerk2 = make_user(roles=["organizer"], name="录入员二")
+    db.session.add(EventOrganizer(event_id=contest.event.id, user_id=clerk2.id))
+    judge, other_judge = contest.judges[:2]
+    leaving, staying = contest.everyone()[:2]
+    db.session.commit()
+    first, second = (f"score_{c.id}" for c in contest.criteria)
+    for who_judges, who in ((judge, leaving), (other_judge, staying)):
+        for clerk, value in ((contest.organizer, "12"), (clerk2, "13")):
+            auth.become(clerk)
+            response = client.post(
+                base(contest) + "/paper",
+                data={
+                    "judge_id": who_judges.id,
+                    "registration_id": who.id,
+                    first: "7",
+                    second: value,
+                },
+            )
+            assert response.status_code == 303
+    leaving.status = RegistrationStatus.CANCELLED
+    db.session.execute(
+        sa.delete(JudgeAssignment).where(
+            JudgeAssignment.round_id == contest.round.id,
+            JudgeAssignment.user_id == other_judge.id,
+        )
+    )
+    db.session.commit()
+
+    page = client.get(base(contest) + "/paper")
+    assert page.status_code == 200
+    assert page.text.count("comp-disagreement") == 2
+    # Each pair: tagged on its disagreement and its entry line, and told why it is not settled.
+    assert page.text.count('<span class="tag">已不在本赛段</span>') == 4
+    assert page.text.count("评委或选手已不在本赛段") == 2
+    for who_judges, who in ((judge, leaving), (other_judge, staying)):
+        assert f"{who_judges.name} → " in page.text and who.user.name in page.text
+        settle = f"{base(contest)}/paper/{who_judges.id}/{who.id}/resolve"
+        assert settle not in page.text
+        assert client.post(settle, data={first: "7", second: "12"}).status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count(ScoreSheet.id))) == 0
 
 
 def test_exports_and_blank_sheets(app, client, auth):

@@ -12,6 +12,7 @@ from eventsite.accounts.service import grant_role, revoke_role
 from eventsite.competitions import rules, service
 from eventsite.competitions.models import JudgeAssignment, Round, ScoreSheet
 from eventsite.core.models import AuditEntry
+from eventsite.core.time import utcnow
 from eventsite.events.models import Registration, RegistrationStatus
 from eventsite.extensions import db
 from tests.competition_factories import fill_all, make_contest, make_sheet
@@ -497,3 +498,43 @@ def test_a_later_rounds_board_holds_only_those_advanced_and_gives_their_registra
     assert board.registration(first.id) is None
     assert board.registration(third.id) is None
     assert board.registration(None) is None
+
+
+def test_a_judges_duties_in_a_later_round_count_only_those_advanced(app):
+    """A judge's "my score sheets" after a round that advances its best expects sheets only
+    for those it advanced; after a round that advances everyone, for every contestant."""
+    contest = make_contest(tracks=("商务英语",), advance_count=1)
+    first, second, third = contest.contestants["商务英语"]
+    scores = {first.id: "5", second.id: "9", third.id: "7"}
+    for judge in contest.judges:
+        for registration in contest.everyone():
+            make_sheet(contest, judge, registration, [scores[registration.id], "10"])
+    judge = contest.judges[0]
+    final = Round(event_id=contest.event.id, name="总决赛", position=2)
+    db.session.add(final)
+    db.session.flush()
+    db.session.add(
+        JudgeAssignment(round_id=final.id, track_id=contest.event.tracks[0].id, user_id=judge.id)
+    )
+    db.session.commit()
+
+    def duty_in_final():
+        (duty,) = [d for d in service.duties_of(judge) if d.round.id == final.id]
+        return duty
+
+    assert (duty_in_final().expected, duty_in_final().submitted) == (1, 0)
+    db.session.add(
+        ScoreSheet(
+            round_id=final.id,
+            judge_id=judge.id,
+            registration_id=second.id,
+            version=1,
+            comment="",
+            submitted_at=utcnow(),
+        )
+    )
+    db.session.commit()
+    assert (duty_in_final().expected, duty_in_final().submitted) == (1, 1)
+    contest.round.advance_count = None
+    db.session.commit()
+    assert duty_in_final().expected == 3

@@ -419,6 +419,9 @@ class PaperPair:
     registration_id: int
     entries: list[PaperEntry]
     comparison: rules.EntryComparison | None
+    #: The judge's and the contestant's names, for a page that lists the pair (`paper_pairs`).
+    judge_name: str = ""
+    contestant_name: str = ""
 
     @property
     def disagreement(self) -> bool:
@@ -426,16 +429,53 @@ class PaperPair:
 
 
 def paper_pairs(round_: Round) -> list[PaperPair]:
+    """Every paper sheet typed in the round, its entries compared, with the judge's and the
+    contestant's names (read in one statement: a pair may name someone who has since left the
+    round, whom the round's board no longer lists)."""
     criteria = [c.id for c in round_.criteria]
+    typed = paper_entries(round_)
+    judges, contestants = _paper_names(typed.keys())
     pairs = []
-    for (judge_id, registration_id), entries in paper_entries(round_).items():
+    for (judge_id, registration_id), entries in typed.items():
         comparison = None
         if len(entries) >= 2:
             comparison = rules.compare_entries(
                 _entry_values(entries[0]), _entry_values(entries[1]), criteria
             )
-        pairs.append(PaperPair(judge_id, registration_id, entries, comparison))
+        pairs.append(
+            PaperPair(
+                judge_id,
+                registration_id,
+                entries,
+                comparison,
+                judge_name=judges.get(judge_id, ""),
+                contestant_name=contestants.get(registration_id, ""),
+            )
+        )
     return pairs
+
+
+def _paper_names(keys: Iterable[tuple[int, int]]) -> tuple[dict[int, str], dict[int, str]]:
+    """The names of the judges (by user id) and contestants (by registration id) of some
+    (judge, contestant) pairs, in one statement; none without pairs."""
+    keys = list(keys)
+    if not keys:
+        return {}, {}
+    rows = db.session.execute(
+        sa.union_all(
+            sa.select(sa.literal(True), User.id, User.name).where(
+                User.id.in_({judge for judge, _ in keys})
+            ),
+            sa.select(sa.literal(False), Registration.id, User.name)
+            .join(User, User.id == Registration.user_id)
+            .where(Registration.id.in_({contestant for _, contestant in keys})),
+        )
+    )
+    judges: dict[int, str] = {}
+    contestants: dict[int, str] = {}
+    for is_judge, key, name in rows:
+        (judges if is_judge else contestants)[key] = name
+    return judges, contestants
 
 
 def enter_paper_sheet(
