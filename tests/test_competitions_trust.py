@@ -396,17 +396,24 @@ def test_may_judge_answers_as_the_recusal_panel_for_every_pair(app):
     )
 
 
-def test_may_score_follows_the_round_before_in_one_statement(app, count_queries):
-    """Who is in a round: everyone confirmed with a track in the first round, or after a round
-    that takes everyone on; after a round that advances its best, only those it advanced. The
-    round before is the one just ahead by position (then by id among equal positions), and the
-    first round's answer takes one statement, whatever the judge's answer."""
+def _scored_round_advancing_one():
+    """A competition of one track whose first round advances its best one: three contestants
+    scored 5, 9 and 7 by every judge (the second goes on)."""
     contest = make_contest(tracks=("商务英语",), advance_count=1)
     first, second, third = contest.contestants["商务英语"]
     scores = {first.id: "5", second.id: "9", third.id: "7"}
     for judge in contest.judges:
         for registration in contest.everyone():
             make_sheet(contest, judge, registration, [scores[registration.id], "10"])
+    return contest, (first, second, third)
+
+
+def test_may_score_follows_the_round_before_in_one_statement(app, count_queries):
+    """Who is in a round: everyone confirmed with a track in the first round, or after a round
+    that takes everyone on; after a round that advances its best, only those it advanced. The
+    round before is the one just ahead by position (then by id among equal positions), and the
+    first round's answer takes one statement, whatever the judge's answer."""
+    contest, (first, second, third) = _scored_round_advancing_one()
     track = contest.event.tracks[0]
     judge = contest.judges[0]
     later = []
@@ -463,12 +470,7 @@ def test_a_later_rounds_board_holds_only_those_advanced_and_gives_their_registra
     round that advances its best, only those it advanced are on it, as `round_registrations`
     says; `Board.registration` gives a contestant's registration for a write, and nothing for
     anyone not in the round."""
-    contest = make_contest(tracks=("商务英语",), advance_count=1)
-    first, second, third = contest.contestants["商务英语"]
-    scores = {first.id: "5", second.id: "9", third.id: "7"}
-    for judge in contest.judges:
-        for registration in contest.everyone():
-            make_sheet(contest, judge, registration, [scores[registration.id], "10"])
+    contest, (first, second, third) = _scored_round_advancing_one()
     final = Round(event_id=contest.event.id, name="总决赛", position=2)
     db.session.add(final)
     db.session.flush()
@@ -503,12 +505,7 @@ def test_a_later_rounds_board_holds_only_those_advanced_and_gives_their_registra
 def test_a_judges_duties_in_a_later_round_count_only_those_advanced(app):
     """A judge's "my score sheets" after a round that advances its best expects sheets only
     for those it advanced; after a round that advances everyone, for every contestant."""
-    contest = make_contest(tracks=("商务英语",), advance_count=1)
-    first, second, third = contest.contestants["商务英语"]
-    scores = {first.id: "5", second.id: "9", third.id: "7"}
-    for judge in contest.judges:
-        for registration in contest.everyone():
-            make_sheet(contest, judge, registration, [scores[registration.id], "10"])
+    contest, (first, second, third) = _scored_round_advancing_one()
     judge = contest.judges[0]
     final = Round(event_id=contest.event.id, name="总决赛", position=2)
     db.session.add(final)
