@@ -102,6 +102,18 @@ def make_contest(
     return contest
 
 
+def add_round(contest: Contest, name: str, position: int, judge: User, track=None) -> Round:
+    """A later round of the contest (no criteria) with `judge` assigned to `track` (the first
+    track when not given); flushed, not committed."""
+    later = Round(event_id=contest.event.id, name=name, position=position)
+    db.session.add(later)
+    db.session.flush()
+    track = track or contest.event.tracks[0]
+    db.session.add(JudgeAssignment(round_id=later.id, track_id=track.id, user_id=judge.id))
+    db.session.flush()
+    return later
+
+
 def affiliate(judge: User, team) -> None:
     db.session.add(JudgeAffiliation(user_id=judge.id, team_id=team.id))
     db.session.flush()

@@ -24,7 +24,7 @@ from eventsite.competitions.models import (
 )
 from eventsite.core.models import AuditEntry
 from eventsite.extensions import db
-from tests.competition_factories import fill_all, make_contest, make_sheet
+from tests.competition_factories import add_round, fill_all, make_contest, make_sheet
 from tests.factories import make_user
 
 
@@ -461,7 +461,7 @@ def test_paper_disagreements_of_someone_who_left_the_round_are_listed_not_settle
     """Two clerks disagree on a sheet, then the contestant cancels, or the judge is taken off
     the track: the paper page still opens, names both and says they are no longer in the
     round, and offers no settle form (settling it is refused)."""
-    from eventsite.events.models import EventOrganizer, RegistrationStatus
+    from eventsite.events.models import EventOrganizer, RegistrationStatus, Team
 
     contest = make_contest(double_entry=True)
     clerk2 = make_user(roles=["organizer"], name="录入员二")
@@ -498,8 +498,13 @@ def test_paper_disagreements_of_someone_who_left_the_round_are_listed_not_settle
     # Each pair: tagged on its disagreement and its entry line, and told why it is not settled.
     assert page.text.count('<span class="tag">已不在本赛段</span>') == 4
     assert page.text.count("评委或选手已不在本赛段") == 2
+    # The contestant who left is named without a team (the board no longer lists them); the
+    # one still in the round with it, beside the judge who left; in the disagreement's
+    # heading and in the entries' list.
+    assert page.text.count(f"{judge.name} → {leaving.user.name} <span") == 2
+    team = db.session.get(Team, staying.team_id).name
+    assert page.text.count(f"{other_judge.name} → {staying.user.name}（{team}） <span") == 2
     for who_judges, who in ((judge, leaving), (other_judge, staying)):
-        assert f"{who_judges.name} → " in page.text and who.user.name in page.text
         settle = f"{base(contest)}/paper/{who_judges.id}/{who.id}/resolve"
         assert settle not in page.text
         assert client.post(settle, data={first: "7", second: "12"}).status_code == 404
@@ -567,14 +572,7 @@ def test_the_next_round_takes_the_best_of_each_track_ties_included(app, client, 
     for judge in contest.judges:
         for registration in contest.everyone():
             make_sheet(contest, judge, registration, [scores[registration.id], "10"])
-    final = Round(event_id=contest.event.id, name="总决赛", position=2)
-    db.session.add(final)
-    db.session.flush()
-    db.session.add(
-        JudgeAssignment(
-            round_id=final.id, track_id=contest.event.tracks[0].id, user_id=contest.judges[0].id
-        )
-    )
+    final = add_round(contest, "总决赛", 2, contest.judges[0])
     db.session.commit()
     from eventsite.competitions import service
 

@@ -15,7 +15,7 @@ from eventsite.core.models import AuditEntry
 from eventsite.core.time import utcnow
 from eventsite.events.models import Registration, RegistrationStatus
 from eventsite.extensions import db
-from tests.competition_factories import fill_all, make_contest, make_sheet
+from tests.competition_factories import add_round, fill_all, make_contest, make_sheet
 from tests.factories import make_registration, make_user
 
 
@@ -416,14 +416,11 @@ def test_may_score_follows_the_round_before_in_one_statement(app, count_queries)
     contest, (first, second, third) = _scored_round_advancing_one()
     track = contest.event.tracks[0]
     judge = contest.judges[0]
-    later = []
-    for name, position in (("复赛", 2), ("半决赛", 2), ("总决赛", 3)):
-        later.append(Round(event_id=contest.event.id, name=name, position=position))
-        db.session.add(later[-1])
-        db.session.flush()
-        db.session.add(JudgeAssignment(round_id=later[-1].id, track_id=track.id, user_id=judge.id))
+    second_round, same_position, last = (
+        add_round(contest, name, position, judge, track)
+        for name, position in (("复赛", 2), ("半决赛", 2), ("总决赛", 3))
+    )
     db.session.commit()
-    second_round, same_position, last = later
 
     for registration in (first, second):  # loads what the commit expired
         assert service.may_score(contest.round, judge, registration) is True
@@ -447,10 +444,7 @@ def test_may_score_follows_the_round_before_in_one_statement(app, count_queries)
     # A round added last at the front is the first round, whatever its id: it takes everyone
     # on, though the round created just before it advances only its best.
     last.advance_count = 1
-    opening = Round(event_id=contest.event.id, name="预赛", position=0)
-    db.session.add(opening)
-    db.session.flush()
-    db.session.add(JudgeAssignment(round_id=opening.id, track_id=track.id, user_id=judge.id))
+    opening = add_round(contest, "预赛", 0, judge, track)
     db.session.commit()
     assert all(service.may_score(opening, judge, r) for r in (first, second, third))
     # Once it advances only its best (nobody yet: it has no sheets), the round after it, though
@@ -471,14 +465,7 @@ def test_a_later_rounds_board_holds_only_those_advanced_and_gives_their_registra
     says; `Board.registration` gives a contestant's registration for a write, and nothing for
     anyone not in the round."""
     contest, (first, second, third) = _scored_round_advancing_one()
-    final = Round(event_id=contest.event.id, name="总决赛", position=2)
-    db.session.add(final)
-    db.session.flush()
-    db.session.add(
-        JudgeAssignment(
-            round_id=final.id, track_id=contest.event.tracks[0].id, user_id=contest.judges[0].id
-        )
-    )
+    final = add_round(contest, "总决赛", 2, contest.judges[0])
     db.session.commit()
 
     opening = service.load_board(contest.round)
@@ -507,12 +494,7 @@ def test_a_judges_duties_in_a_later_round_count_only_those_advanced(app):
     for those it advanced; after a round that advances everyone, for every contestant."""
     contest, (first, second, third) = _scored_round_advancing_one()
     judge = contest.judges[0]
-    final = Round(event_id=contest.event.id, name="总决赛", position=2)
-    db.session.add(final)
-    db.session.flush()
-    db.session.add(
-        JudgeAssignment(round_id=final.id, track_id=contest.event.tracks[0].id, user_id=judge.id)
-    )
+    final = add_round(contest, "总决赛", 2, judge)
     db.session.commit()
 
     def duty_in_final():

@@ -104,6 +104,11 @@ class Board:
         team = self.teams.get(entry.team_id)
         return f"{entry.name}（{team.name}）" if team else entry.name
 
+    def in_round(self, judge_id: int, registration_id: int) -> bool:
+        """Both are still in the round: the judge assigned to it, the contestant competing in
+        it (a paper sheet of anyone else does not count and is not settled)."""
+        return judge_id in self.judges and registration_id in self.registrations
+
     def registration(self, registration_id: int | None) -> Registration | None:
         """A contestant of the board as a registration (to write a sheet for them); None for
         anyone not in the round."""
